@@ -1,0 +1,47 @@
+# Otklik: `make run` (set up and start on SQLite with demo data), `make test` (set up and test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := otklik.settings
+
+.PHONY: run test install install-test chromium lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+
+# Debian's Chromium for the browser tests; never a browser downloaded by Playwright.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium with apt…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	mkdir -p var
+	$(BIN)/otklik migrate --noinput
+	$(BIN)/otklik demo
+	@echo ""
+	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (Ctrl+C stops the web server and the worker)"
+	@$(BIN)/otklik demo --print-logins
+	@trap 'kill 0' INT TERM EXIT; \
+		$(BIN)/otklik worker & \
+		PORT=$(PORT) $(BIN)/otklik serve
+
+test: install-test chromium
+	$(BIN)/ruff check otklik bench
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check otklik bench
+	$(BIN)/ruff format --check otklik bench
+
+bench: install-test
+	$(BIN)/python bench/run.py

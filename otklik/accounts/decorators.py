@@ -1,0 +1,33 @@
+"""View guards: a logged-in member of an organization, optionally with a manager's rights."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from otklik.accounts.selectors import membership_for
+
+SESSION_ORG_KEY = "otklik_organization_id"
+
+
+def membership_required(view: Callable | None = None, *, manage: bool = False):
+    """Set `request.membership` for the active organization or refuse.
+
+    A user without any membership gets 403; `manage=True` also requires owner or manager.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @login_required
+        @wraps(func)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            membership = membership_for(user=request.user, organization_id=request.session.get(SESSION_ORG_KEY))
+            if membership is None or (manage and not membership.can_manage):
+                raise PermissionDenied
+            request.membership = membership
+            return func(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator(view) if view is not None else decorator

@@ -1,0 +1,128 @@
+"""Organizations (tenants), the people in them and the places customers meet them."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_key() -> str:
+    """A short unguessable key for public URLs (survey links, QR codes)."""
+    return secrets.token_urlsafe(8)
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    EMPLOYEE = "employee", _("Employee")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Location(models.Model):
+    """A store, a branch, an office: somewhere a customer meets the organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_for_locations",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="location_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organization; employees see only their locations."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
+    locations = models.ManyToManyField(Location, blank=True, related_name="members")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def sees_whole_organization(self) -> bool:
+        return self.role in {Role.OWNER, Role.MANAGER, Role.VIEWER}
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in {Role.OWNER, Role.MANAGER}
+
+    @property
+    def can_work_cases(self) -> bool:
+        return self.role != Role.VIEWER
+
+
+class TouchpointKind(models.TextChoices):
+    CHECKOUT = "checkout", _("Checkout")
+    CALL_CENTRE = "call_centre", _("Call centre")
+    DELIVERY = "delivery", _("Delivery")
+    WEBSITE = "website", _("Website")
+    EMPLOYEE = "employee", _("Employee")
+    OTHER = "other", _("Other")
+
+
+class Touchpoint(models.Model):
+    """A point of contact inside a location; every answer knows its touchpoint (A6)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="touchpoints")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="touchpoints")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=TouchpointKind.choices)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("For an employee touchpoint: whose QR code this is."),
+    )
+    public_key = models.CharField(max_length=20, unique=True, default=new_public_key, editable=False)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.location.name} · {self.name}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="api")
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.organization})"

@@ -1,0 +1,113 @@
+"""Complaint cases (C1) and the rules that open them from answers."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Location, Organization, Touchpoint
+from otklik.surveys.models import Response, Survey
+
+
+class CaseRule(models.Model):
+    """Per survey: which scores open a case (defaults: NPS ≤ 6, CSAT ≤ 2, CES ≥ 5)."""
+
+    class Comparison(models.TextChoices):
+        AT_MOST = "lte", _("score at most")
+        AT_LEAST = "gte", _("score at least")
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="case_rule")
+    comparison = models.CharField(max_length=3, choices=Comparison.choices)
+    threshold = models.SmallIntegerField()
+    enabled = models.BooleanField(default=True)
+
+    def matches(self, score: int) -> bool:
+        if not self.enabled:
+            return False
+        if self.comparison == self.Comparison.AT_MOST:
+            return score <= self.threshold
+        return score >= self.threshold
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class Step(models.TextChoices):
+    """The five steps of C2, in order; RESOLVED closes the loop."""
+
+    NEW = "new", _("New")
+    THANKED = "thanked", _("Thanked")
+    APOLOGIZED = "apologized", _("Apologized")
+    PROMISED = "promised", _("Fix promised")
+    FIXED = "fixed", _("Fixed")
+    RESOLVED = "resolved", _("Reported and resolved")
+
+
+class ContactWay(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    POST = "post", _("Post")
+
+
+class Case(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cases")
+    response = models.OneToOneField(Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="cases")
+    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL)
+    customer_name = models.CharField(_("from whom"), max_length=200, blank=True)
+    customer_email = models.EmailField(_("customer e-mail"), blank=True)
+    customer_phone = models.CharField(_("customer phone"), max_length=40, blank=True)
+    language = models.CharField(max_length=5, default="en")
+    content = models.TextField(_("content"))
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    step = models.CharField(_("step"), max_length=12, choices=Step.choices, default=Step.NEW)
+    planned_fix_date = models.DateField(_("planned fix date"), null=True, blank=True)
+
+    thanked_at = models.DateTimeField(null=True, blank=True)
+    thanked_via = models.CharField(_("thanked by"), max_length=12, choices=ContactWay.choices, blank=True)
+    apology = models.TextField(_("apology"), blank=True)
+    compensation = models.CharField(_("compensation offered"), max_length=300, blank=True)
+    fix_promise = models.TextField(_("what we will fix"), blank=True)
+    cannot_fix = models.BooleanField(_("cannot be fixed"), default=False)
+    fix_description = models.TextField(_("what was done"), blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    report_sent_at = models.DateTimeField(_("fix report sent"), null=True, blank=True)
+    report_via = models.CharField(_("report sent by"), max_length=12, choices=ContactWay.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "step", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.customer_name or '—'}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.step != Step.RESOLVED
+
+
+class CaseEvent(models.Model):
+    """The case's history: who did which step, when, with what note."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    step = models.CharField(max_length=12, choices=Step.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

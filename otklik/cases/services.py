@@ -1,0 +1,273 @@
+"""The closed loop: open a case from an answer and walk it through the five steps (C2).
+
+thank → apologize / offer compensation → promise a fix (or say honestly it cannot
+be fixed) → fix → report. Each step is a service; each refuses to run out of order.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Location, Membership, Role
+from otklik.cases.models import Case, CaseEvent, CaseRule, ContactWay, Severity, Step
+from otklik.messaging.services import outbox_enqueue, render_customer_message
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Response, Survey
+
+STEP_ORDER = [Step.NEW, Step.THANKED, Step.APOLOGIZED, Step.PROMISED, Step.FIXED, Step.RESOLVED]
+
+
+class CaseStepError(ValidationError):
+    """A step asked for out of order or without what it needs."""
+
+
+def case_rule_default(*, survey: Survey) -> CaseRule:
+    """Create (or return) the survey's rule with its kind's default threshold."""
+    spec = KINDS[survey.kind]
+    rule, _created = CaseRule.objects.get_or_create(
+        survey=survey, defaults={"comparison": spec.case_when, "threshold": spec.case_threshold}
+    )
+    return rule
+
+
+def default_responsible(*, location: Location) -> User | None:
+    """The location's responsible person, else the organization's first manager or owner."""
+    if location.responsible_id:
+        return location.responsible
+    fallback = (
+        Membership.objects.filter(organization_id=location.organization_id, role__in=[Role.MANAGER, Role.OWNER])
+        .select_related("user")
+        .order_by("role", "id")
+        .first()
+    )
+    return fallback.user if fallback else None
+
+
+def _customer_context(case: Case) -> dict[str, str]:
+    return {
+        "customer_name": case.customer_name or _("customer"),
+        "organization": case.organization.name,
+        "case_number": f"#{case.pk}",
+        "location": case.location.name,
+        "complaint": case.content,
+        "what_was_done": case.fix_description,
+    }
+
+
+def _queue_customer_message(case: Case, kind: str) -> None:
+    if not case.customer_email:
+        return
+    with translation.override(case.language):
+        subject, body = render_customer_message(
+            organization=case.organization, kind=kind, language=case.language, context=_customer_context(case)
+        )
+    outbox_enqueue(
+        organization=case.organization,
+        key=f"case:{case.pk}:{kind}",
+        recipient=case.customer_email,
+        subject=subject,
+        body=body,
+        kind=kind,
+        case=case,
+    )
+
+
+def _queue_alert(case: Case) -> None:
+    """Tell the responsible person at once (B4: the first minutes matter)."""
+    person = case.responsible
+    if person is None or not person.email:
+        return
+
+    with translation.override(case.organization.default_language):
+        subject = _("New complaint #%(number)s at %(location)s") % {
+            "number": case.pk,
+            "location": case.location.name,
+        }
+        body = _(
+            "A customer left a low score at %(location)s.\n\n«%(content)s»\n\n"
+            "Thank them, fix it and report back: %(url)s"
+        ) % {
+            "location": case.location.name,
+            "content": case.content,
+            "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+        }
+    outbox_enqueue(
+        organization=case.organization,
+        key=f"case:{case.pk}:alert:{person.pk}",
+        recipient=person.email,
+        subject=subject,
+        body=body,
+        kind="case_alert",
+        case=case,
+    )
+
+
+def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
+    CaseEvent.objects.create(case=case, step=step, actor=actor, note=note)
+
+
+@transaction.atomic
+def case_open_from_response(*, response: Response) -> Case | None:
+    """Open a complaint case when the survey's rule matches the answer's score."""
+    rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
+    if rule is None or not rule.matches(response.score):
+        return None
+    spec = KINDS[response.kind]
+    content = response.comment or _("Score %(score)s of %(max)s, no comment.") % {
+        "score": response.score,
+        "max": spec.max_score,
+    }
+    return case_open(
+        response=response,
+        location=response.location,
+        touchpoint=response.touchpoint,
+        content=content,
+        customer_name=response.customer_name,
+        customer_email=response.customer_email,
+        customer_phone=response.customer_phone,
+        language=response.language or response.organization.default_language,
+        created_at=response.created_at,
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    location: Location,
+    content: str,
+    response: Response | None = None,
+    touchpoint=None,
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_phone: str = "",
+    language: str = "en",
+    severity: str = Severity.MEDIUM,
+    created_at=None,
+    notify: bool = True,
+) -> Case:
+    """Open a case, assign it, alert the responsible person and thank the customer."""
+    case = Case.objects.create(
+        organization=location.organization,
+        response=response,
+        location=location,
+        touchpoint=touchpoint,
+        content=content,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=customer_phone,
+        language=language,
+        severity=severity,
+        responsible=default_responsible(location=location),
+        created_at=created_at or timezone.now(),
+    )
+    _event(case, Step.NEW, None, _("Opened"))
+    if notify:
+        _queue_alert(case)
+        _queue_customer_message(case, "case_thank_you")
+    return case
+
+
+def _require_step(case: Case, expected: str) -> None:
+    if case.step != expected:
+        raise CaseStepError(
+            _("This step needs the case to be at “%(expected)s”; it is at “%(actual)s”.")
+            % {"expected": Step(expected).label, "actual": Step(case.step).label}
+        )
+
+
+@transaction.atomic
+def case_update(
+    *, case: Case, by: User, responsible: User | None, severity: str, planned_fix_date: date | None
+) -> Case:
+    """Reassign the case, set its objective severity and planned fix date."""
+    if severity not in Severity.values:
+        raise ValidationError(_("Unknown severity."))
+    if (
+        responsible is not None
+        and not Membership.objects.filter(organization_id=case.organization_id, user=responsible).exists()
+    ):
+        raise ValidationError(_("The responsible person must belong to the organization."))
+    case.responsible, case.severity, case.planned_fix_date = responsible, severity, planned_fix_date
+    case.save(update_fields=["responsible", "severity", "planned_fix_date"])
+    _event(case, case.step, by, _("Updated assignment"))
+    if responsible is not None and responsible != by:
+        _queue_alert(case)
+    return case
+
+
+@transaction.atomic
+def case_thank(*, case: Case, by: User, via: str, note: str = "") -> Case:
+    """Step 1: the customer was thanked for speaking up, and how."""
+    _require_step(case, Step.NEW)
+    if via not in ContactWay.values:
+        raise CaseStepError(_("Say how the customer was thanked."))
+    case.step, case.thanked_at, case.thanked_via = Step.THANKED, timezone.now(), via
+    case.save(update_fields=["step", "thanked_at", "thanked_via"])
+    _event(case, Step.THANKED, by, note)
+    return case
+
+
+@transaction.atomic
+def case_apologize(*, case: Case, by: User, apology: str, compensation: str = "") -> Case:
+    """Step 2: apologize and, where fair, offer compensation."""
+    _require_step(case, Step.THANKED)
+    if not apology.strip():
+        raise CaseStepError(_("Write the apology given to the customer."))
+    case.step, case.apology, case.compensation = Step.APOLOGIZED, apology.strip(), compensation.strip()
+    case.save(update_fields=["step", "apology", "compensation"])
+    _event(case, Step.APOLOGIZED, by, compensation)
+    return case
+
+
+@transaction.atomic
+def case_promise(
+    *, case: Case, by: User, fix_promise: str, planned_fix_date: date | None, cannot_fix: bool = False
+) -> Case:
+    """Step 3: promise a fix with a date, or say honestly that it cannot be fixed."""
+    _require_step(case, Step.APOLOGIZED)
+    if not fix_promise.strip():
+        raise CaseStepError(_("Describe the fix you promise, or why it cannot be fixed."))
+    if not cannot_fix and planned_fix_date is None:
+        raise CaseStepError(_("Give a planned fix date."))
+    case.step, case.fix_promise, case.cannot_fix = Step.PROMISED, fix_promise.strip(), cannot_fix
+    case.planned_fix_date = None if cannot_fix else planned_fix_date
+    case.save(update_fields=["step", "fix_promise", "cannot_fix", "planned_fix_date"])
+    _event(case, Step.PROMISED, by, fix_promise)
+    return case
+
+
+@transaction.atomic
+def case_fix(*, case: Case, by: User, fix_description: str) -> Case:
+    """Step 4: record what was done, at the system level."""
+    _require_step(case, Step.PROMISED)
+    if case.cannot_fix:
+        raise CaseStepError(_("This case was marked as impossible to fix; report it instead."))
+    if not fix_description.strip():
+        raise CaseStepError(_("Describe what was done."))
+    case.step, case.fix_description, case.fixed_at = Step.FIXED, fix_description.strip(), timezone.now()
+    case.save(update_fields=["step", "fix_description", "fixed_at"])
+    _event(case, Step.FIXED, by, fix_description)
+    return case
+
+
+@transaction.atomic
+def case_report(*, case: Case, by: User, via: str) -> Case:
+    """Step 5: tell the customer what changed thanks to them; the case is resolved."""
+    expected = Step.PROMISED if case.cannot_fix else Step.FIXED
+    _require_step(case, expected)
+    if via not in ContactWay.values:
+        raise CaseStepError(_("Say how the report reached the customer."))
+    if case.cannot_fix and not case.fix_description:
+        case.fix_description = case.fix_promise
+    now = timezone.now()
+    case.step, case.report_via, case.report_sent_at, case.resolved_at = Step.RESOLVED, via, now, now
+    case.save(update_fields=["step", "report_via", "report_sent_at", "resolved_at", "fix_description"])
+    _event(case, Step.RESOLVED, by)
+    # A customer who left an e-mail always gets the written report, whatever else was done.
+    _queue_customer_message(case, "case_cannot_fix" if case.cannot_fix else "case_report")
+    return case

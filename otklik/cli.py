@@ -1,0 +1,27 @@
+"""The `otklik` console command: a thin wrapper over the management commands.
+
+otklik serve [--port 8000]     web server (gunicorn)
+otklik worker                  task worker and outbox sender
+otklik demo                    load the demo organization from ../shared/datasets
+otklik api-token --org SLUG --user NAME
+otklik <any manage.py command>
+"""
+
+import os
+import sys
+
+ALIASES = {"serve": "serve", "worker": "worker", "demo": "demo", "api-token": "api_token"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["otklik", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Shared test fixtures: two organizations with one user per role (STYLE.md §8)."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from otklik.accounts.models import Location, Organization, Role, Touchpoint
+from otklik.surveys.models import Survey
+from otklik.testing import factories
+
+
+@dataclass
+class World:
+    org: Organization
+    other_org: Organization
+    store: Location
+    other_store: Location  # in org, but not the employee's
+    stranger_store: Location  # in other_org
+    checkout: Touchpoint
+    other_checkout: Touchpoint
+    stranger_checkout: Touchpoint
+    owner: User
+    manager: User
+    employee: User
+    viewer: User
+    stranger: User  # manager of other_org
+    nps: Survey
+    stranger_nps: Survey
+
+
+@pytest.fixture
+def world(db) -> World:
+    org = factories.make_organization(name="Acme Coffee", slug="acme")
+    other_org = factories.make_organization(name="Rival Tea", slug="rival")
+    store = factories.make_location(organization=org, name="Main Street")
+    other_store = factories.make_location(organization=org, name="Airport")
+    stranger_store = factories.make_location(organization=other_org, name="Rival Store")
+    employee = factories.make_user(organization=org, role=Role.EMPLOYEE, username="emma", locations=[store])
+    store.responsible = employee
+    store.save()
+    return World(
+        org=org,
+        other_org=other_org,
+        store=store,
+        other_store=other_store,
+        stranger_store=stranger_store,
+        checkout=factories.make_touchpoint(location=store),
+        other_checkout=factories.make_touchpoint(location=other_store),
+        stranger_checkout=factories.make_touchpoint(location=stranger_store),
+        owner=factories.make_user(organization=org, role=Role.OWNER, username="olga"),
+        manager=factories.make_user(organization=org, role=Role.MANAGER, username="max"),
+        employee=employee,
+        viewer=factories.make_user(organization=org, role=Role.VIEWER, username="vera"),
+        stranger=factories.make_user(organization=other_org, role=Role.MANAGER, username="stan"),
+        nps=factories.make_survey(organization=org, kind="nps"),
+        stranger_nps=factories.make_survey(organization=other_org, kind="nps"),
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the test client: `login(world.manager)`."""
+
+    def do(user: User):
+        client.force_login(user)
+        return client
+
+    return do

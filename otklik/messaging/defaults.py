@@ -1,0 +1,81 @@
+"""Shipped customer-message templates, per kind and language.
+
+A manager may override any of them (MessageTemplate); the placeholders a template
+may use are listed in PLACEHOLDERS, and a template naming another is refused.
+"""
+
+PLACEHOLDERS = {
+    "customer_name",
+    "organization",
+    "case_number",
+    "location",
+    "complaint",
+    "what_was_done",
+}
+
+DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
+    "case_thank_you": {
+        "en": (
+            "Thank you for telling {organization} what went wrong",
+            "Dear {customer_name},\n\nthank you for your feedback about {location}. Only a few "
+            "customers take the time to tell us about a problem, and every such message helps us "
+            "get better.\n\nYour message is now case {case_number}. The person responsible for "
+            "{location} has it and will come back to you with what we did.\n\n{organization}",
+        ),
+        "ru": (
+            "Спасибо, что рассказали {organization} о проблеме",
+            "Здравствуйте, {customer_name}!\n\nСпасибо за ваш отзыв о «{location}». Лишь немногие "
+            "клиенты находят время рассказать нам о проблеме, и каждое такое сообщение помогает "
+            "нам стать лучше.\n\nВашему обращению присвоен номер {case_number}. Ответственный за "
+            "«{location}» уже получил его и сообщит вам, что мы сделали.\n\n{organization}",
+        ),
+        "uk": (
+            "Дякуємо, що розповіли {organization} про проблему",
+            "Вітаємо, {customer_name}!\n\nДякуємо за ваш відгук про «{location}». Лише деякі "
+            "клієнти знаходять час розповісти нам про проблему, і кожне таке повідомлення "
+            "допомагає нам ставати кращими.\n\nВашому зверненню присвоєно номер {case_number}. "
+            "Відповідальний за «{location}» вже отримав його і повідомить вам, що ми зробили."
+            "\n\n{organization}",
+        ),
+    },
+    "case_report": {
+        "en": (
+            "What {organization} changed thanks to you",
+            "Dear {customer_name},\n\nyou told us: «{complaint}»\n\nHere is what we did: "
+            "{what_was_done}\n\nThank you: this improvement happened because you spoke up "
+            "(case {case_number}).\n\n{organization}",
+        ),
+        "ru": (
+            "Что {organization} изменил благодаря вам",
+            "Здравствуйте, {customer_name}!\n\nВы написали нам: «{complaint}»\n\nВот что мы "
+            "сделали: {what_was_done}\n\nСпасибо: это улучшение стало возможным, потому что вы "
+            "нам рассказали (обращение {case_number}).\n\n{organization}",
+        ),
+        "uk": (
+            "Що {organization} змінив завдяки вам",
+            "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nОсь що ми зробили: "
+            "{what_was_done}\n\nДякуємо: це покращення стало можливим, бо ви нам розповіли "
+            "(звернення {case_number}).\n\n{organization}",
+        ),
+    },
+    "case_cannot_fix": {
+        "en": (
+            "An honest answer from {organization}",
+            "Dear {customer_name},\n\nyou told us: «{complaint}»\n\nWe looked into it carefully "
+            "and have to be honest: we cannot fix this. {what_was_done}\n\nThank you for telling "
+            "us all the same (case {case_number}).\n\n{organization}",
+        ),
+        "ru": (
+            "Честный ответ от {organization}",
+            "Здравствуйте, {customer_name}!\n\nВы написали нам: «{complaint}»\n\nМы внимательно "
+            "разобрались и должны честно сказать: исправить это мы не можем. {what_was_done}"
+            "\n\nИ всё же спасибо, что рассказали нам (обращение {case_number}).\n\n{organization}",
+        ),
+        "uk": (
+            "Чесна відповідь від {organization}",
+            "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nМи уважно "
+            "розібралися і мусимо чесно сказати: виправити це ми не можемо. {what_was_done}"
+            "\n\nІ все ж дякуємо, що розповіли нам (звернення {case_number}).\n\n{organization}",
+        ),
+    },
+}

@@ -1,0 +1,67 @@
+"""Message templates, the outbox every message goes through, and worker heartbeats."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Organization
+
+
+class TemplateKind(models.TextChoices):
+    CASE_THANK_YOU = "case_thank_you", _("Thank-you when a complaint is received")
+    CASE_REPORT = "case_report", _("Report when a complaint is resolved")
+    CASE_CANNOT_FIX = "case_cannot_fix", _("Honest answer when it cannot be fixed")
+
+
+class MessageTemplate(models.Model):
+    """A manager's edited version of a customer message; shipped defaults apply otherwise."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="message_templates")
+    kind = models.CharField(max_length=30, choices=TemplateKind.choices)
+    language = models.CharField(max_length=5)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "language"], name="template_unique_kind_language")
+        ]
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient, written in the same transaction as its cause.
+
+    `key` is unique: asking to send the same message twice finds the existing row.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="outbox")
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=20, default="email")
+    kind = models.CharField(max_length=30)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class WorkerHeartbeat(models.Model):
+    worker_id = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField()

@@ -1,0 +1,164 @@
+"""The outbox: every message is written first and delivered by the worker.
+
+Writing a message and its cause in one transaction means nothing accepted is
+lost; the unique `key` means nothing is queued twice; the conditional claim
+means two workers never send the same row.
+"""
+
+import logging
+import string
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from otklik.accounts.models import Organization
+from otklik.messaging.channels import CHANNELS, TransportError
+from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
+from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def template_placeholders(text: str) -> set[str]:
+    """The {names} a template uses; raises ValidationError on broken braces."""
+    try:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as exc:
+        raise ValidationError(f"Broken placeholder: {exc}") from exc
+
+
+def template_validate(*, subject: str, body: str) -> None:
+    """Refuse a template that names a placeholder we cannot fill."""
+    unknown = (template_placeholders(subject) | template_placeholders(body)) - PLACEHOLDERS
+    if unknown:
+        allowed = ", ".join("{" + name + "}" for name in sorted(PLACEHOLDERS))
+        raise ValidationError(f"Unknown placeholder(s): {', '.join(sorted(unknown))}. Allowed: {allowed}.")
+
+
+def template_for(*, organization: Organization, kind: str, language: str) -> tuple[str, str]:
+    """The (subject, body) to use: the organization's edit, else the shipped default."""
+    edited = MessageTemplate.objects.filter(organization=organization, kind=kind, language=language).first()
+    if edited is not None:
+        return edited.subject, edited.body
+    by_language = DEFAULTS[kind]
+    return by_language.get(language) or by_language["en"]
+
+
+def template_save(*, organization: Organization, kind: str, language: str, subject: str, body: str) -> MessageTemplate:
+    """Store a manager's version of a template after validating its placeholders."""
+    if kind not in DEFAULTS:
+        raise ValidationError(f"Unknown template kind: {kind}")
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(f"Unknown language: {language}")
+    template_validate(subject=subject, body=body)
+    template, _ = MessageTemplate.objects.update_or_create(
+        organization=organization, kind=kind, language=language, defaults={"subject": subject, "body": body}
+    )
+    return template
+
+
+def render_customer_message(
+    *, organization: Organization, kind: str, language: str, context: dict[str, str]
+) -> tuple[str, str]:
+    subject, body = template_for(organization=organization, kind=kind, language=language)
+    values = {name: context.get(name, "") for name in PLACEHOLDERS}
+    return subject.format_map(values), body.format_map(values)
+
+
+def outbox_enqueue(
+    *,
+    organization: Organization,
+    key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    kind: str,
+    case=None,
+    channel: str = "email",
+) -> OutboxMessage:
+    """Queue a message once per key; delivery is attempted right after commit."""
+    message, created = OutboxMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "organization": organization,
+            "recipient": recipient,
+            "subject": subject[:300],
+            "body": body,
+            "kind": kind,
+            "case": case,
+            "channel": channel,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if created:
+        from otklik.messaging.tasks import deliver_message
+
+        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk))
+    return message
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def outbox_claim(*, message_id: int) -> bool:
+    """Atomically take a message for sending; False if another worker has it or it is done."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxStatus.SENDING, claimed_at__lt=stale
+    )
+    return bool(
+        OutboxMessage.objects.filter(claimable, pk=message_id).update(
+            status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def outbox_deliver(*, message_id: int) -> bool:
+    """Send one message if it can be claimed. Returns True when it was sent now."""
+    if not outbox_claim(message_id=message_id):
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        CHANNELS[message.channel].send(
+            recipient=message.recipient, subject=message.subject, body=message.body, message_key=message.key
+        )
+    except TransportError as exc:
+        give_up = exc.permanent or message.attempts >= settings.OTKLIK_OUTBOX_MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message_id).update(
+            status=OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
+            last_error=exc.message[:2000],
+            next_attempt_at=timezone.now() + _backoff(message.attempts),
+            claimed_at=None,
+        )
+        logger.warning("outbox %s to %s failed: %s", message.key, message.recipient, exc.message)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+    )
+    return True
+
+
+def outbox_deliver_due(*, limit: int = 200) -> int:
+    """Send messages that are due or whose worker died mid-send. Returns how many were sent."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    due = OutboxMessage.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(status=OutboxStatus.SENDING, claimed_at__lt=stale)
+    ).order_by("next_attempt_at")
+    ids = list(due.values_list("pk", flat=True)[:limit])
+    return sum(outbox_deliver(message_id=message_id) for message_id in ids)
+
+
+def worker_heartbeat(*, worker_id: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": timezone.now()})
+
+
+def worker_last_seen():
+    latest = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    return latest.seen_at if latest else None

@@ -1,0 +1,94 @@
+"""Surveys, invitations and the answers customers give."""
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Location, Organization, Touchpoint, new_public_key
+from otklik.surveys.kinds import KIND_CHOICES, KINDS, SurveyKind
+
+
+class Survey(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="surveys")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES)
+    is_open = models.BooleanField(_("open for answers"), default=True)
+    comment_required = models.BooleanField(_("comment required"), default=False)
+    public_key = models.CharField(max_length=20, unique=True, default=new_public_key, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def spec(self) -> SurveyKind:
+        return KINDS[self.kind]
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Invitation(models.Model):
+    """A personal one-answer link sent to one customer."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="invitations")
+    token = models.CharField(max_length=40, unique=True, default=new_invitation_token, editable=False)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo dataset")
+
+
+class Response(models.Model):
+    """One customer's answer: a score, the "why", and where it was given."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="responses")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="responses")
+    # Denormalized from the touchpoint so dashboards and scoping need no join.
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="responses")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    score = models.SmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    second_answer = models.TextField(blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    customer_name = models.CharField(_("name"), max_length=200, blank=True)
+    customer_email = models.EmailField(_("e-mail"), blank=True)
+    customer_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    # Set by integrations and the demo loader so a repeated push changes nothing.
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    # True when the score was derived (e.g. from a dataset's sentiment label), not given.
+    score_is_derived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="response_unique_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "kind", "created_at"]),
+            models.Index(fields=["organization", "location", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score} @ {self.touchpoint_id}"

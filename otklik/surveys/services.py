@@ -1,0 +1,141 @@
+"""Writes for surveys and answers."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Organization, Touchpoint
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Invitation, Response, Source, Survey
+
+MAX_COMMENT = 5000
+
+
+def survey_create(*, organization: Organization, kind: str, name: str = "") -> Survey:
+    """Create a survey from a template (A1–A4) with its default case rule."""
+    from otklik.cases.services import case_rule_default
+
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown survey kind."))
+    survey = Survey.objects.create(organization=organization, kind=kind, name=name or str(KINDS[kind].label))
+    case_rule_default(survey=survey)
+    return survey
+
+
+@dataclass
+class AnswerInput:
+    """What a customer (or an integration) submits; validated by `response_submit`."""
+
+    score: int | None
+    comment: str = ""
+    second_answer: str = ""
+    language: str = ""
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+
+
+def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
+    """Field → message for everything wrong with an answer; empty when it is valid."""
+    spec = survey.spec
+    errors: dict[str, str] = {}
+    if answer.score is None:
+        errors["score"] = _("Please choose a score.")
+    elif not spec.min_score <= answer.score <= spec.max_score:
+        errors["score"] = _("The score must be between %(min)s and %(max)s.") % {
+            "min": spec.min_score,
+            "max": spec.max_score,
+        }
+    if survey.comment_required and not answer.comment.strip():
+        errors["comment"] = _("Please tell us why.")
+    if len(answer.comment) > MAX_COMMENT or len(answer.second_answer) > MAX_COMMENT:
+        errors["comment"] = _("Please keep your answer under %(n)s characters.") % {"n": MAX_COMMENT}
+    if answer.customer_email:
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(answer.customer_email)
+        except ValidationError:
+            errors["customer_email"] = _("Enter a valid e-mail address.")
+    if answer.language and answer.language not in dict(settings.LANGUAGES):
+        errors["language"] = _("Unknown language.")
+    return errors
+
+
+class SurveyClosed(Exception):
+    pass
+
+
+class InvitationUsed(Exception):
+    pass
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    touchpoint: Touchpoint,
+    answer: AnswerInput,
+    invitation: Invitation | None = None,
+    source: str = Source.WEB,
+    external_id: str | None = None,
+    created_at: datetime | None = None,
+    score_is_derived: bool = False,
+) -> Response:
+    """Validate and store one answer, then let the survey's rule open a case.
+
+    Everything happens in one transaction: either the answer, its case and the
+    queued messages are all stored, or nothing is. A repeated `external_id`
+    returns the stored answer unchanged.
+    """
+    from otklik.cases.services import case_open_from_response
+
+    if touchpoint.organization_id != survey.organization_id:
+        raise ValidationError({"touchpoint": _("The touchpoint belongs to another organization.")})
+    if not survey.is_open:
+        raise SurveyClosed
+    errors = answer_errors(survey=survey, answer=answer)
+    if errors:
+        raise ValidationError(errors)
+    if external_id:
+        existing = Response.objects.filter(organization_id=survey.organization_id, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            if invitation is not None:
+                claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
+                    answered_at=timezone.now()
+                )
+                if not claimed:
+                    raise InvitationUsed
+            response = Response.objects.create(
+                organization_id=survey.organization_id,
+                survey=survey,
+                touchpoint=touchpoint,
+                location_id=touchpoint.location_id,
+                kind=survey.kind,
+                score=answer.score,
+                comment=answer.comment.strip(),
+                second_answer=answer.second_answer.strip(),
+                language=answer.language or survey.organization.default_language,
+                customer_name=answer.customer_name.strip()[:200],
+                customer_email=answer.customer_email.strip(),
+                customer_phone=answer.customer_phone.strip()[:40],
+                invitation=invitation,
+                source=source,
+                external_id=external_id or None,
+                score_is_derived=score_is_derived,
+                created_at=created_at or timezone.now(),
+            )
+            case_open_from_response(response=response)
+    except IntegrityError:
+        # Two pushes of the same external_id raced; the other one won.
+        if external_id:
+            return Response.objects.get(organization_id=survey.organization_id, external_id=external_id)
+        raise
+    return response

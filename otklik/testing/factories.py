@@ -1,0 +1,47 @@
+"""Small factory functions for tests: each makes one object with sensible defaults."""
+
+import itertools
+
+from django.contrib.auth.models import User
+
+from otklik.accounts.models import Location, Membership, Organization, Role, Touchpoint
+from otklik.surveys.models import Survey
+from otklik.surveys.services import AnswerInput, response_submit, survey_create
+
+_seq = itertools.count(1)
+
+PASSWORD = "pass-for-tests-1"
+
+
+def make_organization(*, name: str = "", slug: str = "", language: str = "en") -> Organization:
+    n = next(_seq)
+    return Organization.objects.create(name=name or f"Org {n}", slug=slug or f"org-{n}", default_language=language)
+
+
+def make_user(*, organization: Organization, role: str = Role.EMPLOYEE, username: str = "", locations=()) -> User:
+    n = next(_seq)
+    username = username or f"{role}-{n}"
+    user = User.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
+    membership = Membership.objects.create(user=user, organization=organization, role=role)
+    membership.locations.set(locations)
+    return user
+
+
+def make_location(*, organization: Organization, name: str = "", responsible: User | None = None) -> Location:
+    return Location.objects.create(
+        organization=organization, name=name or f"Store {next(_seq)}", responsible=responsible
+    )
+
+
+def make_touchpoint(*, location: Location, name: str = "Checkout", kind: str = "checkout") -> Touchpoint:
+    return Touchpoint.objects.create(organization=location.organization, location=location, name=name, kind=kind)
+
+
+def make_survey(*, organization: Organization, kind: str = "nps") -> Survey:
+    return survey_create(organization=organization, kind=kind)
+
+
+def make_response(*, survey: Survey, touchpoint: Touchpoint, score: int, comment: str = "", **answer):
+    return response_submit(
+        survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score, comment=comment, **answer)
+    )
