@@ -112,8 +112,11 @@ def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
 
 
 @transaction.atomic
-def case_open_from_response(*, response: Response) -> Case | None:
-    """Open a complaint case when the survey's rule matches the answer's score."""
+def case_open_from_response(*, response: Response, notify: bool = True) -> Case | None:
+    """Open a complaint case when the survey's rule matches the answer's score.
+
+    `notify=False` stores the case without queueing any message (the demo loader's historical answers).
+    """
     rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
     if rule is None or not rule.matches(response.score):
         return None
@@ -132,6 +135,7 @@ def case_open_from_response(*, response: Response) -> Case | None:
         customer_phone=response.customer_phone,
         language=response.language or response.organization.default_language,
         created_at=response.created_at,
+        notify=notify,
     )
 
 

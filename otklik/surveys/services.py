@@ -85,12 +85,14 @@ def response_submit(
     external_id: str | None = None,
     created_at: datetime | None = None,
     score_is_derived: bool = False,
+    notify: bool = True,
 ) -> Response:
     """Validate and store one answer, then let the survey's rule open a case.
 
     Everything happens in one transaction: either the answer, its case and the
     queued messages are all stored, or nothing is. A repeated `external_id`
-    returns the stored answer unchanged.
+    returns the stored answer unchanged. `notify=False` opens the case without
+    queueing any alert or customer message.
     """
     from otklik.cases.services import case_open_from_response
 
@@ -132,7 +134,7 @@ def response_submit(
                 score_is_derived=score_is_derived,
                 created_at=created_at or timezone.now(),
             )
-            case_open_from_response(response=response)
+            case_open_from_response(response=response, notify=notify)
     except IntegrityError:
         # Two pushes of the same external_id raced; the other one won.
         if external_id:
