@@ -27,6 +27,7 @@ chromium:
 run: install
 	mkdir -p var
 	$(BIN)/otklik migrate --noinput
+	$(BIN)/otklik collectstatic --noinput -v0
 	$(BIN)/otklik demo
 	@echo ""
 	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (Ctrl+C stops the web server and the worker)"

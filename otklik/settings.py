@@ -121,7 +121,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -147,6 +147,9 @@ OTKLIK_RATE_LIMIT_WINDOW_SECONDS = env_int("OTKLIK_RATE_LIMIT_WINDOW_SECONDS", 6
 OTKLIK_OUTBOX_MAX_ATTEMPTS = env_int("OTKLIK_OUTBOX_MAX_ATTEMPTS", 8)
 # A message claimed by a worker that died is retried after this many seconds.
 OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
+
+# Mounts the baseline views that bench/ compares against; never on in production.
+OTKLIK_BENCH_VIEWS = env_bool("OTKLIK_BENCH_VIEWS", False)
 
 CACHES = {
     "default": {

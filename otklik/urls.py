@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -13,3 +14,8 @@ urlpatterns = [
     path("", include("otklik.api.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
+
+if settings.OTKLIK_BENCH_VIEWS:
+    from otklik import bench_views
+
+    urlpatterns.insert(0, path("bench/bare/", bench_views.bare))
