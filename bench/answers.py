@@ -161,7 +161,8 @@ def main() -> None:
     for name, r in [("bare Django view (baseline)", bare), ("POST /s/<survey>/<touchpoint>/", ours)]:
         print(f"{name:<34}{r['requests']:>10}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}")
     print(
-        f"ratio answer/bare throughput: {ours['rps'] / bare['rps']:.2f}  p99 ratio: {ours['p99_ms'] / bare['p99_ms']:.1f}x"
+        f"ratio answer/bare throughput: {ours['rps'] / bare['rps']:.2f}  "
+        f"p99 ratio: {ours['p99_ms'] / bare['p99_ms']:.1f}x"
     )
 
 
