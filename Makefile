@@ -27,6 +27,7 @@ chromium:
 run: install
 	mkdir -p var
 	$(BIN)/otklik migrate --noinput
+	$(BIN)/otklik createcachetable
 	$(BIN)/otklik collectstatic --noinput -v0
 	$(BIN)/otklik demo
 	@echo ""
