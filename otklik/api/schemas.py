@@ -1,0 +1,199 @@
+"""What the API accepts and returns; field names are the same in every endpoint (snake_case)."""
+
+from datetime import date, datetime
+from enum import Enum
+
+from ninja import Field, Schema
+
+from otklik.cases.models import Step
+from otklik.surveys.kinds import KINDS
+
+MAX_LIMIT = 200
+
+SurveyKindName = Enum("SurveyKindName", {code: code for code in KINDS}, type=str)
+CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
+
+
+class Page(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"How many items to return (at most {MAX_LIMIT}).")
+    offset: int = Field(0, ge=0, description="How many items to skip.")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[FieldErrorOut]
+
+
+# Answers
+
+
+class AnswerIn(Schema):
+    survey: int | str = Field(description="The survey's id or public key; it must belong to the token's organization.")
+    touchpoint: int | str = Field(description="The touchpoint's id or public key, where the customer gave the answer.")
+    score: int = Field(description="The score on the survey's scale (see min_score and max_score in /api/surveys).")
+    comment: str = Field("", description="The customer's own words: why this score.")
+    second_answer: str = ""
+    language: str = Field("", description="en, ru or uk; the organization's language when empty.")
+    customer_name: str = Field("", max_length=200)
+    customer_email: str = Field("", max_length=254)
+    customer_phone: str = Field("", max_length=40)
+    external_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Your id for this answer. Sending the same external_id again returns the stored answer "
+        "with status 200 and changes nothing.",
+    )
+
+
+class AnswerOut(Schema):
+    id: int
+    survey_id: int
+    survey_key: str
+    kind: str
+    score: int
+    score_is_derived: bool
+    comment: str
+    second_answer: str
+    language: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    location_id: int
+    touchpoint_id: int
+    source: str
+    external_id: str | None
+    case_id: int | None = Field(None, description="The complaint case this answer opened, if any.")
+    created_at: datetime
+
+
+class AnswerFilters(Page):
+    kind: SurveyKindName | None = None
+    location_id: int | None = None
+    touchpoint_id: int | None = None
+    score_min: int | None = None
+    score_max: int | None = None
+    created_from: datetime | None = Field(None, description="Answers given at or after this moment.")
+    created_to: datetime | None = Field(None, description="Answers given before this moment.")
+
+
+class AnswerPage(Schema):
+    count: int
+    items: list[AnswerOut]
+
+
+# Cases
+
+
+class CaseOut(Schema):
+    id: int
+    answer_id: int | None = Field(None, alias="response_id")
+    step: str
+    is_open: bool
+    severity: str
+    location_id: int
+    touchpoint_id: int | None
+    content: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    language: str
+    responsible: str | None = Field(None, description="The responsible person's username.")
+    planned_fix_date: date | None
+    created_at: datetime
+    thanked_at: datetime | None
+    fixed_at: datetime | None
+    report_sent_at: datetime | None
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_responsible(case) -> str | None:
+        return case.responsible.username if case.responsible_id else None
+
+
+class CaseEventOut(Schema):
+    step: str
+    note: str
+    actor: str | None = Field(None, description="Who did the step (username); empty for automatic steps.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_actor(event) -> str | None:
+        return event.actor.username if event.actor_id else None
+
+
+class CaseDetailOut(CaseOut):
+    thanked_via: str
+    apology: str
+    compensation: str
+    fix_promise: str
+    cannot_fix: bool
+    fix_description: str
+    report_via: str
+    events: list[CaseEventOut]
+
+    @staticmethod
+    def resolve_events(case) -> list:
+        return list(case.events.select_related("actor"))
+
+
+class CaseFilters(Page):
+    step: CaseStep | None = None
+    open: bool | None = Field(None, description="true: not yet resolved; false: resolved.")
+    location_id: int | None = None
+    responsible: str | None = Field(None, description="The responsible person's username.")
+
+
+class CasePage(Schema):
+    count: int
+    items: list[CaseOut]
+
+
+# Discovery
+
+
+class SurveyOut(Schema):
+    id: int
+    public_key: str
+    name: str
+    kind: str
+    is_open: bool
+    comment_required: bool
+    min_score: int
+    max_score: int
+
+    @staticmethod
+    def resolve_min_score(survey) -> int:
+        return survey.spec.min_score
+
+    @staticmethod
+    def resolve_max_score(survey) -> int:
+        return survey.spec.max_score
+
+
+class SurveyPage(Schema):
+    count: int
+    items: list[SurveyOut]
+
+
+class TouchpointOut(Schema):
+    id: int
+    public_key: str
+    name: str
+    kind: str
+    location_id: int
+    location_name: str = Field(alias="location.name")
+
+
+class TouchpointPage(Schema):
+    count: int
+    items: list[TouchpointOut]
