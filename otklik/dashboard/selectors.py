@@ -1,0 +1,291 @@
+"""Reads behind the dashboard and the answers list: scoped answers, NPS / CSAT / CES, open cases.
+
+Every count happens in the database with conditional aggregation, so a metric over a
+million answers is one indexed query, the same on SQLite and PostgreSQL.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Min, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from otklik.accounts.models import Location, Membership, Organization, Touchpoint
+from otklik.accounts.selectors import visible_locations
+from otklik.cases.models import Case, Step
+from otklik.surveys.models import Response, Survey
+
+METRIC_KINDS = ("nps", "csat", "ces")
+
+# NPS classes (0–10): detractors 0–6, passives 7–8, promoters 9–10.
+NPS_PROMOTER_MIN = 9
+NPS_DETRACTOR_MAX = 6
+# CSAT (1–5): a 4 or a 5 counts as satisfied.
+CSAT_SATISFIED_MIN = 4
+
+
+@dataclass(frozen=True)
+class Nps:
+    """Net Promoter Score: % promoters minus % detractors, −100…100; None without answers."""
+
+    score: float | None
+    promoters: int
+    passives: int
+    detractors: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Csat:
+    """Customer satisfaction: `score` is the % of 4–5 answers on the 1–5 scale, `mean` the average."""
+
+    score: float | None
+    satisfied: int
+    mean: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Ces:
+    """Customer effort: `score` is the mean effort on 1–7, lower is better."""
+
+    score: float | None
+    count: int
+
+
+Metric = Nps | Csat | Ces
+
+
+@dataclass(frozen=True)
+class TouchpointMetric:
+    touchpoint_id: int
+    touchpoint_name: str
+    location_name: str
+    metric: Metric
+
+    @property
+    def label(self) -> str:
+        return f"{self.location_name} · {self.touchpoint_name}"
+
+
+@dataclass(frozen=True)
+class MonthMetric:
+    month: datetime.date  # the first day of the month, in the organization's time zone
+    metric: Metric
+
+
+@dataclass(frozen=True)
+class CaseHolder:
+    """Someone holding open cases (user_id None: nobody is responsible)."""
+
+    user_id: int | None
+    name: str
+    open_count: int
+    oldest_created_at: datetime.datetime
+
+
+def organization_tz(*, organization: Organization) -> datetime.tzinfo:
+    """The organization's time zone; months and days are counted in it, not in the server's."""
+    try:
+        return zoneinfo.ZoneInfo(organization.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC
+
+
+def responses_visible(*, membership: Membership) -> QuerySet[Response]:
+    """The organization's answers this member may see: all of them, or an employee's locations only."""
+    responses = Response.objects.filter(organization=membership.organization)
+    if not membership.sees_whole_organization:
+        responses = responses.filter(location__in=visible_locations(membership=membership))
+    return responses
+
+
+def responses_filter(
+    *,
+    qs: QuerySet[Response],
+    tz: datetime.tzinfo = datetime.UTC,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    location: Location | None = None,
+    touchpoint: Touchpoint | None = None,
+    survey: Survey | None = None,
+    kind: str = "",
+    score_min: int | None = None,
+    score_max: int | None = None,
+    has_comment: bool | None = None,
+    text: str = "",
+) -> QuerySet[Response]:
+    """Narrow already scoped answers; both dates are inclusive whole days in `tz`.
+
+    The objects passed in must come from scoped selectors: this function narrows, it does not guard.
+    """
+    # Bounds as datetimes (not `created_at__date`) so the (organization, …, created_at) indexes are used.
+    if date_from is not None:
+        qs = qs.filter(created_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
+    if date_to is not None:
+        next_day = date_to + datetime.timedelta(days=1)
+        qs = qs.filter(created_at__lt=datetime.datetime.combine(next_day, datetime.time.min, tzinfo=tz))
+    if location is not None:
+        qs = qs.filter(location=location)
+    if touchpoint is not None:
+        qs = qs.filter(touchpoint=touchpoint)
+    if survey is not None:
+        qs = qs.filter(survey=survey)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if score_min is not None:
+        qs = qs.filter(score__gte=score_min)
+    if score_max is not None:
+        qs = qs.filter(score__lte=score_max)
+    if has_comment is True:
+        qs = qs.exclude(comment="")
+    elif has_comment is False:
+        qs = qs.filter(comment="")
+    if text:
+        qs = qs.filter(comment__icontains=text)
+    return qs
+
+
+def responses_for_list(*, qs: QuerySet[Response]) -> QuerySet[Response]:
+    """Answers ready for the list page: newest first, with places, survey and the id of their case."""
+    return (
+        qs.select_related("touchpoint", "location", "survey")
+        .annotate(case_pk=F("case__id"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def _aggregates(kind: str) -> dict:
+    if kind == "nps":
+        return {
+            "count": Count("id"),
+            "promoters": Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
+            "detractors": Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
+        }
+    if kind == "csat":
+        return {
+            "count": Count("id"),
+            "satisfied": Count("id", filter=Q(score__gte=CSAT_SATISFIED_MIN)),
+            "mean": Avg("score"),
+        }
+    if kind == "ces":
+        return {"count": Count("id"), "mean": Avg("score")}
+    raise ValueError(f"No metric for survey kind {kind!r}")
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(part * 100 / whole, 1)
+
+
+def _metric_from_row(kind: str, row: dict) -> Metric:
+    count = row["count"] or 0
+    if kind == "nps":
+        promoters, detractors = row["promoters"] or 0, row["detractors"] or 0
+        return Nps(
+            score=round((promoters - detractors) * 100 / count, 1) if count else None,
+            promoters=promoters,
+            passives=count - promoters - detractors,
+            detractors=detractors,
+            count=count,
+        )
+    if kind == "csat":
+        satisfied = row["satisfied"] or 0
+        return Csat(
+            score=_percent(satisfied, count) if count else None,
+            satisfied=satisfied,
+            mean=round(row["mean"], 2) if count else None,
+            count=count,
+        )
+    return Ces(score=round(row["mean"], 2) if count else None, count=count)
+
+
+def metric(*, qs: QuerySet[Response], kind: str) -> Metric:
+    """NPS, CSAT or CES (by `kind`) over the answers of that kind in `qs`."""
+    return _metric_from_row(kind, qs.filter(kind=kind).aggregate(**_aggregates(kind)))
+
+
+def nps(qs: QuerySet[Response]) -> Nps:
+    """NPS over the NPS answers in `qs`, rounded to one decimal (3 promoters, 2 detractors of 6 → 16.7)."""
+    return metric(qs=qs, kind="nps")
+
+
+def csat(qs: QuerySet[Response]) -> Csat:
+    """CSAT over the CSAT answers in `qs`: % of 4–5 (one decimal) and the mean (two decimals)."""
+    return metric(qs=qs, kind="csat")
+
+
+def ces(qs: QuerySet[Response]) -> Ces:
+    """CES over the CES answers in `qs`: the mean effort, two decimals."""
+    return metric(qs=qs, kind="ces")
+
+
+def metric_by_touchpoint(*, qs: QuerySet[Response], kind: str) -> list[TouchpointMetric]:
+    """The metric per touchpoint that has answers of this kind, ordered by location and touchpoint."""
+    rows = (
+        qs.filter(kind=kind)
+        .values("touchpoint_id", "touchpoint__name", "touchpoint__location__name")
+        .annotate(**_aggregates(kind))
+        .order_by("touchpoint__location__name", "touchpoint__name", "touchpoint_id")
+    )
+    return [
+        TouchpointMetric(
+            touchpoint_id=row["touchpoint_id"],
+            touchpoint_name=row["touchpoint__name"],
+            location_name=row["touchpoint__location__name"],
+            metric=_metric_from_row(kind, row),
+        )
+        for row in rows
+    ]
+
+
+def metric_by_month(*, qs: QuerySet[Response], kind: str, tz: datetime.tzinfo = datetime.UTC) -> list[MonthMetric]:
+    """The metric per calendar month (in `tz`) that has answers of this kind, oldest first."""
+    rows = (
+        qs.filter(kind=kind)
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month")
+        .annotate(**_aggregates(kind))
+        .order_by("month")
+    )
+    return [MonthMetric(month=_as_date(row["month"]), metric=_metric_from_row(kind, row)) for row in rows]
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def cases_open(*, membership: Membership, location: Location | None = None) -> QuerySet[Case]:
+    """Open (not yet resolved) cases this member may see, oldest first."""
+    cases = Case.objects.filter(organization=membership.organization).exclude(step=Step.RESOLVED)
+    if not membership.sees_whole_organization:
+        cases = cases.filter(location__in=visible_locations(membership=membership))
+    if location is not None:
+        cases = cases.filter(location=location)
+    return cases.order_by("created_at", "id")
+
+
+def cases_open_holders(*, cases: QuerySet[Case]) -> list[CaseHolder]:
+    """Who holds the given open cases: count and oldest case per responsible person, busiest first."""
+    rows = (
+        cases.values("responsible_id", "responsible__username", "responsible__first_name", "responsible__last_name")
+        .annotate(open_count=Count("id"), oldest_created_at=Min("created_at"))
+        .order_by("-open_count", "oldest_created_at")
+    )
+    holders = []
+    for row in rows:
+        full_name = f"{row['responsible__first_name']} {row['responsible__last_name']}".strip()
+        holders.append(
+            CaseHolder(
+                user_id=row["responsible_id"],
+                name=full_name or row["responsible__username"] or "",
+                open_count=row["open_count"],
+                oldest_created_at=row["oldest_created_at"],
+            )
+        )
+    return holders
+
+
+def cases_open_oldest(*, cases: QuerySet[Case], limit: int = 10) -> list[Case]:
+    """The `limit` oldest of the given open cases, with their holder and place loaded."""
+    return list(cases.select_related("responsible", "location", "touchpoint").order_by("created_at", "id")[:limit])
