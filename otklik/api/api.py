@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.openapi.docs import Swagger
@@ -98,7 +98,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
             stored = selectors.answers_visible(membership=membership).filter(pk=existing.pk).first()
             if stored is None:
                 raise HttpError(409, _("Another answer already uses this external_id."))
-            return 200, stored
+            return Status(200, stored)
     survey = selectors.survey_by_key(membership=membership, key=payload.survey)
     if survey is None:
         raise _invalid("survey", _("No survey with this id or key in your organization."))
@@ -127,7 +127,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
                 for field, messages in exc.message_dict.items()
             ]
         ) from None
-    return 201, selectors.answers_visible(membership=membership).get(pk=response.pk)
+    return Status(201, selectors.answers_visible(membership=membership).get(pk=response.pk))
 
 
 @api.get(
