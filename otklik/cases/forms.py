@@ -1,0 +1,95 @@
+"""Forms of the case pages: the list filter, one form per loop step, and the assignment."""
+
+from django import forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Location
+from otklik.cases.models import ContactWay, Severity, Step
+from otklik.cases.selectors import STATUS_ALL, STATUS_OPEN, STATUS_RESOLVED
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        # The browser's date picker sends ISO dates whatever the interface language.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(STATUS_OPEN, _("Open")), (STATUS_RESOLVED, _("Resolved")), (STATUS_ALL, _("All"))],
+    )
+    step = forms.ChoiceField(label=_("Step"), required=False, choices=[("", _("Any step")), *Step.choices])
+    location = forms.ModelChoiceField(label=_("Location"), required=False, queryset=Location.objects.none())
+    responsible = forms.ChoiceField(
+        label=_("Responsible"), required=False, choices=[("", _("Anyone")), ("mine", _("Mine"))]
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any severity")), *Severity.choices]
+    )
+
+    def __init__(self, *args, locations: QuerySet[Location], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["location"].empty_label = _("All locations")
+
+
+class ThankForm(forms.Form):
+    via = forms.ChoiceField(label=_("How was the customer thanked?"), choices=ContactWay.choices)
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class ApologizeForm(forms.Form):
+    apology = forms.CharField(
+        label=_("The apology given to the customer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    compensation = forms.CharField(label=_("Compensation offered (optional)"), required=False, max_length=300)
+
+
+class PromiseForm(forms.Form):
+    fix_promise = forms.CharField(
+        label=_("What we will fix"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    planned_fix_date = forms.DateField(label=_("Planned fix date"), widget=DateInput())
+
+
+class CannotFixForm(forms.Form):
+    """The honest alternative to a promise: no date, and an explanation the customer will read."""
+
+    cannot_fix = forms.BooleanField(label=_("This honestly cannot be fixed"))
+    explanation = forms.CharField(
+        label=_("Why it cannot be fixed (the customer reads this in the report)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class FixForm(forms.Form):
+    fix_description = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class ReportForm(forms.Form):
+    via = forms.ChoiceField(label=_("How was the report given to the customer?"), choices=ContactWay.choices)
+
+
+class AssignForm(forms.Form):
+    responsible = forms.ModelChoiceField(label=_("Responsible person"), required=False, queryset=User.objects.none())
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    planned_fix_date = forms.DateField(label=_("Planned fix date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, people: QuerySet[User], **kwargs):
+        # Shown beside the step forms, which have their own planned_fix_date: keep element ids apart.
+        kwargs.setdefault("auto_id", "id_assign_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = people
+        self.fields["responsible"].empty_label = _("Nobody")
+        self.fields["responsible"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
