@@ -73,6 +73,14 @@ AIRLINE_CODES = {
 }
 
 
+def _month_day_year(value: str) -> datetime:
+    """`2/24/2015 11:35` as UTC; by hand because strptime is the slowest part of reading the file."""
+    day, time = value.split()
+    month, day_of_month, year = (int(part) for part in day.split("/"))
+    hour, minute = (int(part) for part in time.split(":"))
+    return datetime(year, month, day_of_month, hour, minute, tzinfo=UTC)
+
+
 def read_airline_tweets(path: Path) -> Iterator[DatasetRow]:
     """Rows of the Twitter US Airline Sentiment file; `tweet_created` is month/day/year, taken as UTC."""
     for row in _read_csv(path):
@@ -84,7 +92,7 @@ def read_airline_tweets(path: Path) -> Iterator[DatasetRow]:
             company=AIRLINE_CODES[row["airline"]],
             sentiment=row["airline_sentiment"],
             text=row["text"],
-            created_at=datetime.strptime(row["tweet_created"], "%m/%d/%Y %H:%M").replace(tzinfo=UTC),
+            created_at=_month_day_year(row["tweet_created"]),
         )
 
 

@@ -4,6 +4,7 @@
 created, each answer carries an `external_id`, so a second run changes nothing.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,6 +68,12 @@ class DemoLoadResult:
     organization: Organization
     loads: list[DatasetLoad] = field(default_factory=list)
     cases_walked: int = 0
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once: hashing the password for each of the two dozen users would take seconds.
+    return make_password(PASSWORD)
 
 
 def _demo_user(*, organization: Organization, username: str, role: str, password_hash: str) -> User:
@@ -235,8 +242,7 @@ def demo_load(
     if not datasets_dir.is_dir():
         raise DatasetsMissing(f"{datasets_dir} is not a directory.")
     now = now or timezone.now()
-    # Hashed once: hashing a password for each of the two dozen users would take seconds.
-    password_hash = make_password(PASSWORD)
+    password_hash = _password_hash()
     organization, _created = Organization.objects.get_or_create(
         slug=ORG_SLUG, defaults={"name": ORG_NAME, "default_language": "en"}
     )
