@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Organization, Touchpoint
+from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, Response, Source, Survey
 
@@ -141,3 +141,64 @@ def response_submit(
             return Response.objects.get(organization_id=survey.organization_id, external_id=external_id)
         raise
     return response
+
+
+def survey_set_open(*, survey: Survey, is_open: bool) -> Survey:
+    """Open or close a survey for answers; a closed survey's links answer "closed" and store nothing."""
+    if survey.is_open != is_open:
+        survey.is_open = is_open
+        survey.save(update_fields=["is_open"])
+    return survey
+
+
+def survey_set_case_rule(*, survey: Survey, comparison: str, threshold: int, enabled: bool = True):
+    """Set which scores of this survey open a complaint case (one rule per survey).
+
+    The threshold must lie on the survey's scale, so the rule can ever match.
+    """
+    from otklik.cases.models import CaseRule
+
+    spec = survey.spec
+    errors = {}
+    if comparison not in CaseRule.Comparison.values:
+        errors["comparison"] = _("Choose “score at most” or “score at least”.")
+    if not spec.min_score <= threshold <= spec.max_score:
+        errors["threshold"] = _("The threshold must be between %(min)s and %(max)s.") % {
+            "min": spec.min_score,
+            "max": spec.max_score,
+        }
+    if errors:
+        raise ValidationError(errors)
+    rule, _created = CaseRule.objects.update_or_create(
+        survey=survey, defaults={"comparison": comparison, "threshold": threshold, "enabled": enabled}
+    )
+    return rule
+
+
+def location_create(*, organization: Organization, name: str, address: str = "", responsible=None) -> Location:
+    """Add a location; its responsible person must be a member of the same organization."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter a name.")})
+    if Location.objects.filter(organization=organization, name__iexact=name).exists():
+        raise ValidationError({"name": _("This organization already has a location with this name.")})
+    if responsible is not None and not Membership.objects.filter(organization=organization, user=responsible).exists():
+        raise ValidationError({"responsible": _("The responsible person must be a member of the organization.")})
+    return Location.objects.create(
+        organization=organization, name=name, address=address.strip(), responsible=responsible
+    )
+
+
+def touchpoint_create(*, organization: Organization, location: Location, name: str, kind: str) -> Touchpoint:
+    """Add a touchpoint (checkout, call centre, …) to one of the organization's locations."""
+    name = name.strip()
+    errors = {}
+    if location.organization_id != organization.pk:
+        errors["location"] = _("The location belongs to another organization.")
+    if not name:
+        errors["name"] = _("Enter a name.")
+    if kind not in TouchpointKind.values:
+        errors["kind"] = _("Choose a kind of touchpoint.")
+    if errors:
+        raise ValidationError(errors)
+    return Touchpoint.objects.create(organization=organization, location=location, name=name, kind=kind)

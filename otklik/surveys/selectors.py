@@ -1,0 +1,87 @@
+"""Reads for surveys: the public pages find their survey by key, the staff pages by organization."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from otklik.accounts.models import Membership, Organization, Touchpoint
+from otklik.accounts.selectors import visible_touchpoints
+from otklik.surveys.models import Invitation, Survey
+
+
+def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touchpoint] | None:
+    """The survey and touchpoint behind a public link, or None when the keys are unknown or mismatched.
+
+    Both keys must belong to the same organization, so nobody can post answers
+    to one company's survey under another company's touchpoint.
+    """
+    survey = Survey.objects.select_related("organization").filter(public_key=survey_key).first()
+    if survey is None:
+        return None
+    touchpoint = (
+        Touchpoint.objects.select_related("location")
+        .filter(public_key=touchpoint_key, organization_id=survey.organization_id)
+        .first()
+    )
+    if touchpoint is None:
+        return None
+    return survey, touchpoint
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """The invitation behind a personal link, or None; its survey and touchpoint are of one organization."""
+    invitation = (
+        Invitation.objects.select_related("survey__organization", "touchpoint__location").filter(token=token).first()
+    )
+    if invitation is None or invitation.touchpoint.organization_id != invitation.survey.organization_id:
+        return None
+    return invitation
+
+
+def survey_question(*, survey: Survey) -> str:
+    """The survey's question in the active language, with the organization's name in place of {org}."""
+    # replace(), not format(): a translated text with a stray brace must not break the page.
+    return str(survey.spec.question).replace("{org}", survey.organization.name)
+
+
+def public_path(*, survey: Survey, touchpoint: Touchpoint) -> str:
+    return reverse("surveys:answer", args=[survey.public_key, touchpoint.public_key])
+
+
+def public_url(*, survey: Survey, touchpoint: Touchpoint) -> str:
+    """The absolute link a QR code or a printed card carries."""
+    return settings.SITE_URL + public_path(survey=survey, touchpoint=touchpoint)
+
+
+def surveys_of(*, organization: Organization) -> QuerySet[Survey]:
+    """The organization's surveys with their case rules."""
+    return Survey.objects.filter(organization=organization).select_related("case_rule", "organization")
+
+
+def survey_of(*, organization: Organization, survey_id: int) -> Survey | None:
+    return surveys_of(organization=organization).filter(pk=survey_id).first()
+
+
+def touchpoint_of(*, membership: Membership, touchpoint_id: int) -> Touchpoint | None:
+    return visible_touchpoints(membership=membership).filter(pk=touchpoint_id).first()
+
+
+def survey_links(*, membership: Membership) -> list[dict]:
+    """Per survey, its touchpoints (of the member's visible locations) with every link staff hand out."""
+    touchpoints = list(visible_touchpoints(membership=membership).order_by("location__name", "name"))
+    rows = []
+    for survey in surveys_of(organization=membership.organization):
+        links = []
+        for touchpoint in touchpoints:
+            keys = [survey.public_key, touchpoint.public_key]
+            links.append(
+                {
+                    "touchpoint": touchpoint,
+                    "url": public_url(survey=survey, touchpoint=touchpoint),
+                    "qr_svg": reverse("surveys:qr_svg", args=keys),
+                    "qr_png": reverse("surveys:qr_png", args=keys),
+                    "card": reverse("surveys:card", args=[survey.pk, touchpoint.pk]),
+                }
+            )
+        rows.append({"survey": survey, "links": links})
+    return rows
