@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.messaging.channels import CHANNELS, TransportError
@@ -24,19 +25,40 @@ logger = logging.getLogger(__name__)
 
 
 def template_placeholders(text: str) -> set[str]:
-    """The {names} a template uses; raises ValidationError on broken braces."""
+    """The {names} a template uses; raises ValidationError on broken braces.
+
+    A placeholder is a bare name: a conversion or format spec ("{name!r}",
+    "{name:>{width}}") could fail or leak internals when the message is rendered.
+    """
     try:
-        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        fields = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise ValidationError(f"Broken placeholder: {exc}") from exc
+        raise ValidationError(
+            _("A placeholder has broken braces (%(problem)s). Write {name}, or {{ and }} for literal braces.")
+            % {"problem": exc}
+        ) from exc
+    names = set()
+    for _literal, field, format_spec, conversion in fields:
+        if field is None:
+            continue
+        if format_spec or conversion:
+            raise ValidationError(
+                _("Write placeholders as a bare {name}, without “!” or “:”: {%(field)s} is not allowed.")
+                % {"field": field}
+            )
+        names.add(field)
+    return names
 
 
 def template_validate(*, subject: str, body: str) -> None:
-    """Refuse a template that names a placeholder we cannot fill."""
+    """Refuse a template that names a placeholder we cannot fill, or has broken braces."""
     unknown = (template_placeholders(subject) | template_placeholders(body)) - PLACEHOLDERS
     if unknown:
         allowed = ", ".join("{" + name + "}" for name in sorted(PLACEHOLDERS))
-        raise ValidationError(f"Unknown placeholder(s): {', '.join(sorted(unknown))}. Allowed: {allowed}.")
+        raise ValidationError(
+            _("Unknown placeholder(s): %(unknown)s. Allowed: %(allowed)s.")
+            % {"unknown": ", ".join("{" + name + "}" for name in sorted(unknown)), "allowed": allowed}
+        )
 
 
 def template_for(*, organization: Organization, kind: str, language: str) -> tuple[str, str]:
@@ -51,22 +73,33 @@ def template_for(*, organization: Organization, kind: str, language: str) -> tup
 def template_save(*, organization: Organization, kind: str, language: str, subject: str, body: str) -> MessageTemplate:
     """Store a manager's version of a template after validating its placeholders."""
     if kind not in DEFAULTS:
-        raise ValidationError(f"Unknown template kind: {kind}")
+        raise ValidationError(_("Unknown template kind: %(kind)s") % {"kind": kind})
     if language not in dict(settings.LANGUAGES):
-        raise ValidationError(f"Unknown language: {language}")
+        raise ValidationError(_("Unknown language: %(language)s") % {"language": language})
+    if not subject.strip() or not body.strip():
+        raise ValidationError(_("A template needs both a subject and a body."))
     template_validate(subject=subject, body=body)
-    template, _ = MessageTemplate.objects.update_or_create(
+    template, _created = MessageTemplate.objects.update_or_create(
         organization=organization, kind=kind, language=language, defaults={"subject": subject, "body": body}
     )
     return template
 
 
+def template_reset(*, organization: Organization, kind: str, language: str) -> bool:
+    """Drop the organization's edit so the shipped default applies again. True if there was one."""
+    deleted, _detail = MessageTemplate.objects.filter(organization=organization, kind=kind, language=language).delete()
+    return bool(deleted)
+
+
 def render_customer_message(
     *, organization: Organization, kind: str, language: str, context: dict[str, str]
 ) -> tuple[str, str]:
+    """Fill the template in force with the case's values; missing values become empty."""
     subject, body = template_for(organization=organization, kind=kind, language=language)
     values = {name: context.get(name, "") for name in PLACEHOLDERS}
-    return subject.format_map(values), body.format_map(values)
+    # A line break in a header is refused by the mail library: a customer's name must not make a message unsendable.
+    subject = " ".join(subject.format_map(values).split())
+    return subject, body.format_map(values)
 
 
 def outbox_enqueue(
