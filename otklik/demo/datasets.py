@@ -8,6 +8,7 @@ demo marks every such answer `score_is_derived=True`.
 import csv
 import hashlib
 import os
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,8 @@ class DatasetRow:
         return f"{self.dataset}:{self.tweet_id}:{self.company}"
 
 
-@dataclass(frozen=True)
+# eq=False: each dataset is one module constant, hashed by identity (a cache key).
+@dataclass(frozen=True, eq=False)
 class Dataset:
     slug: str  # the folder under the datasets directory
     title: str
@@ -203,18 +205,17 @@ def select_rows(*, dataset: Dataset, rows: list[DatasetRow], limit: int) -> list
     companies take turns, so every company gets answers and a larger limit selects a
     superset of a smaller one. Repeated rows (same external id) count once.
     """
-    unique = list({row.external_id: row for row in reversed(rows)}.values())
-    order = list(dataset.companies) + sorted({row.company for row in unique} - set(dataset.companies))
-    buckets: dict[str, list[list[DatasetRow]]] = {}
-    for sentiment in dataset.shares:
-        by_company = [
-            sorted(
-                (row for row in unique if row.sentiment == sentiment and row.company == company),
-                key=lambda row: _stable_hash(row.external_id),
-            )
-            for company in order
-        ]
-        buckets[sentiment] = [group for group in by_company if group]
+    unique: dict[str, DatasetRow] = {}
+    for row in rows:
+        unique.setdefault(row.external_id, row)
+    groups: dict[tuple[str, str], list[DatasetRow]] = defaultdict(list)
+    for row in sorted(unique.values(), key=lambda row: _stable_hash(row.external_id)):
+        groups[row.sentiment, row.company].append(row)
+    order = list(dataset.companies) + sorted({company for _label, company in groups} - set(dataset.companies))
+    buckets = {
+        sentiment: [groups[sentiment, company] for company in order if (sentiment, company) in groups]
+        for sentiment in dataset.shares
+    }
     taken: set[str] = set()
     picked: list[DatasetRow] = []
     for sentiment, share in dataset.shares.items():
