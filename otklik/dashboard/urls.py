@@ -5,4 +5,5 @@ from otklik.dashboard import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("answers/", views.answers, name="answers"),
 ]

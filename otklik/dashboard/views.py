@@ -1,8 +1,112 @@
+"""The dashboard (metrics and open cases) and the list of answers."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
+from otklik.dashboard import selectors
+from otklik.dashboard.forms import AnswersFilterForm, PeriodFilterForm
+from otklik.surveys.kinds import KINDS
+
+ANSWERS_PER_PAGE = 50
+OLDEST_CASES_SHOWN = 10
+
+
+def _axis(kind: str) -> dict:
+    """How a chart draws a metric: its scale and what its number means."""
+    if kind == "nps":
+        return {"min": -100, "max": 100, "title": _("NPS, from −100 to 100")}
+    if kind == "csat":
+        return {"min": 0, "max": 100, "title": _("CSAT, % of satisfied answers (4–5)")}
+    return {"min": 1, "max": 7, "title": _("CES, mean effort from 1 to 7 (lower is better)")}
+
+
+def _metric_section(*, responses, kind: str, tz) -> dict:
+    """One metric's headline, its tables and the data of its charts."""
+    headline = selectors.metric(qs=responses, kind=kind)
+    section = {"kind": kind, "label": str(KINDS[kind].label), "headline": headline, "by_touchpoint": [], "by_month": []}
+    if headline.count:
+        section["by_touchpoint"] = selectors.metric_by_touchpoint(qs=responses, kind=kind)
+        section["by_month"] = selectors.metric_by_month(qs=responses, kind=kind, tz=tz)
+    return section
+
+
+def _chart_data(sections: list[dict]) -> dict:
+    return {
+        section["kind"]: {
+            **_axis(section["kind"]),
+            "label": section["label"],
+            "by_touchpoint": {
+                "labels": [row.label for row in section["by_touchpoint"]],
+                "values": [row.metric.score for row in section["by_touchpoint"]],
+                "counts": [row.metric.count for row in section["by_touchpoint"]],
+            },
+            "by_month": {
+                "labels": [formats.date_format(row.month, "YEAR_MONTH_FORMAT") for row in section["by_month"]],
+                "values": [row.metric.score for row in section["by_month"]],
+                "counts": [row.metric.count for row in section["by_month"]],
+            },
+        }
+        for section in sections
+        if section["headline"].count
+    }
 
 
 @membership_required
-def home(request):
-    return render(request, "dashboard/home.html", {})
+def home(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    tz = selectors.organization_tz(organization=membership.organization)
+    form = PeriodFilterForm(request.GET or None, membership=membership)
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "tz": tz, "sections": [], "chart_data": {}}
+        return render(request, "dashboard/home.html", context, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    responses = selectors.responses_filter(
+        qs=selectors.responses_visible(membership=membership),
+        tz=tz,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+    )
+    sections = [_metric_section(responses=responses, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
+    # Open cases are the state of things now, so the period does not narrow them; the location does.
+    open_cases = selectors.cases_open(membership=membership, location=filters.get("location"))
+    context = {
+        "form": form,
+        "tz": tz,
+        "sections": sections,
+        "chart_data": _chart_data(sections),
+        "open_case_count": open_cases.count(),
+        "case_holders": selectors.cases_open_holders(cases=open_cases),
+        "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
+    }
+    return render(request, "dashboard/home.html", context)
+
+
+@membership_required
+def answers(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    tz = selectors.organization_tz(organization=membership.organization)
+    form = AnswersFilterForm(request.GET or None, membership=membership)
+    if form.is_bound and not form.is_valid():
+        return render(request, "dashboard/answers.html", {"form": form, "tz": tz, "page_obj": None}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    responses = selectors.responses_filter(
+        qs=selectors.responses_visible(membership=membership),
+        tz=tz,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+        touchpoint=filters.get("touchpoint"),
+        survey=filters.get("survey"),
+        kind=filters.get("kind", ""),
+        score_min=filters.get("score_min"),
+        score_max=filters.get("score_max"),
+        has_comment=form.has_comment_value if form.is_bound else None,
+        text=filters.get("q", ""),
+    )
+    page_obj = Paginator(selectors.responses_for_list(qs=responses), ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "dashboard/answers.html", {"form": form, "tz": tz, "page_obj": page_obj})
