@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "otklik.accounts",
@@ -147,6 +148,9 @@ OTKLIK_RATE_LIMIT_WINDOW_SECONDS = env_int("OTKLIK_RATE_LIMIT_WINDOW_SECONDS", 6
 OTKLIK_OUTBOX_MAX_ATTEMPTS = env_int("OTKLIK_OUTBOX_MAX_ATTEMPTS", 8)
 # A message claimed by a worker that died is retried after this many seconds.
 OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
+
+# Where the demo reads its real datasets; empty means ../shared/datasets beside the repo.
+OTKLIK_DATASETS_DIR = env_str("OTKLIK_DATASETS_DIR", "")
 
 # Mounts the baseline views that bench/ compares against; never on in production.
 OTKLIK_BENCH_VIEWS = env_bool("OTKLIK_BENCH_VIEWS", False)
