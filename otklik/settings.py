@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "otklik.dashboard",
     "otklik.api",
     "otklik.demo",
+    "otklik.insights",
 ]
 
 MIDDLEWARE = [
