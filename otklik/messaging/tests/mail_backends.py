@@ -1,0 +1,33 @@
+"""E-mail backends that misbehave on purpose, for the outbox reliability tests."""
+
+import os
+import smtplib
+import time
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
+
+
+class DisconnectingBackend(BaseEmailBackend):
+    """An SMTP server that drops the connection: a temporary failure."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class HangingFileBackend(FileBackend):
+    """The file backend, except that it never returns from a message whose subject holds "[hang]".
+
+    It hangs only while the file named by OTKLIK_TEST_HANG_FLAG exists, and first
+    drops a marker next to that flag, so a test knows the worker is stuck mid-send
+    (claimed, nothing written) and can kill it exactly there.
+    """
+
+    def send_messages(self, email_messages):
+        flag = Path(os.environ.get("OTKLIK_TEST_HANG_FLAG", "/nonexistent"))
+        for message in email_messages:
+            if "[hang]" in message.subject and flag.exists():
+                (flag.parent / f"hanging-{message.to[0]}").touch()
+                time.sleep(3600)
+        return super().send_messages(email_messages)

@@ -1,0 +1,137 @@
+"""The real `worker` command, killed with SIGKILL mid-send and restarted: every message arrives once.
+
+SLOW: about 10-15 seconds. It runs `manage.py` in subprocesses against a file
+SQLite database in a temporary folder (pytest-django's in-memory database is
+invisible to another process), so it needs no pytest-django database at all.
+
+How the crash is made deterministic: the worker sends through
+`HangingFileBackend`, which never returns from a message whose subject holds
+"[hang]" while a flag file exists. Two such messages stick both of the worker's
+senders (the task runner and the outbox sweep) in the middle of a send: claimed,
+nothing written. Then the worker is killed. The restarted worker (claim timeout
+1 s, standing in for the real 5 minutes) must re-send the two stuck messages,
+send everything still pending, and send nothing twice.
+"""
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+MESSAGES = 8
+HANGING = {1, 2}
+
+ENQUEUE = f"""
+from django.db import transaction
+from otklik.accounts.models import Organization
+from otklik.messaging.services import outbox_enqueue
+
+organization = Organization.objects.create(name="Crash test", slug="crash-test")
+with transaction.atomic():
+    for n in range({MESSAGES}):
+        outbox_enqueue(
+            organization=organization,
+            key=f"crash:{{n}}",
+            recipient=f"customer{{n}}@example.org",
+            subject=("[hang] " if n in {HANGING!r} else "") + f"Message {{n}}",
+            body=f"Body {{n}}",
+            kind="case_report",
+        )
+"""
+
+
+def manage(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # so the whole process group can be killed
+        **kwargs,
+    )
+
+
+def run(*args: str, env: dict[str, str]) -> None:
+    process = manage(*args, env=env)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+
+
+def delivered(mail_dir: Path) -> Counter:
+    """Message-ID → how many times it was written (the file backend may append several to one file)."""
+    found: Counter = Counter()
+    for path in mail_dir.glob("*.log"):
+        found.update(re.findall(r"^Message-ID: <(crash\.\d+)@", path.read_text(), flags=re.MULTILINE))
+    return found
+
+
+def wait_for(condition, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen, sig: int) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    process.wait(timeout=30)
+
+
+def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path):
+    mail_dir = tmp_path / "mail"
+    flag = tmp_path / "hang-flag"
+    database = tmp_path / "otklik.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "otklik.settings",
+        "OTKLIK_VAR_DIR": str(tmp_path),
+        "OTKLIK_DATABASE_URL": f"sqlite:///{database}",
+        "OTKLIK_EMAIL_BACKEND": "otklik.messaging.tests.mail_backends.HangingFileBackend",
+        "OTKLIK_TEST_HANG_FLAG": str(flag),
+        "OTKLIK_LOG_LEVEL": "WARNING",
+    }
+    run("migrate", "--no-input", env=env)
+    run("shell", "-c", ENQUEUE, env=env)
+    flag.touch()
+
+    worker = manage("worker", "--interval", "0.2", "--outbox-interval", "0.2", env=env)
+    try:
+        wait_for(lambda: len(list(tmp_path.glob("hanging-*"))) == len(HANGING), timeout=60, what="both senders stuck")
+    finally:
+        stop(worker, signal.SIGKILL)
+
+    with sqlite3.connect(database) as db:
+        stuck = db.execute("SELECT COUNT(*) FROM messaging_outboxmessage WHERE status = 'sending'").fetchone()[0]
+    assert stuck == len(HANGING)  # killed in the middle of sending them
+    assert all(count == 1 for count in delivered(mail_dir).values())
+
+    flag.unlink()
+    restarted = manage(
+        "worker",
+        "--interval",
+        "0.2",
+        "--outbox-interval",
+        "0.2",
+        env={**env, "OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS": "1"},
+    )
+    try:
+        wait_for(lambda: len(delivered(mail_dir)) == MESSAGES, timeout=60, what="every message delivered")
+        time.sleep(1.5)  # several more sweeps, past the claim timeout: a duplicate would show now
+    finally:
+        stop(restarted, signal.SIGTERM)
+
+    assert delivered(mail_dir) == Counter({f"crash.{n}": 1 for n in range(MESSAGES)})
+    with sqlite3.connect(database) as db:
+        statuses = dict(db.execute("SELECT key, status FROM messaging_outboxmessage").fetchall())
+    assert statuses == {f"crash:{n}": "sent" for n in range(MESSAGES)}
