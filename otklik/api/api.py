@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.openapi.docs import Swagger
@@ -24,6 +24,7 @@ from otklik.api.schemas import (
     CaseFilters,
     CasePage,
     ErrorOut,
+    Id,
     Page,
     SurveyPage,
     TouchpointPage,
@@ -65,6 +66,15 @@ def _membership(request: HttpRequest) -> Membership:
     return request.auth
 
 
+def _reject_unknown_parameters(request: HttpRequest, filters: Page) -> None:
+    # A misspelt filter (score_mn=5) would otherwise be ignored and return the wrong answers.
+    unknown = sorted(set(request.GET) - set(type(filters).model_fields))
+    if unknown:
+        raise ApiValidationError(
+            [{"loc": ["query", name], "msg": _("Unknown query parameter."), "type": "value_error"} for name in unknown]
+        )
+
+
 def _page(queryset, page: Page) -> dict:
     return {"count": queryset.count(), "items": list(queryset[page.offset : page.offset + page.limit])}
 
@@ -78,7 +88,15 @@ def _invalid(field: str, message: str) -> ApiValidationError:
 
 @api.post(
     "/answers",
-    response={200: AnswerOut, 201: AnswerOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    response={
+        200: AnswerOut,
+        201: AnswerOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    },
     summary="Submit an answer",
     tags=["answers"],
 )
@@ -87,7 +105,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
 
     Returns 201 with the new answer, or 200 with the stored one when `external_id` was already used.
     Invalid input (a score off the survey's scale, an unknown survey or touchpoint, or one of another
-    organization, a closed survey) gives 422 and stores nothing.
+    organization, a closed survey) gives 422 and stores nothing; a body that is not JSON gives 400.
     """
     membership = _membership(request)
     if not membership.can_work_cases:
@@ -138,6 +156,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
 )
 def answer_list(request: HttpRequest, filters: Query[AnswerFilters]):
     """Answers you may see, newest first, filtered and paginated (`limit`, `offset`); `count` is the total."""
+    _reject_unknown_parameters(request, filters)
     answers = selectors.answers_filtered(
         membership=_membership(request),
         kind=filters.kind.value if filters.kind else None,
@@ -153,11 +172,11 @@ def answer_list(request: HttpRequest, filters: Query[AnswerFilters]):
 
 @api.get(
     "/answers/{answer_id}",
-    response={200: AnswerOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: AnswerOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
     summary="Get one answer",
     tags=["answers"],
 )
-def answer_detail(request: HttpRequest, answer_id: int) -> Response:
+def answer_detail(request: HttpRequest, answer_id: Path[Id]) -> Response:
     """One answer; 404 when it does not exist or is outside what you may see."""
     return get_object_or_404(selectors.answers_visible(membership=_membership(request)), pk=answer_id)
 
@@ -173,6 +192,7 @@ def answer_detail(request: HttpRequest, answer_id: int) -> Response:
 )
 def case_list(request: HttpRequest, filters: Query[CaseFilters]):
     """Cases you may see, newest first, filtered and paginated (`limit`, `offset`); `count` is the total."""
+    _reject_unknown_parameters(request, filters)
     cases = selectors.cases_filtered(
         membership=_membership(request),
         step=filters.step.value if filters.step else None,
@@ -185,11 +205,11 @@ def case_list(request: HttpRequest, filters: Query[CaseFilters]):
 
 @api.get(
     "/cases/{case_id}",
-    response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
     summary="Get one complaint case with its history",
     tags=["cases"],
 )
-def case_detail(request: HttpRequest, case_id: int):
+def case_detail(request: HttpRequest, case_id: Path[Id]):
     """One case with its events (who did which step, when); 404 when it is outside what you may see."""
     return get_object_or_404(selectors.cases_visible(membership=_membership(request)), pk=case_id)
 
@@ -205,6 +225,7 @@ def case_detail(request: HttpRequest, case_id: int):
 )
 def survey_list(request: HttpRequest, page: Query[Page]):
     """Your organization's surveys with their keys and score scales, to use in `POST /api/answers`."""
+    _reject_unknown_parameters(request, page)
     return _page(selectors.surveys_of(membership=_membership(request)), page)
 
 
@@ -216,4 +237,5 @@ def survey_list(request: HttpRequest, page: Query[Page]):
 )
 def touchpoint_list(request: HttpRequest, page: Query[Page]):
     """The touchpoints you may submit answers for, with their keys and locations."""
+    _reject_unknown_parameters(request, page)
     return _page(selectors.touchpoints_visible(membership=_membership(request)), page)

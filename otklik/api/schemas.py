@@ -2,13 +2,20 @@
 
 from datetime import date, datetime
 from enum import Enum
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from otklik.cases.models import Step
 from otklik.surveys.kinds import KINDS
 
 MAX_LIMIT = 200
+# Bounds of the database's integer columns: a larger number is not an id we could have, and SQLite
+# would fail on it with a server error instead of a clear 422.
+MAX_DB_INT = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+Score = Annotated[int, Field(ge=-32768, le=32767)]
 
 SurveyKindName = Enum("SurveyKindName", {code: code for code in KINDS}, type=str)
 CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
@@ -16,7 +23,7 @@ CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
 
 class Page(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"How many items to return (at most {MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="How many items to skip.")
 
 
 class ErrorOut(Schema):
@@ -37,9 +44,9 @@ class ValidationErrorOut(Schema):
 
 
 class AnswerIn(Schema):
-    survey: int | str = Field(description="The survey's id or public key; it must belong to the token's organization.")
-    touchpoint: int | str = Field(description="The touchpoint's id or public key, where the customer gave the answer.")
-    score: int = Field(description="The score on the survey's scale (see min_score and max_score in /api/surveys).")
+    survey: Id | str = Field(description="The survey's id or public key; it must belong to the token's organization.")
+    touchpoint: Id | str = Field(description="The touchpoint's id or public key, where the customer gave the answer.")
+    score: Score = Field(description="The score on the survey's scale (see min_score and max_score in /api/surveys).")
     comment: str = Field("", description="The customer's own words: why this score.")
     second_answer: str = ""
     language: str = Field("", description="en, ru or uk; the organization's language when empty.")
@@ -78,12 +85,20 @@ class AnswerOut(Schema):
 
 class AnswerFilters(Page):
     kind: SurveyKindName | None = None
-    location_id: int | None = None
-    touchpoint_id: int | None = None
-    score_min: int | None = None
-    score_max: int | None = None
+    location_id: Id | None = None
+    touchpoint_id: Id | None = None
+    score_min: Score | None = None
+    score_max: Score | None = None
     created_from: datetime | None = Field(None, description="Answers given at or after this moment.")
     created_to: datetime | None = Field(None, description="Answers given before this moment.")
+
+    @field_validator("created_from", "created_to", mode="before")
+    @classmethod
+    def iso_only(cls, value):
+        # Pydantic would read a bare number as Unix seconds; the schema promises ISO 8601 only.
+        if isinstance(value, str | int | float) and str(value).strip().lstrip("+-").replace(".", "", 1).isdigit():
+            raise ValueError("Use an ISO 8601 date and time, for example 2015-02-24T11:35:52Z.")
+        return value
 
 
 class AnswerPage(Schema):
@@ -149,7 +164,7 @@ class CaseDetailOut(CaseOut):
 class CaseFilters(Page):
     step: CaseStep | None = None
     open: bool | None = Field(None, description="true: not yet resolved; false: resolved.")
-    location_id: int | None = None
+    location_id: Id | None = None
     responsible: str | None = Field(None, description="The responsible person's username.")
 
 

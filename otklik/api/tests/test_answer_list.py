@@ -84,3 +84,23 @@ def test_it_shows_one_answer(world, api_as):
 
 def test_it_gives_404_for_a_missing_answer(world, api_as):
     assert api_as(world.manager).get("/api/answers/999999").status_code == 404
+
+
+def test_it_rejects_an_unknown_filter(world, api_as):
+    response = api_as(world.manager).get("/api/answers", {"score_mn": 5})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": ["query", "score_mn"], "msg": "Unknown query parameter.", "type": "value_error"}
+    ]
+
+
+def test_it_rejects_a_period_given_as_a_bare_number(world, api_as):
+    response = api_as(world.manager).get("/api/answers", {"created_to": "0.5"})
+    assert response.status_code == 422
+
+
+def test_it_rejects_numbers_too_big_for_the_database(world, api_as):
+    api = api_as(world.manager)
+    assert api.get("/api/answers", {"offset": 2**70}).status_code == 422
+    assert api.get("/api/answers", {"location_id": 2**70}).status_code == 422
+    assert api.get(f"/api/answers/{2**70}").status_code == 422
