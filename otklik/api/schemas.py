@@ -4,6 +4,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import field_validator
 
@@ -97,7 +98,7 @@ class AnswerFilters(Page):
     def iso_only(cls, value):
         # Pydantic would read a bare number as Unix seconds; the schema promises ISO 8601 only.
         if isinstance(value, str | int | float) and str(value).strip().lstrip("+-").replace(".", "", 1).isdigit():
-            raise ValueError("Use an ISO 8601 date and time, for example 2015-02-24T11:35:52Z.")
+            raise ValueError(_("Use an ISO 8601 date and time, for example 2015-02-24T11:35:52Z."))
         return value
 
 
