@@ -109,6 +109,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("OTKLIK_BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"),
+        help="cache for the rate limit; 'db' for the database cache (the embedded default)",
+    )
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -117,6 +122,7 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "otklik.settings",
         "OTKLIK_DATABASE_URL": args.database_url,
         "OTKLIK_BENCH_VIEWS": "1",
+        "OTKLIK_CACHE_URL": "" if args.cache_url == "db" else args.cache_url,
         "OTKLIK_RATE_LIMIT_ANSWERS": str(10**9),
         "OTKLIK_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
@@ -156,7 +162,10 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 
-    print(f"\nPublic answer submissions, gunicorn {args.web_workers} workers, PostgreSQL, {args.concurrency} clients")
+    print(
+        f"\nPublic answer submissions, gunicorn {args.web_workers} workers, PostgreSQL, "
+        f"{args.concurrency} clients, cache {args.cache_url}"
+    )
     print(f"{'endpoint':<34}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, r in [("bare Django view (baseline)", bare), ("POST /s/<survey>/<touchpoint>/", ours)]:
         print(f"{name:<34}{r['requests']:>10}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}")

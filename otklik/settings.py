@@ -156,12 +156,20 @@ OTKLIK_DATASETS_DIR = env_str("OTKLIK_DATASETS_DIR", "")
 # Mounts the baseline views that bench/ compares against; never on in production.
 OTKLIK_BENCH_VIEWS = env_bool("OTKLIK_BENCH_VIEWS", False)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "otklik_cache",
+# The cache holds only short-lived counters (the answer rate limit). The database
+# cache needs no extra server; OTKLIK_CACHE_URL=redis://… moves it to Redis, which
+# a deployment with many web processes should use (one round trip instead of several).
+CACHE_URL = env_str("OTKLIK_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "otklik_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     }
-}
 
 LOGGING = {
     "version": 1,
