@@ -148,12 +148,8 @@ def responses_filter(
 
 
 def responses_for_list(*, qs: QuerySet[Response]) -> QuerySet[Response]:
-    """Answers ready for the list page: newest first, with places, survey and the id of their case."""
-    return (
-        qs.select_related("touchpoint", "location", "survey")
-        .annotate(case_pk=F("case__id"))
-        .order_by("-created_at", "-id")
-    )
+    """Answers ready for the list page: newest first, with their places and the id of their case."""
+    return qs.select_related("touchpoint", "location").annotate(case_pk=F("case__id")).order_by("-created_at", "-id")
 
 
 def _aggregates(kind: str) -> dict:

@@ -159,3 +159,13 @@ def test_it_rejects_bad_filters_with_a_message(login, world, params, message):
     assert response.status_code == 400
     assert message in response.content
     assert b"cold drinks" not in response.content
+
+
+def test_it_loads_a_page_of_answers_in_a_fixed_number_of_queries(login, world, django_assert_max_num_queries):
+    for score in range(11):
+        answer(survey=world.nps, touchpoint=world.checkout if score % 2 else world.other_checkout, score=score)
+    client = login(world.manager)
+    # Session, user, membership, form choices, count and page: never one query per row.
+    with django_assert_max_num_queries(12):
+        response = client.get("/answers/")
+    assert len(shown(response)) == 11
