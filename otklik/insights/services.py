@@ -1,0 +1,232 @@
+"""Writes for loyalty-factor themes: discovery, a manager's shaping, and tagging answers."""
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Organization
+from otklik.insights import engine
+from otklik.insights.models import AnswerAnalysis, AnswerTheme, Theme
+from otklik.insights.profanity import mask_profanity
+from otklik.surveys.models import Response
+
+DEFAULT_K = 8
+# Discovery reads the newest answers only: enough for stable themes, bounded in time.
+DISCOVERY_LIMIT = 20_000
+
+
+def answer_text(response: Response) -> str:
+    """The open text of an answer: the comment and the second open answer, if any."""
+    return "\n".join(part for part in (response.comment, response.second_answer) if part)
+
+
+def _with_text(qs: QuerySet[Response]) -> QuerySet[Response]:
+    return qs.filter(~Q(comment="") | ~Q(second_answer=""))
+
+
+def _spec(theme: Theme) -> engine.ThemeSpec:
+    return engine.ThemeSpec(
+        keywords={term: weight for term, weight in theme.keywords},
+        pinned=theme.pinned_keywords,
+        banned=theme.banned_keywords,
+        name=theme.name,
+        labels=theme.labels,
+    )
+
+
+def _store_keywords(theme: Theme, spec: engine.ThemeSpec) -> None:
+    theme.keywords = [[term, weight] for term, weight in spec.keywords.items()]
+    theme.labels = spec.labels
+
+
+def _retag_all(*, organization: Organization) -> None:
+    answers_tag(organization=organization, responses=_with_text(organization.responses.all()).iterator(chunk_size=2000))
+
+
+@transaction.atomic
+def themes_discover(*, organization: Organization, k: int = DEFAULT_K) -> list[Theme]:
+    """Find `k` themes in the organization's answers and tag every answer with them.
+
+    Themes a manager has shaped (`is_manual`) are kept, seed the factorization and get
+    refreshed key words; previously discovered, untouched themes are replaced.
+    """
+    responses = _with_text(organization.responses.all()).order_by("-created_at")[:DISCOVERY_LIMIT]
+    texts = [answer_text(r) for r in responses]
+    manual = list(organization.themes.filter(is_manual=True))
+    organization.themes.filter(is_manual=False).delete()
+    if not texts:
+        return manual
+    specs = engine.discover(texts, k=max(k, len(manual)), seeds=[_spec(t) for t in manual])
+    themes = []
+    for i, spec in enumerate(specs):
+        theme = manual[i] if i < len(manual) else Theme(organization=organization, name=spec.name[:200])
+        _store_keywords(theme, spec)
+        theme.save()
+        themes.append(theme)
+    _retag_all(organization=organization)
+    return themes
+
+
+def _own(themes: Iterable[Theme], organization: Organization) -> list[Theme]:
+    themes = list(themes)
+    if any(theme.organization_id != organization.id for theme in themes):
+        raise ValidationError(_("A theme belongs to another organization."))
+    return themes
+
+
+@transaction.atomic
+def theme_rename(*, theme: Theme, name: str) -> Theme:
+    """Give a theme a manager's name; it then survives rediscovery."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("A theme needs a name."))
+    theme.name = name[:200]
+    theme.is_manual = True
+    theme.save()
+    return theme
+
+
+@transaction.atomic
+def themes_merge(*, organization: Organization, themes: Sequence[Theme], name: str) -> Theme:
+    """Merge several themes into the first one under `name`; their answers move with them."""
+    themes = _own(themes, organization)
+    if len(themes) < 2:
+        raise ValidationError(_("Choose at least two themes to merge."))
+    target, others = themes[0], themes[1:]
+    weights: dict[str, float] = {}
+    labels: dict[str, str] = {}
+    for theme in themes:
+        for term, weight in theme.keywords:
+            weights[term] = max(weights.get(term, 0.0), weight)
+        labels.update(theme.labels)
+    target.keywords = sorted(([t, w] for t, w in weights.items()), key=lambda pair: -pair[1])
+    target.labels = labels
+    target.pinned_keywords = list(dict.fromkeys(w for theme in themes for w in theme.pinned_keywords))
+    # A word banned from one part may be what tagged the other: keep only bans all shared.
+    target.banned_keywords = [w for w in target.banned_keywords if all(w in t.banned_keywords for t in others)]
+    target.name = name.strip()[:200] or target.name
+    target.is_manual = True
+    target.save()
+    Theme.objects.filter(id__in=[t.id for t in others]).delete()
+    _retag_all(organization=organization)
+    return target
+
+
+@transaction.atomic
+def theme_split(*, theme: Theme, keywords: Sequence[str], name: str) -> Theme:
+    """Move `keywords` (as the manager typed them) out of `theme` into a new theme `name`.
+
+    The new theme has those words pinned; the old one gets them banned, so answers that
+    mention them move over. Both become manual themes.
+    """
+    terms = {engine.keyword_terms(word) for word in keywords if word.strip()}
+    if not terms:
+        raise ValidationError(_("Choose the key words that make the new theme."))
+    if not name.strip():
+        raise ValidationError(_("A theme needs a name."))
+    moved = [[term, weight] for term, weight in theme.keywords if term in terms]
+    new = Theme.objects.create(
+        organization=theme.organization,
+        name=name.strip()[:200],
+        keywords=moved,
+        labels=theme.labels,
+        pinned_keywords=[word.strip() for word in keywords if word.strip()],
+        is_manual=True,
+    )
+    theme.keywords = [[term, weight] for term, weight in theme.keywords if term not in terms]
+    theme.pinned_keywords = [w for w in theme.pinned_keywords if engine.keyword_terms(w) not in terms]
+    theme.banned_keywords = list(dict.fromkeys([*theme.banned_keywords, *new.pinned_keywords]))
+    theme.is_manual = True
+    theme.save()
+    _retag_all(organization=theme.organization)
+    return new
+
+
+@transaction.atomic
+def theme_pin_keyword(*, theme: Theme, keyword: str) -> Theme:
+    """Make `keyword` always tag this theme (and no longer banned from it)."""
+    keyword = keyword.strip()
+    if not keyword:
+        raise ValidationError(_("Type a key word."))
+    term = engine.keyword_terms(keyword)
+    theme.pinned_keywords = list(dict.fromkeys([*theme.pinned_keywords, keyword]))
+    theme.banned_keywords = [w for w in theme.banned_keywords if engine.keyword_terms(w) != term]
+    theme.is_manual = True
+    theme.save()
+    _retag_all(organization=theme.organization)
+    return theme
+
+
+@transaction.atomic
+def theme_ban_keyword(*, theme: Theme, keyword: str) -> Theme:
+    """Make `keyword` never count towards this theme (and no longer pinned to it)."""
+    keyword = keyword.strip()
+    if not keyword:
+        raise ValidationError(_("Type a key word."))
+    term = engine.keyword_terms(keyword)
+    theme.banned_keywords = list(dict.fromkeys([*theme.banned_keywords, keyword]))
+    theme.pinned_keywords = [w for w in theme.pinned_keywords if engine.keyword_terms(w) != term]
+    theme.is_manual = True
+    theme.save()
+    _retag_all(organization=theme.organization)
+    return theme
+
+
+def tagger_for(*, organization: Organization) -> tuple[engine.Tagger, list[Theme]]:
+    """The organization's tagger and the themes its indexes refer to."""
+    themes = list(organization.themes.order_by("id"))
+    return engine.Tagger([_spec(t) for t in themes]), themes
+
+
+TAG_BATCH = 1000
+
+
+@transaction.atomic
+def answers_tag(*, organization: Organization, responses: Iterable[Response]) -> int:
+    """Tag answers with the organization's themes, replacing their earlier tags; idempotent.
+
+    Also records each answer's language and whether it contains profanity. Answers of
+    other organizations are skipped. Returns the number of theme tags written.
+    """
+    tagger, themes = tagger_for(organization=organization)
+    written = 0
+    batch: list[Response] = []
+    for response in responses:
+        if response.organization_id == organization.id:
+            batch.append(response)
+        if len(batch) == TAG_BATCH:
+            written += _tag_batch(batch, tagger, themes)
+            batch = []
+    if batch:
+        written += _tag_batch(batch, tagger, themes)
+    return written
+
+
+def _tag_batch(responses: list[Response], tagger: engine.Tagger, themes: list[Theme]) -> int:
+    ids = [r.id for r in responses]
+    AnswerTheme.objects.filter(response_id__in=ids).delete()
+    AnswerAnalysis.objects.filter(response_id__in=ids).delete()
+    tags, analyses = [], []
+    for response in responses:
+        text = answer_text(response)
+        if not text:
+            continue
+        analyzed = engine.analyze(text)
+        found = mask_profanity(text, analyzed.language)[1]
+        analyses.append(AnswerAnalysis(response=response, language=analyzed.language, has_profanity=found))
+        for index, score in tagger.tag_terms(analyzed.terms):
+            tags.append(AnswerTheme(response=response, theme=themes[index], weight=round(score, 4)))
+    AnswerAnalysis.objects.bulk_create(analyses)
+    AnswerTheme.objects.bulk_create(tags)
+    return len(tags)
+
+
+def response_tag(*, response_id: int) -> int:
+    """Tag one answer by id (the task behind tagging on arrival); a missing answer tags nothing."""
+    response = Response.objects.select_related("organization").filter(id=response_id).first()
+    if response is None:
+        return 0
+    return answers_tag(organization=response.organization, responses=[response])

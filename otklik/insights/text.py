@@ -1,0 +1,136 @@
+"""Turning an open answer into words a theme can match: language, normalization, lemmas.
+
+Everything here runs offline: the language model ships inside py3langid, Russian and
+Ukrainian lemmas come from pymorphy3's dictionary packages, English words are reduced
+by the Snowball stemmer, and the stop-word lists live in this module. Each word's lemma
+is cached, so tagging a stream of answers mostly costs a regex and a few dict look-ups.
+"""
+
+import html
+import re
+from functools import lru_cache
+
+LANGUAGES = ("ru", "uk", "en")
+
+# Letters only one of the two Cyrillic languages uses: most answers are routed by them
+# alone, and py3langid (restricted to ru/uk/en) decides the rest.
+_UK_ONLY = frozenset("іїєґ")
+_RU_ONLY = frozenset("ыэъё")
+_CYRILLIC = re.compile(r"[а-яёіїєґ]")
+_LATIN = re.compile(r"[a-z]")
+
+_HANDLE = re.compile(r"@\w+")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+# Function words only. The ready-made lists (e.g. stopwords-iso) also drop words that
+# carry the point of a complaint — "long", "line", "help", "долго", "время", "деньги" —
+# so these short lists were written for this project instead.
+STOP_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        """a about above after again all also am an and any are as at be because been before being below
+        between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+        during each else even ever every for from further had hadn't has hasn't have haven't having he
+        her here hers herself him himself his how however i i'd i'll i'm i've if in into is isn't it
+        it's its itself just let's me might more most must my myself no nor not now of off on once only
+        or other our ours ourselves out over own same shall she should shouldn't so some such than that
+        that's the their theirs them themselves then there there's these they they'd they'll they're
+        they've this those through to too under until up upon us very was wasn't we we'd we'll we're
+        we've were weren't what what's when where which while who whom why will with won't would
+        wouldn't you you'd you'll you're you've your yours yourself yourselves amp rt im ive dont cant
+        didnt doesnt isnt wont thats youre theyre u ur r y yes ok oh via""".split()
+    ),
+    "ru": frozenset(
+        """а без более бы был была были было быть в вам вас весь во вот все всё всего всех вы где да даже
+        для до его ее её если есть еще ещё же за здесь и из или им их к как какой когда кто ли либо мне
+        мной может мы на над надо наш не него нее неё нет ни них но ну о об однако он она они оно от
+        очень по под при с со так также такой там те тем то того тоже той только том ты у уже хотя чего
+        чей чем что чтобы чье чья эта эти это этот я вообще вроде ведь вон сам сама сами свой себя
+        себе было будет будут буду этого этой этом тут""".split()
+    ),
+    "uk": frozenset(
+        """а або але б би був була були було бути в вам вас весь ви від вона вони воно все всі всього
+        всіх де для до є його з за і із й їй їх к коли хто ли мене мені ми на над не нас наш
+        ні ніж них но ну о об однак він від при про с так також такий там те тим то того теж той
+        тільки тому ти у уже вже хоча чого чий чим що щоб ця ці це цей я адже сам сама самі свій себе
+        собі буде будуть буду цього цієї цьому тут дуже""".split()
+    ),
+}
+
+
+# Cyrillic answers often quote English words ("sms", "ok"), so their lists include English.
+_STOP = {language: STOP_WORDS[language] | STOP_WORDS["en"] for language in LANGUAGES}
+
+
+@lru_cache(maxsize=1)
+def _langid():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def normalize(text: str) -> str:
+    """Lower-case text without @handles, links and HTML entities (`&amp;` → `&`)."""
+    text = html.unescape(text).lower()
+    text = _URL.sub(" ", text)
+    return _HANDLE.sub(" ", text)
+
+
+def detect_language(text: str, *, default: str = "en") -> str:
+    """The answer's language among ru, uk and en; `default` when it has no letters."""
+    text = normalize(text)
+    if not _CYRILLIC.search(text):
+        return "en" if _LATIN.search(text) else default
+    letters = set(text)
+    uk, ru = bool(letters & _UK_ONLY), bool(letters & _RU_ONLY)
+    if uk != ru:
+        return "uk" if uk else "ru"
+    return _langid().classify(text)[0]
+
+
+@lru_cache(maxsize=2)
+def _morph(language: str):
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=language)
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=300_000)
+def lemma(word: str, language: str) -> str:
+    """The dictionary form of a lower-case word (a Snowball stem for English)."""
+    if language == "en" or not _CYRILLIC.search(word):
+        return _english_stemmer().stemWord(word.replace("’", "'").split("'")[0])
+    return _morph(language).parse(word)[0].normal_form.replace("ё", "е")
+
+
+def words(text: str) -> list[str]:
+    """Normalized word tokens, stop words included."""
+    return _WORD.findall(normalize(text))
+
+
+def lemmas(text: str, language: str | None = None) -> list[str]:
+    """Lemmas of the answer's content words, in order (stop words and one-letter words dropped)."""
+    language = language or detect_language(text)
+    stop = _STOP[language]
+    out = []
+    for word in words(text):
+        if len(word) < 2 or word in stop:
+            continue
+        base = lemma(word, language)
+        if base not in stop:
+            out.append(base)
+    return out
+
+
+def terms(lemma_list: list[str]) -> list[str]:
+    """Lemmas plus adjacent-lemma bigrams ("long line"): what themes are made of and matched on."""
+    return lemma_list + [f"{a} {b}" for a, b in zip(lemma_list, lemma_list[1:], strict=False)]
