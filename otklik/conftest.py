@@ -10,6 +10,12 @@ from otklik.surveys.models import Survey
 from otklik.testing import factories
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The `world` fixture creates six users; PBKDF2 would cost seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     org: Organization

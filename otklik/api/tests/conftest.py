@@ -12,12 +12,6 @@ COMPLAINT = "@VirginAmerica Your chat support is not working on your site: http:
 PRAISE = "@VirginAmerica it was amazing, and arrived an hour early. You're too good to me."
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The `world` fixture creates six users; PBKDF2 makes that take seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class ApiClient:
     """A test client that authenticates every request with one bearer token."""
 
