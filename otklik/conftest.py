@@ -9,6 +9,8 @@ from otklik.accounts.models import Location, Organization, Role, Touchpoint
 from otklik.surveys.models import Survey
 from otklik.testing import factories
 
+pytest_plugins = ["otklik.testing.browser"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

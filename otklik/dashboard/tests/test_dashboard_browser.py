@@ -3,7 +3,6 @@
 import pytest
 
 from otklik.dashboard.tests.helpers import answer, utc
-from otklik.e2e.conftest import browser, page  # noqa: F401 (fixtures)
 from otklik.testing.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

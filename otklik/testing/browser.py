@@ -1,4 +1,4 @@
-"""Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium), never a downloaded one."""
+"""Browser fixtures (a pytest plugin): Playwright drives Debian's Chromium, never a downloaded one."""
 
 import os
 import shutil
