@@ -1,0 +1,30 @@
+"""Real answer texts from the datasets (../shared/datasets), looked up by tweet id."""
+
+import csv
+from functools import lru_cache
+
+from otklik.demo.datasets import datasets_dir
+
+
+@lru_cache(maxsize=2)
+def _rows(slug: str) -> tuple[dict[str, str], ...]:
+    with (datasets_dir() / slug / "tweets.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(csv.DictReader(handle))
+
+
+def airline_rows() -> tuple[dict[str, str], ...]:
+    return _rows("airline-tweets-en")
+
+
+def airline(tweet_id: str) -> str:
+    return next(r["text"] for r in airline_rows() if r["tweet_id"] == tweet_id)
+
+
+def russian(tweet_id: str) -> str:
+    return next(r["text"] for r in _rows("sentirueval2016-ru") if r["tweet_id"] == tweet_id)
+
+
+def airline_complaints(limit: int) -> list[dict[str, str]]:
+    """The first `limit` negative airline tweets with a known reason."""
+    rows = [r for r in airline_rows() if r["negativereason"] and r["negativereason"] != "Can't Tell"]
+    return rows[:limit]
