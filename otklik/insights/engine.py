@@ -45,10 +45,23 @@ def analyze(text: str, language: str | None = None) -> Analyzed:
     return Analyzed(language=language, terms=textlib.terms(textlib.lemmas(text, language)))
 
 
-def keyword_terms(keyword: str) -> str:
-    """A manager's key word ("очереди", "long lines") as the term it matches ("очередь", "long line")."""
-    lemma_list = textlib.lemmas(keyword)
-    return " ".join(lemma_list) if lemma_list else keyword.strip().lower()
+def keyword_terms(keyword: str) -> frozenset[str]:
+    """The terms a manager's key word matches: "ціна" → {"ціна"}, "long lines" → {"long line"}.
+
+    A lone Cyrillic word without ы/э/ъ/ё or і/ї/є/ґ hides its language ("черги",
+    "очереди"), so it is lemmatized as Russian and as Ukrainian and matches either.
+    """
+    language = textlib.detect_language(keyword)
+    letters = set(keyword.lower())
+    ambiguous = language in ("ru", "uk") and not letters & (textlib.UK_ONLY | textlib.RU_ONLY)
+    candidates = ("ru", "uk") if ambiguous else (language,)
+    found = {" ".join(textlib.lemmas(keyword, candidate)) for candidate in candidates}
+    return frozenset(found - {""}) or frozenset({keyword.strip().lower()})
+
+
+def keyword_term_set(keywords: Iterable[str]) -> set[str]:
+    """All terms matched by several key words."""
+    return {term for keyword in keywords for term in keyword_terms(keyword)}
 
 
 def _surface_labels(texts: Sequence[str], analyzed: Sequence[Analyzed]) -> dict[str, str]:
@@ -105,8 +118,7 @@ def discover(
             for term, weight in seed.keywords.items():
                 if term in index:
                     h0[row, index[term]] += weight
-            for keyword in seed.pinned:
-                term = keyword_terms(keyword)
+            for term in keyword_term_set(seed.pinned):
                 if term in index:
                     h0[row, index[term]] += 2.0
         w0 = np.maximum(matrix @ h0.T, 1e-6)
@@ -124,7 +136,7 @@ def discover(
         peak = max(scaled.values(), default=1.0) or 1.0
         keywords = {str(vocabulary[i]): round(float(scaled[i] / peak), 4) for i in top}
         seed = seeds[row] if row < len(seeds) else None
-        banned = {keyword_terms(word) for word in seed.banned} if seed else set()
+        banned = keyword_term_set(seed.banned) if seed else set()
         keywords = {term: w for term, w in keywords.items() if term not in banned}
         theme_labels = {part: labels.get(part, part) for term in keywords for part in term.split(" ")}
         themes.append(
@@ -161,11 +173,11 @@ class Tagger:
         self.size = len(themes)
         self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, theme in enumerate(themes):
-            banned = {keyword_terms(word) for word in theme.banned}
+            banned = keyword_term_set(theme.banned)
             weights = {term: weight for term, weight in theme.keywords.items() if term not in banned}
-            for keyword in theme.pinned:
+            for term in keyword_term_set(theme.pinned):
                 # A pinned word always tags on its own, however rare it was in discovery.
-                weights[keyword_terms(keyword)] = max(1.0, threshold)
+                weights[term] = max(1.0, threshold)
             for term, weight in weights.items():
                 self._index[term].append((i, weight))
 

@@ -122,7 +122,7 @@ def theme_split(*, theme: Theme, keywords: Sequence[str], name: str) -> Theme:
     The new theme has those words pinned; the old one gets them banned, so answers that
     mention them move over. Both become manual themes.
     """
-    terms = {engine.keyword_terms(word) for word in keywords if word.strip()}
+    terms = engine.keyword_term_set(word for word in keywords if word.strip())
     if not terms:
         raise ValidationError(_("Choose the key words that make the new theme."))
     if not name.strip():
@@ -137,7 +137,7 @@ def theme_split(*, theme: Theme, keywords: Sequence[str], name: str) -> Theme:
         is_manual=True,
     )
     theme.keywords = [[term, weight] for term, weight in theme.keywords if term not in terms]
-    theme.pinned_keywords = [w for w in theme.pinned_keywords if engine.keyword_terms(w) not in terms]
+    theme.pinned_keywords = [w for w in theme.pinned_keywords if not engine.keyword_terms(w) & terms]
     theme.banned_keywords = list(dict.fromkeys([*theme.banned_keywords, *new.pinned_keywords]))
     theme.is_manual = True
     theme.save()
@@ -151,9 +151,9 @@ def theme_pin_keyword(*, theme: Theme, keyword: str) -> Theme:
     keyword = keyword.strip()
     if not keyword:
         raise ValidationError(_("Type a key word."))
-    term = engine.keyword_terms(keyword)
+    terms = engine.keyword_terms(keyword)
     theme.pinned_keywords = list(dict.fromkeys([*theme.pinned_keywords, keyword]))
-    theme.banned_keywords = [w for w in theme.banned_keywords if engine.keyword_terms(w) != term]
+    theme.banned_keywords = [w for w in theme.banned_keywords if not engine.keyword_terms(w) & terms]
     theme.is_manual = True
     theme.save()
     _retag_all(organization=theme.organization)
@@ -166,9 +166,9 @@ def theme_ban_keyword(*, theme: Theme, keyword: str) -> Theme:
     keyword = keyword.strip()
     if not keyword:
         raise ValidationError(_("Type a key word."))
-    term = engine.keyword_terms(keyword)
+    terms = engine.keyword_terms(keyword)
     theme.banned_keywords = list(dict.fromkeys([*theme.banned_keywords, keyword]))
-    theme.pinned_keywords = [w for w in theme.pinned_keywords if engine.keyword_terms(w) != term]
+    theme.pinned_keywords = [w for w in theme.pinned_keywords if not engine.keyword_terms(w) & terms]
     theme.is_manual = True
     theme.save()
     _retag_all(organization=theme.organization)

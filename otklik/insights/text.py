@@ -14,8 +14,8 @@ LANGUAGES = ("ru", "uk", "en")
 
 # Letters only one of the two Cyrillic languages uses: most answers are routed by them
 # alone, and py3langid (restricted to ru/uk/en) decides the rest.
-_UK_ONLY = frozenset("іїєґ")
-_RU_ONLY = frozenset("ыэъё")
+UK_ONLY = frozenset("іїєґ")
+RU_ONLY = frozenset("ыэъё")
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -84,7 +84,7 @@ def detect_language(text: str, *, default: str = "en") -> str:
     if not _CYRILLIC.search(text):
         return "en" if _LATIN.search(text) else default
     letters = set(text)
-    uk, ru = bool(letters & _UK_ONLY), bool(letters & _RU_ONLY)
+    uk, ru = bool(letters & UK_ONLY), bool(letters & RU_ONLY)
     if uk != ru:
         return "uk" if uk else "ru"
     return _langid().classify(text)[0]

@@ -166,3 +166,18 @@ def test_it_records_language_and_profanity_of_each_answer(world):
     )
     answers_tag(organization=world.org, responses=[answer])
     assert answer.analysis.language == "ru" and answer.analysis.has_profanity
+
+
+def test_a_pinned_word_matches_its_other_forms_in_russian(world):
+    answers = add_answers(
+        world_touchpoint=world.checkout,
+        survey=world.nps,
+        answers=[
+            (2, samples.russian("618022289767050000")),  # "отсидеть полтора часа в очереди, ..."
+            (3, samples.russian("618070910256440000")),  # "Очередь в ростелекоме , ..."
+            (2, samples.russian("626078112271500000")),  # about the connection, no queue
+        ],
+    )
+    manual_theme(world, "Очереди", ["очереди"])
+    answers_tag(organization=world.org, responses=answers)
+    assert [themes_of(a) for a in answers] == [{"Очереди"}, {"Очереди"}, set()]
