@@ -45,10 +45,11 @@ class AnswerForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
+        # Show every problem at once, but only one message per field.
         for field, message in answer_errors(survey=self.survey, answer=self.answer_input()).items():
-            self.add_error(SERVICE_TO_FORM_FIELD.get(field, field if field in self.fields else None), message)
+            form_field = SERVICE_TO_FORM_FIELD.get(field, field if field in self.fields else None)
+            if form_field not in self.errors:
+                self.add_error(form_field, message)
         return cleaned
 
     def answer_input(self) -> AnswerInput:

@@ -76,3 +76,11 @@ def test_a_required_comment_is_accepted_when_given(client, world):
     world.nps.save()
     assert post(client, world, score="9", comment=EN_COMPLAINT).status_code == 303
     assert Response.objects.count() == 1
+
+
+def test_it_shows_every_problem_at_once(client, world):
+    html = post(client, world, score="abc", email="nope").content.decode()
+    assert "Please choose a whole number from 0 to 10." in html
+    assert "Enter a valid e-mail address." in html
+    assert "Please choose a score." not in html
+    assert_nothing_stored()
