@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
-from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -17,6 +16,4 @@ def age(value: datetime | timedelta | None) -> str:
         return ""
     if isinstance(value, timedelta):
         value = timezone.now() - value
-    if timezone.now() - value < timedelta(minutes=1):
-        return _("just now")
     return timesince(value, depth=1)
