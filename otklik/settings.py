@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "otklik.api",
     "otklik.demo",
     "otklik.insights",
+    "otklik.sla",
+    "otklik.improvements",
+    "otklik.publication",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("otklik.cases.urls")),
     path("", include("otklik.messaging.urls")),
     path("", include("otklik.api.urls")),
+    path("", include("otklik.sla.urls")),
+    path("", include("otklik.improvements.urls")),
+    path("", include("otklik.publication.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
 

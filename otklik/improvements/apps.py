@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImprovementsConfig(AppConfig):
+    name = "otklik.improvements"
+    label = "improvements"
