@@ -11,6 +11,9 @@ PLACEHOLDERS = {
     "location",
     "complaint",
     "what_was_done",
+    "improvement",
+    "what_changed",
+    "link",
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -76,6 +79,50 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nМи уважно "
             "розібралися і мусимо чесно сказати: виправити це ми не можемо. {what_was_done}"
             "\n\nІ все ж дякуємо, що розповіли нам (звернення {case_number}).\n\n{organization}",
+        ),
+    },
+    "improvement_done": {
+        "en": (
+            "Thanks to you, {organization} has changed something",
+            "Dear {customer_name},\n\nsome time ago you told us: «{complaint}»\n\nOther customers had the same "
+            "problem, so we fixed it not only for you but for everyone. Here is what we changed: {what_changed}"
+            "\n\nThank you: this change happened because you spoke up (case {case_number}).\n\n{organization}",
+        ),
+        "ru": (
+            "Благодаря вам мы кое-что изменили в {organization}",
+            "Здравствуйте, {customer_name}!\n\nНекоторое время назад вы написали нам: «{complaint}»\n\nС этой "
+            "проблемой сталкивались и другие клиенты, поэтому мы исправили её не только для вас, а для всех. Вот "
+            "что мы изменили: {what_changed}\n\nСпасибо: это изменение стало возможным, потому что вы нам "
+            "рассказали (обращение {case_number}).\n\n{organization}",
+        ),
+        "uk": (
+            "Завдяки вам ми дещо змінили в {organization}",
+            "Вітаємо, {customer_name}!\n\nДеякий час тому ви написали нам: «{complaint}»\n\nЗ цією проблемою "
+            "стикалися й інші клієнти, тому ми виправили її не лише для вас, а для всіх. Ось що ми змінили: "
+            "{what_changed}\n\nДякуємо: ця зміна стала можливою, бо ви нам розповіли (звернення {case_number})."
+            "\n\n{organization}",
+        ),
+    },
+    "recovery_followup": {
+        "en": (
+            "How do you see {organization} now?",
+            "Dear {customer_name},\n\nsome time ago you told us about a problem at {location}, and we worked on "
+            "it (case {case_number}). We would like to know how you see us now.\n\nIt takes 20 seconds, and your "
+            "answer goes straight to the people who handled your case:\n{link}\n\nThank you,\n{organization}",
+        ),
+        "ru": (
+            "Как вы оцениваете {organization} теперь?",
+            "Здравствуйте, {customer_name}!\n\nНекоторое время назад вы рассказали нам о проблеме в «{location}», "
+            "и мы над ней поработали (обращение {case_number}). Нам важно знать, как вы оцениваете нас теперь."
+            "\n\nЭто займёт 20 секунд, и ваш ответ попадёт прямо к тем, кто занимался вашим обращением:\n{link}"
+            "\n\nСпасибо!\n{organization}",
+        ),
+        "uk": (
+            "Як ви оцінюєте {organization} тепер?",
+            "Вітаємо, {customer_name}!\n\nДеякий час тому ви розповіли нам про проблему в «{location}», і ми над "
+            "нею попрацювали (звернення {case_number}). Нам важливо знати, як ви оцінюєте нас тепер.\n\nЦе займе "
+            "20 секунд, і ваша відповідь потрапить безпосередньо до тих, хто займався вашим зверненням:\n{link}"
+            "\n\nДякуємо!\n{organization}",
         ),
     },
 }

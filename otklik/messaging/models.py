@@ -10,6 +10,8 @@ class TemplateKind(models.TextChoices):
     CASE_THANK_YOU = "case_thank_you", _("Thank-you when a complaint is received")
     CASE_REPORT = "case_report", _("Report when a complaint is resolved")
     CASE_CANNOT_FIX = "case_cannot_fix", _("Honest answer when it cannot be fixed")
+    IMPROVEMENT_DONE = "improvement_done", _("Thanks when an improvement their complaint led to is done")
+    RECOVERY_FOLLOWUP = "recovery_followup", _("Asking again some days after a complaint is resolved")
 
 
 class MessageTemplate(models.Model):
