@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "otklik.sla",
     "otklik.improvements",
     "otklik.publication",
+    "otklik.rules",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("otklik.sla.urls")),
     path("", include("otklik.improvements.urls")),
     path("", include("otklik.publication.urls")),
+    path("", include("otklik.rules.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
 
