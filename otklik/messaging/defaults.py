@@ -14,6 +14,10 @@ PLACEHOLDERS = {
     "improvement",
     "what_changed",
     "link",
+    "comment",
+    "employee_name",
+    "bonus",
+    "prize",
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -123,6 +127,63 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "нею попрацювали (звернення {case_number}). Нам важливо знати, як ви оцінюєте нас тепер.\n\nЦе займе "
             "20 секунд, і ваша відповідь потрапить безпосередньо до тих, хто займався вашим зверненням:\n{link}"
             "\n\nДякуємо!\n{organization}",
+        ),
+    },
+    "praise_thank_you": {
+        "en": (
+            "Thank you for your kind words, {customer_name}",
+            "Dear {customer_name},\n\nthank you for taking the time to tell us what you liked at {location}:"
+            "\n\n«{comment}»\n\nWe have passed your words on to the team; it means a lot to them. {bonus}"
+            "\n\n{organization}",
+        ),
+        "ru": (
+            "Спасибо за добрые слова, {customer_name}",
+            "Здравствуйте, {customer_name}!\n\nСпасибо, что нашли время рассказать, что вам понравилось в "
+            "«{location}»:\n\n«{comment}»\n\nМы передали ваши слова команде: для неё это очень важно. {bonus}"
+            "\n\n{organization}",
+        ),
+        "uk": (
+            "Дякуємо за добрі слова, {customer_name}",
+            "Вітаємо, {customer_name}!\n\nДякуємо, що знайшли час розповісти, що вам сподобалося в "
+            "«{location}»:\n\n«{comment}»\n\nМи передали ваші слова команді: для неї це дуже важливо. {bonus}"
+            "\n\n{organization}",
+        ),
+    },
+    "praise_to_employee": {
+        "en": (
+            "A customer praised you, {employee_name}",
+            "Dear {employee_name},\n\na customer ({customer_name}) mentioned you in their feedback about "
+            "{location}:\n\n«{comment}»\n\nThank you for your work.\n\n{organization}",
+        ),
+        "ru": (
+            "Клиент похвалил вас, {employee_name}",
+            "Здравствуйте, {employee_name}!\n\nКлиент ({customer_name}) упомянул вас в своём отзыве о "
+            "«{location}»:\n\n«{comment}»\n\nСпасибо за вашу работу.\n\n{organization}",
+        ),
+        "uk": (
+            "Клієнт похвалив вас, {employee_name}",
+            "Вітаємо, {employee_name}!\n\nКлієнт ({customer_name}) згадав вас у своєму відгуку про "
+            "«{location}»:\n\n«{comment}»\n\nДякуємо за вашу роботу.\n\n{organization}",
+        ),
+    },
+    "complaint_prize": {
+        "en": (
+            "A prize for your complaint from {organization}",
+            "Dear {customer_name},\n\nyour complaint (case {case_number}) helped us find and fix a real "
+            "problem. To thank you, we would like to give you a prize: {prize}\n\nThank you for telling us."
+            "\n\n{organization}",
+        ),
+        "ru": (
+            "Приз за вашу жалобу от {organization}",
+            "Здравствуйте, {customer_name}!\n\nВаша жалоба (обращение {case_number}) помогла нам найти и "
+            "исправить настоящую проблему. В благодарность мы хотим вручить вам приз: {prize}\n\nСпасибо, что "
+            "рассказали нам.\n\n{organization}",
+        ),
+        "uk": (
+            "Приз за вашу скаргу від {organization}",
+            "Вітаємо, {customer_name}!\n\nВаша скарга (звернення {case_number}) допомогла нам знайти й "
+            "виправити справжню проблему. На знак вдячності ми хочемо вручити вам приз: {prize}\n\nДякуємо, що "
+            "розповіли нам.\n\n{organization}",
         ),
     },
 }

@@ -12,6 +12,9 @@ class TemplateKind(models.TextChoices):
     CASE_CANNOT_FIX = "case_cannot_fix", _("Honest answer when it cannot be fixed")
     IMPROVEMENT_DONE = "improvement_done", _("Thanks when an improvement their complaint led to is done")
     RECOVERY_FOLLOWUP = "recovery_followup", _("Asking again some days after a complaint is resolved")
+    PRAISE_THANK_YOU = "praise_thank_you", _("Thanks for thanks: a reply to a customer's praise")
+    PRAISE_TO_EMPLOYEE = "praise_to_employee", _("Praise forwarded to the employee it names")
+    COMPLAINT_PRIZE = "complaint_prize", _("A prize for a useful complaint")
 
 
 class MessageTemplate(models.Model):
