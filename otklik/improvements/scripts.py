@@ -1,0 +1,76 @@
+"""Prepared scripts for a personal call or visit (C3), in the customer's language.
+
+The employee reads them to the customer, so they follow the case's language, not the
+interface's. Purchases are not recorded yet: the script names the answer's date and
+place instead; once a purchase is known, it belongs in the "On … you" sentence.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from otklik.cases.models import Case
+from otklik.improvements.models import ContactWay
+
+
+@dataclass(frozen=True)
+class CallScript:
+    way: str
+    way_label: str
+    language: str
+    lines: list[str]
+
+
+def _place(case: Case) -> str:
+    if case.touchpoint is not None:
+        return _("%(touchpoint)s at %(location)s") % {
+            "touchpoint": case.touchpoint.name,
+            "location": case.location.name,
+        }
+    return case.location.name
+
+
+def call_script(*, case: Case, way: str, employee: User) -> CallScript:
+    """The words to open a phone call or a visit with: greeting, the complaint, thanks, apology, next step."""
+    employee_name = employee.get_full_name() or employee.get_username()
+    answered = case.response.created_at if case.response else case.created_at
+    way_label = str(ContactWay(way).label)
+    with translation.override(case.language):
+        values = {
+            "name": case.customer_name,
+            "employee": employee_name,
+            "organization": case.organization.name,
+            "date": formats.date_format(timezone.localtime(answered), "DATE_FORMAT"),
+            "place": _place(case),
+            "complaint": case.content,
+        }
+        if way == ContactWay.VISIT:
+            greeting = (
+                _("Hello, %(name)s! I am %(employee)s from %(organization)s.")
+                if case.customer_name
+                else _("Hello! I am %(employee)s from %(organization)s.")
+            )
+            ask = _("I came to hear from you how we can put it right.")
+        else:
+            greeting = (
+                _("Hello, %(name)s! This is %(employee)s from %(organization)s.")
+                if case.customer_name
+                else _("Hello! This is %(employee)s from %(organization)s.")
+            )
+            ask = _("Do you have two minutes to talk about how we can put it right?")
+        lines = [
+            greeting % values,
+            _("On %(date)s you left us feedback about %(place)s and wrote: “%(complaint)s”.") % values,
+            _("Thank you for telling us: few customers take the time to say what went wrong, and it helps us a lot."),
+            _("I am sorry that this happened to you."),
+            ask,
+            _("Thank you again. When it is fixed, we will tell you what changed."),
+        ]
+    return CallScript(way=way, way_label=way_label, language=case.language, lines=lines)
+
+
+def call_scripts(*, case: Case, employee: User) -> list[CallScript]:
+    """A script for each personal way: a phone call and a visit."""
+    return [call_script(case=case, way=way, employee=employee) for way in ContactWay.values]
