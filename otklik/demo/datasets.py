@@ -7,6 +7,7 @@ demo marks every such answer `score_is_derived=True`.
 
 import csv
 import hashlib
+import html
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -84,7 +85,10 @@ def _month_day_year(value: str) -> datetime:
 
 
 def read_airline_tweets(path: Path) -> Iterator[DatasetRow]:
-    """Rows of the Twitter US Airline Sentiment file; `tweet_created` is month/day/year, taken as UTC."""
+    """Rows of the Twitter US Airline Sentiment file; `tweet_created` is month/day/year, taken as UTC.
+
+    Twitter stored texts HTML-escaped (`&amp;`); they are decoded back to what the customer typed.
+    """
     for row in _read_csv(path):
         if not row["text"].strip() or row["airline"] not in AIRLINE_CODES:
             continue
@@ -93,7 +97,7 @@ def read_airline_tweets(path: Path) -> Iterator[DatasetRow]:
             tweet_id=row["tweet_id"],
             company=AIRLINE_CODES[row["airline"]],
             sentiment=row["airline_sentiment"],
-            text=row["text"],
+            text=html.unescape(row["text"]),
             created_at=_month_day_year(row["tweet_created"]),
         )
 
@@ -111,7 +115,7 @@ def read_sentirueval(path: Path) -> Iterator[DatasetRow]:
             tweet_id=row["tweet_id"],
             company=row["company"],
             sentiment=RU_SENTIMENTS[row["sentiment"]],
-            text=row["text"],
+            text=html.unescape(row["text"]),
             created_at=datetime.fromtimestamp(int(row["date"]), tz=UTC),
         )
 

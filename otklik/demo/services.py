@@ -188,12 +188,14 @@ NOTES = {
         "compensation": "",
         "promise": "Go through this case with the team and fix its cause.",
         "fix": "Went through the case with the team; its cause is fixed.",
+        "cause": "The team found the cause while going through the case.",
     },
     "ru": {
         "apology": "Извинились в личном сообщении и объяснили причину.",
         "compensation": "",
         "promise": "Разобрать случай с командой и устранить причину.",
         "fix": "",
+        "cause": "Причину нашли, разбирая случай с командой.",
     },
 }
 
@@ -210,7 +212,7 @@ def _walk_case(*, case: Case, target: str, language: str, today) -> None:
     if target == Step.PROMISED:
         return
     case_fix(case=case, by=by, fix_description=notes["fix"])
-    case_report(case=case, by=by, via=ContactWay.PHONE)
+    case_report(case=case, by=by, via=ContactWay.PHONE, cause=notes["cause"], action_taken=notes["fix"])
 
 
 def _walk_demo_cases(*, organization: Organization, surveys: dict[str, Survey], today) -> int:

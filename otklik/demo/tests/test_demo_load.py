@@ -1,6 +1,7 @@
 """The demo organization is loaded from the real datasets, once, with derived scores."""
 
 import csv
+import html
 from datetime import timedelta
 from io import StringIO
 
@@ -73,12 +74,15 @@ def test_it_stores_real_texts_with_derived_scores(demo):
         assert response.language == ("en" if response.external_id.startswith("airline") else "ru")
 
 
-def test_it_takes_the_comment_exactly_from_the_csv(demo):
-    response = Response.objects.filter(organization=demo, language="ru").first()
-    dataset_slug, tweet_id, company = response.external_id.split(":")
-    with (DATASETS_DIR / dataset_slug / "tweets.csv").open(encoding="utf-8", newline="") as handle:
-        row = next(r for r in csv.DictReader(handle) if (r["tweet_id"], r["company"]) == (tweet_id, company))
-    assert response.comment == row["text"].strip()
+@pytest.mark.parametrize("dataset", [AIRLINES, SENTIRUEVAL])
+def test_it_takes_the_comment_from_the_csv(demo, dataset):
+    responses = Response.objects.filter(organization=demo, external_id__startswith=f"{dataset.slug}:")
+    response = responses.filter(comment__contains="&").first() or responses.first()
+    _, tweet_id, _ = response.external_id.split(":")
+    with dataset.path(DATASETS_DIR).open(encoding="utf-8", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["tweet_id"] == tweet_id)
+    # Twitter's HTML escapes (&amp;) are decoded; nothing else changes.
+    assert response.comment == html.unescape(row["text"]).strip()
 
 
 def test_it_opens_a_case_for_every_detractor_without_queueing_messages(demo):
