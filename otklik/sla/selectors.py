@@ -1,0 +1,180 @@
+"""Reads for service levels: the policy in force, where a case stands against it, and who hears about it.
+
+This module imports no case services, so `cases.services` can ask it where to
+send an alert without an import cycle.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from otklik.accounts.models import Membership, Organization
+from otklik.accounts.selectors import visible_locations
+from otklik.cases.models import Case, Severity, Step
+from otklik.sla.models import NotificationPreference, SlaPolicy
+
+# (first answer, resolution) in hours, until the organization sets its own.
+DEFAULT_HOURS: dict[str, tuple[int, int]] = {
+    Severity.CRITICAL: (2, 24),
+    Severity.HIGH: (4, 48),
+    Severity.MEDIUM: (24, 120),
+    Severity.LOW: (48, 240),
+}
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+
+
+def organization_tz(*, organization: Organization) -> datetime.tzinfo:
+    """The organization's time zone; a bad value falls back to UTC rather than breaking a page or the worker."""
+    try:
+        return zoneinfo.ZoneInfo(organization.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC
+
+
+def sla_policies(*, organization: Organization) -> dict[str, SlaPolicy]:
+    """The policy per severity for any customer segment, most urgent first.
+
+    Severities the organization never edited get an unsaved policy with the default
+    hours, so reading never writes.
+    """
+    stored = {
+        policy.severity: policy
+        for policy in SlaPolicy.objects.filter(organization=organization, segment="", severity__in=SEVERITY_ORDER)
+    }
+    policies = {}
+    for severity in SEVERITY_ORDER:
+        first, resolution = DEFAULT_HOURS[severity]
+        policies[severity] = stored.get(severity) or SlaPolicy(
+            organization=organization, severity=severity, first_answer_hours=first, resolution_hours=resolution
+        )
+    return policies
+
+
+def sla_policy_for(*, case: Case, policies: dict[str, SlaPolicy] | None = None) -> SlaPolicy:
+    """The policy a case is held to. Pass `policies` when checking many cases of one organization."""
+    if policies is None:
+        policies = sla_policies(organization=case.organization)
+    return policies.get(case.severity) or policies[Severity.MEDIUM]
+
+
+@dataclass(frozen=True)
+class SlaState:
+    first_answer_due: datetime.datetime
+    first_answer_at: datetime.datetime | None  # when the customer was thanked, i.e. first contacted
+    first_answer_breached: bool  # answered late, or still unanswered after the deadline
+    resolution_due: datetime.datetime
+    resolved_at: datetime.datetime | None
+    resolution_breached: bool
+
+    @property
+    def breached(self) -> bool:
+        return self.first_answer_breached or self.resolution_breached
+
+
+def case_sla_state(*, case: Case, now: datetime.datetime, policy: SlaPolicy | None = None) -> SlaState:
+    """Where a case stands against its policy at `now`."""
+    policy = policy or sla_policy_for(case=case)
+    first_due = case.created_at + datetime.timedelta(hours=policy.first_answer_hours)
+    resolution_due = case.created_at + datetime.timedelta(hours=policy.resolution_hours)
+    answered_at, resolved_at = case.thanked_at, case.resolved_at
+    return SlaState(
+        first_answer_due=first_due,
+        first_answer_at=answered_at,
+        first_answer_breached=(answered_at or now) > first_due,
+        resolution_due=resolution_due,
+        resolved_at=resolved_at,
+        resolution_breached=(resolved_at or now) > resolution_due,
+    )
+
+
+def _any_severity(policies: dict[str, SlaPolicy], condition) -> Q:
+    """OR of `severity = s AND condition(policy of s)` over every severity."""
+    return reduce(or_, (Q(severity=severity) & condition(policy) for severity, policy in policies.items()))
+
+
+def sla_conditions(*, policies: dict[str, SlaPolicy], now: datetime.datetime) -> dict[str, Q]:
+    """Filters for the SLA figures, one per name, evaluated in the database."""
+    is_open = ~Q(step=Step.RESOLVED)
+    answered = Q(thanked_at__isnull=False)
+    first_overdue = (
+        is_open
+        & Q(thanked_at__isnull=True)
+        & _any_severity(policies, lambda p: Q(created_at__lt=now - datetime.timedelta(hours=p.first_answer_hours)))
+    )
+    resolution_overdue = is_open & _any_severity(
+        policies, lambda p: Q(created_at__lt=now - datetime.timedelta(hours=p.resolution_hours))
+    )
+    return {
+        "open": is_open,
+        "unanswered": is_open & Q(thanked_at__isnull=True),
+        "answered": answered,
+        "answered_in_time": answered
+        & _any_severity(
+            policies,
+            lambda p: Q(thanked_at__lte=F("created_at") + datetime.timedelta(hours=p.first_answer_hours)),
+        ),
+        "first_overdue": first_overdue,
+        "breached_open": first_overdue | resolution_overdue,
+    }
+
+
+@dataclass(frozen=True)
+class SlaSummary:
+    unanswered: int  # open cases whose customer nobody has contacted yet
+    answered_within_sla_share: int | None  # percent, None while no case was answered or is overdue
+    answered_in_time: int
+    answered_or_overdue: int
+    breaches_open: int  # open cases past a first-answer or resolution deadline
+
+
+def sla_summary(*, membership: Membership, now: datetime.datetime | None = None) -> SlaSummary:
+    """The member's SLA figures, for the dashboard and the digest.
+
+    The share counts, among cases that were answered or are overdue without an
+    answer, those answered within their policy; an unanswered case not yet due
+    counts for neither side.
+    """
+    now = now or timezone.now()
+    policies = sla_policies(organization=membership.organization)
+    conditions = sla_conditions(policies=policies, now=now)
+    cases = Case.objects.filter(
+        organization=membership.organization, location__in=visible_locations(membership=membership)
+    )
+    figures = cases.aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
+    considered = figures["answered"] + figures["first_overdue"]
+    return SlaSummary(
+        unanswered=figures["unanswered"],
+        answered_within_sla_share=round(100 * figures["answered_in_time"] / considered) if considered else None,
+        answered_in_time=figures["answered_in_time"],
+        answered_or_overdue=considered,
+        breaches_open=figures["breached_open"],
+    )
+
+
+def notification_preference(*, user: User, organization: Organization) -> NotificationPreference:
+    """The member's stored choices, or the defaults (e-mail on, digest on) unsaved."""
+    return NotificationPreference.objects.filter(user=user, organization=organization).first() or (
+        NotificationPreference(user=user, organization=organization)
+    )
+
+
+def alert_channels_for(
+    *, user: User, organization: Organization, preference: NotificationPreference | None = None
+) -> list[tuple[str, str]]:
+    """Where to send this member an alert: (channel name, recipient) pairs, e-mail first.
+
+    A channel chosen without an address to send to is left out.
+    """
+    preference = preference or notification_preference(user=user, organization=organization)
+    channels = []
+    if preference.email and user.email:
+        channels.append(("email", user.email))
+    if preference.telegram and preference.telegram_chat_id:
+        channels.append(("telegram", preference.telegram_chat_id))
+    return channels

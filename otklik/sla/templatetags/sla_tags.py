@@ -1,0 +1,47 @@
+"""SLA figures for pages owned by other apps: the dashboard card, the case card, the list badge."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Membership
+from otklik.cases.models import Case
+from otklik.sla.selectors import case_sla_state, sla_policies, sla_policy_for, sla_summary
+
+register = template.Library()
+
+
+@register.inclusion_tag("sla/_summary.html")
+def sla_summary_card(membership: Membership | None) -> dict:
+    """`{% sla_summary_card membership %}`: unanswered complaints and the share answered in time."""
+    if membership is None:
+        return {"summary": None}
+    return {"summary": sla_summary(membership=membership), "membership": membership}
+
+
+@register.inclusion_tag("sla/_case_state.html")
+def sla_case_card(case: Case) -> dict:
+    """`{% sla_case_card case %}`: the case's deadlines, whether they were kept, and its escalations."""
+    return {
+        "state": case_sla_state(case=case, now=timezone.now()),
+        "escalations": list(case.escalations.all()),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def sla_badge(context, case: Case) -> str:
+    """`{% sla_badge case %}`: an "Overdue" badge for an open case past a deadline, else nothing.
+
+    The organization's policies are read once per page, not once per row.
+    """
+    cache = context.render_context.setdefault("sla_policies", {})
+    if case.organization_id not in cache:
+        cache[case.organization_id] = sla_policies(organization=case.organization)
+    if not case.is_open:
+        return ""
+    policy = sla_policy_for(case=case, policies=cache[case.organization_id])
+    state = case_sla_state(case=case, now=timezone.now(), policy=policy)
+    if case.thanked_at is None and state.first_answer_breached or state.resolution_breached:
+        return format_html('<span class="badge bad" title="{}">{}</span>', _("Past its SLA deadline"), _("Overdue"))
+    return ""

@@ -1,0 +1,14 @@
+"""Cases at known moments for the SLA tests; texts are real complaints (see cases/tests/samples.py)."""
+
+from datetime import UTC, datetime
+
+from otklik.cases.models import Case
+from otklik.cases.services import case_open
+from otklik.cases.tests.samples import GATE
+
+MONDAY_NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def open_case(world, *, created_at: datetime = MONDAY_NOON, severity: str = "medium", content: str = GATE) -> Case:
+    """A case at the employee's store, held by her (the store's responsible person)."""
+    return case_open(location=world.store, content=content, severity=severity, created_at=created_at)

@@ -1,0 +1,36 @@
+"""The SLA figures on the dashboard, the case page and the case list."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from otklik.sla.services import sla_escalate_due
+from otklik.sla.tests.helpers import open_case
+
+
+def test_the_dashboard_shows_unanswered_complaints_and_the_share_in_time(world, login):
+    open_case(world, created_at=timezone.now() - timedelta(hours=30))
+    open_case(world, created_at=timezone.now() - timedelta(hours=1))
+    page = login(world.manager).get("/")
+    html = page.content.decode()
+    assert 'id="sla-summary"' in html
+    assert page.context["summary"].unanswered == 2
+    assert page.context["summary"].breaches_open == 1
+
+
+def test_the_case_page_shows_deadlines_an_overdue_badge_and_escalations(world, login):
+    case = open_case(world, created_at=timezone.now() - timedelta(hours=30))
+    sla_escalate_due(now=timezone.now())
+    html = login(world.employee).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="case-sla"' in html
+    assert "Overdue" in html
+    assert 'id="sla-escalations"' in html
+
+
+def test_the_case_list_marks_overdue_cases(world, login):
+    overdue = open_case(world, created_at=timezone.now() - timedelta(hours=30))
+    fresh = open_case(world, created_at=timezone.now() - timedelta(hours=1))
+    html = login(world.manager).get("/cases/").content.decode()
+    row = lambda case: html.split(f'id="case-{case.pk}"')[1].split("</tr>")[0]  # noqa: E731
+    assert "Overdue" in row(overdue)
+    assert "Overdue" not in row(fresh)
