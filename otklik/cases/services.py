@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Location, Membership, Role
 from otklik.cases.models import Case, CaseEvent, CaseRule, ContactWay, Severity, Step
 from otklik.messaging.services import outbox_enqueue, render_customer_message
+from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response, Survey
 
@@ -80,7 +81,8 @@ def _queue_customer_message(case: Case, kind: str) -> None:
 def _queue_alert(case: Case) -> None:
     """Tell the responsible person at once (B4: the first minutes matter)."""
     person = case.responsible
-    if person is None or not person.email:
+    channels = alert_channels_for(user=person, organization=case.organization) if person else []
+    if not channels:
         return
 
     with translation.override(case.organization.default_language):
@@ -96,15 +98,17 @@ def _queue_alert(case: Case) -> None:
             "content": case.content,
             "url": f"{settings.SITE_URL}/cases/{case.pk}/",
         }
-    outbox_enqueue(
-        organization=case.organization,
-        key=f"case:{case.pk}:alert:{person.pk}",
-        recipient=person.email,
-        subject=subject,
-        body=body,
-        kind="case_alert",
-        case=case,
-    )
+    for channel, recipient in channels:
+        outbox_enqueue(
+            organization=case.organization,
+            key=f"case:{case.pk}:alert:{person.pk}:{channel}",
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            kind="case_alert",
+            case=case,
+            channel=channel,
+        )
 
 
 def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
