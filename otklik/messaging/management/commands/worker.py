@@ -17,15 +17,22 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
+from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
+# Escalations and digests are checked once a minute, not on every outbox sweep.
+SLA_CHECK_SECONDS = 60
 
 
 def outbox_loop(*, worker_id: str, interval: float, stop: threading.Event) -> None:
+    sla_checked_at = float("-inf")
     while not stop.is_set():
         try:
             close_old_connections()
             worker_heartbeat(worker_id=worker_id)
+            if time.monotonic() - sla_checked_at >= SLA_CHECK_SECONDS:
+                sla_checked_at = time.monotonic()
+                sla_jobs_run()
             outbox_deliver_due()
         except Exception:  # keep the loop alive: a bad row or a DB blip must not stop sending
             logger.exception("outbox sweep failed")
