@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from otklik.accounts.models import Location
-from otklik.cases.models import ContactWay, Severity, Step
+from otklik.accounts.models import Location, Touchpoint
+from otklik.cases.models import CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.cases.selectors import STATUS_ALL, STATUS_OPEN, STATUS_RESOLVED
 
 
@@ -51,6 +52,13 @@ class ApologizeForm(forms.Form):
         label=_("The apology given to the customer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
     compensation = forms.CharField(label=_("Compensation offered (optional)"), required=False, max_length=300)
+    compensation_kind = forms.ChoiceField(
+        label=_("Kind of compensation"), required=False, choices=[("", _("None")), *CompensationKind.choices]
+    )
+    compensation_amount = forms.DecimalField(
+        label=_("Amount (within your role's limit)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    compensation_code = forms.CharField(label=_("Coupon code"), required=False, max_length=100)
 
 
 class PromiseForm(forms.Form):
@@ -79,6 +87,55 @@ class FixForm(forms.Form):
 
 class ReportForm(forms.Form):
     via = forms.ChoiceField(label=_("How was the report given to the customer?"), choices=ContactWay.choices)
+    cause = forms.CharField(label=_("Cause of the problem"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    action_taken = forms.CharField(label=_("Action taken"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class PrizeForm(forms.Form):
+    prize = forms.CharField(label=_("Prize for this useful complaint (the customer is told by e-mail)"), max_length=300)
+
+
+class CaseCreateForm(forms.Form):
+    """A complaint that came by another way than a survey: the hotline, the complaints book, a visit, a review site."""
+
+    source = forms.ChoiceField(
+        label=_("Where did the complaint come from?"),
+        choices=[choice for choice in CaseSource.choices if choice[0] != CaseSource.SURVEY],
+    )
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none())
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint (optional)"), required=False, queryset=Touchpoint.objects.none()
+    )
+    customer_name = forms.CharField(label=_("Customer's name"), required=False, max_length=200)
+    customer_email = forms.EmailField(label=_("Customer's e-mail"), required=False)
+    customer_phone = forms.CharField(label=_("Customer's phone"), required=False, max_length=40)
+    content = forms.CharField(label=_("The complaint"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+    received_at = forms.DateTimeField(
+        label=_("Received"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, locations: QuerySet[Location], touchpoints: QuerySet[Touchpoint], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["touchpoint"].queryset = touchpoints
+
+    def clean(self):
+        data = super().clean()
+        location, touchpoint = data.get("location"), data.get("touchpoint")
+        if location and touchpoint and touchpoint.location_id != location.pk:
+            self.add_error("touchpoint", _("This touchpoint is in another location."))
+        received = data.get("received_at")
+        if received and received > timezone.now():
+            self.add_error("received_at", _("The complaint cannot be received in the future."))
+        return data
+
+
+class CaseImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+    notify = forms.BooleanField(
+        label=_("Alert the responsible people and thank the customers who left an e-mail"), required=False
+    )
 
 
 class AssignForm(forms.Form):

@@ -53,6 +53,23 @@ class ContactWay(models.TextChoices):
     POST = "post", _("Post")
 
 
+class CaseSource(models.TextChoices):
+    """Where the complaint came from: a survey answer, or recorded by hand from another channel."""
+
+    SURVEY = "survey", _("Survey answer")
+    HOTLINE = "hotline", _("Hotline call")
+    PAPER_BOOK = "paper_book", _("Complaints book")
+    VISIT = "visit", _("In person at a visit")
+    REVIEW_SITE = "review_site", _("Review site")
+    OTHER = "other", _("Other")
+
+
+class CompensationKind(models.TextChoices):
+    BONUS = "bonus", _("Bonus")
+    COUPON = "coupon", _("Coupon code")
+    AMOUNT = "amount", _("Amount of money")
+
+
 class Case(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cases")
     response = models.OneToOneField(Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
@@ -88,9 +105,28 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
+    source = models.CharField(_("source"), max_length=20, choices=CaseSource.choices, default=CaseSource.SURVEY)
+    # A case imported from a file keeps the file's id, so importing the same file twice adds nothing.
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    compensation_kind = models.CharField(
+        _("kind of compensation"), max_length=10, choices=CompensationKind.choices, blank=True
+    )
+    compensation_amount = models.DecimalField(
+        _("compensation amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    compensation_code = models.CharField(_("coupon code"), max_length=100, blank=True)
+    cause = models.TextField(_("cause"), blank=True)
+    action_taken = models.TextField(_("action taken"), blank=True)
+    prize = models.CharField(_("prize for the complaint"), max_length=300, blank=True)
+    prize_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prize_granted_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "step", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["organization", "external_id"], name="case_unique_external_id")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.customer_name or '—'}"

@@ -5,6 +5,7 @@ be fixed) → fix → report. Each step is a service; each refuses to run out of
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
-from otklik.cases.models import Case, CaseEvent, CaseRule, ContactWay, Severity, Step
+from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
@@ -57,6 +58,7 @@ def _customer_context(case: Case) -> dict[str, str]:
         "location": case.location.name,
         "complaint": case.content,
         "what_was_done": case.fix_description,
+        "prize": case.prize,
     }
 
 
@@ -115,15 +117,33 @@ def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
     CaseEvent.objects.create(case=case, step=step, actor=actor, note=note)
 
 
+def case_rule_matches(*, response: Response) -> bool:
+    """Whether the survey's own threshold (set on the survey page) calls this answer a complaint."""
+    rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
+    return rule is not None and rule.matches(response.score)
+
+
 @transaction.atomic
 def case_open_from_response(*, response: Response, notify: bool = True) -> Case | None:
     """Open a complaint case when the survey's rule matches the answer's score.
 
     `notify=False` stores the case without queueing any message (the demo loader's historical answers).
+    Answers go through the rules engine (`rules.services.rules_apply_to_response`), whose default rule
+    does the same; this stays for callers that want the threshold alone.
     """
-    rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
-    if rule is None or not rule.matches(response.score):
+    if not case_rule_matches(response=response):
         return None
+    return case_open_for_response(response=response, notify=notify)
+
+
+@transaction.atomic
+def case_open_for_response(
+    *, response: Response, notify: bool = True, responsible: User | None = None, by_rule: str = ""
+) -> Case:
+    """Open the answer's case whatever its score (a rule decided); the existing one if it has one."""
+    existing = Case.objects.filter(response=response).first()
+    if existing is not None:
+        return existing
     spec = KINDS[response.kind]
     content = response.comment or _("Score %(score)s of %(max)s, no comment.") % {
         "score": response.score,
@@ -140,6 +160,8 @@ def case_open_from_response(*, response: Response, notify: bool = True) -> Case 
         language=response.language or response.organization.default_language,
         created_at=response.created_at,
         notify=notify,
+        responsible=responsible,
+        note=_("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else "",
     )
 
 
@@ -157,8 +179,22 @@ def case_open(
     severity: str = Severity.MEDIUM,
     created_at=None,
     notify: bool = True,
+    responsible: User | None = None,
+    source: str = CaseSource.SURVEY,
+    external_id: str | None = None,
+    by: User | None = None,
+    note: str = "",
 ) -> Case:
-    """Open a case, assign it, alert the responsible person and thank the customer."""
+    """Open a case, assign it, alert the responsible person and thank the customer.
+
+    `responsible` overrides the location's responsible person. The organization's rules for a new case
+    (`rules.services.rules_apply_to_case`) run before anyone is alerted, so a rule that reassigns the case
+    alerts the right person. `source` says where a complaint recorded by hand came from.
+    """
+    from otklik.rules.services import rules_apply_to_case
+
+    if source not in CaseSource.values:
+        raise ValidationError(_("Unknown source of the complaint."))
     case = Case.objects.create(
         organization=location.organization,
         response=response,
@@ -170,10 +206,13 @@ def case_open(
         customer_phone=customer_phone,
         language=language,
         severity=severity,
-        responsible=default_responsible(location=location),
+        responsible=responsible or default_responsible(location=location),
         created_at=created_at or timezone.now(),
+        source=source,
+        external_id=external_id or None,
     )
-    _event(case, Step.NEW, None, _("Opened"))
+    _event(case, Step.NEW, by, note or _("Opened"))
+    rules_apply_to_case(case=case, notify=notify)
     if notify:
         _queue_alert(case)
         _queue_customer_message(case, "case_thank_you")
@@ -221,13 +260,54 @@ def case_thank(*, case: Case, by: User, via: str, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_apologize(*, case: Case, by: User, apology: str, compensation: str = "") -> Case:
-    """Step 2: apologize and, where fair, offer compensation."""
+def case_apologize(
+    *,
+    case: Case,
+    by: User,
+    apology: str,
+    compensation: str = "",
+    compensation_kind: str = "",
+    compensation_amount: Decimal | None = None,
+    compensation_code: str = "",
+) -> Case:
+    """Step 2: apologize and, where fair, offer compensation (a bonus, a coupon code or an amount).
+
+    An amount above the limit of the actor's role (F3, set on the rules page) is refused: frontline
+    employees decide alone within it, and ask a manager beyond it.
+    """
+    from otklik.rules.selectors import compensation_limit_for
+
     _require_step(case, Step.THANKED)
     if not apology.strip():
         raise CaseStepError(_("Write the apology given to the customer."))
+    if compensation_kind and compensation_kind not in CompensationKind.values:
+        raise CaseStepError(_("Unknown kind of compensation."))
+    if compensation_kind == CompensationKind.AMOUNT and compensation_amount is None:
+        raise CaseStepError(_("Give the amount of the compensation."))
+    if compensation_kind == CompensationKind.COUPON and not compensation_code.strip():
+        raise CaseStepError(_("Give the coupon code."))
+    if compensation_amount is not None:
+        if compensation_amount < 0:
+            raise CaseStepError(_("The compensation amount cannot be negative."))
+        limit = compensation_limit_for(organization=case.organization, user=by)
+        if limit is not None and compensation_amount > limit:
+            raise CaseStepError(
+                _("Your role may grant at most %(limit)s on its own; ask a manager for %(amount)s.")
+                % {"limit": limit, "amount": compensation_amount}
+            )
     case.step, case.apology, case.compensation = Step.APOLOGIZED, apology.strip(), compensation.strip()
-    case.save(update_fields=["step", "apology", "compensation"])
+    case.compensation_kind, case.compensation_amount = compensation_kind, compensation_amount
+    case.compensation_code = compensation_code.strip()
+    case.save(
+        update_fields=[
+            "step",
+            "apology",
+            "compensation",
+            "compensation_kind",
+            "compensation_amount",
+            "compensation_code",
+        ]
+    )
     _event(case, Step.APOLOGIZED, by, compensation)
     return case
 
@@ -264,18 +344,58 @@ def case_fix(*, case: Case, by: User, fix_description: str) -> Case:
 
 
 @transaction.atomic
-def case_report(*, case: Case, by: User, via: str) -> Case:
-    """Step 5: tell the customer what changed thanks to them; the case is resolved."""
+def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken: str = "") -> Case:
+    """Step 5: tell the customer what changed thanks to them; the case is resolved.
+
+    Closing needs the cause found and the action taken (C2), also when it honestly cannot be fixed.
+    """
     expected = Step.PROMISED if case.cannot_fix else Step.FIXED
     _require_step(case, expected)
     if via not in ContactWay.values:
         raise CaseStepError(_("Say how the report reached the customer."))
+    if not cause.strip():
+        raise CaseStepError(_("Write the cause of the problem before closing the case."))
+    if not action_taken.strip():
+        raise CaseStepError(_("Write the action taken before closing the case."))
+    case.cause, case.action_taken = cause.strip(), action_taken.strip()
     if case.cannot_fix and not case.fix_description:
         case.fix_description = case.fix_promise
     now = timezone.now()
     case.step, case.report_via, case.report_sent_at, case.resolved_at = Step.RESOLVED, via, now, now
-    case.save(update_fields=["step", "report_via", "report_sent_at", "resolved_at", "fix_description"])
+    case.save(
+        update_fields=[
+            "step",
+            "report_via",
+            "report_sent_at",
+            "resolved_at",
+            "fix_description",
+            "cause",
+            "action_taken",
+        ]
+    )
     _event(case, Step.RESOLVED, by)
     # A customer who left an e-mail always gets the written report, whatever else was done.
     _queue_customer_message(case, "case_cannot_fix" if case.cannot_fix else "case_report")
+    return case
+
+
+@transaction.atomic
+def case_grant_prize(*, case: Case, by: User, prize: str) -> Case:
+    """A prize for a useful complaint (C8), granted once by a manager and sent to the customer once."""
+    if not Membership.objects.filter(
+        organization_id=case.organization_id, user=by, role__in=[Role.OWNER, Role.MANAGER]
+    ).exists():
+        raise CaseStepError(_("Only a manager may grant a prize for a complaint."))
+    if not prize.strip():
+        raise CaseStepError(_("Describe the prize."))
+    # A conditional update, so two managers clicking at once grant one prize.
+    now = timezone.now()
+    granted = Case.objects.filter(pk=case.pk, prize="").update(
+        prize=prize.strip()[:300], prize_granted_by=by, prize_granted_at=now
+    )
+    if not granted:
+        raise CaseStepError(_("A prize was already granted for this complaint."))
+    case.refresh_from_db()
+    _event(case, case.step, by, _("Prize granted: %(prize)s") % {"prize": case.prize})
+    _queue_customer_message(case, "complaint_prize")
     return case

@@ -18,14 +18,17 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Membership
-from otklik.accounts.selectors import visible_locations
-from otklik.cases import services
+from otklik.accounts.selectors import visible_locations, visible_touchpoints
+from otklik.cases import imports, services
 from otklik.cases.forms import (
     ApologizeForm,
     AssignForm,
     CannotFixForm,
+    CaseCreateForm,
     CaseFilterForm,
+    CaseImportForm,
     FixForm,
+    PrizeForm,
     PromiseForm,
     ReportForm,
     ThankForm,
@@ -119,6 +122,7 @@ def _render_case(
         "assign_form": assign_form,
         "events": case_events(case=case),
         "case_messages": case_messages(case=case),
+        "prize_form": (bound.get("prize") or PrizeForm()) if membership.can_manage and not case.prize else None,
     }
     return render(request, "cases/detail.html", context, status=status)
 
@@ -183,7 +187,13 @@ def case_apologize(request: HttpRequest, case_id: int) -> HttpResponse:
         name="apologize",
         form=ApologizeForm(request.POST),
         action=lambda case, data: services.case_apologize(
-            case=case, by=request.user, apology=data["apology"], compensation=data["compensation"]
+            case=case,
+            by=request.user,
+            apology=data["apology"],
+            compensation=data["compensation"],
+            compensation_kind=data["compensation_kind"],
+            compensation_amount=data["compensation_amount"],
+            compensation_code=data["compensation_code"],
         ),
         done=_("The apology is saved."),
     )
@@ -238,7 +248,9 @@ def case_report(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         name="report",
         form=ReportForm(request.POST),
-        action=lambda case, data: services.case_report(case=case, by=request.user, via=data["via"]),
+        action=lambda case, data: services.case_report(
+            case=case, by=request.user, via=data["via"], cause=data["cause"], action_taken=data["action_taken"]
+        ),
         done=_("The report is sent and the case is resolved."),
     )
 
@@ -259,4 +271,86 @@ def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
         ),
         done=_("The assignment is saved."),
         allowed=_can_assign,
+    )
+
+
+@membership_required
+def case_prize(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        name="prize",
+        form=PrizeForm(request.POST),
+        action=lambda case, data: services.case_grant_prize(case=case, by=request.user, prize=data["prize"]),
+        done=_("The prize is granted and the customer will be told."),
+        allowed=lambda membership, case: membership.can_manage,
+    )
+
+
+@membership_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    """A complaint recorded by hand: managers for any location, employees for their own."""
+    membership = request.membership
+    if not membership.can_work_cases:
+        raise PermissionDenied
+    form = CaseCreateForm(
+        request.POST or None,
+        locations=visible_locations(membership=membership),
+        touchpoints=visible_touchpoints(membership=membership),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_open(
+                location=data["location"],
+                touchpoint=data["touchpoint"],
+                content=data["content"],
+                customer_name=data["customer_name"],
+                customer_email=data["customer_email"],
+                customer_phone=data["customer_phone"],
+                language=membership.organization.default_language,
+                severity=data["severity"],
+                created_at=data["received_at"],
+                source=data["source"],
+                by=request.user,
+                note=_("Recorded by hand"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The complaint is recorded as a case."))
+            return _see_other(reverse("cases:detail", args=[case.pk]))
+    status = 400 if form.is_bound else 200
+    return render(request, "cases/create.html", {"form": form}, status=status)
+
+
+@membership_required(manage=True)
+def case_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of complaints: "Check" previews every bad row, "Import" adds all rows or none."""
+    form = CaseImportForm(request.POST or None, request.FILES or None)
+    preview, imported, status = None, None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                preview = imports.cases_csv_parse(
+                    data=form.cleaned_data["file"].read(),
+                    organization=request.membership.organization,
+                    locations=visible_locations(membership=request.membership),
+                )
+                if "import" in request.POST and preview.ok:
+                    imported = imports.cases_csv_import(
+                        preview=preview, by=request.user, notify=form.cleaned_data["notify"]
+                    )
+                    messages.success(request, _("%(n)s complaint(s) imported as cases.") % {"n": len(imported)})
+                    return _see_other(reverse("cases:list"))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                status = 200 if preview.ok else 400
+    return render(
+        request,
+        "cases/import.html",
+        {"form": form, "preview": preview, "columns": imports.REQUIRED_COLUMNS + imports.OPTIONAL_COLUMNS},
+        status=status,
     )

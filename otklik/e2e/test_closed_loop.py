@@ -61,6 +61,8 @@ def test_a_low_score_is_thanked_fixed_and_reported(live_server, page, world):
     page.fill("#form-fix textarea[name=fix_description]", "A second desk now opens at peak hours.")
     page.click("text=Record the fix")
     page.select_option("#form-report select[name=via]", "email")
+    page.fill("#form-report textarea[name=cause]", "One desk for the whole evening rush.")
+    page.fill("#form-report textarea[name=action_taken]", "A second desk now opens at peak hours.")
     page.click("text=Send the report and resolve")
     page.wait_for_selector("#case-reported")
     assert page.locator("#next-step").count() == 0

@@ -87,14 +87,14 @@ def response_submit(
     score_is_derived: bool = False,
     notify: bool = True,
 ) -> Response:
-    """Validate and store one answer, then let the survey's rule open a case.
+    """Validate and store one answer, then let the organization's rules act on it (open a case, reply, …).
 
     Everything happens in one transaction: either the answer, its case and the
     queued messages are all stored, or nothing is. A repeated `external_id`
     returns the stored answer unchanged. `notify=False` opens the case without
     queueing any alert or customer message.
     """
-    from otklik.cases.services import case_open_from_response
+    from otklik.rules.services import rules_apply_to_response
 
     if touchpoint.organization_id != survey.organization_id:
         raise ValidationError({"touchpoint": _("The touchpoint belongs to another organization.")})
@@ -134,7 +134,7 @@ def response_submit(
                 score_is_derived=score_is_derived,
                 created_at=created_at or timezone.now(),
             )
-            case_open_from_response(response=response, notify=notify)
+            rules_apply_to_response(response=response, notify=notify)
     except IntegrityError:
         # Two pushes of the same external_id raced; the other one won.
         if external_id:

@@ -10,6 +10,8 @@ from otklik.cases.tests import samples
 from otklik.messaging.models import OutboxMessage
 from otklik.testing.factories import make_response
 
+# Closing a case needs the cause and the action taken (C2).
+CLOSING = {"cause": "The seat tray hinge was worn out.", "action_taken": "Tray replaced; hinges checked fleet-wide."}
 STEP_URLS = ["thank", "apologize", "promise", "cannot_fix", "fix", "report", "assign"]
 
 
@@ -60,7 +62,7 @@ def test_it_walks_all_five_steps_to_resolved(world, login):
         ("apologize", {"apology": "We are sorry.", "compensation": "Seat upgrade"}, Step.APOLOGIZED, "form-promise"),
         ("promise", {"fix_promise": "Check seat 4C", "planned_fix_date": "2030-05-01"}, Step.PROMISED, "form-fix"),
         ("fix", {"fix_description": "Seat 4C tray repaired, all rows checked"}, Step.FIXED, "form-report"),
-        ("report", {"via": "email"}, Step.RESOLVED, None),
+        ("report", {"via": "email", **CLOSING}, Step.RESOLVED, None),
     ]
     for name, data, expected_step, next_form in steps:
         answer = client.post(url(name, case), data)
@@ -108,7 +110,7 @@ def test_it_follows_the_cannot_be_fixed_path(world, login):
     assert 'id="form-report"' in page and 'id="form-fix"' not in page
 
     assert client.post(url("fix", case), {"fix_description": "nothing"}).status_code == 400
-    assert client.post(url("report", case), {"via": "post"}).status_code == 303
+    assert client.post(url("report", case), {"via": "post", **CLOSING}).status_code == 303
     case.refresh_from_db()
     assert case.step == Step.RESOLVED
     honest = OutboxMessage.objects.get(case=case, kind="case_cannot_fix")
@@ -143,7 +145,7 @@ def test_it_refuses_a_promise_without_a_date(world, login):
         ("promise", {"fix_promise": "x", "planned_fix_date": "2030-01-01"}),
         ("cannot_fix", {"cannot_fix": "on", "explanation": "x"}),
         ("fix", {"fix_description": "x"}),
-        ("report", {"via": "email"}),
+        ("report", {"via": "email", **CLOSING}),
     ],
 )
 def test_it_refuses_a_step_out_of_order_and_changes_nothing(world, login, name, data):

@@ -45,7 +45,9 @@ def test_it_walks_the_five_steps_and_sends_the_report_once(world):
         case=case, by=world.employee, fix_promise="New machine", planned_fix_date=datetime.date(2026, 12, 1)
     )
     services.case_fix(case=case, by=world.employee, fix_description="Replaced the machine")
-    services.case_report(case=case, by=world.employee, via="email")
+    services.case_report(
+        case=case, by=world.employee, via="email", cause="Old machine", action_taken="Replaced the machine"
+    )
     case.refresh_from_db()
     assert case.step == Step.RESOLVED
     assert outbox_deliver_due() == 3

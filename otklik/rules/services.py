@@ -1,0 +1,540 @@
+"""The rules engine: match an answer (or a new case) against the organization's rules and act.
+
+Each matching rule runs its actions in order, each in its own savepoint. A failing action
+(a broken template, a bad recipient) is written to a `RuleRun` with its error, which the
+manager sees on /rules/; the answer itself is always saved. See docs/decisions/0003-rules.md.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Membership, Organization, Role
+from otklik.cases.models import Case, CompensationKind
+from otklik.messaging.defaults import DEFAULTS
+from otklik.messaging.services import outbox_enqueue, render_customer_message
+from otklik.rules.models import AssignMode, CompensationLimit, Rule, RuleRun, ScoreBand, Trigger
+from otklik.rules.selectors import employees_named, round_robin_next
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Response
+
+logger = logging.getLogger(__name__)
+
+# The top of each scale: what counts as praise for the "praise" score band.
+PRAISE_FROM: dict[str, tuple[str, int]] = {
+    "nps": ("gte", 9),
+    "csat": ("gte", 4),
+    "ces": ("lte", 2),
+    "grade": ("gte", 5),
+    "readiness": ("gte", 1),
+}
+
+
+def is_praise(*, kind: str, score: int) -> bool:
+    comparison, threshold = PRAISE_FROM.get(kind, ("gte", KINDS[kind].max_score))
+    return score >= threshold if comparison == "gte" else score <= threshold
+
+
+# ---------------------------------------------------------------- default rules
+
+
+def _default_rules() -> list[dict]:
+    return [
+        {
+            "key": "detractors",
+            "name": _("Detractors open a case"),
+            "order": 10,
+            "band": ScoreBand.COMPLAINT,
+            "open_case": True,
+            "notify": True,
+        },
+        {
+            "key": "thanks_for_thanks",
+            "name": _("Thanks for thanks"),
+            "order": 20,
+            "kinds": ["nps"],
+            "score_min": 9,
+            "needs_comment": True,
+            "needs_customer_email": True,
+            "send_template": "praise_thank_you",
+        },
+        {
+            "key": "praise_names_employee",
+            "name": _("Praise that names an employee"),
+            "order": 30,
+            "band": ScoreBand.PRAISE,
+            "needs_comment": True,
+            "names_employee": True,
+            "forward_to_named": True,
+        },
+    ]
+
+
+def rules_ensure_defaults(*, organization: Organization) -> None:
+    """Create the shipped rules the first time an organization uses rules (never again, even if disabled)."""
+    if Rule.objects.filter(organization=organization).exists():
+        return
+    with translation.override(organization.default_language):
+        for spec in _default_rules():
+            key = spec.pop("key")
+            # get_or_create: two first answers arriving together must not ship the defaults twice.
+            Rule.objects.get_or_create(organization=organization, key=key, defaults=spec)
+
+
+# ---------------------------------------------------------------- matching
+
+
+@dataclass
+class Subject:
+    """What a rule looks at: the answer, the case, or both."""
+
+    organization: Organization
+    response: Response | None = None
+    case: Case | None = None
+    named: list[User] | None = None  # computed once, only when a rule needs it
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if self.response is not None:
+            return self.response.comment
+        return self.case.content if self.case else ""
+
+    @property
+    def language(self) -> str:
+        source = self.response or self.case
+        return source.language or self.organization.default_language
+
+    @property
+    def customer_email(self) -> str:
+        return (self.response.customer_email if self.response else "") or (
+            self.case.customer_email if self.case else ""
+        )
+
+    @property
+    def customer_name(self) -> str:
+        return (self.response.customer_name if self.response else "") or (self.case.customer_name if self.case else "")
+
+    @property
+    def location(self):
+        return self.response.location if self.response else self.case.location
+
+    def names(self) -> list[User]:
+        if self.named is None:
+            self.named = employees_named(organization=self.organization, text=self.text)
+        return self.named
+
+
+def _words_match(rule: Rule, subject: Subject) -> bool:
+    from otklik.insights import engine
+
+    # Matched on dictionary forms: "rude" matches "rudely", "хамство" matches "хамства".
+    wanted = engine.keyword_term_set(rule.word_list)
+    found = set(engine.analyze(subject.text).terms)
+    return bool(wanted & found)
+
+
+def rule_matches(*, rule: Rule, subject: Subject) -> bool:
+    """Whether every condition of the rule holds for the answer or case (cheap checks first)."""
+    from otklik.cases.services import case_rule_matches
+
+    response = subject.response or (subject.case.response if subject.case else None)
+    answer_conditions = rule.survey_id or rule.kinds or rule.band or rule.score_min is not None
+    answer_conditions = answer_conditions or rule.score_max is not None or rule.segment
+    if response is None and answer_conditions:
+        return False
+    if response is not None:
+        if rule.survey_id and response.survey_id != rule.survey_id:
+            return False
+        if rule.kinds and response.kind not in rule.kinds:
+            return False
+        if rule.score_min is not None and response.score < rule.score_min:
+            return False
+        if rule.score_max is not None and response.score > rule.score_max:
+            return False
+        if rule.band == ScoreBand.COMPLAINT and not case_rule_matches(response=response):
+            return False
+        if rule.band == ScoreBand.PRAISE and not is_praise(kind=response.kind, score=response.score):
+            return False
+        # Segments arrive with the customer base; until then a rule naming one matches nothing.
+        if rule.segment and getattr(response, "segment", "") != rule.segment:
+            return False
+    location_id = subject.response.location_id if subject.response else subject.case.location_id
+    touchpoint_id = subject.response.touchpoint_id if subject.response else subject.case.touchpoint_id
+    if rule.location_id and location_id != rule.location_id:
+        return False
+    if rule.touchpoint_id and touchpoint_id != rule.touchpoint_id:
+        return False
+    if rule.needs_comment and not subject.text.strip():
+        return False
+    if rule.needs_customer_email and not subject.customer_email:
+        return False
+    if rule.word_list and not _words_match(rule, subject):
+        return False
+    if rule.names_employee and not subject.names():
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _assignee(rule: Rule, subject: Subject) -> User | None:
+    from otklik.cases.services import default_responsible
+
+    if rule.assign_mode == AssignMode.PERSON and rule.assign_to_id:
+        return rule.assign_to
+    if rule.assign_mode == AssignMode.TEAM:
+        picked = round_robin_next(organization=subject.organization, team=rule.team.all())
+        if picked is not None:
+            return picked
+    return default_responsible(location=subject.location)
+
+
+def _context(subject: Subject, rule: Rule, **extra: str) -> dict[str, str]:
+    case = subject.case
+    return {
+        "customer_name": subject.customer_name or _("customer"),
+        "organization": subject.organization.name,
+        "case_number": f"#{case.pk}" if case else "",
+        "location": subject.location.name,
+        "complaint": subject.text,
+        "comment": subject.text,
+        "bonus": rule.bonus,
+        "prize": case.prize if case else "",
+        **extra,
+    }
+
+
+def _key(subject: Subject, suffix: str) -> str:
+    if subject.response is not None:
+        return f"response:{subject.response.pk}:{suffix}"
+    return f"case:{subject.case.pk}:{suffix}"
+
+
+def _open_case(rule: Rule, subject: Subject, notify: bool) -> None:
+    from otklik.cases.services import case_open_for_response
+
+    responsible = _assignee(rule, subject) if rule.assign_mode != AssignMode.RESPONSIBLE else None
+    subject.case = case_open_for_response(
+        response=subject.response, notify=notify and rule.notify, responsible=responsible, by_rule=rule.name
+    )
+    subject.notes.append(_("opened case #%(number)s") % {"number": subject.case.pk})
+
+
+def _assign(rule: Rule, subject: Subject) -> None:
+    case = subject.case
+    person = _assignee(rule, subject)
+    if person is None or case.responsible_id == person.pk:
+        return
+    case.responsible = person
+    case.save(update_fields=["responsible"])
+    subject.notes.append(_("assigned to %(person)s") % {"person": person.get_username()})
+
+
+def _notify(rule: Rule, subject: Subject) -> None:
+    """E-mail the people the rule points at about an answer that opened no case."""
+    if rule.assign_mode == AssignMode.TEAM:
+        people = list(rule.team.all())
+    else:
+        person = _assignee(rule, subject)
+        people = [person] if person else []
+    response = subject.response
+    with translation.override(subject.organization.default_language):
+        subject_line = _("An answer at %(location)s matched the rule “%(rule)s”") % {
+            "location": subject.location.name,
+            "rule": rule.name,
+        }
+        body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
+            "score": response.score,
+            "comment": response.comment or "—",
+            "url": f"{settings.SITE_URL}/answers/",
+        }
+    for person in people:
+        if not person.email:
+            continue
+        outbox_enqueue(
+            organization=subject.organization,
+            key=_key(subject, f"rule:{rule.pk}:notify:{person.pk}"),
+            recipient=person.email,
+            subject=subject_line,
+            body=body,
+            kind="rule_notify",
+        )
+        subject.notes.append(_("notified %(person)s") % {"person": person.get_username()})
+
+
+def _send_template(rule: Rule, subject: Subject) -> None:
+    if not subject.customer_email:
+        subject.notes.append(_("no customer e-mail, no message"))
+        return
+    with translation.override(subject.language):
+        title, body = render_customer_message(
+            organization=subject.organization,
+            kind=rule.send_template,
+            language=subject.language,
+            context=_context(subject, rule),
+        )
+    outbox_enqueue(
+        organization=subject.organization,
+        key=_key(subject, rule.send_template),
+        recipient=subject.customer_email,
+        subject=title,
+        body=body,
+        kind=rule.send_template,
+        case=subject.case,
+    )
+    subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
+
+
+def _grant_bonus(rule: Rule, subject: Subject) -> None:
+    case = subject.case
+    if case is None:
+        # Without a case the bonus lives in the message to the customer ({bonus}).
+        subject.notes.append(_("bonus offered: %(bonus)s") % {"bonus": rule.bonus})
+        return
+    if not case.compensation:
+        case.compensation, case.compensation_kind = rule.bonus, CompensationKind.BONUS
+        case.save(update_fields=["compensation", "compensation_kind"])
+    subject.notes.append(_("bonus granted: %(bonus)s") % {"bonus": rule.bonus})
+
+
+def _forward_praise(rule: Rule, subject: Subject) -> None:
+    language = subject.organization.default_language
+    for person in subject.names():
+        if not person.email:
+            continue
+        name = person.get_full_name() or person.get_username()
+        with translation.override(language):
+            title, body = render_customer_message(
+                organization=subject.organization,
+                kind="praise_to_employee",
+                language=language,
+                context=_context(subject, rule, employee_name=name),
+            )
+        outbox_enqueue(
+            organization=subject.organization,
+            key=_key(subject, f"praise:{person.pk}"),
+            recipient=person.email,
+            subject=title,
+            body=body,
+            kind="praise_to_employee",
+        )
+        subject.notes.append(_("praise sent to %(person)s") % {"person": person.get_username()})
+
+
+def _actions(rule: Rule, subject: Subject, notify: bool) -> list[tuple[str, object]]:
+    """(name, callable) for each action the rule asks for; messages only when `notify`."""
+    actions: list[tuple[str, object]] = []
+    if rule.trigger == Trigger.ANSWER and rule.open_case:
+        actions.append(("open_case", lambda: _open_case(rule, subject, notify)))
+    elif rule.assign_mode != AssignMode.RESPONSIBLE:
+        actions.append(("assign", lambda: subject.case and _assign(rule, subject)))
+    if notify and rule.notify and rule.trigger == Trigger.ANSWER and not rule.open_case:
+        actions.append(("notify", lambda: _notify(rule, subject)))
+    if rule.bonus:
+        actions.append(("bonus", lambda: _grant_bonus(rule, subject)))
+    if notify and rule.send_template:
+        actions.append(("send_template", lambda: _send_template(rule, subject)))
+    if notify and rule.forward_to_named:
+        actions.append(("forward_praise", lambda: _forward_praise(rule, subject)))
+    return actions
+
+
+def _run(rule: Rule, subject: Subject, notify: bool) -> RuleRun:
+    errors = []
+    subject.notes = []
+    for name, action in _actions(rule, subject, notify):
+        try:
+            with transaction.atomic():
+                action()
+        except Exception as exc:  # noqa: BLE001 — a rule must never stop an answer from being saved
+            logger.warning("rule %s (%s) failed at %s: %s", rule.pk, rule.name, name, exc)
+            errors.append(f"{name}: {_describe(exc)}")
+    return RuleRun.objects.create(
+        organization=subject.organization,
+        rule=rule,
+        response=subject.response,
+        case=subject.case,
+        ok=not errors,
+        error="\n".join(errors),
+        detail="; ".join(subject.notes),
+    )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
+    rules_ensure_defaults(organization=subject.organization)
+    runs = []
+    rules = (
+        Rule.objects.filter(organization=subject.organization, enabled=True, trigger=trigger)
+        .select_related("assign_to", "location")
+        .order_by("order", "id")
+    )
+    for rule in rules:
+        if not rule_matches(rule=rule, subject=subject):
+            continue
+        runs.append(_run(rule, subject, notify))
+        if rule.stop_processing:
+            break
+    return runs
+
+
+def rules_apply_to_response(*, response: Response, notify: bool = True) -> list[RuleRun]:
+    """Run the organization's answer rules on a new answer; returns what each matching rule did.
+
+    Called inside `response_submit`'s transaction. `notify=False` (historical answers of the demo
+    loader) opens cases but queues no message.
+    """
+    subject = Subject(organization=response.organization, response=response)
+    return _apply(subject=subject, trigger=Trigger.ANSWER, notify=notify)
+
+
+def rules_apply_to_case(*, case: Case, notify: bool = True) -> list[RuleRun]:
+    """Run the organization's "case opened" rules on a new case, from any source, before anyone is alerted."""
+    subject = Subject(organization=case.organization, case=case)
+    return _apply(subject=subject, trigger=Trigger.CASE_OPENED, notify=notify)
+
+
+# ---------------------------------------------------------------- editing
+
+
+RULE_FIELDS = [
+    "name",
+    "enabled",
+    "order",
+    "trigger",
+    "survey",
+    "kinds",
+    "band",
+    "score_min",
+    "score_max",
+    "touchpoint",
+    "location",
+    "segment",
+    "words",
+    "needs_comment",
+    "needs_customer_email",
+    "names_employee",
+    "open_case",
+    "assign_mode",
+    "assign_to",
+    "notify",
+    "send_template",
+    "bonus",
+    "forward_to_named",
+    "stop_processing",
+]
+
+
+def clean_words(words: str) -> str:
+    """ "Rude,  slow ,,rude" → "rude, slow": trimmed, lower-case, no empties or repeats."""
+    seen: list[str] = []
+    for word in words.split(","):
+        word = " ".join(word.split()).lower()
+        if word and word not in seen:
+            seen.append(word)
+    return ", ".join(seen)
+
+
+def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
+    """Field → message for everything wrong with a rule's settings; empty when it is valid."""
+    errors: dict[str, str] = {}
+    survey, kinds = data.get("survey"), list(data.get("kinds") or [])
+    for name in ("survey", "touchpoint", "location"):
+        value = data.get(name)
+        if value is not None and value.organization_id != organization.pk:
+            errors[name] = _("Choose one of your organization's own.")
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        errors["kinds"] = _("Unknown survey kind.")
+    score_min, score_max = data.get("score_min"), data.get("score_max")
+    if score_min is not None and score_max is not None and score_min > score_max:
+        errors["score_max"] = _("The highest score must not be below the lowest.")
+    scales = [KINDS[survey.kind]] if survey is not None else [KINDS[kind] for kind in kinds if kind in KINDS]
+    if not scales:
+        scales = list(KINDS.values())
+    low, high = min(spec.min_score for spec in scales), max(spec.max_score for spec in scales)
+    for name, value in (("score_min", score_min), ("score_max", score_max)):
+        if value is not None and not low <= value <= high and name not in errors:
+            errors[name] = _("The score must be between %(min)s and %(max)s on this survey's scale.") % {
+                "min": low,
+                "max": high,
+            }
+    trigger = data.get("trigger") or Trigger.ANSWER
+    if trigger not in Trigger.values:
+        errors["trigger"] = _("Unknown trigger.")
+    if data.get("open_case") and trigger != Trigger.ANSWER:
+        errors["open_case"] = _("Only a rule on answers can open a case: a new case is already open.")
+    template = data.get("send_template") or ""
+    if template and template not in DEFAULTS:
+        errors["send_template"] = _("Unknown message template.")
+    mode = data.get("assign_mode") or AssignMode.RESPONSIBLE
+    if mode not in AssignMode.values:
+        errors["assign_mode"] = _("Unknown way to assign.")
+    members = Membership.objects.filter(organization=organization).exclude(role=Role.VIEWER)
+    assign_to = data.get("assign_to")
+    if mode == AssignMode.PERSON and assign_to is None:
+        errors["assign_to"] = _("Choose the person to assign to.")
+    if assign_to is not None and not members.filter(user=assign_to).exists():
+        errors["assign_to"] = _("The person must be a member of the organization who can work on cases.")
+    team = list(data.get("team") or [])
+    if mode == AssignMode.TEAM and not team:
+        errors["team"] = _("Choose at least one team member.")
+    if team and members.filter(user__in=team).count() != len({user.pk for user in team}):
+        errors["team"] = _("Every team member must be a member of the organization who can work on cases.")
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("Give the rule a name.")
+    return errors
+
+
+@transaction.atomic
+def rule_save(*, organization: Organization, data: dict, rule: Rule | None = None) -> Rule:
+    """Create or update a rule after validating it (raises ValidationError with field errors)."""
+    data = {**data, "words": clean_words(data.get("words") or ""), "name": (data.get("name") or "").strip()}
+    data["segment"] = (data.get("segment") or "").strip()
+    data["bonus"] = (data.get("bonus") or "").strip()
+    errors = rule_errors(organization=organization, data=data)
+    if errors:
+        raise ValidationError(errors)
+    rule = rule or Rule(organization=organization)
+    for name in RULE_FIELDS:
+        if name in data:
+            setattr(rule, name, data[name])
+    rule.kinds = list(rule.kinds or [])
+    rule.save()
+    if "team" in data:
+        rule.team.set(data["team"] or [])
+    return rule
+
+
+def rule_set_enabled(*, rule: Rule, enabled: bool) -> Rule:
+    """Switch a rule on or off without touching its settings."""
+    if rule.enabled != enabled:
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled"])
+    return rule
+
+
+def compensation_limit_set(*, organization: Organization, role: str, max_amount: Decimal | None) -> CompensationLimit:
+    """Set how much a role may grant alone; None means no limit."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if max_amount is not None and max_amount < 0:
+        raise ValidationError({"max_amount": _("A limit cannot be negative.")})
+    limit, _created = CompensationLimit.objects.update_or_create(
+        organization=organization, role=role, defaults={"max_amount": max_amount}
+    )
+    return limit
