@@ -155,6 +155,9 @@ OTKLIK_OUTBOX_MAX_ATTEMPTS = env_int("OTKLIK_OUTBOX_MAX_ATTEMPTS", 8)
 # A message claimed by a worker that died is retried after this many seconds.
 OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
 
+# Loyalty after recovery: a resolved complaint's customer is asked again this many days later.
+OTKLIK_RECOVERY_FOLLOWUP_DAYS = env_int("OTKLIK_RECOVERY_FOLLOWUP_DAYS", 14)
+
 # Telegram Bot API: the base URL is configurable so tests (and proxies) can stand in for it.
 OTKLIK_TELEGRAM_API_URL = env_str("OTKLIK_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 OTKLIK_TELEGRAM_BOT_TOKEN = env_str("OTKLIK_TELEGRAM_BOT_TOKEN", "")

@@ -16,28 +16,36 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from otklik.improvements.services import recovery_followups_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
-# Escalations and digests are checked once a minute, not on every outbox sweep.
-SLA_CHECK_SECONDS = 60
+
+# Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
+# and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
+MINUTE_JOBS = [sla_jobs_run, recovery_followups_due]
+MINUTE = 60
+
+
+def run_safely(job) -> None:
+    try:
+        job()
+    except Exception:  # one broken job must not stop the others or the outbox
+        logger.exception("%s failed", job.__name__)
 
 
 def outbox_loop(*, worker_id: str, interval: float, stop: threading.Event) -> None:
-    sla_checked_at = float("-inf")
+    minute_jobs_at = float("-inf")
     while not stop.is_set():
-        try:
-            close_old_connections()
-            worker_heartbeat(worker_id=worker_id)
-            if time.monotonic() - sla_checked_at >= SLA_CHECK_SECONDS:
-                sla_checked_at = time.monotonic()
-                sla_jobs_run()
-            outbox_deliver_due()
-        except Exception:  # keep the loop alive: a bad row or a DB blip must not stop sending
-            logger.exception("outbox sweep failed")
-        finally:
-            close_old_connections()
+        close_old_connections()
+        run_safely(lambda: worker_heartbeat(worker_id=worker_id))
+        if time.monotonic() - minute_jobs_at >= MINUTE:
+            minute_jobs_at = time.monotonic()
+            for job in MINUTE_JOBS:
+                run_safely(job)
+        run_safely(outbox_deliver_due)
+        close_old_connections()
         stop.wait(interval)
 
 
