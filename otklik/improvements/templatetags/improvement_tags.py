@@ -30,3 +30,13 @@ def improvements_case_panel(context) -> dict:
         "contact_form": (ContactAttemptForm(initial={"way": ContactWay.PHONE}) if membership.can_work_cases else None),
         "attempts": contact_attempts(case=case),
     }
+
+
+@register.inclusion_tag("improvements/_recovery_card.html")
+def recovery_card(membership) -> dict:
+    """Loyalty after recovery (C9) for the dashboard: the score before and after, per survey kind."""
+    from otklik.accounts.selectors import visible_locations
+    from otklik.improvements.selectors import recovery_scores
+
+    locations = None if membership.sees_whole_organization else visible_locations(membership=membership)
+    return {"rows": recovery_scores(organization=membership.organization, locations=locations)}

@@ -106,6 +106,19 @@ def test_the_dashboard_gets_averages_before_and_after(world):
     assert recovery_scores(organization=world.org, locations=world.org.locations.filter(pk=world.other_store.pk)) == []
 
 
+def test_the_dashboard_shows_the_scores_before_and_after(world, login):
+    case = resolve(open_case(world, comment=WIFI, score=2))
+    recovery_followups_due(now=case.resolved_at + timedelta(days=DAYS))
+    answer(RecoveryFollowUp.objects.get(case=case).invitation, 9)
+
+    html = login(world.manager).get("/").content.decode()
+    recovery = html[html.index('id="recovery"') :]
+    assert "<td>2.0</td>" in recovery and "<td>9.0</td>" in recovery
+    # Another organization's manager sees nothing of it.
+    stranger_html = login(world.stranger).get("/").content.decode()
+    assert "<td>9.0</td>" not in stranger_html[stranger_html.index('id="recovery"') :]
+
+
 def test_the_case_page_shows_the_scores_before_and_after(world, login):
     case = resolve(open_case(world, comment=WIFI, score=3))
     recovery_followups_due(now=case.resolved_at + timedelta(days=DAYS))
