@@ -43,7 +43,7 @@ def test_it_stores_the_answer_with_the_invited_customer(client, world):
 
 
 def test_it_accepts_one_answer_only(client, world):
-    invitation = make_invitation(world)
+    invitation = make_invitation(world, language="en")
     client.post(url(invitation), {"score": "9"})
     again = client.post(url(invitation), {"score": "1", "comment": "changed my mind"})
     assert "You have already answered, thank you" in again.content.decode()
@@ -52,7 +52,7 @@ def test_it_accepts_one_answer_only(client, world):
 
 
 def test_opening_an_answered_invitation_says_thank_you(client, world):
-    invitation = make_invitation(world)
+    invitation = make_invitation(world, language="en")
     client.post(url(invitation), {"score": "9"})
     page = client.get(url(invitation))
     assert page.status_code == 200
