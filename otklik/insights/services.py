@@ -102,7 +102,8 @@ def themes_merge(*, organization: Organization, themes: Sequence[Theme], name: s
         for term, weight in theme.keywords:
             weights[term] = max(weights.get(term, 0.0), weight)
         labels.update(theme.labels)
-    target.keywords = sorted(([t, w] for t, w in weights.items()), key=lambda pair: -pair[1])
+    # Keeps each theme's listing order (most telling words first), the target's words leading.
+    target.keywords = [[t, w] for t, w in weights.items()]
     target.labels = labels
     target.pinned_keywords = list(dict.fromkeys(w for theme in themes for w in theme.pinned_keywords))
     # A word banned from one part may be what tagged the other: keep only bans all shared.
