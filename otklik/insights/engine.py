@@ -147,6 +147,12 @@ def discover_clusters(
     points = normalize(np.asarray(matrix @ vectors))
     seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
     centroids, clusters = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+    # Fewer distinct answers than k leave clusters empty: such a theme would tag nothing.
+    kept = [row for row in range(k) if row < len(seed_points) or (clusters == row).any()]
+    if len(kept) < k:
+        renumber = np.full(k, -1)
+        renumber[kept] = np.arange(len(kept))
+        centroids, clusters, k = centroids[kept], renumber[clusters], len(kept)
     weights = theme_keywords(vectors @ centroids.T * idf[:, None])
 
     # Listed by weight times how many of the theme's answers use the word: the top of the list

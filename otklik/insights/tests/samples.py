@@ -28,3 +28,7 @@ def airline_complaints(limit: int) -> list[dict[str, str]]:
     """The first `limit` negative airline tweets with a known reason."""
     rows = [r for r in airline_rows() if r["negativereason"] and r["negativereason"] != "Can't Tell"]
     return rows[:limit]
+
+
+def russian_rows() -> tuple[dict[str, str], ...]:
+    return _rows("sentirueval2016-ru")
