@@ -23,6 +23,8 @@ TERM_DIMENSIONS = 100
 KMEANS_STARTS = 10
 # Weaker key words than this barely move a score; dropping them keeps themes readable.
 KEYWORD_FLOOR = 0.01
+# A term in this many answers gets half the trust of a common one (see theme_keywords).
+SUPPORT_PRIOR = 5
 # A theme's strongest key word alone is enough to tag; weaker ones must add up.
 DEFAULT_THRESHOLD = 0.5
 
@@ -153,7 +155,8 @@ def discover_clusters(
         renumber = np.full(k, -1)
         renumber[kept] = np.arange(len(kept))
         centroids, clusters, k = centroids[kept], renumber[clusters], len(kept)
-    weights = theme_keywords(vectors @ centroids.T * idf[:, None])
+    answers_with_term = np.asarray(presence.sum(axis=0)).ravel()
+    weights = theme_keywords(vectors @ centroids.T, support=answers_with_term)
 
     # Listed by weight times how many of the theme's answers use the word: the top of the list
     # (and the name) shows common words like "delay", not the rarest one that tags best.
@@ -268,12 +271,15 @@ def spherical_kmeans(points, *, k: int, seeds: Sequence = (), random_state: int 
     return centroids, model.labels_
 
 
-def theme_keywords(affinity):
-    """Key-word weights (terms × themes) from each term's affinity to each theme's centroid.
+def theme_keywords(affinity, *, support=None):
+    """Key-word weights (terms × themes) from each term's cosine to each theme's centroid.
 
     A term counts only for the theme it is nearest to, by its margin over the runner-up:
     "delay" then tags late flights alone instead of adding a little to every theme, and an
-    answer usually gets one or two themes. Weights are scaled so each theme's strongest is 1.
+    answer usually gets one or two themes. `support` (answers containing each term) shrinks
+    rare terms by support / (support + SUPPORT_PRIOR): a vector built from a handful of
+    answers is noisy, and trusting it fully tagged new answers worse. Weights are scaled so
+    each theme's strongest is 1.
     """
     import numpy as np
 
@@ -285,6 +291,8 @@ def theme_keywords(affinity):
         ranked = np.sort(affinity, axis=1)
         best = affinity.argmax(axis=1)
         weights[np.arange(terms), best] = np.maximum(ranked[:, -1] - ranked[:, -2], 0)
+    if support is not None:
+        weights *= (support / (support + SUPPORT_PRIOR))[:, None]
     peak = weights.max(axis=0)
     return weights / np.where(peak > 0, peak, 1.0)
 

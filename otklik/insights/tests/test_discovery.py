@@ -94,3 +94,9 @@ def test_discovery_of_russian_answers_uses_their_lemmas():
     assert len(themes) == 5
     terms = {term for theme in themes for term in theme.keywords}
     assert "кредит" in terms and "кредиты" not in terms
+
+
+def test_a_term_seen_in_few_answers_weighs_less():
+    affinity = np.array([[0.9, 0.1], [0.9, 0.1], [0.1, 0.9]])
+    weights = engine.theme_keywords(affinity, support=np.array([100, 2, 50]))
+    assert weights[0, 0] == 1.0 and weights[1, 0] < 0.5 and weights[2, 1] == 1.0
