@@ -20,6 +20,7 @@ def _axis(kind: str) -> dict:
     if kind == "nps":
         return {"min": -100, "max": 100, "title": _("NPS, from −100 to 100")}
     if kind == "csat":
+        # xgettext:no-python-format
         return {"min": 0, "max": 100, "title": _("CSAT, % of satisfied answers (4–5)")}
     return {"min": 1, "max": 7, "title": _("CES, mean effort from 1 to 7 (lower is better)")}
 

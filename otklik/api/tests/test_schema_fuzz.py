@@ -4,7 +4,9 @@ against the OpenAPI schema: no 500s, documented status codes, responses that mat
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from otklik.accounts.services import api_token_create  # noqa: E402
@@ -12,7 +14,13 @@ from otklik.accounts.services import api_token_create  # noqa: E402
 
 @pytest.fixture
 def api_schema():
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+    # Like Django's test client: a request must not close the connection that holds the
+    # test's transaction (PostgreSQL would lose it; SQLite's in-memory one survives).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
