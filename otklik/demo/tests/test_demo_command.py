@@ -45,8 +45,9 @@ def test_it_rejects_a_folder_without_the_csv_files_and_loads_nothing(tmp_path):
     assert not Organization.objects.exists()
 
 
-def test_it_reads_the_datasets_dir_from_the_environment(monkeypatch, tmp_path):
+def test_it_reads_the_datasets_dir_from_the_environment(monkeypatch, tmp_path, settings):
     from otklik.demo.datasets import datasets_dir
 
+    settings.OTKLIK_DATASETS_DIR = ""  # the setting, when set, wins over the variable
     monkeypatch.setenv("OTKLIK_DATASETS_DIR", str(tmp_path))
     assert datasets_dir() == tmp_path
