@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "otklik.accounts",
+    "otklik.customers",
     "otklik.surveys",
     "otklik.cases",
     "otklik.messaging",

@@ -75,6 +75,9 @@ class Case(models.Model):
     response = models.OneToOneField(Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="cases")
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     customer_name = models.CharField(_("from whom"), max_length=200, blank=True)
     customer_email = models.EmailField(_("customer e-mail"), blank=True)
     customer_phone = models.CharField(_("customer phone"), max_length=40, blank=True)

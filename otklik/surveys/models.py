@@ -43,6 +43,13 @@ class Invitation(models.Model):
     customer_name = models.CharField(max_length=200, blank=True)
     customer_email = models.EmailField(blank=True)
     language = models.CharField(max_length=5, blank=True)
+    # Set when the invitation was sent to a known customer about a purchase (B2, B3).
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    purchase = models.ForeignKey(
+        "customers.Purchase", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -72,6 +79,13 @@ class Response(models.Model):
     customer_phone = models.CharField(_("phone"), max_length=40, blank=True)
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
+    )
+    # The customer who answered: from a personal link, or matched by e-mail/phone (D3).
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    purchase = models.ForeignKey(
+        "customers.Purchase", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     # Set by integrations and the demo loader so a repeated push changes nothing.

@@ -1,0 +1,162 @@
+"""The customer base: who the customers are, what they buy, and what happens to them (B1, D3).
+
+Every record that comes from the user's CRM or accounting system carries that
+system's `external_id`, unique per organization, so pushing the same record twice
+finds the stored one instead of adding a copy.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Location, Organization
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    TELEGRAM = "telegram", _("Telegram")
+
+
+class Tag(models.Model):
+    """A manual label a manager puts on customers ("VIP", "wholesale"); usable in filters and rules."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="customer_tags")
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="customers")
+    # Null for customers we met first through an anonymous answer, not through the CRM.
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # Digits only, with the country code ("79161234567"), so "+7 916 123-45-67" and "8 916…" match.
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    telegram_chat_id = models.CharField(_("Telegram chat id"), max_length=40, blank=True)
+    language = models.CharField(_("preferred language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    consent_email = models.BooleanField(_("may be asked by e-mail"), default=False)
+    consent_sms = models.BooleanField(_("may be asked by SMS"), default=False)
+    consent_telegram = models.BooleanField(_("may be asked in Telegram"), default=False)
+    # Set when an address proved undeliverable (a bounce, an invalid number); senders skip it.
+    email_invalid_at = models.DateTimeField(null=True, blank=True)
+    phone_invalid_at = models.DateTimeField(null=True, blank=True)
+    telegram_invalid_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    # RFM segment, recomputed by a task (customers.tasks); empty until the first run.
+    segment = models.CharField(_("segment"), max_length=30, blank=True, db_index=True)
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
+    customer_since = models.DateTimeField(_("customer since"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="customer_unique_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "email"]),
+            models.Index(fields=["organization", "phone"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
+
+    def consents_to(self, channel: str) -> bool:
+        return bool(getattr(self, f"consent_{channel}", False))
+
+
+class EvaluationMode(models.TextChoices):
+    AUTOMATIC = "automatic", _("Automatic: invite after the delay")
+    MANUAL = "manual", _("Manual: the manager chooses the day")
+
+
+class Product(models.Model):
+    """A product or service in the catalogue, with its own moment to ask for an evaluation (B1)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="products")
+    external_id = models.CharField(_("external id"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
+    evaluation_delay_days = models.PositiveSmallIntegerField(
+        _("ask after (days)"), default=3, help_text=_("Days after the purchase when the invitation is sent.")
+    )
+    evaluation_mode = models.CharField(
+        _("evaluation mode"), max_length=10, choices=EvaluationMode.choices, default=EvaluationMode.AUTOMATIC
+    )
+    # Which survey the invitation opens; empty means the organization's first NPS survey.
+    survey = models.ForeignKey(
+        "surveys.Survey", verbose_name=_("survey"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="product_unique_external_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Purchase(models.Model):
+    """A purchase or a closed deal: who bought what, for how much, where and from whom."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="purchases")
+    external_id = models.CharField(_("external id"), max_length=100)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    purchased_at = models.DateTimeField(_("date"))
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # As the source system names the seller; `employee` is set when it matches a member.
+    employee_name = models.CharField(_("employee"), max_length=200, blank=True)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-purchased_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="purchase_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["organization", "customer", "purchased_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.product_id} × {self.amount} {self.currency}"
+
+
+class CustomerEvent(models.Model):
+    """Something that happened to a customer in another system ("trial_started"), for complaint hunting (B5)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="customer_events")
+    external_id = models.CharField(_("external id"), max_length=100)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(_("event"), max_length=60)
+    occurred_at = models.DateTimeField(_("when"))
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="customer_event_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["organization", "name", "occurred_at"])]
