@@ -18,9 +18,34 @@ PLACEHOLDERS = {
     "employee_name",
     "bonus",
     "prize",
+    "product",
+    "purchase_date",
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
+    "invitation": {
+        "en": (
+            "How was your {product}? One question from {organization}",
+            "Dear {customer_name},\n\non {purchase_date} you bought {product} from us. Would you "
+            "recommend us to a friend? One click on a score is enough, and a few words on why help "
+            "us most:\n\n{link}\n\nIf something went wrong, tell us: every complaint reaches "
+            "the person who can fix it.\n\n{organization}",
+        ),
+        "ru": (
+            "Как вам {product}? Один вопрос от {organization}",
+            "Здравствуйте, {customer_name}!\n\n{purchase_date} вы купили у нас {product}. "
+            "Порекомендовали бы вы нас другу? Достаточно одного клика по оценке, а пара слов о "
+            "причине поможет нам больше всего:\n\n{link}\n\nЕсли что-то пошло не так, напишите: "
+            "каждая жалоба попадает к тому, кто может это исправить.\n\n{organization}",
+        ),
+        "uk": (
+            "Як вам {product}? Одне питання від {organization}",
+            "Вітаємо, {customer_name}!\n\n{purchase_date} ви придбали у нас {product}. "
+            "Чи порекомендували б ви нас другові? Достатньо одного кліку по оцінці, а кілька слів "
+            "про причину допоможуть нам найбільше:\n\n{link}\n\nЯкщо щось пішло не так, "
+            "напишіть: кожна скарга потрапляє до того, хто може це виправити.\n\n{organization}",
+        ),
+    },
     "case_thank_you": {
         "en": (
             "Thank you for telling {organization} what went wrong",

@@ -7,6 +7,7 @@ from otklik.accounts.models import Organization
 
 
 class TemplateKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation to evaluate a purchase")
     CASE_THANK_YOU = "case_thank_you", _("Thank-you when a complaint is received")
     CASE_REPORT = "case_report", _("Report when a complaint is resolved")
     CASE_CANNOT_FIX = "case_cannot_fix", _("Honest answer when it cannot be fixed")
