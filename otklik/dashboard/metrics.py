@@ -1,0 +1,423 @@
+"""Reads behind /metrics/ (D5): every loyalty and service metric by one breakdown, with intervals.
+
+A breakdown is one of touchpoint, location, employee, segment, product, month or week. Each
+source (answers, invitations, cases, recovery follow-ups) is grouped by the same breakdown in one
+query, and the rows are joined in Python by their key. The employee of an answer is the person
+whose QR code (employee touchpoint) it came through, else the seller of the purchase it is about.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Expression, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otklik.accounts.models import Location, Membership, Touchpoint
+from otklik.accounts.selectors import visible_locations
+from otklik.cases.models import Case, Severity
+from otklik.customers.models import Product
+from otklik.dashboard import stats
+from otklik.dashboard.selectors import CSAT_SATISFIED_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, responses_visible
+from otklik.improvements.models import RecoveryFollowUp
+from otklik.sla.models import SlaPolicy
+from otklik.sla.selectors import sla_policies
+from otklik.surveys.models import Invitation, Response
+
+BREAKDOWNS: dict[str, str] = {
+    "touchpoint": gettext_lazy("Touchpoint"),
+    "location": gettext_lazy("Location"),
+    "employee": gettext_lazy("Employee"),
+    "segment": gettext_lazy("Customer segment"),
+    "product": gettext_lazy("Product"),
+    "month": gettext_lazy("Month"),
+    "week": gettext_lazy("Week"),
+}
+PERIOD_BREAKDOWNS = ("month", "week")
+HOUR = datetime.timedelta(hours=1)
+
+# Where each breakdown lives in each source. A tuple is a fallback chain (Coalesce).
+_RESPONSE_PATHS = {
+    "touchpoint": "touchpoint",
+    "location": "location",
+    "employee": ("touchpoint__employee", "purchase__employee"),
+    "segment": "customer__segment",
+    "product": "purchase__product",
+    "time": "created_at",
+}
+_INVITATION_PATHS = {**_RESPONSE_PATHS, "location": "touchpoint__location"}
+_CASE_PATHS = {**_RESPONSE_PATHS, "employee": ("touchpoint__employee", "response__purchase__employee")}
+_CASE_PATHS["product"] = "response__purchase__product"
+_FOLLOWUP_PATHS = {
+    name: tuple(f"case__{p}" for p in path) if isinstance(path, tuple) else f"case__{path}"
+    for name, path in _CASE_PATHS.items()
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the member looks at: their organization (and locations), a period, maybe one location."""
+
+    membership: Membership
+    tz: datetime.tzinfo = datetime.UTC
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    location: Location | None = None
+
+
+@dataclass
+class MetricsRow:
+    """Every D5 metric for one group (or the total); None where the group has nothing to measure."""
+
+    key: object
+    label: str
+    answers: int = 0
+    nps_counts: tuple[int, int, int] = (0, 0, 0)  # promoters, passives, detractors
+    nps: stats.Interval | None = None
+    nps_change: stats.Difference | None = None  # against the previous period row
+    csat: stats.Interval | None = None
+    ces: stats.Interval | None = None
+    readiness: stats.Interval | None = None  # % who would tell us about a problem
+    invitations: int = 0
+    invitations_answered: int = 0
+    response_rate: stats.Interval | None = None
+    cases: int = 0
+    cases_answered: int = 0
+    answered_share: float | None = None  # % of complaints the customer was answered on
+    answered_in_sla_share: float | None = None  # as on /sla/: of answered or overdue, % answered in time
+    first_answer_median_h: float | None = None
+    first_answer_p90_h: float | None = None
+    resolution_median_h: float | None = None
+    resolution_p90_h: float | None = None
+    recovery_answered: int = 0
+    recovery_improved: int = 0
+    recovery_improved_share: float | None = None  # % of follow-ups answered with a better score
+
+
+@dataclass
+class MetricsTable:
+    by: str
+    rows: list[MetricsRow] = field(default_factory=list)
+    total: MetricsRow | None = None
+
+
+def _bounds(scope: Scope) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The period as [start, end) datetimes in the organization's time zone (whole days, both inclusive)."""
+    start = end = None
+    if scope.date_from is not None:
+        start = datetime.datetime.combine(scope.date_from, datetime.time.min, tzinfo=scope.tz)
+    if scope.date_to is not None:
+        end = datetime.datetime.combine(scope.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=scope.tz)
+    return start, end
+
+
+def _narrow(qs: QuerySet, scope: Scope, paths: dict) -> QuerySet:
+    start, end = _bounds(scope)
+    if start is not None:
+        qs = qs.filter(**{f"{paths['time']}__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{paths['time']}__lt": end})
+    if scope.location is not None:
+        qs = qs.filter(**{paths["location"]: scope.location})
+    return qs
+
+
+def scoped_responses(scope: Scope) -> QuerySet[Response]:
+    """The member's answers in the scope's period and location."""
+    return _narrow(responses_visible(membership=scope.membership), scope, _RESPONSE_PATHS)
+
+
+def scoped_invitations(scope: Scope) -> QuerySet[Invitation]:
+    """The member's invitations sent in the period (their touchpoint's location decides who sees them)."""
+    membership = scope.membership
+    qs = Invitation.objects.filter(organization=membership.organization)
+    if not membership.sees_whole_organization:
+        qs = qs.filter(touchpoint__location__in=visible_locations(membership=membership))
+    return _narrow(qs, scope, _INVITATION_PATHS)
+
+
+def scoped_cases(scope: Scope) -> QuerySet[Case]:
+    """The member's cases opened in the period."""
+    membership = scope.membership
+    qs = Case.objects.filter(
+        organization=membership.organization, location__in=visible_locations(membership=membership)
+    )
+    return _narrow(qs, scope, _CASE_PATHS)
+
+
+def scoped_followups(scope: Scope) -> QuerySet[RecoveryFollowUp]:
+    """Recovery follow-ups of the member's cases opened in the period."""
+    membership = scope.membership
+    qs = RecoveryFollowUp.objects.filter(
+        case__organization=membership.organization,
+        case__location__in=visible_locations(membership=membership),
+        case__response__isnull=False,
+    )
+    return _narrow(qs, scope, _FOLLOWUP_PATHS)
+
+
+def _group_expression(by: str | None, paths: dict, tz: datetime.tzinfo) -> Expression:
+    if by is None:
+        return Value(0)
+    if by == "month":
+        return TruncMonth(paths["time"], tzinfo=tz)
+    if by == "week":
+        return TruncWeek(paths["time"], tzinfo=tz)
+    path = paths[by]
+    if by == "segment":
+        # No customer and a customer not yet segmented are both "no segment".
+        return Coalesce(F(path), Value(""))
+    if isinstance(path, tuple):
+        return Coalesce(*(F(p) for p in path))
+    return F(path)
+
+
+def _grouped(qs: QuerySet, by: str | None, paths: dict, tz: datetime.tzinfo, aggregates: dict) -> dict:
+    rows = qs.annotate(group=_group_expression(by, paths, tz)).values("group").annotate(**aggregates).order_by()
+    return {_key(row["group"]): row for row in rows}
+
+
+def _key(value: object) -> object:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _response_aggregates() -> dict:
+    nps, csat, ces, readiness = Q(kind="nps"), Q(kind="csat"), Q(kind="ces"), Q(kind="readiness")
+    return {
+        "answers": Count("id"),
+        "nps_n": Count("id", filter=nps),
+        "promoters": Count("id", filter=nps & Q(score__gte=NPS_PROMOTER_MIN)),
+        "detractors": Count("id", filter=nps & Q(score__lte=NPS_DETRACTOR_MAX)),
+        "csat_n": Count("id", filter=csat),
+        "csat_satisfied": Count("id", filter=csat & Q(score__gte=CSAT_SATISFIED_MIN)),
+        "ces_n": Count("id", filter=ces),
+        "ces_sum": Sum("score", filter=ces),
+        "ces_squares": Sum(F("score") * F("score"), filter=ces),
+        "readiness_n": Count("id", filter=readiness),
+        "readiness_yes": Count("id", filter=readiness & Q(score__gte=1)),
+    }
+
+
+def _followup_aggregates() -> dict:
+    before, after = F("case__response__score"), "invitation__response__score"
+    # A lower effort score (CES) is the better one.
+    is_ces = Q(case__response__kind="ces")
+    better = (~is_ces & Q(**{f"{after}__gt": before})) | (is_ces & Q(**{f"{after}__lt": before}))
+    return {
+        "answered": Count("id", filter=Q(invitation__response__isnull=False)),
+        "improved": Count("id", filter=better),
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def _hours(delta: datetime.timedelta) -> float:
+    return delta / HOUR
+
+
+@dataclass
+class _CaseFigures:
+    count: int = 0
+    answered: int = 0
+    answered_in_time: int = 0
+    considered: int = 0  # answered, or past the first-answer deadline without an answer
+    resolved: int = 0
+    resolved_in_time: int = 0
+    first_answer_hours: list[float] = field(default_factory=list)
+    resolution_hours: list[float] = field(default_factory=list)
+
+
+def case_figures(
+    *, rows: list[dict], policies: dict[str, SlaPolicy], now: datetime.datetime
+) -> dict[object, "_CaseFigures"]:
+    """Answer and resolution figures per group from case rows (group, severity, created/thanked/resolved).
+
+    "Answered" is the first contact with the customer (the thank-you step), as on /sla/. Durations
+    are kept as lists for the median and the 90th percentile.
+    """
+    figures: dict[object, _CaseFigures] = defaultdict(_CaseFigures)
+    for row in rows:
+        policy = policies.get(row["severity"]) or policies[Severity.MEDIUM]
+        first_due = row["created_at"] + policy.first_answer_hours * HOUR
+        resolution_due = row["created_at"] + policy.resolution_hours * HOUR
+        item = figures[_key(row["group"])]
+        item.count += 1
+        if row["thanked_at"] is not None:
+            item.answered += 1
+            item.considered += 1
+            item.answered_in_time += row["thanked_at"] <= first_due
+            item.first_answer_hours.append(_hours(row["thanked_at"] - row["created_at"]))
+        elif now > first_due:
+            item.considered += 1
+        if row["resolved_at"] is not None:
+            item.resolved += 1
+            item.resolved_in_time += row["resolved_at"] <= resolution_due
+            item.resolution_hours.append(_hours(row["resolved_at"] - row["created_at"]))
+    return figures
+
+
+def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[object, _CaseFigures]:
+    rows = list(
+        scoped_cases(scope)
+        .annotate(group=_group_expression(by, _CASE_PATHS, scope.tz))
+        .values("group", "severity", "created_at", "thanked_at", "resolved_at")
+        .order_by()
+    )
+    return case_figures(rows=rows, policies=sla_policies(organization=scope.membership.organization), now=now)
+
+
+def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases, followups: dict | None) -> None:
+    if answers:
+        row.answers = answers["answers"]
+        promoters, detractors = answers["promoters"], answers["detractors"]
+        row.nps_counts = (promoters, answers["nps_n"] - promoters - detractors, detractors)
+        row.nps = stats.nps_interval(promoters=row.nps_counts[0], passives=row.nps_counts[1], detractors=detractors)
+        row.csat = stats.proportion_interval(successes=answers["csat_satisfied"], count=answers["csat_n"])
+        row.ces = stats.mean_interval(
+            total=answers["ces_sum"] or 0, total_of_squares=answers["ces_squares"] or 0, count=answers["ces_n"]
+        )
+        row.readiness = stats.proportion_interval(successes=answers["readiness_yes"], count=answers["readiness_n"])
+    if invitations:
+        row.invitations, row.invitations_answered = invitations["invitations"], invitations["answered"]
+        row.response_rate = stats.proportion_interval(successes=row.invitations_answered, count=row.invitations)
+    if cases is not None:
+        row.cases, row.cases_answered = cases.count, cases.answered
+        row.answered_share = _percent(cases.answered, cases.count)
+        row.answered_in_sla_share = _percent(cases.answered_in_time, cases.considered)
+        row.first_answer_median_h = stats.percentile(cases.first_answer_hours, 0.5)
+        row.first_answer_p90_h = stats.percentile(cases.first_answer_hours, 0.9)
+        row.resolution_median_h = stats.percentile(cases.resolution_hours, 0.5)
+        row.resolution_p90_h = stats.percentile(cases.resolution_hours, 0.9)
+    if followups:
+        row.recovery_answered, row.recovery_improved = followups["answered"], followups["improved"]
+        row.recovery_improved_share = _percent(followups["improved"], followups["answered"])
+
+
+def _collect(scope: Scope, by: str | None, now: datetime.datetime) -> tuple[dict, dict, dict, dict]:
+    tz = scope.tz
+    answers = _grouped(scoped_responses(scope), by, _RESPONSE_PATHS, tz, _response_aggregates())
+    invitations = _grouped(
+        scoped_invitations(scope),
+        by,
+        _INVITATION_PATHS,
+        tz,
+        {"invitations": Count("id"), "answered": Count("id", filter=Q(answered_at__isnull=False))},
+    )
+    followups = _grouped(scoped_followups(scope), by, _FOLLOWUP_PATHS, tz, _followup_aggregates())
+    return answers, invitations, _cases_by(scope, by, now), followups
+
+
+def metrics_table(*, scope: Scope, by: str, now: datetime.datetime | None = None) -> MetricsTable:
+    """Every D5 metric per group of the breakdown `by`, plus the total, for the member's scope.
+
+    Period rows (month, week) are oldest first and carry the NPS change against the previous row
+    with its significance; other rows are sorted by label, the group "not known" last.
+    """
+    if by not in BREAKDOWNS:
+        raise ValueError(f"No breakdown {by!r}")
+    now = now or timezone.now()
+    answers, invitations, cases, followups = _collect(scope, by, now)
+    keys = set(answers) | set(invitations) | set(cases) | set(followups)
+    labels = _labels(scope=scope, by=by, keys=keys)
+    rows = []
+    for key in keys:
+        row = MetricsRow(key=key, label=labels[key])
+        _fill(row, answers.get(key), invitations.get(key), cases.get(key), followups.get(key))
+        rows.append(row)
+    if by in PERIOD_BREAKDOWNS:
+        rows.sort(key=lambda row: (row.key is None, row.key or datetime.date.min))
+        _mark_changes(rows)
+    else:
+        rows.sort(key=lambda row: (row.key is None or row.key == "", row.label.casefold(), str(row.key)))
+    return MetricsTable(by=by, rows=rows, total=metrics_total(scope=scope, now=now))
+
+
+def metrics_total(*, scope: Scope, now: datetime.datetime | None = None) -> MetricsRow:
+    """Every D5 metric over the whole scope."""
+    answers, invitations, cases, followups = _collect(scope, None, now or timezone.now())
+    row = MetricsRow(key=None, label=_("Total"))
+    _fill(row, answers.get(0), invitations.get(0), cases.get(0), followups.get(0))
+    return row
+
+
+def _mark_changes(rows: list[MetricsRow]) -> None:
+    previous = None
+    for row in rows:
+        if row.nps is None:
+            continue
+        if previous is not None:
+            row.nps_change = stats.nps_difference(a=previous.nps_counts, b=row.nps_counts)
+        previous = row
+
+
+def _labels(*, scope: Scope, by: str, keys: set) -> dict[object, str]:
+    organization = scope.membership.organization
+    ids = [key for key in keys if key is not None]
+    names: dict[object, str] = {}
+    if by == "touchpoint":
+        touchpoints = Touchpoint.objects.filter(organization=organization, pk__in=ids).select_related("location")
+        names = {tp.pk: f"{tp.location.name} · {tp.name}" for tp in touchpoints}
+    elif by == "location":
+        names = dict(Location.objects.filter(organization=organization, pk__in=ids).values_list("pk", "name"))
+    elif by == "employee":
+        names = {user.pk: user.get_full_name() or user.get_username() for user in User.objects.filter(pk__in=ids)}
+    elif by == "product":
+        names = dict(Product.objects.filter(organization=organization, pk__in=ids).values_list("pk", "name"))
+    elif by == "segment":
+        names = {key: key for key in ids if key}
+    elif by == "month":
+        names = {key: formats.date_format(key, "YEAR_MONTH_FORMAT") for key in ids}
+    elif by == "week":
+        names = {key: _("Week of %(date)s") % {"date": formats.date_format(key, "SHORT_DATE_FORMAT")} for key in ids}
+    unknown = {
+        "employee": _("No employee known"),
+        "segment": _("No segment"),
+        "product": _("No product"),
+    }.get(by, _("Not known"))
+    return {key: names.get(key) or unknown for key in keys}
+
+
+@dataclass(frozen=True)
+class NpsComparison:
+    """NPS of two groups (periods or locations) and whether the difference is more than noise."""
+
+    label_a: str
+    label_b: str
+    a: stats.Interval | None
+    b: stats.Interval | None
+    difference: stats.Difference | None
+
+
+def nps_counts(qs: QuerySet[Response]) -> tuple[int, int, int]:
+    """(promoters, passives, detractors) among the NPS answers of `qs`."""
+    row = qs.filter(kind="nps").aggregate(
+        count=Count("id"),
+        promoters=Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
+        detractors=Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
+    )
+    return row["promoters"], row["count"] - row["promoters"] - row["detractors"], row["detractors"]
+
+
+def nps_compare(*, a: Scope, b: Scope, label_a: str, label_b: str) -> NpsComparison:
+    """NPS of scope `a` against scope `b` (b − a), with the z-test of the change."""
+    counts_a, counts_b = nps_counts(scoped_responses(a)), nps_counts(scoped_responses(b))
+    return NpsComparison(
+        label_a=label_a,
+        label_b=label_b,
+        a=stats.nps_interval(promoters=counts_a[0], passives=counts_a[1], detractors=counts_a[2]),
+        b=stats.nps_interval(promoters=counts_b[0], passives=counts_b[1], detractors=counts_b[2]),
+        difference=stats.nps_difference(a=counts_a, b=counts_b),
+    )
+
+
+def previous_period(*, date_from: datetime.date, date_to: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period of the same length just before [date_from, date_to] (1–31 March → 29 January–28 February)."""
+    length = date_to - date_from
+    end = date_from - datetime.timedelta(days=1)
+    return end - length, end
