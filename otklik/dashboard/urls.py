@@ -1,9 +1,10 @@
 from django.urls import path
 
-from otklik.dashboard import views
+from otklik.dashboard import metrics_views, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("answers/", views.answers, name="answers"),
+    path("metrics/", metrics_views.metrics_page, name="metrics"),
 ]

@@ -1,0 +1,111 @@
+"""CSV and XLSX files of the tables a page shows: the same rows and columns, numbers kept as numbers."""
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+
+from django.utils.translation import gettext as _
+
+from otklik.dashboard.metrics import BREAKDOWNS, MetricsRow, MetricsTable
+
+Cell = str | int | float | None
+# A text cell starting with one of these is a formula to a spreadsheet (CSV injection): quote it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _attr(path: str, digits: int = 1) -> Callable[[MetricsRow], Cell]:
+    def read(row: MetricsRow) -> Cell:
+        value: object = row
+        for name in path.split("."):
+            value = getattr(value, name, None) if value is not None else None
+        return _round(value, digits) if isinstance(value, float) else value
+
+    return read
+
+
+def _significance(row: MetricsRow) -> Cell:
+    if row.nps_change is None:
+        return None
+    return _("significant") if row.nps_change.significant else _("could be noise")
+
+
+def metrics_columns(by: str) -> list[tuple[str, Callable[[MetricsRow], Cell]]]:
+    """(header, reader) for every column of the metrics table, in the page's order."""
+    return [
+        (str(BREAKDOWNS[by]), lambda row: row.label),
+        (_("Answers"), _attr("answers")),
+        ("NPS", _attr("nps.value")),
+        (_("NPS interval (95%), low"), _attr("nps.low")),
+        (_("NPS interval (95%), high"), _attr("nps.high")),
+        (_("NPS answers"), _attr("nps.count")),
+        (_("NPS change vs previous row"), _attr("nps_change.change")),
+        (_("p-value of the change"), _attr("nps_change.p_value", 4)),
+        (_("The change is"), _significance),
+        (_("CSAT, satisfied (4–5), %"), _attr("csat.value")),
+        (_("CSAT answers"), _attr("csat.count")),
+        (_("CES, mean effort"), _attr("ces.value", 2)),
+        (_("CES answers"), _attr("ces.count")),
+        (_("Ready to complain, %"), _attr("readiness.value")),
+        (_("Invitations"), _attr("invitations")),
+        (_("Invitations answered"), _attr("invitations_answered")),
+        (_("Response rate, %"), _attr("response_rate.value")),
+        (_("Complaints"), _attr("cases")),
+        (_("Complaints answered, %"), _attr("answered_share")),
+        (_("Answered within SLA, %"), _attr("answered_in_sla_share")),
+        (_("First answer, median hours"), _attr("first_answer_median_h")),
+        (_("First answer, 90th percentile hours"), _attr("first_answer_p90_h")),
+        (_("Resolution, median hours"), _attr("resolution_median_h")),
+        (_("Resolution, 90th percentile hours"), _attr("resolution_p90_h")),
+        (_("Asked again after recovery, answered"), _attr("recovery_answered")),
+        (_("Better score after recovery, %"), _attr("recovery_improved_share")),
+    ]
+
+
+def metrics_export_rows(table: MetricsTable) -> tuple[list[str], list[list[Cell]]]:
+    """The headers and the rows (the total last) of the table as shown on /metrics/."""
+    columns = metrics_columns(table.by)
+    rows = [*table.rows, table.total] if table.total is not None else list(table.rows)
+    return [header for header, _read in columns], [[read(row) for _header, read in columns] for row in rows]
+
+
+def safe_text(value: Cell) -> Cell:
+    """A cell as written to a file: text that a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """UTF-8 CSV with a byte order mark, so Excel opens Cyrillic names correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_text(header) for header in headers])
+    for row in rows:
+        writer.writerow(["" if cell is None else safe_text(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str) -> bytes:
+    """One worksheet: a bold header row, frozen, and the rows with numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    # Excel refuses sheet titles over 31 characters or with []:*?/\
+    sheet.title = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Otklik"
+    sheet.append([safe_text(header) for header in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([safe_text(cell) for cell in row])
+    sheet.freeze_panes = "B2"
+    sheet.column_dimensions["A"].width = 32
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
