@@ -41,7 +41,7 @@ PERIOD_BREAKDOWNS = ("month", "week")
 HOUR = datetime.timedelta(hours=1)
 
 # Where each breakdown lives in each source. A tuple is a fallback chain (Coalesce).
-_RESPONSE_PATHS = {
+RESPONSE_PATHS = {
     "touchpoint": "touchpoint",
     "location": "location",
     "employee": ("touchpoint__employee", "purchase__employee"),
@@ -49,12 +49,12 @@ _RESPONSE_PATHS = {
     "product": "purchase__product",
     "time": "created_at",
 }
-_INVITATION_PATHS = {**_RESPONSE_PATHS, "location": "touchpoint__location"}
-_CASE_PATHS = {**_RESPONSE_PATHS, "employee": ("touchpoint__employee", "response__purchase__employee")}
-_CASE_PATHS["product"] = "response__purchase__product"
+_INVITATION_PATHS = {**RESPONSE_PATHS, "location": "touchpoint__location"}
+CASE_PATHS = {**RESPONSE_PATHS, "employee": ("touchpoint__employee", "response__purchase__employee")}
+CASE_PATHS["product"] = "response__purchase__product"
 _FOLLOWUP_PATHS = {
     name: tuple(f"case__{p}" for p in path) if isinstance(path, tuple) else f"case__{path}"
-    for name, path in _CASE_PATHS.items()
+    for name, path in CASE_PATHS.items()
 }
 
 
@@ -128,7 +128,7 @@ def _narrow(qs: QuerySet, scope: Scope, paths: dict) -> QuerySet:
 
 def scoped_responses(scope: Scope) -> QuerySet[Response]:
     """The member's answers in the scope's period and location."""
-    return _narrow(responses_visible(membership=scope.membership), scope, _RESPONSE_PATHS)
+    return _narrow(responses_visible(membership=scope.membership), scope, RESPONSE_PATHS)
 
 
 def scoped_invitations(scope: Scope) -> QuerySet[Invitation]:
@@ -146,7 +146,7 @@ def scoped_cases(scope: Scope) -> QuerySet[Case]:
     qs = Case.objects.filter(
         organization=membership.organization, location__in=visible_locations(membership=membership)
     )
-    return _narrow(qs, scope, _CASE_PATHS)
+    return _narrow(qs, scope, CASE_PATHS)
 
 
 def scoped_followups(scope: Scope) -> QuerySet[RecoveryFollowUp]:
@@ -160,7 +160,7 @@ def scoped_followups(scope: Scope) -> QuerySet[RecoveryFollowUp]:
     return _narrow(qs, scope, _FOLLOWUP_PATHS)
 
 
-def _group_expression(by: str | None, paths: dict, tz: datetime.tzinfo) -> Expression:
+def group_expression(by: str | None, paths: dict, tz: datetime.tzinfo) -> Expression:
     if by is None:
         return Value(0)
     if by == "month":
@@ -177,7 +177,7 @@ def _group_expression(by: str | None, paths: dict, tz: datetime.tzinfo) -> Expre
 
 
 def _grouped(qs: QuerySet, by: str | None, paths: dict, tz: datetime.tzinfo, aggregates: dict) -> dict:
-    rows = qs.annotate(group=_group_expression(by, paths, tz)).values("group").annotate(**aggregates).order_by()
+    rows = qs.annotate(group=group_expression(by, paths, tz)).values("group").annotate(**aggregates).order_by()
     return {_key(row["group"]): row for row in rows}
 
 
@@ -265,7 +265,7 @@ def case_figures(
 def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[object, _CaseFigures]:
     rows = list(
         scoped_cases(scope)
-        .annotate(group=_group_expression(by, _CASE_PATHS, scope.tz))
+        .annotate(group=group_expression(by, CASE_PATHS, scope.tz))
         .values("group", "severity", "created_at", "thanked_at", "resolved_at")
         .order_by()
     )
@@ -301,7 +301,7 @@ def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases
 
 def _collect(scope: Scope, by: str | None, now: datetime.datetime) -> tuple[dict, dict, dict, dict]:
     tz = scope.tz
-    answers = _grouped(scoped_responses(scope), by, _RESPONSE_PATHS, tz, _response_aggregates())
+    answers = _grouped(scoped_responses(scope), by, RESPONSE_PATHS, tz, _response_aggregates())
     invitations = _grouped(
         scoped_invitations(scope),
         by,

@@ -1,0 +1,256 @@
+"""Reads behind /people/ (F2): service indicators per employee and per department, and the best of a period.
+
+An answer counts for the employee whose QR code it came through, else for the seller of the
+purchase it is about (as on /metrics/). Praise "naming" an employee is found the way the rules
+app finds whom to forward praise to (`rules.selectors.employees_named`): first name, last name or
+user name in any grammatical form of the answer's language. There is no department model yet, so
+a department is a location.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import User
+from django.db.models import Avg, Count, Q, QuerySet
+
+from otklik.accounts.models import Role
+from otklik.accounts.selectors import visible_locations
+from otklik.dashboard import stats
+from otklik.dashboard.metrics import (
+    RESPONSE_PATHS,
+    Scope,
+    group_expression,
+    scoped_cases,
+    scoped_responses,
+)
+from otklik.dashboard.selectors import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
+from otklik.sla.selectors import sla_policies
+from otklik.surveys.kinds import KINDS
+
+MIN_ANSWERS_TO_RANK = 5
+BEST_SHOWN = 5
+# Name matching lemmatizes each praise comment; past this many (newest first) the count says "at least".
+PRAISE_SCAN_LIMIT = 5000
+MIN_NAME_LENGTH = 3  # as the rules app: "Al" would match too many words
+
+
+def praise_condition() -> Q:
+    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …), as the rules app's praise band."""
+    from otklik.rules.services import PRAISE_FROM
+
+    parts = []
+    for kind, spec in KINDS.items():
+        comparison, threshold = PRAISE_FROM.get(kind, ("gte", spec.max_score))
+        parts.append(Q(kind=kind, **{f"score__{comparison}": threshold}))
+    return reduce(or_, parts)
+
+
+def score_share_of_best(*, kind: str, mean: float) -> float:
+    """A mean score as % of the way from the worst to the best of its scale (CES: lower is better).
+
+    NPS mean 7.5 → 75; CSAT mean 4 → 75; CES mean 2.5 → 75.
+    """
+    spec = KINDS[kind]
+    share = (mean - spec.min_score) / (spec.max_score - spec.min_score)
+    return 100 * (1 - share if spec.case_when == "gte" else share)
+
+
+@dataclass
+class PeopleRow:
+    """One employee's or one department's service indicators in the period."""
+
+    key: object
+    name: str
+    answers: int = 0
+    nps: stats.Interval | None = None
+    mean_score_share: float | None = None  # mean score, % of the best, over every kind of answer
+    praise: int = 0  # answers at the top of their scale
+    praise_lower_bound: float = 0.0  # lower end of the 95 % interval of the praise share
+    named_in_praise: int = 0
+    cases: int = 0  # cases opened in the period that they hold (employee) or that are here (department)
+    resolved: int = 0
+    resolved_in_sla: int = 0
+
+    @property
+    def praise_share(self) -> float | None:
+        return 100 * self.praise / self.answers if self.answers else None
+
+    @property
+    def resolved_in_sla_share(self) -> float | None:
+        return 100 * self.resolved_in_sla / self.resolved if self.resolved else None
+
+
+@dataclass
+class PeopleReport:
+    employees: list[PeopleRow] = field(default_factory=list)
+    departments: list[PeopleRow] = field(default_factory=list)
+    best: list[PeopleRow] = field(default_factory=list)
+    min_answers: int = MIN_ANSWERS_TO_RANK
+    praise_scan_capped: bool = False
+
+
+def workers(*, scope: Scope) -> QuerySet[User]:
+    """The organization's people who serve customers (everyone but read-only viewers)."""
+    return (
+        User.objects.filter(
+            memberships__organization=scope.membership.organization,
+            memberships__role__in=[Role.OWNER, Role.MANAGER, Role.EMPLOYEE],
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _answer_figures(qs: QuerySet, by: str, scope: Scope) -> dict[object, dict]:
+    """Per group: answers, NPS counts, the mean score as % of the best, praise count."""
+    rows = (
+        qs.annotate(group=group_expression(by, RESPONSE_PATHS, scope.tz))
+        .values("group", "kind")
+        .annotate(
+            count=Count("id"),
+            mean=Avg("score"),
+            praise=Count("id", filter=praise_condition()),
+            promoters=Count("id", filter=Q(kind="nps", score__gte=NPS_PROMOTER_MIN)),
+            detractors=Count("id", filter=Q(kind="nps", score__lte=NPS_DETRACTOR_MAX)),
+        )
+        .order_by()
+    )
+    figures: dict[object, dict] = defaultdict(lambda: {"count": 0, "weighted": 0.0, "praise": 0, "nps": None})
+    for row in rows:
+        item = figures[row["group"]]
+        item["count"] += row["count"]
+        item["weighted"] += row["count"] * score_share_of_best(kind=row["kind"], mean=row["mean"])
+        item["praise"] += row["praise"]
+        if row["kind"] == "nps":
+            passives = row["count"] - row["promoters"] - row["detractors"]
+            item["nps"] = stats.nps_interval(
+                promoters=row["promoters"], passives=passives, detractors=row["detractors"]
+            )
+    return figures
+
+
+def _name_forms(people: list[User], language: str, cache: dict) -> dict[int, set[str]]:
+    from otklik.insights import text as textlib
+
+    if language not in cache:
+        forms = {}
+        for person in people:
+            names = {person.first_name.lower(), person.last_name.lower(), person.username.lower()}
+            names = {name for name in names if len(name) >= MIN_NAME_LENGTH}
+            forms[person.pk] = names | {textlib.lemma(name, language) for name in names}
+        cache[language] = forms
+    return cache[language]
+
+
+def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], dict[int, int], bool]:
+    """How many praise answers name each person, and how many per location name anyone.
+
+    Returns (per person id, per location id, capped): `capped` when more praise comments than
+    PRAISE_SCAN_LIMIT were in the period and only the newest were read.
+    """
+    from otklik.insights import text as textlib
+
+    praised = (
+        scoped_responses(scope)
+        .filter(praise_condition())
+        .exclude(comment="")
+        .order_by("-created_at", "-id")
+        .values_list("comment", "location_id")
+    )
+    comments = list(praised[: PRAISE_SCAN_LIMIT + 1])
+    capped = len(comments) > PRAISE_SCAN_LIMIT
+    per_person: dict[int, int] = defaultdict(int)
+    per_location: dict[int, int] = defaultdict(int)
+    cache: dict[str, dict[int, set[str]]] = {}
+    for comment, location_id in comments[:PRAISE_SCAN_LIMIT]:
+        tokens = set(textlib.words(comment))
+        # The text's own language, not the customer's interface language: "Спасибо Ольге" may come from an English page.
+        language = textlib.detect_language(comment)
+        tokens |= {textlib.lemma(token, language) for token in tokens}
+        named = [pk for pk, forms in _name_forms(people, language, cache).items() if forms & tokens]
+        for pk in named:
+            per_person[pk] += 1
+        if named:
+            per_location[location_id] += 1
+    return per_person, per_location, capped
+
+
+def _case_figures(scope: Scope, group: str) -> dict[object, tuple[int, int, int]]:
+    """Per responsible person or location: (cases opened in the period, resolved, resolved within SLA)."""
+    policies = sla_policies(organization=scope.membership.organization)
+    figures: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = scoped_cases(scope).values(group, "severity", "created_at", "resolved_at").order_by()
+    for row in rows:
+        policy = policies.get(row["severity"]) or next(iter(policies.values()))
+        item = figures[row[group]]
+        item[0] += 1
+        if row["resolved_at"] is not None:
+            item[1] += 1
+            item[2] += row["resolved_at"] <= row["created_at"] + datetime.timedelta(hours=policy.resolution_hours)
+    return {key: tuple(value) for key, value in figures.items()}
+
+
+def _row(key: object, name: str, answers: dict | None, cases: tuple | None, named: int) -> PeopleRow:
+    row = PeopleRow(key=key, name=name, named_in_praise=named)
+    if answers:
+        row.answers, row.praise, row.nps = answers["count"], answers["praise"], answers["nps"]
+        row.mean_score_share = answers["weighted"] / answers["count"] if answers["count"] else None
+        row.praise_lower_bound = stats.lower_bound_share(successes=row.praise, count=row.answers)
+    if cases:
+        row.cases, row.resolved, row.resolved_in_sla = cases
+    return row
+
+
+def people_report(*, scope: Scope, min_answers: int = MIN_ANSWERS_TO_RANK, best: int = BEST_SHOWN) -> PeopleReport:
+    """Indicators per employee and per department (location) over the member's scope, and the best.
+
+    The best are the employees with at least `min_answers` answers, ranked by the lower end of
+    the 95 % interval of their share of praise answers, so that one lucky answer (1 of 1, lower
+    bound 21 %) ranks below a long good record (45 of 50, lower bound 79 %).
+    """
+    people = list(workers(scope=scope))
+    answers = scoped_responses(scope)
+    by_person = _answer_figures(answers, "employee", scope)
+    by_location = _answer_figures(answers, "location", scope)
+    named, named_here, capped = praise_names(scope=scope, people=people)
+    cases_by_person = _case_figures(scope, "responsible_id")
+    cases_by_location = _case_figures(scope, "location_id")
+
+    employees = []
+    for person in people:
+        if person.pk in by_person or person.pk in named or person.pk in cases_by_person:
+            name = person.get_full_name() or person.get_username()
+            employees.append(
+                _row(person.pk, name, by_person.get(person.pk), cases_by_person.get(person.pk), named.get(person.pk, 0))
+            )
+    employees.sort(key=lambda row: row.name.casefold())
+
+    locations = visible_locations(membership=scope.membership).order_by("name")
+    if scope.location is not None:
+        locations = locations.filter(pk=scope.location.pk)
+    departments = [
+        _row(loc.pk, loc.name, by_location.get(loc.pk), cases_by_location.get(loc.pk), named_here.get(loc.pk, 0))
+        for loc in locations
+        if loc.pk in by_location or loc.pk in cases_by_location
+    ]
+
+    ranked = [row for row in employees if row.answers >= min_answers]
+    ranked.sort(key=lambda row: (-row.praise_lower_bound, -row.answers, row.name.casefold()))
+    return PeopleReport(
+        employees=employees,
+        departments=departments,
+        best=ranked[:best],
+        min_answers=min_answers,
+        praise_scan_capped=capped,
+    )
+
+
+DEFAULT_DAYS = 30
+
+
+def default_period(*, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The last 30 days up to today: the period the people page and its recognition show first."""
+    return today - datetime.timedelta(days=DEFAULT_DAYS - 1), today

@@ -1,0 +1,27 @@
+"""The people page (F2): service indicators per employee and department, and the best of the period."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from otklik.accounts.decorators import membership_required
+from otklik.dashboard import people
+from otklik.dashboard.metrics import Scope
+from otklik.dashboard.metrics_forms import PeopleFilterForm
+from otklik.dashboard.selectors import organization_tz
+
+
+@membership_required
+def people_page(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    tz = organization_tz(organization=membership.organization)
+    form = PeopleFilterForm(request.GET or None, membership=membership)
+    if form.is_bound and not form.is_valid():
+        return render(request, "dashboard/people.html", {"form": form, "report": None}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    date_from, date_to = filters.get("date_from"), filters.get("date_to")
+    if date_from is None and date_to is None:
+        date_from, date_to = people.default_period(today=timezone.localdate(timezone=tz))
+    scope = Scope(membership=membership, tz=tz, date_from=date_from, date_to=date_to, location=filters.get("location"))
+    report = people.people_report(scope=scope, min_answers=filters.get("min_answers") or people.MIN_ANSWERS_TO_RANK)
+    return render(request, "dashboard/people.html", {"form": form, "report": report, "scope": scope})

@@ -1,0 +1,158 @@
+"""F2: service indicators per employee and department, the best of the period, and who may see them."""
+
+import datetime
+
+import pytest
+
+from otklik.accounts.models import Membership
+from otklik.dashboard import people
+from otklik.dashboard.metrics import Scope
+from otklik.dashboard.tests.helpers import LINE_TO_REBOOK, answer, utc
+from otklik.dashboard.tests.metrics_helpers import bulk_answers, set_case_times
+from otklik.testing.factories import make_survey, make_touchpoint, make_user
+
+# Real tweets from /work/shared/datasets/airline-tweets-en that thank an employee by name.
+THANKS_TO_AARON = (
+    "@united please give special thanks to Aaron in Tampa office for helping me for literally two hours! "
+    "He's amazing. Mission accomplished!"
+)
+THANKS_TO_JULIAN = "@JetBlue thanks to Julian at login for getting me onto an earlier flight back to DCA"
+DAY = utc(2026, 3, 10)
+MARCH = {"date_from": datetime.date(2026, 3, 1), "date_to": datetime.date(2026, 3, 31)}
+
+
+def scope_of(world, user=None, **kwargs) -> Scope:
+    membership = Membership.objects.get(user=user or world.manager, organization=world.org)
+    return Scope(membership=membership, **kwargs)
+
+
+def employee_with_qr(world, *, username: str, first_name: str, location=None):
+    person = make_user(organization=world.org, username=username, locations=[location or world.store])
+    person.first_name = first_name
+    person.save()
+    badge = make_touchpoint(location=location or world.store, name=f"{first_name}'s badge", kind="employee")
+    badge.employee = person
+    badge.save()
+    return person, badge
+
+
+@pytest.fixture
+def team(world):
+    aaron, aaron_badge = employee_with_qr(world, username="aaron_t", first_name="Aaron")
+    julian, julian_badge = employee_with_qr(world, username="julian_l", first_name="Julian", location=world.other_store)
+    bulk_answers(survey=world.nps, touchpoint=aaron_badge, scores=[10] * 9 + [3], at=DAY)
+    answer(survey=world.nps, touchpoint=julian_badge, score=10, at=DAY)
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, comment=THANKS_TO_AARON, at=DAY)
+    answer(survey=world.nps, touchpoint=world.other_checkout, score=9, comment=THANKS_TO_JULIAN, at=DAY)
+    # A complaint that names Aaron is not praise.
+    answer(survey=world.nps, touchpoint=world.checkout, score=1, comment="Aaron " + LINE_TO_REBOOK, at=DAY)
+    return aaron, julian
+
+
+def test_it_computes_each_employees_indicators(world, team):
+    aaron, _julian = team
+    for hours in [10, 200]:
+        response = answer(survey=world.nps, touchpoint=world.checkout, score=2, comment=LINE_TO_REBOOK, at=DAY)
+        set_case_times(response, created_at=DAY, thanked_after_h=1, resolved_after_h=hours, responsible=aaron)
+
+    report = people.people_report(scope=scope_of(world, **MARCH))
+
+    row = next(row for row in report.employees if row.key == aaron.pk)
+    # 9 promoters and 1 detractor of 10: NPS 80; mean score (9 × 10 + 3) / 10 = 9.3 → 93 % of the scale.
+    assert (row.answers, row.praise, row.nps.value) == (10, 9, 80.0)
+    assert row.mean_score_share == pytest.approx(93.0)
+    assert row.named_in_praise == 1
+    # Medium severity: resolution within 120 h. 10 h is in time, 200 h is late.
+    assert (row.cases, row.resolved, row.resolved_in_sla) == (2, 2, 1)
+    assert row.resolved_in_sla_share == 50.0
+
+
+def test_praise_names_an_employee_in_any_form_but_a_complaint_does_not(world, team):
+    aaron, julian = team
+    named, per_location, capped = people.praise_names(scope=scope_of(world, **MARCH), people=[aaron, julian])
+    assert named == {aaron.pk: 1, julian.pk: 1}
+    assert per_location == {world.store.pk: 1, world.other_store.pk: 1}
+    assert not capped
+
+
+def test_russian_praise_names_an_employee_in_another_case(world):
+    olga = make_user(organization=world.org, username="olga_k", locations=[world.store])
+    olga.first_name = "Ольга"
+    olga.save()
+    # The dative "Ольге" is the name's form the rules app matches too.
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, comment="Спасибо Ольге за помощь", at=DAY)
+
+    named, _where, _capped = people.praise_names(scope=scope_of(world, **MARCH), people=[olga])
+
+    assert named == {olga.pk: 1}
+
+
+def test_one_lucky_answer_does_not_win(world, team):
+    aaron, julian = team
+
+    everyone = people.people_report(scope=scope_of(world, **MARCH), min_answers=1)
+    default = people.people_report(scope=scope_of(world, **MARCH))
+
+    # Julian: 1 of 1 praise (lower bound 21 %); Aaron: 9 of 10 (lower bound 60 %).
+    assert [row.key for row in everyone.best] == [aaron.pk, julian.pk]
+    assert [row.key for row in default.best] == [aaron.pk]
+
+
+def test_departments_are_locations(world, team):
+    report = people.people_report(scope=scope_of(world, **MARCH))
+    rows = {row.name: row for row in report.departments}
+    assert set(rows) == {"Main Street", "Airport"}
+    assert rows["Main Street"].answers == 12 and rows["Main Street"].named_in_praise == 1
+    assert rows["Airport"].answers == 2 and rows["Airport"].cases == 0
+
+
+def test_the_mean_score_share_puts_every_scale_on_0_to_100():
+    assert people.score_share_of_best(kind="nps", mean=7.5) == 75.0
+    assert people.score_share_of_best(kind="csat", mean=4) == 75.0
+    assert people.score_share_of_best(kind="ces", mean=2.5) == 75.0
+
+
+def test_praise_is_the_top_of_each_scale(world):
+    ces = make_survey(organization=world.org, kind="ces")
+    csat = make_survey(organization=world.org, kind="csat")
+    bulk_answers(survey=ces, touchpoint=world.checkout, scores=[1, 2, 3], at=DAY)
+    bulk_answers(survey=csat, touchpoint=world.checkout, scores=[5, 4, 3], at=DAY)
+    bulk_answers(survey=world.nps, touchpoint=world.checkout, scores=[9, 8], at=DAY)
+    report = people.people_report(scope=scope_of(world, **MARCH))
+    assert report.departments[0].praise == 5
+
+
+def test_the_page_shows_the_best_employees_and_departments(login, world, team):
+    response = login(world.viewer).get("/people/", {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="best"' in html and "Aaron" in html
+    assert "90% praise (9 of 10 answers)" in html
+    assert "Departments are locations" in html
+
+
+def test_the_page_defaults_to_the_last_30_days(login, world):
+    answer(survey=world.nps, touchpoint=world.checkout, score=10)
+    response = login(world.manager).get("/people/")
+    scope = response.context["scope"]
+    assert (scope.date_to - scope.date_from).days == 29
+    assert response.context["report"].departments[0].answers == 1
+
+
+def test_an_employee_sees_only_their_locations(login, world, team):
+    response = login(world.employee).get("/people/", {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    report = response.context["report"]
+    assert [row.name for row in report.departments] == ["Main Street"]
+    assert "Julian" not in [row.name for row in report.employees]
+
+
+def test_a_stranger_sees_none_of_it(login, world, team):
+    response = login(world.stranger).get("/people/", {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    assert response.status_code == 200
+    assert b"Aaron" not in response.content and b"Main Street" not in response.content
+    refused = login(world.manager).get("/people/", {"location": world.stranger_store.pk})
+    assert refused.status_code == 400
+
+
+def test_a_bad_minimum_is_refused(login, world):
+    assert login(world.manager).get("/people/", {"min_answers": "0"}).status_code == 400
