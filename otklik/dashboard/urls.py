@@ -1,6 +1,6 @@
 from django.urls import path
 
-from otklik.dashboard import metrics_views, people_views, views
+from otklik.dashboard import metrics_views, people_views, report_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("answers/", views.answers, name="answers"),
     path("metrics/", metrics_views.metrics_page, name="metrics"),
     path("people/", people_views.people_page, name="people"),
+    path("report/", report_views.report_page, name="report"),
+    path("report/pdf/", report_views.report_pdf, name="report_pdf"),
 ]
