@@ -58,8 +58,8 @@ def _chart_data(table: metrics.MetricsTable) -> dict:
         }
 
     return {
-        "nps": {**series("nps"), "min": -100, "max": 100, "title": _("NPS with its interval (95%)")},
-        "csat": {**series("csat"), "min": 0, "max": 100, "title": _("CSAT, satisfied (4–5), %")},
+        "nps": {**series("nps"), "label": "NPS", "min": -100, "max": 100, "title": _("NPS with its interval (95%)")},
+        "csat": {**series("csat"), "label": "CSAT", "min": 0, "max": 100, "title": _("CSAT, satisfied (4–5), %")},
         "interval_label": _("interval (95%)"),
     }
 

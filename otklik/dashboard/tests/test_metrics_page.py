@@ -178,3 +178,12 @@ def test_a_strangers_location_is_a_bad_filter_not_a_leak(login, world):
         response = client.get("/metrics/", query)
         assert response.status_code == 400
         assert b"Rival Store" not in response.content
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "employee", "viewer"])
+def test_every_role_finds_metrics_people_and_report_in_the_menu(login, world, role):
+    response = login(getattr(world, role)).get("/")
+    for url in [b'href="/metrics/"', b'href="/people/"', b'href="/report/"']:
+        assert url in response.content
+    for url in ["/metrics/", "/people/", "/report/", "/report/pdf/"]:
+        assert login(getattr(world, role)).get(url).status_code == 200

@@ -20,7 +20,7 @@
       data: {
         labels: series.labels,
         datasets: [
-          { label: series.title, data: series.values, backgroundColor: accent, barPercentage: 0.4, order: 1 },
+          { label: series.label, data: series.values, backgroundColor: accent, barPercentage: 0.4, order: 1 },
           // Floating bars [low, high]: Chart.js draws an array value as a bar between its ends.
           { label: data.interval_label, data: series.ranges, backgroundColor: "rgba(31, 111, 235, 0.18)",
             grouped: false, barPercentage: 0.9, order: 2 },
