@@ -60,11 +60,19 @@ def month_scope(*, membership: Membership, tz: datetime.tzinfo, month: datetime.
     return Scope(membership=membership, tz=tz, date_from=month, date_to=last_day)
 
 
-def latest_month(*, membership: Membership, tz: datetime.tzinfo) -> datetime.date:
-    """The month of the member's newest answer (the report opens on it), else the current month."""
+def default_month(*, membership: Membership, tz: datetime.tzinfo, today: datetime.date) -> datetime.date:
+    """The month the report opens on: the last complete month when it has answers, else the newest one with any.
+
+    On 1 December a manager wants November, not one day of December; a quiet organization still
+    sees its latest answers rather than an empty page.
+    """
+    last_complete = month_before(today.replace(day=1))
+    if scoped_responses(month_scope(membership=membership, tz=tz, month=last_complete)).exists():
+        return last_complete
     newest = responses_visible(membership=membership).aggregate(newest=Max("created_at"))["newest"]
-    moment = newest or timezone.now()
-    return timezone.localtime(moment, tz).date().replace(day=1)
+    if newest is None:
+        return today.replace(day=1)
+    return timezone.localtime(newest, tz).date().replace(day=1)
 
 
 def _nps_by_touchpoint(scope: Scope) -> dict[int, tuple[int, int, int]]:

@@ -17,8 +17,8 @@ def _report(request: HttpRequest) -> tuple[ReportPeriodForm, reports.ExecutiveRe
     form = ReportPeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
-    month = (form.cleaned_data.get("period") if form.is_bound else None) or reports.latest_month(
-        membership=membership, tz=tz
+    month = (form.cleaned_data.get("period") if form.is_bound else None) or reports.default_month(
+        membership=membership, tz=tz, today=timezone.localdate(timezone=tz)
     )
     return form, reports.executive_report(membership=membership, tz=tz, month=month, now=timezone.now())
 

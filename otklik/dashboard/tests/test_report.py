@@ -1,6 +1,7 @@
 """The executive report: one month against the month before, on a page and as an A4 PDF."""
 
 import datetime
+import zoneinfo
 
 import pytest
 
@@ -76,13 +77,27 @@ def test_top_themes_come_with_their_weight_on_nps(world):
     assert report.themes[0].nps_gain == 22.2
 
 
-def test_the_report_opens_on_the_latest_month_with_answers(world):
-    answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 9, 30, 23))
-    assert reports.latest_month(membership=membership_of(world), tz=datetime.UTC) == datetime.date(2026, 9, 1)
-    import zoneinfo
+def test_the_report_opens_on_the_last_complete_month(world):
+    membership = membership_of(world)
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 11, 20))
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 12, 1))
+    assert reports.default_month(membership=membership, tz=datetime.UTC, today=datetime.date(2026, 12, 1)) == NOVEMBER
 
+
+def test_without_answers_last_month_it_opens_on_the_newest_month_with_answers(world):
+    membership = membership_of(world)
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 9, 30, 23))
+    today = datetime.date(2026, 12, 15)
+    assert reports.default_month(membership=membership, tz=datetime.UTC, today=today) == datetime.date(2026, 9, 1)
     tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
-    assert reports.latest_month(membership=membership_of(world), tz=tokyo) == datetime.date(2026, 10, 1)
+    assert reports.default_month(membership=membership, tz=tokyo, today=today) == datetime.date(2026, 10, 1)
+
+
+def test_with_no_answers_at_all_it_opens_on_this_month(world):
+    today = datetime.date(2026, 12, 15)
+    assert reports.default_month(membership=membership_of(world), tz=datetime.UTC, today=today) == datetime.date(
+        2026, 12, 1
+    )
 
 
 def test_months_roll_over_the_year():
