@@ -22,6 +22,8 @@ def people_page(request: HttpRequest) -> HttpResponse:
     date_from, date_to = filters.get("date_from"), filters.get("date_to")
     if date_from is None and date_to is None:
         date_from, date_to = people.default_period(today=timezone.localdate(timezone=tz))
+        if not form.is_bound:
+            form = PeopleFilterForm(initial={"date_from": date_from, "date_to": date_to}, membership=membership)
     scope = Scope(membership=membership, tz=tz, date_from=date_from, date_to=date_to, location=filters.get("location"))
     report = people.people_report(scope=scope, min_answers=filters.get("min_answers") or people.MIN_ANSWERS_TO_RANK)
     return render(request, "dashboard/people.html", {"form": form, "report": report, "scope": scope})

@@ -20,6 +20,8 @@ def _report(request: HttpRequest) -> tuple[ReportPeriodForm, reports.ExecutiveRe
     month = (form.cleaned_data.get("period") if form.is_bound else None) or reports.default_month(
         membership=membership, tz=tz, today=timezone.localdate(timezone=tz)
     )
+    if not form.is_bound:
+        form = ReportPeriodForm(initial={"period": f"{month:%Y-%m}"})
     return form, reports.executive_report(membership=membership, tz=tz, month=month, now=timezone.now())
 
 

@@ -137,6 +137,7 @@ def test_the_page_defaults_to_the_last_30_days(login, world):
     scope = response.context["scope"]
     assert (scope.date_to - scope.date_from).days == 29
     assert response.context["report"].departments[0].answers == 1
+    assert f'value="{scope.date_from.isoformat()}"'.encode() in response.content
 
 
 def test_an_employee_sees_only_their_locations(login, world, team):

@@ -184,3 +184,9 @@ def test_a_full_month_still_fits_one_page(login, world, two_months):
     response = login(world.manager).get("/report/pdf/", {"period": "2026-11"})
 
     assert b"/Count 1" in response.content
+
+
+def test_the_month_field_shows_the_month_reported(login, world):
+    answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 9, 3))
+    response = login(world.manager).get("/report/")
+    assert b'value="2026-09"' in response.content
