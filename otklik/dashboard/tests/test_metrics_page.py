@@ -187,3 +187,12 @@ def test_every_role_finds_metrics_people_and_report_in_the_menu(login, world, ro
         assert url in response.content
     for url in ["/metrics/", "/people/", "/report/", "/report/pdf/"]:
         assert login(getattr(world, role)).get(url).status_code == 200
+
+
+def test_someone_in_no_organization_is_refused_everywhere(login, world):
+    from django.contrib.auth.models import User
+
+    nobody = User.objects.create_user(username="nobody", password="pass-for-tests-1")
+    client = login(nobody)
+    for url in ["/metrics/", "/metrics/?export=csv", "/people/", "/report/", "/report/pdf/"]:
+        assert client.get(url).status_code == 403
