@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from django.utils.translation import gettext as _
 
 from otklik.dashboard.metrics import BREAKDOWNS, MetricsRow, MetricsTable
+from otklik.dashboard.people import PeopleReport, PeopleRow
 
 Cell = str | int | float | None
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection): quote it.
@@ -71,6 +72,30 @@ def metrics_export_rows(table: MetricsTable) -> tuple[list[str], list[list[Cell]
     columns = metrics_columns(table.by)
     rows = [*table.rows, table.total] if table.total is not None else list(table.rows)
     return [header for header, _read in columns], [[read(row) for _header, read in columns] for row in rows]
+
+
+def people_export_rows(report: PeopleReport) -> tuple[list[str], list[list[Cell]]]:
+    """Employees, then departments, as on /people/; the first column says which."""
+    columns: list[tuple[str, Callable[[PeopleRow], Cell]]] = [
+        (_("Name"), lambda row: row.name),
+        (_("Answers"), _attr("answers")),
+        ("NPS", _attr("nps.value")),
+        (_("NPS interval (95%), low"), _attr("nps.low")),
+        (_("NPS interval (95%), high"), _attr("nps.high")),
+        # xgettext:no-python-format
+        (_("Mean score, % of the best"), _attr("mean_score_share")),
+        (_("Praise"), _attr("praise")),
+        # xgettext:no-python-format
+        (_("Praise, % of answers"), _attr("praise_share")),
+        (_("Praise naming them"), _attr("named_in_praise")),
+        (_("Cases"), _attr("cases")),
+        (_("Resolved"), _attr("resolved")),
+        (_("Resolved within SLA"), _attr("resolved_in_sla")),
+    ]
+    headers = [_("Employee or department"), *(header for header, _read in columns)]
+    rows = [[_("Employee"), *(read(row) for _h, read in columns)] for row in report.employees]
+    rows += [[_("Department"), *(read(row) for _h, read in columns)] for row in report.departments]
+    return headers, rows
 
 
 def safe_text(value: Cell) -> Cell:

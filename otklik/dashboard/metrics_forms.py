@@ -53,6 +53,7 @@ class PeopleFilterForm(PeriodFilterForm):
     min_answers = forms.IntegerField(
         label=_("Answers needed to be ranked"), required=False, min_value=1, max_value=MIN_ANSWERS_CEIL
     )
+    export = forms.ChoiceField(choices=EXPORT_CHOICES, required=False, widget=forms.HiddenInput)
 
 
 class ReportPeriodForm(forms.Form):

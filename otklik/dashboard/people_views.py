@@ -3,9 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
-from otklik.dashboard import people
+from otklik.dashboard import exports, people
 from otklik.dashboard.metrics import Scope
 from otklik.dashboard.metrics_forms import PeopleFilterForm
 from otklik.dashboard.selectors import organization_tz
@@ -26,4 +27,21 @@ def people_page(request: HttpRequest) -> HttpResponse:
             form = PeopleFilterForm(initial={"date_from": date_from, "date_to": date_to}, membership=membership)
     scope = Scope(membership=membership, tz=tz, date_from=date_from, date_to=date_to, location=filters.get("location"))
     report = people.people_report(scope=scope, min_answers=filters.get("min_answers") or people.MIN_ANSWERS_TO_RANK)
-    return render(request, "dashboard/people.html", {"form": form, "report": report, "scope": scope})
+    export = filters.get("export")
+    if export:
+        headers, rows = exports.people_export_rows(report)
+        name = (
+            f"otklik-people-{date_from.isoformat()}-{date_to.isoformat()}" if date_from and date_to else "otklik-people"
+        )
+        if export == "csv":
+            response = HttpResponse(exports.csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                exports.xlsx_bytes(headers, rows, title=_("People")), content_type=exports.XLSX_CONTENT_TYPE
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{export}"'
+        return response
+    query = request.GET.copy()
+    query.pop("export", None)
+    context = {"form": form, "report": report, "scope": scope, "export_query": query.urlencode()}
+    return render(request, "dashboard/people.html", context)

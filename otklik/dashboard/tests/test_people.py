@@ -157,3 +157,32 @@ def test_a_stranger_sees_none_of_it(login, world, team):
 
 def test_a_bad_minimum_is_refused(login, world):
     assert login(world.manager).get("/people/", {"min_answers": "0"}).status_code == 400
+
+
+def test_the_export_holds_employees_then_departments(login, world, team):
+    import csv
+    import io
+
+    response = login(world.manager).get(
+        "/people/", {"date_from": "2026-03-01", "date_to": "2026-03-31", "export": "csv"}
+    )
+
+    assert response["Content-Disposition"] == 'attachment; filename="otklik-people-2026-03-01-2026-03-31.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Employee or department", "Name", "Answers"]
+    aaron = next(row for row in rows if row[1] == "Aaron")
+    assert aaron[0] == "Employee" and aaron[2:4] == ["10", "80.0"]
+    assert [row[1] for row in rows if row[0] == "Department"] == ["Airport", "Main Street"]
+
+
+def test_a_strangers_people_export_holds_only_their_own(login, world, team):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = login(world.stranger).get(
+        "/people/", {"date_from": "2026-03-01", "date_to": "2026-03-31", "export": "xlsx"}
+    )
+
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1  # the headers, nothing of Acme Coffee
