@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
+from otklik.customers.models import Customer
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
@@ -157,6 +158,7 @@ def case_open_for_response(
         customer_name=response.customer_name,
         customer_email=response.customer_email,
         customer_phone=response.customer_phone,
+        customer=response.customer,
         language=response.language or response.organization.default_language,
         created_at=response.created_at,
         notify=notify,
@@ -175,6 +177,7 @@ def case_open(
     customer_name: str = "",
     customer_email: str = "",
     customer_phone: str = "",
+    customer: Customer | None = None,
     language: str = "en",
     severity: str = Severity.MEDIUM,
     created_at=None,
@@ -195,6 +198,8 @@ def case_open(
 
     if source not in CaseSource.values:
         raise ValidationError(_("Unknown source of the complaint."))
+    if customer is not None and customer.organization_id != location.organization_id:
+        raise ValidationError(_("The customer belongs to another organization."))
     case = Case.objects.create(
         organization=location.organization,
         response=response,
@@ -204,6 +209,7 @@ def case_open(
         customer_name=customer_name,
         customer_email=customer_email,
         customer_phone=customer_phone,
+        customer=customer,
         language=language,
         severity=severity,
         responsible=responsible or default_responsible(location=location),

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
 from otklik.cases.models import Case, CompensationKind
+from otklik.customers.models import Customer
 from otklik.messaging.defaults import DEFAULTS
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.rules.models import AssignMode, CompensationLimit, Rule, RuleRun, ScoreBand, Trigger
 from otklik.rules.selectors import employees_named, round_robin_next
+from otklik.sla.selectors import SEGMENT_LABEL, segment_normalize
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -100,6 +102,25 @@ class Subject:
     case: Case | None = None
     named: list[User] | None = None  # computed once, only when a rule needs it
     notes: list[str] = field(default_factory=list)
+    _tag_ids: set[int] | None = None
+
+    @property
+    def customer(self) -> Customer | None:
+        """The customer the answer or case belongs to, when the customer base knows them."""
+        if self.response is not None and self.response.customer_id:
+            return self.response.customer
+        if self.case is not None:
+            if self.case.customer_id:
+                return self.case.customer
+            if self.case.response_id and self.case.response.customer_id:
+                return self.case.response.customer
+        return None
+
+    def customer_tag_ids(self) -> set[int]:
+        if self._tag_ids is None:
+            customer = self.customer
+            self._tag_ids = set(customer.tags.values_list("pk", flat=True)) if customer else set()
+        return self._tag_ids
 
     @property
     def text(self) -> str:
@@ -141,13 +162,27 @@ def _words_match(rule: Rule, subject: Subject) -> bool:
     return bool(wanted & found)
 
 
+def _customer_matches(rule: Rule, subject: Subject) -> bool:
+    """Segment and tag conditions: an anonymous answer (no known customer) matches neither."""
+    segments = rule.segment_list
+    tag_ids = {tag.pk for tag in rule.tags.all()}
+    if not segments and not tag_ids:
+        return True
+    customer = subject.customer
+    if customer is None:
+        return False
+    if segments and customer.segment.lower() not in segments:
+        return False
+    return not tag_ids or bool(tag_ids & subject.customer_tag_ids())
+
+
 def rule_matches(*, rule: Rule, subject: Subject) -> bool:
     """Whether every condition of the rule holds for the answer or case (cheap checks first)."""
     from otklik.cases.services import case_rule_matches
 
     response = subject.response or (subject.case.response if subject.case else None)
     answer_conditions = rule.survey_id or rule.kinds or rule.band or rule.score_min is not None
-    answer_conditions = answer_conditions or rule.score_max is not None or rule.segment
+    answer_conditions = answer_conditions or rule.score_max is not None
     if response is None and answer_conditions:
         return False
     if response is not None:
@@ -163,9 +198,6 @@ def rule_matches(*, rule: Rule, subject: Subject) -> bool:
             return False
         if rule.band == ScoreBand.PRAISE and not is_praise(kind=response.kind, score=response.score):
             return False
-        # Segments arrive with the customer base; until then a rule naming one matches nothing.
-        if rule.segment and getattr(response, "segment", "") != rule.segment:
-            return False
     location_id = subject.response.location_id if subject.response else subject.case.location_id
     touchpoint_id = subject.response.touchpoint_id if subject.response else subject.case.touchpoint_id
     if rule.location_id and location_id != rule.location_id:
@@ -173,6 +205,8 @@ def rule_matches(*, rule: Rule, subject: Subject) -> bool:
     if rule.touchpoint_id and touchpoint_id != rule.touchpoint_id:
         return False
     if rule.needs_comment and not subject.text.strip():
+        return False
+    if not _customer_matches(rule, subject):
         return False
     if rule.needs_customer_email and not subject.customer_email:
         return False
@@ -381,6 +415,7 @@ def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
     rules = (
         Rule.objects.filter(organization=subject.organization, enabled=True, trigger=trigger)
         .select_related("assign_to", "location")
+        .prefetch_related("tags")
         .order_by("order", "id")
     )
     for rule in rules:
@@ -449,6 +484,16 @@ def clean_words(words: str) -> str:
     return ", ".join(seen)
 
 
+def clean_segments(segments: str) -> str:
+    """ "At Risk,  champions,,at_risk" → "at_risk, champions": the labels as the customer base stores them."""
+    seen: list[str] = []
+    for segment in segments.split(","):
+        segment = segment_normalize(segment)
+        if segment and segment not in seen:
+            seen.append(segment)
+    return ", ".join(seen)
+
+
 def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
     """Field → message for everything wrong with a rule's settings; empty when it is valid."""
     errors: dict[str, str] = {}
@@ -457,6 +502,17 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
         value = data.get(name)
         if value is not None and value.organization_id != organization.pk:
             errors[name] = _("Choose one of your organization's own.")
+    segments = [segment for segment in clean_segments(data.get("segment") or "").split(", ") if segment]
+    bad_segments = [segment for segment in segments if not SEGMENT_LABEL.match(segment)]
+    if bad_segments:
+        errors["segment"] = _(
+            "“%(segment)s” is not a segment name: use letters, digits, “_” or “-”, at most 30 characters each."
+        ) % {"segment": bad_segments[0]}
+    if len(data.get("segment") or "") > 100:
+        errors["segment"] = _("Name at most a few segments (100 characters in all).")
+    tags = list(data.get("tags") or [])
+    if any(tag.organization_id != organization.pk for tag in tags):
+        errors["tags"] = _("Choose one of your organization's own.")
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
         errors["kinds"] = _("Unknown survey kind.")
@@ -504,7 +560,7 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
 def rule_save(*, organization: Organization, data: dict, rule: Rule | None = None) -> Rule:
     """Create or update a rule after validating it (raises ValidationError with field errors)."""
     data = {**data, "words": clean_words(data.get("words") or ""), "name": (data.get("name") or "").strip()}
-    data["segment"] = (data.get("segment") or "").strip()
+    data["segment"] = clean_segments(data.get("segment") or "")
     data["bonus"] = (data.get("bonus") or "").strip()
     errors = rule_errors(organization=organization, data=data)
     if errors:
@@ -517,6 +573,8 @@ def rule_save(*, organization: Organization, data: dict, rule: Rule | None = Non
     rule.save()
     if "team" in data:
         rule.team.set(data["team"] or [])
+    if "tags" in data:
+        rule.tags.set(data["tags"] or [])
     return rule
 
 
