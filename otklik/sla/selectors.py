@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
-from otklik.accounts.models import Membership, Organization
+from otklik.accounts.models import Location, Membership, Organization
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity, Step
 from otklik.sla.models import NotificationPreference, SlaPolicy
@@ -213,7 +213,9 @@ class SlaSummary:
     breaches_open: int  # open cases past a first-answer or resolution deadline
 
 
-def sla_summary(*, membership: Membership, now: datetime.datetime | None = None) -> SlaSummary:
+def sla_summary(
+    *, membership: Membership, now: datetime.datetime | None = None, location: Location | None = None
+) -> SlaSummary:
     """The member's SLA figures, for the dashboard and the digest.
 
     The share counts, among cases that were answered or are overdue without an
@@ -226,6 +228,8 @@ def sla_summary(*, membership: Membership, now: datetime.datetime | None = None)
     cases = Case.objects.filter(
         organization=membership.organization, location__in=visible_locations(membership=membership)
     )
+    if location is not None:  # a dashboard narrowed to one location counts only its complaints
+        cases = cases.filter(location=location)
     figures = cases.aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
     considered = figures["answered"] + figures["first_overdue"]
     return SlaSummary(

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Membership
+from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case
 from otklik.sla.selectors import case_sla_state, sla_policy_for, sla_policy_set, sla_summary
 
@@ -13,11 +13,15 @@ register = template.Library()
 
 
 @register.inclusion_tag("sla/_summary.html")
-def sla_summary_card(membership: Membership | None) -> dict:
-    """`{% sla_summary_card membership %}`: unanswered complaints and the share answered in time."""
+def sla_summary_card(membership: Membership | None, location: Location | None = None) -> dict:
+    """`{% sla_summary_card membership location %}`: unanswered complaints and the share answered in time.
+
+    `location` (optional, empty for all) narrows the figures like the page's location filter.
+    """
     if membership is None:
         return {"summary": None}
-    return {"summary": sla_summary(membership=membership), "membership": membership}
+    location = location if isinstance(location, Location) else None
+    return {"summary": sla_summary(membership=membership, location=location), "membership": membership}
 
 
 @register.inclusion_tag("sla/_case_state.html")
