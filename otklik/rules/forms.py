@@ -60,7 +60,11 @@ class RuleForm(forms.Form):
     team = forms.ModelMultipleChoiceField(
         label=_("Team"), required=False, queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    notify = forms.BooleanField(label=_("Notify by e-mail (for an answer that opens no case)"), required=False)
+    notify = forms.BooleanField(
+        label=_("Notify the people it assigns to, by the channels each chose"),
+        required=False,
+        help_text=_("When the rule opens a case, the case alert does it; otherwise this rule sends its own alert."),
+    )
     send_template = forms.ChoiceField(
         label=_("Send the customer a message"),
         required=False,

@@ -23,7 +23,7 @@ from otklik.messaging.defaults import DEFAULTS
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.rules.models import AssignMode, CompensationLimit, Rule, RuleRun, ScoreBand, Trigger
 from otklik.rules.selectors import employees_named, round_robin_next
-from otklik.sla.selectors import SEGMENT_LABEL, segment_normalize
+from otklik.sla.selectors import SEGMENT_LABEL, alert_channels_for, segment_normalize
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -274,7 +274,7 @@ def _assign(rule: Rule, subject: Subject) -> None:
 
 
 def _notify(rule: Rule, subject: Subject) -> None:
-    """E-mail the people the rule points at about an answer that opened no case."""
+    """Alert the people the rule points at about an answer that opened no case, by their chosen channels."""
     if rule.assign_mode == AssignMode.TEAM:
         people = list(rule.team.all())
     else:
@@ -292,17 +292,20 @@ def _notify(rule: Rule, subject: Subject) -> None:
             "url": f"{settings.SITE_URL}/answers/",
         }
     for person in people:
-        if not person.email:
-            continue
-        outbox_enqueue(
-            organization=subject.organization,
-            key=_key(subject, f"rule:{rule.pk}:notify:{person.pk}"),
-            recipient=person.email,
-            subject=subject_line,
-            body=body,
-            kind="rule_notify",
-        )
-        subject.notes.append(_("notified %(person)s") % {"person": person.get_username()})
+        # Each person's own choice of channels (e-mail, Telegram), as for every other alert.
+        channels = alert_channels_for(user=person, organization=subject.organization)
+        for channel, recipient in channels:
+            outbox_enqueue(
+                organization=subject.organization,
+                key=_key(subject, f"rule:{rule.pk}:notify:{person.pk}:{channel}"),
+                recipient=recipient,
+                subject=subject_line,
+                body=body,
+                kind="rule_notify",
+                channel=channel,
+            )
+        if channels:
+            subject.notes.append(_("notified %(person)s") % {"person": person.get_username()})
 
 
 def _send_template(rule: Rule, subject: Subject) -> None:
