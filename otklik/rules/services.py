@@ -295,9 +295,10 @@ def _notify(rule: Rule, subject: Subject) -> None:
         # Each person's own choice of channels (e-mail, Telegram), as for every other alert.
         channels = alert_channels_for(user=person, organization=subject.organization)
         for channel, recipient in channels:
+            suffix = f"rule:{rule.pk}:notify:{person.pk}"
             outbox_enqueue(
                 organization=subject.organization,
-                key=_key(subject, f"rule:{rule.pk}:notify:{person.pk}:{channel}"),
+                key=_key(subject, suffix if channel == "email" else f"{suffix}:{channel}"),
                 recipient=recipient,
                 subject=subject_line,
                 body=body,
@@ -344,9 +345,11 @@ def _grant_bonus(rule: Rule, subject: Subject) -> None:
 
 
 def _forward_praise(rule: Rule, subject: Subject) -> None:
+    """Send the praise to each employee it names, by the channels that employee chose for alerts."""
     language = subject.organization.default_language
     for person in subject.names():
-        if not person.email:
+        channels = alert_channels_for(user=person, organization=subject.organization)
+        if not channels:
             continue
         name = person.get_full_name() or person.get_username()
         with translation.override(language):
@@ -356,14 +359,18 @@ def _forward_praise(rule: Rule, subject: Subject) -> None:
                 language=language,
                 context=_context(subject, rule, employee_name=name),
             )
-        outbox_enqueue(
-            organization=subject.organization,
-            key=_key(subject, f"praise:{person.pk}"),
-            recipient=person.email,
-            subject=title,
-            body=body,
-            kind="praise_to_employee",
-        )
+        for channel, recipient in channels:
+            # E-mail keeps the key it always had, so praise queued before this change is not sent again.
+            suffix = f"praise:{person.pk}" if channel == "email" else f"praise:{person.pk}:{channel}"
+            outbox_enqueue(
+                organization=subject.organization,
+                key=_key(subject, suffix),
+                recipient=recipient,
+                subject=title,
+                body=body,
+                kind="praise_to_employee",
+                channel=channel,
+            )
         subject.notes.append(_("praise sent to %(person)s") % {"person": person.get_username()})
 
 
