@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
+from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.customers.models import Customer
 from otklik.messaging.services import outbox_enqueue, render_customer_message
@@ -64,7 +65,8 @@ def _customer_context(case: Case) -> dict[str, str]:
 
 
 def _queue_customer_message(case: Case, kind: str) -> None:
-    if not case.customer_email:
+    address = case_customer_address(case=case)
+    if address is None:
         return
     with translation.override(case.language):
         subject, body = render_customer_message(
@@ -73,11 +75,12 @@ def _queue_customer_message(case: Case, kind: str) -> None:
     outbox_enqueue(
         organization=case.organization,
         key=f"case:{case.pk}:{kind}",
-        recipient=case.customer_email,
+        recipient=address.recipient,
         subject=subject,
         body=body,
         kind=kind,
         case=case,
+        channel=address.channel,
     )
 
 

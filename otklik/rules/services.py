@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
 from otklik.customers.models import Customer
 from otklik.messaging.defaults import DEFAULTS
@@ -310,7 +311,8 @@ def _notify(rule: Rule, subject: Subject) -> None:
 
 
 def _send_template(rule: Rule, subject: Subject) -> None:
-    if not subject.customer_email:
+    address = customer_address(email=subject.customer_email, customer=subject.customer)
+    if address is None:
         subject.notes.append(_("no customer e-mail, no message"))
         return
     with translation.override(subject.language):
@@ -323,11 +325,12 @@ def _send_template(rule: Rule, subject: Subject) -> None:
     outbox_enqueue(
         organization=subject.organization,
         key=_key(subject, rule.send_template),
-        recipient=subject.customer_email,
+        recipient=address.recipient,
         subject=title,
         body=body,
         kind=rule.send_template,
         case=subject.case,
+        channel=address.channel,
     )
     subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
 
