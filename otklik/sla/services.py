@@ -23,6 +23,7 @@ from otklik.accounts.models import Membership, Organization, Role
 from otklik.cases.models import Case, Step
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
+from otklik.rules.models import RuleRun
 from otklik.sla.models import Escalation, EscalationLevel, EscalationReason, NotificationPreference, SlaPolicy
 from otklik.sla.selectors import (
     SEGMENT_LABEL,
@@ -348,10 +349,11 @@ class DigestFigures:
     breaches_open: int
     answered_within_sla_share: int | None
     oldest: list[Case]
+    rules_failed: int = 0  # rule runs that failed that day: the manager must hear, or nobody fixes the rule
 
     @property
     def is_empty(self) -> bool:
-        return not self.new_cases and not self.open_cases
+        return not self.new_cases and not self.open_cases and not self.rules_failed
 
 
 def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.datetime) -> DigestFigures:
@@ -370,6 +372,12 @@ def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.
         breaches_open=summary.breaches_open,
         answered_within_sla_share=summary.answered_within_sla_share,
         oldest=list(open_cases.select_related("location").order_by("created_at", "id")[:DIGEST_OLDEST_SHOWN]),
+        rules_failed=RuleRun.objects.filter(
+            organization=organization,
+            ok=False,
+            created_at__gte=start,
+            created_at__lt=start + datetime.timedelta(days=1),
+        ).count(),
     )
 
 
@@ -399,6 +407,12 @@ def _digest_message(*, organization: Organization, figures: DigestFigures, now: 
                         "url": f"{settings.SITE_URL}/cases/{case.pk}/",
                     }
                 )
+        if figures.rules_failed:
+            lines += [
+                "",
+                _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
+                % {"count": figures.rules_failed, "url": f"{settings.SITE_URL}/rules/"},
+            ]
         lines += ["", _("All open cases: %(url)s") % {"url": f"{settings.SITE_URL}/cases/"}]
     return str(subject), "\n".join(str(line) for line in lines)
 
