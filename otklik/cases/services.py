@@ -15,7 +15,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
+from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
+from otklik.customers.models import Customer
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
@@ -63,7 +65,8 @@ def _customer_context(case: Case) -> dict[str, str]:
 
 
 def _queue_customer_message(case: Case, kind: str) -> None:
-    if not case.customer_email:
+    address = case_customer_address(case=case)
+    if address is None:
         return
     with translation.override(case.language):
         subject, body = render_customer_message(
@@ -72,11 +75,12 @@ def _queue_customer_message(case: Case, kind: str) -> None:
     outbox_enqueue(
         organization=case.organization,
         key=f"case:{case.pk}:{kind}",
-        recipient=case.customer_email,
+        recipient=address.recipient,
         subject=subject,
         body=body,
         kind=kind,
         case=case,
+        channel=address.channel,
     )
 
 
@@ -157,6 +161,7 @@ def case_open_for_response(
         customer_name=response.customer_name,
         customer_email=response.customer_email,
         customer_phone=response.customer_phone,
+        customer=response.customer,
         language=response.language or response.organization.default_language,
         created_at=response.created_at,
         notify=notify,
@@ -175,6 +180,7 @@ def case_open(
     customer_name: str = "",
     customer_email: str = "",
     customer_phone: str = "",
+    customer: Customer | None = None,
     language: str = "en",
     severity: str = Severity.MEDIUM,
     created_at=None,
@@ -195,6 +201,8 @@ def case_open(
 
     if source not in CaseSource.values:
         raise ValidationError(_("Unknown source of the complaint."))
+    if customer is not None and customer.organization_id != location.organization_id:
+        raise ValidationError(_("The customer belongs to another organization."))
     case = Case.objects.create(
         organization=location.organization,
         response=response,
@@ -204,6 +212,7 @@ def case_open(
         customer_name=customer_name,
         customer_email=customer_email,
         customer_phone=customer_phone,
+        customer=customer,
         language=language,
         severity=severity,
         responsible=responsible or default_responsible(location=location),

@@ -1,8 +1,8 @@
 """Prepared scripts for a personal call or visit (C3), in the customer's language.
 
 The employee reads them to the customer, so they follow the case's language, not the
-interface's. Purchases are not recorded yet: the script names the answer's date and
-place instead; once a purchase is known, it belongs in the "On … you" sentence.
+interface's. When the customer base knows the customer, the script also names their
+last purchase before the complaint.
 """
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.cases.models import Case
+from otklik.customers.models import Purchase
 from otklik.improvements.models import ContactWay
 
 
@@ -32,11 +33,24 @@ def _place(case: Case) -> str:
     return case.location.name
 
 
+def last_purchase(*, case: Case, before) -> Purchase | None:
+    """The customer's latest purchase up to the moment they complained, if the customer base knows one."""
+    if not case.customer_id:
+        return None
+    return (
+        Purchase.objects.filter(customer_id=case.customer_id, purchased_at__lte=before)
+        .select_related("product")
+        .order_by("-purchased_at", "-id")
+        .first()
+    )
+
+
 def call_script(*, case: Case, way: str, employee: User) -> CallScript:
     """The words to open a phone call or a visit with: greeting, the complaint, thanks, apology, next step."""
     employee_name = employee.get_full_name() or employee.get_username()
     answered = case.response.created_at if case.response else case.created_at
     way_label = str(ContactWay(way).label)
+    purchase = last_purchase(case=case, before=answered)
     with translation.override(case.language):
         values = {
             "name": case.customer_name,
@@ -63,6 +77,16 @@ def call_script(*, case: Case, way: str, employee: User) -> CallScript:
         lines = [
             greeting % values,
             _("On %(date)s you left us feedback about %(place)s and wrote: “%(complaint)s”.") % values,
+        ]
+        if purchase is not None:
+            lines.append(
+                _("We see that on %(purchase_date)s you bought %(product)s from us.")
+                % {
+                    "purchase_date": formats.date_format(timezone.localtime(purchase.purchased_at), "DATE_FORMAT"),
+                    "product": purchase.product.name,
+                }
+            )
+        lines += [
             _("Thank you for telling us: few customers take the time to say what went wrong, and it helps us a lot."),
             _("I am sorry that this happened to you."),
             ask,

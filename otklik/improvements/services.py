@@ -5,7 +5,6 @@ so a double click, a second completion or two workers at once never send twice.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization
+from otklik.cases.addresses import CustomerAddress, case_customer_address
 from otklik.cases.models import Case, Step
 from otklik.improvements.models import (
     ContactAttempt,
@@ -42,21 +42,9 @@ def recovery_followup_days() -> int:
     return int(getattr(settings, "OTKLIK_RECOVERY_FOLLOWUP_DAYS", 14))
 
 
-@dataclass(frozen=True)
-class CustomerAddress:
-    channel: str
-    recipient: str
-
-
 def customer_address(*, case: Case) -> CustomerAddress | None:
-    """Where a written message to this case's customer goes, or None when they left no way to reach them.
-
-    E-mail only for now: when a case learns a Telegram chat or an SMS consent, choose that channel
-    here (messaging.channels has one class per channel), and every sender in this app follows.
-    """
-    if case.customer_email:
-        return CustomerAddress(channel="email", recipient=case.customer_email)
-    return None
+    """Where a written message to this case's customer goes (cases.addresses picks the channel)."""
+    return case_customer_address(case=case)
 
 
 def _require_member(organization: Organization, user: User | None, field: str) -> None:

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Location, Role, Touchpoint
+from otklik.customers.models import Tag
 from otklik.messaging.models import TemplateKind
 from otklik.rules.models import AssignMode, ScoreBand, Trigger
 from otklik.surveys.kinds import KIND_CHOICES
@@ -31,7 +32,19 @@ class RuleForm(forms.Form):
     score_max = forms.IntegerField(label=_("Highest score"), required=False)
     touchpoint = forms.ModelChoiceField(label=_("Touchpoint"), required=False, queryset=Touchpoint.objects.none())
     location = forms.ModelChoiceField(label=_("Location"), required=False, queryset=Location.objects.none())
-    segment = forms.CharField(label=_("Customer segment"), required=False, max_length=100)
+    segment = forms.CharField(
+        label=_("Customer segments (separated by commas; any of them matches)"),
+        required=False,
+        max_length=100,
+        help_text=_("Empty: any customer. An answer from an unknown customer matches no segment."),
+        widget=forms.TextInput(attrs={"list": "known-segments", "autocomplete": "off"}),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Customer tags (any of them)"),
+        required=False,
+        queryset=Tag.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
     words = forms.CharField(
         label=_("Words in the comment (separated by commas; any form of the word matches)"),
         required=False,
@@ -47,7 +60,11 @@ class RuleForm(forms.Form):
     team = forms.ModelMultipleChoiceField(
         label=_("Team"), required=False, queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    notify = forms.BooleanField(label=_("Notify by e-mail (for an answer that opens no case)"), required=False)
+    notify = forms.BooleanField(
+        label=_("Notify the people it assigns to, by the channels each chose"),
+        required=False,
+        help_text=_("When the rule opens a case, the case alert does it; otherwise this rule sends its own alert."),
+    )
     send_template = forms.ChoiceField(
         label=_("Send the customer a message"),
         required=False,
@@ -64,6 +81,7 @@ class RuleForm(forms.Form):
         touchpoints: QuerySet[Touchpoint],
         locations: QuerySet[Location],
         people: QuerySet[User],
+        tags: QuerySet[Tag],
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -77,6 +95,7 @@ class RuleForm(forms.Form):
         self.fields["assign_to"].label_from_instance = _person
         self.fields["team"].queryset = people
         self.fields["team"].label_from_instance = _person
+        self.fields["tags"].queryset = tags
 
 
 class CompensationLimitsForm(forms.Form):

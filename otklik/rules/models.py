@@ -52,7 +52,9 @@ class Rule(models.Model):
         Touchpoint, verbose_name=_("touchpoint"), null=True, blank=True, on_delete=models.CASCADE
     )
     location = models.ForeignKey(Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.CASCADE)
-    segment = models.CharField(_("customer segment"), max_length=100, blank=True)
+    # One or more customer segments (RFM labels such as "at_risk"), separated by commas: any of them matches.
+    segment = models.CharField(_("customer segments"), max_length=100, blank=True)
+    tags = models.ManyToManyField("customers.Tag", verbose_name=_("customer tags"), blank=True, related_name="rules")
     words = models.CharField(_("words in the comment"), max_length=500, blank=True)
     needs_comment = models.BooleanField(_("only answers with a comment"), default=False)
     needs_customer_email = models.BooleanField(_("only when the customer left an e-mail"), default=False)
@@ -92,6 +94,10 @@ class Rule(models.Model):
     @property
     def word_list(self) -> list[str]:
         return [word.strip() for word in self.words.split(",") if word.strip()]
+
+    @property
+    def segment_list(self) -> list[str]:
+        return [segment.strip() for segment in self.segment.split(",") if segment.strip()]
 
 
 class RuleRun(models.Model):

@@ -25,6 +25,7 @@ def rules_for(*, organization: Organization) -> QuerySet[Rule]:
     return (
         Rule.objects.filter(organization=organization)
         .select_related("survey", "touchpoint", "location", "assign_to")
+        .prefetch_related("tags")
         .order_by("order", "id")
     )
 

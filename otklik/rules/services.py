@@ -17,11 +17,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
+from otklik.customers.models import Customer
 from otklik.messaging.defaults import DEFAULTS
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.rules.models import AssignMode, CompensationLimit, Rule, RuleRun, ScoreBand, Trigger
 from otklik.rules.selectors import employees_named, round_robin_next
+from otklik.sla.selectors import SEGMENT_LABEL, alert_channels_for, segment_normalize
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -100,6 +103,25 @@ class Subject:
     case: Case | None = None
     named: list[User] | None = None  # computed once, only when a rule needs it
     notes: list[str] = field(default_factory=list)
+    _tag_ids: set[int] | None = None
+
+    @property
+    def customer(self) -> Customer | None:
+        """The customer the answer or case belongs to, when the customer base knows them."""
+        if self.response is not None and self.response.customer_id:
+            return self.response.customer
+        if self.case is not None:
+            if self.case.customer_id:
+                return self.case.customer
+            if self.case.response_id and self.case.response.customer_id:
+                return self.case.response.customer
+        return None
+
+    def customer_tag_ids(self) -> set[int]:
+        if self._tag_ids is None:
+            customer = self.customer
+            self._tag_ids = set(customer.tags.values_list("pk", flat=True)) if customer else set()
+        return self._tag_ids
 
     @property
     def text(self) -> str:
@@ -141,13 +163,27 @@ def _words_match(rule: Rule, subject: Subject) -> bool:
     return bool(wanted & found)
 
 
+def _customer_matches(rule: Rule, subject: Subject) -> bool:
+    """Segment and tag conditions: an anonymous answer (no known customer) matches neither."""
+    segments = rule.segment_list
+    tag_ids = {tag.pk for tag in rule.tags.all()}
+    if not segments and not tag_ids:
+        return True
+    customer = subject.customer
+    if customer is None:
+        return False
+    if segments and customer.segment.lower() not in segments:
+        return False
+    return not tag_ids or bool(tag_ids & subject.customer_tag_ids())
+
+
 def rule_matches(*, rule: Rule, subject: Subject) -> bool:
     """Whether every condition of the rule holds for the answer or case (cheap checks first)."""
     from otklik.cases.services import case_rule_matches
 
     response = subject.response or (subject.case.response if subject.case else None)
     answer_conditions = rule.survey_id or rule.kinds or rule.band or rule.score_min is not None
-    answer_conditions = answer_conditions or rule.score_max is not None or rule.segment
+    answer_conditions = answer_conditions or rule.score_max is not None
     if response is None and answer_conditions:
         return False
     if response is not None:
@@ -163,9 +199,6 @@ def rule_matches(*, rule: Rule, subject: Subject) -> bool:
             return False
         if rule.band == ScoreBand.PRAISE and not is_praise(kind=response.kind, score=response.score):
             return False
-        # Segments arrive with the customer base; until then a rule naming one matches nothing.
-        if rule.segment and getattr(response, "segment", "") != rule.segment:
-            return False
     location_id = subject.response.location_id if subject.response else subject.case.location_id
     touchpoint_id = subject.response.touchpoint_id if subject.response else subject.case.touchpoint_id
     if rule.location_id and location_id != rule.location_id:
@@ -173,6 +206,8 @@ def rule_matches(*, rule: Rule, subject: Subject) -> bool:
     if rule.touchpoint_id and touchpoint_id != rule.touchpoint_id:
         return False
     if rule.needs_comment and not subject.text.strip():
+        return False
+    if not _customer_matches(rule, subject):
         return False
     if rule.needs_customer_email and not subject.customer_email:
         return False
@@ -240,7 +275,7 @@ def _assign(rule: Rule, subject: Subject) -> None:
 
 
 def _notify(rule: Rule, subject: Subject) -> None:
-    """E-mail the people the rule points at about an answer that opened no case."""
+    """Alert the people the rule points at about an answer that opened no case, by their chosen channels."""
     if rule.assign_mode == AssignMode.TEAM:
         people = list(rule.team.all())
     else:
@@ -258,21 +293,26 @@ def _notify(rule: Rule, subject: Subject) -> None:
             "url": f"{settings.SITE_URL}/answers/",
         }
     for person in people:
-        if not person.email:
-            continue
-        outbox_enqueue(
-            organization=subject.organization,
-            key=_key(subject, f"rule:{rule.pk}:notify:{person.pk}"),
-            recipient=person.email,
-            subject=subject_line,
-            body=body,
-            kind="rule_notify",
-        )
-        subject.notes.append(_("notified %(person)s") % {"person": person.get_username()})
+        # Each person's own choice of channels (e-mail, Telegram), as for every other alert.
+        channels = alert_channels_for(user=person, organization=subject.organization)
+        for channel, recipient in channels:
+            suffix = f"rule:{rule.pk}:notify:{person.pk}"
+            outbox_enqueue(
+                organization=subject.organization,
+                key=_key(subject, suffix if channel == "email" else f"{suffix}:{channel}"),
+                recipient=recipient,
+                subject=subject_line,
+                body=body,
+                kind="rule_notify",
+                channel=channel,
+            )
+        if channels:
+            subject.notes.append(_("notified %(person)s") % {"person": person.get_username()})
 
 
 def _send_template(rule: Rule, subject: Subject) -> None:
-    if not subject.customer_email:
+    address = customer_address(email=subject.customer_email, customer=subject.customer)
+    if address is None:
         subject.notes.append(_("no customer e-mail, no message"))
         return
     with translation.override(subject.language):
@@ -285,11 +325,12 @@ def _send_template(rule: Rule, subject: Subject) -> None:
     outbox_enqueue(
         organization=subject.organization,
         key=_key(subject, rule.send_template),
-        recipient=subject.customer_email,
+        recipient=address.recipient,
         subject=title,
         body=body,
         kind=rule.send_template,
         case=subject.case,
+        channel=address.channel,
     )
     subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
 
@@ -307,9 +348,11 @@ def _grant_bonus(rule: Rule, subject: Subject) -> None:
 
 
 def _forward_praise(rule: Rule, subject: Subject) -> None:
+    """Send the praise to each employee it names, by the channels that employee chose for alerts."""
     language = subject.organization.default_language
     for person in subject.names():
-        if not person.email:
+        channels = alert_channels_for(user=person, organization=subject.organization)
+        if not channels:
             continue
         name = person.get_full_name() or person.get_username()
         with translation.override(language):
@@ -319,14 +362,18 @@ def _forward_praise(rule: Rule, subject: Subject) -> None:
                 language=language,
                 context=_context(subject, rule, employee_name=name),
             )
-        outbox_enqueue(
-            organization=subject.organization,
-            key=_key(subject, f"praise:{person.pk}"),
-            recipient=person.email,
-            subject=title,
-            body=body,
-            kind="praise_to_employee",
-        )
+        for channel, recipient in channels:
+            # E-mail keeps the key it always had, so praise queued before this change is not sent again.
+            suffix = f"praise:{person.pk}" if channel == "email" else f"praise:{person.pk}:{channel}"
+            outbox_enqueue(
+                organization=subject.organization,
+                key=_key(subject, suffix),
+                recipient=recipient,
+                subject=title,
+                body=body,
+                kind="praise_to_employee",
+                channel=channel,
+            )
         subject.notes.append(_("praise sent to %(person)s") % {"person": person.get_username()})
 
 
@@ -381,6 +428,7 @@ def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
     rules = (
         Rule.objects.filter(organization=subject.organization, enabled=True, trigger=trigger)
         .select_related("assign_to", "location")
+        .prefetch_related("tags")
         .order_by("order", "id")
     )
     for rule in rules:
@@ -449,6 +497,16 @@ def clean_words(words: str) -> str:
     return ", ".join(seen)
 
 
+def clean_segments(segments: str) -> str:
+    """ "At Risk,  champions,,at_risk" → "at_risk, champions": the labels as the customer base stores them."""
+    seen: list[str] = []
+    for segment in segments.split(","):
+        segment = segment_normalize(segment)
+        if segment and segment not in seen:
+            seen.append(segment)
+    return ", ".join(seen)
+
+
 def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
     """Field → message for everything wrong with a rule's settings; empty when it is valid."""
     errors: dict[str, str] = {}
@@ -457,6 +515,17 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
         value = data.get(name)
         if value is not None and value.organization_id != organization.pk:
             errors[name] = _("Choose one of your organization's own.")
+    segments = [segment for segment in clean_segments(data.get("segment") or "").split(", ") if segment]
+    bad_segments = [segment for segment in segments if not SEGMENT_LABEL.match(segment)]
+    if bad_segments:
+        errors["segment"] = _(
+            "“%(segment)s” is not a segment name: use letters, digits, “_” or “-”, at most 30 characters each."
+        ) % {"segment": bad_segments[0]}
+    if len(data.get("segment") or "") > 100:
+        errors["segment"] = _("Name at most a few segments (100 characters in all).")
+    tags = list(data.get("tags") or [])
+    if any(tag.organization_id != organization.pk for tag in tags):
+        errors["tags"] = _("Choose one of your organization's own.")
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
         errors["kinds"] = _("Unknown survey kind.")
@@ -504,7 +573,7 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
 def rule_save(*, organization: Organization, data: dict, rule: Rule | None = None) -> Rule:
     """Create or update a rule after validating it (raises ValidationError with field errors)."""
     data = {**data, "words": clean_words(data.get("words") or ""), "name": (data.get("name") or "").strip()}
-    data["segment"] = (data.get("segment") or "").strip()
+    data["segment"] = clean_segments(data.get("segment") or "")
     data["bonus"] = (data.get("bonus") or "").strip()
     errors = rule_errors(organization=organization, data=data)
     if errors:
@@ -517,6 +586,8 @@ def rule_save(*, organization: Organization, data: dict, rule: Rule | None = Non
     rule.save()
     if "team" in data:
         rule.team.set(data["team"] or [])
+    if "tags" in data:
+        rule.tags.set(data["tags"] or [])
     return rule
 
 

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Touchpoint
+from otklik.customers.models import Tag
 from otklik.rules import services
 from otklik.rules.forms import CompensationLimitsForm, RuleForm
 from otklik.rules.models import Rule
 from otklik.rules.selectors import compensation_limits as limits_for
 from otklik.rules.selectors import organization_workers, rule_failures, rule_get, rules_for
+from otklik.sla.selectors import known_segments
 from otklik.surveys.models import Survey
 
 RULE_CONDITIONS = [
@@ -27,6 +29,7 @@ RULE_CONDITIONS = [
     "touchpoint",
     "location",
     "segment",
+    "tags",
     "words",
     "needs_comment",
     "needs_customer_email",
@@ -57,6 +60,7 @@ def _rule_form(request: HttpRequest, rule: Rule | None) -> RuleForm:
     if rule is not None:
         initial = model_to_dict(rule)
         initial["team"] = list(rule.team.all())
+        initial["tags"] = list(rule.tags.all())
     return RuleForm(
         request.POST or None,
         initial=initial,
@@ -64,6 +68,7 @@ def _rule_form(request: HttpRequest, rule: Rule | None) -> RuleForm:
         touchpoints=Touchpoint.objects.filter(organization=organization).select_related("location"),
         locations=organization.locations.all(),
         people=organization_workers(organization=organization),
+        tags=Tag.objects.filter(organization=organization),
     )
 
 
@@ -100,7 +105,13 @@ def _edit(request: HttpRequest, rule: Rule | None) -> HttpResponse:
     ]
     sections = [(title, [form[name] for name in names]) for title, names in groups]
     status = 400 if form.is_bound else 200
-    return render(request, "rules/edit.html", {"form": form, "rule": rule, "sections": sections}, status=status)
+    context = {
+        "form": form,
+        "rule": rule,
+        "sections": sections,
+        "known_segments": known_segments(organization=request.membership.organization),
+    }
+    return render(request, "rules/edit.html", context, status=status)
 
 
 @membership_required(manage=True)

@@ -61,6 +61,19 @@ class SlaPoliciesForm(forms.Form):
         }
 
 
+class SlaSegmentPolicyForm(forms.Form):
+    """A policy for one severity of one customer segment (an RFM segment such as "at_risk")."""
+
+    segment = forms.CharField(
+        label=_("Customer segment"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"list": "known-segments", "autocomplete": "off"}),
+    )
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    first_answer_hours = forms.IntegerField(label=_("First answer within, hours"), min_value=1, max_value=24 * 365)
+    resolution_hours = forms.IntegerField(label=_("Resolution within, hours"), min_value=1, max_value=24 * 365)
+
+
 class NotificationPreferenceForm(forms.ModelForm):
     class Meta:
         model = NotificationPreference

@@ -5,6 +5,7 @@ send an alert without an import cycle.
 """
 
 import datetime
+import re
 import zoneinfo
 from dataclasses import dataclass
 from functools import reduce
@@ -12,9 +13,10 @@ from operator import or_
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
+from django.http import Http404
 from django.utils import timezone
 
-from otklik.accounts.models import Membership, Organization
+from otklik.accounts.models import Location, Membership, Organization
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity, Step
 from otklik.sla.models import NotificationPreference, SlaPolicy
@@ -27,6 +29,21 @@ DEFAULT_HOURS: dict[str, tuple[int, int]] = {
     Severity.LOW: (48, 240),
 }
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+# A customer segment as the customer base stores it (customers.Customer.segment, an RFM label): "at_risk".
+SEGMENT_LABEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+
+
+def segment_normalize(value: str) -> str:
+    """ " At Risk " → "at_risk": how a person types a segment, in the form the customer base stores it."""
+    return "_".join(value.strip().lower().split())
+
+
+def known_segments(*, organization: Organization) -> list[str]:
+    """The segments the organization's customers have now, for the editors' suggestions."""
+    from otklik.customers.models import Customer
+
+    found = Customer.objects.filter(organization=organization).exclude(segment="").values_list("segment", flat=True)
+    return sorted(set(found))
 
 
 def organization_tz(*, organization: Organization) -> datetime.tzinfo:
@@ -56,11 +73,61 @@ def sla_policies(*, organization: Organization) -> dict[str, SlaPolicy]:
     return policies
 
 
-def sla_policy_for(*, case: Case, policies: dict[str, SlaPolicy] | None = None) -> SlaPolicy:
+def case_segment(case: Case) -> str:
+    """The customer segment a case is held to: its customer's, or "" for an unknown customer."""
+    return case.customer.segment if case.customer_id else ""
+
+
+@dataclass(frozen=True)
+class SlaPolicySet:
+    """All policies of one organization: one per severity for any customer, and per (severity, segment)."""
+
+    defaults: dict[str, SlaPolicy]
+    by_segment: dict[tuple[str, str], SlaPolicy]
+
+    def policy(self, *, severity: str, segment: str = "") -> SlaPolicy:
+        """The most specific policy: the segment's own for this severity, else the severity's default."""
+        severity = severity if severity in self.defaults else Severity.MEDIUM
+        return self.by_segment.get((severity, segment)) or self.defaults[severity]
+
+    def for_case(self, case: Case) -> SlaPolicy:
+        # The customer is read only when a segment could change the answer (no query otherwise).
+        segment = case_segment(case) if self.by_segment else ""
+        return self.policy(severity=case.severity, segment=segment)
+
+    def all(self) -> list[SlaPolicy]:
+        return [*self.defaults.values(), *self.by_segment.values()]
+
+
+def segment_policies(*, organization: Organization) -> list[SlaPolicy]:
+    """The organization's policies for particular segments, by segment then severity (most urgent first)."""
+    rows = SlaPolicy.objects.filter(organization=organization).exclude(segment="")
+    return sorted(rows, key=lambda policy: (policy.segment, SEVERITY_ORDER.index(policy.severity), policy.pk))
+
+
+def segment_policy_get(*, organization: Organization, policy_id: int) -> SlaPolicy:
+    """One segment policy of the organization; Http404 for any other (or for a default row)."""
+    policy = SlaPolicy.objects.filter(organization=organization, pk=policy_id).exclude(segment="").first()
+    if policy is None:
+        raise Http404("No such service level.")
+    return policy
+
+
+def sla_policy_set(*, organization: Organization) -> SlaPolicySet:
+    """Every policy in force for the organization (defaults filled in for severities never edited)."""
+    return SlaPolicySet(
+        defaults=sla_policies(organization=organization),
+        by_segment={
+            (policy.severity, policy.segment): policy for policy in segment_policies(organization=organization)
+        },
+    )
+
+
+def sla_policy_for(*, case: Case, policies: SlaPolicySet | None = None) -> SlaPolicy:
     """The policy a case is held to. Pass `policies` when checking many cases of one organization."""
     if policies is None:
-        policies = sla_policies(organization=case.organization)
-    return policies.get(case.severity) or policies[Severity.MEDIUM]
+        policies = sla_policy_set(organization=case.organization)
+    return policies.for_case(case)
 
 
 @dataclass(frozen=True)
@@ -93,21 +160,34 @@ def case_sla_state(*, case: Case, now: datetime.datetime, policy: SlaPolicy | No
     )
 
 
-def _any_severity(policies: dict[str, SlaPolicy], condition) -> Q:
-    """OR of `severity = s AND condition(policy of s)` over every severity."""
-    return reduce(or_, (Q(severity=severity) & condition(policy) for severity, policy in policies.items()))
+def _by_policy(policies: SlaPolicySet, condition) -> Q:
+    """OR, over every policy, of "the case is held to this policy AND condition(policy)".
+
+    A case is held to its (severity, segment) policy where one exists, else to its severity's default.
+    """
+    parts = []
+    for severity, policy in policies.defaults.items():
+        applies = Q(severity=severity)
+        special = [segment for (sev, segment) in policies.by_segment if sev == severity]
+        if special:
+            # Cases without a customer have a NULL segment; they stay under the default.
+            applies &= Q(customer__isnull=True) | ~Q(customer__segment__in=special)
+        parts.append(applies & condition(policy))
+    for (severity, segment), policy in policies.by_segment.items():
+        parts.append(Q(severity=severity, customer__segment=segment) & condition(policy))
+    return reduce(or_, parts)
 
 
-def sla_conditions(*, policies: dict[str, SlaPolicy], now: datetime.datetime) -> dict[str, Q]:
+def sla_conditions(*, policies: SlaPolicySet, now: datetime.datetime) -> dict[str, Q]:
     """Filters for the SLA figures, one per name, evaluated in the database."""
     is_open = ~Q(step=Step.RESOLVED)
     answered = Q(thanked_at__isnull=False)
     first_overdue = (
         is_open
         & Q(thanked_at__isnull=True)
-        & _any_severity(policies, lambda p: Q(created_at__lt=now - datetime.timedelta(hours=p.first_answer_hours)))
+        & _by_policy(policies, lambda p: Q(created_at__lt=now - datetime.timedelta(hours=p.first_answer_hours)))
     )
-    resolution_overdue = is_open & _any_severity(
+    resolution_overdue = is_open & _by_policy(
         policies, lambda p: Q(created_at__lt=now - datetime.timedelta(hours=p.resolution_hours))
     )
     return {
@@ -115,7 +195,7 @@ def sla_conditions(*, policies: dict[str, SlaPolicy], now: datetime.datetime) ->
         "unanswered": is_open & Q(thanked_at__isnull=True),
         "answered": answered,
         "answered_in_time": answered
-        & _any_severity(
+        & _by_policy(
             policies,
             lambda p: Q(thanked_at__lte=F("created_at") + datetime.timedelta(hours=p.first_answer_hours)),
         ),
@@ -133,7 +213,9 @@ class SlaSummary:
     breaches_open: int  # open cases past a first-answer or resolution deadline
 
 
-def sla_summary(*, membership: Membership, now: datetime.datetime | None = None) -> SlaSummary:
+def sla_summary(
+    *, membership: Membership, now: datetime.datetime | None = None, location: Location | None = None
+) -> SlaSummary:
     """The member's SLA figures, for the dashboard and the digest.
 
     The share counts, among cases that were answered or are overdue without an
@@ -141,11 +223,13 @@ def sla_summary(*, membership: Membership, now: datetime.datetime | None = None)
     counts for neither side.
     """
     now = now or timezone.now()
-    policies = sla_policies(organization=membership.organization)
+    policies = sla_policy_set(organization=membership.organization)
     conditions = sla_conditions(policies=policies, now=now)
     cases = Case.objects.filter(
         organization=membership.organization, location__in=visible_locations(membership=membership)
     )
+    if location is not None:  # a dashboard narrowed to one location counts only its complaints
+        cases = cases.filter(location=location)
     figures = cases.aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
     considered = figures["answered"] + figures["first_overdue"]
     return SlaSummary(

@@ -23,15 +23,19 @@ from otklik.accounts.models import Membership, Organization, Role
 from otklik.cases.models import Case, Step
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
+from otklik.rules.models import RuleRun
 from otklik.sla.models import Escalation, EscalationLevel, EscalationReason, NotificationPreference, SlaPolicy
 from otklik.sla.selectors import (
+    SEGMENT_LABEL,
     SEVERITY_ORDER,
     alert_channels_for,
     case_sla_state,
     notification_preference,
     organization_tz,
+    segment_normalize,
     sla_policies,
     sla_policy_for,
+    sla_policy_set,
     sla_summary,
 )
 
@@ -87,6 +91,37 @@ def sla_policies_save(*, organization: Organization, hours: dict[str, tuple[int,
             defaults={"first_answer_hours": first, "resolution_hours": resolution},
         )
     return sla_policies_ensure(organization=organization)
+
+
+def sla_segment_policy_save(
+    *, organization: Organization, segment: str, severity: str, first_answer_hours: int, resolution_hours: int
+) -> SlaPolicy:
+    """Set the hours for one severity of one customer segment; it wins over the severity's default."""
+    segment = segment_normalize(segment)
+    if not segment:
+        raise ValidationError({"segment": _("Name the segment; the table above is for any customer.")})
+    if not SEGMENT_LABEL.match(segment):
+        raise ValidationError({"segment": _("A segment name has letters, digits, “_” or “-”, at most 30 characters.")})
+    if severity not in SEVERITY_ORDER:
+        raise ValidationError({"severity": _("Unknown severity.")})
+    try:
+        sla_policy_validate(first_answer_hours=first_answer_hours, resolution_hours=resolution_hours)
+    except ValidationError as exc:
+        raise ValidationError({"resolution_hours": exc.messages}) from exc
+    policy, _created = SlaPolicy.objects.update_or_create(
+        organization=organization,
+        severity=severity,
+        segment=segment,
+        defaults={"first_answer_hours": first_answer_hours, "resolution_hours": resolution_hours},
+    )
+    return policy
+
+
+def sla_segment_policy_delete(*, policy: SlaPolicy) -> None:
+    """Remove a segment's own policy: its cases go back to the severity's default."""
+    if not policy.segment:
+        raise ValidationError(_("The policy for any customer cannot be removed, only changed."))
+    policy.delete()
 
 
 # Preferences
@@ -276,12 +311,12 @@ def sla_escalate_due(*, now: datetime.datetime | None = None) -> int:
     made = 0
     open_cases = Case.objects.exclude(step=Step.RESOLVED)
     for organization in Organization.objects.filter(pk__in=open_cases.values("organization_id")):
-        policies = sla_policies(organization=organization)
-        longest = max(2 * policy.resolution_hours for policy in policies.values())
+        policies = sla_policy_set(organization=organization)
+        longest = max(2 * policy.resolution_hours for policy in policies.all())
         candidates = (
             open_cases.filter(organization=organization)
             .filter(created_at__gte=now - ESCALATION_HORIZON - datetime.timedelta(hours=longest))
-            .select_related("organization", "location", "responsible")
+            .select_related("organization", "location", "responsible", "customer")
             .order_by("created_at", "id")
         )
         due_by_case = [
@@ -314,10 +349,11 @@ class DigestFigures:
     breaches_open: int
     answered_within_sla_share: int | None
     oldest: list[Case]
+    rules_failed: int = 0  # rule runs that failed that day: the manager must hear, or nobody fixes the rule
 
     @property
     def is_empty(self) -> bool:
-        return not self.new_cases and not self.open_cases
+        return not self.new_cases and not self.open_cases and not self.rules_failed
 
 
 def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.datetime) -> DigestFigures:
@@ -336,6 +372,12 @@ def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.
         breaches_open=summary.breaches_open,
         answered_within_sla_share=summary.answered_within_sla_share,
         oldest=list(open_cases.select_related("location").order_by("created_at", "id")[:DIGEST_OLDEST_SHOWN]),
+        rules_failed=RuleRun.objects.filter(
+            organization=organization,
+            ok=False,
+            created_at__gte=start,
+            created_at__lt=start + datetime.timedelta(days=1),
+        ).count(),
     )
 
 
@@ -365,6 +407,12 @@ def _digest_message(*, organization: Organization, figures: DigestFigures, now: 
                         "url": f"{settings.SITE_URL}/cases/{case.pk}/",
                     }
                 )
+        if figures.rules_failed:
+            lines += [
+                "",
+                _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
+                % {"count": figures.rules_failed, "url": f"{settings.SITE_URL}/rules/"},
+            ]
         lines += ["", _("All open cases: %(url)s") % {"url": f"{settings.SITE_URL}/cases/"}]
     return str(subject), "\n".join(str(line) for line in lines)
 

@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
 from otklik.sla import selectors, services
-from otklik.sla.forms import NotificationPreferenceForm, SlaPoliciesForm
+from otklik.sla.forms import NotificationPreferenceForm, SlaPoliciesForm, SlaSegmentPolicyForm
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
@@ -18,13 +19,27 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
+def _render_policies(
+    request: HttpRequest, *, form: SlaPoliciesForm | None = None, segment_form: SlaSegmentPolicyForm | None = None
+) -> HttpResponse:
+    organization = request.membership.organization
+    context = {
+        "form": form or SlaPoliciesForm(policies=selectors.sla_policies(organization=organization)),
+        "segment_form": segment_form or SlaSegmentPolicyForm(),
+        "segment_policies": selectors.segment_policies(organization=organization),
+        "known_segments": selectors.known_segments(organization=organization),
+    }
+    status = 400 if (form and form.errors) or (segment_form and segment_form.errors) else 200
+    return render(request, "sla/policies.html", context, status=status)
+
+
 @membership_required(manage=True)
 def policies(request: HttpRequest) -> HttpResponse:
     organization = request.membership.organization
-    form = SlaPoliciesForm(
-        request.POST if request.method == "POST" else None, policies=selectors.sla_policies(organization=organization)
-    )
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return _render_policies(request)
+    form = SlaPoliciesForm(request.POST, policies=selectors.sla_policies(organization=organization))
+    if form.is_valid():
         try:
             services.sla_policies_save(organization=organization, hours=form.hours())
         except ValidationError as exc:
@@ -32,8 +47,35 @@ def policies(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The service levels are saved."))
             return _see_other(reverse("sla:policies"))
-    status = 400 if form.errors else 200
-    return render(request, "sla/policies.html", {"form": form}, status=status)
+    return _render_policies(request, form=form)
+
+
+@require_POST
+@membership_required(manage=True)
+def segment_policy_save(request: HttpRequest) -> HttpResponse:
+    form = SlaSegmentPolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            policy = services.sla_segment_policy_save(organization=request.membership.organization, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The service level for the segment “%(segment)s” is saved.") % {"segment": policy.segment},
+            )
+            return _see_other(reverse("sla:policies"))
+    return _render_policies(request, segment_form=form)
+
+
+@require_POST
+@membership_required(manage=True)
+def segment_policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = selectors.segment_policy_get(organization=request.membership.organization, policy_id=policy_id)
+    services.sla_segment_policy_delete(policy=policy)
+    message = _("The service level for the segment “%(segment)s” is removed.") % {"segment": policy.segment}
+    messages.success(request, message)
+    return _see_other(reverse("sla:policies"))
 
 
 @membership_required

@@ -45,3 +45,15 @@ def make_response(*, survey: Survey, touchpoint: Touchpoint, score: int, comment
     return response_submit(
         survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score, comment=comment, **answer)
     )
+
+
+def make_customer(*, organization: Organization, segment: str = "", tags=(), **fields):
+    """A customer of the customer base with an RFM segment and manual tags (names of Tag rows, created here)."""
+    from otklik.customers.models import Customer, Tag
+
+    n = next(_seq)
+    fields.setdefault("name", f"Customer {n}")
+    fields.setdefault("email", f"customer-{n}@example.org")
+    customer = Customer.objects.create(organization=organization, segment=segment, **fields)
+    customer.tags.set([Tag.objects.get_or_create(organization=organization, name=name)[0] for name in tags])
+    return customer

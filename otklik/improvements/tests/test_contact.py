@@ -38,6 +38,34 @@ def test_the_script_speaks_the_customers_language(world, language, comment, lett
     assert letters & set(" ".join(lines[2:]).lower())
 
 
+def test_the_script_names_the_customers_last_purchase_before_the_complaint(world):
+    from otklik.customers.models import Product, Purchase
+    from otklik.testing.factories import make_customer
+
+    case = open_case(world, comment=SEAT, name="Pat")
+    customer = make_customer(organization=world.org)
+    case.customer = customer
+    case.save(update_fields=["customer"])
+    moment = case.response.created_at
+    for external_id, name, when in (
+        ("p1", "Seat upgrade", moment - datetime.timedelta(days=30)),
+        ("p2", "Flight to Boston", moment - datetime.timedelta(days=2)),
+        ("p3", "Lounge pass", moment + datetime.timedelta(days=1)),  # after the complaint: not it
+    ):
+        product = Product.objects.create(organization=world.org, external_id=external_id, name=name)
+        Purchase.objects.create(
+            organization=world.org, external_id=external_id, customer=customer, product=product, purchased_at=when
+        )
+    lines = call_script(case=case, way="phone", employee=world.employee).lines
+    assert "you bought Flight to Boston" in lines[2]
+    assert "Lounge pass" not in " ".join(lines) and "Seat upgrade" not in " ".join(lines)
+
+
+def test_a_script_for_an_unknown_customer_names_no_purchase(world):
+    lines = call_script(case=open_case(world, comment=SEAT), way="phone", employee=world.employee).lines
+    assert not any("you bought" in line for line in lines)
+
+
 def test_a_visit_script_without_a_name_greets_politely(world):
     case = open_case(world, comment=SEAT, name="")
     lines = call_script(case=case, way="visit", employee=world.manager).lines

@@ -79,3 +79,20 @@ def test_a_rule_without_a_case_notifies_the_location_responsible(world):
     assert message.recipient == "emma@example.com"
     assert SEAT in message.body
     assert message.key.startswith(f"response:{response.pk}:")
+
+
+def test_a_rule_notifies_by_the_channels_each_person_chose(world):
+    from otklik.sla.services import notification_preference_save
+
+    notification_preference_save(
+        user=world.employee,
+        organization=world.org,
+        email=False,
+        telegram=True,
+        telegram_chat_id="123456789",
+        daily_digest=False,
+    )
+    make_rule(organization=world.org, words="laptop", notify=True, score_min=7)
+    make_response(survey=world.nps, touchpoint=world.checkout, score=8, comment=SEAT)
+    message = OutboxMessage.objects.get(kind="rule_notify")
+    assert (message.channel, message.recipient) == ("telegram", "123456789")

@@ -84,3 +84,18 @@ def test_the_demo_loader_mode_sends_no_praise(world):
     response_submit(survey=world.nps, touchpoint=world.checkout, answer=answer, notify=False)
     assert not OutboxMessage.objects.exists()
     assert RuleRun.objects.filter(rule=default_rule(organization=world.org, key="thanks_for_thanks")).exists()
+
+
+def test_praise_reaches_the_named_employee_by_the_channels_they_chose(world):
+    from otklik.sla.services import notification_preference_save
+
+    winston = make_user(organization=world.org, username="winston")
+    notification_preference_save(
+        user=winston, organization=world.org, email=True, telegram=True, telegram_chat_id="555", daily_digest=False
+    )
+    make_response(survey=world.nps, touchpoint=world.checkout, score=10, comment=PRAISE_WINSTON)
+    sent = OutboxMessage.objects.filter(kind="praise_to_employee").order_by("channel")
+    assert [(message.channel, message.recipient) for message in sent] == [
+        ("email", winston.email),
+        ("telegram", "555"),
+    ]

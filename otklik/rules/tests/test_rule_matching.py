@@ -88,9 +88,3 @@ def test_a_rule_that_stops_processing_keeps_later_rules_from_running(world):
     make_rule(organization=world.org, order=1, words="atrocious", stop_processing=True)
     make_response(survey=world.nps, touchpoint=world.checkout, score=2, comment=SERVICE)
     assert not Case.objects.exists()  # the default detractor rule (order 10) never ran
-
-
-def test_a_segment_rule_matches_nothing_until_answers_have_segments(world):
-    rule = make_rule(organization=world.org, segment="vip", open_case=True)
-    make_response(survey=world.nps, touchpoint=world.checkout, score=9, comment=SEAT)
-    assert not RuleRun.objects.filter(rule=rule).exists()

@@ -119,3 +119,37 @@ def test_a_stranger_gets_404_for_another_organizations_rule(world, login):
 def test_the_editor_offers_only_the_organizations_own_choices(world, login):
     page = login(world.manager).get(reverse("rules:create")).content.decode()
     assert "Rival Store" not in page and "stan" not in page
+
+
+def test_a_manager_sets_segments_and_tags_on_a_rule(world, login):
+    from otklik.testing.factories import make_customer
+
+    make_customer(organization=world.org, segment="at_risk", tags=["VIP", "wholesale"])
+    vip = world.org.customer_tags.get(name="VIP")
+    client = login(world.manager)
+    page = client.get(reverse("rules:create")).content.decode()
+    assert '<option value="at_risk">' in page and "wholesale" in page
+    answer = client.post(reverse("rules:create"), form_data(segment=" At Risk, champions,at_risk", tags=[vip.pk]))
+    assert answer.status_code == 303
+    rule = Rule.objects.get(name="Rude staff")
+    assert rule.segment == "at_risk, champions"
+    assert list(rule.tags.all()) == [vip]
+    assert "segment at_risk, champions" in client.get(reverse("rules:list")).content.decode()
+
+
+@pytest.mark.parametrize("segment", ["at risk!", "x" * 31, "сегмент"])
+def test_it_rejects_a_segment_that_is_not_a_segment_name(world, login, segment):
+    answer = login(world.manager).post(reverse("rules:create"), form_data(segment=segment))
+    assert answer.status_code == 400
+    assert "segment" in answer.context["form"].errors
+    assert not Rule.objects.filter(name="Rude staff").exists()
+
+
+def test_it_refuses_another_organizations_tag(world, login):
+    from otklik.testing.factories import make_customer
+
+    foreign = make_customer(organization=world.other_org, tags=["VIP"]).tags.get()
+    answer = login(world.manager).post(reverse("rules:create"), form_data(tags=[foreign.pk]))
+    assert answer.status_code == 400
+    assert "tags" in answer.context["form"].errors
+    assert not Rule.objects.filter(name="Rude staff").exists()

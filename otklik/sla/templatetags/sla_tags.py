@@ -5,26 +5,32 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Membership
+from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case
-from otklik.sla.selectors import case_sla_state, sla_policies, sla_policy_for, sla_summary
+from otklik.sla.selectors import case_sla_state, sla_policy_for, sla_policy_set, sla_summary
 
 register = template.Library()
 
 
 @register.inclusion_tag("sla/_summary.html")
-def sla_summary_card(membership: Membership | None) -> dict:
-    """`{% sla_summary_card membership %}`: unanswered complaints and the share answered in time."""
+def sla_summary_card(membership: Membership | None, location: Location | None = None) -> dict:
+    """`{% sla_summary_card membership location %}`: unanswered complaints and the share answered in time.
+
+    `location` (optional, empty for all) narrows the figures like the page's location filter.
+    """
     if membership is None:
         return {"summary": None}
-    return {"summary": sla_summary(membership=membership), "membership": membership}
+    location = location if isinstance(location, Location) else None
+    return {"summary": sla_summary(membership=membership, location=location), "membership": membership}
 
 
 @register.inclusion_tag("sla/_case_state.html")
 def sla_case_card(case: Case) -> dict:
     """`{% sla_case_card case %}`: the case's deadlines, whether they were kept, and its escalations."""
+    policy = sla_policy_for(case=case)
     return {
-        "state": case_sla_state(case=case, now=timezone.now()),
+        "state": case_sla_state(case=case, now=timezone.now(), policy=policy),
+        "policy": policy,
         "escalations": list(case.escalations.all()),
     }
 
@@ -37,7 +43,7 @@ def sla_badge(context, case: Case) -> str:
     """
     cache = context.render_context.setdefault("sla_policies", {})
     if case.organization_id not in cache:
-        cache[case.organization_id] = sla_policies(organization=case.organization)
+        cache[case.organization_id] = sla_policy_set(organization=case.organization)
     if not case.is_open:
         return ""
     policy = sla_policy_for(case=case, policies=cache[case.organization_id])

@@ -9,6 +9,8 @@ from otklik.cases.tests.samples import GATE
 MONDAY_NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
 
-def open_case(world, *, created_at: datetime = MONDAY_NOON, severity: str = "medium", content: str = GATE) -> Case:
+def open_case(
+    world, *, created_at: datetime = MONDAY_NOON, severity: str = "medium", content: str = GATE, customer=None
+) -> Case:
     """A case at the employee's store, held by her (the store's responsible person)."""
-    return case_open(location=world.store, content=content, severity=severity, created_at=created_at)
+    return case_open(location=world.store, content=content, severity=severity, created_at=created_at, customer=customer)

@@ -77,3 +77,15 @@ def test_it_follows_the_chosen_channels(world, telegram):
         "telegram",
     }
     assert digest_send_due(now=MONDAY_MORNING + timedelta(minutes=1)) == 0
+
+
+def test_the_digest_tells_managers_about_rules_that_failed(world):
+    from otklik.rules.models import RuleRun
+    from otklik.rules.tests.helpers import default_rule
+
+    rule = default_rule(organization=world.org, key="detractors")
+    failed = RuleRun.objects.create(organization=world.org, rule=rule, ok=False, error="send_template: broken")
+    RuleRun.objects.filter(pk=failed.pk).update(created_at=SUNDAY)
+    assert digest_send_due(now=MONDAY_MORNING) == 2  # sent although no complaint came in
+    message = digests().get(recipient="max@example.com")
+    assert "Rules that failed that day: 1." in message.body and "/rules/" in message.body

@@ -34,3 +34,28 @@ def test_the_case_list_marks_overdue_cases(world, login):
     row = lambda case: html.split(f'id="case-{case.pk}"')[1].split("</tr>")[0]  # noqa: E731
     assert "Overdue" in row(overdue)
     assert "Overdue" not in row(fresh)
+
+
+def test_the_dashboard_narrowed_to_a_location_counts_only_its_complaints(world, login):
+    from otklik.cases.models import Case
+    from otklik.cases.tests.samples import GATE
+
+    open_case(world, created_at=timezone.now() - timedelta(hours=1))
+    Case.objects.create(organization=world.org, location=world.other_store, content=GATE, created_at=timezone.now())
+    client = login(world.manager)
+    assert client.get("/").context["summary"].unanswered == 2
+    assert client.get("/", {"location": world.other_store.pk}).context["summary"].unanswered == 1
+
+
+def test_the_case_list_shows_the_sla_figures_of_its_location_filter(world, login):
+    from otklik.cases.models import Case
+    from otklik.cases.tests.samples import GATE
+
+    open_case(world, created_at=timezone.now() - timedelta(hours=30))
+    Case.objects.create(organization=world.org, location=world.other_store, content=GATE, created_at=timezone.now())
+    client = login(world.manager)
+    page = client.get("/cases/")
+    assert 'id="sla-summary"' in page.content.decode()
+    assert (page.context["summary"].unanswered, page.context["summary"].breaches_open) == (2, 1)
+    narrowed = client.get("/cases/", {"location": world.other_store.pk}).context["summary"]
+    assert (narrowed.unanswered, narrowed.breaches_open) == (1, 0)
