@@ -40,7 +40,7 @@ def cases_visible(
     """
     cases = Case.objects.filter(
         organization=membership.organization, location__in=visible_locations(membership=membership)
-    ).select_related("location", "touchpoint", "responsible", "response")
+    ).select_related("location", "touchpoint", "responsible", "response", "customer")
     if status == STATUS_OPEN:
         cases = cases.exclude(step=Step.RESOLVED)
     elif status == STATUS_RESOLVED:

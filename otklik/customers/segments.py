@@ -126,9 +126,7 @@ def segments_compute(*, organization: Organization, now: datetime | None = None)
             customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary, customer.segment = values
             changed.append(customer)
             result.cleared += values[3] == ""
-    Customer.objects.bulk_update(
-        changed, ["rfm_recency", "rfm_frequency", "rfm_monetary", "segment"], batch_size=1000
-    )
+    Customer.objects.bulk_update(changed, ["rfm_recency", "rfm_frequency", "rfm_monetary", "segment"], batch_size=1000)
     result.changed = len(changed)
     SegmentRun.objects.update_or_create(organization=organization, defaults={"computed_at": now, "claimed_at": now})
     return result

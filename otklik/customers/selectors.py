@@ -213,7 +213,9 @@ def customer_purchases(*, customer: Customer, limit: int = TIMELINE_LIMIT) -> li
     return list(customer.purchases.select_related("product", "location")[:limit])
 
 
-def customer_timeline(*, membership: Membership, customer: Customer, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
+def customer_timeline(
+    *, membership: Membership, customer: Customer, limit: int = TIMELINE_LIMIT
+) -> list[TimelineEntry]:
     """The customer's answers and cases the member may see, newest first."""
     locations = visible_locations(membership=membership)
     answers = customer.responses.filter(location__in=locations).select_related("survey", "location", "touchpoint")

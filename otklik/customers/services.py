@@ -509,6 +509,7 @@ def product_update(*, product: Product, evaluation_delay_days: int, evaluation_m
         errors["survey"] = _("The survey belongs to another organization.")
     if errors:
         raise ValidationError(errors)
-    product.evaluation_delay_days, product.evaluation_mode, product.survey = evaluation_delay_days, evaluation_mode, survey
+    product.evaluation_delay_days, product.evaluation_mode = evaluation_delay_days, evaluation_mode
+    product.survey = survey
     product.save(update_fields=["evaluation_delay_days", "evaluation_mode", "survey", "updated_at"])
     return product
