@@ -111,7 +111,9 @@ def test_get_a_customer_with_the_summary_of_their_purchases(world, api_as):
     api = api_as(world.manager)
     api.post("/api/purchases/batch", {"items": [purchase(n) for n in range(6)]})
     customer = Customer.objects.get(external_id="C1")
-    make_response(survey=world.nps, touchpoint=world.checkout, score=2, comment=COMPLAINT, customer_email="c1@example.com")
+    make_response(
+        survey=world.nps, touchpoint=world.checkout, score=2, comment=COMPLAINT, customer_email="c1@example.com"
+    )
     body = api.get("/api/customers/C1").json()
     assert body["purchases"]["count"] == 2
     assert body["purchases"]["revenue"] == "2501.00"
@@ -133,7 +135,9 @@ def test_a_stranger_can_neither_read_nor_change_another_organizations_customers(
 
 def test_employees_and_viewers_may_not_write_and_employees_read_only_their_locations(world, api_as):
     manager = api_as(world.manager)
-    manager.post("/api/purchases/batch", {"items": [purchase(1, location="Main Street"), purchase(2, location="Airport")]})
+    manager.post(
+        "/api/purchases/batch", {"items": [purchase(1, location="Main Street"), purchase(2, location="Airport")]}
+    )
     for user in (world.employee, world.viewer):
         assert api_as(user).post("/api/customers", {"external_id": "C9"}).status_code == 403
     employee = api_as(world.employee)
