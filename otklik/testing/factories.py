@@ -45,3 +45,37 @@ def make_response(*, survey: Survey, touchpoint: Touchpoint, score: int, comment
     return response_submit(
         survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score, comment=comment, **answer)
     )
+
+
+def make_customer(*, organization: Organization, name: str = "", **fields):
+    from otklik.customers.models import Customer
+
+    n = next(_seq)
+    return Customer.objects.create(
+        organization=organization, external_id=f"C{n}", name=name or f"Customer {n}", **fields
+    )
+
+
+def make_purchase(*, customer, amount="100", purchased_at=None, product=None, location=None, currency="RUB"):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from otklik.customers.models import Product, Purchase
+
+    n = next(_seq)
+    if product is None:
+        product, _created = Product.objects.get_or_create(
+            organization_id=customer.organization_id, external_id="SKU", defaults={"name": "Kettle"}
+        )
+    return Purchase.objects.create(
+        organization_id=customer.organization_id,
+        external_id=f"P{n}",
+        customer=customer,
+        product=product,
+        amount=Decimal(amount),
+        currency=currency,
+        purchased_at=purchased_at or timezone.now() - timedelta(days=1),
+        location=location,
+    )
