@@ -7,6 +7,7 @@ frequency). The segment is read from the recency × frequency grid, with the
 monetary score lifting a big spender into "can't lose them".
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from otklik.customers.money import revenue_currency
 
 # The worker recomputes an organization's segments at most this often.
 SEGMENTS_EVERY = timedelta(days=1)
+# Ids per UPDATE … WHERE id IN (…): under SQLite's limit on query parameters.
+UPDATE_CHUNK = 900
 
 
 class Segment:
@@ -115,19 +118,23 @@ def segments_compute(*, organization: Organization, now: datetime | None = None)
         for row, r, f, m in zip(rows, recency, frequency, monetary, strict=True)
     }
     result = SegmentsResult(scored=len(wanted))
-    changed = []
-    customers = Customer.objects.filter(organization=organization).only(
-        "id", "rfm_recency", "rfm_frequency", "rfm_monetary", "segment"
+    # Customers grouped by their new values: at most 126 distinct ones, one UPDATE per group (and per chunk of
+    # ids), which is far cheaper than bulk_update's CASE per row on a large base.
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    current = Customer.objects.filter(organization=organization).values_list(
+        "pk", "rfm_recency", "rfm_frequency", "rfm_monetary", "segment"
     )
-    for customer in customers.iterator(chunk_size=2000):
-        values = wanted.get(customer.pk, (None, None, None, ""))
-        current = (customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary, customer.segment)
-        if current != values:
-            customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary, customer.segment = values
-            changed.append(customer)
-            result.cleared += values[3] == ""
-    Customer.objects.bulk_update(changed, ["rfm_recency", "rfm_frequency", "rfm_monetary", "segment"], batch_size=1000)
-    result.changed = len(changed)
+    for pk, *values in current.iterator(chunk_size=2000):
+        target = wanted.get(pk, (None, None, None, ""))
+        if tuple(values) != target:
+            groups[target].append(pk)
+    for (r, f, m, segment), ids in groups.items():
+        for start in range(0, len(ids), UPDATE_CHUNK):
+            Customer.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
+                rfm_recency=r, rfm_frequency=f, rfm_monetary=m, segment=segment
+            )
+        result.changed += len(ids)
+        result.cleared += len(ids) if segment == "" else 0
     SegmentRun.objects.update_or_create(organization=organization, defaults={"computed_at": now, "claimed_at": now})
     return result
 
