@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, model_validator
 
 from otklik.customers.models import EvaluationMode
 from otklik.customers.services import MAX_BATCH
@@ -45,12 +45,16 @@ class CustomerIn(RecordIn):
     external_id: ExternalId
     name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
-    phone: str | int | None = Field(None, description="Any format: “+7 916 123-45-67”, “8 916…”; stored as digits.")
-    telegram_chat_id: str | int | None = Field(None, description="The chat id of your Telegram bot with the customer.")
+    phone: StrictStr | StrictInt | None = Field(
+        None, description="Any format: “+7 916 123-45-67”, “8 916…”; stored as digits."
+    )
+    telegram_chat_id: StrictStr | StrictInt | None = Field(
+        None, description="The chat id of your Telegram bot with the customer."
+    )
     language: str | None = Field(None, description="en, ru or uk.")
-    consent_email: bool | None = Field(None, description="May be asked for an evaluation by e-mail.")
-    consent_sms: bool | None = None
-    consent_telegram: bool | None = None
+    consent_email: StrictBool | None = Field(None, description="May be asked for an evaluation by e-mail.")
+    consent_sms: StrictBool | None = None
+    consent_telegram: StrictBool | None = None
     tags: list[Annotated[str, Field(max_length=60)]] | None = Field(
         None, max_length=100, description="The customer's tags; replaces the stored ones."
     )
@@ -61,7 +65,7 @@ class ProductIn(RecordIn):
 
     external_id: ExternalId
     name: str = Field(min_length=1, max_length=200)
-    evaluation_delay_days: int | None = Field(None, description="Ask this many days after the purchase (0–365).")
+    evaluation_delay_days: StrictInt | None = Field(None, description="Ask this many days after the purchase (0–365).")
     evaluation_mode: EvaluationModeName | None = Field(
         None, description="automatic: invite after the delay; manual: the manager chooses the day."
     )
@@ -82,7 +86,7 @@ class PurchaseIn(RecordIn):
     employee: str | None = Field(None, max_length=200, description="Who sold it, as your system names them.")
     customer_name: str | None = Field(None, max_length=200)
     customer_email: str | None = Field(None, max_length=254)
-    customer_phone: str | int | None = None
+    customer_phone: StrictStr | StrictInt | None = None
     customer_language: str | None = None
     product_name: str | None = Field(None, max_length=200)
 

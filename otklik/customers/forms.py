@@ -35,6 +35,9 @@ class ProductForm(forms.Form):
         label=_("survey"), queryset=Survey.objects.none(), required=False, empty_label=_("The first NPS survey")
     )
 
-    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+    def __init__(self, *args, organization: Organization, form_id: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["survey"].queryset = Survey.objects.filter(organization=organization)
+        # The fields sit in the cells of a table row while their <form> is in the last cell (HTML `form` attribute).
+        for field in self.fields.values():
+            field.widget.attrs.update({"form": form_id} if form_id else {})

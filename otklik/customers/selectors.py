@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -27,9 +27,9 @@ from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
 SORTS = {
-    "name": ["name", "id"],
-    "revenue": ["-revenue", "name", "id"],
-    "recent": ["-last_purchase_at", "name", "id"],
+    "name": ["name", "external_id", "id"],
+    "revenue": ["-revenue", "name", "external_id", "id"],
+    "recent": [F("last_purchase_at").desc(nulls_last=True), "name", "external_id", "id"],
 }
 # A yes/no answer about readiness to complain says nothing about loyalty.
 LOYALTY_KINDS = [code for code in KINDS if code != "readiness"]

@@ -107,6 +107,7 @@ def _product_form(product: Product, organization, data=None) -> ProductForm:
         data,
         organization=organization,
         prefix=f"p{product.pk}",
+        form_id=f"product-form-{product.pk}",
         initial={
             "evaluation_delay_days": product.evaluation_delay_days,
             "evaluation_mode": product.evaluation_mode,

@@ -23,8 +23,8 @@ from otklik.cases.models import Case
 from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, Tag
 from otklik.customers.segments import segments_compute
 from otklik.customers.services import connection_returns_ids
-from otklik.demo.datasets import AIRLINES, DATASETS
-from otklik.surveys.models import Response, Source
+from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
+from otklik.surveys.models import Response, Source, Survey
 
 CUSTOMERS_PER_LOCATION = 25
 # Four answers in ten come from a known customer; the rest stay anonymous, as from a QR code.
@@ -90,14 +90,18 @@ def _locations(organization: Organization) -> list[tuple[Location, str, str]]:
 
 def _products(organization: Organization, result: DemoCustomersResult) -> dict[str, Product]:
     stored = {p.external_id: p for p in Product.objects.filter(organization=organization)}
+    # Airline buyers are asked in the English survey, the Russian companies' buyers in the Russian one.
+    surveys = {survey.name: survey for survey in Survey.objects.filter(organization=organization)}
     for item in PRODUCTS:
         if item.external_id not in stored:
+            survey_name = (AIRLINES if item.group == "airline" else SENTIRUEVAL).survey_name
             stored[item.external_id] = Product.objects.create(
                 organization=organization,
                 external_id=item.external_id,
                 name=item.name,
                 evaluation_delay_days=item.delay_days,
                 evaluation_mode=item.mode,
+                survey=surveys.get(survey_name),
             )
             result.products_created += 1
     return stored

@@ -31,6 +31,7 @@ def test_the_catalogue_has_products_with_different_delays_and_modes(demo):
     assert products.filter(evaluation_mode=EvaluationMode.MANUAL).exists()
     assert products.filter(evaluation_mode=EvaluationMode.AUTOMATIC).exists()
     assert len(set(products.values_list("evaluation_delay_days", flat=True))) >= 4
+    assert not products.filter(survey__isnull=True).exists()
 
 
 def test_customers_have_no_invented_names_and_about_two_years_of_purchases(demo):
