@@ -149,3 +149,18 @@ def test_employees_and_viewers_may_not_write_and_employees_read_only_their_locat
 def test_no_token_no_access(client, world):
     assert client.get("/api/customers/C1").status_code == 401
     assert client.post("/api/customers", {"external_id": "C1"}, content_type="application/json").status_code == 401
+
+
+def test_a_request_without_a_body_or_with_nul_characters_is_a_clear_error(world, api_as):
+    api = api_as(world.manager)
+    assert api.client.post("/api/customers").status_code in (400, 422)
+    assert api.client.post("/api/customers/batch").status_code in (400, 422)
+    assert api.post("/api/customers", {"external_id": "C\x001"}).status_code == 422
+    assert (
+        api.post(
+            "/api/events", {"external_id": "E", "customer_external_id": "C", "name": "x", "data": {"k": "\x00"}}
+        ).status_code
+        == 422
+    )
+    assert api.get("/api/customers/0").status_code == 404
+    assert not Customer.objects.exists()
