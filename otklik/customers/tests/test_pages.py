@@ -212,3 +212,15 @@ def test_every_answer_with_a_customer_links_to_the_card_and_the_list_filters_by_
     assert [answer.pk for answer in by_segment] == [complaint.pk]
     by_tag = client.get(reverse("dashboard:answers"), {"tag": vip.pk}).context["page_obj"].object_list
     assert [answer.customer_id for answer in by_tag] == [boris.pk]
+
+
+def test_an_employee_sees_on_the_card_only_the_answers_of_their_locations_but_the_whole_revenue(base, world, login):
+    anna, _, _ = base
+    elsewhere = make_response(
+        survey=world.nps, touchpoint=world.other_checkout, score=9, comment=PRAISE, customer_email="anna@example.com"
+    )
+    make_purchase(customer=anna, amount="5000", location=world.other_store)
+    page = login(world.employee).get(reverse("customers:card", args=[anna.pk]))
+    shown = [entry.item.pk for entry in page.context["timeline"] if entry.kind == "answer"]
+    assert elsewhere.pk not in shown and len(shown) == 1
+    assert str(page.context["who"].revenue) == "9000.00" and page.context["who"].answer_count == 2
