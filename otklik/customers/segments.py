@@ -4,7 +4,8 @@ Each score is the customer's quintile among the organization's customers who
 bought anything: 5 is the most recent, the most frequent, the biggest spender.
 Equal values get equal scores (1 000 customers with one purchase all score 1 on
 frequency). The segment is read from the recency × frequency grid, with the
-monetary score lifting a big spender into "can't lose them".
+monetary score lifting a big spender into "can't lose them". The scores are
+relative, so they say little until an organization has a few dozen customers.
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -146,7 +147,9 @@ def segments_claim_due(*, now: datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     claimed = []
-    with_customers = Organization.objects.filter(customers__isnull=False).distinct().values_list("pk", flat=True)
+    with_customers = Organization.objects.filter(
+        Exists(Customer.objects.filter(organization=OuterRef("pk")))
+    ).values_list("pk", flat=True)
     known = dict(SegmentRun.objects.values_list("organization_id", "claimed_at"))
     for organization_id in with_customers:
         if organization_id not in known:
