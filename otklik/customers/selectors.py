@@ -107,7 +107,7 @@ def customers_filtered(
         condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q)
         digits = normalize_phone(q)
         if len(digits) >= 3:
-            condition |= Q(phone__contains=digits) | Q(phone__contains=q.strip("+ "))
+            condition |= Q(phone__contains=digits)
         customers = customers.filter(condition)
     if segment:
         customers = customers.filter(segment=segment)
