@@ -191,3 +191,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("OTKLIK_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# A batch of 10 000 purchases through the API is about 3 MB of JSON; Django's default cap is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OTKLIK_MAX_REQUEST_BYTES", 32 * 1024 * 1024)

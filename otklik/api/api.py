@@ -239,3 +239,9 @@ def touchpoint_list(request: HttpRequest, page: Query[Page]):
     """The touchpoints you may submit answers for, with their keys and locations."""
     _reject_unknown_parameters(request, page)
     return _page(selectors.touchpoints_visible(membership=_membership(request)), page)
+
+
+# The customer base (customers, products, purchases, events): otklik/api/customers.py
+from otklik.api.customers import router as customers_router  # noqa: E402
+
+api.add_router("/", customers_router)

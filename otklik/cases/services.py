@@ -18,6 +18,7 @@ from otklik.accounts.models import Location, Membership, Role
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.customers.models import Customer
+from otklik.customers.services import customer_match
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
@@ -170,6 +171,14 @@ def case_open_for_response(
     )
 
 
+def _case_customer_id(response: Response | None, location: Location, email: str, phone: str) -> int | None:
+    """The answer's customer, else the customer a complaint's e-mail or phone belongs to (D3)."""
+    if response is not None and response.customer_id:
+        return response.customer_id
+    customer = customer_match(organization=location.organization, email=email, phone=phone)
+    return customer.pk if customer else None
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -206,13 +215,13 @@ def case_open(
     case = Case.objects.create(
         organization=location.organization,
         response=response,
+        customer_id=customer.pk if customer else _case_customer_id(response, location, customer_email, customer_phone),
         location=location,
         touchpoint=touchpoint,
         content=content,
         customer_name=customer_name,
         customer_email=customer_email,
         customer_phone=customer_phone,
-        customer=customer,
         language=language,
         severity=severity,
         responsible=responsible or default_responsible(location=location),

@@ -160,3 +160,11 @@ class CustomerEvent(models.Model):
             models.UniqueConstraint(fields=["organization", "external_id"], name="customer_event_unique_external_id")
         ]
         indexes = [models.Index(fields=["organization", "name", "occurred_at"])]
+
+
+class SegmentRun(models.Model):
+    """When an organization's RFM segments were last claimed and computed, so the worker runs it once a day."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="segment_run")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)

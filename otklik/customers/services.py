@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -456,3 +457,59 @@ def events_record(*, organization: Organization, records: list[dict]) -> UpsertR
         return _upsert(
             CustomerEvent, organization=organization, rows=rows, fields=["customer_id", "name", "occurred_at", "data"]
         )
+
+
+def customer_match(*, organization: Organization, email: str = "", phone: str = "") -> Customer | None:
+    """The organization's existing customer with this e-mail or phone (normalized), if any.
+
+    An anonymous answer (a QR code) or a complaint taken by phone that leaves a contact is
+    linked to the customer it belongs to (D3). E-mail wins over phone; among several
+    customers with the same contact the one from the CRM (with an external id), then the
+    oldest, is taken. Nothing is created: a stranger's contact finds nobody.
+    """
+    email, digits = (email or "").strip().lower(), normalize_phone(phone or "")
+    for lookup, value in [("email__iexact", email), ("phone", digits if len(digits) >= 10 else "")]:
+        if not value:
+            continue
+        customer = (
+            Customer.objects.filter(organization=organization, **{lookup: value})
+            .order_by(F("external_id").asc(nulls_last=True), "id")
+            .first()
+        )
+        if customer is not None:
+            return customer
+    return None
+
+
+def customer_tag_add(*, customer: Customer, name: str) -> Tag:
+    """Put a tag (created if new) on a customer; adding it twice changes nothing."""
+    name = " ".join((name or "").split())[:60]
+    if not name:
+        raise ValidationError({"name": _("Give the tag a name.")})
+    tag, _created = Tag.objects.get_or_create(organization_id=customer.organization_id, name=name)
+    customer.tags.add(tag)
+    return tag
+
+
+def customer_tag_remove(*, customer: Customer, tag: Tag) -> None:
+    """Take a tag off a customer; the tag stays for the others who carry it."""
+    if tag.organization_id != customer.organization_id:
+        raise ValidationError(_("The tag belongs to another organization."))
+    customer.tags.remove(tag)
+
+
+def product_update(*, product: Product, evaluation_delay_days: int, evaluation_mode: str, survey=None) -> Product:
+    """Set when and how a product's buyers are asked for an evaluation (B1–B3); validated, else nothing changes."""
+    errors = {}
+    if not isinstance(evaluation_delay_days, int) or not 0 <= evaluation_delay_days <= 365:
+        errors["evaluation_delay_days"] = _("evaluation_delay_days must be a whole number of days from 0 to 365")
+    if evaluation_mode not in EvaluationMode.values:
+        errors["evaluation_mode"] = _("evaluation_mode must be automatic or manual")
+    if survey is not None and survey.organization_id != product.organization_id:
+        errors["survey"] = _("The survey belongs to another organization.")
+    if errors:
+        raise ValidationError(errors)
+    product.evaluation_delay_days, product.evaluation_mode = evaluation_delay_days, evaluation_mode
+    product.survey = survey
+    product.save(update_fields=["evaluation_delay_days", "evaluation_mode", "survey", "updated_at"])
+    return product

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Membership
 from otklik.accounts.selectors import visible_locations, visible_touchpoints
+from otklik.customers.models import Tag
+from otklik.customers.segments import SEGMENT_CHOICES
 from otklik.surveys.kinds import KIND_CHOICES, KINDS
 from otklik.surveys.models import Survey
 
@@ -43,6 +45,9 @@ class AnswersFilterForm(PeriodFilterForm):
     score_max = forms.IntegerField(label=_("Score to"), required=False, min_value=SCORE_FLOOR, max_value=SCORE_CEIL)
     has_comment = forms.ChoiceField(label=_("Comment"), required=False, choices=HAS_COMMENT_CHOICES)
     q = forms.CharField(label=_("Comment contains"), required=False, max_length=MAX_SEARCH, strip=True)
+    # Who answered (D6): the customer's RFM segment and manual tags.
+    segment = forms.ChoiceField(label=_("Customer segment"), required=False, choices=[("", _("All")), *SEGMENT_CHOICES])
+    tag = forms.ModelChoiceField(label=_("Customer tag"), queryset=None, required=False, empty_label=_("All"))
 
     field_order = ["kind", "survey", "location", "touchpoint", "score_min", "score_max", "date_from", "date_to"]
 
@@ -50,6 +55,7 @@ class AnswersFilterForm(PeriodFilterForm):
         super().__init__(*args, membership=membership, **kwargs)
         self.fields["touchpoint"].queryset = visible_touchpoints(membership=membership)
         self.fields["survey"].queryset = Survey.objects.filter(organization=membership.organization)
+        self.fields["tag"].queryset = Tag.objects.filter(organization=membership.organization)
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Step
+from otklik.customers.models import Tag
 from otklik.surveys.models import Response, Survey
 
 METRIC_KINDS = ("nps", "csat", "ces")
@@ -115,6 +116,8 @@ def responses_filter(
     score_max: int | None = None,
     has_comment: bool | None = None,
     text: str = "",
+    segment: str = "",
+    tag: Tag | None = None,
 ) -> QuerySet[Response]:
     """Narrow already scoped answers; both dates are inclusive whole days in `tz`.
 
@@ -144,12 +147,17 @@ def responses_filter(
         qs = qs.filter(comment="")
     if text:
         qs = qs.filter(comment__icontains=text)
+    if segment:
+        qs = qs.filter(customer__segment=segment)
+    if tag is not None:
+        qs = qs.filter(customer__tags=tag)
     return qs
 
 
 def responses_for_list(*, qs: QuerySet[Response]) -> QuerySet[Response]:
     """Answers ready for the list page: newest first, with their places and the id of their case."""
-    return qs.select_related("touchpoint", "location").annotate(case_pk=F("case__id")).order_by("-created_at", "-id")
+    qs = qs.select_related("touchpoint", "location", "customer")
+    return qs.annotate(case_pk=F("case__id")).order_by("-created_at", "-id")
 
 
 def _aggregates(kind: str) -> dict:

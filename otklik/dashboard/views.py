@@ -108,6 +108,8 @@ def answers(request: HttpRequest) -> HttpResponse:
         score_max=filters.get("score_max"),
         has_comment=form.has_comment_value if form.is_bound else None,
         text=filters.get("q", ""),
+        segment=filters.get("segment", ""),
+        tag=filters.get("tag"),
     )
     page_obj = Paginator(selectors.responses_for_list(qs=responses), ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dashboard/answers.html", {"form": form, "tz": tz, "page_obj": page_obj})

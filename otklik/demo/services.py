@@ -17,6 +17,7 @@ from django.utils import timezone
 from otklik.accounts.models import Location, Membership, Organization, Role, Touchpoint, TouchpointKind
 from otklik.cases.models import Case, ContactWay, Step
 from otklik.cases.services import case_apologize, case_fix, case_promise, case_report, case_thank
+from otklik.demo.customers import DemoCustomersResult, demo_customers_load
 from otklik.demo.datasets import DATASETS, Dataset, DatasetRow, date_shift, derived_score, select_rows
 from otklik.surveys.models import Response, Source, Survey
 from otklik.surveys.services import AnswerInput, response_submit, survey_create
@@ -68,6 +69,7 @@ class DemoLoadResult:
     organization: Organization
     loads: list[DatasetLoad] = field(default_factory=list)
     cases_walked: int = 0
+    customers: DemoCustomersResult | None = None
 
 
 @functools.cache
@@ -273,4 +275,5 @@ def demo_load(
         )
     surveys = {load.dataset.language: load.survey for load in result.loads}
     result.cases_walked = _walk_demo_cases(organization=organization, surveys=surveys, today=now.date())
+    result.customers = demo_customers_load(organization=organization, now=now)
     return result

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
+from otklik.customers.services import customer_match
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, Response, Source, Survey
 
@@ -75,6 +76,16 @@ class InvitationUsed(Exception):
     pass
 
 
+def _answer_customer(*, survey: Survey, answer: AnswerInput, invitation: Invitation | None) -> dict:
+    """Who answered (D3): the invitation's customer and purchase, else a customer matched by e-mail or phone."""
+    if invitation is not None and invitation.customer_id:
+        return {"customer_id": invitation.customer_id, "purchase_id": invitation.purchase_id}
+    customer = customer_match(
+        organization=survey.organization, email=answer.customer_email, phone=answer.customer_phone
+    )
+    return {"customer_id": customer.pk if customer else None, "purchase_id": None}
+
+
 def response_submit(
     *,
     survey: Survey,
@@ -129,6 +140,7 @@ def response_submit(
                 customer_email=answer.customer_email.strip(),
                 customer_phone=answer.customer_phone.strip()[:40],
                 invitation=invitation,
+                **_answer_customer(survey=survey, answer=answer, invitation=invitation),
                 source=source,
                 external_id=external_id or None,
                 score_is_derived=score_is_derived,

@@ -47,13 +47,39 @@ def make_response(*, survey: Survey, touchpoint: Touchpoint, score: int, comment
     )
 
 
-def make_customer(*, organization: Organization, segment: str = "", tags=(), **fields):
-    """A customer of the customer base with an RFM segment and manual tags (names of Tag rows, created here)."""
+def make_customer(*, organization: Organization, name: str = "", segment: str = "", tags=(), **fields):
+    """A customer of the customer base, with an RFM segment and manual tags (names of Tag rows, created here)."""
     from otklik.customers.models import Customer, Tag
 
     n = next(_seq)
-    fields.setdefault("name", f"Customer {n}")
-    fields.setdefault("email", f"customer-{n}@example.org")
-    customer = Customer.objects.create(organization=organization, segment=segment, **fields)
-    customer.tags.set([Tag.objects.get_or_create(organization=organization, name=name)[0] for name in tags])
+    fields.setdefault("external_id", f"C{n}")
+    customer = Customer.objects.create(
+        organization=organization, name=name or f"Customer {n}", segment=segment, **fields
+    )
+    customer.tags.set([Tag.objects.get_or_create(organization=organization, name=tag)[0] for tag in tags])
     return customer
+
+
+def make_purchase(*, customer, amount="100", purchased_at=None, product=None, location=None, currency="RUB"):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from otklik.customers.models import Product, Purchase
+
+    n = next(_seq)
+    if product is None:
+        product, _created = Product.objects.get_or_create(
+            organization_id=customer.organization_id, external_id="SKU", defaults={"name": "Kettle"}
+        )
+    return Purchase.objects.create(
+        organization_id=customer.organization_id,
+        external_id=f"P{n}",
+        customer=customer,
+        product=product,
+        amount=Decimal(amount),
+        currency=currency,
+        purchased_at=purchased_at or timezone.now() - timedelta(days=1),
+        location=location,
+    )

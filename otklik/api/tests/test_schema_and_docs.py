@@ -17,6 +17,16 @@ def test_it_serves_an_openapi_3_schema_listing_every_path(client):
         "/api/cases/{case_id}",
         "/api/surveys",
         "/api/touchpoints",
+        # the customer base
+        "/api/customers",
+        "/api/customers/batch",
+        "/api/customers/{external_id}",
+        "/api/products",
+        "/api/products/batch",
+        "/api/purchases",
+        "/api/purchases/batch",
+        "/api/events",
+        "/api/events/batch",
     }
 
 

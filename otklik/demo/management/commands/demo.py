@@ -62,6 +62,18 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Scores are derived from sentiment labels, not given by customers: %(mapping)s.") % {"mapping": MAPPING}
         )
+        if result.customers is not None:
+            self.stdout.write(
+                _(
+                    "Customer base: %(customers)s new customers, %(purchases)s new purchases, "
+                    "%(linked)s answers linked to their customers; RFM segments computed."
+                )
+                % {
+                    "customers": result.customers.customers_created,
+                    "purchases": result.customers.purchases_created,
+                    "linked": result.customers.answers_linked,
+                }
+            )
         if result.cases_walked:
             self.stdout.write(_("Walked %(n)s demo cases along the loop.") % {"n": result.cases_walked})
         self.stdout.write(self.style.SUCCESS(_("Demo organization “%(name)s” is ready.") % {"name": ORG_NAME}))

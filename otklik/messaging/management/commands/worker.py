@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from otklik.customers.tasks import segments_due
 from otklik.improvements.services import recovery_followups_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.sla.services import sla_jobs_run
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
 # and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
-MINUTE_JOBS = [sla_jobs_run, recovery_followups_due]
+MINUTE_JOBS = [sla_jobs_run, recovery_followups_due, segments_due]
 MINUTE = 60
 
 

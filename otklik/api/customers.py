@@ -1,0 +1,160 @@
+"""The customer-base endpoints: upsert customers, products, purchases and events by external id; read a customer.
+
+Every write is idempotent: pushing the same record (or batch) twice changes nothing,
+a changed record updates the stored one. A batch (up to 10 000 records) with any
+invalid record is refused whole with 422, each reason under `loc` ["body",
+"payload", "items", <position from 0>], and nothing is written. Only owners' and
+managers' tokens may write; reads follow the token user's scope.
+"""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as ApiValidationError
+
+from otklik.accounts.models import Membership
+from otklik.api.customer_schemas import (
+    BatchOut,
+    CustomerBatchIn,
+    CustomerDetailOut,
+    CustomerIn,
+    CustomerOut,
+    EventBatchIn,
+    EventIn,
+    EventOut,
+    ProductBatchIn,
+    ProductIn,
+    ProductOut,
+    PurchaseBatchIn,
+    PurchaseIn,
+    PurchaseOut,
+)
+from otklik.api.schemas import ErrorOut, ValidationErrorOut
+from otklik.customers import services
+from otklik.customers.models import Customer, CustomerEvent, Product, Purchase
+from otklik.customers.selectors import customer_by_external_id, customer_summary
+
+router = Router()
+
+WRITE_ONE = {200: None, 201: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+WRITE_MANY = {200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+
+
+def _writer(request: HttpRequest) -> Membership:
+    membership = request.auth
+    if not membership.can_manage:
+        raise HttpError(403, _("Only owners and managers may change the customer base."))
+    return membership
+
+
+def _refused(errors: dict[int, list[str]], *, batch: bool) -> ApiValidationError:
+    return ApiValidationError(
+        [
+            {
+                "loc": ["body", "payload", "items", number - 1] if batch else ["body", "payload"],
+                "msg": reason,
+                "type": "value_error",
+            }
+            for number, reasons in sorted(errors.items())
+            for reason in reasons
+        ]
+    )
+
+
+def _records(items: list) -> list[dict]:
+    # Fields the client left out stay out, so an update keeps their stored values.
+    return [item.model_dump(mode="json", exclude_unset=True) for item in items]
+
+
+def _upsert_one(request: HttpRequest, upsert: Callable, payload, model):
+    membership = _writer(request)
+    result = upsert(organization=membership.organization, records=_records([payload]))
+    if result.errors:
+        raise _refused(result.errors, batch=False)
+    return Status(201 if result.created else 200, model.objects.get(pk=result.ids[0]))
+
+
+def _upsert_many(request: HttpRequest, upsert: Callable, payload) -> dict:
+    membership = _writer(request)
+    result = upsert(organization=membership.organization, records=_records(payload.items))
+    if result.errors:
+        raise _refused(result.errors, batch=True)
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
+def _one(schema) -> dict:
+    return WRITE_ONE | {200: schema, 201: schema}
+
+
+# Batch paths come first: "/customers/batch" must not be read as a customer's external id.
+
+
+@router.post("/customers/batch", response=WRITE_MANY, summary="Upsert up to 10 000 customers", tags=["customers"])
+def customer_batch_upsert(request: HttpRequest, payload: CustomerBatchIn):
+    """Create or update customers by `external_id`; all or nothing."""
+    return _upsert_many(request, services.customers_upsert, payload)
+
+
+@router.post("/customers", response=_one(CustomerOut), summary="Upsert one customer", tags=["customers"])
+def customer_upsert(request: HttpRequest, payload: CustomerIn):
+    """Create (201) or update (200) one customer by `external_id`; the same push again changes nothing (200)."""
+    return _upsert_one(request, services.customers_upsert, payload, Customer)
+
+
+@router.get(
+    "/customers/{external_id}",
+    response={200: CustomerDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Get one customer with a summary of their purchases",
+    tags=["customers"],
+)
+def customer_detail(request: HttpRequest, external_id: str):
+    """The customer with this `external_id`: contacts, consent, tags, segment, purchases summary, answers and cases.
+
+    404 when there is none in your organization, or (for an employee) none seen at your locations.
+    """
+    customer = (
+        None if "\x00" in external_id else customer_by_external_id(membership=request.auth, external_id=external_id)
+    )
+    if customer is None:
+        raise HttpError(404, _("No customer with this external_id."))
+    customer.summary = customer_summary(customer)
+    return customer
+
+
+@router.post("/products/batch", response=WRITE_MANY, summary="Upsert up to 10 000 products", tags=["customers"])
+def product_batch_upsert(request: HttpRequest, payload: ProductBatchIn):
+    """Create or update catalogue items by `external_id`; all or nothing."""
+    return _upsert_many(request, services.products_upsert, payload)
+
+
+@router.post("/products", response=_one(ProductOut), summary="Upsert one product", tags=["customers"])
+def product_upsert(request: HttpRequest, payload: ProductIn):
+    """Create (201) or update (200) one catalogue item by `external_id`."""
+    return _upsert_one(request, services.products_upsert, payload, Product)
+
+
+@router.post("/purchases/batch", response=WRITE_MANY, summary="Upsert up to 10 000 purchases", tags=["customers"])
+def purchase_batch_upsert(request: HttpRequest, payload: PurchaseBatchIn):
+    """Create or update purchases by `external_id`, with the customers and products they name; all or nothing."""
+    return _upsert_many(request, services.purchases_upsert, payload)
+
+
+@router.post("/purchases", response=_one(PurchaseOut), summary="Upsert one purchase", tags=["customers"])
+def purchase_upsert(request: HttpRequest, payload: PurchaseIn):
+    """Create (201) or update (200) one purchase by `external_id`; an unknown customer or product is created."""
+    return _upsert_one(request, services.purchases_upsert, payload, Purchase)
+
+
+@router.post("/events/batch", response=WRITE_MANY, summary="Record up to 10 000 customer events", tags=["customers"])
+def event_batch_record(request: HttpRequest, payload: EventBatchIn):
+    """Record customer events ("trial_started") by `external_id`; all or nothing."""
+    return _upsert_many(request, services.events_record, payload)
+
+
+@router.post("/events", response=_one(EventOut), summary="Record one customer event", tags=["customers"])
+def event_record(request: HttpRequest, payload: EventIn):
+    """Record (201) or update (200) one event by `external_id`."""
+    return _upsert_one(request, services.events_record, payload, CustomerEvent)

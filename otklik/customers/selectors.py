@@ -1,0 +1,239 @@
+"""Reads of the customer base, always scoped to what the member may see.
+
+Owners, managers and viewers see every customer of their organization. An
+employee sees the customers who bought, answered or complained at one of their
+locations (so every case they work links to a card they can open), and on a
+card only the answers and cases of their locations; the customer's totals
+(revenue, purchases, counts) are the organization's, because that is who the
+customer is.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from otklik.accounts.models import Membership, Organization
+from otklik.accounts.selectors import visible_locations
+from otklik.cases.models import Case
+from otklik.customers.models import Customer, Product, Purchase, Tag
+from otklik.customers.money import organization_revenue, revenue_currency, revenue_share
+from otklik.customers.segments import segment_label
+from otklik.customers.services import normalize_phone
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Response
+
+SORTS = {
+    "name": ["name", "external_id", "id"],
+    "revenue": ["-revenue", "name", "external_id", "id"],
+    "recent": [F("last_purchase_at").desc(nulls_last=True), "name", "external_id", "id"],
+}
+# A yes/no answer about readiness to complain says nothing about loyalty.
+LOYALTY_KINDS = [code for code in KINDS if code != "readiness"]
+TIMELINE_LIMIT = 100
+
+
+def detractor_q(*, kind: str = "kind", score: str = "score") -> Q:
+    """An answer in its scale's complaint range: NPS 0–6 (a detractor), CSAT 1–2, CES 5–7, grade 1–3."""
+    condition = Q(pk__in=[])
+    for code in LOYALTY_KINDS:
+        spec = KINDS[code]
+        lookup = "lte" if spec.case_when == "lte" else "gte"
+        condition |= Q(**{kind: code, f"{score}__{lookup}": spec.case_threshold})
+    return condition
+
+
+def is_detractor(response: Response) -> bool:
+    """Whether one answer falls in its scale's complaint range (see `detractor_q`)."""
+    spec = KINDS.get(response.kind)
+    if spec is None or response.kind not in LOYALTY_KINDS:
+        return False
+    return response.score <= spec.case_threshold if spec.case_when == "lte" else response.score >= spec.case_threshold
+
+
+def customers_visible(*, membership: Membership) -> QuerySet[Customer]:
+    """The organization's customers this member may see (see the module docstring)."""
+    customers = Customer.objects.filter(organization=membership.organization)
+    if membership.sees_whole_organization:
+        return customers
+    locations = visible_locations(membership=membership)
+    return customers.filter(
+        Q(pk__in=Purchase.objects.filter(location__in=locations).values("customer_id"))
+        | Q(pk__in=Response.objects.filter(location__in=locations, customer__isnull=False).values("customer_id"))
+        | Q(pk__in=Case.objects.filter(location__in=locations, customer__isnull=False).values("customer_id"))
+    )
+
+
+def customer_get(*, membership: Membership, customer_id: int) -> Customer:
+    """One customer the member may see; Http404 for any other."""
+    customer = customers_visible(membership=membership).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def customer_by_external_id(*, membership: Membership, external_id: str) -> Customer | None:
+    return customers_visible(membership=membership).filter(external_id=external_id).first()
+
+
+def _with_figures(customers: QuerySet[Customer], *, currency: str) -> QuerySet[Customer]:
+    # Correlated subqueries, not joins: a join with tags or answers would multiply the sums.
+    purchases = Purchase.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+    return customers.annotate(
+        revenue=Coalesce(
+            Subquery(purchases.filter(currency=currency).annotate(total=Sum("amount")).values("total")),
+            Decimal(0),
+        ),
+        purchase_count=Coalesce(
+            Subquery(purchases.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0
+        ),
+        last_purchase_at=Subquery(purchases.annotate(last=Max("purchased_at")).values("last")),
+    )
+
+
+def customers_filtered(
+    *, membership: Membership, q: str = "", segment: str = "", tag: Tag | None = None, sort: str = "name"
+) -> QuerySet[Customer]:
+    """Visible customers matching the search (name, e-mail, phone, external id), segment and tag.
+
+    Each carries `revenue` (in the organization's revenue currency), `purchase_count` and `last_purchase_at`.
+    """
+    customers = customers_visible(membership=membership)
+    q = q.strip()
+    if q:
+        condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q)
+        digits = normalize_phone(q)
+        if len(digits) >= 3:
+            condition |= Q(phone__contains=digits)
+        customers = customers.filter(condition)
+    if segment:
+        customers = customers.filter(segment=segment)
+    if tag is not None:
+        customers = customers.filter(tags=tag)
+    currency = revenue_currency(organization=membership.organization)
+    return _with_figures(customers, currency=currency).order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+@dataclass(frozen=True)
+class RevenueAtRisk:
+    """The revenue of customers whose last answer was a detractor's."""
+
+    amount: Decimal
+    currency: str
+    customers: int
+    share: float | None  # of the organization's revenue, %
+
+
+def revenue_at_risk(*, membership: Membership) -> RevenueAtRisk:
+    """Revenue of the visible customers whose latest answer (any loyalty survey) is in the complaint range."""
+    organization = membership.organization
+    currency = revenue_currency(organization=organization)
+    latest = Response.objects.filter(customer=OuterRef("pk"), kind__in=LOYALTY_KINDS).order_by("-created_at", "-id")
+    at_risk = (
+        customers_visible(membership=membership)
+        .annotate(last_kind=Subquery(latest.values("kind")[:1]), last_score=Subquery(latest.values("score")[:1]))
+        .filter(detractor_q(kind="last_kind", score="last_score"))
+        .values("pk")
+    )
+    figures = Purchase.objects.filter(organization=organization, currency=currency, customer__in=at_risk).aggregate(
+        amount=Sum("amount"), customers=Count("customer", distinct=True)
+    )
+    amount = figures["amount"] or Decimal(0)
+    return RevenueAtRisk(
+        amount=amount,
+        currency=currency,
+        customers=figures["customers"],
+        share=revenue_share(amount, organization_revenue(organization=organization, currency=currency)),
+    )
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """Who this customer is (D3), in one panel: beside every answer and case and at the top of the card."""
+
+    customer: Customer
+    segment: str  # the segment's label in the user's language; empty before the first RFM run
+    since: datetime | None  # the customer's tenure starts here
+    purchase_count: int
+    first_purchase_at: datetime | None
+    last_purchase_at: datetime | None
+    revenue: Decimal
+    currency: str
+    revenue_share: float | None  # of the organization's revenue, %
+    answer_count: int
+    case_count: int
+    last_answer: Response | None
+    last_answer_is_detractor: bool
+    other_currencies: list[str] = field(default_factory=list)
+
+
+def customer_summary(customer: Customer) -> CustomerSummary:
+    """The customer's totals across the whole organization: tenure, purchases, revenue and its share, history."""
+    organization = customer.organization
+    currency = revenue_currency(organization=organization)
+    purchases = Purchase.objects.filter(customer=customer)
+    figures = purchases.aggregate(
+        count=Count("id"),
+        first=Min("purchased_at"),
+        last=Max("purchased_at"),
+        revenue=Sum("amount", filter=Q(currency=currency)),
+    )
+    revenue = figures["revenue"] or Decimal(0)
+    last_answer = customer.responses.select_related("survey").order_by("-created_at", "-id").first()
+    return CustomerSummary(
+        customer=customer,
+        segment=segment_label(customer.segment) if customer.segment else "",
+        since=customer.customer_since or figures["first"],
+        purchase_count=figures["count"],
+        first_purchase_at=figures["first"],
+        last_purchase_at=figures["last"],
+        revenue=revenue,
+        currency=currency,
+        revenue_share=revenue_share(revenue, organization_revenue(organization=organization, currency=currency)),
+        answer_count=customer.responses.count(),
+        case_count=customer.cases.count(),
+        last_answer=last_answer,
+        last_answer_is_detractor=last_answer is not None and is_detractor(last_answer),
+        other_currencies=sorted(set(purchases.exclude(currency=currency).values_list("currency", flat=True))),
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # "answer" or "case"
+    item: Response | Case
+
+
+def customer_purchases(*, customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Purchase]:
+    """The customer's latest purchases with their products and places."""
+    return list(customer.purchases.select_related("product", "location")[:limit])
+
+
+def customer_timeline(
+    *, membership: Membership, customer: Customer, limit: int = TIMELINE_LIMIT
+) -> list[TimelineEntry]:
+    """The customer's answers and cases the member may see, newest first."""
+    locations = visible_locations(membership=membership)
+    answers = customer.responses.filter(location__in=locations).select_related("survey", "location", "touchpoint")
+    cases = customer.cases.filter(location__in=locations).select_related("location")
+    entries = [TimelineEntry(answer.created_at, "answer", answer) for answer in answers.order_by("-created_at")[:limit]]
+    entries += [TimelineEntry(case.created_at, "case", case) for case in cases.order_by("-created_at")[:limit]]
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)[:limit]
+
+
+def tags_of(*, organization: Organization) -> QuerySet[Tag]:
+    return Tag.objects.filter(organization=organization)
+
+
+def products_of(*, organization: Organization) -> QuerySet[Product]:
+    """The catalogue with the survey each product's invitation opens and how many purchases it has."""
+    return (
+        Product.objects.filter(organization=organization)
+        .select_related("survey")
+        .annotate(purchase_count=Count("purchases"))
+        .order_by("name", "id")
+    )
