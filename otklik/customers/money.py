@@ -31,7 +31,12 @@ def revenue_currency(*, organization: Organization) -> str:
 def organization_revenue(*, organization: Organization, currency: str) -> Decimal:
     """The sum of all the organization's purchases in `currency`."""
     total = Purchase.objects.filter(organization=organization, currency=currency).aggregate(total=Sum("amount"))
-    return total["total"] or Decimal(0)
+    return cents(total["total"])
+
+
+def cents(amount: Decimal | None) -> Decimal:
+    """An amount to the cent: SQLite sums decimals without their scale ("4000"), PostgreSQL keeps it ("4000.00")."""
+    return (amount or Decimal(0)).quantize(Decimal("0.01"))
 
 
 def revenue_share(part: Decimal, whole: Decimal) -> float | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -20,7 +20,7 @@ from otklik.accounts.models import Membership, Organization
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, Product, Purchase, Tag
-from otklik.customers.money import organization_revenue, revenue_currency, revenue_share
+from otklik.customers.money import cents, organization_revenue, revenue_currency, revenue_share
 from otklik.customers.segments import segment_label
 from otklik.customers.services import normalize_phone
 from otklik.surveys.kinds import KINDS
@@ -86,6 +86,7 @@ def _with_figures(customers: QuerySet[Customer], *, currency: str) -> QuerySet[C
         revenue=Coalesce(
             Subquery(purchases.filter(currency=currency).annotate(total=Sum("amount")).values("total")),
             Decimal(0),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
         ),
         purchase_count=Coalesce(
             Subquery(purchases.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0
@@ -141,7 +142,7 @@ def revenue_at_risk(*, membership: Membership) -> RevenueAtRisk:
     figures = Purchase.objects.filter(organization=organization, currency=currency, customer__in=at_risk).aggregate(
         amount=Sum("amount"), customers=Count("customer", distinct=True)
     )
-    amount = figures["amount"] or Decimal(0)
+    amount = cents(figures["amount"])
     return RevenueAtRisk(
         amount=amount,
         currency=currency,
@@ -181,7 +182,7 @@ def customer_summary(customer: Customer) -> CustomerSummary:
         last=Max("purchased_at"),
         revenue=Sum("amount", filter=Q(currency=currency)),
     )
-    revenue = figures["revenue"] or Decimal(0)
+    revenue = cents(figures["revenue"])
     last_answer = customer.responses.select_related("survey").order_by("-created_at", "-id").first()
     return CustomerSummary(
         customer=customer,
