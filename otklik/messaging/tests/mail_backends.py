@@ -31,3 +31,20 @@ class HangingFileBackend(FileBackend):
                 (flag.parent / f"hanging-{message.to[0]}").touch()
                 time.sleep(3600)
         return super().send_messages(email_messages)
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that answers RCPT TO with a hard bounce (as Gmail does for an unknown user)."""
+
+    def send_messages(self, email_messages):
+        reply = b"5.1.1 The email account that you tried to reach does not exist"
+        raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, reply) for message in email_messages})
+
+
+class GreylistingBackend(BaseEmailBackend):
+    """A mail server that defers the recipient for now: a temporary failure."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused(
+            {m.to[0]: (451, b"4.7.1 Greylisted, try again later") for m in email_messages}
+        )
