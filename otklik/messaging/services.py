@@ -145,7 +145,8 @@ def outbox_enqueue(
     if created:
         from otklik.messaging.tasks import deliver_message
 
-        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk))
+        # robust: if the task queue (Redis) is down, the committed row is still sent by the worker's outbox sweep.
+        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk), robust=True)
     return message
 
 
