@@ -10,12 +10,15 @@ import base64
 import http.client
 import json
 import smtplib
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 
 class TransportError(Exception):
@@ -37,7 +40,46 @@ class Channel:
 
 
 class EmailChannel(Channel):
+    """E-mail through Django's e-mail framework (EMAIL_BACKEND).
+
+    With the SMTP backend each worker thread keeps its connection open between
+    messages: a new connection costs a TCP handshake, EHLO (and TLS, AUTH) and
+    QUIT per message, more than the message itself. A connection idle longer than
+    `idle_seconds` is replaced, before the server's own timeout closes it.
+    """
+
     name = "email"
+    idle_seconds = 30
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def _connection(self, *, fresh: bool = False):
+        """The thread's open SMTP connection, or None for other backends (locmem, files), which open per send."""
+        connection = getattr(self._local, "connection", None)
+        where = (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER)
+        if connection is not None and (
+            fresh or self._local.where != where or time.monotonic() - self._local.used_at > self.idle_seconds
+        ):
+            self._drop_connection()
+            connection = None
+        if connection is None:
+            connection = get_connection(fail_silently=False)
+            if not isinstance(connection, SmtpBackend):
+                return None
+            connection.open()
+            self._local.connection, self._local.where = connection, where
+        self._local.used_at = time.monotonic()
+        return connection
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection may fail any way; it is dropped regardless
+                pass
 
     def send(
         self, *, recipient: str, subject: str, body: str, message_key: str, headers: dict[str, str] | None = None
@@ -54,13 +96,22 @@ class EmailChannel(Channel):
             headers={**(headers or {}), "Message-ID": f"<{message_key.replace(':', '.')}@{domain}>"},
         )
         try:
-            message.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
+            message.connection = self._connection()
+            try:
+                message.send(fail_silently=False)
+            except smtplib.SMTPServerDisconnected:
+                if message.connection is None:
+                    raise
+                # The server closed the kept connection (a restart, its idle timeout): once more on a new one.
+                message.connection = self._connection(fresh=True)
+                message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:  # the connection stays usable (smtplib sent RSET)
             # 5xx for the recipient ("550 no such user") is a hard bounce; 4xx (greylisting) may pass later.
             answers = "; ".join(f"{code} {reply.decode('utf-8', 'replace')}" for code, reply in exc.recipients.values())
             hard = all(code >= 500 for code, _reply in exc.recipients.values())
             raise TransportError(f"the mail server refused {recipient}: {answers}", bad_address=hard) from exc
         except (OSError, ValueError) as exc:  # other SMTP errors are OSError subclasses
+            self._drop_connection()  # after a broken exchange the next message starts on a fresh connection
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
 
 

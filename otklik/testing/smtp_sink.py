@@ -19,6 +19,12 @@ class SinkHandler:
     keep_messages: bool = True  # False keeps only Message-IDs (the benchmark receives 100 000 messages)
     message_ids: list[str] = field(default_factory=list)
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    sessions: int = 0  # EHLO greetings: one per SMTP connection
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.split("@", 1)[0].startswith("bounce"):

@@ -9,13 +9,19 @@ from otklik.testing.smtp_sink import start_sink
 
 
 @pytest.fixture
-def sink(settings):
+def server(settings):
     controller, handler = start_sink()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = False
-    yield handler
-    controller.stop()
+    yield controller
+    if controller._thread is not None:  # a test may have stopped it already
+        controller.stop()
+
+
+@pytest.fixture
+def sink(server):
+    return server.handler
 
 
 def enqueue(world, customer, key="invitation:1"):
@@ -54,3 +60,23 @@ def test_a_550_from_the_server_marks_the_address_invalid(sink, world):
     customer.refresh_from_db()
     assert customer.email_invalid_at is not None
     assert sink.messages == []
+
+
+def test_one_connection_carries_many_messages(sink, world):
+    customer = make_customer(organization=world.org)
+    for n in range(3):
+        assert outbox_deliver(message_id=enqueue(world, customer, key=f"invitation:{n}").pk) is True
+    assert len(sink.messages) == 3
+    assert sink.sessions == 1
+
+
+def test_a_restarted_server_does_not_fail_the_next_message(server, world):
+    customer = make_customer(organization=world.org)
+    assert outbox_deliver(message_id=enqueue(world, customer, key="invitation:1").pk) is True
+    server.stop()  # the kept connection is now dead
+    restarted, handler = start_sink(port=server.port)
+    try:
+        assert outbox_deliver(message_id=enqueue(world, customer, key="invitation:2").pk) is True
+    finally:
+        restarted.stop()
+    assert [str(m["Message-ID"]).split("@")[0] for m in handler.messages] == ["<invitation.2"]
