@@ -10,6 +10,7 @@ import base64
 import http.client
 import json
 import smtplib
+import socket
 import threading
 import time
 import urllib.error
@@ -68,6 +69,10 @@ class EmailChannel(Channel):
             if not isinstance(connection, SmtpBackend):
                 return None
             connection.open()
+            sock = getattr(connection.connection, "sock", None)
+            if sock is not None:
+                # Each SMTP command waits for its reply; without this, Nagle's algorithm holds back small writes.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._local.connection, self._local.where = connection, where
         self._local.used_at = time.monotonic()
         return connection
