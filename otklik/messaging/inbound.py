@@ -41,8 +41,10 @@ TELEGRAM_LINK_SALT = "otklik.messaging.telegram-link"
 
 def is_stop_word(text: str) -> bool:
     """True when the whole message is a stop word ("STOP", "Стоп!", "/stop"), not a sentence that mentions one."""
-    word = re.sub(r"[^\w/]", "", (text or "").strip().casefold().replace("-", ""))
-    return word in STOP_WORDS or word.split("@", 1)[0] in STOP_WORDS  # "/stop@OtklikBot" in group chats
+    text = (text or "").strip().casefold()
+    if text.startswith("/"):
+        text = text.split("@", 1)[0]  # "/stop@OtklikBot", as Telegram writes commands in group chats
+    return re.sub(r"[^\w/]", "", text.replace("-", "")) in STOP_WORDS
 
 
 @dataclass(frozen=True)

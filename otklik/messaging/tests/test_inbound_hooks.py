@@ -65,7 +65,10 @@ def update(chat_id: int, text: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "СТОП", "Стоп!", "ОТПИСКА", "ВІДПИСАТИСЯ", "unsubscribe", "/stop"])
+@pytest.mark.parametrize(
+    "word",
+    ["STOP", "stop", "СТОП", "Стоп!", "ОТПИСКА", "ВІДПИСАТИСЯ", "unsubscribe", "/stop", "/stop@OtklikBot", "Opt-out"],
+)
 def test_stop_words_are_recognized(word):
     assert is_stop_word(word)
 
