@@ -194,3 +194,23 @@ LOGGING = {
 
 # A batch of 10 000 purchases through the API is about 3 MB of JSON; Django's default cap is 2.5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OTKLIK_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
+# Delivery (messaging): SMS through Twilio's Messages API (or a server speaking it), inbound webhooks,
+# unsubscribe links, the channel preference, and the distributed task queue.
+OTKLIK_SMS_API_URL = env_str("OTKLIK_SMS_API_URL", "https://api.twilio.com").rstrip("/")
+OTKLIK_SMS_ACCOUNT_SID = env_str("OTKLIK_SMS_ACCOUNT_SID", "")
+OTKLIK_SMS_API_KEY = env_str("OTKLIK_SMS_API_KEY", "")  # the auth token; also checks inbound signatures
+OTKLIK_SMS_FROM = env_str("OTKLIK_SMS_FROM", "")  # a number, an alphanumeric sender id, or a service "MG…"
+# Secrets in the inbound webhook URLs (/hooks/sms/<secret>/, /hooks/telegram/<secret>/); empty turns a hook off.
+OTKLIK_SMS_WEBHOOK_SECRET = env_str("OTKLIK_SMS_WEBHOOK_SECRET", "")
+OTKLIK_TELEGRAM_WEBHOOK_SECRET = env_str("OTKLIK_TELEGRAM_WEBHOOK_SECRET", "")
+# An address for mail clients that unsubscribe by e-mail; empty leaves only the one-click link.
+OTKLIK_UNSUBSCRIBE_MAILTO = env_str("OTKLIK_UNSUBSCRIBE_MAILTO", "")
+# The order in which a customer's permitted channels are preferred (messaging.routing).
+OTKLIK_CHANNEL_ORDER = [
+    name.strip() for name in env_str("OTKLIK_CHANNEL_ORDER", "telegram,email,sms").split(",") if name.strip()
+]
+# OTKLIK_TASK_BACKEND=django_tasks_rq.RQBackend runs the same tasks on RQ over Redis (`otklik worker` follows).
+OTKLIK_REDIS_URL = env_str("OTKLIK_REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": OTKLIK_REDIS_URL}}
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]

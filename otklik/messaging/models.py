@@ -39,6 +39,8 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # Not sent because the customer withdrew consent or the address proved invalid after it was queued.
+    SUPPRESSED = "suppressed", _("Suppressed")
 
 
 class OutboxMessage(models.Model):
@@ -55,6 +57,11 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    # Set for messages to a known customer: their consent and address are checked again right before sending.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    headers = models.JSONField(default=dict, blank=True)  # extra e-mail headers (List-Unsubscribe)
     status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.messaging.channels import CHANNELS, TransportError
+from otklik.messaging.consent import address_mark_invalid, customer_message_dress, customer_refusal
 from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
 from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
 
@@ -112,8 +113,20 @@ def outbox_enqueue(
     kind: str,
     case=None,
     channel: str = "email",
+    customer=None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Queue a message once per key; delivery is attempted right after commit."""
+    """Queue a message once per key; delivery is attempted right after commit.
+
+    With a `customer`, the message carries a way to unsubscribe (a one-click link
+    and the RFC 8058 headers for e-mail, a "reply STOP" line for SMS and
+    Telegram), and the customer's consent and address are checked again right
+    before sending, so an unsubscribe stops even messages already queued.
+    """
+    headers = dict(headers or {})
+    if customer is not None:
+        body, unsubscribe = customer_message_dress(customer=customer, channel=channel, body=body)
+        headers.update(unsubscribe)
     message, created = OutboxMessage.objects.get_or_create(
         key=key,
         defaults={
@@ -124,13 +137,16 @@ def outbox_enqueue(
             "kind": kind,
             "case": case,
             "channel": channel,
+            "customer": customer,
+            "headers": headers,
             "next_attempt_at": timezone.now(),
         },
     )
     if created:
         from otklik.messaging.tasks import deliver_message
 
-        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk))
+        # robust: if the task queue (Redis) is down, the committed row is still sent by the worker's outbox sweep.
+        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk), robust=True)
     return message
 
 
@@ -156,12 +172,26 @@ def outbox_deliver(*, message_id: int) -> bool:
     """Send one message if it can be claimed. Returns True when it was sent now."""
     if not outbox_claim(message_id=message_id):
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
+    message = OutboxMessage.objects.select_related("customer").get(pk=message_id)
+    refusal = customer_refusal(customer=message.customer, channel=message.channel) if message.customer else ""
+    if refusal:
+        OutboxMessage.objects.filter(pk=message_id).update(
+            status=OutboxStatus.SUPPRESSED, last_error=f"Not sent: {refusal}."[:2000], claimed_at=None
+        )
+        logger.info("outbox %s suppressed: %s", message.key, refusal)
+        return False
     try:
         CHANNELS[message.channel].send(
-            recipient=message.recipient, subject=message.subject, body=message.body, message_key=message.key
+            recipient=message.recipient,
+            subject=message.subject,
+            body=message.body,
+            message_key=message.key,
+            headers=message.headers,
         )
     except TransportError as exc:
+        if exc.bad_address and message.customer:
+            # A hard bounce: nobody sends to this address again until it changes.
+            address_mark_invalid(customer=message.customer, channel=message.channel, recipient=message.recipient)
         give_up = exc.permanent or message.attempts >= settings.OTKLIK_OUTBOX_MAX_ATTEMPTS
         OutboxMessage.objects.filter(pk=message_id).update(
             status=OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,

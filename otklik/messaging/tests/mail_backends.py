@@ -31,3 +31,41 @@ class HangingFileBackend(FileBackend):
                 (flag.parent / f"hanging-{message.to[0]}").touch()
                 time.sleep(3600)
         return super().send_messages(email_messages)
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that answers RCPT TO with a hard bounce (as Gmail does for an unknown user)."""
+
+    def send_messages(self, email_messages):
+        reply = b"5.1.1 The email account that you tried to reach does not exist"
+        raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, reply) for message in email_messages})
+
+
+class GreylistingBackend(BaseEmailBackend):
+    """A mail server that defers the recipient for now: a temporary failure."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused(
+            {m.to[0]: (451, b"4.7.1 Greylisted, try again later") for m in email_messages}
+        )
+
+
+class OneFilePerMessageBackend(BaseEmailBackend):
+    """Writes each message to its own file under EMAIL_FILE_PATH, named by process and count.
+
+    The file backend names a file by time and object id, which two worker processes
+    may share; one file per message keeps a count of deliveries exact.
+    """
+
+    def send_messages(self, email_messages):
+        from django.conf import settings
+
+        folder = Path(settings.EMAIL_FILE_PATH)
+        folder.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            OneFilePerMessageBackend.written += 1
+            path = folder / f"{os.getpid()}-{OneFilePerMessageBackend.written}.eml"
+            path.write_bytes(message.message().as_bytes())
+        return len(email_messages)
+
+    written = 0

@@ -150,3 +150,25 @@ def test_a_permanently_bad_address_fails_at_once(world):
     assert (bad.status, bad.attempts) == (OutboxStatus.FAILED, 1)
     assert "not an e-mail address" in bad.last_error
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queue_that_is_down_loses_nothing(monkeypatch):
+    """If Redis (or whatever queue) refuses the task after commit, the row stays and the sweep sends it."""
+    from django.db import transaction
+    from django_tasks import task_backends
+
+    from otklik.testing import factories
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(type(task_backends["default"]), "enqueue", queue_down)
+    organization = factories.make_organization(name="Queue down", slug="queue-down")
+    with transaction.atomic():
+        message = outbox_enqueue(
+            organization=organization, key="k", recipient="c@example.org", subject="s", body="b", kind="case_report"
+        )
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
+    assert outbox_deliver_due() == 1
+    assert len(mail.outbox) == 1

@@ -1,8 +1,10 @@
 """The real `worker` command, killed with SIGKILL mid-send and restarted: every message arrives once.
 
-SLOW: about 10-15 seconds. It runs `manage.py` in subprocesses against a file
-SQLite database in a temporary folder (pytest-django's in-memory database is
-invisible to another process), so it needs no pytest-django database at all.
+SLOW: about 10-15 seconds per task backend. It runs `manage.py` in subprocesses
+against a file SQLite database in a temporary folder (pytest-django's in-memory
+database is invisible to another process), so it needs no pytest-django
+database at all. It runs twice: on the database task queue and on RQ over Redis
+(skipped when Redis is unreachable).
 
 How the crash is made deterministic: the worker sends through
 `HangingFileBackend`, which never returns from a message whose subject holds
@@ -17,17 +19,17 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from django.conf import settings
+import pytest
 
-ROOT = Path(settings.BASE_DIR)
+from otklik.messaging.tests.processes import backend_env, manage, run, stop, wait_for
+
 MESSAGES = 8
 HANGING = {1, 2}
+
 
 ENQUEUE = f"""
 from django.db import transaction
@@ -48,24 +50,6 @@ with transaction.atomic():
 """
 
 
-def manage(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # so the whole process group can be killed
-        **kwargs,
-    )
-
-
-def run(*args: str, env: dict[str, str]) -> None:
-    process = manage(*args, env=env)
-    _out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err.decode()
-
-
 def delivered(mail_dir: Path) -> Counter:
     """Message-ID → how many times it was written (the file backend may append several to one file)."""
     found: Counter = Counter()
@@ -74,21 +58,8 @@ def delivered(mail_dir: Path) -> Counter:
     return found
 
 
-def wait_for(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen, sig: int) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-    process.wait(timeout=30)
-
-
-def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path):
+@pytest.mark.parametrize("backend", ["db", "rq"])
+def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend):
     mail_dir = tmp_path / "mail"
     flag = tmp_path / "hang-flag"
     database = tmp_path / "otklik.sqlite3"
@@ -100,6 +71,7 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path):
         "OTKLIK_EMAIL_BACKEND": "otklik.messaging.tests.mail_backends.HangingFileBackend",
         "OTKLIK_TEST_HANG_FLAG": str(flag),
         "OTKLIK_LOG_LEVEL": "WARNING",
+        **backend_env(backend),
     }
     run("migrate", "--no-input", env=env)
     run("shell", "-c", ENQUEUE, env=env)

@@ -1,9 +1,11 @@
 """`otklik worker`: runs queued tasks and keeps the outbox moving.
 
-The django-tasks database worker runs the tasks; beside it a small loop sends
-outbox messages that are due (retries, and messages whose worker died mid-send)
-and records a heartbeat that /healthz reads. Several workers may run at once:
-every claim is an atomic conditional update.
+The task runner of the configured backend runs the tasks: the django-tasks
+database worker, or an RQ worker when OTKLIK_TASK_BACKEND is
+django_tasks_rq.RQBackend. Beside it a small loop sends outbox messages that
+are due (retries, and messages whose worker died mid-send) and records a
+heartbeat that /healthz reads. Several workers may run at once: every claim is
+an atomic conditional update.
 """
 
 import logging
@@ -12,6 +14,7 @@ import socket
 import threading
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -27,6 +30,7 @@ logger = logging.getLogger(__name__)
 # and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
 MINUTE_JOBS = [sla_jobs_run, recovery_followups_due, segments_due]
 MINUTE = 60
+RQ_BACKEND = "django_tasks_rq.RQBackend"
 
 
 def run_safely(job) -> None:
@@ -50,6 +54,26 @@ def outbox_loop(*, worker_id: str, interval: float, stop: threading.Event) -> No
         stop.wait(interval)
 
 
+def run_tasks(*, interval: float, worker_id: str) -> None:
+    """Run the task runner of the configured backend until it is told to stop."""
+    backend = settings.TASKS["default"]
+    if backend["BACKEND"] != RQ_BACKEND:
+        call_command("db_worker", interval=interval, worker_id=worker_id[:64])
+        return
+    queues = backend.get("QUEUES") or list(settings.RQ_QUEUES)
+    # SimpleWorker runs each job in this process: forking a work horse (and a new database
+    # connection) per message would cost more than sending it; a stuck send is retried
+    # by the outbox sweep after the claim timeout anyway.
+    call_command(
+        "rqworker",
+        *queues,
+        job_class="django_tasks_rq.Job",
+        worker_class="rq.worker.SimpleWorker",
+        name=worker_id,
+        verbosity=0,
+    )
+
+
 class Command(BaseCommand):
     help = "Run background tasks and deliver the outbox."
 
@@ -67,7 +91,7 @@ class Command(BaseCommand):
         )
         thread.start()
         try:
-            call_command("db_worker", interval=interval, worker_id=worker_id[:64])
+            run_tasks(interval=interval, worker_id=worker_id)
         finally:
             stop.set()
             time.sleep(0)
