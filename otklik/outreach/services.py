@@ -202,15 +202,21 @@ def invitation_dispatch(*, scheduled_id: int, now: datetime | None = None) -> st
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # The claim: on PostgreSQL a second worker's UPDATE waits for this row's lock, then
-        # re-reads the row, finds it no longer due and updates nothing.
-        claimed = ScheduledInvitation.objects.filter(
-            pk=scheduled_id, status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=now
-        ).update(updated_at=now)
-        if not claimed:
+        # The claim: the row stays locked until this transaction commits, and a second worker skips a
+        # locked row (so workers spread over the batch instead of queueing behind each other) and, once
+        # it is committed, finds it no longer due. On SQLite the IMMEDIATE transaction serializes them.
+        claimed = (
+            ScheduledInvitation.objects.select_for_update(skip_locked=True)
+            .filter(pk=scheduled_id, status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=now)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if claimed is None:
             return None
         scheduled = _load(scheduled_id)
-        return _deliver(scheduled, now=now, quiet_hours=True)
+        # Reasons are stored as text: write them in the organization's language, not the worker's.
+        with translation.override(scheduled.organization.default_language):
+            return _deliver(scheduled, now=now, quiet_hours=True)
 
 
 def _load(scheduled_id: int) -> ScheduledInvitation:
