@@ -192,7 +192,33 @@ def invitations_dispatch_due(*, now: datetime | None = None, limit: int = DISPAT
         outcome = invitation_dispatch(scheduled_id=scheduled_id, now=now)
         if outcome:
             outcomes[outcome] += 1
+    expired = _expire_forgotten_letters(now=now, limit=limit)
+    if expired:
+        outcomes[ScheduledStatus.EXPIRED] += expired
     return dict(outcomes)
+
+
+def _expire_forgotten_letters(*, now: datetime, limit: int) -> int:
+    """Manual letters nobody sent or moved within the expiry: a question that late is not asked."""
+    expired = 0
+    # Oldest first, and no organization expires sooner than a day: the scan stops at what is fresh.
+    candidates = (
+        ScheduledInvitation.objects.filter(
+            mode=EvaluationMode.MANUAL, status=ScheduledStatus.SCHEDULED, due_at__lt=now - timedelta(days=1)
+        )
+        .select_related("organization")
+        .order_by("due_at", "pk")[:limit]
+    )
+    for scheduled in candidates:
+        config = outreach_settings(organization=scheduled.organization)
+        if now - scheduled.due_at <= timedelta(days=config.expire_after_days):
+            continue
+        with translation.override(scheduled.organization.default_language):
+            reason = _("Not sent within %(days)s days of its due date.") % {"days": config.expire_after_days}
+        expired += ScheduledInvitation.objects.filter(pk=scheduled.pk, status=ScheduledStatus.SCHEDULED).update(
+            status=ScheduledStatus.EXPIRED, reason=reason, updated_at=now
+        )
+    return expired
 
 
 def invitation_dispatch(*, scheduled_id: int, now: datetime | None = None) -> str | None:

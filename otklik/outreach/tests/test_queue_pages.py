@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from otklik.messaging.models import OutboxMessage
 from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
-from otklik.outreach.services import invitation_set_date
+from otklik.outreach.services import invitation_set_date, invitations_dispatch_due
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,11 @@ def test_a_stranger_gets_404_for_every_queue_action(world, login, waiting):
     assert "Grand piano" not in client.get(url("queue")).content.decode()
     waiting.refresh_from_db()
     assert waiting.status == ScheduledStatus.WAITING_DATE
+
+
+def test_a_letter_nobody_sent_within_the_expiry_is_not_sent_late(world, waiting):
+    due_today(waiting, world.manager)
+    assert invitations_dispatch_due(now=timezone.now() + timedelta(days=10)) == {}
+    assert invitations_dispatch_due(now=timezone.now() + timedelta(days=15)) == {"expired": 1}
+    waiting.refresh_from_db()
+    assert waiting.status == ScheduledStatus.EXPIRED and not OutboxMessage.objects.exists()
