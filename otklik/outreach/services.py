@@ -472,6 +472,9 @@ def invitation_set_date(*, scheduled: ScheduledInvitation, day: date, by) -> Sch
     if day > today + timedelta(days=730):
         raise ValidationError({"day": _("Choose a day within two years.")})
     moment = _day_start(scheduled.organization, day)
+    if day == today:
+        # The manager who picks today is at the queue now: the letter is ready at once, not at the morning hour.
+        moment = min(moment, timezone.now())
     updated = ScheduledInvitation.objects.filter(
         pk=scheduled.pk, mode=EvaluationMode.MANUAL, status__in=PENDING
     ).update(

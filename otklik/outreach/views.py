@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
@@ -115,7 +115,8 @@ def scheduled_set_date(request: HttpRequest, scheduled_id: int) -> HttpResponse:
         messages.error(request, _("The date was not saved: %(errors)s") % {"errors": errors})
     else:
         messages.success(
-            request, _("The letter will wait in the queue on %(day)s.") % {"day": form.cleaned_data["day"]}
+            request,
+            _("The letter will wait in the queue on %(day)s.") % {"day": formats.date_format(form.cleaned_data["day"])},
         )
     return _see_other(reverse("outreach:queue"))
 

@@ -29,8 +29,6 @@ def waiting(world):
 
 def due_today(scheduled, user):
     invitation_set_date(scheduled=scheduled, day=timezone.localdate(), by=user)
-    # The morning of today may still be ahead in UTC: the letter waits from the chosen day's start.
-    ScheduledInvitation.objects.filter(pk=scheduled.pk).update(send_at=timezone.now() - timedelta(minutes=1))
     scheduled.refresh_from_db()
     return scheduled
 
