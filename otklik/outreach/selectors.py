@@ -7,10 +7,11 @@ organization, an employee sees the purchases of their own locations and their ow
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from otklik.accounts.models import Membership, Organization
+from otklik.accounts.models import Membership, Organization, Role
 from otklik.customers.models import EvaluationMode
 from otklik.messaging.models import OutboxMessage
 from otklik.outreach.models import (
@@ -19,7 +20,6 @@ from otklik.outreach.models import (
     OutreachTask,
     ScheduledInvitation,
     ScheduledStatus,
-    TaskStatus,
 )
 
 
@@ -117,17 +117,7 @@ def tasks_visible(*, membership: Membership, mine: bool = False, status: str = "
     return found.select_related("customer", "event", "rule", "assignee", "done_by")
 
 
-def open_task_count(*, membership: Membership) -> int:
-    return tasks_visible(membership=membership, mine=True).filter(status=TaskStatus.OPEN).count()
-
-
 def members_for_tasks(*, organization: Organization):
     """Members who can work a task (not viewers), as users."""
-    from django.contrib.auth.models import User
-
-    return (
-        User.objects.filter(memberships__organization=organization)
-        .exclude(memberships__role="viewer")
-        .filter(Q(is_active=True))
-        .order_by("username")
-    )
+    workers = Membership.objects.filter(organization=organization).exclude(role=Role.VIEWER)
+    return User.objects.filter(is_active=True, memberships__in=workers).order_by("username")
