@@ -139,6 +139,10 @@ def main() -> None:
         flush=True,
     )
 
+    # The dispatcher serves every organization: earlier runs' leftovers in this database must not count.
+    ScheduledInvitation.objects.exclude(organization=org).filter(status=ScheduledStatus.SCHEDULED).update(
+        status=ScheduledStatus.CANCELLED
+    )
     for workers in args.workers:
         ScheduledInvitation.objects.filter(organization=org).update(
             status=ScheduledStatus.SCHEDULED, send_at=timezone.now() - timedelta(minutes=1), invitation=None
