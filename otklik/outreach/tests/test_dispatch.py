@@ -131,3 +131,11 @@ def test_without_an_open_survey_nothing_is_sent_and_the_reason_is_kept(world):
     due_purchase(world)
     assert invitations_dispatch_due(now=NOON_UTC) == {"not_sent": 1}
     assert "survey" in ScheduledInvitation.objects.get().reason
+
+
+def test_a_backlog_larger_than_a_batch_drains_in_one_run(world):
+    OutreachSettings.objects.create(organization=world.org, min_days_between=0)
+    customer = make_customer(organization=world.org)
+    for delay in range(1, 6):
+        due_purchase(world, customer=customer, delay=delay)
+    assert invitations_dispatch_due(now=NOON_UTC, limit=2) == {"sent": 5}
