@@ -310,24 +310,24 @@ def invitation_dispatch(*, scheduled_id: int, now: datetime | None = None) -> st
         # The claim: the row stays locked until this transaction commits, and a second worker skips a
         # locked row (so workers spread over the batch instead of queueing behind each other) and, once
         # it is committed, finds it no longer due. On SQLite the IMMEDIATE transaction serializes them.
-        claimed = (
-            ScheduledInvitation.objects.select_for_update(skip_locked=True)
+        scheduled = (
+            ScheduledInvitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*_RELATED)
             .filter(pk=scheduled_id, status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=now)
-            .values_list("pk", flat=True)
             .first()
         )
-        if claimed is None:
+        if scheduled is None:
             return None
-        scheduled = _load(scheduled_id)
         # Reasons are stored as text: write them in the organization's language, not the worker's.
         with translation.override(scheduled.organization.default_language):
             return _deliver(scheduled, now=now, quiet_hours=True)
 
 
+_RELATED = ("organization", "survey", "purchase__product__survey", "purchase__location")
+
+
 def _load(scheduled_id: int) -> ScheduledInvitation:
-    return ScheduledInvitation.objects.select_related(
-        "organization", "survey", "purchase__product__survey", "purchase__location"
-    ).get(pk=scheduled_id)
+    return ScheduledInvitation.objects.select_related(*_RELATED).get(pk=scheduled_id)
 
 
 def _finish(scheduled: ScheduledInvitation, status: str, reason: str = "", **fields) -> str:
