@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("otklik.publication.urls")),
     path("", include("otklik.rules.urls")),
     path("", include("otklik.customers.urls")),
+    path("", include("otklik.outreach.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
 

@@ -411,7 +411,10 @@ def _ensure_related(model, organization: Organization, rows: list[dict], fields:
 
 def purchases_changed(*, organization: Organization, purchase_ids: list[int]) -> None:
     """Hook run in the same transaction after purchases are stored (invitations are scheduled here)."""
-    # Filled in by the outreach app (B2/B3): schedule invitations per product delay and mode.
+    # Imported here so that the customer base does not need outreach (which builds on it) at import time.
+    from otklik.outreach.services import invitations_schedule
+
+    invitations_schedule(organization=organization, purchase_ids=purchase_ids)
 
 
 def events_record(*, organization: Organization, records: list[dict]) -> UpsertResult:

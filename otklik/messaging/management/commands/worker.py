@@ -22,6 +22,8 @@ from django.db import close_old_connections
 from otklik.customers.tasks import segments_due
 from otklik.improvements.services import recovery_followups_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
+from otklik.outreach.hunting import hunt_rules_run
+from otklik.outreach.services import invitations_dispatch_due
 from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
 # and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
 MINUTE_JOBS = [sla_jobs_run, recovery_followups_due, segments_due]
+# Outreach (B2, B5): due invitations and hunting rules; both claim each row atomically.
+MINUTE_JOBS += [invitations_dispatch_due, hunt_rules_run]
 MINUTE = 60
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 
