@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from otklik.cases.models import Case
 from otklik.customers.models import Customer
+from otklik.messaging.routing import customer_route
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,14 @@ class CustomerAddress:
 def customer_address(*, email: str, customer: Customer | None = None) -> CustomerAddress | None:
     """The channel and recipient for a customer, or None when there is no way to reach them.
 
-    E-mail for now. The customer base knows a customer's Telegram chat and consents; the
-    channel routing for a known `customer` plugs in here, and every sender follows.
+    A known customer is reached by their preferred permitted channel (messaging.routing: Telegram,
+    e-mail or SMS, with consent and a working address). Otherwise the reply goes to the e-mail the
+    customer left with this complaint: they gave it to hear back about it.
     """
+    if customer is not None:
+        route = customer_route(customer)
+        if route is not None:
+            return CustomerAddress(channel=route.channel, recipient=route.recipient)
     if email:
         return CustomerAddress(channel="email", recipient=email)
     return None
