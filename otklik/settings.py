@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "otklik.improvements",
     "otklik.publication",
     "otklik.rules",
+    "otklik.rollups",
 ]
 
 MIDDLEWARE = [

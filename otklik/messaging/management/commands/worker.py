@@ -18,6 +18,7 @@ from django.db import close_old_connections
 
 from otklik.improvements.services import recovery_followups_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
+from otklik.rollups.services import rollups_reconcile_due
 from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 # Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
 # and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
 MINUTE_JOBS = [sla_jobs_run, recovery_followups_due]
+# Answer rollups: a daily reconciliation per organization, at once after a time zone change.
+MINUTE_JOBS.append(rollups_reconcile_due)
 MINUTE = 60
 
 
