@@ -18,7 +18,7 @@ from otklik.accounts.models import Location, Membership, Organization, Touchpoin
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Step
 from otklik.rollups.models import ResponseRollup
-from otklik.rollups.selectors import rollups_filter, rollups_ready, rollups_visible, scores_sum
+from otklik.rollups.selectors import rollups_for_period, rollups_ready, scores_sum
 from otklik.surveys.models import Response, Survey
 
 METRIC_KINDS = ("nps", "csat", "ces")
@@ -172,8 +172,7 @@ def metrics_source(
     were counted in the organization's time zone (the same numbers, far fewer rows), else the answers.
     """
     if rollups_ready(organization=membership.organization):
-        qs = rollups_visible(membership=membership)
-        return rollups_filter(qs=qs, date_from=date_from, date_to=date_to, location=location)
+        return rollups_for_period(membership=membership, date_from=date_from, date_to=date_to, location=location)
     qs = responses_visible(membership=membership)
     return responses_filter(qs=qs, tz=tz, date_from=date_from, date_to=date_to, location=location)
 
@@ -230,7 +229,7 @@ def _mean(row: dict, count: int) -> float:
 
 def _month(model: type, tz: datetime.tzinfo):
     # Rollup days are already the organization's days; answers are truncated in `tz`.
-    return TruncMonth("day") if model is ResponseRollup else TruncMonth("created_at", tzinfo=tz)
+    return TruncMonth("start") if model is ResponseRollup else TruncMonth("created_at", tzinfo=tz)
 
 
 def _percent(part: int, whole: int) -> float:
@@ -316,22 +315,26 @@ def metric_by_location_month(
     *, qs: QuerySet[Response] | QuerySet[ResponseRollup], kind: str, tz: datetime.tzinfo = datetime.UTC
 ) -> list[LocationMonthMetric]:
     """The metric per location and calendar month with answers, by location name, then oldest month first."""
+    # Grouped by id only (names are joined afterwards): a small hash aggregate instead of a sort of every row.
     rows = (
         qs.filter(kind=kind)
         .annotate(month=_month(qs.model, tz))
-        .values("location_id", "location__name", "month")
+        .values("location_id", "month")
         .annotate(**_aggregates(kind, qs.model))
-        .order_by("location__name", "location_id", "month")
+        .order_by()
     )
-    return [
+    rows = list(rows)
+    names = dict(Location.objects.filter(pk__in={row["location_id"] for row in rows}).values_list("pk", "name"))
+    metrics = [
         LocationMonthMetric(
             location_id=row["location_id"],
-            location_name=row["location__name"],
+            location_name=names[row["location_id"]],
             month=_as_date(row["month"]),
             metric=_metric_from_row(kind, row),
         )
         for row in rows
     ]
+    return sorted(metrics, key=lambda m: (m.location_name, m.location_id, m.month))
 
 
 def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:

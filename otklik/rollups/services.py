@@ -7,6 +7,7 @@ between one consistent snapshot of the answers and of the rollups, then adds it.
 """
 
 import datetime
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, ResponseRollup, RollupState
+from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState
 from otklik.surveys.models import Response
 
 logger = logging.getLogger(__name__)
@@ -28,21 +29,28 @@ RECONCILE_EVERY = datetime.timedelta(hours=24)
 CLAIM_FOR = datetime.timedelta(minutes=30)
 BATCH = 1000
 
-KEY_COLUMNS = ("organization_id", "location_id", "touchpoint_id", "survey_id", "kind", "day")
+KEY_COLUMNS = ("organization_id", "location_id", "touchpoint_id", "survey_id", "kind", "grain", "start")
 VALUE_COLUMNS = ("count", "score_sum", *(f"s{score}" for score in SCORES))
 
 
-def _upsert_sql() -> str:
+@functools.cache
+def _upsert_sql(vendor: str, unnest: bool = False, values_rows: int = 1) -> str:
     quote = connection.ops.quote_name
     table = quote(ResponseRollup._meta.db_table)
     columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *VALUE_COLUMNS))
-    placeholders = ", ".join(["%s"] * (len(KEY_COLUMNS) + len(VALUE_COLUMNS)))
+    if unnest:
+        # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
+        types = ["bigint"] * 4 + ["varchar", "varchar", "date", "integer", "bigint"] + ["integer"] * len(SCORES)
+        rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+    else:
+        row = "(" + ", ".join(["%s"] * (len(KEY_COLUMNS) + len(VALUE_COLUMNS))) + ")"
+        rows = "VALUES " + ", ".join([row] * values_rows)
     increments = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in VALUE_COLUMNS)
     # The conflict target is ResponseRollup's unique constraint "rollup_unique_key".
-    target = ", ".join(quote(c) for c in ("survey_id", "touchpoint_id", "location_id", "day"))
+    target = ", ".join(quote(c) for c in ("survey_id", "touchpoint_id", "location_id", "grain", "start"))
     # Raw SQL because the ORM's upsert can only overwrite; an increment needs `column + excluded.column`.
-    # Both SQLite (3.24+) and PostgreSQL speak this dialect.
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({target}) DO UPDATE SET {increments}"
+    # Both SQLite (3.24+) and PostgreSQL speak this dialect. `vendor` is part of the cache key only.
+    return f"INSERT INTO {table} ({columns}) {rows} ON CONFLICT ({target}) DO UPDATE SET {increments}"
 
 
 def organization_tz(*, organization: Organization) -> datetime.tzinfo:
@@ -57,28 +65,37 @@ def _answer_values(score: int, sign: int) -> list[int]:
 
 
 def _apply(rows: list[list]) -> None:
-    """Add each row's values (key columns, then VALUE_COLUMNS) to its rollup, creating missing ones."""
+    """Add each row's values (key columns, then VALUE_COLUMNS) to its rollup, creating missing ones.
+
+    The keys must be distinct: PostgreSQL refuses to update one row twice in a statement.
+    """
     if not rows:
         return
-    params = [[*row[:5], connection.ops.adapt_datefield_value(row[5]), *row[len(KEY_COLUMNS) :]] for row in rows]
+    rows = [[*row[:6], connection.ops.adapt_datefield_value(row[6]), *row[len(KEY_COLUMNS) :]] for row in rows]
     with connection.cursor() as cursor:
-        if len(params) == 1:
-            cursor.execute(_upsert_sql(), params[0])
-        else:
-            cursor.executemany(_upsert_sql(), params)
+        if len(rows) <= 2:  # one answer: its day and its month, one statement
+            cursor.execute(_upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row])
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                _upsert_sql(connection.vendor, unnest=True), [list(column) for column in zip(*rows, strict=True)]
+            )
+        elif rows:
+            cursor.executemany(_upsert_sql(connection.vendor), rows)
 
 
-def _response_key(response: Response, organization: Organization) -> list:
+def _response_rows(response: Response, organization: Organization, sign: int) -> list[list]:
     day = timezone.localtime(response.created_at, organization_tz(organization=organization)).date()
-    return [organization.pk, response.location_id, response.touchpoint_id, response.survey_id, response.kind, day]
+    place = [organization.pk, response.location_id, response.touchpoint_id, response.survey_id, response.kind]
+    values = _answer_values(response.score, sign)
+    return [[*place, Grain.DAY, day, *values], [*place, Grain.MONTH, day.replace(day=1), *values]]
 
 
 def rollup_add_response(*, response: Response, organization: Organization) -> None:
-    """Count a new answer in its day's rollup; call it inside the transaction that stores the answer.
+    """Count a new answer in its day's and month's rollups; call it inside the transaction that stores the answer.
 
     One statement. Being in the same transaction, the count and the answer commit (or roll back) together.
     """
-    _apply([[*_response_key(response, organization), *_answer_values(response.score, +1)]])
+    _apply(_response_rows(response, organization, +1))
 
 
 def rollup_remove_response(*, response: Response, organization: Organization) -> None:
@@ -86,7 +103,7 @@ def rollup_remove_response(*, response: Response, organization: Organization) ->
 
     Whoever deletes answers without calling this leaves drift that the next reconciliation removes.
     """
-    _apply([[*_response_key(response, organization), *_answer_values(response.score, -1)]])
+    _apply(_response_rows(response, organization, -1))
 
 
 @dataclass
@@ -107,7 +124,16 @@ def _fresh(organization: Organization, tz: datetime.tzinfo) -> dict[tuple, list]
         .annotate(count=Count("id"), score_sum=Sum("score"), **per_score)
         .order_by()
     )
-    return {_row_key(row): row for row in rows}
+    fresh = {}
+    for row in rows:
+        row["grain"] = Grain.DAY
+        row["start"] = row.pop("day")
+        fresh[_row_key(row)] = row
+        month = {**row, "grain": Grain.MONTH, "start": row["start"].replace(day=1)}
+        total = fresh.setdefault(_row_key(month), {**month, **dict.fromkeys(VALUE_COLUMNS, 0)})
+        for column in VALUE_COLUMNS:
+            total[column] += row[column]
+    return fresh
 
 
 def _current(organization: Organization) -> dict[tuple, dict]:
@@ -116,7 +142,7 @@ def _current(organization: Organization) -> dict[tuple, dict]:
 
 
 def _row_key(row: dict) -> tuple:
-    return (row["location_id"], row["touchpoint_id"], row["survey_id"], row["day"])
+    return (row["location_id"], row["touchpoint_id"], row["survey_id"], row["grain"], row["start"])
 
 
 def _snapshot(organization: Organization, tz: datetime.tzinfo) -> tuple[dict, dict]:
@@ -165,14 +191,14 @@ def rollups_reconcile(*, organization: Organization, now: datetime.datetime | No
             delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
             if any(delta):
                 kind = (new or old)["kind"]
-                deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], *delta])
+                deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], *delta])
                 result.corrected.append(key)
         for start in range(0, len(deltas), BATCH):
             # Short transactions: an answer arriving meanwhile waits for one batch at most.
             with transaction.atomic():
                 _apply(deltas[start : start + BATCH])
         ResponseRollup.objects.filter(organization=organization, count=0).delete()
-        result.answers = sum(row["count"] for row in fresh.values())
+        result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
         result.rows = len(fresh)
         RollupState.objects.filter(organization=organization).update(
             time_zone=organization.time_zone,

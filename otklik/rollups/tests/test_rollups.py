@@ -45,22 +45,25 @@ def test_an_answer_is_counted_in_its_days_rollup_when_it_is_stored(world):
     submit(survey=world.nps, touchpoint=world.checkout, score=9, when=at(2026, 3, 5))
     submit(survey=world.nps, touchpoint=world.checkout, score=3, when=at(2026, 3, 5, 18))
 
-    [row] = ResponseRollup.objects.filter(organization=world.org)
+    day, month = ResponseRollup.objects.filter(organization=world.org).order_by("grain")
 
-    assert (row.day, row.kind, row.location_id, row.touchpoint_id) == (
+    assert (day.grain, day.start, day.kind, day.location_id, day.touchpoint_id) == (
+        "day",
         datetime.date(2026, 3, 5),
         "nps",
         world.store.pk,
         world.checkout.pk,
     )
-    assert (row.count, row.score_sum, row.s9, row.s3, row.s0) == (2, 12, 1, 1, 0)
+    assert (month.grain, month.start) == ("month", datetime.date(2026, 3, 1))
+    for row in (day, month):
+        assert (row.count, row.score_sum, row.s9, row.s3, row.s0) == (2, 12, 1, 1, 0)
 
 
 def test_the_day_is_the_organizations_day(world):
     world.org.time_zone = "Asia/Kolkata"  # UTC+5:30
     world.org.save()
     submit(survey=world.nps, touchpoint=world.checkout, score=10, when=at(2026, 3, 5, 18, 45))
-    assert ResponseRollup.objects.get(organization=world.org).day == datetime.date(2026, 3, 6)
+    assert ResponseRollup.objects.get(organization=world.org, grain="day").start == datetime.date(2026, 3, 6)
 
 
 def test_an_answer_that_is_rolled_back_is_not_counted(world):
@@ -76,8 +79,8 @@ def test_removing_an_answer_uncounts_it(world):
     with transaction.atomic():
         rollup_remove_response(response=removed, organization=world.org)
         removed.delete()
-    row = ResponseRollup.objects.get(organization=world.org)
-    assert (row.count, row.score_sum, row.s2, row.s10) == (1, kept.score, 0, 1)
+    for row in ResponseRollup.objects.filter(organization=world.org):
+        assert (row.count, row.score_sum, row.s2, row.s10) == (1, kept.score, 0, 1)
 
 
 def _random_answers(world, *, seed: int, count: int) -> None:
@@ -127,18 +130,32 @@ def test_rollup_metrics_equal_a_raw_scan_on_random_answers(world, time_zone):
     _random_answers(world, seed=sum(map(ord, time_zone)), count=400)
     rollups_reconcile(organization=world.org)
     tz = zoneinfo.ZoneInfo(time_zone)
+    # (period, the grain that answers it): whole months (or open ends) read months, other periods days.
     periods = [
-        {},
-        {"date_from": datetime.date(2025, 3, 1), "date_to": datetime.date(2025, 3, 31)},
-        {"date_from": datetime.date(2025, 6, 15), "date_to": datetime.date(2026, 2, 3), "location": world.other_store},
-        {"date_from": datetime.date(2026, 7, 1)},
+        ({}, "month"),
+        ({"date_from": datetime.date(2025, 3, 1), "date_to": datetime.date(2025, 3, 31)}, "month"),
+        (
+            {
+                "date_from": datetime.date(2025, 6, 15),
+                "date_to": datetime.date(2026, 2, 3),
+                "location": world.other_store,
+            },
+            "day",
+        ),
+        ({"date_from": datetime.date(2026, 7, 1)}, "month"),
+        (
+            {"date_from": datetime.date(2025, 2, 1), "date_to": datetime.date(2025, 11, 30), "location": world.store},
+            "month",
+        ),
+        ({"date_to": datetime.date(2025, 1, 15)}, "day"),
     ]
     for role_user in (world.manager, world.employee):
         membership = Membership.objects.get(user=role_user)
-        for period in periods:
+        for period, grain in periods:
             from_rollups = selectors.metrics_source(membership=membership, tz=tz, **period)
             raw = selectors.responses_filter(qs=selectors.responses_visible(membership=membership), tz=tz, **period)
             assert from_rollups.model is ResponseRollup
+            assert set(from_rollups.values_list("grain", flat=True)) <= {grain}
             assert _all_metrics(from_rollups, tz) == _all_metrics(raw, tz)
     assert selectors.metric(qs=selectors.metrics_source(membership=membership, tz=tz), kind="nps").count > 0
 
@@ -156,16 +173,19 @@ def test_reconciliation_fixes_drift_and_a_second_run_finds_none(world):
     first = rollups_reconcile(organization=world.org)
     second = rollups_reconcile(organization=world.org)
 
-    assert len(first.corrected) == 4  # 10 Jan emptied, 20 Jan filled, 10 and 11 Feb corrected
-    assert (first.answers, first.rows) == (2, 2)
+    # Days: 10 Jan emptied, 20 Jan filled, 10 and 11 Feb corrected; months: February corrected.
+    assert len(first.corrected) == 5
+    assert (first.answers, first.rows) == (2, 4)
     assert second.corrected == []
-    rows = ResponseRollup.objects.filter(organization=world.org).order_by("day")
-    assert [(r.day.isoformat(), r.count, r.s10, r.s0) for r in rows] == [
-        ("2026-01-20", 1, 1, 0),
-        ("2026-02-10", 1, 0, 1),
+    rows = ResponseRollup.objects.filter(organization=world.org).order_by("grain", "start")
+    assert [(r.grain, r.start.isoformat(), r.count, r.s10, r.s0) for r in rows] == [
+        ("day", "2026-01-20", 1, 1, 0),
+        ("day", "2026-02-10", 1, 0, 1),
+        ("month", "2026-01-01", 1, 1, 0),
+        ("month", "2026-02-01", 1, 0, 1),
     ]
     # The other organization's rollups are not touched.
-    assert ResponseRollup.objects.get(organization=world.other_org).count == 1
+    assert ResponseRollup.objects.filter(organization=world.other_org).count() == 2
 
 
 def test_an_answer_arriving_during_reconciliation_is_counted_once(world, monkeypatch):
@@ -182,8 +202,8 @@ def test_an_answer_arriving_during_reconciliation_is_counted_once(world, monkeyp
     monkeypatch.setattr(services, "_snapshot", snapshot_then_an_answer)
     rollups_reconcile(organization=world.org)
 
-    row = ResponseRollup.objects.get(organization=world.org)
-    assert (row.count, row.s10, row.s0) == (2, 1, 1)
+    for row in ResponseRollup.objects.filter(organization=world.org):
+        assert (row.count, row.s10, row.s0) == (2, 1, 1)
 
 
 def test_rollups_are_used_only_when_reconciled_in_the_organizations_time_zone(world):
@@ -205,7 +225,7 @@ def test_rollups_are_used_only_when_reconciled_in_the_organizations_time_zone(wo
 
     result = rollups_reconcile(organization=world.org)
     assert rollups_ready(organization=world.org)
-    assert len(result.corrected) == 2  # 31 January emptied, 1 February filled
+    assert len(result.corrected) == 4  # 31 January and January emptied, 1 February and February filled
     moscow = zoneinfo.ZoneInfo("Europe/Moscow")
     [month] = selectors.metric_by_month(qs=selectors.metrics_source(membership=manager, tz=moscow), kind="nps")
     assert month.month == datetime.date(2026, 2, 1)
@@ -239,8 +259,8 @@ def test_the_rebuild_command_reports_each_organization(world, capsys):
 
     call_command("rollups", "rebuild", "--org", "acme")
 
-    assert "acme: 1 answers in 1 rollup rows (UTC); 1 rows corrected" in capsys.readouterr().out
-    assert ResponseRollup.objects.get(organization=world.org).count == 1
+    assert "acme: 1 answers in 2 rollup rows (UTC); 2 rows corrected" in capsys.readouterr().out
+    assert [row.count for row in ResponseRollup.objects.filter(organization=world.org)] == [1, 1]
     assert not RollupState.objects.filter(organization=world.other_org).exists()
 
 
@@ -252,6 +272,6 @@ def test_the_rebuild_command_rejects_an_unknown_organization(world):
 def test_the_task_reconciles_one_organization(world):
     make_response(survey=world.nps, touchpoint=world.checkout, score=10)
     Response.objects.update(score=4)
-    assert reconcile_rollups.call(world.org.pk) == 1
+    assert reconcile_rollups.call(world.org.pk) == 2
     assert reconcile_rollups.call(world.org.pk) == 0
-    assert ResponseRollup.objects.get(organization=world.org).s4 == 1
+    assert [row.s4 for row in ResponseRollup.objects.filter(organization=world.org)] == [1, 1]
