@@ -229,7 +229,7 @@ def _mean(row: dict, count: int) -> float:
 
 def _month(model: type, tz: datetime.tzinfo):
     # Rollup days are already the organization's days; answers are truncated in `tz`.
-    return TruncMonth("start") if model is ResponseRollup else TruncMonth("created_at", tzinfo=tz)
+    return F("month_start") if model is ResponseRollup else TruncMonth("created_at", tzinfo=tz)
 
 
 def _percent(part: int, whole: int) -> float:

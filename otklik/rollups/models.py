@@ -32,6 +32,8 @@ class ResponseRollup(models.Model):
     kind = models.CharField(max_length=20, choices=KIND_CHOICES)
     grain = models.CharField(max_length=5, choices=Grain.choices)
     start = models.DateField()  # the day, or the first day of the month
+    # The first day of the start's month, stored so "by month" groups on a column, not a computed date.
+    month_start = models.DateField()
     count = models.IntegerField(default=0)
     score_sum = models.BigIntegerField(default=0)
     s0 = models.IntegerField(default=0)

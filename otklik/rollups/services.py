@@ -29,7 +29,7 @@ RECONCILE_EVERY = datetime.timedelta(hours=24)
 CLAIM_FOR = datetime.timedelta(minutes=30)
 BATCH = 1000
 
-KEY_COLUMNS = ("organization_id", "location_id", "touchpoint_id", "survey_id", "kind", "grain", "start")
+KEY_COLUMNS = ("organization_id", "location_id", "touchpoint_id", "survey_id", "kind", "grain", "start", "month_start")
 VALUE_COLUMNS = ("count", "score_sum", *(f"s{score}" for score in SCORES))
 
 
@@ -40,7 +40,7 @@ def _upsert_sql(vendor: str, unnest: bool = False, values_rows: int = 1) -> str:
     columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *VALUE_COLUMNS))
     if unnest:
         # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
-        types = ["bigint"] * 4 + ["varchar", "varchar", "date", "integer", "bigint"] + ["integer"] * len(SCORES)
+        types = ["bigint"] * 4 + ["varchar", "varchar", "date", "date", "integer", "bigint"] + ["integer"] * len(SCORES)
         rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
     else:
         row = "(" + ", ".join(["%s"] * (len(KEY_COLUMNS) + len(VALUE_COLUMNS))) + ")"
@@ -71,7 +71,8 @@ def _apply(rows: list[list]) -> None:
     """
     if not rows:
         return
-    rows = [[*row[:6], connection.ops.adapt_datefield_value(row[6]), *row[len(KEY_COLUMNS) :]] for row in rows]
+    adapt = connection.ops.adapt_datefield_value
+    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]] for row in rows]
     with connection.cursor() as cursor:
         if len(rows) <= 2:  # one answer: its day and its month, one statement
             cursor.execute(_upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row])
@@ -87,7 +88,8 @@ def _response_rows(response: Response, organization: Organization, sign: int) ->
     day = timezone.localtime(response.created_at, organization_tz(organization=organization)).date()
     place = [organization.pk, response.location_id, response.touchpoint_id, response.survey_id, response.kind]
     values = _answer_values(response.score, sign)
-    return [[*place, Grain.DAY, day, *values], [*place, Grain.MONTH, day.replace(day=1), *values]]
+    month = day.replace(day=1)
+    return [[*place, Grain.DAY, day, month, *values], [*place, Grain.MONTH, month, month, *values]]
 
 
 def rollup_add_response(*, response: Response, organization: Organization) -> None:
@@ -128,8 +130,9 @@ def _fresh(organization: Organization, tz: datetime.tzinfo) -> dict[tuple, list]
     for row in rows:
         row["grain"] = Grain.DAY
         row["start"] = row.pop("day")
+        row["month_start"] = row["start"].replace(day=1)
         fresh[_row_key(row)] = row
-        month = {**row, "grain": Grain.MONTH, "start": row["start"].replace(day=1)}
+        month = {**row, "grain": Grain.MONTH, "start": row["month_start"]}
         total = fresh.setdefault(_row_key(month), {**month, **dict.fromkeys(VALUE_COLUMNS, 0)})
         for column in VALUE_COLUMNS:
             total[column] += row[column]
@@ -191,7 +194,8 @@ def rollups_reconcile(*, organization: Organization, now: datetime.datetime | No
             delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
             if any(delta):
                 kind = (new or old)["kind"]
-                deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], *delta])
+                month = key[4].replace(day=1)
+                deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], month, *delta])
                 result.corrected.append(key)
         for start in range(0, len(deltas), BATCH):
             # Short transactions: an answer arriving meanwhile waits for one batch at most.
