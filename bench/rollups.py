@@ -300,6 +300,7 @@ def main() -> None:
     django.setup()
     import duckdb
     from django.core.management import call_command
+    from django.db import connection
 
     from otklik.dashboard import selectors
     from otklik.rollups.models import ResponseRollup
@@ -317,6 +318,8 @@ def main() -> None:
         started = time.perf_counter()
         reconcile = rollups_reconcile(organization=organization)
         reconcile_s = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE rollups_responserollup")  # as autovacuum soon would after a first build
 
         def from_rollups():
             source = selectors.metrics_source(membership=membership, tz=tz)
