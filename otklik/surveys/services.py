@@ -67,6 +67,12 @@ def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
     return errors
 
 
+def _location_of(touchpoint: Touchpoint) -> dict:
+    if Touchpoint.location.is_cached(touchpoint):
+        return {"location": touchpoint.location}
+    return {"location_id": touchpoint.location_id}
+
+
 class SurveyClosed(Exception):
     pass
 
@@ -117,10 +123,11 @@ def response_submit(
                 if not claimed:
                     raise InvitationUsed
             response = Response.objects.create(
-                organization_id=survey.organization_id,
+                # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
+                organization=survey.organization,
                 survey=survey,
                 touchpoint=touchpoint,
-                location_id=touchpoint.location_id,
+                **_location_of(touchpoint),
                 kind=survey.kind,
                 score=answer.score,
                 comment=answer.comment.strip(),
