@@ -6,6 +6,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["answers.py", "themes.py"]
+BENCHMARKS.append("rollups.py")
 
 if __name__ == "__main__":
     for name in BENCHMARKS:
