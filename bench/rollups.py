@@ -392,6 +392,8 @@ def main() -> None:
         print(
             f"reconciliation after the timed answers corrected {len(check.corrected)} rows (0: the upserts were exact)"
         )
+        # The machine's load changes every figure above; print it beside them.
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         if created and not args.keep:
             drop_database(args.database_url)
