@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "otklik.publication",
     "otklik.rules",
     "otklik.outreach",
+    "otklik.rollups",
 ]
 
 MIDDLEWARE = [

@@ -65,14 +65,15 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "tz": tz, "sections": [], "chart_data": {}}
         return render(request, "dashboard/home.html", context, status=400)
     filters = form.cleaned_data if form.is_bound else {}
-    responses = selectors.responses_filter(
-        qs=selectors.responses_visible(membership=membership),
+    # The answers of the period and place, or their daily rollups when those are current.
+    source = selectors.metrics_source(
+        membership=membership,
         tz=tz,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    sections = [_metric_section(responses=responses, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
+    sections = [_metric_section(responses=source, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
     # Open cases are the state of things now, so the period does not narrow them; the location does.
     open_cases = selectors.cases_open(membership=membership, location=filters.get("location"))
     context = {

@@ -19,6 +19,7 @@ from otklik.cases.models import Case, ContactWay, Step
 from otklik.cases.services import case_apologize, case_fix, case_promise, case_report, case_thank
 from otklik.demo.customers import DemoCustomersResult, demo_customers_load
 from otklik.demo.datasets import DATASETS, Dataset, DatasetRow, date_shift, derived_score, select_rows
+from otklik.rollups.services import rollups_reconcile
 from otklik.surveys.models import Response, Source, Survey
 from otklik.surveys.services import AnswerInput, response_submit, survey_create
 
@@ -276,4 +277,6 @@ def demo_load(
     surveys = {load.dataset.language: load.survey for load in result.loads}
     result.cases_walked = _walk_demo_cases(organization=organization, surveys=surveys, today=now.date())
     result.customers = demo_customers_load(organization=organization, now=now)
+    # The dashboard reads rollups once they are reconciled; do it now rather than at the worker's next minute.
+    rollups_reconcile(organization=organization)
     return result

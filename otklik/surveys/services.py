@@ -68,6 +68,12 @@ def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
     return errors
 
 
+def _location_of(touchpoint: Touchpoint) -> dict:
+    if Touchpoint.location.is_cached(touchpoint):
+        return {"location": touchpoint.location}
+    return {"location_id": touchpoint.location_id}
+
+
 class SurveyClosed(Exception):
     pass
 
@@ -105,6 +111,7 @@ def response_submit(
     returns the stored answer unchanged. `notify=False` opens the case without
     queueing any alert or customer message.
     """
+    from otklik.rollups.services import rollup_add_response
     from otklik.rules.services import rules_apply_to_response
 
     if touchpoint.organization_id != survey.organization_id:
@@ -127,10 +134,11 @@ def response_submit(
                 if not claimed:
                     raise InvitationUsed
             response = Response.objects.create(
-                organization_id=survey.organization_id,
+                # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
+                organization=survey.organization,
                 survey=survey,
                 touchpoint=touchpoint,
-                location_id=touchpoint.location_id,
+                **_location_of(touchpoint),
                 kind=survey.kind,
                 score=answer.score,
                 comment=answer.comment.strip(),
@@ -147,6 +155,8 @@ def response_submit(
                 created_at=created_at or timezone.now(),
             )
             rules_apply_to_response(response=response, notify=notify)
+            # Last, so the rollup row's lock is held only until the commit right after.
+            rollup_add_response(response=response, organization=survey.organization)
     except IntegrityError:
         # Two pushes of the same external_id raced; the other one won.
         if external_id:

@@ -24,6 +24,7 @@ from otklik.improvements.services import recovery_followups_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.outreach.services import invitations_dispatch_due
+from otklik.rollups.services import rollups_reconcile_due
 from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 MINUTE_JOBS = [sla_jobs_run, recovery_followups_due, segments_due]
 # Outreach (B2, B5): due invitations and hunting rules; both claim each row atomically.
 MINUTE_JOBS += [invitations_dispatch_due, hunt_rules_run]
+# Answer rollups: a daily reconciliation per organization, at once after a time zone change.
+MINUTE_JOBS.append(rollups_reconcile_due)
 MINUTE = 60
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 

@@ -1,0 +1,403 @@
+"""NPS by location × month over millions of answers: rollups, a raw PostgreSQL scan and DuckDB, in one run.
+
+    .venv/bin/python bench/rollups.py [--answers 10000000] [--runs 30] [--keep]
+
+Creates a PostgreSQL database (default `otklik_bench_rollups`), migrates it and
+makes one organization with 50 locations of two touchpoints each. Then it
+generates `--answers` NPS answers spread over 36 months inside PostgreSQL (the
+real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once and
+reused as comments; each score lies in the range of its text's sentiment label;
+seeded, so every run makes the same data), and builds the rollups with the same
+reconciliation the worker runs daily. In the same run it times
+
+  (a) the dashboard's selector, NPS by location × month, reading the rollups;
+  (b) the same selector on the raw answers: one GROUP BY scan in PostgreSQL;
+  (c) DuckDB's GROUP BY over the same answers exported once to Parquet;
+
+checks the three agree, prints median and p95 and the ratios, and measures what
+keeping the rollups current costs one answer. The database it created is dropped
+at the end unless --keep.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench_rollups"
+TIME_ZONE = "Europe/Moscow"
+LOCATIONS = 50
+MONTHS = 36
+START = "2023-01-01 00:00:00+03"  # 36 whole months in the organization's time zone
+CHUNK = 1_000_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--answers", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=30, help="timed runs of the rollup selector and of DuckDB")
+    parser.add_argument("--raw-runs", type=int, default=5, help="timed runs of the raw scan (seconds each)")
+    parser.add_argument("--maintenance-answers", type=int, default=300)
+    parser.add_argument("--seed", type=float, default=0.42)
+    parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_ROLLUPS_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--keep", action="store_true", help="keep the database the benchmark created")
+    # bench/run.py passes its arguments to every benchmark; ignore the others' options.
+    args, _unknown = parser.parse_known_args()
+    return args
+
+
+def admin_url(url: str) -> tuple[str, str]:
+    parsed = urllib.parse.urlparse(url)
+    return parsed._replace(path="/postgres").geturl(), parsed.path.lstrip("/")
+
+
+def create_database(url: str) -> bool:
+    """Create the database when missing; True when this run created it (and so may drop it)."""
+    import psycopg
+
+    admin, name = admin_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    admin, name = admin_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def timed(fn, runs: int) -> tuple[dict, object]:
+    result = None
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        seconds.append(time.perf_counter() - started)
+    seconds.sort()
+    p95 = seconds[min(len(seconds) - 1, max(0, round(len(seconds) * 0.95) - 1))]
+    return {"median_ms": statistics.median(seconds) * 1000, "p95_ms": p95 * 1000, "runs": runs}, result
+
+
+def setup_organization():
+    from otklik.accounts.models import Membership, Organization, Role
+    from otklik.surveys.services import survey_create
+    from otklik.testing import factories
+
+    organization = Organization.objects.filter(slug="bench-rollups").first()
+    if organization is None:
+        organization = factories.make_organization(name="Bench rollups", slug="bench-rollups")
+        organization.time_zone = TIME_ZONE
+        organization.save()
+        for number in range(1, LOCATIONS + 1):
+            location = factories.make_location(organization=organization, name=f"Store {number:02d}")
+            factories.make_touchpoint(location=location, name="Checkout", kind="checkout")
+            factories.make_touchpoint(location=location, name="Delivery", kind="delivery")
+        survey_create(organization=organization, kind="nps")
+        factories.make_user(organization=organization, role=Role.OWNER, username="bench-owner")
+    membership = Membership.objects.get(organization=organization, user__username="bench-owner")
+    return organization, membership
+
+
+def real_texts() -> list[tuple[str, str, str]]:
+    """(text, sentiment label, language) of every row of the shared datasets."""
+    from otklik.demo.datasets import DATASETS, datasets_dir
+
+    texts = []
+    for dataset in DATASETS:
+        for row in dataset.reader(dataset.path(datasets_dir())):
+            texts.append((row.text, row.sentiment, dataset.language))
+    return texts
+
+
+def generate_answers(*, organization, answers: int, seed: float) -> float:
+    """Insert `answers` NPS answers with real comments; returns the seconds it took."""
+    from django.db import connection
+
+    from otklik.accounts.models import Touchpoint
+    from otklik.demo.datasets import SCORE_RANGES
+    from otklik.surveys.models import Response, Source
+
+    survey = organization.surveys.get(kind="nps")
+    generated = {
+        "organization_id": "%(org)s",
+        "survey_id": "%(survey)s",
+        "touchpoint_id": "p.touchpoint_id",
+        "location_id": "p.location_id",
+        "kind": "'nps'",
+        "score": "CASE WHEN s.r4 < p.praise THEN 10 ELSE t.low + floor(s.r3 * (t.high - t.low + 1))::int END",
+        "comment": "t.text",
+        "language": "t.language",
+        "source": "%(source)s",
+        "score_is_derived": "true",
+        "created_at": "%(start)s::timestamptz + s.r5 * (%(end)s::timestamptz - %(start)s::timestamptz)",
+    }
+    params = {"org": organization.pk, "survey": survey.pk, "source": Source.IMPORT, "start": START}
+    params["end"] = f"{2023 + MONTHS // 12}-01-01 00:00:00+03"
+    # Every other NOT NULL column gets its model default, so fields added later do not break the load.
+    for field in Response._meta.concrete_fields:
+        if field.primary_key or field.null or field.column in generated:
+            continue
+        generated[field.column] = f"%({field.column})s"
+        params[field.column] = field.get_db_prep_save(field.get_default(), connection)
+    texts = real_texts()
+    touchpoints = list(Touchpoint.objects.filter(organization=organization).order_by("pk"))
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_text (i int PRIMARY KEY, text text, language text, low int, high int)")
+        with cursor.cursor.copy("COPY bench_text FROM STDIN") as copy:
+            for i, (text, sentiment, language) in enumerate(texts):
+                low, high = SCORE_RANGES[sentiment]
+                copy.write_row((i, text, language, low, high))
+        cursor.execute(
+            "CREATE TEMP TABLE bench_place (i int PRIMARY KEY, location_id bigint, touchpoint_id bigint, praise float)"
+        )
+        with cursor.cursor.copy("COPY bench_place FROM STDIN") as copy:
+            for i, touchpoint in enumerate(touchpoints):
+                # Some places earn more praise than others, so the locations' NPS differ.
+                copy.write_row((i, touchpoint.location_id, touchpoint.pk, (touchpoint.location_id % 10) / 40))
+        # Indexes are built once after the load instead of updated 10 million times; the data
+        # is consistent by construction, so foreign key triggers are skipped for the load.
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'surveys_response'")
+        indexes = [(name, sql) for name, sql in cursor.fetchall() if not name.endswith("_pkey") and "UNIQUE" not in sql]
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SELECT setseed(%s)", [seed])
+        columns = ", ".join(generated)
+        values = ", ".join(generated.values())
+        done = 0
+        while done < answers:
+            size = min(CHUNK, answers - done)
+            cursor.execute(
+                f"INSERT INTO surveys_response ({columns}) SELECT {values} FROM ("
+                "  SELECT random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5"
+                f"  FROM generate_series(1, {size})"
+                f") s JOIN bench_text t ON t.i = floor(s.r1 * {len(texts)})"
+                f" JOIN bench_place p ON p.i = floor(s.r2 * {len(touchpoints)})",
+                params,
+            )
+            done += size
+            print(f"  generated {done:,} answers ({time.perf_counter() - started:.0f} s)", flush=True)
+        cursor.execute("SET session_replication_role = origin")
+        for _name, sql in indexes:
+            cursor.execute(sql)
+        cursor.execute("VACUUM (ANALYZE) surveys_response")
+    return time.perf_counter() - started
+
+
+def export_parquet(*, organization, path: Path) -> float:
+    import duckdb
+    from django.db import connection
+
+    started = time.perf_counter()
+    csv_path = path.with_suffix(".csv")
+    with connection.cursor() as cursor, csv_path.open("wb") as out:
+        with cursor.cursor.copy(
+            "COPY (SELECT id, organization_id, location_id, touchpoint_id, kind, score, created_at"
+            " FROM surveys_response WHERE organization_id = %s) TO STDOUT (FORMAT csv)",
+            [organization.pk],
+        ) as copy:
+            for block in copy:
+                out.write(block)
+    duck = duckdb.connect()
+    duck.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', header=false, columns={{'id': 'BIGINT', "
+        "'organization_id': 'BIGINT', 'location_id': 'BIGINT', 'touchpoint_id': 'BIGINT', 'kind': 'VARCHAR', "
+        f"'score': 'SMALLINT', 'created_at': 'TIMESTAMPTZ'}})) TO '{path}' (FORMAT parquet)"
+    )
+    duck.close()
+    csv_path.unlink()
+    return time.perf_counter() - started
+
+
+def duckdb_query(duck, path: Path, organization_id: int):
+    return duck.execute(
+        "SELECT location_id, date_trunc('month', timezone(?, created_at))::date AS month, count(*),"
+        " count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)"
+        f" FROM read_parquet('{path}') WHERE organization_id = ? AND kind = 'nps'"
+        " GROUP BY ALL ORDER BY location_id, month",
+        [TIME_ZONE, organization_id],
+    ).fetchall()
+
+
+def maintenance_cost(*, organization, answers: int) -> dict:
+    """Milliseconds one answer spends keeping rollups current: the upsert alone, and the whole submit with and
+    without it (alternating, so both see the same database)."""
+    from django.db import transaction
+
+    from otklik.accounts.models import Touchpoint
+    from otklik.rollups import services as rollup_services
+    from otklik.surveys.models import Response
+    from otklik.surveys.services import AnswerInput, response_submit
+
+    survey = organization.surveys.get(kind="nps")
+    touchpoints = list(Touchpoint.objects.filter(organization=organization).order_by("pk"))
+    texts = [text for text, _label, _lang in real_texts()[:answers]]
+    sample = Response.objects.filter(organization=organization).order_by("pk").first()
+
+    # The statement alone, inside one open transaction (rolled back): what it adds to an answer's transaction.
+    upsert = []
+    with transaction.atomic():
+        for _ in range(answers):
+            started = time.perf_counter()
+            rollup_services.rollup_add_response(response=sample, organization=organization)
+            upsert.append(time.perf_counter() - started)
+        transaction.set_rollback(True)
+
+    real_add = rollup_services.rollup_add_response
+    with_rollup, without_rollup = [], []
+    try:
+        for i in range(answers * 2):
+            keep = i % 2 == 0
+            rollup_services.rollup_add_response = real_add if keep else (lambda **kwargs: None)
+            started = time.perf_counter()
+            response = response_submit(
+                survey=survey,
+                touchpoint=touchpoints[i % len(touchpoints)],
+                answer=AnswerInput(score=i % 11, comment=texts[(i // 2) % len(texts)]),
+                notify=False,
+            )
+            (with_rollup if keep else without_rollup).append(time.perf_counter() - started)
+            if not keep:  # counted afterwards, untimed, so the rollups stay exact
+                real_add(response=response, organization=organization)
+    finally:
+        rollup_services.rollup_add_response = real_add
+    return {
+        "upsert_ms": statistics.median(upsert) * 1000,
+        "submit_with_ms": statistics.median(with_rollup) * 1000,
+        "submit_without_ms": statistics.median(without_rollup) * 1000,
+    }
+
+
+def table_mb(table: str) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+        return cursor.fetchone()[0] / 2**20
+
+
+def main() -> None:
+    args = parse_args()
+    created = create_database(args.database_url)
+    os.environ["OTKLIK_DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    try:
+        import duckdb
+    except ImportError:  # the `bench` extra is not installed: time PostgreSQL only
+        duckdb = None
+    from django.core.management import call_command
+    from django.db import connection
+
+    from otklik.dashboard import selectors
+    from otklik.rollups.models import ResponseRollup
+    from otklik.rollups.services import rollups_reconcile
+
+    try:
+        call_command("migrate", verbosity=0)
+        organization, membership = setup_organization()
+        tz = selectors.organization_tz(organization=organization)
+        existing = selectors.responses_visible(membership=membership).count()
+        generation_s = 0.0
+        if existing < args.answers:
+            print(f"Generating {args.answers - existing:,} answers…", flush=True)
+            generation_s = generate_answers(organization=organization, answers=args.answers - existing, seed=args.seed)
+        started = time.perf_counter()
+        reconcile = rollups_reconcile(organization=organization)
+        reconcile_s = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE rollups_responserollup")  # as autovacuum soon would after a first build
+
+        def from_rollups():
+            source = selectors.metrics_source(membership=membership, tz=tz)
+            return selectors.metric_by_location_month(qs=source, kind="nps", tz=tz)
+
+        def raw_scan():
+            source = selectors.responses_visible(membership=membership)
+            return selectors.metric_by_location_month(qs=source, kind="nps", tz=tz)
+
+        assert selectors.metrics_source(membership=membership, tz=tz).model is ResponseRollup
+        from_rollups()  # warm the connection and the caches for both, as a live dashboard would be
+        rollup_times, rollup_rows = timed(from_rollups, args.runs)
+        raw_times, raw_rows = timed(raw_scan, args.raw_runs)
+
+        ours = [(r.location_id, r.month, r.metric.count, r.metric.promoters, r.metric.detractors) for r in rollup_rows]
+        raw = [(r.location_id, r.month, r.metric.count, r.metric.promoters, r.metric.detractors) for r in raw_rows]
+        assert ours == raw, "the rollups disagree with the raw scan"
+        duck_times = None
+        if duckdb is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                parquet = Path(folder) / "answers.parquet"
+                export_s = export_parquet(organization=organization, path=parquet)
+                duck = duckdb.connect()
+                duckdb_query(duck, parquet, organization.pk)
+                duck_times, duck_rows = timed(lambda: duckdb_query(duck, parquet, organization.pk), args.runs)
+                parquet_mb = parquet.stat().st_size / 2**20
+                duck.close()
+            assert ours == [tuple(row) for row in duck_rows], "DuckDB disagrees with PostgreSQL"
+
+        cost = maintenance_cost(organization=organization, answers=args.maintenance_answers)
+        check = rollups_reconcile(organization=organization)
+        total = selectors.responses_visible(membership=membership).count()
+
+        print(f"\nNPS by location × month, {total:,} answers, {LOCATIONS} locations × 2 touchpoints, {MONTHS} months")
+        print(
+            f"generation {generation_s:.0f} s; rollup build (reconciliation) {reconcile_s:.1f} s "
+            f"for {reconcile.rows:,} rows"
+        )
+        parquet_line = f", Parquet {parquet_mb:,.0f} MB (export {export_s:.0f} s)" if duck_times else ""
+        print(
+            f"sizes: answers {table_mb('surveys_response'):,.0f} MB, "
+            f"rollups {table_mb('rollups_responserollup'):,.1f} MB{parquet_line}; {len(ours)} location-months"
+        )
+        print(f"{'query':<52}{'runs':>6}{'median ms':>12}{'p95 ms':>10}")
+        lines = [
+            ("(a) dashboard selector on rollups, PostgreSQL", rollup_times),
+            ("(b) same selector, raw GROUP BY scan, PostgreSQL", raw_times),
+            ("(c) DuckDB GROUP BY over Parquet", duck_times),
+        ]
+        for name, t in lines:
+            if t is None:
+                print(f"{name:<52} skipped: pip install -e '.[bench]' for DuckDB")
+                continue
+            print(f"{name:<52}{t['runs']:>6}{t['median_ms']:>12.1f}{t['p95_ms']:>10.1f}")
+        ratios = f"raw scan / rollups: {raw_times['median_ms'] / rollup_times['median_ms']:.0f}x"
+        if duck_times:
+            ratios += (
+                f";  DuckDB / rollups: {duck_times['median_ms'] / rollup_times['median_ms']:.1f}x;  "
+                f"raw scan / DuckDB: {raw_times['median_ms'] / duck_times['median_ms']:.1f}x"
+            )
+        print(ratios)
+        print(
+            f"keeping rollups current, per answer (median of {args.maintenance_answers}): upsert "
+            f"{cost['upsert_ms']:.2f} ms; whole submit {cost['submit_with_ms']:.2f} ms with it, "
+            f"{cost['submit_without_ms']:.2f} ms without"
+        )
+        print(
+            f"reconciliation after the timed answers corrected {len(check.corrected)} rows (0: the upserts were exact)"
+        )
+        # The machine's load changes every figure above; print it beside them.
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    finally:
+        if created and not args.keep:
+            drop_database(args.database_url)
+
+
+if __name__ == "__main__":
+    main()

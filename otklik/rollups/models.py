@@ -1,0 +1,78 @@
+"""Daily rollups of answers: what the dashboards read instead of scanning every answer."""
+
+from django.db import models
+
+from otklik.accounts.models import Location, Organization, Touchpoint
+from otklik.surveys.kinds import KIND_CHOICES
+from otklik.surveys.models import Survey
+
+# One column per score 0–10 covers every scale we have (NPS 0–10, CSAT/grade 1–5, CES 1–7),
+# so any metric over a score distribution can be read from a rollup.
+SCORES = range(0, 11)
+
+
+class Grain(models.TextChoices):
+    # Days answer any period of whole days; months answer whole-month periods (the default
+    # dashboard) from ~30 times fewer rows.
+    DAY = "day", "day"
+    MONTH = "month", "month"
+
+
+class ResponseRollup(models.Model):
+    """The answers of one survey at one touchpoint on one day or in one month (in the organization's time zone).
+
+    Kept current by `rollups.services.rollup_add_response` in the answer's own transaction and
+    reconciled from the raw answers by `rollups_reconcile` (drift, deletions, a new time zone).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()  # the day, or the first day of the month
+    # The first day of the start's month, stored so "by month" groups on a column, not a computed date.
+    month_start = models.DateField()
+    count = models.IntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+    s0 = models.IntegerField(default=0)
+    s1 = models.IntegerField(default=0)
+    s2 = models.IntegerField(default=0)
+    s3 = models.IntegerField(default=0)
+    s4 = models.IntegerField(default=0)
+    s5 = models.IntegerField(default=0)
+    s6 = models.IntegerField(default=0)
+    s7 = models.IntegerField(default=0)
+    s8 = models.IntegerField(default=0)
+    s9 = models.IntegerField(default=0)
+    s10 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The conflict target of the upsert in services.py: keep the two in step.
+            models.UniqueConstraint(
+                fields=["survey", "touchpoint", "location", "grain", "start"], name="rollup_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "kind", "grain", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
+
+
+class RollupState(models.Model):
+    """How far one organization's rollups can be trusted, and who is reconciling them now."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    # The time zone the days were counted in; the dashboard reads rollups only while it is the organization's.
+    time_zone = models.CharField(max_length=64, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker reconciles, so two workers never apply the same correction twice.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # What the last reconciliation found: answers counted and rollup rows it had to correct.
+    answers_counted = models.BigIntegerField(default=0)
+    rows_corrected = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollups of {self.organization_id} in {self.time_zone}"

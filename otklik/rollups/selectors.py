@@ -1,0 +1,63 @@
+"""Reads of the answer rollups: scoped like the answers themselves, narrowed by whole days or months."""
+
+import datetime
+
+from django.db.models import F, QuerySet, Sum
+
+from otklik.accounts.models import Location, Membership, Organization
+from otklik.accounts.selectors import visible_locations
+from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState
+
+
+def rollups_ready(*, organization: Organization) -> bool:
+    """Whether the organization's rollups were reconciled in its current time zone (so their days are its days)."""
+    return RollupState.objects.filter(
+        organization=organization, time_zone=organization.time_zone, reconciled_at__isnull=False
+    ).exists()
+
+
+def rollups_visible(*, membership: Membership, grain: str) -> QuerySet[ResponseRollup]:
+    """The day (or month) rollups of the answers this member may see: all, or an employee's locations only.
+
+    One grain at a time: every answer is counted once in each, so mixing them would count it twice.
+    """
+    rollups = ResponseRollup.objects.filter(organization=membership.organization, grain=grain)
+    if not membership.sees_whole_organization:
+        rollups = rollups.filter(location__in=visible_locations(membership=membership))
+    return rollups
+
+
+def _whole_months(date_from: datetime.date | None, date_to: datetime.date | None) -> bool:
+    starts_a_month = date_from is None or date_from.day == 1
+    ends_a_month = date_to is None or (date_to + datetime.timedelta(days=1)).day == 1
+    return starts_a_month and ends_a_month
+
+
+def rollups_for_period(
+    *,
+    membership: Membership,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    location: Location | None = None,
+) -> QuerySet[ResponseRollup]:
+    """The member's rollups for a period of whole days (both ends included, in the organization's time zone):
+    month rows when the period is whole months (or open), else day rows."""
+    grain = Grain.MONTH if _whole_months(date_from, date_to) else Grain.DAY
+    qs = rollups_visible(membership=membership, grain=grain)
+    if date_from is not None:
+        qs = qs.filter(start__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(start__lte=date_to)
+    if location is not None:
+        qs = qs.filter(location=location)
+    return qs
+
+
+def scores_sum(scores: range) -> Sum:
+    """How many answers scored within `scores` (e.g. range(9, 11) for NPS promoters)."""
+    expression = F(f"s{scores[0]}")
+    for score in scores[1:]:
+        expression = expression + F(f"s{score}")
+    if not set(scores) <= set(SCORES):
+        raise ValueError(f"Rollups count scores {SCORES}, not {scores}")
+    return Sum(expression)
