@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("otklik.improvements.urls")),
     path("", include("otklik.publication.urls")),
     path("", include("otklik.rules.urls")),
+    path("", include("otklik.imports.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
 

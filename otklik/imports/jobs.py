@@ -40,21 +40,26 @@ def job_format(job: ImportJob) -> FileFormat:
     return FileFormat(job.file_format, job.encoding or "utf-8-sig", job.delimiter or ",")
 
 
-def _progress_path(job_id: int, stored_name: str) -> Path:
-    return imports_dir() / f"{stored_name}.progress.json"
+def _progress_path(job: ImportJob) -> Path:
+    return imports_dir() / f"{job.stored_name}.progress.json"
 
 
-def job_create(*, organization: Organization, user: User, kind: str, upload: UploadedFile) -> ImportJob:
-    """Keep an uploaded file and read its header; raises ValidationError when it is too big or unreadable."""
+def check_upload_size(size: int) -> None:
+    """Refuse a file over OTKLIK_IMPORT_MAX_BYTES, saying what to do instead."""
     limit = settings.OTKLIK_IMPORT_MAX_BYTES
-    if upload.size > limit:
+    if size > limit:
         raise ValidationError(
             _(
                 "The file is %(size)s MB; the largest accepted is %(limit)s MB. "
                 "Split it, or use the “otklik import” command."
             )
-            % {"size": round(upload.size / 2**20, 1), "limit": round(limit / 2**20)}
+            % {"size": round(size / 2**20, 1), "limit": round(limit / 2**20)}
         )
+
+
+def job_create(*, organization: Organization, user: User, kind: str, upload: UploadedFile) -> ImportJob:
+    """Keep an uploaded file and read its header; raises ValidationError when it is too big or unreadable."""
+    check_upload_size(upload.size)
     suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
     stored_name = f"{organization.pk}/{uuid.uuid4().hex}{suffix}"
     path = imports_dir() / stored_name
@@ -118,7 +123,7 @@ def job_start(*, job: ImportJob, dry_run: bool) -> None:
 
 
 def _write_progress(job: ImportJob, phase: str, done: int) -> None:
-    path = _progress_path(job.pk, job.stored_name)
+    path = _progress_path(job)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"phase": phase, "done": done}))
     tmp.replace(path)
@@ -127,7 +132,7 @@ def _write_progress(job: ImportJob, phase: str, done: int) -> None:
 def job_progress(job: ImportJob) -> dict:
     """Where a running check or import is: phase, rows done, rows in the file (when known) and a percentage."""
     try:
-        state = json.loads(_progress_path(job.pk, job.stored_name).read_text())
+        state = json.loads(_progress_path(job).read_text())
     except (OSError, ValueError):
         state = {"phase": "queued", "done": 0}
     total = job.rows_total
@@ -170,5 +175,5 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
             job.status = ImportStatus.CHECKED
     job.finished_at = timezone.now()
     job.save()
-    _progress_path(job.pk, job.stored_name).unlink(missing_ok=True)
+    _progress_path(job).unlink(missing_ok=True)
     return job

@@ -356,3 +356,38 @@ def mapping_problems(kind: str, mapping: dict[str, int]) -> list[str]:
     if len(set(mapping.values())) != len(mapping):
         problems.append(_("A column is chosen for more than one field."))
     return problems
+
+
+FIELD_LABELS = {
+    "external_id": _("id in your system"),
+    "name": _("name"),
+    "email": _("e-mail"),
+    "phone": _("phone"),
+    "telegram_chat_id": _("Telegram chat id"),
+    "language": _("language (en, ru, uk)"),
+    "consent_email": _("may be asked by e-mail"),
+    "consent_sms": _("may be asked by SMS"),
+    "consent_telegram": _("may be asked in Telegram"),
+    "tags": _("tags"),
+    "evaluation_delay_days": _("ask after (days)"),
+    "evaluation_mode": _("evaluation mode (automatic, manual)"),
+    "customer_external_id": _("customer's id"),
+    "product_external_id": _("product's id"),
+    "amount": _("amount"),
+    "currency": _("currency"),
+    "purchased_at": _("date"),
+    "location": _("location"),
+    "employee": _("employee"),
+    "customer_name": _("customer's name"),
+    "customer_email": _("customer's e-mail"),
+    "customer_phone": _("customer's phone"),
+    "customer_language": _("customer's language"),
+    "product_name": _("product's name"),
+}
+
+
+def field_choices(kind: str) -> list[tuple[str, str]]:
+    """(field, "label (field)*") for a select; the star marks a required field."""
+    return [
+        (item.name, f"{FIELD_LABELS[item.name]} · {item.name}{' *' if item.required else ''}") for item in FIELDS[kind]
+    ]
