@@ -6,6 +6,12 @@ from otklik.customers.models import Purchase
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    # `otklik …` closes the connections when a command ends, as it should; the test's transaction needs its own.
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+
+
 def test_the_command_imports_a_1c_file_and_prints_the_counts(world, tmp_path, capsys):
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(4)], encoding="cp1251")
     main(["import", "purchases", str(path), "--org", "acme"])
