@@ -62,3 +62,12 @@ def test_an_unknown_organization_or_missing_column_is_a_clear_error(world, tmp_p
         call_command("import", "purchases", str(path), org="nope")
     with pytest.raises(CommandError, match="external_id"):
         call_command("import", "purchases", str(path), org="acme")
+
+
+def test_the_demo_purchases_file_imports_at_the_organizations_locations(world, tmp_path, capsys):
+    path = tmp_path / "demo.csv"
+    main(["demo-purchases", str(path), "--org", "acme", "--rows", "30", "--customers", "5"])
+    main(["import", "purchases", str(path), "--org", "acme"])
+    assert "30 rows: 30 created" in capsys.readouterr().out
+    assert set(Purchase.objects.values_list("location__name", flat=True)) <= {"Main Street", "Airport"}
+    assert Purchase.objects.values("customer").distinct().count() <= 5
