@@ -8,6 +8,7 @@ holds its writes back from every other connection until it commits.
 import json
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from otklik.imports.readers import FileError, FileFormat, detect_format, read_he
 from otklik.imports.services import import_file
 
 logger = logging.getLogger(__name__)
+# A check or import whose progress has not moved for this long lost its worker; it may be started again.
+STALLED_AFTER_SECONDS = 15 * 60
 
 
 def imports_dir() -> Path:
@@ -90,7 +93,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
 
 def job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> None:
     """Store the columns the manager chose; raises ValidationError with the reasons when they cannot work."""
-    if job.running:
+    if job_busy(job):
         raise ValidationError(_("The file is being processed; wait until it finishes."))
     known = set(field_names(job.kind))
     mapping = {name: index for name, index in mapping.items() if name in known and 0 <= index < len(job.header)}
@@ -103,13 +106,24 @@ def job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> None:
     job.save(update_fields=["mapping", "checked"])
 
 
+def job_busy(job: ImportJob) -> bool:
+    """Whether a check or import of the job is queued or running and still moving."""
+    if not job.running:
+        return False
+    try:
+        moved = _progress_path(job).stat().st_mtime
+    except OSError:
+        return False
+    return time.time() - moved < STALLED_AFTER_SECONDS
+
+
 def job_start(*, job: ImportJob, dry_run: bool) -> None:
     """Queue the check or the import; the import only after a clean check of the same columns."""
     from otklik.imports.tasks import run_import_job
 
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.running:
+        if job_busy(job):
             raise ValidationError(_("The file is being processed; wait until it finishes."))
         if not dry_run and not job.checked:
             raise ValidationError(_("Check the file first: only a file without bad rows is imported."))

@@ -82,7 +82,14 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "imports/detail.html",
-        {"job": job, "form": form, "columns": columns, "page": errors, "progress": jobs.job_progress(job)},
+        {
+            "job": job,
+            "busy": jobs.job_busy(job),
+            "form": form,
+            "columns": columns,
+            "page": errors,
+            "progress": jobs.job_progress(job),
+        },
         status=status,
     )
 
@@ -92,9 +99,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar alone, for htmx polling; once the job is finished the page reloads itself."""
     job = _job(request, pk)
-    if not job.running and request.htmx:
+    if not jobs.job_busy(job) and request.htmx:
         return HttpResponseClientRefresh()
-    return render(request, "imports/_progress.html", {"job": job, "progress": jobs.job_progress(job)})
+    return render(
+        request, "imports/_progress.html", {"job": job, "busy": jobs.job_busy(job), "progress": jobs.job_progress(job)}
+    )
 
 
 @require_GET

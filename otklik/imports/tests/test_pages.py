@@ -132,3 +132,17 @@ def test_the_empty_template_names_the_fields(world, login):
     response = login(world.manager).get(reverse("imports:template", args=["customers"]))
     assert response.content.decode().startswith("external_id,name,email")
     assert login(world.manager).get("/imports/template/nothing.csv").status_code == 404
+
+
+def test_an_import_whose_worker_died_can_be_started_again(world, login, tmp_path, django_capture_on_commit_callbacks):
+    client = login(world.manager)
+    upload(client, write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(3)]))
+    job = ImportJob.objects.get()
+    url = reverse("imports:detail", args=[job.pk])
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING, checked=True)  # no progress since
+    page = client.get(url).content.decode()
+    assert 'id="import-stalled"' in page and 'id="import-run"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "import"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and Purchase.objects.count() == 3
