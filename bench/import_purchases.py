@@ -128,7 +128,7 @@ def main() -> None:
 
         copy_s = postgres_copy(args.database_url, path)
         print(f"PostgreSQL COPY: {copy_s:.1f} s", flush=True)
-        command = [*manage, "import", "purchases", str(path), "--org", ORG]
+        command = [*manage, "import", "purchases", str(path), "--org", ORG, "-v", "2"]
         first_s, first_mb, first_out = timed_child(command, env)
         print(f"first import: {first_s:.1f} s", flush=True)
         second_s, second_mb, second_out = timed_child(command, env)
@@ -139,8 +139,10 @@ def main() -> None:
         )
 
     print(f"\nImport of {args.rows} purchases ({size_mb:.0f} MB CSV) on PostgreSQL; {stored} stored")
-    print(first_out.strip().splitlines()[-1])
-    print(second_out.strip().splitlines()[-1])
+    for name, out in [("first import", first_out), ("second import", second_out)]:
+        lines = out.strip().splitlines()
+        phases = [line.strip() for line in lines if line.startswith("  ")]
+        print(f"{name}: {lines[-1]}  [{'; '.join(phases)}]")
     print(f"{'':<44}{'seconds':>10}{'rows/s':>10}{'× COPY':>9}{'peak RSS MB':>13}")
     for name, seconds, mb in [
         ("PostgreSQL COPY into a plain table", copy_s, None),

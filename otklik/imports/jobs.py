@@ -150,13 +150,17 @@ def job_progress(job: ImportJob) -> dict:
     except (OSError, ValueError):
         state = {"phase": "queued", "done": 0}
     total = job.rows_total
-    # The check reads the file once; the import reads it once more to write (twice on SQLite).
+    # A check reads the file once; an import checks and writes in one pass (PostgreSQL's purchases)
+    # or in two (the others).
     percent = 0
     if total:
         share = state["done"] / total
-        percent = int(100 * share) if job.status == ImportStatus.CHECKING else int(50 * share)
-        if job.status == ImportStatus.IMPORTING and state["phase"] == "writing":
+        if job.status == ImportStatus.CHECKING or state["phase"] == "importing":  # one pass over the file
+            percent = int(100 * share)
+        elif state["phase"] == "writing":  # the second of two passes
             percent = 50 + int(50 * share)
+        else:
+            percent = int(50 * share)
     return {**state, "total": total, "percent": min(percent, 100)}
 
 

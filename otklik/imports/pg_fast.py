@@ -1,18 +1,21 @@
-"""The PostgreSQL fast path for purchases: COPY into a staging table, then set-based upserts.
+"""The PostgreSQL fast path for purchases: COPY each chunk into a staging table, then set-based upserts.
 
-One pass over the file validates each chunk with the same validator as the ORM path
-and COPYs its clean values into a temporary table; a bad row stops the copying (the
-rest is still checked, for the report) and the transaction is rolled back. A good
-file is then stored with three statements: the customers and products it names and
-that are not stored yet (from the inline columns; the last non-empty value of each
-wins, as in customers.services), and the purchases with INSERT … ON CONFLICT DO
-UPDATE … WHERE something changed, so a second import of the same file writes nothing.
+Each chunk is validated with the same validator as the ORM path and its clean values
+COPYed into a temporary table; three statements then store it: the customers and
+products it names that are not stored yet (from the inline columns; the last
+non-empty value of each wins, as in customers.services), and the purchases with
+INSERT … ON CONFLICT DO UPDATE … WHERE something changed, so a second import of the
+same file writes nothing. A bad row stops the writing (the rest is still checked,
+for the report) and the whole transaction is rolled back.
 """
 
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from otklik.accounts.models import Organization
 from otklik.customers import services as customers
@@ -135,16 +138,94 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
     return cursor.fetchone()[0]
 
 
-def _notify_changed(cursor, organization: Organization, chunk_rows: int) -> None:
-    """Hand the stored or changed purchases to the invitation hook in chunks, inside the transaction."""
-    last = 0
-    while True:
-        cursor.execute(f"SELECT id FROM {CHANGED} WHERE id > %s ORDER BY id LIMIT %s", [last, chunk_rows])
-        ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return
+def _notify_changed(cursor, organization: Organization) -> None:
+    """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction."""
+    cursor.execute(f"SELECT id FROM {CHANGED} ORDER BY id")
+    ids = [row[0] for row in cursor.fetchall()]
+    if ids:
         customers.purchases_changed(organization=organization, purchase_ids=ids)
-        last = ids[-1]
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_payload(good: list[tuple[int, dict]]) -> bytes:
+    """A chunk's staging rows as COPY text, made in the helper thread so the writer only sends it."""
+    return "".join(
+        "\t".join(_copy_field(value) for value in _staging_row(line, values)) + "\n" for line, values in good
+    ).encode()
+
+
+def _validated(chunks: Iterator, clean: Callable[[dict], dict], language: str | None):
+    """Read and validate the next chunk (in the helper thread): (its own report, COPY data), or None at the end."""
+    chunk = next(chunks, None)
+    if chunk is None:
+        return None
+    with translation.override(language):
+        report = ImportReport(kind="purchases")
+        good = validate_chunk(chunk, clean, report)
+    return report, (_copy_payload(good) if report.ok else b"")
+
+
+def _purchase_foreign_keys(cursor) -> list[str]:
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
+        [Purchase._meta.db_table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _write_chunk(cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock") -> None:
+    """Stage one validated chunk and store it: new customers and products first, then the purchases."""
+    cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
+    columns = ", ".join(name for name, _type in STAGING_COLUMNS)
+    with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
+        copy.write(payload)
+    cursor.execute(f"ANALYZE {STAGING}")
+    clock.lap("COPY to staging")
+    now = timezone.now()
+    _create_missing(
+        cursor,
+        Customer,
+        organization_id=organization.pk,
+        key="customer_external_id",
+        given={
+            "name": f"COALESCE({_last_nonempty('c_name')}, '')",
+            "email": f"COALESCE({_last_nonempty('c_email')}, '')",
+            "phone": f"COALESCE({_last_nonempty('c_phone')}, '')",
+            "language": f"COALESCE({_last_nonempty('c_language')}, '')",
+        },
+        now=now,
+    )
+    _create_missing(
+        cursor,
+        Product,
+        organization_id=organization.pk,
+        key="product_external_id",
+        given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
+        now=now,
+    )
+    clock.lap("new customers and products")
+    distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now)
+    cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
+    created, updated = cursor.fetchone()
+    report.created += created
+    report.updated += updated
+    report.unchanged += distinct - created - updated
+    clock.lap("purchases upsert")
+    _notify_changed(cursor, organization)
+    clock.lap("invitation hook")
 
 
 def purchases_import_pg(
@@ -153,12 +234,19 @@ def purchases_import_pg(
     chunks: Iterator[list[tuple[int, dict]]],
     clean: Callable[[dict], dict],
     progress: Progress,
-    chunk_rows: int = 5000,
 ) -> ImportReport:
-    """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring)."""
+    """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring).
+
+    A helper thread reads and validates the next chunk while this one waits for
+    PostgreSQL to store the last, so the Python work and the database's overlap.
+    The purchases' foreign keys are checked per statement, not all at the commit,
+    for the same reason. Chunks are stored as the ORM path stores them: one after
+    another, a later copy of a purchase updating an earlier one.
+    """
     report = ImportReport(kind="purchases")
-    columns = ", ".join(name for name, _type in STAGING_COLUMNS)
-    with transaction.atomic(), connection.cursor() as cursor:
+    clock = _Clock(report)
+    language = translation.get_language()
+    with transaction.atomic(), connection.cursor() as cursor, ThreadPoolExecutor(1) as helper:
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
@@ -166,50 +254,38 @@ def purchases_import_pg(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
         cursor.execute(f"CREATE TEMP TABLE {CHANGED} (id bigint PRIMARY KEY, created boolean) ON COMMIT DROP")
-        for chunk in chunks:
-            good = validate_chunk(chunk, clean, report)
+        foreign_keys = _purchase_foreign_keys(cursor)
+        if foreign_keys:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
+        pending = helper.submit(_validated, chunks, clean, language)
+        while (item := pending.result()) is not None:
+            clock.lap("reading and validating (not overlapped)")
+            chunk_report, payload = item
+            pending = helper.submit(_validated, chunks, clean, language)
+            report.rows += chunk_report.rows
+            for row, reasons in chunk_report.errors:
+                report.add_error(row, reasons)
+            report.errors_total += chunk_report.errors_total - len(chunk_report.errors)
             if report.ok:
-                with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
-                    for line, values in good:
-                        copy.write_row(_staging_row(line, values))
-            progress("checking", report.rows)
+                _write_chunk(cursor, organization, payload, report, clock)
+            progress("importing" if report.ok else "checking", report.rows)
         if not report.ok:
             transaction.set_rollback(True)
             return report
-        progress("writing", report.rows)
-        now = timezone.now()
-        cursor.execute(f"ANALYZE {STAGING}")
-        _create_missing(
-            cursor,
-            Customer,
-            organization_id=organization.pk,
-            key="customer_external_id",
-            given={
-                "name": f"COALESCE({_last_nonempty('c_name')}, '')",
-                "email": f"COALESCE({_last_nonempty('c_email')}, '')",
-                "phone": f"COALESCE({_last_nonempty('c_phone')}, '')",
-                "language": f"COALESCE({_last_nonempty('c_language')}, '')",
-            },
-            now=now,
-        )
-        _create_missing(
-            cursor,
-            Product,
-            organization_id=organization.pk,
-            key="product_external_id",
-            given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
-            now=now,
-        )
-        # The customers and products just created are not in the planner's statistics yet: without this
-        # it guesses one row each and joins 1M staged rows by nested loops (minutes instead of seconds).
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now)
-        cursor.execute("RESET enable_nestloop")
-        cursor.execute("RESET work_mem")
-        cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
-        report.created, report.updated = cursor.fetchone()
-        report.unchanged = distinct - report.created - report.updated
-        _notify_changed(cursor, organization, chunk_rows)
+        if foreign_keys:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} DEFERRED")
         report.written = True
+    clock.lap("commit")
     return report
+
+
+class _Clock:
+    """Seconds per phase, summed over the chunks, for the benchmark's breakdown."""
+
+    def __init__(self, report: ImportReport):
+        self.report, self.last = report, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.report.timings[name] = self.report.timings.get(name, 0.0) + now - self.last
+        self.last = now

@@ -125,9 +125,13 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
 
 def read_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list]]:
     """(row number, cell values) for every row, the header (row 1) included; blank rows left out."""
-    rows = _xlsx_rows(path) if fmt.kind == "xlsx" else _csv_rows(path, fmt)
-    for number, values in rows:
-        if any(value != "" and not (isinstance(value, str) and not value.strip()) for value in values):
+    if fmt.kind == "csv":
+        for number, values in _csv_rows(path, fmt):
+            if "".join(values).strip():
+                yield number, values
+        return
+    for number, values in _xlsx_rows(path):
+        if any(not isinstance(value, str) or value.strip() for value in values):
             yield number, values
 
 

@@ -146,3 +146,23 @@ def test_an_import_whose_worker_died_can_be_started_again(world, login, tmp_path
         client.post(url, {"action": "import"})
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and Purchase.objects.count() == 3
+
+
+def test_progress_counts_one_pass_for_a_check_and_two_for_a_two_pass_import(world, login, tmp_path):
+    from otklik.imports.jobs import _write_progress, job_progress
+
+    login(world.manager).post(
+        reverse("imports:list"),
+        {"kind": "purchases", "file": SimpleUploadedFile("p.csv", b"a;b\n1;2\n")},
+    )
+    job = ImportJob.objects.get()
+    job.rows_total = 200
+    job.status = ImportStatus.CHECKING
+    _write_progress(job, "checking", 50)
+    assert job_progress(job)["percent"] == 25
+    job.status = ImportStatus.IMPORTING
+    assert job_progress(job)["percent"] == 12
+    _write_progress(job, "writing", 100)
+    assert job_progress(job)["percent"] == 75
+    _write_progress(job, "importing", 100)
+    assert job_progress(job)["percent"] == 50

@@ -78,6 +78,9 @@ class Command(BaseCommand):
                 _("%(bad)s of %(rows)s rows are bad; nothing was imported.")
                 % {"bad": report.errors_total, "rows": report.rows}
             )
+        if options["verbosity"] >= 2:
+            for phase, seconds in report.timings.items():
+                self.stdout.write(f"  {phase}: {seconds:.1f} s")
         if dry_run:
             self.stdout.write(
                 self.style.SUCCESS(
