@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
@@ -168,15 +168,17 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
     """The task's body: check or import the job's file and record what happened."""
     job = ImportJob.objects.select_related("organization").get(pk=job_id)
     try:
-        report = import_file(
-            organization=job.organization,
-            kind=job.kind,
-            path=job_path(job),
-            fmt=job_format(job),
-            mapping=job.mapping,
-            dry_run=dry_run,
-            progress=lambda phase, done: _write_progress(job, phase, done),
-        )
+        # The reasons for bad rows are kept as text, in the organization's language.
+        with translation.override(job.organization.default_language):
+            report = import_file(
+                organization=job.organization,
+                kind=job.kind,
+                path=job_path(job),
+                fmt=job_format(job),
+                mapping=job.mapping,
+                dry_run=dry_run,
+                progress=lambda phase, done: _write_progress(job, phase, done),
+            )
     except (FileError, OSError) as exc:
         job.status, job.message = ImportStatus.FAILED, str(exc)
     except Exception:
