@@ -4,6 +4,8 @@ otklik serve [--port 8000]     web server (gunicorn)
 otklik worker                  task worker and outbox sender
 otklik demo                    load the demo organization from ../shared/datasets
 otklik api-token --org SLUG --user NAME
+otklik import purchases FILE --org SLUG   (also customers, products; --dry-run, --mapping col=field,…)
+otklik demo-purchases FILE     a purchases file for the demo organization, to import
 otklik <any manage.py command>
 """
 
@@ -11,6 +13,7 @@ import os
 import sys
 
 ALIASES = {"serve": "serve", "worker": "worker", "demo": "demo", "api-token": "api_token"}
+ALIASES["demo-purchases"] = "demo_purchases"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "otklik.rules",
     "otklik.outreach",
     "otklik.rollups",
+    "otklik.imports",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,9 @@ OTKLIK_RECOVERY_FOLLOWUP_DAYS = env_int("OTKLIK_RECOVERY_FOLLOWUP_DAYS", 14)
 # Telegram Bot API: the base URL is configurable so tests (and proxies) can stand in for it.
 OTKLIK_TELEGRAM_API_URL = env_str("OTKLIK_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 OTKLIK_TELEGRAM_BOT_TOKEN = env_str("OTKLIK_TELEGRAM_BOT_TOKEN", "")
+
+# File imports (customers, products, purchases): uploads are kept under VAR_DIR/imports, up to this size.
+OTKLIK_IMPORT_MAX_BYTES = env_int("OTKLIK_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 # Where the demo reads its real datasets; empty means ../shared/datasets beside the repo.
 OTKLIK_DATASETS_DIR = env_str("OTKLIK_DATASETS_DIR", "")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("otklik.rules.urls")),
     path("", include("otklik.customers.urls")),
     path("", include("otklik.outreach.urls")),
+    path("", include("otklik.imports.urls")),
     path("", include("otklik.dashboard.urls")),
 ]
 

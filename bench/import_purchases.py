@@ -1,0 +1,159 @@
+"""Importing a purchases file (the nightly exchange from 1C) against PostgreSQL's own COPY of it.
+
+    .venv/bin/python bench/import_purchases.py [--rows 1000000] [--database-url postgres://…]
+
+Writes a seeded CSV of purchases (ids, dates and amounts only: the datasets in
+../shared/datasets carry no author names, so customers are codes), then in the same
+run on PostgreSQL: COPYs the file into a plain table with the same columns (the
+floor: no checks, no indexes, no upsert), imports it with `otklik import purchases`
+(every row validated, customers and products created, purchases upserted, all in one
+transaction), and imports it again (the idempotent path: nothing changes). Prints
+seconds, rows/s, our time over COPY's and the import process's peak resident memory.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
+ORG = "bench-import"
+LOCATIONS = ["Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
+
+SETUP = f"""
+from otklik.accounts.models import Location, Organization
+from otklik.customers.models import Customer, Product, Purchase
+org, _ = Organization.objects.get_or_create(slug="{ORG}", defaults={{"name": "Bench import"}})
+for name in {LOCATIONS!r}:
+    Location.objects.get_or_create(organization=org, name=name)
+Purchase.objects.filter(organization=org)._raw_delete(Purchase.objects.db)
+Customer.objects.filter(organization=org)._raw_delete(Customer.objects.db)
+Product.objects.filter(organization=org)._raw_delete(Product.objects.db)
+"""
+COUNT = f"""
+from otklik.customers.models import Purchase
+print(Purchase.objects.filter(organization__slug="{ORG}").count())
+"""
+COPY_TABLE = """CREATE TABLE bench_copy_purchases (
+    external_id text, purchased_at timestamptz, customer_external_id text, customer_name text,
+    product_external_id text, amount numeric(14,2), currency text, location text)"""
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def postgres_copy(url: str, path: Path) -> float:
+    """Seconds PostgreSQL takes to COPY the file (streamed from here, as our import is) into a plain table."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy_purchases")
+        conn.execute(COPY_TABLE)
+        try:
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor:
+                sql = "COPY bench_copy_purchases FROM STDIN (FORMAT csv, HEADER true, DELIMITER ';')"
+                with cursor.copy(sql) as copy, open(path, "rb") as f:
+                    while block := f.read(1 << 20):
+                        copy.write(block)
+            return time.perf_counter() - started
+        finally:
+            conn.execute("DROP TABLE bench_copy_purchases")
+
+
+def timed_child(args: list[str], env: dict) -> tuple[float, int, str]:
+    """(seconds, peak resident memory in MB, output) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
+    return elapsed, usage.ru_maxrss // 1024, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, help="distinct customers (default: rows / 10)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
+    args = parser.parse_args()
+
+    from otklik.imports.samples import write_purchases_csv
+
+    ensure_database(args.database_url)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "otklik.settings",
+        "OTKLIK_DATABASE_URL": args.database_url,
+        "OTKLIK_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "shell", "-v0", "-c", SETUP], env=env, check=True, cwd=ROOT)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "purchases.csv"
+        started = time.perf_counter()
+        write_purchases_csv(
+            path,
+            rows=args.rows,
+            customers=args.customers or max(1, args.rows // 10),
+            locations=LOCATIONS,
+            seed=args.seed,
+        )
+        size_mb = path.stat().st_size / 2**20
+        print(
+            f"generated {args.rows} purchases ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s", flush=True
+        )
+
+        copy_s = postgres_copy(args.database_url, path)
+        print(f"PostgreSQL COPY: {copy_s:.1f} s", flush=True)
+        command = [*manage, "import", "purchases", str(path), "--org", ORG, "-v", "2"]
+        first_s, first_mb, first_out = timed_child(command, env)
+        print(f"first import: {first_s:.1f} s", flush=True)
+        second_s, second_mb, second_out = timed_child(command, env)
+        stored = int(
+            subprocess.run(
+                [*manage, "shell", "-v0", "-c", COUNT], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+            ).stdout.split()[-1]
+        )
+
+    print(f"\nImport of {args.rows} purchases ({size_mb:.0f} MB CSV) on PostgreSQL; {stored} stored")
+    for name, out in [("first import", first_out), ("second import", second_out)]:
+        lines = out.strip().splitlines()
+        phases = [line.strip() for line in lines if line.startswith("  ")]
+        print(f"{name}: {lines[-1]}  [{'; '.join(phases)}]")
+    print(f"{'':<44}{'seconds':>10}{'rows/s':>10}{'× COPY':>9}{'peak RSS MB':>13}")
+    for name, seconds, mb in [
+        ("PostgreSQL COPY into a plain table", copy_s, None),
+        ("otklik import purchases (first)", first_s, first_mb),
+        ("otklik import purchases (again, no change)", second_s, second_mb),
+    ]:
+        shown_mb = f"{mb:>13}" if mb is not None else f"{'':>13}"
+        print(f"{name:<44}{seconds:>10.1f}{args.rows / seconds:>10.0f}{seconds / copy_s:>9.1f}{shown_mb}")
+    if stored != args.rows:
+        raise SystemExit(f"expected {args.rows} purchases stored, found {stored}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Import jobs from the web: keep the upload under VAR_DIR, guess the columns, run the check and the import.
+
+The check (a dry run) and the import run as tasks; while one runs, its progress is
+written to a small file beside the upload, because the import's own transaction
+holds its writes back from every other connection until it commits.
+"""
+
+import json
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Organization
+from otklik.imports.mapping import field_names, guess_mapping, mapping_problems
+from otklik.imports.models import ImportJob, ImportStatus
+from otklik.imports.readers import FileError, FileFormat, detect_format, read_header
+from otklik.imports.services import import_file
+
+logger = logging.getLogger(__name__)
+# A check or import whose progress has not moved for this long lost its worker; it may be started again.
+STALLED_AFTER_SECONDS = 15 * 60
+
+
+def imports_dir() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+def job_path(job: ImportJob) -> Path:
+    return imports_dir() / job.stored_name
+
+
+def job_format(job: ImportJob) -> FileFormat:
+    return FileFormat(job.file_format, job.encoding or "utf-8-sig", job.delimiter or ",")
+
+
+def _progress_path(job: ImportJob) -> Path:
+    return imports_dir() / f"{job.stored_name}.progress.json"
+
+
+def check_upload_size(size: int) -> None:
+    """Refuse a file over OTKLIK_IMPORT_MAX_BYTES, saying what to do instead."""
+    limit = settings.OTKLIK_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _(
+                "The file is %(size)s MB; the largest accepted is %(limit)s MB. "
+                "Split it, or use the “otklik import” command."
+            )
+            % {"size": round(size / 2**20, 1), "limit": round(limit / 2**20)}
+        )
+
+
+def job_create(*, organization: Organization, user: User, kind: str, upload: UploadedFile) -> ImportJob:
+    """Keep an uploaded file and read its header; raises ValidationError when it is too big or unreadable."""
+    check_upload_size(upload.size)
+    suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    stored_name = f"{organization.pk}/{uuid.uuid4().hex}{suffix}"
+    path = imports_dir() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        for piece in upload.chunks():
+            f.write(piece)
+    try:
+        fmt = detect_format(path)
+        header = read_header(path, fmt)
+    except FileError as exc:
+        path.unlink(missing_ok=True)
+        raise ValidationError(str(exc)) from exc
+    return ImportJob.objects.create(
+        organization=organization,
+        created_by=user,
+        kind=kind,
+        original_name=os.path.basename(upload.name)[:255],
+        stored_name=stored_name,
+        size=upload.size,
+        file_format=fmt.kind,
+        encoding=fmt.encoding if fmt.kind == "csv" else "",
+        delimiter=fmt.delimiter if fmt.kind == "csv" else "",
+        header=header,
+        mapping=guess_mapping(kind, header),
+    )
+
+
+def job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> None:
+    """Store the columns the manager chose; raises ValidationError with the reasons when they cannot work."""
+    if job_busy(job):
+        raise ValidationError(_("The file is being processed; wait until it finishes."))
+    known = set(field_names(job.kind))
+    mapping = {name: index for name, index in mapping.items() if name in known and 0 <= index < len(job.header)}
+    problems = mapping_problems(job.kind, mapping)
+    if problems:
+        raise ValidationError(problems)
+    if mapping != job.mapping:
+        job.checked = False
+    job.mapping = mapping
+    job.save(update_fields=["mapping", "checked"])
+
+
+def job_busy(job: ImportJob) -> bool:
+    """Whether a check or import of the job is queued or running and still moving."""
+    if not job.running:
+        return False
+    try:
+        moved = _progress_path(job).stat().st_mtime
+    except OSError:
+        return False
+    return time.time() - moved < STALLED_AFTER_SECONDS
+
+
+def job_start(*, job: ImportJob, dry_run: bool) -> None:
+    """Queue the check or the import; the import only after a clean check of the same columns."""
+    from otklik.imports.tasks import run_import_job
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job_busy(job):
+            raise ValidationError(_("The file is being processed; wait until it finishes."))
+        if not dry_run and not job.checked:
+            raise ValidationError(_("Check the file first: only a file without bad rows is imported."))
+        if not dry_run and job.status == ImportStatus.DONE:
+            raise ValidationError(_("This file is already imported."))
+        job.status = ImportStatus.CHECKING if dry_run else ImportStatus.IMPORTING
+        job.message = ""
+        job.save(update_fields=["status", "message"])
+    _write_progress(job, "queued", 0)
+    transaction.on_commit(lambda: run_import_job.enqueue(job_id=job.pk, dry_run=dry_run))
+
+
+def _write_progress(job: ImportJob, phase: str, done: int) -> None:
+    path = _progress_path(job)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"phase": phase, "done": done}))
+    tmp.replace(path)
+
+
+def job_progress(job: ImportJob) -> dict:
+    """Where a running check or import is: phase, rows done, rows in the file (when known) and a percentage."""
+    try:
+        state = json.loads(_progress_path(job).read_text())
+    except (OSError, ValueError):
+        state = {"phase": "queued", "done": 0}
+    total = job.rows_total
+    # A check reads the file once; an import checks and writes in one pass (PostgreSQL's purchases)
+    # or in two (the others).
+    percent = 0
+    if total:
+        share = state["done"] / total
+        if job.status == ImportStatus.CHECKING or state["phase"] == "importing":  # one pass over the file
+            percent = int(100 * share)
+        elif state["phase"] == "writing":  # the second of two passes
+            percent = 50 + int(50 * share)
+        else:
+            percent = int(50 * share)
+    return {**state, "total": total, "percent": min(percent, 100)}
+
+
+def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
+    """The task's body: check or import the job's file and record what happened."""
+    job = ImportJob.objects.select_related("organization").get(pk=job_id)
+    try:
+        # The reasons for bad rows are kept as text, in the organization's language.
+        with translation.override(job.organization.default_language):
+            report = import_file(
+                organization=job.organization,
+                kind=job.kind,
+                path=job_path(job),
+                fmt=job_format(job),
+                mapping=job.mapping,
+                dry_run=dry_run,
+                progress=lambda phase, done: _write_progress(job, phase, done),
+            )
+    except (FileError, OSError) as exc:
+        job.status, job.message = ImportStatus.FAILED, str(exc)
+    except Exception:
+        logger.exception("import job %s failed", job_id)
+        job.status, job.message = ImportStatus.FAILED, _("The import failed unexpectedly; nothing was written.")
+    else:
+        job.rows_total, job.errors_total = report.rows, report.errors_total
+        job.errors = [[row, reasons] for row, reasons in report.errors]
+        job.checked = report.ok
+        if report.written:
+            job.status = ImportStatus.DONE
+            job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
+        else:
+            job.status = ImportStatus.CHECKED
+    job.finished_at = timezone.now()
+    job.save()
+    _progress_path(job).unlink(missing_ok=True)
+    return job

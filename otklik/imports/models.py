@@ -1,0 +1,54 @@
+"""An import of a customers, products or purchases file, from upload to the last row written."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Organization
+from otklik.imports.mapping import KINDS
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Columns to choose")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Checked")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded file; the file itself stays under VAR_DIR/imports, never in the database."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("what the file holds"), max_length=20, choices=list(KINDS.items()))
+    original_name = models.CharField(_("file"), max_length=255)
+    stored_name = models.CharField(max_length=255)  # relative to VAR_DIR/imports
+    size = models.BigIntegerField(default=0)
+    file_format = models.CharField(max_length=10)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)  # field name → column index
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    checked = models.BooleanField(default=False)  # a dry run of the current mapping found no bad row
+    rows_total = models.PositiveIntegerField(default=0)
+    errors_total = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)  # [[row, [reasons]], …], the first ones only
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # why the file as a whole failed
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.kind})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)

@@ -1,0 +1,162 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from otklik.customers import services as customer_services
+from otklik.customers.models import Customer, Product, Purchase
+from otklik.imports.mapping import guess_mapping
+from otklik.imports.readers import detect_format, read_header
+from otklik.imports.services import import_file
+from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
+
+
+def run(organization, kind, path, **kwargs):
+    fmt = detect_format(path)
+    return import_file(
+        organization=organization,
+        kind=kind,
+        path=path,
+        fmt=fmt,
+        mapping=guess_mapping(kind, read_header(path, fmt)),
+        **kwargs,
+    )
+
+
+def snapshot(organization) -> dict:
+    """What an import stored, without ids and timestamps, to compare two organizations."""
+    return {
+        "customers": sorted(
+            Customer.objects.filter(organization=organization).values_list("external_id", "name", "email", "phone")
+        ),
+        "products": sorted(Product.objects.filter(organization=organization).values_list("external_id", "name")),
+        "purchases": sorted(
+            Purchase.objects.filter(organization=organization).values_list(
+                "external_id",
+                "customer__external_id",
+                "product__external_id",
+                "amount",
+                "currency",
+                "purchased_at",
+                "location__name",
+                "employee_name",
+            )
+        ),
+    }
+
+
+@pytest.fixture(params=[False, True], ids=["orm", "postgresql-fast-path"])
+def fast(request):
+    if request.param and connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    return request.param
+
+
+def test_a_purchases_file_creates_customers_products_and_purchases(world, tmp_path, fast):
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(7)])
+    report = run(world.org, "purchases", path, fast=fast, chunk_rows=3)
+    assert (report.rows, report.created, report.updated, report.unchanged) == (7, 7, 0, 0)
+    purchase = Purchase.objects.get(organization=world.org, external_id="R1")
+    assert purchase.customer.name == "Customer 1" and purchase.customer.phone == "79160000001"
+    assert purchase.product.name == "Product 1" and purchase.amount == Decimal("100.50")
+    assert purchase.location == world.store
+    assert Customer.objects.filter(organization=world.org).count() == 3
+    assert not Purchase.objects.filter(organization=world.other_org).exists()
+
+
+def test_every_bad_row_is_reported_by_its_row_number_and_nothing_is_written(world, tmp_path, fast):
+    rows = purchase_rows(8)
+    rows[1][1] = "вчера"  # row 3
+    rows[7][8] = "Nowhere"  # row 9, in the last chunk
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
+    report = run(world.org, "purchases", path, fast=fast, chunk_rows=3)
+    assert not report.ok and report.errors_total == 2
+    assert [row for row, _reasons in report.errors] == [3, 9]
+    assert "вчера" in report.errors[0][1][0] and "Nowhere" in report.errors[1][1][0]
+    assert not Purchase.objects.exists() and not Customer.objects.exists() and not Product.objects.exists()
+
+
+def test_importing_the_same_file_twice_changes_nothing_and_a_changed_row_updates(world, tmp_path, fast):
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(6)])
+    run(world.org, "purchases", path, fast=fast, chunk_rows=4)
+    stamps = dict(Purchase.objects.values_list("external_id", "updated_at"))
+    again = run(world.org, "purchases", path, fast=fast, chunk_rows=4)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    assert dict(Purchase.objects.values_list("external_id", "updated_at")) == stamps
+    rows = purchase_rows(6)
+    rows[2][7] = "999.00"
+    changed = run(world.org, "purchases", write_csv(tmp_path / "p2.csv", [PURCHASE_HEADER, *rows]), fast=fast)
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 5)
+    assert Purchase.objects.get(external_id="R3").amount == Decimal("999.00")
+
+
+def test_a_dry_run_checks_but_writes_nothing(world, tmp_path):
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(4)])
+    report = run(world.org, "purchases", path, dry_run=True)
+    assert report.ok and report.rows == 4 and not report.written
+    assert not Purchase.objects.exists()
+
+
+def test_stored_and_changed_purchases_are_handed_to_the_invitation_hook_in_the_transaction(
+    world, tmp_path, fast, monkeypatch
+):
+    handed = []
+    monkeypatch.setattr(
+        customer_services,
+        "purchases_changed",
+        lambda *, organization, purchase_ids: handed.append((organization, list(purchase_ids))),
+    )
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(5)])
+    run(world.org, "purchases", path, fast=fast)
+    assert {pk for _org, ids in handed for pk in ids} == set(Purchase.objects.values_list("pk", flat=True))
+    assert all(org == world.org for org, _ids in handed)
+
+
+def test_customers_and_products_files_are_imported_with_updates(world, tmp_path):
+    customers = write_csv(
+        tmp_path / "c.csv",
+        [["Код", "ФИО", "E-mail", "Телефон", "Теги"], ["C1", "Анна", "ANNA@example.com", "8 916 123 45 67", "VIP"]],
+    )
+    assert run(world.org, "customers", customers).created == 1
+    anna = Customer.objects.get(organization=world.org, external_id="C1")
+    assert (anna.email, anna.phone, [tag.name for tag in anna.tags.all()]) == (
+        "anna@example.com",
+        "79161234567",
+        ["VIP"],
+    )
+    products = write_csv(
+        tmp_path / "p.csv", [["Артикул", "Наименование", "Дней"], ["P1", "Кофе", "2"], ["P2", "", "3"]]
+    )
+    report = run(world.org, "products", products)
+    assert report.errors == [(3, ["name is required"])]
+    write_csv(products, [["Артикул", "Наименование", "Дней"], ["P1", "Кофе", "2"]])
+    assert run(world.org, "products", products).created == 1
+    assert Product.objects.get(external_id="P1").evaluation_delay_days == 2
+
+
+@on_postgresql
+def test_the_postgresql_fast_path_stores_exactly_what_the_orm_path_stores(world, tmp_path):
+    rows = purchase_rows(23)
+    rows[4][3] = ""  # a customer named in one row and not in another
+    rows[5][4] = ""
+    tricky = "Tab\there, back\\slash,\nnew line"  # COPY's text format must escape it
+    rows += [["R900", "05.03.2025 12:00", "C9", tricky, "", "P9", tricky, "1", "Airport"]]
+    rows += [["R2", "05.03.2025 12:00", "C2", "Customer 2", "", "P0", "", "1 234,5", "Airport"]]  # a repeat: last wins
+    first = write_csv(tmp_path / "a.csv", [PURCHASE_HEADER, *rows])
+    Customer.objects.create(organization=world.org, external_id="C0", name="Known")
+    Customer.objects.create(organization=world.other_org, external_id="C0", name="Known")
+    world.other_org.locations.create(name="Main Street")
+    world.other_org.locations.create(name="Airport")
+    run(world.org, "purchases", first, fast=False, chunk_rows=5)
+    run(world.other_org, "purchases", first, fast=True, chunk_rows=5)
+    assert snapshot(world.org) == snapshot(world.other_org)
+    assert Customer.objects.get(organization=world.other_org, external_id="C9").name == tricky
+    assert Product.objects.get(organization=world.other_org, external_id="P9").name == tricky
+    rows[7][7] = "5.00"
+    second = write_csv(tmp_path / "b.csv", [PURCHASE_HEADER, *rows, *purchase_rows(2, start=100)])
+    orm = run(world.org, "purchases", second, fast=False, chunk_rows=50)
+    pg = run(world.other_org, "purchases", second, fast=True, chunk_rows=50)
+    assert (orm.created, orm.updated, orm.unchanged) == (pg.created, pg.updated, pg.unchanged) == (2, 1, 23)
+    assert snapshot(world.org) == snapshot(world.other_org)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from otklik.imports import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("imports/", views.import_list, name="list"),
+    path("imports/<int:pk>/", views.import_detail, name="detail"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="progress"),
+    path("imports/template/<str:kind>.csv", views.import_template, name="template"),
+]

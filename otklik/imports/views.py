@@ -1,0 +1,118 @@
+"""Upload → choose the columns → check (every bad row listed) → import, with a progress bar."""
+
+import csv
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRefresh
+
+from otklik.accounts.decorators import membership_required
+from otklik.imports import jobs
+from otklik.imports.forms import MappingForm, UploadForm
+from otklik.imports.mapping import KINDS, field_names
+from otklik.imports.models import ImportJob
+from otklik.imports.readers import FileError, sample_rows
+
+ERRORS_PER_PAGE = 50
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=pk, organization=request.membership.organization)
+
+
+@membership_required(manage=True)
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The upload form and the organization's recent imports."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.job_create(
+                organization=request.membership.organization,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return _see_other(reverse("imports:detail", args=[job.pk]))
+    recent = ImportJob.objects.filter(organization=request.membership.organization).select_related("created_by")[:30]
+    return render(request, "imports/list.html", {"form": form, "jobs": recent}, status=400 if form.errors else 200)
+
+
+@membership_required(manage=True)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One file: its columns to choose, the check's findings, the import and its outcome."""
+    job = _job(request, pk)
+    form = MappingForm(request.POST or None, kind=job.kind, header=job.header, mapping=job.mapping)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "import":
+                jobs.job_start(job=job, dry_run=False)
+                return _see_other(reverse("imports:detail", args=[job.pk]))
+            if form.is_valid():
+                jobs.job_set_mapping(job=job, mapping=form.mapping())
+                jobs.job_start(job=job, dry_run=True)
+                return _see_other(reverse("imports:detail", args=[job.pk]))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        status = 400
+        job.refresh_from_db()
+    try:
+        samples = sample_rows(jobs.job_path(job), jobs.job_format(job))
+    except (FileError, OSError):
+        samples = []
+    columns = [
+        {"field": form[f"col_{index}"], "samples": [row[index] if index < len(row) else "" for row in samples]}
+        for index in range(len(job.header))
+    ]
+    errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/detail.html",
+        {
+            "job": job,
+            "busy": jobs.job_busy(job),
+            "form": form,
+            "columns": columns,
+            "page": errors,
+            "progress": jobs.job_progress(job),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@membership_required(manage=True)
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar alone, for htmx polling; once the job is finished the page reloads itself."""
+    job = _job(request, pk)
+    if not jobs.job_busy(job) and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(
+        request, "imports/_progress.html", {"job": job, "busy": jobs.job_busy(job), "progress": jobs.job_progress(job)}
+    )
+
+
+@require_GET
+@membership_required(manage=True)
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """An empty CSV with the field names as its header, to fill in."""
+    if kind not in KINDS:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="otklik-{kind}.csv"'
+    csv.writer(response).writerow(field_names(kind))
+    return response
