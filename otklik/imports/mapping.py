@@ -276,6 +276,8 @@ def required_fields(kind: str) -> list[str]:
 def normalize_header(name: object) -> str:
     """ "Дата_Покупки " → "дата покупки": lower case, ё as е, separators as single spaces."""
     text = str(name or "").replace("\ufeff", "").strip().lower().replace("ё", "е")
+    # "E-mail" is as common as "email" in headers; one spelling keeps the name lists short.
+    text = text.replace("e-mail", "email")
     return re.sub(r"[\s_\-.:/\\()#№]+", " ", text).strip()
 
 

@@ -100,3 +100,14 @@ def test_a_mapping_without_a_required_field_has_a_problem_named():
 
 def test_chunks_are_lazy_and_cover_everything():
     assert [len(chunk) for chunk in chunked(range(12), 5)] == [5, 5, 2]
+
+
+def test_e_mail_is_spelled_with_or_without_the_hyphen_in_consent_columns():
+    header = ["Код клиента", "Клиент", "E-mail", "Согласие на e-mail", "Consent SMS"]
+    assert guess_mapping("customers", header) == {
+        "external_id": 0,
+        "name": 1,
+        "email": 2,
+        "consent_email": 3,
+        "consent_sms": 4,
+    }
