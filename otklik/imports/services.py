@@ -23,7 +23,8 @@ from otklik.customers import services as customers
 from otklik.imports.mapping import mapping_problems
 from otklik.imports.readers import FileError, FileFormat, read_rows
 
-CHUNK_ROWS = 5000
+# Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
+CHUNK_ROWS = 25000
 ERRORS_KEPT = 1000  # reasons kept for display; the count covers them all
 
 Progress = Callable[[str, int], None]  # (phase, rows done in that phase)
