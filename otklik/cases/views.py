@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from otklik.cases.selectors import (
     case_progress,
     cases_visible,
 )
+from otklik.http import see_other
 
 CASES_PER_PAGE = 50
 
@@ -132,12 +133,6 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_case(request, case_get(membership=request.membership, case_id=case_id))
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303  # after a POST the browser must GET the case page
-    return response
-
-
 def _act(
     request: HttpRequest,
     case_id: int,
@@ -161,7 +156,7 @@ def _act(
             form.add_error(None, exc)
         else:
             messages.success(request, done)
-            return _see_other(reverse("cases:detail", args=[case.pk]))
+            return see_other(reverse("cases:detail", args=[case.pk]))
     # The service runs in a transaction, so the database is unchanged; drop any in-memory edits too.
     case.refresh_from_db()
     return _render_case(request, case, bound={name: form}, status=400)
@@ -319,7 +314,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("The complaint is recorded as a case."))
-            return _see_other(reverse("cases:detail", args=[case.pk]))
+            return see_other(reverse("cases:detail", args=[case.pk]))
     status = 400 if form.is_bound else 200
     return render(request, "cases/create.html", {"form": form}, status=status)
 
@@ -343,7 +338,7 @@ def case_import(request: HttpRequest) -> HttpResponse:
                         preview=preview, by=request.user, notify=form.cleaned_data["notify"]
                     )
                     messages.success(request, _("%(n)s complaint(s) imported as cases.") % {"n": len(imported)})
-                    return _see_other(reverse("cases:list"))
+                    return see_other(reverse("cases:list"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

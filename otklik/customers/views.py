@@ -7,7 +7,7 @@ employee one never seen at their locations, is a 404); changes are for managers 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,14 +17,9 @@ from otklik.accounts.decorators import membership_required
 from otklik.customers import selectors, services
 from otklik.customers.forms import CustomerFilterForm, ProductForm, TagAddForm
 from otklik.customers.models import Product, Tag
+from otklik.http import see_other
 
 CUSTOMERS_PER_PAGE = 50
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303  # after a POST the browser must GET the page
-    return response
 
 
 @membership_required
@@ -78,7 +73,7 @@ def customer_tag_add(request: HttpRequest, customer_id: int) -> HttpResponse:
             form.add_error("name", exc.message_dict.get("name", exc.messages))
         else:
             messages.success(request, _("Tag “%(tag)s” added.") % {"tag": tag.name})
-            return _see_other(reverse("customers:card", args=[customer.pk]))
+            return see_other(reverse("customers:card", args=[customer.pk]))
     return _render_card(request, customer, tag_form=form, status=400)
 
 
@@ -91,7 +86,7 @@ def customer_tag_remove(request: HttpRequest, customer_id: int, tag_id: int) -> 
     tag = get_object_or_404(Tag, pk=tag_id, organization=request.membership.organization)
     services.customer_tag_remove(customer=customer, tag=tag)
     messages.success(request, _("Tag “%(tag)s” removed.") % {"tag": tag.name})
-    return _see_other(reverse("customers:card", args=[customer.pk]))
+    return see_other(reverse("customers:card", args=[customer.pk]))
 
 
 @membership_required
@@ -132,7 +127,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, errors)
         else:
             messages.success(request, _("“%(product)s” saved.") % {"product": product.name})
-            return _see_other(reverse("customers:products") + f"#product-{product.pk}")
+            return see_other(reverse("customers:products") + f"#product-{product.pk}")
     product.refresh_from_db()
     rows = [
         (item, form if item.pk == product.pk else _product_form(item, organization))

@@ -4,13 +4,14 @@ import csv
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRefresh
 
 from otklik.accounts.decorators import membership_required
+from otklik.http import see_other
 from otklik.imports import jobs
 from otklik.imports.forms import MappingForm, UploadForm
 from otklik.imports.mapping import KINDS, field_names
@@ -18,12 +19,6 @@ from otklik.imports.models import ImportJob
 from otklik.imports.readers import FileError, sample_rows
 
 ERRORS_PER_PAGE = 50
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
@@ -45,7 +40,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            return _see_other(reverse("imports:detail", args=[job.pk]))
+            return see_other(reverse("imports:detail", args=[job.pk]))
     recent = ImportJob.objects.filter(organization=request.membership.organization).select_related("created_by")[:30]
     return render(request, "imports/list.html", {"form": form, "jobs": recent}, status=400 if form.errors else 200)
 
@@ -61,11 +56,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "import":
                 jobs.job_start(job=job, dry_run=False)
-                return _see_other(reverse("imports:detail", args=[job.pk]))
+                return see_other(reverse("imports:detail", args=[job.pk]))
             if form.is_valid():
                 jobs.job_set_mapping(job=job, mapping=form.mapping())
                 jobs.job_start(job=job, dry_run=True)
-                return _see_other(reverse("imports:detail", args=[job.pk]))
+                return see_other(reverse("imports:detail", args=[job.pk]))
         except ValidationError as exc:
             form.add_error(None, exc)
         status = 400

@@ -7,7 +7,7 @@ An object of another organization (or a case outside an employee's locations) is
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,26 +15,13 @@ from django.utils.translation import ngettext
 
 from otklik.accounts.decorators import membership_required
 from otklik.cases.selectors import case_get
+from otklik.http import form_add_errors, see_other
 from otklik.improvements import chronic, selectors, services
 from otklik.improvements.forms import CaseLinkForm, CompleteForm, ContactAttemptForm, ImprovementForm, LinkCasesForm
 from otklik.improvements.models import Improvement, ImprovementStatus
 from otklik.improvements.scripts import call_scripts
 
 PER_PAGE = 50
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303  # after a POST the browser must GET the page
-    return response
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @membership_required
@@ -59,10 +46,10 @@ def improvement_create(request: HttpRequest) -> HttpResponse:
         try:
             improvement = services.improvement_create(organization=request.membership.organization, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The improvement is saved. Now link the complaints it answers."))
-            return _see_other(reverse("improvements:detail", args=[improvement.pk]))
+            return see_other(reverse("improvements:detail", args=[improvement.pk]))
     status = 400 if request.method == "POST" else 200
     return render(request, "improvements/form.html", {"form": form, "improvement": None}, status=status)
 
@@ -85,10 +72,10 @@ def improvement_edit(request: HttpRequest, improvement_id: int) -> HttpResponse:
         try:
             services.improvement_update(improvement=improvement, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The improvement is saved."))
-            return _see_other(reverse("improvements:detail", args=[improvement.pk]))
+            return see_other(reverse("improvements:detail", args=[improvement.pk]))
     status = 400 if request.method == "POST" else 200
     return render(request, "improvements/form.html", {"form": form, "improvement": improvement}, status=status)
 
@@ -144,13 +131,13 @@ def improvement_link(request: HttpRequest, improvement_id: int) -> HttpResponse:
                     improvement=improvement, cases=[*found, *form.cleaned_data["cases"]], by=request.user
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 messages.success(
                     request,
                     ngettext("%(count)d case linked.", "%(count)d cases linked.", linked) % {"count": linked},
                 )
-                return _see_other(reverse("improvements:detail", args=[improvement.pk]))
+                return see_other(reverse("improvements:detail", args=[improvement.pk]))
     form.fields["cases"].queryset = candidates
     return _render_detail(request, improvement, link_form=form, status=400)
 
@@ -163,7 +150,7 @@ def improvement_unlink(request: HttpRequest, improvement_id: int, case_id: int) 
         return HttpResponseNotAllowed(["POST"])
     if services.improvement_unlink_case(improvement=improvement, case=case):
         messages.success(request, _("The case is no longer linked."))
-    return _see_other(reverse("improvements:detail", args=[improvement.pk]))
+    return see_other(reverse("improvements:detail", args=[improvement.pk]))
 
 
 @membership_required
@@ -176,7 +163,7 @@ def improvement_complete(request: HttpRequest, improvement_id: int) -> HttpRespo
                 improvement=improvement, by=request.user, what_changed=form.cleaned_data["what_changed"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -187,7 +174,7 @@ def improvement_complete(request: HttpRequest, improvement_id: int) -> HttpRespo
                 )
                 % {"count": told},
             )
-            return _see_other(reverse("improvements:detail", args=[improvement.pk]))
+            return see_other(reverse("improvements:detail", args=[improvement.pk]))
     context = {
         "improvement": improvement,
         "form": form,
@@ -220,10 +207,10 @@ def case_contact(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.contact_attempt_record(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The contact is recorded."))
-            return _see_other(_case_url(case.pk, "#call-script"))
+            return see_other(_case_url(case.pk, "#call-script"))
     context = {"case": case, "form": form, "scripts": call_scripts(case=case, employee=request.user)}
     return render(request, "improvements/contact_form.html", context, status=400)
 
@@ -243,4 +230,4 @@ def case_link(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, _("The case is linked to “%(title)s”.") % {"title": improvement.title})
     else:
         messages.error(request, _("Choose an improvement that is not done yet."))
-    return _see_other(_case_url(case.pk, "#improvements"))
+    return see_other(_case_url(case.pk, "#improvements"))

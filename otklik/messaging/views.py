@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.accounts.decorators import membership_required
+from otklik.http import see_other
 from otklik.messaging import consent, inbound, services
 from otklik.messaging.forms import OutboxFilterForm, TemplateForm
 from otklik.messaging.selectors import (
@@ -29,12 +30,6 @@ from otklik.messaging.selectors import (
 )
 
 MESSAGES_PER_PAGE = 50
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 @membership_required(manage=True)
@@ -79,7 +74,7 @@ def template_edit(request: HttpRequest, kind: str, language: str) -> HttpRespons
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("The template is saved."))
-                return _see_other(reverse("messaging:templates"))
+                return see_other(reverse("messaging:templates"))
         status = 400
     else:
         form = TemplateForm(initial={"subject": current.subject, "body": current.body})
@@ -94,7 +89,7 @@ def template_reset(request: HttpRequest, kind: str, language: str) -> HttpRespon
     template_effective(organization=organization, kind=kind, language=language)  # 404 for an unknown one
     services.template_reset(organization=organization, kind=kind, language=language)
     messages.success(request, _("The template is back to the default."))
-    return _see_other(reverse("messaging:templates"))
+    return see_other(reverse("messaging:templates"))
 
 
 def _unsubscribe_page(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:

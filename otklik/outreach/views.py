@@ -8,7 +8,7 @@ another organization, or outside an employee's locations, is a 404.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -16,26 +16,13 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.selectors import visible_touchpoints
+from otklik.http import form_add_errors, see_other
 from otklik.outreach import hunting, selectors, services
 from otklik.outreach.forms import DayForm, HuntRuleForm, LetterForm, SettingsForm, TaskDoneForm
 from otklik.outreach.models import HuntRule, ScheduledStatus, TaskStatus
 from otklik.surveys.models import Survey
 
 PER_PAGE = 50
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303  # after a POST the browser must GET the page
-    return response
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _worker(request: HttpRequest) -> None:
@@ -109,7 +96,7 @@ def scheduled_set_date(request: HttpRequest, scheduled_id: int) -> HttpResponse:
         try:
             services.invitation_set_date(scheduled=scheduled, day=form.cleaned_data["day"], by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
     if form.errors:
         errors = "; ".join(error for errors in form.errors.values() for error in errors)
         messages.error(request, _("The date was not saved: %(errors)s") % {"errors": errors})
@@ -118,7 +105,7 @@ def scheduled_set_date(request: HttpRequest, scheduled_id: int) -> HttpResponse:
             request,
             _("The letter will wait in the queue on %(day)s.") % {"day": formats.date_format(form.cleaned_data["day"])},
         )
-    return _see_other(reverse("outreach:queue"))
+    return see_other(reverse("outreach:queue"))
 
 
 @membership_required
@@ -133,7 +120,7 @@ def scheduled_send(request: HttpRequest, scheduled_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         _report(request, scheduled, outcome)
-    return _see_other(reverse("outreach:queue"))
+    return see_other(reverse("outreach:queue"))
 
 
 def _report(request: HttpRequest, scheduled, outcome: str) -> None:
@@ -164,10 +151,10 @@ def scheduled_edit(request: HttpRequest, scheduled_id: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             _report(request, scheduled, outcome)
-            return _see_other(reverse("outreach:queue"))
+            return see_other(reverse("outreach:queue"))
     status = 400 if request.method == "POST" else 200
     return render(request, "outreach/edit.html", {"form": form, "scheduled": scheduled}, status=status)
 
@@ -184,7 +171,7 @@ def scheduled_cancel(request: HttpRequest, scheduled_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("This customer will not be asked about this purchase."))
-    return _see_other(reverse("outreach:queue"))
+    return see_other(reverse("outreach:queue"))
 
 
 @membership_required(manage=True)
@@ -206,10 +193,10 @@ def outreach_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.outreach_settings_save(organization=organization, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Outreach settings saved."))
-            return _see_other(reverse("outreach:settings"))
+            return see_other(reverse("outreach:settings"))
     status = 400 if request.method == "POST" else 200
     return render(request, "outreach/settings.html", {"form": form}, status=status)
 
@@ -239,10 +226,10 @@ def rule_create(request: HttpRequest) -> HttpResponse:
         try:
             hunting.hunt_rule_create(organization=request.membership.organization, **fields)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The rule is saved; the worker checks it every minute."))
-            return _see_other(reverse("outreach:rules"))
+            return see_other(reverse("outreach:rules"))
     status = 400 if request.method == "POST" else 200
     return render(request, "outreach/rule_form.html", {"form": form, "rule": None}, status=status)
 
@@ -269,10 +256,10 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
         try:
             hunting.hunt_rule_update(rule=rule, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The rule is saved."))
-            return _see_other(reverse("outreach:rules"))
+            return see_other(reverse("outreach:rules"))
     status = 400 if request.method == "POST" else 200
     matches = rule.matches.select_related("customer", "event", "task", "scheduled")[:50]
     return render(request, "outreach/rule_form.html", {"form": form, "rule": rule, "matches": matches}, status=status)
@@ -313,4 +300,4 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The task is done."))
-    return _see_other(reverse("outreach:tasks"))
+    return see_other(reverse("outreach:tasks"))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
 from otklik.cases.selectors import STATUS_RESOLVED, case_get, cases_visible
+from otklik.http import see_other
 from otklik.publication import selectors, services
 from otklik.publication.forms import BookEntryForm, BookSettingsForm, StoryForm
 from otklik.publication.models import BookEntry
@@ -26,12 +27,6 @@ from otklik.publication.redaction import PLACEHOLDERS, finding_kinds
 
 ENTRIES_PER_PAGE = 20
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _tell_replaced(request: HttpRequest, findings) -> None:
@@ -57,7 +52,7 @@ def entry_propose(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The case is proposed for the public complaint book; a manager will moderate it."))
-    return _see_other(reverse("cases:detail", args=[case.pk]))
+    return see_other(reverse("cases:detail", args=[case.pk]))
 
 
 # --- staff: moderation ------------------------------------------------------------------------
@@ -106,7 +101,7 @@ def _entry_form(request: HttpRequest, entry: BookEntry) -> BookEntryForm:
 
 
 def _back_to_moderation(entry: BookEntry) -> HttpResponseRedirect:
-    return _see_other(f"{reverse('publication:moderation')}?status={entry.status}#entry-{entry.pk}")
+    return see_other(f"{reverse('publication:moderation')}?status={entry.status}#entry-{entry.pk}")
 
 
 def _save_edits(request: HttpRequest, entry: BookEntry) -> bool:
@@ -145,7 +140,7 @@ def entry_publish(request: HttpRequest, entry_id: int) -> HttpResponse:
                 messages.success(request, _("The entry is published in the complaint book."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return _see_other(reverse("publication:moderation"))
+    return see_other(reverse("publication:moderation"))
 
 
 @require_POST
@@ -157,7 +152,7 @@ def entry_reject(request: HttpRequest, entry_id: int) -> HttpResponse:
         messages.success(request, _("The entry is rejected and not shown publicly."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return _see_other(reverse("publication:moderation"))
+    return see_other(reverse("publication:moderation"))
 
 
 @require_POST
@@ -174,7 +169,7 @@ def book_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The organization's own handles are saved."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-    return _see_other(reverse("publication:moderation"))
+    return see_other(reverse("publication:moderation"))
 
 
 # --- staff: stories ---------------------------------------------------------------------------
@@ -206,7 +201,7 @@ def story_new(request: HttpRequest) -> HttpResponse:
         else:
             _tell_replaced(request, findings)
             messages.success(request, _("The story is saved. Publish it when it is ready."))
-            return _see_other(reverse("publication:story_edit", args=[story.pk]))
+            return see_other(reverse("publication:story_edit", args=[story.pk]))
     status = 400 if request.method == "POST" else 200
     return render(request, "publication/story_form.html", {"form": form, "story": None}, status=status)
 
@@ -229,7 +224,7 @@ def story_edit(request: HttpRequest, story_id: int) -> HttpResponse:
         else:
             _tell_replaced(request, findings)
             messages.success(request, _("The story is saved."))
-            return _see_other(reverse("publication:story_edit", args=[story.pk]))
+            return see_other(reverse("publication:story_edit", args=[story.pk]))
     status = 400 if request.method == "POST" else 200
     return render(request, "publication/story_form.html", {"form": form, "story": story}, status=status)
 
@@ -241,7 +236,7 @@ def story_publish(request: HttpRequest, story_id: int) -> HttpResponse:
     published = request.POST.get("published") == "1"
     services.story_publish(story=story, by=request.user, published=published)
     messages.success(request, _("The story is published.") if published else _("The story is taken down."))
-    return _see_other(reverse("publication:story_edit", args=[story.pk]))
+    return see_other(reverse("publication:story_edit", args=[story.pk]))
 
 
 # --- public pages -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Touchpoint
 from otklik.customers.models import Tag
+from otklik.http import see_other
 from otklik.rules import services
 from otklik.rules.forms import CompensationLimitsForm, RuleForm
 from otklik.rules.models import Rule
@@ -46,12 +47,6 @@ RULE_ACTIONS = [
     "forward_to_named",
     "stop_processing",
 ]
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _rule_form(request: HttpRequest, rule: Rule | None) -> RuleForm:
@@ -97,7 +92,7 @@ def _edit(request: HttpRequest, rule: Rule | None) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("The rule “%(name)s” is saved.") % {"name": saved.name})
-            return _see_other(reverse("rules:list"))
+            return see_other(reverse("rules:list"))
     groups = [
         (_("The rule"), ["name", "enabled", "order", "trigger"]),
         (_("Conditions"), [*RULE_CONDITIONS]),
@@ -133,7 +128,7 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
         messages.success(request, _("The rule “%(name)s” is on.") % {"name": rule.name})
     else:
         messages.success(request, _("The rule “%(name)s” is off.") % {"name": rule.name})
-    return _see_other(reverse("rules:list"))
+    return see_other(reverse("rules:list"))
 
 
 @require_POST
@@ -145,6 +140,6 @@ def compensation_limits(request: HttpRequest) -> HttpResponse:
         for role, amount in form.cleaned_data.items():
             services.compensation_limit_set(organization=organization, role=role, max_amount=amount)
         messages.success(request, _("The compensation limits are saved."))
-        return _see_other(reverse("rules:list"))
+        return see_other(reverse("rules:list"))
     context = {**_list_context(request), "limits_form": form}
     return render(request, "rules/list.html", context, status=400)

@@ -2,21 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
+from otklik.http import see_other
 from otklik.sla import selectors, services
 from otklik.sla.forms import NotificationPreferenceForm, SlaPoliciesForm, SlaSegmentPolicyForm
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _render_policies(
@@ -46,7 +41,7 @@ def policies(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("The service levels are saved."))
-            return _see_other(reverse("sla:policies"))
+            return see_other(reverse("sla:policies"))
     return _render_policies(request, form=form)
 
 
@@ -64,7 +59,7 @@ def segment_policy_save(request: HttpRequest) -> HttpResponse:
                 request,
                 _("The service level for the segment “%(segment)s” is saved.") % {"segment": policy.segment},
             )
-            return _see_other(reverse("sla:policies"))
+            return see_other(reverse("sla:policies"))
     return _render_policies(request, segment_form=form)
 
 
@@ -75,7 +70,7 @@ def segment_policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
     services.sla_segment_policy_delete(policy=policy)
     message = _("The service level for the segment “%(segment)s” is removed.") % {"segment": policy.segment}
     messages.success(request, message)
-    return _see_other(reverse("sla:policies"))
+    return see_other(reverse("sla:policies"))
 
 
 @membership_required
@@ -100,6 +95,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your notification settings are saved."))
-            return _see_other(reverse("sla:preferences"))
+            return see_other(reverse("sla:preferences"))
     status = 400 if form.errors else 200
     return render(request, "sla/preferences.html", {"form": form}, status=status)

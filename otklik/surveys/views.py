@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.accounts.decorators import membership_required
+from otklik.http import form_add_errors
 from otklik.surveys import selectors, services
 from otklik.surveys.forms import (
     SERVICE_TO_FORM_FIELD,
@@ -287,11 +288,6 @@ def _list(
     return render(request, "surveys/list.html", context, status=status)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 @membership_required(manage=True)
 @require_GET
 def survey_list(request):
@@ -346,7 +342,7 @@ def survey_rule(request, survey_id: int):
                 enabled=form.cleaned_data["enabled"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The case rule of “%(name)s” was saved.") % {"name": survey.name})
             return redirect("surveys:list")
@@ -362,7 +358,7 @@ def location_add(request):
         try:
             location = services.location_create(organization=membership.organization, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The location “%(name)s” was added.") % {"name": location.name})
             return redirect("surveys:list")
@@ -378,7 +374,7 @@ def touchpoint_add(request):
         try:
             touchpoint = services.touchpoint_create(organization=membership.organization, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(request, _("The touchpoint “%(name)s” was added.") % {"name": touchpoint.name})
             return redirect("surveys:list")

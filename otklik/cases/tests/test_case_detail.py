@@ -288,4 +288,3 @@ def test_a_case_cannot_name_another_organizations_customer(world):
     with pytest.raises(ValidationError):
         case_open(location=world.store, content=SEAT, customer=make_customer(organization=world.other_org))
     assert not Case.objects.exists()
-
