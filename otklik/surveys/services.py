@@ -94,6 +94,7 @@ def response_submit(
     returns the stored answer unchanged. `notify=False` opens the case without
     queueing any alert or customer message.
     """
+    from otklik.insights.services import response_tag_later
     from otklik.rules.services import rules_apply_to_response
 
     if touchpoint.organization_id != survey.organization_id:
@@ -135,6 +136,7 @@ def response_submit(
                 created_at=created_at or timezone.now(),
             )
             rules_apply_to_response(response=response, notify=notify)
+            response_tag_later(response=response)
     except IntegrityError:
         # Two pushes of the same external_id raced; the other one won.
         if external_id:

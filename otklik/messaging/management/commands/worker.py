@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from otklik.improvements.services import recovery_followups_due
+from otklik.insights.digests import department_digests_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.sla.services import sla_jobs_run
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
 # and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
 MINUTE_JOBS = [sla_jobs_run, recovery_followups_due]
+MINUTE_JOBS.append(department_digests_due)  # the departments' weekly digest of their themes (insights)
 MINUTE = 60
 
 
