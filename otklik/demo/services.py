@@ -273,4 +273,7 @@ def demo_load(
         )
     surveys = {load.dataset.language: load.survey for load in result.loads}
     result.cases_walked = _walk_demo_cases(organization=organization, surveys=surveys, today=now.date())
+    from otklik.insights.services import themes_discover
+
+    themes_discover(organization=organization)  # the loyalty factors, found in the demo's own answers
     return result
