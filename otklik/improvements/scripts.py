@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from otklik.cases.models import Case
 from otklik.customers.models import Purchase
 from otklik.improvements.models import ContactWay
+from otklik.insights.profanity import mask_profanity
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def call_script(*, case: Case, way: str, employee: User) -> CallScript:
             "organization": case.organization.name,
             "date": formats.date_format(timezone.localtime(answered), "DATE_FORMAT"),
             "place": _place(case),
-            "complaint": case.content,
+            "complaint": mask_profanity(case.content)[0],  # read aloud to the customer: insults masked (D2)
         }
         if way == ContactWay.VISIT:
             greeting = (

@@ -12,10 +12,14 @@ score reaches `threshold` (several themes per answer are normal).
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from otklik.insights import text as textlib
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NAME_KEYWORDS = 3
 # Size of the term vectors and number of k-means starts; chosen before measuring (see term_vectors).
@@ -93,6 +97,10 @@ class Discovery:
     clusters: list[int]
 
 
+# Turns texts into one vector each (a sentence-embedding model, see embeddings.py).
+Embedder = Callable[[Sequence[str]], "np.ndarray"]
+
+
 def discover(
     texts: Sequence[str],
     *,
@@ -100,9 +108,12 @@ def discover(
     seeds: Sequence[ThemeSpec] = (),
     languages: Sequence[str] | None = None,
     random_state: int = 0,
+    embed: Embedder | None = None,
 ) -> list[ThemeSpec]:
     """K themes found in `texts`; the first len(seeds) of them refine the given seeds, in order."""
-    return discover_clusters(texts, k=k, seeds=seeds, languages=languages, random_state=random_state).themes
+    return discover_clusters(
+        texts, k=k, seeds=seeds, languages=languages, random_state=random_state, embed=embed
+    ).themes
 
 
 def discover_clusters(
@@ -112,6 +123,7 @@ def discover_clusters(
     seeds: Sequence[ThemeSpec] = (),
     languages: Sequence[str] | None = None,
     random_state: int = 0,
+    embed: Embedder | None = None,
 ) -> Discovery:
     """Themes as `discover` finds them, with each text's cluster (for the benchmark and tests).
 
@@ -119,6 +131,10 @@ def discover_clusters(
     "late", "delay" and "hour" pull an answer the same way even when it uses only one of
     them; spherical k-means (the lowest-inertia of several starts) groups the answers, and
     each cluster's key words are the terms nearest its centroid (see `theme_keywords`).
+
+    With `embed` (a sentence-embedding model), answers are placed by their embeddings
+    instead, and each term by the mean embedding of the answers that use it: key words
+    and tagging work the same way, only the grouping comes from the model.
     """
     import numpy as np
     import scipy.sparse as sp
@@ -145,8 +161,14 @@ def discover_clusters(
 
     presence = matrix.copy()
     presence.data[:] = 1.0
-    vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
-    points = normalize(np.asarray(matrix @ vectors))
+    if embed is None:
+        vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
+        points = normalize(np.asarray(matrix @ vectors))
+    else:
+        points = normalize(np.asarray(embed(texts), dtype=float))
+        if points.shape[0] != len(texts):
+            raise ValueError("the embedding model returned a wrong number of vectors")
+        vectors = normalize(np.asarray(presence.T @ points))
     seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
     centroids, clusters = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
     # Fewer distinct answers than k leave clusters empty: such a theme would tag nothing.

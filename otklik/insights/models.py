@@ -1,10 +1,29 @@
 """Loyalty-factor themes of an organization, and which answers carry them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Organization
 from otklik.surveys.models import Response
+
+
+class Department(models.Model):
+    """A team that owns some themes (F1): its members get a weekly digest of what customers say about them."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("name"), max_length=200)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="insight_departments", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="department_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Theme(models.Model):
@@ -24,6 +43,14 @@ class Theme(models.Model):
     pinned_keywords = models.JSONField(_("pinned key words"), default=list, blank=True)
     banned_keywords = models.JSONField(_("banned key words"), default=list, blank=True)
     is_manual = models.BooleanField(_("shaped by a manager"), default=False)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="themes",
+        verbose_name=_("department"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,3 +86,39 @@ class AnswerAnalysis(models.Model):
     language = models.CharField(max_length=5, blank=True)
     has_profanity = models.BooleanField(default=False)
     tagged_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Owners and managers always may; this lets an owner grant it to anyone else (D2).
+        permissions = [("view_original_text", "Can see the original wording of answers with insults masked")]
+
+
+class ThemeJob(models.Model):
+    """A discovery or re-tagging run over an organization's answers, done by the worker.
+
+    Kept so the themes page can say that one is under way and when the last one ended;
+    a request while one of the same kind is still waiting reuses it.
+    """
+
+    class Kind(models.TextChoices):
+        DISCOVER = "discover", _("Discovery")
+        RETAG = "retag", _("Re-tagging")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="theme_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    k = models.PositiveSmallIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"])]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Organization
-from otklik.insights.models import AnswerTheme, Theme
+from otklik.accounts.models import Membership, Organization
+from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
 from otklik.surveys.models import Response
 
@@ -172,3 +172,165 @@ def comment_for_display(*, response: Response, may_see_original: bool = False) -
     if may_see_original:
         return response.comment
     return mask_profanity(response.comment, response.language)[0]
+
+
+def may_see_original(*, membership: Membership) -> bool:
+    """Whether this member may read answers as written, insults included (D2).
+
+    Owners and managers may; anyone else only with the `insights.view_original_text` permission.
+    """
+    return membership.can_manage or membership.user.has_perm("insights.view_original_text")
+
+
+def masked_text(text: str) -> str:
+    """The text with insults and profanity masked, the rest (the point of the complaint) as written."""
+    return mask_profanity(text or "")[0]
+
+
+def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:
+    """Themes the organization's tagger finds in a text that is not a stored answer (a hotline case)."""
+    from otklik.insights.services import tagger_for
+
+    if not text.strip():
+        return []
+    tagger, themes = tagger_for(organization=organization)
+    return [themes[index] for index, _score in tagger.tag(text)]
+
+
+def theme_examples(
+    *, theme: Theme, qs: QuerySet[Response] | None = None, limit: int = 10, detractors_first: bool = True
+) -> list[Response]:
+    """Answers carrying the theme, the lowest scores and the newest first."""
+    answers = Response.objects.filter(organization_id=theme.organization_id, answer_themes__theme=theme)
+    if qs is not None:
+        answers = answers.filter(id__in=qs.values("id"))
+    order = ["score", "-created_at", "-id"] if detractors_first else ["-created_at", "-id"]
+    return list(answers.select_related("location", "touchpoint").order_by(*order)[:limit])
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    """A theme's line on the loyalty-factors page: its weight, and the place where it gathers most."""
+
+    weight: ThemeWeight
+    top_place: ThemePlace | None
+
+
+# A place needs this many tagged answers before its share is called a concentration.
+PLACE_MIN_TAGGED = 3
+
+
+def themes_top_places(*, organization: Organization, qs: QuerySet[Response] | None = None) -> dict[int, ThemePlace]:
+    """For each theme, the location · touchpoint where the largest share of answers carries it (two queries)."""
+    answers = _with_text(Response.objects.filter(organization=organization))
+    if qs is not None:
+        answers = answers.filter(id__in=qs.values("id"))
+    places = {
+        (row["location_id"], row["touchpoint_id"]): row
+        for row in answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
+            total=Count("id")
+        )
+    }
+    tagged = (
+        AnswerTheme.objects.filter(response__in=answers)
+        .values("theme_id", "response__location_id", "response__touchpoint_id")
+        .annotate(count=Count("id"))
+    )
+    best: dict[int, ThemePlace] = {}
+    for row in tagged:
+        place = places.get((row["response__location_id"], row["response__touchpoint_id"]))
+        if place is None:
+            continue
+        candidate = ThemePlace(
+            location_id=place["location_id"],
+            location=place["location__name"],
+            touchpoint_id=place["touchpoint_id"],
+            touchpoint=place["touchpoint__name"],
+            count=row["count"],
+            share=_percent(row["count"], place["total"]),
+        )
+        current = best.get(row["theme_id"])
+        if current is None or _place_rank(candidate) > _place_rank(current):
+            best[row["theme_id"]] = candidate
+    return best
+
+
+def _place_rank(place: ThemePlace) -> tuple:
+    # A share built on one or two answers says little: such places rank after the others.
+    return (place.count >= PLACE_MIN_TAGGED, place.share, place.count)
+
+
+def theme_summaries(*, organization: Organization, qs: QuerySet[Response] | None = None) -> list[ThemeSummary]:
+    """Every theme with its weight and top place, heaviest (most detractors) first."""
+    places = themes_top_places(organization=organization, qs=qs)
+    return [
+        ThemeSummary(weight=weight, top_place=places.get(weight.theme.id))
+        for weight in theme_weights(organization=organization, qs=qs)
+    ]
+
+
+@dataclass(frozen=True)
+class ThemesTrend:
+    months: list[datetime.date]
+    shares: dict[int, list[float]]  # theme id → % of each month's answers with text that carry it
+    counts: dict[int, list[int]]
+
+
+def themes_trend(
+    *, organization: Organization, qs: QuerySet[Response] | None = None, tz: datetime.tzinfo = datetime.UTC
+) -> ThemesTrend:
+    """All themes' monthly trend in two queries (the loyalty-factors chart)."""
+    answers = _with_text(Response.objects.filter(organization=organization))
+    if qs is not None:
+        answers = answers.filter(id__in=qs.values("id"))
+    totals = {
+        _as_date(row["month"]): row["n"]
+        for row in answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
+    }
+    months = sorted(totals)
+    position = {month: i for i, month in enumerate(months)}
+    counts: dict[int, list[int]] = {}
+    rows = (
+        AnswerTheme.objects.filter(response__in=answers)
+        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
+        .values("theme_id", "month")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts.setdefault(row["theme_id"], [0] * len(months))[position[_as_date(row["month"])]] = row["n"]
+    shares = {
+        theme_id: [_percent(n, totals[month]) for n, month in zip(values, months, strict=True)]
+        for theme_id, values in counts.items()
+    }
+    return ThemesTrend(months=months, shares=shares, counts=counts)
+
+
+def theme_get(*, organization: Organization, theme_id: int) -> Theme | None:
+    """One of the organization's themes, or None (another organization's theme is not found either)."""
+    return Theme.objects.filter(organization=organization, pk=theme_id).select_related("department").first()
+
+
+def departments_for(*, organization: Organization) -> QuerySet[Department]:
+    """The organization's departments with their members and themes."""
+    return Department.objects.filter(organization=organization).prefetch_related("members", "themes")
+
+
+def department_get(*, organization: Organization, department_id: int) -> Department | None:
+    return Department.objects.filter(organization=organization, pk=department_id).first()
+
+
+def theme_jobs_recent(*, organization: Organization, limit: int = 3) -> list[ThemeJob]:
+    """The latest discovery and re-tagging runs, newest first, for the page's status line."""
+    return list(ThemeJob.objects.filter(organization=organization).select_related("requested_by")[:limit])
+
+
+def response_get(*, membership: Membership, response_id: int) -> Response | None:
+    """One answer the member may see (an employee: only at their locations), with its places and customer."""
+    from otklik.dashboard.selectors import responses_visible
+
+    return (
+        responses_visible(membership=membership)
+        .select_related("survey", "location", "touchpoint", "customer", "analysis", "case")
+        .filter(pk=response_id)
+        .first()
+    )

@@ -1,21 +1,30 @@
 """Writes for loyalty-factor themes: discovery, a manager's shaping, and tagging answers."""
 
+import logging
 from collections.abc import Iterable, Sequence
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Organization
+from otklik.accounts.models import Membership, Organization
 from otklik.insights import engine
-from otklik.insights.models import AnswerAnalysis, AnswerTheme, Theme
+from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
 from otklik.surveys.models import Response
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_K = 8
+MIN_K, MAX_K = 2, 30
 # Discovery reads the newest answers only: enough for stable themes, bounded in time.
 DISCOVERY_LIMIT = 20_000
+# After a manager's change, up to this many answers are re-tagged at once, in the request
+# (about a second); more are re-tagged by the worker, so the page never waits for long.
+RETAG_INLINE_LIMIT = 2_000
 
 
 def answer_text(response: Response) -> str:
@@ -42,24 +51,39 @@ def _store_keywords(theme: Theme, spec: engine.ThemeSpec) -> None:
     theme.labels = spec.labels
 
 
+def answers_retag_all(*, organization: Organization) -> int:
+    """Tag every answer of the organization afresh with its current themes; returns the tags written."""
+    return answers_tag(
+        organization=organization, responses=_with_text(organization.responses.all()).iterator(chunk_size=2000)
+    )
+
+
 def _retag_all(*, organization: Organization) -> None:
-    answers_tag(organization=organization, responses=_with_text(organization.responses.all()).iterator(chunk_size=2000))
+    """Re-tag after a manager's change: at once for a small organization, else by the worker."""
+    if _with_text(organization.responses.all()).count() <= RETAG_INLINE_LIMIT:
+        answers_retag_all(organization=organization)
+    else:
+        theme_job_request(organization=organization, kind=ThemeJob.Kind.RETAG)
 
 
 @transaction.atomic
 def themes_discover(*, organization: Organization, k: int = DEFAULT_K) -> list[Theme]:
     """Find `k` themes in the organization's answers and tag every answer with them.
 
-    Themes a manager has shaped (`is_manual`) are kept, seed the factorization and get
-    refreshed key words; previously discovered, untouched themes are replaced.
+    Themes a manager has shaped (`is_manual`) are kept, seed the clustering and get
+    refreshed key words; previously discovered, untouched themes are replaced (so their
+    department assignment goes with them). With settings.OTKLIK_EMBEDDING_MODEL set,
+    answers are grouped by that model (see embeddings.py).
     """
+    from otklik.insights.embeddings import configured_embedder
+
     responses = _with_text(organization.responses.all()).order_by("-created_at")[:DISCOVERY_LIMIT]
     texts = [answer_text(r) for r in responses]
     manual = list(organization.themes.filter(is_manual=True))
     organization.themes.filter(is_manual=False).delete()
     if not texts:
         return manual
-    specs = engine.discover(texts, k=max(k, len(manual)), seeds=[_spec(t) for t in manual])
+    specs = engine.discover(texts, k=max(k, len(manual)), seeds=[_spec(t) for t in manual], embed=configured_embedder())
     themes = []
     for i, spec in enumerate(specs):
         theme = manual[i] if i < len(manual) else Theme(organization=organization, name=spec.name[:200])
@@ -220,8 +244,9 @@ def _tag_batch(responses: list[Response], tagger: engine.Tagger, themes: list[Th
         analyses.append(AnswerAnalysis(response=response, language=analyzed.language, has_profanity=found))
         for index, score in tagger.tag_terms(analyzed.terms):
             tags.append(AnswerTheme(response=response, theme=themes[index], weight=round(score, 4)))
-    AnswerAnalysis.objects.bulk_create(analyses)
-    AnswerTheme.objects.bulk_create(tags)
+    # A re-tagging run and tagging on arrival may meet on the same answer: the first write wins.
+    AnswerAnalysis.objects.bulk_create(analyses, ignore_conflicts=True)
+    AnswerTheme.objects.bulk_create(tags, ignore_conflicts=True)
     return len(tags)
 
 
@@ -231,3 +256,131 @@ def response_tag(*, response_id: int) -> int:
     if response is None:
         return 0
     return answers_tag(organization=response.organization, responses=[response])
+
+
+def response_tag_later(*, response: Response) -> None:
+    """Have the worker tag a new answer once its transaction commits (seconds later).
+
+    Called on the answer path, so it only schedules: tagging itself runs in the task.
+    """
+    if not (response.comment or response.second_answer):
+        return
+    from otklik.insights.tasks import tag_response
+
+    response_id = response.pk
+    transaction.on_commit(lambda: tag_response.enqueue(response_id=response_id))
+
+
+# Discovery and re-tagging runs, done by the worker
+
+
+def theme_job_request(
+    *, organization: Organization, kind: str, k: int | None = None, user: User | None = None
+) -> ThemeJob:
+    """Ask the worker to discover themes (or re-tag answers) for the organization.
+
+    A waiting request of the same kind is reused (its k updated), so pressing the
+    button twice runs once.
+    """
+    if kind not in ThemeJob.Kind.values:
+        raise ValidationError(_("Unknown kind of run."))
+    if kind == ThemeJob.Kind.DISCOVER:
+        if k is None or not MIN_K <= k <= MAX_K:
+            raise ValidationError(
+                _("The number of themes must be between %(low)s and %(high)s.") % {"low": MIN_K, "high": MAX_K}
+            )
+    with transaction.atomic():
+        job = (
+            ThemeJob.objects.select_for_update()
+            .filter(organization=organization, kind=kind, status=ThemeJob.Status.PENDING)
+            .first()
+        )
+        if job is not None:
+            if k is not None and job.k != k:
+                job.k = k
+                job.save(update_fields=["k"])
+            return job
+        job = ThemeJob.objects.create(organization=organization, kind=kind, k=k, requested_by=user)
+    from otklik.insights.tasks import run_theme_job
+
+    job_id = job.pk
+    transaction.on_commit(lambda: run_theme_job.enqueue(job_id=job_id))
+    return job
+
+
+def theme_job_run(*, job_id: int) -> bool:
+    """Run one waiting job; False when it is gone or another worker has taken it.
+
+    A failure is recorded on the job (shown on the themes page) and the answers keep
+    their previous tags, since discovery runs in one transaction.
+    """
+    claimed = ThemeJob.objects.filter(pk=job_id, status=ThemeJob.Status.PENDING).update(
+        status=ThemeJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    job = ThemeJob.objects.select_related("organization").get(pk=job_id)
+    try:
+        if job.kind == ThemeJob.Kind.DISCOVER:
+            themes_discover(organization=job.organization, k=job.k or DEFAULT_K)
+        else:
+            answers_retag_all(organization=job.organization)
+    except Exception as error:  # recorded for the manager; the worker goes on
+        logger.exception("theme job %s failed", job_id)
+        job.status, job.error = ThemeJob.Status.FAILED, str(error)[:2000]
+    else:
+        job.status = ThemeJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job.status == ThemeJob.Status.DONE
+
+
+# Departments (F1)
+
+
+def _org_users(organization: Organization, users: Iterable[User]) -> list[User]:
+    users = list(users)
+    members = set(Membership.objects.filter(organization=organization).values_list("user_id", flat=True))
+    if any(user.pk not in members for user in users):
+        raise ValidationError(_("A chosen person is not a member of this organization."))
+    return users
+
+
+@transaction.atomic
+def department_save(
+    *, organization: Organization, name: str, members: Iterable[User], department: Department | None = None
+) -> Department:
+    """Create a department, or rename it and set its members; names are unique in the organization."""
+    name = name.strip()[:200]
+    if not name:
+        raise ValidationError(_("A department needs a name."))
+    if department is not None and department.organization_id != organization.id:
+        raise ValidationError(_("The department belongs to another organization."))
+    members = _org_users(organization, members)
+    taken = Department.objects.filter(organization=organization, name__iexact=name)
+    if department is not None:
+        taken = taken.exclude(pk=department.pk)
+    if taken.exists():
+        raise ValidationError(_("There is already a department with this name."))
+    department = department or Department(organization=organization)
+    department.name = name
+    department.save()
+    department.members.set(members)
+    return department
+
+
+@transaction.atomic
+def department_delete(*, department: Department) -> None:
+    """Delete a department; its themes stay, unassigned."""
+    department.delete()
+
+
+@transaction.atomic
+def theme_assign_department(*, theme: Theme, department: Department | None) -> Theme:
+    """Give a theme to a department (or to none); its members then get it in their weekly digest."""
+    if department is not None and department.organization_id != theme.organization_id:
+        raise ValidationError(_("The department belongs to another organization."))
+    theme.department = department
+    theme.is_manual = True  # an assigned theme must survive rediscovery, or the assignment is lost
+    theme.save(update_fields=["department", "is_manual", "updated_at"])
+    return theme

@@ -1,9 +1,17 @@
+"""Background work of the insights app, run by `otklik worker`."""
+
 from django_tasks import task
 
-from otklik.insights.services import response_tag
+from otklik.insights.services import response_tag, theme_job_run
 
 
 @task()
 def tag_response(response_id: int) -> int:
     """Tag a new answer with its organization's themes; safe to run twice (tags are replaced)."""
     return response_tag(response_id=response_id)
+
+
+@task()
+def run_theme_job(job_id: int) -> bool:
+    """Discover themes or re-tag answers, as a manager asked; a job already taken is skipped."""
+    return theme_job_run(job_id=job_id)

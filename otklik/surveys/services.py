@@ -111,6 +111,7 @@ def response_submit(
     returns the stored answer unchanged. `notify=False` opens the case without
     queueing any alert or customer message.
     """
+    from otklik.insights.services import response_tag_later
     from otklik.rollups.services import rollup_add_response
     from otklik.rules.services import rules_apply_to_response
 
@@ -155,6 +156,7 @@ def response_submit(
                 created_at=created_at or timezone.now(),
             )
             rules_apply_to_response(response=response, notify=notify)
+            response_tag_later(response=response)
             # Last, so the rollup row's lock is held only until the commit right after.
             rollup_add_response(response=response, organization=survey.organization)
     except IntegrityError:

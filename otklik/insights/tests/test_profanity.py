@@ -97,3 +97,16 @@ def test_it_masks_only_the_offending_word_in_a_real_complaint():
     assert masked.startswith("В очереди уже 20 минут, а люди заходят позже нас и проходят! #м***** #сбербанк")
     masked, found = mask_profanity(samples.russian("615752843320890000"), "ru")
     assert found and masked.startswith("Если у вас н***** мозга, обратитесь в Ростелеком.")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Касир — ідіот, але черга рухається швидко.", "Касир — і****, але черга рухається швидко."),
+        ("Заїбали ці затримки, третій раз чекаю доставку.", "З****** ці затримки, третій раз чекаю доставку."),
+        ("Кассир просто дебил, ждали полчаса.", "Кассир просто д****, ждали полчаса."),
+        ("The agent was a moron, but the refund came fast.", "The agent was a m****, but the refund came fast."),
+    ],
+)
+def test_targeted_ukrainian_russian_and_english_insults_are_masked_with_the_point_kept(text, masked):
+    assert mask_profanity(text) == (masked, True)

@@ -21,6 +21,7 @@ from django.db import close_old_connections
 
 from otklik.customers.tasks import segments_due
 from otklik.improvements.services import recovery_followups_due
+from otklik.insights.digests import department_digests_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.outreach.services import invitations_dispatch_due
@@ -29,13 +30,17 @@ from otklik.sla.services import sla_jobs_run
 
 logger = logging.getLogger(__name__)
 
-# Jobs checked once a minute, not on every outbox sweep: SLA escalations and digests,
-# and the loyalty-after-recovery follow-ups. Each is idempotent, so several workers may run them.
-MINUTE_JOBS = [sla_jobs_run, recovery_followups_due, segments_due]
-# Outreach (B2, B5): due invitations and hunting rules; both claim each row atomically.
-MINUTE_JOBS += [invitations_dispatch_due, hunt_rules_run]
-# Answer rollups: a daily reconciliation per organization, at once after a time zone change.
-MINUTE_JOBS.append(rollups_reconcile_due)
+# Jobs checked once a minute, not on every outbox sweep. Each is idempotent and claims its rows
+# atomically, so several workers may run them.
+MINUTE_JOBS = [
+    sla_jobs_run,  # SLA escalations and the daily digests
+    recovery_followups_due,  # loyalty after recovery: ask again some days after a resolved complaint
+    segments_due,  # RFM segments, once a day per organization
+    invitations_dispatch_due,  # outreach (B2): invitations that are due
+    hunt_rules_run,  # outreach (B5): hunting for complaints
+    rollups_reconcile_due,  # answer rollups: daily, and at once after a time zone change
+    department_digests_due,  # insights: the departments' weekly digest of their themes
+]
 MINUTE = 60
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 

@@ -1,0 +1,62 @@
+"""Insights pieces shown on pages of other apps: the dashboard card, masked answer texts, the D4 panel."""
+
+from django import template
+
+from otklik.accounts.models import Membership
+from otklik.cases.models import Case
+from otklik.insights import selectors
+from otklik.insights.profanity import mask_profanity
+from otklik.insights.representativeness import case_representativeness, response_representativeness
+from otklik.surveys.models import Response
+
+register = template.Library()
+
+TOP_FACTORS = 5
+
+
+@register.filter
+def masked(text: str) -> str:
+    """`{{ text|masked }}`: insults and profanity masked, the rest as written (D2)."""
+    return selectors.masked_text(text)
+
+
+@register.inclusion_tag("insights/_answer_text.html", takes_context=True)
+def answer_text(context, text: str, element_id: str = "") -> dict:
+    """`{% answer_text text %}`: the text masked, and the original behind a toggle for those allowed to see it."""
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    shown, found = mask_profanity(text or "")
+    allowed = membership is not None and selectors.may_see_original(membership=membership)
+    return {"shown": shown, "original": text if found and allowed else "", "masked": found, "element_id": element_id}
+
+
+@register.inclusion_tag("insights/_loyalty_card.html")
+def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
+    """`{% loyalty_factors_card membership form %}`: the heaviest loyalty factors for the dashboard's period."""
+    if membership is None:
+        return {"summaries": None}
+    from otklik.dashboard.selectors import organization_tz, responses_filter, responses_visible
+
+    filters = form.cleaned_data if form is not None and form.is_bound and form.is_valid() else {}
+    answers = responses_filter(
+        qs=responses_visible(membership=membership),
+        tz=organization_tz(organization=membership.organization),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+    )
+    summaries = [
+        s for s in selectors.theme_summaries(organization=membership.organization, qs=answers) if s.weight.count
+    ]
+    summaries.sort(key=lambda s: (-s.weight.nps_gain, -s.weight.count))
+    return {"summaries": summaries[:TOP_FACTORS], "has_themes": bool(summaries), "membership": membership}
+
+
+@register.inclusion_tag("insights/_representativeness.html")
+def representativeness_panel(subject: Response | Case | None) -> dict:
+    """`{% representativeness_panel case %}` or `{% representativeness_panel response %}`: is it representative (D4)?"""
+    if subject is None:
+        return {"panel": None}
+    if isinstance(subject, Case):
+        return {"panel": case_representativeness(case=subject)}
+    return {"panel": response_representativeness(response=subject)}

