@@ -75,6 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
         jobs=selectors.theme_jobs_recent(organization=organization),
         chart_data={
             "labels": [_month_label(month) for month in trend.months],
+            # xgettext:no-python-format
             "title": _("% of answers with a comment"),
             "series": [
                 {"label": theme.name, "values": trend.shares.get(theme.id, [0] * len(trend.months))}
@@ -150,6 +151,7 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
         examples=selectors.theme_examples(theme=theme, qs=answers, limit=EXAMPLES_SHOWN),
         chart_data={
             "labels": [_month_label(row.month) for row in trend],
+            # xgettext:no-python-format
             "title": _("% of answers with a comment"),
             "series": [{"label": theme.name, "values": [row.share for row in trend]}],
         }
