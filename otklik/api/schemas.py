@@ -1,6 +1,6 @@
 """What the API accepts and returns; field names are the same in every endpoint (snake_case)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Annotated
 
@@ -101,6 +101,17 @@ class AnswerFilters(Page):
             raise ValueError(_("Use an ISO 8601 date and time, for example 2015-02-24T11:35:52Z."))
         return value
 
+    @field_validator("created_from", "created_to")
+    @classmethod
+    def in_utc(cls, value: datetime | None) -> datetime | None:
+        # PostgreSQL refuses offsets past ±15:59 ("+23:57" is valid ISO 8601); the same moment in UTC it takes.
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError(_("The date is out of range.")) from exc
+
 
 class AnswerPage(Schema):
     count: int
@@ -166,7 +177,10 @@ class CaseFilters(Page):
     step: CaseStep | None = None
     open: bool | None = Field(None, description="true: not yet resolved; false: resolved.")
     location_id: Id | None = None
-    responsible: str | None = Field(None, description="The responsible person's username.")
+    # Django's username characters: the schema says so, and a NUL (which PostgreSQL refuses) never reaches a query.
+    responsible: str | None = Field(
+        None, description="The responsible person's username.", max_length=150, pattern=r"^[\w.@+-]+$"
+    )
 
 
 class CasePage(Schema):

@@ -104,3 +104,11 @@ def test_it_rejects_numbers_too_big_for_the_database(world, api_as):
     assert api.get("/api/answers", {"offset": 2**70}).status_code == 422
     assert api.get("/api/answers", {"location_id": 2**70}).status_code == 422
     assert api.get(f"/api/answers/{2**70}").status_code == 422
+
+
+def test_it_reads_a_far_offset_as_the_same_moment_in_utc(world, api_as):
+    # Found by the schema fuzzer: PostgreSQL refuses an offset of +23:57 with a 500.
+    api = api_as(world.manager)
+    assert api.get("/api/answers", {"created_to": "0219-03-31T17:29:16.5-22:06"}).status_code == 200
+    assert api.get("/api/answers", {"created_from": "1855-01-01T00:00:00+23:57"}).status_code == 200
+    assert api.get("/api/answers", {"created_from": "0001-01-01T00:00:00+23:00"}).status_code == 422

@@ -64,3 +64,8 @@ def test_it_shows_a_case_with_its_events(world, api_as):
 
 def test_it_gives_404_for_a_missing_case(world, api_as):
     assert api_as(world.manager).get("/api/cases/999999").status_code == 404
+
+
+def test_it_refuses_a_nul_character_in_the_responsible_filter(world, api_as):
+    # Found by the schema fuzzer: PostgreSQL cannot compare text with a NUL in it.
+    assert api_as(world.manager).get("/api/cases", {"responsible": "a\x00b"}).status_code == 422
