@@ -9,7 +9,8 @@ from otklik.insights.services import answers_tag
 from otklik.insights.tests import samples
 from otklik.insights.tests.conftest import make_theme
 from otklik.insights.tests.helpers import add_answers
-from otklik.testing.factories import PASSWORD
+from otklik.surveys.models import Response
+from otklik.testing.factories import PASSWORD, make_customer, make_purchase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,12 @@ def test_a_manager_follows_a_loyalty_factor_to_a_harsh_complaint(live_server, pa
         survey=world.nps,
         answers=[(2, bag, months[0]), (3, bag, months[1]), (1, harsh, months[2])],
     )
+    # The harsh complainer is a customer of twenty years who brings most of the revenue (seed 000).
+    regular, newcomer = make_customer(organization=world.org), make_customer(organization=world.org)
+    make_purchase(customer=regular, amount="90000", purchased_at=datetime.datetime(2005, 3, 1, tzinfo=datetime.UTC))
+    make_purchase(customer=newcomer, amount="10000")
+    Response.objects.filter(pk=answers[2].pk).update(customer=regular)
+    answers[2].refresh_from_db()
     theme = make_theme(world.org, "Luggage", ["bag"])
     answers_tag(organization=world.org, responses=answers)
     case = case_open_for_response(response=answers[2], notify=False)
@@ -53,4 +60,6 @@ def test_a_manager_follows_a_loyalty_factor_to_a_harsh_complaint(live_server, pa
     assert page.get_by_text("Get your shit together.").first.is_visible()
     panel = page.locator("#representativeness")
     assert "Luggage" in panel.inner_text() and "Too few answers at this location to tell" in panel.inner_text()
+    who = page.locator("#customer-who").inner_text()
+    assert "90,000.00" in who and "90.00 % of the organization's revenue" in who and "2005" in who
     assert errors == []
