@@ -3,8 +3,9 @@
 An answer counts for the employee whose QR code it came through, else for the seller of the
 purchase it is about (as on /metrics/). Praise "naming" an employee is found the way the rules
 app finds whom to forward praise to (`rules.selectors.employees_named`): first name, last name or
-user name in any grammatical form of the answer's language. There is no department model yet, so
-a department is a location.
+user name in any grammatical form of the answer's language. A department is one the organization
+defined (insights.Department: its members' figures together); an organization without any sees its
+locations instead.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from otklik.dashboard.metrics import (
     scoped_responses,
 )
 from otklik.dashboard.selectors import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
+from otklik.insights.models import Department
 from otklik.sla.selectors import sla_policies
 from otklik.surveys.kinds import KINDS
 
@@ -90,6 +92,7 @@ class PeopleReport:
     best: list[PeopleRow] = field(default_factory=list)
     min_answers: int = MIN_ANSWERS_TO_RANK
     praise_scan_capped: bool = False
+    departments_are_locations: bool = True
 
 
 def workers(*, scope: Scope) -> QuerySet[User]:
@@ -118,18 +121,39 @@ def _answer_figures(qs: QuerySet, by: str, scope: Scope) -> dict[object, dict]:
         )
         .order_by()
     )
-    figures: dict[object, dict] = defaultdict(lambda: {"count": 0, "weighted": 0.0, "praise": 0, "nps": None})
+    figures: dict[object, dict] = defaultdict(_empty_figures)
     for row in rows:
         item = figures[row["group"]]
         item["count"] += row["count"]
         item["weighted"] += row["count"] * score_share_of_best(kind=row["kind"], mean=row["mean"])
         item["praise"] += row["praise"]
         if row["kind"] == "nps":
-            passives = row["count"] - row["promoters"] - row["detractors"]
-            item["nps"] = stats.nps_interval(
-                promoters=row["promoters"], passives=passives, detractors=row["detractors"]
-            )
+            item["promoters"] += row["promoters"]
+            item["detractors"] += row["detractors"]
+            item["passives"] += row["count"] - row["promoters"] - row["detractors"]
+            item["nps"] = _nps(item)
     return figures
+
+
+def _empty_figures() -> dict:
+    return {"count": 0, "weighted": 0.0, "praise": 0, "nps": None, "promoters": 0, "passives": 0, "detractors": 0}
+
+
+def _nps(item: dict) -> stats.Interval:
+    return stats.nps_interval(promoters=item["promoters"], passives=item["passives"], detractors=item["detractors"])
+
+
+def _combined(parts: list[dict]) -> dict | None:
+    """A department's answer figures: its members' added up (an answer counts for the person it is about)."""
+    if not parts:
+        return None
+    total = _empty_figures()
+    for part in parts:
+        for key in ["count", "weighted", "praise", "promoters", "passives", "detractors"]:
+            total[key] += part[key]
+    if total["promoters"] + total["passives"] + total["detractors"]:
+        total["nps"] = _nps(total)
+    return total
 
 
 def _name_forms(people: list[User], language: str, cache: dict) -> dict[int, set[str]]:
@@ -228,14 +252,18 @@ def people_report(*, scope: Scope, min_answers: int = MIN_ANSWERS_TO_RANK, best:
             )
     employees.sort(key=lambda row: row.name.casefold())
 
-    locations = visible_locations(membership=scope.membership).order_by("name")
-    if scope.location is not None:
-        locations = locations.filter(pk=scope.location.pk)
-    departments = [
-        _row(loc.pk, loc.name, by_location.get(loc.pk), cases_by_location.get(loc.pk), named_here.get(loc.pk, 0))
-        for loc in locations
-        if loc.pk in by_location or loc.pk in cases_by_location
-    ]
+    teams = Department.objects.filter(organization=scope.membership.organization).prefetch_related("members")
+    if teams:
+        departments = [_team_row(team, by_person, cases_by_person, named) for team in teams]
+    else:
+        locations = visible_locations(membership=scope.membership).order_by("name")
+        if scope.location is not None:
+            locations = locations.filter(pk=scope.location.pk)
+        departments = [
+            _row(loc.pk, loc.name, by_location.get(loc.pk), cases_by_location.get(loc.pk), named_here.get(loc.pk, 0))
+            for loc in locations
+            if loc.pk in by_location or loc.pk in cases_by_location
+        ]
 
     ranked = [row for row in employees if row.answers >= min_answers]
     ranked.sort(key=lambda row: (-row.praise_lower_bound, -row.answers, row.name.casefold()))
@@ -245,6 +273,20 @@ def people_report(*, scope: Scope, min_answers: int = MIN_ANSWERS_TO_RANK, best:
         best=ranked[:best],
         min_answers=min_answers,
         praise_scan_capped=capped,
+        departments_are_locations=not teams,
+    )
+
+
+def _team_row(team: Department, by_person: dict, cases_by_person: dict, named: dict) -> PeopleRow:
+    """A department's row: its members' answers, cases and praise naming them, added up."""
+    members = [member.pk for member in team.members.all()]
+    cases = [cases_by_person[pk] for pk in members if pk in cases_by_person]
+    return _row(
+        ("department", team.pk),
+        team.name,
+        _combined([by_person[pk] for pk in members if pk in by_person]),
+        tuple(map(sum, zip(*cases, strict=True))) if cases else None,
+        sum(named.get(pk, 0) for pk in members),
     )
 
 

@@ -186,3 +186,20 @@ def test_a_strangers_people_export_holds_only_their_own(login, world, team):
 
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 1  # the headers, nothing of Acme Coffee
+
+
+def test_a_defined_department_adds_up_its_members(world, team):
+    from otklik.insights.models import Department
+
+    aaron, julian = team
+    front_desk = Department.objects.create(organization=world.org, name="Front desk")
+    front_desk.members.set([aaron, julian])
+
+    report = people.people_report(scope=scope_of(world, **MARCH))
+
+    assert not report.departments_are_locations
+    (row,) = report.departments
+    # Aaron: 9 promoters and a detractor on his badge; Julian: one promoter on his.
+    assert (row.name, row.answers, row.praise) == ("Front desk", 11, 10)
+    assert round(row.nps.value, 1) == round(100 * (10 - 1) / 11, 1)
+    assert row.named_in_praise == 2
