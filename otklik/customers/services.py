@@ -257,7 +257,10 @@ class UpsertResult:
 
 
 def _upsert(model, *, organization: Organization, rows: list[dict], fields: list[str]) -> UpsertResult:
-    """Store rows keyed by external_id: create the new, update the changed, leave the same alone."""
+    """Store rows keyed by external_id: create the new, update the changed, leave the same alone.
+
+    `rows` hold each external_id once (the callers keep the last copy), so every object is touched once.
+    """
     result = UpsertResult()
     existing = {
         obj.external_id: obj
@@ -279,9 +282,8 @@ def _upsert(model, *, organization: Organization, rows: list[dict], fields: list
             for key in diff:
                 setattr(obj, key, row[key])
             changed_fields.update(diff)
-            if obj.pk and obj not in to_update:
-                to_update.append(obj)
-        elif obj.pk and obj not in to_update:
+            to_update.append(obj)
+        else:
             result.unchanged += 1
     model.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
@@ -419,6 +421,8 @@ def purchases_changed(*, organization: Organization, purchase_ids: list[int]) ->
 
 def events_record(*, organization: Organization, records: list[dict]) -> UpsertResult:
     """Store customer events ("trial_started") keyed by external id, for complaint hunting (B5)."""
+    if len(records) > MAX_BATCH:
+        raise ValidationError(_("At most %(n)s records per request.") % {"n": MAX_BATCH})
     tz = _organization_tz(organization)
     result = UpsertResult()
     rows = []
@@ -447,10 +451,9 @@ def events_record(*, organization: Organization, records: list[dict]) -> UpsertR
                 "data": record.get("data") or {},
             }
         )
-    if len(records) > MAX_BATCH:
-        raise ValidationError(_("At most %(n)s records per request.") % {"n": MAX_BATCH})
     if result.errors:
         return result
+    rows = list({row["external_id"]: row for row in rows}.values())  # the last copy of an event wins
     with transaction.atomic():
         customer_ids = _ensure_related(
             Customer, organization, [{"external_id": row["customer_external_id"]} for row in rows], CUSTOMER_FIELDS

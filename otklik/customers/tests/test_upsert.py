@@ -91,3 +91,11 @@ def test_a_changed_event_is_updated():
     result = events_record(organization=org, records=[record | {"name": "trial_ended"}])
     assert result.updated == 1
     assert CustomerEvent.objects.get().name == "trial_ended"
+
+
+def test_the_last_copy_of_an_event_in_one_batch_wins():
+    org = make_organization()
+    first = {"external_id": "E1", "customer_external_id": "C1", "name": "trial_started", "occurred_at": "2026-11-01"}
+    result = events_record(organization=org, records=[first, first | {"name": "trial_ended"}])
+    assert result.created == 1
+    assert CustomerEvent.objects.get().name == "trial_ended"
