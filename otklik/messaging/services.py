@@ -7,7 +7,9 @@ means two workers never send the same row.
 
 import logging
 import string
+from collections.abc import Iterable
 from datetime import timedelta
+from time import monotonic
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +25,9 @@ from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
 from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
+
+# Messages claimed at once: one commit for the lot, few enough that the last is sent long before the claim is stale.
+CLAIM_CHUNK = 50
 
 
 def template_placeholders(text: str) -> set[str]:
@@ -115,8 +120,13 @@ def outbox_enqueue(
     channel: str = "email",
     customer=None,
     headers: dict[str, str] | None = None,
+    deliver: bool = True,
 ) -> OutboxMessage:
     """Queue a message once per key; delivery is attempted right after commit.
+
+    A caller that queues many messages in one transaction passes `deliver=False`
+    and hands their ids to `outbox_deliver_after_commit` once: one task sends
+    them all, where a task per message would cost more than the sending.
 
     With a `customer`, the message carries a way to unsubscribe (a one-click link
     and the RFC 8058 headers for e-mail, a "reply STOP" line for SMS and
@@ -142,11 +152,8 @@ def outbox_enqueue(
             "next_attempt_at": timezone.now(),
         },
     )
-    if created:
-        from otklik.messaging.tasks import deliver_message
-
-        # robust: if the task queue (Redis) is down, the committed row is still sent by the worker's outbox sweep.
-        transaction.on_commit(lambda: deliver_message.enqueue(message_id=message.pk), robust=True)
+    if created and deliver:
+        outbox_deliver_after_commit([message.pk])
     return message
 
 
@@ -154,28 +161,80 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def outbox_claim(*, message_id: int) -> bool:
-    """Atomically take a message for sending; False if another worker has it or it is done."""
-    now = timezone.now()
+def outbox_deliver_after_commit(message_ids: list[int]) -> None:
+    """Have the task queue send these messages once the current transaction commits, in one task."""
+    from otklik.messaging.tasks import deliver_messages
+
+    ids = list(message_ids)
+    # robust: if the task queue (Redis) is down, the committed rows are still sent by the worker's outbox sweep.
+    transaction.on_commit(lambda: deliver_messages.enqueue(message_ids=ids), robust=True)
+
+
+def _claimable(now) -> Q:
     stale = now - timedelta(seconds=settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxStatus.SENDING, claimed_at__lt=stale
     )
-    return bool(
-        OutboxMessage.objects.filter(claimable, pk=message_id).update(
-            status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+
+
+def outbox_claim_many(*, message_ids: Iterable[int]) -> list[int]:
+    """Atomically take those of these messages that are free for sending; returns the ids taken.
+
+    A row another worker holds is skipped, not waited for (SKIP LOCKED on
+    PostgreSQL; on SQLite the IMMEDIATE transaction lets one writer in at a time).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        taken = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now), pk__in=list(message_ids))
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-    )
+        if taken:
+            OutboxMessage.objects.filter(pk__in=taken).update(
+                status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return taken
+
+
+def outbox_claim(*, message_id: int) -> bool:
+    """Atomically take a message for sending; False if another worker has it or it is done."""
+    return bool(outbox_claim_many(message_ids=[message_id]))
 
 
 def outbox_deliver(*, message_id: int) -> bool:
     """Send one message if it can be claimed. Returns True when it was sent now."""
-    if not outbox_claim(message_id=message_id):
-        return False
-    message = OutboxMessage.objects.select_related("customer").get(pk=message_id)
+    return outbox_deliver_many(message_ids=[message_id]) == 1
+
+
+def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
+    """Send those of these messages that can be claimed, in claims of CLAIM_CHUNK; returns how many were sent now.
+
+    Each message's outcome is written as soon as it is sent, so a worker killed
+    half-way has sent nothing it did not record, and what it had claimed but not
+    sent is taken again by the sweep once the claim is stale. A claim is used only
+    while it is younger than half the claim timeout, so a slow server never lets
+    a second worker re-take a message this one is still about to send.
+    """
+    ids, sent = list(message_ids), 0
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        taken = outbox_claim_many(message_ids=ids[start : start + CLAIM_CHUNK])
+        if not taken:
+            continue
+        claimed = monotonic()
+        for message in OutboxMessage.objects.select_related("customer").filter(pk__in=taken).order_by("pk"):
+            if monotonic() - claimed > settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS / 2:
+                break  # the rest stay claimed and are taken again, by any worker, once the claim is stale
+            sent += _send_claimed(message)
+    return sent
+
+
+def _send_claimed(message: OutboxMessage) -> bool:
+    """Send one claimed message and record the outcome; True when it was sent."""
     refusal = customer_refusal(customer=message.customer, channel=message.channel) if message.customer else ""
     if refusal:
-        OutboxMessage.objects.filter(pk=message_id).update(
+        OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxStatus.SUPPRESSED, last_error=f"Not sent: {refusal}."[:2000], claimed_at=None
         )
         logger.info("outbox %s suppressed: %s", message.key, refusal)
@@ -193,7 +252,7 @@ def outbox_deliver(*, message_id: int) -> bool:
             # A hard bounce: nobody sends to this address again until it changes.
             address_mark_invalid(customer=message.customer, channel=message.channel, recipient=message.recipient)
         give_up = exc.permanent or message.attempts >= settings.OTKLIK_OUTBOX_MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message_id).update(
+        OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
             last_error=exc.message[:2000],
             next_attempt_at=timezone.now() + _backoff(message.attempts),
@@ -201,7 +260,7 @@ def outbox_deliver(*, message_id: int) -> bool:
         )
         logger.warning("outbox %s to %s failed: %s", message.key, message.recipient, exc.message)
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
+    OutboxMessage.objects.filter(pk=message.pk).update(
         status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
     )
     return True
@@ -209,13 +268,8 @@ def outbox_deliver(*, message_id: int) -> bool:
 
 def outbox_deliver_due(*, limit: int = 200) -> int:
     """Send messages that are due or whose worker died mid-send. Returns how many were sent."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    due = OutboxMessage.objects.filter(
-        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(status=OutboxStatus.SENDING, claimed_at__lt=stale)
-    ).order_by("next_attempt_at")
-    ids = list(due.values_list("pk", flat=True)[:limit])
-    return sum(outbox_deliver(message_id=message_id) for message_id in ids)
+    due = OutboxMessage.objects.filter(_claimable(timezone.now())).order_by("next_attempt_at")
+    return outbox_deliver_many(message_ids=list(due.values_list("pk", flat=True)[:limit]))
 
 
 def worker_heartbeat(*, worker_id: str) -> None:

@@ -6,13 +6,14 @@ database is invisible to another process), so it needs no pytest-django
 database at all. It runs twice: on the database task queue and on RQ over Redis
 (skipped when Redis is unreachable).
 
-How the crash is made deterministic: the worker sends through
-`HangingFileBackend`, which never returns from a message whose subject holds
-"[hang]" while a flag file exists. Two such messages stick both of the worker's
-senders (the task runner and the outbox sweep) in the middle of a send: claimed,
-nothing written. Then the worker is killed. The restarted worker (claim timeout
-1 s, standing in for the real 5 minutes) must re-send the two stuck messages,
-send everything still pending, and send nothing twice.
+How the crash is made deterministic: the eight messages are queued as one
+batch (one task), and the worker sends through `HangingFileBackend`, which
+never returns from a message whose subject holds "[hang]" while a flag file
+exists. Whichever sender claims the batch first (the task runner or the outbox
+sweep) takes all eight, sends the first three and sticks in the middle of the
+fourth: claimed, nothing written. Then the worker is killed. The restarted
+worker (claim timeout 1 s, standing in for the real 5 minutes) must send the
+five claimed but unsent messages, and send nothing twice.
 """
 
 import os
@@ -28,25 +29,29 @@ import pytest
 from otklik.messaging.tests.processes import backend_env, manage, run, stop, wait_for
 
 MESSAGES = 8
-HANGING = {1, 2}
+HANGING = 3
 
 
 ENQUEUE = f"""
 from django.db import transaction
 from otklik.accounts.models import Organization
-from otklik.messaging.services import outbox_enqueue
+from otklik.messaging.services import outbox_deliver_after_commit, outbox_enqueue
 
 organization = Organization.objects.create(name="Crash test", slug="crash-test")
 with transaction.atomic():
-    for n in range({MESSAGES}):
+    messages = [
         outbox_enqueue(
             organization=organization,
             key=f"crash:{{n}}",
             recipient=f"customer{{n}}@example.org",
-            subject=("[hang] " if n in {HANGING!r} else "") + f"Message {{n}}",
+            subject=("[hang] " if n == {HANGING} else "") + f"Message {{n}}",
             body=f"Body {{n}}",
             kind="case_report",
+            deliver=False,
         )
+        for n in range({MESSAGES})
+    ]
+    outbox_deliver_after_commit([message.pk for message in messages])
 """
 
 
@@ -79,14 +84,15 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend
 
     worker = manage("worker", "--interval", "0.2", "--outbox-interval", "0.2", env=env)
     try:
-        wait_for(lambda: len(list(tmp_path.glob("hanging-*"))) == len(HANGING), timeout=60, what="both senders stuck")
+        wait_for(lambda: any(tmp_path.glob("hanging-*")), timeout=60, what="a sender stuck mid-batch")
     finally:
         stop(worker, signal.SIGKILL)
 
     with sqlite3.connect(database) as db:
-        stuck = db.execute("SELECT COUNT(*) FROM messaging_outboxmessage WHERE status = 'sending'").fetchone()[0]
-    assert stuck == len(HANGING)  # killed in the middle of sending them
-    assert all(count == 1 for count in delivered(mail_dir).values())
+        statuses = dict(db.execute("SELECT key, status FROM messaging_outboxmessage").fetchall())
+    # Killed in the middle of the batch: the first three sent and recorded, the rest claimed and unsent.
+    assert statuses == {f"crash:{n}": "sent" if n < HANGING else "sending" for n in range(MESSAGES)}
+    assert delivered(mail_dir) == Counter({f"crash.{n}": 1 for n in range(HANGING)})
 
     flag.unlink()
     restarted = manage(
