@@ -1,16 +1,20 @@
-"""Dispatching due e-mail invitations through the outbox to a local SMTP sink.
+"""Dispatching due invitations through the e-mail channel to a local SMTP sink.
 
     .venv/bin/python bench/dispatch.py [--messages 100000] [--database-url …] [--redis-url …]
 
-On PostgreSQL, queues N due customer e-mails (each with its one-click
-unsubscribe link and the RFC 8058 headers, bodies taken from the real texts in
-../shared/datasets), one `deliver_message` task per message, and runs the real
-`otklik worker` processes against a local SMTP server (aiosmtpd, in its own
-process). Four runs: 1 and 2 workers, on the database task queue and on RQ over
-Redis. As a baseline, in the same run, it sends the same messages with Django's
-SMTP backend in one plain loop, without the outbox. Prints messages/s for each
-(from the first to the last message the sink received, so worker start-up is
-not counted) and checks that the sink received every message exactly once.
+On PostgreSQL, makes N customers (with e-mail consent; English, Russian and
+Ukrainian by turns), a purchase each and N invitations due now, then runs the
+real `otklik worker` processes against a local SMTP server (aiosmtpd, in its own
+process). Each worker's dispatcher claims due invitations in batches, creates the
+personal links, renders each letter in the customer's language and queues it in
+the outbox; the task runner sends it with its unsubscribe headers. Four runs: 1
+and 2 workers, on the database task queue and on RQ over Redis; between runs the
+invitations are due again and the links and messages are gone. As a baseline, in
+the same run, it sends the same messages with Django's SMTP backend in one plain
+loop, without the outbox. Prints messages/s for each (from the first to the last
+message the sink received, so worker start-up is not counted; the seconds from
+the workers' start to the last message are printed too) and checks that the sink
+received every invitation exactly once.
 
 The Redis database given by --redis-url is emptied before each RQ run.
 """
@@ -24,6 +28,7 @@ import sys
 import time
 import urllib.parse
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,86 +106,79 @@ class Sink:
         return ids, (last - first) if first and last and last > first else float("nan")
 
 
-# --- Setting up the messages (in this process, through Django) ---
+# --- Setting up the invitations (in this process, through Django) ---
+
+LANGUAGES = ["en", "ru", "uk"]
 
 
-def real_texts(datasets_dir: Path, limit: int) -> list[tuple[str, str, str]]:
-    """(language, text, company) from the real English and Russian datasets, alternating."""
-    from otklik.demo.datasets import AIRLINES, SENTIRUEVAL
+def prepare_invitations(count: int):
+    """An organization whose N customers each bought a kettle and are due to be asked about it."""
+    from django.utils import timezone
 
-    by_language = []
-    for dataset in (AIRLINES, SENTIRUEVAL):
-        texts = []
-        for row in dataset.reader(dataset.path(datasets_dir)):
-            texts.append((dataset.language, row.text, dataset.location_name(row.company)))
-            if len(texts) >= limit:
-                break
-        by_language.append(texts)
-    mixed = [pair for pairs in zip(*by_language, strict=False) for pair in pairs]
-    return mixed or [pair for texts in by_language for pair in texts]
-
-
-def prepare_customers(count: int, texts: list[tuple[str, str]]):
-    from otklik.accounts.models import Organization
-    from otklik.customers.models import Customer
+    from otklik.customers.models import Customer, Product, Purchase
+    from otklik.outreach.models import OutreachSettings, ScheduledInvitation
     from otklik.testing import factories
 
-    org = Organization.objects.filter(slug=SLUG).first() or factories.make_organization(name="Bench shop", slug=SLUG)
-    have = Customer.objects.filter(organization=org).count()
-    Customer.objects.bulk_create(
+    # A new organization per run: deleting the last run's hundred thousand customers would cost more than the run.
+    slug = f"{SLUG}-{time.time_ns()}"
+    org = factories.make_organization(name="Bench shop", slug=slug)
+    store = factories.make_location(organization=org, name="Store")
+    factories.make_touchpoint(location=store)
+    factories.make_survey(organization=org)
+    # No quiet hours, so the run does not depend on the clock; the frequency rule is checked as usual.
+    OutreachSettings.objects.create(organization=org, quiet_from="00:00", quiet_until="00:00")
+    kettle = Product.objects.create(organization=org, external_id="KETTLE", name="Kettle", evaluation_delay_days=3)
+    customers = Customer.objects.bulk_create(
         [
             Customer(
                 organization=org,
                 external_id=f"bench-{n}",
                 name=f"Customer {n}",
                 email=f"customer{n}@example.org",
-                language=texts[n % len(texts)][0],
+                language=LANGUAGES[n % len(LANGUAGES)],
                 consent_email=True,
             )
-            for n in range(have, count)
+            for n in range(count)
         ],
         batch_size=5000,
     )
-    return org, list(Customer.objects.filter(organization=org).select_related("organization").order_by("pk")[:count])
-
-
-def prepare_messages(org, customers, texts) -> list[int]:
-    """N due customer e-mails, dressed exactly as outbox_enqueue dresses them (footer and unsubscribe headers)."""
-    from django.utils import timezone
-
-    from otklik.messaging.consent import customer_message_dress
-    from otklik.messaging.models import OutboxMessage
-    from otklik.messaging.services import render_customer_message
-
-    OutboxMessage.objects.filter(organization=org).delete()
-    now = timezone.now()
-    rows = []
-    for n, customer in enumerate(customers):
-        language, text, company = texts[n % len(texts)]
-        # The body is a real customer text (as a report quotes the complaint); the subject is the invitation's.
-        body, headers = customer_message_dress(customer=customer, channel="email", body=text)
-        subject, _body = render_customer_message(
-            organization=org,
-            kind="invitation",
-            language=language,
-            context={"organization": org.name, "product": company},
-        )
-        rows.append(
-            OutboxMessage(
+    bought = timezone.now() - timedelta(days=3)
+    purchases = Purchase.objects.bulk_create(
+        [
+            Purchase(
                 organization=org,
-                key=f"bench:{n}",
-                channel="email",
-                kind="invitation",
-                recipient=customer.email,
-                subject=subject[:300],
-                body=body,
-                headers=headers,
+                external_id=f"R{n}",
                 customer=customer,
-                next_attempt_at=now,
+                product=kettle,
+                amount=1990,
+                purchased_at=bought,
+                location=store,
             )
-        )
-    created = OutboxMessage.objects.bulk_create(rows, batch_size=5000)
-    return [row.pk for row in created]
+            for n, customer in enumerate(customers)
+        ],
+        batch_size=5000,
+    )
+    ScheduledInvitation.objects.bulk_create(
+        [
+            ScheduledInvitation(organization=org, customer_id=p.customer_id, purchase=p, due_at=bought, send_at=bought)
+            for p in purchases
+        ],
+        batch_size=5000,
+    )
+    return org
+
+
+def make_due_again(org) -> None:
+    """Undo a run: every invitation due again, its link and its message gone."""
+    from otklik.messaging.models import OutboxMessage
+    from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
+    from otklik.surveys.models import Invitation
+
+    ScheduledInvitation.objects.filter(organization=org).update(
+        status=ScheduledStatus.SCHEDULED, invitation=None, sent_at=None, channel="", recipient="", reason=""
+    )
+    OutboxMessage.objects.filter(organization=org)._raw_delete(OutboxMessage.objects.db)
+    Invitation.objects.filter(organization=org)._raw_delete(Invitation.objects.db)
 
 
 # --- Runs ---
@@ -198,22 +196,6 @@ def worker_env(base: dict, *, backend: str, redis_url: str, sink_port: int) -> d
     }
 
 
-def enqueue_tasks(env: dict, ids_file: Path) -> float:
-    """Queue one deliver_message task per message on the backend in `env`; returns the seconds it took."""
-    code = (
-        "import time;from django.db import transaction;from otklik.messaging.tasks import deliver_message\n"
-        f"ids=[int(x) for x in open({str(ids_file)!r}).read().split()]\n"
-        "t=time.perf_counter()\n"
-        "with transaction.atomic():\n"
-        "    for i in ids: deliver_message.enqueue(message_id=i)\n"
-        "print(time.perf_counter()-t)"
-    )
-    out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return float(out.stdout.strip().splitlines()[-1])
-
-
 def reset_queues(env: dict, redis_url: str) -> None:
     import redis
 
@@ -229,6 +211,16 @@ def sent_count(org) -> int:
     return OutboxMessage.objects.filter(organization=org, status="sent").count()
 
 
+def expected_ids(org) -> set[str]:
+    from django.conf import settings
+
+    from otklik.outreach.models import ScheduledInvitation
+
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
+    ids = ScheduledInvitation.objects.filter(organization=org).values_list("pk", flat=True)
+    return {f"<outreach.invitation.{pk}@{domain}>" for pk in ids}
+
+
 def check_once(ids: list[str], expected: set[str]) -> str:
     counts = Counter(ids)
     duplicates = sum(1 for count in counts.values() if count > 1)
@@ -239,14 +231,11 @@ def check_once(ids: list[str], expected: set[str]) -> str:
     return "each exactly once"
 
 
-def dispatch_run(*, org, ids, expected, workers: int, backend: str, redis_url: str, base_env: dict, tmp: Path) -> dict:
-    from otklik.messaging.models import OutboxMessage
-
-    OutboxMessage.objects.filter(pk__in=ids).update(status="pending", attempts=0, claimed_at=None, sent_at=None)
+def dispatch_run(*, org, count: int, expected, workers: int, backend: str, redis_url: str, base_env: dict, tmp: Path):
+    make_due_again(org)
     reset_queues(base_env, redis_url)
     sink = Sink()
     env = worker_env(base_env, backend=backend, redis_url=redis_url, sink_port=sink.port)
-    enqueue_seconds = enqueue_tasks(env, tmp / "ids.txt")
     processes = [
         subprocess.Popen(
             [PYTHON, "manage.py", "worker", "--interval", "0.1"],
@@ -260,12 +249,13 @@ def dispatch_run(*, org, ids, expected, workers: int, backend: str, redis_url: s
     ]
     started = time.perf_counter()
     try:
-        while sent_count(org) < len(ids):
+        while sent_count(org) < count:
             if any(process.poll() is not None for process in processes):
                 raise RuntimeError(f"a worker exited; see {tmp}")
             if time.perf_counter() - started > 3600:
                 raise RuntimeError("not delivered within an hour")
             time.sleep(0.5)
+        wall = time.perf_counter() - started
         time.sleep(1.0)  # a duplicate sent late would still reach the sink now
     finally:
         for process in processes:
@@ -278,12 +268,12 @@ def dispatch_run(*, org, ids, expected, workers: int, backend: str, redis_url: s
         "received": len(received),
         "seconds": seconds,
         "rate": (len(received) - 1) / seconds,
-        "enqueue_rate": len(ids) / enqueue_seconds,
+        "wall": wall,
         "check": check_once(received, expected),
     }
 
 
-def baseline_run(*, ids, expected) -> dict:
+def baseline_run(*, org, expected) -> dict:
     """Django's SMTP backend in one loop over one open connection (as the channel keeps one): no outbox."""
     from django.conf import settings
     from django.core.mail import EmailMessage
@@ -293,7 +283,7 @@ def baseline_run(*, ids, expected) -> dict:
 
     sink = Sink()
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
-    messages = OutboxMessage.objects.filter(pk__in=ids).only("key", "recipient", "subject", "body", "headers")
+    messages = OutboxMessage.objects.filter(organization=org).only("key", "recipient", "subject", "body", "headers")
     connection = EmailBackend(host="127.0.0.1", port=sink.port, use_tls=False, fail_silently=False)
     connection.open()
     for message in messages.iterator(chunk_size=2000):
@@ -319,10 +309,6 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--redis-url", default=os.environ.get("OTKLIK_BENCH_REDIS_URL", DEFAULT_REDIS))
-    parser.add_argument(
-        "--datasets-dir",
-        default=os.environ.get("OTKLIK_DATASETS_DIR") or str(ROOT.parent / "shared" / "datasets"),
-    )
     parser.add_argument("--runs", default="db1,db2,rq1,rq2", help="which runs, comma-separated")
     args, _unknown = parser.parse_known_args()  # bench/run.py passes every benchmark the same arguments
 
@@ -342,18 +328,12 @@ def main() -> None:
     django.setup()
     import tempfile
 
-    from django.conf import settings
-
     tmp = Path(tempfile.mkdtemp(prefix="otklik-dispatch-"))
-    texts = real_texts(Path(args.datasets_dir), limit=20_000)
     started = time.perf_counter()
-    org, customers = prepare_customers(args.messages, texts)
-    ids = prepare_messages(org, customers, texts)
-    (tmp / "ids.txt").write_text("\n".join(map(str, ids)))
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
-    expected = {f"<bench.{n}@{domain}>" for n in range(len(ids))}
+    org = prepare_invitations(args.messages)
+    expected = expected_ids(org)
     print(
-        f"prepared {len(ids)} due customer e-mails in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
+        f"prepared {len(expected)} due invitations in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
     )
 
     results = []
@@ -361,10 +341,10 @@ def main() -> None:
         backend = RQ_BACKEND if run.startswith("rq") else DB_BACKEND
         workers = int(run[2:])
         queue = "RQ/Redis" if run.startswith("rq") else "database queue"
-        label = f"outbox, {workers} worker{'s' if workers > 1 else ''}, {queue}"
+        label = f"{workers} worker{'s' if workers > 1 else ''}, {queue}"
         result = dispatch_run(
             org=org,
-            ids=ids,
+            count=len(expected),
             expected=expected,
             workers=workers,
             backend=backend,
@@ -374,16 +354,15 @@ def main() -> None:
         )
         print(f"{label}: {result['rate']:.0f} msg/s ({result['check']})", flush=True)
         results.append((label, result))
-    baseline = baseline_run(ids=ids, expected=expected)
+    baseline = baseline_run(org=org, expected=expected)
     print(f"baseline: {baseline['rate']:.0f} msg/s ({baseline['check']})", flush=True)
 
-    print(f"\nDispatching {len(ids)} due customer e-mails to a local SMTP sink, PostgreSQL {args.database_url}")
-    print(f"{'run':<44}{'received':>10}{'seconds':>10}{'msg/s':>10}{'queued/s':>10}  check")
+    print(
+        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink, PostgreSQL {args.database_url}"
+    )
+    print(f"{'run':<44}{'received':>10}{'seconds':>10}{'msg/s':>10}{'wall s':>10}  check")
     for label, r in results:
-        print(
-            f"{label:<44}{r['received']:>10}{r['seconds']:>10.1f}{r['rate']:>10.0f}"
-            f"{r['enqueue_rate']:>10.0f}  {r['check']}"
-        )
+        print(f"{label:<44}{r['received']:>10}{r['seconds']:>10.1f}{r['rate']:>10.0f}{r['wall']:>10.1f}  {r['check']}")
     print(
         f"{'Django SMTP backend in one loop (baseline)':<44}{baseline['received']:>10}{baseline['seconds']:>10.1f}"
         f"{baseline['rate']:>10.0f}{'':>10}  {baseline['check']}"

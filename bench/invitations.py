@@ -92,7 +92,7 @@ def measure_scheduling(org) -> None:
 
 def dispatch_worker(url: str) -> None:
     setup_django(url)
-    from otklik.outreach.services import invitations_dispatch_due
+    from otklik.outreach.dispatch import invitations_dispatch_due
 
     while invitations_dispatch_due(limit=500):
         pass

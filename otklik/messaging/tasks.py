@@ -5,7 +5,7 @@ from otklik.messaging.services import outbox_deliver, outbox_deliver_many
 
 @task()
 def deliver_message(message_id: int) -> bool:
-    """Deliver one outbox message; safe to run twice (the claim is atomic). Kept for tasks queued by earlier versions."""
+    """Deliver one outbox message; safe to run twice (the claim is atomic). Tasks queued by earlier versions."""
     return outbox_deliver(message_id=message_id)
 
 

@@ -1,53 +1,30 @@
-"""Writes: schedule invitations from purchases, send them when due, and the manager's manual queue (B2, B3).
+"""Writes: schedule invitations from purchases, and the manager's manual queue (B2, B3).
 
 A scheduled invitation is one row per purchase (the unique purchase is what makes a
-re-imported file schedule nothing new). The dispatcher claims a due row with a
-conditional UPDATE inside the transaction that also creates the personal link and
-queues the message with a unique outbox key, so two workers never send it twice and a
-worker killed half-way leaves the row due for the next one.
+re-imported file schedule nothing new). Sending is dispatch.py's: the due rows by the
+worker, a manager's letter from the queue through the same rules.
 """
 
 import zoneinfo
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from time import monotonic
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
-from otklik.customers.models import Customer, EvaluationMode, Product, Purchase
-from otklik.messaging.models import TemplateKind
-from otklik.messaging.routing import customer_route
-from otklik.messaging.services import outbox_enqueue, render_customer_message, template_placeholders
-from otklik.outreach.defaults import HUNT_MESSAGE
+from otklik.customers.models import EvaluationMode, Product, Purchase
+from otklik.messaging.services import template_placeholders
+from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_fill, letter_template
 from otklik.outreach.models import Origin, OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import organization_tz, outreach_settings
-from otklik.surveys.models import Invitation, Survey
+from otklik.surveys.models import Survey
 
 SCHEDULE_CHUNK = 5000
-DISPATCH_BATCH = 500
-DISPATCH_BUDGET_SECONDS = 45.0
 # Statuses a purchase change may still move; the others are history.
 PENDING = (ScheduledStatus.WAITING_DATE, ScheduledStatus.SCHEDULED)
-
-
-def _no_route(customer: Customer) -> tuple[str, str]:
-    """Why nobody can be written to: no usable address at all, or addresses without consent."""
-    addresses = {
-        _("e-mail"): customer.email and customer.email_invalid_at is None,
-        _("SMS"): customer.phone and customer.phone_invalid_at is None,
-        _("Telegram"): customer.telegram_chat_id and customer.telegram_invalid_at is None,
-    }
-    usable = [name for name, ok in addresses.items() if ok]
-    if not usable:
-        return ScheduledStatus.NO_CHANNEL, _("No e-mail, phone or Telegram chat to write to.")
-    return ScheduledStatus.NO_CONSENT, _("No consent to be asked by %(channels)s.") % {"channels": ", ".join(usable)}
 
 
 # --- Scheduling ------------------------------------------------------------------------------
@@ -187,280 +164,6 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
     return len(new) + len(moved)
 
 
-# --- Quiet hours -----------------------------------------------------------------------------
-
-
-def in_quiet_hours(moment: time, *, quiet_from: time, quiet_until: time) -> bool:
-    """True inside [from, until); the window may wrap midnight (21:00–09:00). Equal ends mean none."""
-    if quiet_from == quiet_until:
-        return False
-    if quiet_from < quiet_until:
-        return quiet_from <= moment < quiet_until
-    return moment >= quiet_from or moment < quiet_until
-
-
-def quiet_hours_end(now: datetime, *, config: OutreachSettings, tz: zoneinfo.ZoneInfo) -> datetime | None:
-    """The next moment sending is allowed, or None when `now` is outside the quiet hours."""
-    local = now.astimezone(tz)
-    if not in_quiet_hours(local.time(), quiet_from=config.quiet_from, quiet_until=config.quiet_until):
-        return None
-    morning = datetime.combine(local.date(), config.quiet_until, tzinfo=tz)
-    return (
-        morning
-        if morning > local
-        else datetime.combine(local.date() + timedelta(days=1), config.quiet_until, tzinfo=tz)
-    )
-
-
-# --- Dispatch --------------------------------------------------------------------------------
-
-
-def invitations_dispatch_due(
-    *, now: datetime | None = None, limit: int = DISPATCH_BATCH, budget_seconds: float = DISPATCH_BUDGET_SECONDS
-) -> dict[str, int]:
-    """Send automatic invitations that are due (a worker minute job). Returns outcomes counted by status.
-
-    Works batch after batch until nothing is due or the time budget is spent, so a backlog
-    drains at the speed of the database, not at one batch a minute.
-    """
-    started = monotonic()
-    outcomes: Counter = Counter()
-    while True:
-        moment = now or timezone.now()
-        ids = list(
-            ScheduledInvitation.objects.filter(
-                status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=moment
-            )
-            .order_by("send_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        handled = 0
-        for scheduled_id in ids:
-            outcome = invitation_dispatch(scheduled_id=scheduled_id, now=moment)
-            if outcome:
-                outcomes[outcome] += 1
-                handled += 1
-        # A batch another worker took entirely means it is draining the same rows: leave them to it.
-        if len(ids) < limit or not handled or monotonic() - started > budget_seconds:
-            break
-    now = now or timezone.now()
-    expired = _expire_forgotten_letters(now=now, limit=limit)
-    if expired:
-        outcomes[ScheduledStatus.EXPIRED] += expired
-    return dict(outcomes)
-
-
-def _expire_forgotten_letters(*, now: datetime, limit: int) -> int:
-    """Manual letters nobody sent or moved within the expiry: a question that late is not asked."""
-    expired = 0
-    # Oldest first, and no organization expires sooner than a day: the scan stops at what is fresh.
-    candidates = (
-        ScheduledInvitation.objects.filter(
-            mode=EvaluationMode.MANUAL, status=ScheduledStatus.SCHEDULED, due_at__lt=now - timedelta(days=1)
-        )
-        .select_related("organization")
-        .order_by("due_at", "pk")[:limit]
-    )
-    for scheduled in candidates:
-        config = outreach_settings(organization=scheduled.organization)
-        if now - scheduled.due_at <= timedelta(days=config.expire_after_days):
-            continue
-        with translation.override(scheduled.organization.default_language):
-            reason = _("Not sent within %(days)s days of its due date.") % {"days": config.expire_after_days}
-        expired += ScheduledInvitation.objects.filter(pk=scheduled.pk, status=ScheduledStatus.SCHEDULED).update(
-            status=ScheduledStatus.EXPIRED, reason=reason, updated_at=now
-        )
-    return expired
-
-
-def invitation_dispatch(*, scheduled_id: int, now: datetime | None = None) -> str | None:
-    """Claim one due automatic invitation and send it, postpone it, or record why not.
-
-    Returns the outcome ("sent", "postponed", "expired", …), or None when another worker had it.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        # The claim: the row stays locked until this transaction commits, and a second worker skips a
-        # locked row (so workers spread over the batch instead of queueing behind each other) and, once
-        # it is committed, finds it no longer due. On SQLite the IMMEDIATE transaction serializes them.
-        scheduled = (
-            ScheduledInvitation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related(*_RELATED)
-            .filter(pk=scheduled_id, status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=now)
-            .first()
-        )
-        if scheduled is None:
-            return None
-        # Reasons are stored as text: write them in the organization's language, not the worker's.
-        with translation.override(scheduled.organization.default_language):
-            return _deliver(scheduled, now=now, quiet_hours=True)
-
-
-_RELATED = ("organization", "survey", "purchase__product__survey", "purchase__location")
-
-
-def _load(scheduled_id: int) -> ScheduledInvitation:
-    return ScheduledInvitation.objects.select_related(*_RELATED).get(pk=scheduled_id)
-
-
-def _finish(scheduled: ScheduledInvitation, status: str, reason: str = "", **fields) -> str:
-    scheduled.status, scheduled.reason = status, reason[:300]
-    for name, value in fields.items():
-        setattr(scheduled, name, value)
-    scheduled.save()
-    return status
-
-
-def _deliver(
-    scheduled: ScheduledInvitation,
-    *,
-    now: datetime,
-    quiet_hours: bool,
-    by=None,
-    subject: str | None = None,
-    body: str | None = None,
-) -> str:
-    """The rules every invitation passes, in order: expiry, channel and consent, frequency, quiet hours."""
-    organization = scheduled.organization
-    config = outreach_settings(organization=organization)
-    if scheduled.due_at and now - scheduled.due_at > timedelta(days=config.expire_after_days):
-        return _finish(
-            scheduled,
-            ScheduledStatus.EXPIRED,
-            _("Not sent within %(days)s days of its due date.") % {"days": config.expire_after_days},
-        )
-    # Locking the customer makes the frequency check hold when two of their invitations are sent at once.
-    customer = Customer.objects.select_for_update().get(pk=scheduled.customer_id)
-    route = customer_route(customer)
-    if route is None:
-        return _finish(scheduled, *_no_route(customer))
-    if config.min_days_between:
-        last = _last_invited(customer, since=now - timedelta(days=config.min_days_between))
-        if last is not None:
-            return _finish(
-                scheduled,
-                ScheduledStatus.SUPPRESSED,
-                _("Already invited on %(date)s; at most one invitation in %(days)s days.")
-                % {
-                    "date": formats.date_format(last.astimezone(organization_tz(organization)).date()),
-                    "days": config.min_days_between,
-                },
-            )
-    if quiet_hours:
-        morning = quiet_hours_end(now, config=config, tz=organization_tz(organization))
-        if morning is not None:
-            scheduled.send_at, scheduled.reason = morning, _("Postponed: quiet hours.")
-            scheduled.save(update_fields=["send_at", "reason", "updated_at"])
-            return "postponed"
-    survey = _survey_for(scheduled)
-    if survey is None:
-        return _finish(scheduled, ScheduledStatus.NOT_SENT, _("The organization has no open NPS survey to ask with."))
-    touchpoint = _touchpoint_for(scheduled, config)
-    if touchpoint is None:
-        return _finish(
-            scheduled, ScheduledStatus.NOT_SENT, _("Add a location with a touchpoint: answers are counted there.")
-        )
-    language = customer.language or organization.default_language
-    invitation = Invitation.objects.create(
-        organization=organization,
-        survey=survey,
-        touchpoint=touchpoint,
-        customer_name=customer.name[:200],
-        customer_email=customer.email,
-        language=language,
-        customer=customer,
-        purchase=scheduled.purchase,
-    )
-    link = settings.SITE_URL + reverse("surveys:invitation", args=[invitation.token])
-    if subject is None or body is None:
-        subject, body = _render(scheduled, customer=customer, language=language, link=link)
-    else:
-        subject, body = subject.format_map({"link": link}), body.format_map({"link": link})
-    outbox_enqueue(
-        organization=organization,
-        key=scheduled.outbox_key,
-        recipient=route.recipient,
-        subject=" ".join(subject.split()),
-        body=body,
-        kind=TemplateKind.INVITATION,
-        channel=route.channel,
-        customer=customer,
-    )
-    return _finish(
-        scheduled,
-        ScheduledStatus.SENT,
-        sent_at=now,
-        invitation=invitation,
-        survey=survey,
-        channel=route.channel,
-        recipient=route.recipient,
-        decided_by=by or scheduled.decided_by,
-    )
-
-
-def _last_invited(customer: Customer, *, since: datetime) -> datetime | None:
-    """When the customer was last sent an invitation after `since`: by this app, or any other personal link."""
-    ours = (
-        ScheduledInvitation.objects.filter(customer=customer, status=ScheduledStatus.SENT, sent_at__gt=since)
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-    others = (
-        Invitation.objects.filter(customer=customer, created_at__gt=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return max((moment for moment in (ours, others) if moment is not None), default=None)
-
-
-def _survey_for(scheduled: ScheduledInvitation) -> Survey | None:
-    if scheduled.survey_id and scheduled.survey.is_open:
-        return scheduled.survey
-    product = scheduled.purchase.product if scheduled.purchase else None
-    if product is not None and product.survey_id and product.survey.is_open:
-        return product.survey
-    return Survey.objects.filter(organization=scheduled.organization, kind="nps", is_open=True).order_by("pk").first()
-
-
-def _touchpoint_for(scheduled: ScheduledInvitation, config: OutreachSettings) -> Touchpoint | None:
-    """Where the answer is counted: the purchase's location, else the organization's chosen touchpoint."""
-    purchase = scheduled.purchase
-    if purchase is not None and purchase.location_id:
-        found = Touchpoint.objects.filter(location_id=purchase.location_id).order_by("pk").first()
-        if found is not None:
-            return found
-    if config.default_touchpoint_id:
-        return config.default_touchpoint
-    return Touchpoint.objects.filter(organization=scheduled.organization).order_by("pk").first()
-
-
-def _context(scheduled: ScheduledInvitation, *, customer: Customer, language: str, link: str) -> dict[str, str]:
-    organization = scheduled.organization
-    with translation.override(language):
-        context = {
-            "customer_name": customer.name or _("customer"),
-            "organization": organization.name,
-            "link": link,
-        }
-        purchase = scheduled.purchase
-        if purchase is not None:
-            local = purchase.purchased_at.astimezone(organization_tz(organization)).date()
-            context |= {"product": purchase.product.name, "purchase_date": formats.date_format(local, "DATE_FORMAT")}
-    return context
-
-
-def _render(scheduled: ScheduledInvitation, *, customer: Customer, language: str, link: str) -> tuple[str, str]:
-    context = _context(scheduled, customer=customer, language=language, link=link)
-    if scheduled.purchase_id is None:
-        subject, body = HUNT_MESSAGE.get(language) or HUNT_MESSAGE["en"]
-        return subject.format_map(context), body.format_map(context)
-    return render_customer_message(
-        organization=scheduled.organization, kind=TemplateKind.INVITATION, language=language, context=context
-    )
-
-
 # --- The manager's queue (B3) ----------------------------------------------------------------
 
 
@@ -470,15 +173,10 @@ def invitation_preview(*, scheduled: ScheduledInvitation) -> tuple[str, str]:
     language = customer.language or scheduled.organization.default_language
     escaped = {
         name: value.replace("{", "{{").replace("}", "}}")
-        for name, value in _context(scheduled, customer=customer, language=language, link="").items()
+        for name, value in letter_context(scheduled, customer=customer, language=language, link="").items()
     }
     escaped["link"] = "{link}"
-    if scheduled.purchase_id is None:
-        subject, body = HUNT_MESSAGE.get(language) or HUNT_MESSAGE["en"]
-        return subject.format_map(escaped), body.format_map(escaped)
-    return render_customer_message(
-        organization=scheduled.organization, kind=TemplateKind.INVITATION, language=language, context=escaped
-    )
+    return letter_fill(letter_template(scheduled, language=language), escaped)
 
 
 def letter_validate(*, subject: str, body: str) -> None:
@@ -561,10 +259,11 @@ def invitation_send_now(
         ).update(updated_at=now)
         if not claimed:
             raise ValidationError(_("This invitation was already sent or closed."))
-        fresh = _load(scheduled.pk)
-        outcome = _deliver(fresh, now=now, quiet_hours=False, by=by, subject=subject, body=body)
+        fresh = ScheduledInvitation.objects.select_related(*RELATED).get(pk=scheduled.pk)
+        letter = None if subject is None else (subject, body)
+        outcomes = invitations_deliver([fresh], now=now, quiet_hours=False, by=by, letter=letter)
     scheduled.refresh_from_db()
-    return outcome
+    return next(iter(outcomes))
 
 
 @transaction.atomic

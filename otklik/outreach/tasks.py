@@ -2,8 +2,8 @@
 
 from django_tasks import task
 
+from otklik.outreach.dispatch import invitations_dispatch_due
 from otklik.outreach.hunting import hunt_rules_run
-from otklik.outreach.services import invitations_dispatch_due
 
 
 @task()

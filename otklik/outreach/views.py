@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.selectors import visible_touchpoints
 from otklik.http import form_add_errors, see_other
-from otklik.outreach import hunting, selectors, services
+from otklik.outreach import dispatch, hunting, selectors, services
 from otklik.outreach.forms import DayForm, HuntRuleForm, LetterForm, SettingsForm, TaskDoneForm
 from otklik.outreach.models import HuntRule, ScheduledStatus, TaskStatus
 from otklik.surveys.models import Survey
@@ -77,7 +77,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "due": [(item, services.invitation_preview(scheduled=item)) for item in due],
             "today": now_local.date(),
             "upcoming": selectors.queue_upcoming(membership=membership)[:200],
-            "quiet_now": services.in_quiet_hours(
+            "quiet_now": dispatch.in_quiet_hours(
                 now_local.time(), quiet_from=config.quiet_from, quiet_until=config.quiet_until
             ),
             "now_local": now_local,

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from otklik.messaging.models import OutboxMessage
+from otklik.outreach.dispatch import in_quiet_hours, invitations_dispatch_due
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
-from otklik.outreach.services import in_quiet_hours, invitations_dispatch_due
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
 from otklik.surveys.models import Invitation
 

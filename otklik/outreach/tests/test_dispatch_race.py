@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from otklik.messaging.models import OutboxMessage
+from otklik.outreach.dispatch import invitations_dispatch_due
 from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
-from otklik.outreach.services import invitations_dispatch_due
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
 from otklik.outreach.tests.test_dispatch import NOON_UTC
 from otklik.surveys.models import Invitation

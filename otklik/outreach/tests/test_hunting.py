@@ -10,6 +10,7 @@ from django.utils import timezone
 from otklik.customers.models import CustomerEvent
 from otklik.customers.services import events_record
 from otklik.messaging.models import OutboxMessage
+from otklik.outreach.dispatch import invitations_dispatch_due
 from otklik.outreach.hunting import hunt_rule_create, hunt_rules_run
 from otklik.outreach.models import (
     HuntMatch,
@@ -19,7 +20,6 @@ from otklik.outreach.models import (
     ScheduledInvitation,
     TaskStatus,
 )
-from otklik.outreach.services import invitations_dispatch_due
 from otklik.outreach.tests.helpers import make_customer
 from otklik.testing.factories import make_response
 

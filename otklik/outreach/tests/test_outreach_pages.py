@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from otklik.outreach.dispatch import invitations_dispatch_due
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation
-from otklik.outreach.services import invitations_dispatch_due
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
 
 pytestmark = pytest.mark.django_db

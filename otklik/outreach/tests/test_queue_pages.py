@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from otklik.messaging.models import OutboxMessage
+from otklik.outreach.dispatch import invitations_dispatch_due
 from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
-from otklik.outreach.services import invitation_set_date, invitations_dispatch_due
+from otklik.outreach.services import invitation_set_date
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
 
 pytestmark = pytest.mark.django_db

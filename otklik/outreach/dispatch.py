@@ -1,0 +1,403 @@
+"""Sending due invitations (B2) and the manager's chosen ones (B3), batch by batch.
+
+Each batch is one transaction: the due rows are claimed with FOR UPDATE SKIP
+LOCKED (a second worker takes the next rows instead of waiting), their customers
+are locked in id order (so the one-invitation-per-period rule holds across
+workers without deadlocks), and what a batch needs is read once: the settings,
+survey and template of each organization, the touchpoint of each location, when
+each customer was last invited. The personal links, the outbox rows (unique keys)
+and the outcomes are written together at the end, and one task sends the batch's
+messages after the commit. A worker killed half-way rolls its batch back: the rows
+stay due for the next one, and nothing was queued.
+"""
+
+import zoneinfo
+from collections import Counter
+from datetime import datetime, time, timedelta
+from time import monotonic
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Organization, Touchpoint
+from otklik.customers.models import Customer, EvaluationMode
+from otklik.messaging.defaults import PLACEHOLDERS
+from otklik.messaging.models import TemplateKind
+from otklik.messaging.routing import customer_route
+from otklik.messaging.services import Letter, outbox_enqueue_many, template_for
+from otklik.outreach.defaults import HUNT_MESSAGE
+from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
+from otklik.outreach.selectors import organization_tz, outreach_settings
+from otklik.surveys.models import Invitation, Survey
+
+DISPATCH_BATCH = 200
+DISPATCH_BUDGET_SECONDS = 45.0
+RELATED = ("organization", "survey", "purchase__product__survey", "purchase__location")
+# What a decided row may have changed; written for the whole batch in one statement.
+FINISHED_FIELDS = [
+    "status",
+    "reason",
+    "send_at",
+    "sent_at",
+    "invitation",
+    "survey",
+    "channel",
+    "recipient",
+    "decided_by",
+    "updated_at",
+]
+
+
+# --- Quiet hours -----------------------------------------------------------------------------
+
+
+def in_quiet_hours(moment: time, *, quiet_from: time, quiet_until: time) -> bool:
+    """True inside [from, until); the window may wrap midnight (21:00–09:00). Equal ends mean none."""
+    if quiet_from == quiet_until:
+        return False
+    if quiet_from < quiet_until:
+        return quiet_from <= moment < quiet_until
+    return moment >= quiet_from or moment < quiet_until
+
+
+def quiet_hours_end(now: datetime, *, config: OutreachSettings, tz: zoneinfo.ZoneInfo) -> datetime | None:
+    """The next moment sending is allowed, or None when `now` is outside the quiet hours."""
+    local = now.astimezone(tz)
+    if not in_quiet_hours(local.time(), quiet_from=config.quiet_from, quiet_until=config.quiet_until):
+        return None
+    morning = datetime.combine(local.date(), config.quiet_until, tzinfo=tz)
+    return (
+        morning
+        if morning > local
+        else datetime.combine(local.date() + timedelta(days=1), config.quiet_until, tzinfo=tz)
+    )
+
+
+# --- The letter ------------------------------------------------------------------------------
+
+
+def letter_context(scheduled: ScheduledInvitation, *, customer: Customer, language: str, link: str) -> dict[str, str]:
+    """The values a letter's placeholders take, in the customer's language."""
+    organization = scheduled.organization
+    with translation.override(language):
+        context = {
+            "customer_name": customer.name or _("customer"),
+            "organization": organization.name,
+            "link": link,
+        }
+        purchase = scheduled.purchase
+        if purchase is not None:
+            local = purchase.purchased_at.astimezone(organization_tz(organization)).date()
+            context |= {"product": purchase.product.name, "purchase_date": formats.date_format(local, "DATE_FORMAT")}
+    return context
+
+
+def letter_template(scheduled: ScheduledInvitation, *, language: str) -> tuple[str, str]:
+    """The (subject, body) template in force: the hunting text, or the organization's invitation template."""
+    if scheduled.purchase_id is None:
+        return HUNT_MESSAGE.get(language) or HUNT_MESSAGE["en"]
+    return template_for(organization=scheduled.organization, kind=TemplateKind.INVITATION, language=language)
+
+
+def letter_fill(template: tuple[str, str], context: dict[str, str]) -> tuple[str, str]:
+    """The template with the context's values; a line break never reaches the subject (a mail header)."""
+    values = {name: context.get(name, "") for name in PLACEHOLDERS | context.keys()}
+    subject, body = template
+    return " ".join(subject.format_map(values).split()), body.format_map(values)
+
+
+# --- One batch -------------------------------------------------------------------------------
+
+
+def _no_route(customer: Customer) -> tuple[str, str]:
+    """Why nobody can be written to: no usable address at all, or addresses without consent."""
+    addresses = {
+        _("e-mail"): customer.email and customer.email_invalid_at is None,
+        _("SMS"): customer.phone and customer.phone_invalid_at is None,
+        _("Telegram"): customer.telegram_chat_id and customer.telegram_invalid_at is None,
+    }
+    usable = [name for name, ok in addresses.items() if ok]
+    if not usable:
+        return ScheduledStatus.NO_CHANNEL, _("No e-mail, phone or Telegram chat to write to.")
+    return ScheduledStatus.NO_CONSENT, _("No consent to be asked by %(channels)s.") % {"channels": ", ".join(usable)}
+
+
+class _Batch:
+    """One dispatch transaction: what it reads once, and what it writes at the end."""
+
+    def __init__(self, rows: list[ScheduledInvitation], *, now: datetime):
+        self.now = now
+        self._configs: dict[int, OutreachSettings] = {}
+        self._surveys: dict[int, Survey | None] = {}
+        self._touchpoints: dict[tuple[str, int], Touchpoint | None] = {}
+        self._templates: dict[tuple, tuple[str, str]] = {}
+        # Locked in id order in one statement: two batches sharing customers lock them in the same order.
+        self.customers = {
+            customer.pk: customer
+            for customer in Customer.objects.select_for_update()
+            .filter(pk__in={row.customer_id for row in rows})
+            .order_by("pk")
+        }
+        # Read after the locks, so a batch that waited sees what the batch before it sent.
+        self.last_invited = self._last_invited(rows)
+        self.finished: list[ScheduledInvitation] = []
+        self.sent: list[tuple[ScheduledInvitation, Invitation]] = []
+        self.letters: dict[int, list[Letter]] = {}  # per organization
+
+    def config(self, organization: Organization) -> OutreachSettings:
+        if organization.pk not in self._configs:
+            self._configs[organization.pk] = outreach_settings(organization=organization)
+        return self._configs[organization.pk]
+
+    def _last_invited(self, rows: list[ScheduledInvitation]) -> dict[int, datetime]:
+        """When each customer was last sent an invitation: by this app, or any other personal link."""
+        days = max((self.config(row.organization).min_days_between for row in rows), default=0)
+        if not days:
+            return {}
+        since, ids = self.now - timedelta(days=days), list(self.customers)
+        last: dict[int, datetime] = {}
+        for customer_id, moment in [
+            *ScheduledInvitation.objects.filter(customer_id__in=ids, status=ScheduledStatus.SENT, sent_at__gt=since)
+            .values("customer_id")
+            .annotate(last=Max("sent_at"))
+            .values_list("customer_id", "last"),
+            *Invitation.objects.filter(customer_id__in=ids, created_at__gt=since)
+            .values("customer_id")
+            .annotate(last=Max("created_at"))
+            .values_list("customer_id", "last"),
+        ]:
+            last[customer_id] = max(moment, last.get(customer_id, moment))
+        return last
+
+    def survey_for(self, scheduled: ScheduledInvitation) -> Survey | None:
+        if scheduled.survey_id and scheduled.survey.is_open:
+            return scheduled.survey
+        product = scheduled.purchase.product if scheduled.purchase else None
+        if product is not None and product.survey_id and product.survey.is_open:
+            return product.survey
+        organization_id = scheduled.organization_id
+        if organization_id not in self._surveys:
+            self._surveys[organization_id] = (
+                Survey.objects.filter(organization_id=organization_id, kind="nps", is_open=True).order_by("pk").first()
+            )
+        return self._surveys[organization_id]
+
+    def touchpoint_for(self, scheduled: ScheduledInvitation, config: OutreachSettings) -> Touchpoint | None:
+        """Where the answer is counted: the purchase's location, else the organization's chosen touchpoint."""
+        purchase = scheduled.purchase
+        if purchase is not None and purchase.location_id:
+            key = ("location", purchase.location_id)
+            if key not in self._touchpoints:
+                self._touchpoints[key] = (
+                    Touchpoint.objects.filter(location_id=purchase.location_id).order_by("pk").first()
+                )
+            if self._touchpoints[key] is not None:
+                return self._touchpoints[key]
+        if config.default_touchpoint_id:
+            return config.default_touchpoint
+        key = ("organization", scheduled.organization_id)
+        if key not in self._touchpoints:
+            self._touchpoints[key] = (
+                Touchpoint.objects.filter(organization_id=scheduled.organization_id).order_by("pk").first()
+            )
+        return self._touchpoints[key]
+
+    def template(self, scheduled: ScheduledInvitation, *, language: str) -> tuple[str, str]:
+        key = (scheduled.organization_id, scheduled.purchase_id is None, language)
+        if key not in self._templates:
+            self._templates[key] = letter_template(scheduled, language=language)
+        return self._templates[key]
+
+    def finish(self, scheduled: ScheduledInvitation, status: str, reason: str = "", **fields) -> str:
+        scheduled.status, scheduled.reason, scheduled.updated_at = status, reason[:300], self.now
+        for name, value in fields.items():
+            setattr(scheduled, name, value)
+        self.finished.append(scheduled)
+        return status
+
+    def write(self) -> None:
+        """Store the links, queue the letters (one task per organization's lot) and record every outcome."""
+        Invitation.objects.bulk_create([invitation for _scheduled, invitation in self.sent])
+        for scheduled, invitation in self.sent:
+            scheduled.invitation_id = invitation.pk
+        for organization_id, letters in self.letters.items():
+            outbox_enqueue_many(organization=Organization(pk=organization_id), letters=letters)
+        if self.finished:
+            ScheduledInvitation.objects.bulk_update(self.finished, FINISHED_FIELDS, batch_size=500)
+
+
+def _decide(
+    scheduled: ScheduledInvitation,
+    batch: _Batch,
+    *,
+    quiet_hours: bool,
+    by=None,
+    letter: tuple[str, str] | None = None,
+) -> str:
+    """The rules every invitation passes, in order: expiry, channel and consent, frequency, quiet hours."""
+    organization, now = scheduled.organization, batch.now
+    config = batch.config(organization)
+    if scheduled.due_at and now - scheduled.due_at > timedelta(days=config.expire_after_days):
+        return batch.finish(
+            scheduled,
+            ScheduledStatus.EXPIRED,
+            _("Not sent within %(days)s days of its due date.") % {"days": config.expire_after_days},
+        )
+    customer = batch.customers[scheduled.customer_id]
+    customer.organization = organization  # the unsubscribe footer names it; no query per customer
+    route = customer_route(customer)
+    if route is None:
+        return batch.finish(scheduled, *_no_route(customer))
+    last = batch.last_invited.get(customer.pk)
+    if config.min_days_between and last is not None and last > now - timedelta(days=config.min_days_between):
+        return batch.finish(
+            scheduled,
+            ScheduledStatus.SUPPRESSED,
+            _("Already invited on %(date)s; at most one invitation in %(days)s days.")
+            % {
+                "date": formats.date_format(last.astimezone(organization_tz(organization)).date()),
+                "days": config.min_days_between,
+            },
+        )
+    if quiet_hours:
+        morning = quiet_hours_end(now, config=config, tz=organization_tz(organization))
+        if morning is not None:
+            batch.finish(scheduled, scheduled.status, _("Postponed: quiet hours."), send_at=morning)
+            return "postponed"
+    survey = batch.survey_for(scheduled)
+    if survey is None:
+        return batch.finish(
+            scheduled, ScheduledStatus.NOT_SENT, _("The organization has no open NPS survey to ask with.")
+        )
+    touchpoint = batch.touchpoint_for(scheduled, config)
+    if touchpoint is None:
+        return batch.finish(
+            scheduled, ScheduledStatus.NOT_SENT, _("Add a location with a touchpoint: answers are counted there.")
+        )
+    language = customer.language or organization.default_language
+    invitation = Invitation(
+        organization=organization,
+        survey=survey,
+        touchpoint=touchpoint,
+        customer_name=customer.name[:200],
+        customer_email=customer.email,
+        language=language,
+        customer=customer,
+        purchase=scheduled.purchase,
+    )
+    link = settings.SITE_URL + reverse("surveys:invitation", args=[invitation.token])
+    if letter is None:
+        context = letter_context(scheduled, customer=customer, language=language, link=link)
+        subject, body = letter_fill(batch.template(scheduled, language=language), context)
+    else:
+        subject, body = (part.format_map({"link": link}) for part in letter)
+    batch.sent.append((scheduled, invitation))
+    batch.letters.setdefault(organization.pk, []).append(
+        Letter(
+            key=scheduled.outbox_key,
+            recipient=route.recipient,
+            subject=" ".join(subject.split()),
+            body=body,
+            kind=TemplateKind.INVITATION,
+            channel=route.channel,
+            customer=customer,
+        )
+    )
+    batch.last_invited[customer.pk] = now
+    return batch.finish(
+        scheduled,
+        ScheduledStatus.SENT,
+        sent_at=now,
+        survey=survey,
+        channel=route.channel,
+        recipient=route.recipient,
+        decided_by=by or scheduled.decided_by,
+    )
+
+
+def _in_language(scheduled: ScheduledInvitation, decide, **options) -> str:
+    # Reasons are stored as text: written in the organization's language, not the worker's.
+    with translation.override(scheduled.organization.default_language):
+        return decide(scheduled, **options)
+
+
+def invitations_deliver(
+    rows: list[ScheduledInvitation], *, now: datetime, quiet_hours: bool, by=None, letter=None
+) -> Counter:
+    """Decide and write the outcome of each claimed row, inside the caller's transaction; outcomes by status."""
+    batch = _Batch(rows, now=now)
+    outcomes = Counter(
+        _in_language(row, _decide, batch=batch, quiet_hours=quiet_hours, by=by, letter=letter) for row in rows
+    )
+    batch.write()
+    return outcomes
+
+
+# --- The minute job --------------------------------------------------------------------------
+
+
+def _due(moment: datetime):
+    return ScheduledInvitation.objects.filter(
+        status=ScheduledStatus.SCHEDULED, mode=EvaluationMode.AUTOMATIC, send_at__lte=moment
+    )
+
+
+def invitations_due_exist(*, now: datetime | None = None) -> bool:
+    """Whether automatic invitations are due now (the worker goes on dispatching without waiting a minute)."""
+    return _due(now or timezone.now()).exists()
+
+
+def invitations_dispatch_due(
+    *, now: datetime | None = None, limit: int = DISPATCH_BATCH, budget_seconds: float = DISPATCH_BUDGET_SECONDS
+) -> dict[str, int]:
+    """Send automatic invitations that are due (a worker minute job). Returns outcomes counted by status.
+
+    Works batch after batch until nothing is due or the time budget is spent, so a backlog
+    drains at the speed of the database, not at one batch a minute.
+    """
+    started = monotonic()
+    outcomes: Counter = Counter()
+    while True:
+        moment = now or timezone.now()
+        with transaction.atomic():
+            rows = list(
+                _due(moment)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related(*RELATED)
+                .order_by("send_at", "pk")[:limit]
+            )
+            if rows:
+                outcomes.update(invitations_deliver(rows, now=moment, quiet_hours=True))
+        if len(rows) < limit or monotonic() - started > budget_seconds:
+            break
+    expired = _expire_forgotten_letters(now=now or timezone.now(), limit=limit)
+    if expired:
+        outcomes[ScheduledStatus.EXPIRED] += expired
+    return dict(outcomes)
+
+
+def _expire_forgotten_letters(*, now: datetime, limit: int) -> int:
+    """Manual letters nobody sent or moved within the expiry: a question that late is not asked."""
+    expired = 0
+    # Oldest first, and no organization expires sooner than a day: the scan stops at what is fresh.
+    candidates = (
+        ScheduledInvitation.objects.filter(
+            mode=EvaluationMode.MANUAL, status=ScheduledStatus.SCHEDULED, due_at__lt=now - timedelta(days=1)
+        )
+        .select_related("organization")
+        .order_by("due_at", "pk")[:limit]
+    )
+    for scheduled in candidates:
+        config = outreach_settings(organization=scheduled.organization)
+        if now - scheduled.due_at <= timedelta(days=config.expire_after_days):
+            continue
+        with translation.override(scheduled.organization.default_language):
+            reason = _("Not sent within %(days)s days of its due date.") % {"days": config.expire_after_days}
+        expired += ScheduledInvitation.objects.filter(pk=scheduled.pk, status=ScheduledStatus.SCHEDULED).update(
+            status=ScheduledStatus.EXPIRED, reason=reason, updated_at=now
+        )
+    return expired
