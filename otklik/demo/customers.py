@@ -4,9 +4,11 @@ The datasets carry no author names (the airline file's trimmed copy has no `name
 column; SentiRuEval has none), so demo customers have no names or contacts: they
 are known by their CRM id, like "united-007". Amounts and dates are drawn from a
 random generator seeded by each customer's id, so every run draws the same; a
-purchase already stored is left alone, so a second run changes nothing. Purchases
-are stored directly, not through `purchases_upsert`, because two years of history
-must not schedule evaluation invitations.
+purchase already stored is left alone, so a second run changes nothing. New
+purchases go through the same scheduling hook as an import's: the last days'
+purchases get their invitations (or wait in the manual queue), while older history
+gets none, by the expiry rule. Demo customers have no contacts, so an invitation that
+comes due is kept as "no channel".
 """
 
 import hashlib
@@ -22,7 +24,7 @@ from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, Tag
 from otklik.customers.segments import segments_compute
-from otklik.customers.services import connection_returns_ids
+from otklik.customers.services import connection_returns_ids, purchases_changed
 from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
 from otklik.surveys.models import Response, Source, Survey
 
@@ -172,6 +174,14 @@ def _customers_and_purchases(
     ]
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     result.purchases_created = len(new_purchases)
+    new_ids = (
+        [purchase.pk for purchase in new_purchases]
+        if connection_returns_ids(Purchase)
+        else Purchase.objects.filter(
+            organization=organization, external_id__in=[purchase.external_id for purchase in new_purchases]
+        ).values_list("pk", flat=True)
+    )
+    purchases_changed(organization=organization, purchase_ids=new_ids)
 
 
 def _tag_vips(organization: Organization) -> None:

@@ -10,6 +10,8 @@ from otklik.customers.models import Customer, EvaluationMode, Product, Purchase
 from otklik.demo.datasets import datasets_dir
 from otklik.demo.services import demo_load
 from otklik.messaging.models import OutboxMessage
+from otklik.outreach.models import ScheduledInvitation
+from otklik.outreach.selectors import outreach_settings
 from otklik.surveys.models import Response
 
 DATASETS_DIR = datasets_dir()
@@ -42,6 +44,20 @@ def test_customers_have_no_invented_names_and_about_two_years_of_purchases(demo)
     assert timezone.now() - min(dates) > timedelta(days=600) and max(dates) <= timezone.now()
     # Each purchase is at the customer's own company, so that company's employee sees the customer.
     assert not Purchase.objects.filter(organization=demo, location__isnull=True).exists()
+
+
+def test_recent_purchases_have_their_invitations_and_history_has_none(demo):
+    scheduled = ScheduledInvitation.objects.filter(organization=demo).select_related("purchase__product")
+    assert scheduled.exists()
+    config = outreach_settings(organization=demo)
+    for row in scheduled:
+        product = row.purchase.product
+        due = row.purchase.purchased_at + timedelta(days=product.evaluation_delay_days)
+        assert due >= timezone.now() - timedelta(days=config.expire_after_days)
+        assert row.mode == product.evaluation_mode
+        if row.mode == EvaluationMode.AUTOMATIC:
+            assert row.due_at == due
+    assert scheduled.count() < Purchase.objects.filter(organization=demo).count() / 5
 
 
 def test_a_share_of_the_answers_and_their_cases_know_their_customer(demo):
