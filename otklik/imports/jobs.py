@@ -10,6 +10,7 @@ import logging
 import os
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +30,9 @@ from otklik.imports.services import import_file
 logger = logging.getLogger(__name__)
 # A check or import whose progress has not moved for this long lost its worker; it may be started again.
 STALLED_AFTER_SECONDS = 15 * 60
+# An uploaded file holds customers' data: it is removed once imported, or this many days after an upload
+# that was never imported (the job and its report stay; an empty stored_name means the file is gone).
+UNIMPORTED_FILES_KEPT_DAYS = 7
 
 
 def imports_dir() -> Path:
@@ -129,6 +133,8 @@ def job_start(*, job: ImportJob, dry_run: bool) -> None:
             raise ValidationError(_("Check the file first: only a file without bad rows is imported."))
         if not dry_run and job.status == ImportStatus.DONE:
             raise ValidationError(_("This file is already imported."))
+        if not job.stored_name:
+            raise ValidationError(_("The uploaded file was removed; upload it again."))
         job.status = ImportStatus.CHECKING if dry_run else ImportStatus.IMPORTING
         job.message = ""
         job.save(update_fields=["status", "message"])
@@ -194,6 +200,32 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
         else:
             job.status = ImportStatus.CHECKED
     job.finished_at = timezone.now()
+    if job.status == ImportStatus.DONE:
+        _remove_file(job)
     job.save()
     _progress_path(job).unlink(missing_ok=True)
     return job
+
+
+def _remove_file(job: ImportJob) -> None:
+    job_path(job).unlink(missing_ok=True)
+    job.stored_name = ""
+
+
+def imports_cleanup_due(*, now=None) -> int:
+    """The worker's minute job: remove the files of uploads not imported within the kept days; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=UNIMPORTED_FILES_KEPT_DAYS)
+    removed = 0
+    for job in ImportJob.objects.filter(created_at__lt=cutoff).exclude(stored_name="").select_related("organization"):
+        if job_busy(job):
+            continue
+        with translation.override(job.organization.default_language):
+            message = _("The file was removed %(days)s days after upload without being imported; upload it again.") % {
+                "days": UNIMPORTED_FILES_KEPT_DAYS
+            }
+        _remove_file(job)
+        if job.status != ImportStatus.DONE:
+            job.status, job.message = ImportStatus.FAILED, message
+        job.save(update_fields=["stored_name", "status", "message"])
+        removed += 1
+    return removed

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from otklik.customers.models import Purchase
+from otklik.imports.jobs import UNIMPORTED_FILES_KEPT_DAYS, imports_cleanup_due, job_path
 from otklik.imports.models import ImportJob, ImportStatus
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv, write_xlsx
 
@@ -48,6 +52,8 @@ def test_a_manager_uploads_checks_and_imports_a_purchases_file(
     assert (job.status, job.created) == (ImportStatus.DONE, 5)
     assert Purchase.objects.filter(organization=world.org).count() == 5
     assert 'id="import-done"' in client.get(response["Location"]).content.decode()
+    # The rows are in the base now: the uploaded file, with the customers' data, is gone.
+    assert job.stored_name == "" and not list((tmp_path / "var" / "imports").rglob("*.csv"))
 
 
 def test_bad_rows_are_listed_and_the_file_cannot_be_imported(
@@ -166,3 +172,28 @@ def test_progress_counts_one_pass_for_a_check_and_two_for_a_two_pass_import(worl
     assert job_progress(job)["percent"] == 75
     _write_progress(job, "importing", 100)
     assert job_progress(job)["percent"] == 50
+
+
+def test_a_file_never_imported_is_removed_after_a_week_and_cannot_be_imported(
+    world, login, tmp_path, django_capture_on_commit_callbacks
+):
+    client = login(world.manager)
+    upload(client, write_csv(tmp_path / "old.csv", [PURCHASE_HEADER, *purchase_rows(3)]))
+    upload(client, write_csv(tmp_path / "new.csv", [PURCHASE_HEADER, *purchase_rows(3)]))
+    old, new = ImportJob.objects.order_by("pk")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:detail", args=[old.pk]), {**columns_of(old), "action": "check"})
+    ImportJob.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=UNIMPORTED_FILES_KEPT_DAYS, hours=1)
+    )
+    old_path = job_path(ImportJob.objects.get(pk=old.pk))
+
+    assert imports_cleanup_due() == 1
+    assert imports_cleanup_due() == 0
+
+    old.refresh_from_db()
+    assert not old_path.exists() and job_path(new).exists()
+    assert old.status == ImportStatus.FAILED and "upload it again" in old.message
+    response = client.post(reverse("imports:detail", args=[old.pk]), {"action": "import"})
+    assert response.status_code == 400 and "upload it again" in response.content.decode()
+    assert not Purchase.objects.exists()

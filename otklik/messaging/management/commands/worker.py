@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from otklik.customers.tasks import segments_due
+from otklik.imports.jobs import imports_cleanup_due
 from otklik.improvements.services import recovery_followups_due
 from otklik.insights.digests import department_digests_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
@@ -40,6 +41,7 @@ MINUTE_JOBS = [
     hunt_rules_run,  # outreach (B5): hunting for complaints
     rollups_reconcile_due,  # answer rollups: daily, and at once after a time zone change
     department_digests_due,  # insights: the departments' weekly digest of their themes
+    imports_cleanup_due,  # imports: uploaded files not imported within a week are removed
 ]
 MINUTE = 60
 RQ_BACKEND = "django_tasks_rq.RQBackend"
