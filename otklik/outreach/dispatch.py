@@ -135,6 +135,8 @@ class _Batch:
         self._surveys: dict[int, Survey | None] = {}
         self._touchpoints: dict[tuple[str, int], Touchpoint | None] = {}
         self._templates: dict[tuple, tuple[str, str]] = {}
+        # Tokens are URL-safe, so the resolved URL around a stand-in is the URL around any token.
+        self._link = (settings.SITE_URL + reverse("surveys:invitation", args=["TOKEN"])).rsplit("TOKEN", 1)
         # Locked in id order in one statement: two batches sharing customers lock them in the same order.
         self.customers = {
             customer.pk: customer
@@ -147,6 +149,10 @@ class _Batch:
         self.finished: list[ScheduledInvitation] = []
         self.sent: list[tuple[ScheduledInvitation, Invitation]] = []
         self.letters: dict[int, list[Letter]] = {}  # per organization
+
+    def link(self, token: str) -> str:
+        """The personal link; the URL pattern is resolved once per batch, not once per invitation."""
+        return self._link[0] + token + self._link[1]
 
     def config(self, organization: Organization) -> OutreachSettings:
         if organization.pk not in self._configs:
@@ -309,7 +315,7 @@ def _decide(
         customer=customer,
         purchase=scheduled.purchase,
     )
-    link = settings.SITE_URL + reverse("surveys:invitation", args=[invitation.token])
+    link = batch.link(invitation.token)
     if letter is None:
         context = letter_context(scheduled, customer=customer, language=language, link=link)
         subject, body = letter_fill(batch.template(scheduled, language=language), context)
