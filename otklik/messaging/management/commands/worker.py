@@ -70,7 +70,7 @@ def outbox_loop(*, worker_id: str, interval: float, stop: threading.Event) -> No
     while not stop.is_set():
         close_old_connections()
         run_safely(lambda: worker_heartbeat(worker_id=worker_id))
-        dispatched = True
+        dispatched = False  # whether the dispatcher ran this round and finished
         if time.monotonic() - minute_jobs_at >= MINUTE:
             minute_jobs_at = time.monotonic()
             for job in MINUTE_JOBS:
@@ -81,7 +81,7 @@ def outbox_loop(*, worker_id: str, interval: float, stop: threading.Event) -> No
             # it goes on at once rather than a minute later; the other jobs keep their minute.
             dispatched = run_safely(invitations_dispatch_due)
         run_safely(outbox_deliver_due)
-        # A failing dispatcher waits like the rest instead of spinning.
+        # A failing dispatcher waits for the next minute like the rest instead of spinning.
         invitations_due = dispatched and _due_now()
         close_old_connections()
         if not invitations_due:
