@@ -149,9 +149,9 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
             FROM src
             ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
             WHERE ({old}) IS DISTINCT FROM ({new})
-            RETURNING id, (xmax = 0) AS created
+            RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at
         ), saved AS (
-            INSERT INTO {CHANGED} (id, created) SELECT id, created FROM up RETURNING 1
+            INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at FROM up RETURNING 1
         )
         SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM saved)
         """,
@@ -160,12 +160,13 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
     return cursor.fetchone()[0]
 
 
-def _notify_changed(cursor, organization: Organization) -> None:
-    """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction."""
-    cursor.execute(f"SELECT id FROM {CHANGED} ORDER BY id")
-    ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        customers.purchases_changed(organization=organization, purchase_ids=ids)
+def _notify_changed(organization: Organization, *, changed: int) -> None:
+    """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction.
+
+    The hook reads them from the temporary table the upsert filled: no ids travel to Python and back.
+    """
+    if changed:
+        customers.purchases_changed_in_table(organization=organization, table=CHANGED)
 
 
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -247,7 +248,7 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
     report.updated += updated
     report.unchanged += distinct - created - updated
     clock.lap("purchases upsert")
-    _notify_changed(cursor, organization)
+    _notify_changed(organization, changed=created + updated)
     clock.lap("invitation hook")
 
 
@@ -276,7 +277,11 @@ def purchases_import_pg(
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
-        cursor.execute(f"CREATE TEMP TABLE {CHANGED} (id bigint PRIMARY KEY, created boolean) ON COMMIT DROP")
+        # No key: the upsert returns each purchase once, and the table is emptied per chunk.
+        cursor.execute(
+            f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
+            "purchased_at timestamptz) ON COMMIT DROP"
+        )
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")

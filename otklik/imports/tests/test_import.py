@@ -1,7 +1,9 @@
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from otklik.customers import services as customer_services
 from otklik.customers.models import Customer, Product, Purchase
@@ -9,6 +11,7 @@ from otklik.imports.mapping import guess_mapping
 from otklik.imports.readers import detect_format, read_header
 from otklik.imports.services import import_file
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
+from otklik.outreach.models import ScheduledInvitation
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
 
@@ -108,6 +111,13 @@ def test_stored_and_changed_purchases_are_handed_to_the_invitation_hook_in_the_t
         "purchases_changed",
         lambda *, organization, purchase_ids: handed.append((organization, list(purchase_ids))),
     )
+
+    def from_table(*, organization, table):  # the fast path lists them in a temporary table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table}")
+            handed.append((organization, [row[0] for row in cursor.fetchall()]))
+
+    monkeypatch.setattr(customer_services, "purchases_changed_in_table", from_table)
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(5)])
     run(world.org, "purchases", path, fast=fast)
     assert {pk for _org, ids in handed for pk in ids} == set(Purchase.objects.values_list("pk", flat=True))
@@ -160,3 +170,53 @@ def test_the_postgresql_fast_path_stores_exactly_what_the_orm_path_stores(world,
     pg = run(world.other_org, "purchases", second, fast=True, chunk_rows=50)
     assert (orm.created, orm.updated, orm.unchanged) == (pg.created, pg.updated, pg.unchanged) == (2, 1, 23)
     assert snapshot(world.org) == snapshot(world.other_org)
+
+
+def invitations(organization) -> list[tuple]:
+    return sorted(
+        ScheduledInvitation.objects.filter(organization=organization).values_list(
+            "purchase__external_id", "customer__external_id", "mode", "status", "due_at", "send_at"
+        )
+    )
+
+
+@on_postgresql
+def test_the_fast_path_schedules_and_moves_invitations_as_the_orm_path_does(world, tmp_path):
+    now = timezone.now().replace(second=0, microsecond=0)
+
+    def rows(shift_days: int) -> list[list]:
+        def at(days_ago: float) -> str:
+            return (now - timedelta(days=days_ago)).astimezone(UTC).strftime("%d.%m.%Y %H:%M")
+
+        return [
+            ["R1", at(1), "C1", "Customer 1", "", "P-auto", "Kettle", "1", ""],  # due in two days
+            ["R2", at(2), "C2", "Customer 2", "", "P-manual", "Piano", "1", ""],  # waits for the manager's date
+            ["R3", at(400), "C3", "Customer 3", "", "P-auto", "Kettle", "1", ""],  # long past due: none
+            ["R4", at(1), "C4", "Customer 4", "", "P-off", "Retired", "1", ""],  # inactive product: none
+            ["R5", at(3 + shift_days), "C5", "Customer 5", "", "P-auto", "Kettle", "1", ""],  # moved when shifted
+            ["R6", at(30), "C6", "Customer 6", "", "P-auto", "Kettle", "1", ""],  # past due, until moved nearer
+        ]
+
+    for organization in (world.org, world.other_org):
+        organization.time_zone = "UTC"
+        organization.save()
+        Product.objects.create(
+            organization=organization, external_id="P-manual", name="Piano", evaluation_mode="manual"
+        )
+        Product.objects.create(organization=organization, external_id="P-off", name="Retired", is_active=False)
+    first = write_csv(tmp_path / "a.csv", [PURCHASE_HEADER, *rows(0)])
+    run(world.org, "purchases", first, fast=False, chunk_rows=4)
+    run(world.other_org, "purchases", first, fast=True, chunk_rows=4)
+    assert [row[0] for row in invitations(world.other_org)] == ["R1", "R2", "R5"]
+    assert invitations(world.org) == invitations(world.other_org)
+
+    moved = rows(-1)
+    moved[5][1] = (now - timedelta(days=1)).strftime("%d.%m.%Y %H:%M")  # R6 now recent: scheduled
+    moved[0][2] = "C2"  # R1 now by another customer: its invitation follows
+    second = write_csv(tmp_path / "b.csv", [PURCHASE_HEADER, *moved])
+    orm = run(world.org, "purchases", second, fast=False, chunk_rows=4)
+    pg = run(world.other_org, "purchases", second, fast=True, chunk_rows=4)
+    assert (orm.created, orm.updated) == (pg.created, pg.updated) == (0, 3)
+    assert [row[0] for row in invitations(world.other_org)] == ["R1", "R2", "R5", "R6"]
+    assert invitations(world.org) == invitations(world.other_org)
+    assert dict((row[0], row[1]) for row in invitations(world.other_org))["R1"] == "C2"
