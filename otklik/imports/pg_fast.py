@@ -9,10 +9,12 @@ same file writes nothing. A bad row stops the writing (the rest is still checked
 for the report) and the whole transaction is rolled back.
 """
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing.connection import Connection
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -24,6 +26,7 @@ from otklik.imports.services import ImportReport, Progress, validate_chunk
 
 STAGING = "otklik_import_staging"
 CHANGED = "otklik_import_changed"
+_FORK = multiprocessing.get_context("fork")
 STAGING_COLUMNS = [
     ("line", "integer"),
     ("external_id", "text"),
@@ -184,21 +187,77 @@ def _copy_field(value) -> str:
 
 
 def _copy_payload(good: list[tuple[int, dict]]) -> bytes:
-    """A chunk's staging rows as COPY text, made in the helper thread so the writer only sends it."""
+    """A chunk's staging rows as COPY text, made in the validator process so the writer only sends it."""
     return "".join(
         "\t".join(_copy_field(value) for value in _staging_row(line, values)) + "\n" for line, values in good
     ).encode()
 
 
-def _validated(chunks: Iterator, clean: Callable[[dict], dict], language: str | None):
-    """Read and validate the next chunk (in the helper thread): (its own report, COPY data), or None at the end."""
-    chunk = next(chunks, None)
-    if chunk is None:
-        return None
-    with translation.override(language):
-        report = ImportReport(kind="purchases")
-        good = validate_chunk(chunk, clean, report)
+def _validated(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict]) -> tuple[ImportReport, bytes]:
+    """One chunk checked: its own report, and its good rows as COPY data (none once a row is bad)."""
+    report = ImportReport(kind="purchases")
+    good = validate_chunk(chunk, clean, report)
+    # Plain strings: a lazy translation would be translated again, in the other process's language.
+    report.errors = [(row, [str(reason) for reason in reasons]) for row, reasons in report.errors]
     return report, (_copy_payload(good) if report.ok else b"")
+
+
+def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict], language: str | None) -> None:
+    """The validator process: read, check and encode chunk after chunk, and send each to the writer.
+
+    A send blocks until the writer takes the chunk before, so at most one waits and memory
+    stays flat. The end is (None, None); a failure ("error", exception) for the writer to raise.
+    """
+    try:
+        with translation.override(language):
+            for chunk in chunks:
+                sender.send(_validated(chunk, clean))
+        sender.send((None, None))
+    except BrokenPipeError:  # the writer is gone (it failed, and says why itself)
+        pass
+    except BaseException as exc:  # noqa: BLE001 (anything the reading raises is the writer's to report)
+        try:
+            sender.send(("error", exc))
+        except Exception:  # an exception that cannot be pickled: its text at least
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        sender.close()
+
+
+@contextmanager
+def _validator(chunks: Iterator, clean: Callable[[dict], dict]) -> Iterator[Callable[[], tuple | None]]:
+    """Read and validate the file in a child process; yields a function that gives the next chunk or None.
+
+    A process, not a thread: with one thread checking rows in Python, the thread that talks
+    to PostgreSQL waited for the interpreter lock after each reply (up to its 5 ms switch
+    interval), and Python's work did not overlap the database's. The child is forked, so it
+    has the validator (with its organization's time zone and locations) and the translations
+    as they are here; it never touches the database connection it inherits.
+    """
+    receiver, sender = _FORK.Pipe(duplex=False)
+    child = _FORK.Process(
+        target=_produce, args=(sender, chunks, clean, translation.get_language()), name="otklik-import-validator"
+    )
+    child.start()
+    sender.close()  # the child's end: only it writes, so the reader sees the end if it dies
+
+    def next_chunk() -> tuple | None:
+        try:
+            report, payload = receiver.recv()
+        except EOFError:
+            raise RuntimeError(f"the validator process stopped (exit code {child.exitcode})") from None
+        if report == "error":
+            raise payload
+        return None if report is None else (report, payload)
+
+    try:
+        yield next_chunk
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():  # the writer failed early: the child would read the rest of the file for nothing
+            child.kill()
+            child.join()
 
 
 def _purchase_foreign_keys(cursor) -> list[str]:
@@ -261,7 +320,7 @@ def purchases_import_pg(
 ) -> ImportReport:
     """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring).
 
-    A helper thread reads and validates the next chunk while this one waits for
+    A child process reads and validates the next chunk while this one waits for
     PostgreSQL to store the last, so the Python work and the database's overlap.
     The purchases' foreign keys are checked per statement, not all at the commit,
     for the same reason. Chunks are stored as the ORM path stores them: one after
@@ -269,8 +328,7 @@ def purchases_import_pg(
     """
     report = ImportReport(kind="purchases")
     clock = _Clock(report)
-    language = translation.get_language()
-    with transaction.atomic(), connection.cursor() as cursor, ThreadPoolExecutor(1) as helper:
+    with transaction.atomic(), connection.cursor() as cursor, _validator(chunks, clean) as next_chunk:
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
@@ -285,11 +343,9 @@ def purchases_import_pg(
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
-        pending = helper.submit(_validated, chunks, clean, language)
-        while (item := pending.result()) is not None:
+        while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
-            pending = helper.submit(_validated, chunks, clean, language)
             report.rows += chunk_report.rows
             for row, reasons in chunk_report.errors:
                 report.add_error(row, reasons)

@@ -1,14 +1,16 @@
+import multiprocessing
 from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from otklik.customers import services as customer_services
 from otklik.customers.models import Customer, Product, Purchase
+from otklik.imports import readers
 from otklik.imports.mapping import guess_mapping
-from otklik.imports.readers import detect_format, read_header
+from otklik.imports.readers import FileError, detect_format, read_header
 from otklik.imports.services import import_file
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
 from otklik.outreach.models import ScheduledInvitation
@@ -220,3 +222,47 @@ def test_the_fast_path_schedules_and_moves_invitations_as_the_orm_path_does(worl
     assert [row[0] for row in invitations(world.other_org)] == ["R1", "R2", "R5", "R6"]
     assert invitations(world.org) == invitations(world.other_org)
     assert dict((row[0], row[1]) for row in invitations(world.other_org))["R1"] == "C2"
+
+
+@on_postgresql
+def test_the_validator_process_reports_bad_rows_as_the_orm_path_does_in_the_users_language(world, tmp_path):
+    rows = purchase_rows(12)
+    rows[1][1] = "вчера"  # row 3, first chunk
+    rows[6][7] = "много"  # row 8, third chunk
+    rows[10][8] = "Nowhere"  # row 12, the last chunk
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
+    with translation.override("ru"):
+        orm = run(world.org, "purchases", path, fast=False, chunk_rows=3)
+        pg = run(world.org, "purchases", path, fast=True, chunk_rows=3)
+    assert (pg.rows, pg.errors_total, pg.errors) == (orm.rows, orm.errors_total, orm.errors)
+    assert [row for row, _reasons in pg.errors] == [3, 8, 12]
+    assert all(type(reason) is str for _row, reasons in pg.errors for reason in reasons)
+    assert pg.errors != run(world.org, "purchases", path, fast=True, chunk_rows=3).errors  # the reasons are Russian
+    assert not Purchase.objects.exists()
+
+
+@on_postgresql
+def test_a_file_that_breaks_half_way_stops_the_fast_path_with_the_readers_error_and_writes_nothing(
+    world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(readers, "SAMPLE_BYTES", 200)  # the encoding is told from the file's start only
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(10)])
+    with open(path, "ab") as f:
+        f.write("R99;01.03.2025 10:00;C1;Клиент;;P1;;1;Main Street\n".encode("cp1251"))  # not UTF-8
+    with pytest.raises(FileError, match="not UTF-8 text"):  # raised in the validator process, raised here
+        run(world.org, "purchases", path, fast=True, chunk_rows=3)
+    assert not Purchase.objects.exists() and not Customer.objects.exists()
+
+
+@on_postgresql
+def test_a_failing_write_stops_the_validator_process(world, tmp_path, monkeypatch):
+    from otklik.imports import pg_fast
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(pg_fast, "_write_chunk", broken)
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(30)])
+    with pytest.raises(RuntimeError, match="went away"):
+        run(world.org, "purchases", path, fast=True, chunk_rows=2)
+    assert not multiprocessing.active_children()
