@@ -27,6 +27,7 @@ from otklik.imports.services import ImportReport, Progress, validate_chunk
 STAGING = "otklik_import_staging"
 CHANGED = "otklik_import_changed"
 _FORK = multiprocessing.get_context("fork")
+WORK_MEM = "64MB"
 STAGING_COLUMNS = [
     ("line", "integer"),
     ("external_id", "text"),
@@ -130,7 +131,12 @@ def _create_missing(cursor, model, *, organization_id: int, key: str, given: dic
 
 
 def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
-    """Insert the new purchases, update the changed; returns how many distinct purchases the file holds."""
+    """Insert the new purchases, update the changed; returns how many distinct purchases the file holds.
+
+    The customer is looked up per row in the unique index (see `_by_external_id`); the
+    products, a few hundred at most, are joined: one hash of them per chunk is cheaper
+    than an index lookup per row.
+    """
     default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
     table = _q(Purchase._meta.db_table)
     insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
@@ -144,7 +150,7 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
                    s.currency, s.purchased_at, s.location_id, s.employee_name
             FROM {STAGING} s
             CROSS JOIN LATERAL ({_by_external_id(_q(Customer._meta.db_table), "s.customer_external_id")}) c
-            CROSS JOIN LATERAL ({_by_external_id(_q(Product._meta.db_table), "s.product_external_id")}) p
+            JOIN {_q(Product._meta.db_table)} p ON p.organization_id = %s AND p.external_id = s.product_external_id
             ORDER BY s.external_id, s.line DESC
         ), up AS (
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
@@ -274,8 +280,9 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
         copy.write(payload)
-    # Fresh statistics for the few thousand staged rows, so the planner sizes the joins below right.
-    cursor.execute(f"ANALYZE {STAGING}")
+    # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
+    # count and the keys they join and group on (the other columns' statistics would go unused).
+    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id)")
     clock.lap("COPY to staging")
     now = timezone.now()
     _create_missing(
@@ -335,6 +342,8 @@ def purchases_import_pg(
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
+        # Room for the chunks' sorts and hashes in memory; for this transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         # No key: the upsert returns each purchase once, and the table is emptied per chunk.
         cursor.execute(
             f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
