@@ -275,8 +275,13 @@ def _purchase_foreign_keys(cursor) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _write_chunk(cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock") -> None:
-    """Stage one validated chunk and store it: new customers and products first, then the purchases."""
+def _write_chunk(
+    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", *, analyzed: bool
+) -> bool:
+    """Stage one validated chunk and store it: new customers and products first, then the purchases.
+
+    Returns whether the customers' and products' statistics were refreshed (`analyzed`, or now).
+    """
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
@@ -286,7 +291,7 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
     cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id)")
     clock.lap("COPY to staging")
     now = timezone.now()
-    _create_missing(
+    created = _create_missing(
         cursor,
         Customer,
         organization_id=organization.pk,
@@ -299,7 +304,7 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
         },
         now=now,
     )
-    _create_missing(
+    created += _create_missing(
         cursor,
         Product,
         organization_id=organization.pk,
@@ -307,6 +312,15 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
         given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
         now=now,
     )
+    if created and not analyzed:
+        # Statistics taken while the organization had no customers (its first import, or just
+        # after an ANALYZE) make a key lookup look as cheap through any index that starts with
+        # the organization, then filter by external id: a scan of all its customers per row,
+        # minutes a chunk. Once counted with the rows made here (uncommitted rows of this
+        # transaction count), only the unique index is cheap. Once per import is enough.
+        cursor.execute(f"ANALYZE {_q(Customer._meta.db_table)} (organization_id)")
+        cursor.execute(f"ANALYZE {_q(Product._meta.db_table)} (organization_id)")
+        analyzed = True
     clock.lap("new customers and products")
     distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now)
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
@@ -317,6 +331,7 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
     clock.lap("purchases upsert")
     _notify_changed(organization, changed=created + updated)
     clock.lap("invitation hook")
+    return analyzed
 
 
 def purchases_import_pg(
@@ -353,6 +368,7 @@ def purchases_import_pg(
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
+        analyzed = False
         while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
@@ -361,7 +377,7 @@ def purchases_import_pg(
                 report.add_error(row, reasons)
             report.errors_total += chunk_report.errors_total - len(chunk_report.errors)
             if report.ok:
-                _write_chunk(cursor, organization, payload, report, clock)
+                analyzed = _write_chunk(cursor, organization, payload, report, clock, analyzed=analyzed)
             progress("importing" if report.ok else "checking", report.rows)
         if not report.ok:
             transaction.set_rollback(True)
