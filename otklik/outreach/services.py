@@ -86,9 +86,24 @@ def invitations_schedule_changed(*, organization: Organization, table: str) -> i
         cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {table}")
         created, changed = cursor.fetchone()
     source = f"SELECT id, created, customer_id, product_id, purchased_at FROM {table}"
-    return _schedule_sql(
-        organization, source, [], config, timezone.now(), new_only=not changed, skip=not (created or changed)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
+            [ScheduledInvitation._meta.db_table],
+        )
+        (foreign_keys,) = cursor.fetchone()
+        # Checked at each statement's end, while the rows they point at (the purchases just
+        # stored) are still in memory, not all at the commit; deferred again after.
+        if foreign_keys:
+            cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
+        try:
+            return _schedule_sql(
+                organization, source, [], config, timezone.now(), new_only=not changed, skip=not (created or changed)
+            )
+        finally:
+            if foreign_keys:
+                cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
 
 
 def _schedule_chunk_sql(organization: Organization, ids: list[int], config: OutreachSettings, now: datetime) -> int:
