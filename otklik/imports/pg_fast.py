@@ -5,8 +5,11 @@ COPYed into a temporary table; three statements then store it: the customers and
 products it names that are not stored yet (from the inline columns; the last
 non-empty value of each wins, as in customers.services), and the purchases with
 INSERT … ON CONFLICT DO UPDATE … WHERE something changed, so a second import of the
-same file writes nothing. A bad row stops the writing (the rest is still checked,
-for the report) and the whole transaction is rolled back.
+same file writes nothing. The purchases stored or changed are returned into a second
+temporary table, from which the invitation hook schedules set-based
+(customers.services.purchases_changed_in_table). A forked child process reads and
+validates while this one writes. A bad row stops the writing (the rest is still
+checked, for the report) and the whole transaction is rolled back.
 """
 
 import multiprocessing
