@@ -9,6 +9,14 @@ floor: no checks, no indexes, no upsert), imports it with `otklik import purchas
 (every row validated, customers and products created, purchases upserted, all in one
 transaction), and imports it again (the idempotent path: nothing changes). Prints
 seconds, rows/s, our time over COPY's and the import process's peak resident memory.
+
+The purchases end at the run's own now, as a nightly or catch-up exchange does, so
+the result does not depend on the day it runs. By default they span the last
+--days 14: every purchase is then still due for an invitation (due at purchase + the
+product's 3-day delay, given up 14 days past due), so the first import schedules
+one invitation per purchase, the worst case for the invitation hook. The bench
+prints how many it scheduled; --days 365 (a year of history) schedules only the
+last few weeks' share.
 """
 
 import argparse
@@ -18,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,16 +39,22 @@ LOCATIONS = ["Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
 SETUP = f"""
 from otklik.accounts.models import Location, Organization
 from otklik.customers.models import Customer, Product, Purchase
+from otklik.outreach.models import ScheduledInvitation
 org, _ = Organization.objects.get_or_create(slug="{ORG}", defaults={{"name": "Bench import"}})
 for name in {LOCATIONS!r}:
     Location.objects.get_or_create(organization=org, name=name)
+# Invitations first: raw deletes skip Django's cascade, and they reference the purchases.
+ScheduledInvitation.objects.filter(organization=org)._raw_delete(ScheduledInvitation.objects.db)
 Purchase.objects.filter(organization=org)._raw_delete(Purchase.objects.db)
 Customer.objects.filter(organization=org)._raw_delete(Customer.objects.db)
 Product.objects.filter(organization=org)._raw_delete(Product.objects.db)
 """
+VACUUMED = ["outreach_scheduledinvitation", "customers_purchase", "customers_customer", "customers_product"]
 COUNT = f"""
 from otklik.customers.models import Purchase
+from otklik.outreach.models import ScheduledInvitation
 print(Purchase.objects.filter(organization__slug="{ORG}").count())
+print(ScheduledInvitation.objects.filter(organization__slug="{ORG}").count())
 """
 COPY_TABLE = """CREATE TABLE bench_copy_purchases (
     external_id text, purchased_at timestamptz, customer_external_id text, customer_name text,
@@ -106,11 +121,29 @@ def timed_child(args: list[str], env: dict) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss // 1024, output
 
 
+def vacuum(url: str) -> None:
+    """Clear the rows the setup deleted, so that autovacuum does not do it on the measured import's time."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in VACUUMED:
+            conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def counts(manage: list[str], env: dict) -> tuple[int, int]:
+    """(purchases stored, invitations scheduled) for the bench organization."""
+    out = subprocess.run(
+        [*manage, "shell", "-v0", "-c", COUNT], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    return int(out[-2]), int(out[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, help="distinct customers (default: rows / 10)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=14, help="the span of purchase dates before now (default 14)")
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     args = parser.parse_args()
 
@@ -127,6 +160,7 @@ def main() -> None:
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "shell", "-v0", "-c", SETUP], env=env, check=True, cwd=ROOT)
+    vacuum(args.database_url)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "purchases.csv"
@@ -137,6 +171,9 @@ def main() -> None:
             customers=args.customers or max(1, args.rows // 10),
             locations=LOCATIONS,
             seed=args.seed,
+            # The organization's time zone is UTC: the file's local times end at this moment.
+            end=datetime.now(UTC).replace(tzinfo=None),
+            days=args.days,
         )
         size_mb = path.stat().st_size / 2**20
         print(
@@ -149,14 +186,14 @@ def main() -> None:
         command = [*manage, "import", "purchases", str(path), "--org", ORG, "-v", "2"]
         first_s, first_mb, first_out = timed_child(command, env)
         print(f"first import: {first_s:.1f} s", flush=True)
+        stored, scheduled = counts(manage, env)
         second_s, second_mb, second_out = timed_child(command, env)
-        stored = int(
-            subprocess.run(
-                [*manage, "shell", "-v0", "-c", COUNT], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-            ).stdout.split()[-1]
-        )
+        stored_again, scheduled_again = counts(manage, env)
 
-    print(f"\nImport of {args.rows} purchases ({size_mb:.0f} MB CSV) on PostgreSQL; {stored} stored")
+    print(
+        f"\nImport of {args.rows} purchases ({size_mb:.0f} MB CSV, the last {args.days} days) on PostgreSQL; "
+        f"{stored} stored, {scheduled} invitations scheduled by the first import"
+    )
     for name, out in [("first import", first_out), ("second import", second_out)]:
         lines = out.strip().splitlines()
         phases = [line.strip() for line in lines if line.startswith("  ")]
@@ -173,6 +210,10 @@ def main() -> None:
         print(f"{name:<44}{seconds:>10.1f}{args.rows / seconds:>10.0f}{ratios}{shown_mb}")
     if stored != args.rows:
         raise SystemExit(f"expected {args.rows} purchases stored, found {stored}")
+    if (stored_again, scheduled_again) != (stored, scheduled):
+        raise SystemExit(
+            f"the second import changed the counts: {stored_again} purchases, {scheduled_again} invitations"
+        )
 
 
 if __name__ == "__main__":

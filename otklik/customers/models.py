@@ -7,6 +7,7 @@ finds the stored one instead of adding a copy.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Location, Organization
@@ -114,9 +115,11 @@ class Product(models.Model):
 class Purchase(models.Model):
     """A purchase or a closed deal: who bought what, for how much, where and from whom."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="purchases")
+    # No index of its own: the unique (organization, external_id) leads with it (ADR 0007).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="purchases", db_index=False)
     external_id = models.CharField(_("external id"), max_length=100)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    # Indexed by (customer, purchased_at) below: a customer belongs to one organization.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
@@ -127,7 +130,7 @@ class Purchase(models.Model):
     # As the source system names the seller; `employee` is set when it matches a member.
     employee_name = models.CharField(_("employee"), max_length=200, blank=True)
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -137,7 +140,12 @@ class Purchase(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"], name="purchase_unique_external_id")
         ]
-        indexes = [models.Index(fields=["organization", "customer", "purchased_at"])]
+        # Every index is upkeep for each imported row: see docs/decisions/0007-purchase-and-invitation-indexes.md.
+        indexes = [
+            models.Index(fields=["customer", "purchased_at"], name="purchase_customer_date"),
+            # Mostly empty (set when the seller is a member): partial, so a row without one costs nothing.
+            models.Index(fields=["employee"], name="purchase_employee", condition=Q(employee__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id}: {self.product_id} × {self.amount} {self.currency}"

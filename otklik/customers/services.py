@@ -419,6 +419,17 @@ def purchases_changed(*, organization: Organization, purchase_ids: list[int]) ->
     invitations_schedule(organization=organization, purchase_ids=purchase_ids)
 
 
+def purchases_changed_in_table(*, organization: Organization, table: str) -> None:
+    """`purchases_changed` for purchases listed in a table (PostgreSQL's import fast path), in the transaction.
+
+    The table holds one row per stored or changed purchase: id, created, customer_id,
+    product_id and purchased_at, as stored (see outreach.services.invitations_schedule_changed).
+    """
+    from otklik.outreach.services import invitations_schedule_changed
+
+    invitations_schedule_changed(organization=organization, table=table)
+
+
 def events_record(*, organization: Organization, records: list[dict]) -> UpsertResult:
     """Store customer events ("trial_started") keyed by external id, for complaint hunting (B5)."""
     if len(records) > MAX_BATCH:

@@ -5,14 +5,19 @@ COPYed into a temporary table; three statements then store it: the customers and
 products it names that are not stored yet (from the inline columns; the last
 non-empty value of each wins, as in customers.services), and the purchases with
 INSERT … ON CONFLICT DO UPDATE … WHERE something changed, so a second import of the
-same file writes nothing. A bad row stops the writing (the rest is still checked,
-for the report) and the whole transaction is rolled back.
+same file writes nothing. The purchases stored or changed are returned into a second
+temporary table, from which the invitation hook schedules set-based
+(customers.services.purchases_changed_in_table). A forked child process reads and
+validates while this one writes. A bad row stops the writing (the rest is still
+checked, for the report) and the whole transaction is rolled back.
 """
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing.connection import Connection
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -24,6 +29,8 @@ from otklik.imports.services import ImportReport, Progress, validate_chunk
 
 STAGING = "otklik_import_staging"
 CHANGED = "otklik_import_changed"
+_FORK = multiprocessing.get_context("fork")
+WORK_MEM = "64MB"
 STAGING_COLUMNS = [
     ("line", "integer"),
     ("external_id", "text"),
@@ -127,7 +134,13 @@ def _create_missing(cursor, model, *, organization_id: int, key: str, given: dic
 
 
 def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
-    """Insert the new purchases, update the changed; returns how many distinct purchases the file holds."""
+    """Insert the new purchases, update the changed; returns how many distinct purchases the file holds.
+
+    Customers and products are both looked up per row in their unique index. A hash join of
+    the few hundred products would be cheaper, but where the products' statistics say the
+    organization has none (analysed before this import made them) PostgreSQL plans a nested
+    loop over them instead: minutes a chunk. The lookup costs about a microsecond a row.
+    """
     default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
     table = _q(Purchase._meta.db_table)
     insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
@@ -149,9 +162,9 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
             FROM src
             ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
             WHERE ({old}) IS DISTINCT FROM ({new})
-            RETURNING id, (xmax = 0) AS created
+            RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at
         ), saved AS (
-            INSERT INTO {CHANGED} (id, created) SELECT id, created FROM up RETURNING 1
+            INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at FROM up RETURNING 1
         )
         SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM saved)
         """,
@@ -160,12 +173,13 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
     return cursor.fetchone()[0]
 
 
-def _notify_changed(cursor, organization: Organization) -> None:
-    """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction."""
-    cursor.execute(f"SELECT id FROM {CHANGED} ORDER BY id")
-    ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        customers.purchases_changed(organization=organization, purchase_ids=ids)
+def _notify_changed(organization: Organization, *, changed: int) -> None:
+    """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction.
+
+    The hook reads them from the temporary table the upsert filled: no ids travel to Python and back.
+    """
+    if changed:
+        customers.purchases_changed_in_table(organization=organization, table=CHANGED)
 
 
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -183,21 +197,77 @@ def _copy_field(value) -> str:
 
 
 def _copy_payload(good: list[tuple[int, dict]]) -> bytes:
-    """A chunk's staging rows as COPY text, made in the helper thread so the writer only sends it."""
+    """A chunk's staging rows as COPY text, made in the validator process so the writer only sends it."""
     return "".join(
         "\t".join(_copy_field(value) for value in _staging_row(line, values)) + "\n" for line, values in good
     ).encode()
 
 
-def _validated(chunks: Iterator, clean: Callable[[dict], dict], language: str | None):
-    """Read and validate the next chunk (in the helper thread): (its own report, COPY data), or None at the end."""
-    chunk = next(chunks, None)
-    if chunk is None:
-        return None
-    with translation.override(language):
-        report = ImportReport(kind="purchases")
-        good = validate_chunk(chunk, clean, report)
+def _validated(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict]) -> tuple[ImportReport, bytes]:
+    """One chunk checked: its own report, and its good rows as COPY data (none once a row is bad)."""
+    report = ImportReport(kind="purchases")
+    good = validate_chunk(chunk, clean, report)
+    # Plain strings: a lazy translation would be translated again, in the other process's language.
+    report.errors = [(row, [str(reason) for reason in reasons]) for row, reasons in report.errors]
     return report, (_copy_payload(good) if report.ok else b"")
+
+
+def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict], language: str | None) -> None:
+    """The validator process: read, check and encode chunk after chunk, and send each to the writer.
+
+    A send blocks until the writer takes the chunk before, so at most one waits and memory
+    stays flat. The end is (None, None); a failure ("error", exception) for the writer to raise.
+    """
+    try:
+        with translation.override(language):
+            for chunk in chunks:
+                sender.send(_validated(chunk, clean))
+        sender.send((None, None))
+    except BrokenPipeError:  # the writer is gone (it failed, and says why itself)
+        pass
+    except BaseException as exc:  # noqa: BLE001 (anything the reading raises is the writer's to report)
+        try:
+            sender.send(("error", exc))
+        except Exception:  # an exception that cannot be pickled: its text at least
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        sender.close()
+
+
+@contextmanager
+def _validator(chunks: Iterator, clean: Callable[[dict], dict]) -> Iterator[Callable[[], tuple | None]]:
+    """Read and validate the file in a child process; yields a function that gives the next chunk or None.
+
+    A process, not a thread: with one thread checking rows in Python, the thread that talks
+    to PostgreSQL waited for the interpreter lock after each reply (up to its 5 ms switch
+    interval), and Python's work did not overlap the database's. The child is forked, so it
+    has the validator (with its organization's time zone and locations) and the translations
+    as they are here; it never touches the database connection it inherits.
+    """
+    receiver, sender = _FORK.Pipe(duplex=False)
+    child = _FORK.Process(
+        target=_produce, args=(sender, chunks, clean, translation.get_language()), name="otklik-import-validator"
+    )
+    child.start()
+    sender.close()  # the child's end: only it writes, so the reader sees the end if it dies
+
+    def next_chunk() -> tuple | None:
+        try:
+            report, payload = receiver.recv()
+        except EOFError:
+            raise RuntimeError(f"the validator process stopped (exit code {child.exitcode})") from None
+        if report == "error":
+            raise payload
+        return None if report is None else (report, payload)
+
+    try:
+        yield next_chunk
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():  # the writer failed early: the child would read the rest of the file for nothing
+            child.kill()
+            child.join()
 
 
 def _purchase_foreign_keys(cursor) -> list[str]:
@@ -208,17 +278,23 @@ def _purchase_foreign_keys(cursor) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _write_chunk(cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock") -> None:
-    """Stage one validated chunk and store it: new customers and products first, then the purchases."""
+def _write_chunk(
+    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", *, analyzed: bool
+) -> bool:
+    """Stage one validated chunk and store it: new customers and products first, then the purchases.
+
+    Returns whether the customers' and products' statistics were refreshed (`analyzed`, or now).
+    """
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
         copy.write(payload)
-    # Fresh statistics for the few thousand staged rows, so the planner sizes the joins below right.
-    cursor.execute(f"ANALYZE {STAGING}")
+    # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
+    # count and the keys they join and group on (the other columns' statistics would go unused).
+    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id)")
     clock.lap("COPY to staging")
     now = timezone.now()
-    _create_missing(
+    created = _create_missing(
         cursor,
         Customer,
         organization_id=organization.pk,
@@ -231,7 +307,7 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
         },
         now=now,
     )
-    _create_missing(
+    created += _create_missing(
         cursor,
         Product,
         organization_id=organization.pk,
@@ -239,6 +315,15 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
         given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
         now=now,
     )
+    if created and not analyzed:
+        # Statistics taken while the organization had no customers (its first import, or just
+        # after an ANALYZE) make a key lookup look as cheap through any index that starts with
+        # the organization, then filter by external id: a scan of all its customers per row,
+        # minutes a chunk. Once counted with the rows made here (uncommitted rows of this
+        # transaction count), only the unique index is cheap. Once per import is enough.
+        cursor.execute(f"ANALYZE {_q(Customer._meta.db_table)} (organization_id)")
+        cursor.execute(f"ANALYZE {_q(Product._meta.db_table)} (organization_id)")
+        analyzed = True
     clock.lap("new customers and products")
     distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now)
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
@@ -247,8 +332,9 @@ def _write_chunk(cursor, organization: Organization, payload: bytes, report: Imp
     report.updated += updated
     report.unchanged += distinct - created - updated
     clock.lap("purchases upsert")
-    _notify_changed(cursor, organization)
+    _notify_changed(organization, changed=created + updated)
     clock.lap("invitation hook")
+    return analyzed
 
 
 def purchases_import_pg(
@@ -260,7 +346,7 @@ def purchases_import_pg(
 ) -> ImportReport:
     """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring).
 
-    A helper thread reads and validates the next chunk while this one waits for
+    A child process reads and validates the next chunk while this one waits for
     PostgreSQL to store the last, so the Python work and the database's overlap.
     The purchases' foreign keys are checked per statement, not all at the commit,
     for the same reason. Chunks are stored as the ORM path stores them: one after
@@ -268,29 +354,33 @@ def purchases_import_pg(
     """
     report = ImportReport(kind="purchases")
     clock = _Clock(report)
-    language = translation.get_language()
-    with transaction.atomic(), connection.cursor() as cursor, ThreadPoolExecutor(1) as helper:
+    with transaction.atomic(), connection.cursor() as cursor, _validator(chunks, clean) as next_chunk:
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
-        cursor.execute(f"CREATE TEMP TABLE {CHANGED} (id bigint PRIMARY KEY, created boolean) ON COMMIT DROP")
+        # Room for the chunks' sorts and hashes in memory; for this transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # No key: the upsert returns each purchase once, and the table is emptied per chunk.
+        cursor.execute(
+            f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
+            "purchased_at timestamptz) ON COMMIT DROP"
+        )
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
-        pending = helper.submit(_validated, chunks, clean, language)
-        while (item := pending.result()) is not None:
+        analyzed = False
+        while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
-            pending = helper.submit(_validated, chunks, clean, language)
             report.rows += chunk_report.rows
             for row, reasons in chunk_report.errors:
                 report.add_error(row, reasons)
             report.errors_total += chunk_report.errors_total - len(chunk_report.errors)
             if report.ok:
-                _write_chunk(cursor, organization, payload, report, clock)
+                analyzed = _write_chunk(cursor, organization, payload, report, clock, analyzed=analyzed)
             progress("importing" if report.ok else "checking", report.rows)
         if not report.ok:
             transaction.set_rollback(True)

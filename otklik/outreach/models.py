@@ -4,6 +4,7 @@ from datetime import time
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +57,10 @@ class ScheduledInvitation(models.Model):
     expiry; `send_at` is when the dispatcher next tries, moved by quiet hours.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scheduled_invitations")
+    # No index of its own: (organization, status, send_at) leads with it (ADR 0007).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="scheduled_invitations", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="scheduled_invitations")
     purchase = models.OneToOneField(
         Purchase, null=True, blank=True, on_delete=models.CASCADE, related_name="scheduled_invitation"
@@ -69,14 +73,17 @@ class ScheduledInvitation(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     send_at = models.DateTimeField(null=True, blank=True)
-    survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set only once sent (or by a hunting rule): indexed partially below.
+    survey = models.ForeignKey(
+        Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled"
     )
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,6 +94,10 @@ class ScheduledInvitation(models.Model):
         indexes = [
             models.Index(fields=["status", "mode", "send_at"]),
             models.Index(fields=["organization", "status", "send_at"]),
+            # Mostly empty foreign keys: partial, so that an invitation scheduled without them
+            # costs no index entry, while deleting a survey or a user still finds its rows.
+            models.Index(fields=["survey"], name="scheduled_survey", condition=Q(survey__isnull=False)),
+            models.Index(fields=["decided_by"], name="scheduled_decided_by", condition=Q(decided_by__isnull=False)),
         ]
 
     @property

@@ -49,64 +49,116 @@ def invitations_schedule(*, organization: Organization, purchase_ids: Iterable[i
     )
 
 
+def invitations_schedule_changed(*, organization: Organization, table: str) -> int:
+    """`invitations_schedule` for purchases listed in a table, set-based on PostgreSQL (the import's fast path).
+
+    `table` (a trusted name, e.g. a temporary table) holds one row per stored or changed
+    purchase of the organization, as stored: id, created (true for a new purchase),
+    customer_id, product_id and purchased_at. Reading them there, not from the purchases
+    by id, spares a million-row import shipping ids to Python and back and a lookup per
+    purchase. Returns how many invitations were created or moved.
+    """
+    config = outreach_settings(organization=organization)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {table}")
+        created, changed = cursor.fetchone()
+    source = f"SELECT id, created, customer_id, product_id, purchased_at FROM {table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
+            [ScheduledInvitation._meta.db_table],
+        )
+        (foreign_keys,) = cursor.fetchone()
+        # Checked at each statement's end, while the rows they point at (the purchases just
+        # stored) are still in memory, not all at the commit; deferred again after.
+        if foreign_keys:
+            cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
+        try:
+            return _schedule_sql(
+                organization, source, [], config, timezone.now(), new_only=not changed, skip=not (created or changed)
+            )
+        finally:
+            if foreign_keys:
+                cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
+
+
 def _schedule_chunk_sql(organization: Organization, ids: list[int], config: OutreachSettings, now: datetime) -> int:
-    """The same as `_schedule_chunk` in two statements (INSERT … SELECT, UPDATE … FROM), for million-row imports.
+    """The same as `_schedule_chunk` in two statements (INSERT … SELECT, UPDATE … FROM), for big batches.
 
     The Python version builds a model per purchase, which would cost an import more than its COPY does.
     """
-    scheduled, purchase, product = (
-        ScheduledInvitation._meta.db_table,
-        Purchase._meta.db_table,
-        Product._meta.db_table,
+    source = (
+        f"SELECT id, false AS created, customer_id, product_id, purchased_at FROM {Purchase._meta.db_table} "
+        "WHERE organization_id = %s AND id = ANY(%s)"
     )
-    due = "p.purchased_at + make_interval(days => pr.evaluation_delay_days)"
+    return _schedule_sql(organization, source, [organization.pk, ids], config, now, new_only=False, skip=not ids)
+
+
+def _schedule_sql(
+    organization: Organization,
+    source: str,
+    params: list,
+    config: OutreachSettings,
+    now: datetime,
+    *,
+    new_only: bool,
+    skip: bool,
+) -> int:
+    """Schedule the purchases a query lists (columns as in `invitations_schedule_changed`): an INSERT, an UPDATE.
+
+    With `new_only` every listed purchase is new, so none can have an invitation yet: the
+    insert needs no ON CONFLICT check (a lookup per row) and nothing can have moved.
+    """
+    if skip:
+        return 0
+    scheduled, product = ScheduledInvitation._meta.db_table, Product._meta.db_table
+    due = "c.purchased_at + make_interval(days => pr.evaluation_delay_days)"
     manual, automatic = EvaluationMode.MANUAL.value, EvaluationMode.AUTOMATIC.value
+    # Named placeholders cannot mix with the source's positional ones: the source's come first.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {scheduled} (organization_id, customer_id, purchase_id, origin, mode, status, reason,
                                      due_at, send_at, channel, recipient, created_at, updated_at)
-            SELECT p.organization_id, p.customer_id, p.id, %(origin)s, pr.evaluation_mode,
-                   CASE WHEN pr.evaluation_mode = %(manual)s THEN %(waiting)s ELSE %(scheduled)s END, '',
-                   CASE WHEN pr.evaluation_mode = %(manual)s THEN NULL ELSE {due} END,
-                   CASE WHEN pr.evaluation_mode = %(manual)s THEN NULL ELSE {due} END,
-                   '', '', %(now)s, %(now)s
-            FROM {purchase} p JOIN {product} pr ON pr.id = p.product_id
-            WHERE p.organization_id = %(organization)s AND p.id = ANY(%(ids)s) AND pr.is_active
-              AND {due} >= %(oldest)s
-            ON CONFLICT (purchase_id) DO NOTHING
+            SELECT %s, c.customer_id, c.id, %s, pr.evaluation_mode,
+                   CASE WHEN pr.evaluation_mode = %s THEN %s ELSE %s END, '',
+                   CASE WHEN pr.evaluation_mode = %s THEN NULL ELSE {due} END,
+                   CASE WHEN pr.evaluation_mode = %s THEN NULL ELSE {due} END,
+                   '', '', %s, %s
+            FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
+            WHERE pr.is_active AND {due} >= %s
+            {"" if new_only else "ON CONFLICT (purchase_id) DO NOTHING"}
             """,
-            {
-                "origin": Origin.PURCHASE.value,
-                "manual": manual,
-                "waiting": ScheduledStatus.WAITING_DATE.value,
-                "scheduled": ScheduledStatus.SCHEDULED.value,
-                "now": now,
-                "organization": organization.pk,
-                "ids": ids,
-                "oldest": now - timedelta(days=config.expire_after_days),
-            },
+            [
+                organization.pk,
+                Origin.PURCHASE.value,
+                manual,
+                ScheduledStatus.WAITING_DATE.value,
+                ScheduledStatus.SCHEDULED.value,
+                manual,
+                manual,
+                now,
+                now,
+                *params,
+                now - timedelta(days=config.expire_after_days),
+            ],
         )
         created = cursor.rowcount
+        if new_only:
+            return created
         # Rows inserted just now already match, so the update touches only moved purchases.
         cursor.execute(
             f"""
             UPDATE {scheduled} s
-            SET due_at = CASE WHEN s.mode = %(automatic)s THEN {due} ELSE s.due_at END,
-                send_at = CASE WHEN s.mode = %(automatic)s THEN {due} ELSE s.send_at END,
-                customer_id = p.customer_id, updated_at = %(now)s
-            FROM {purchase} p JOIN {product} pr ON pr.id = p.product_id
-            WHERE s.purchase_id = p.id AND p.organization_id = %(organization)s AND p.id = ANY(%(ids)s)
-              AND s.status = ANY(%(pending)s)
-              AND (s.customer_id <> p.customer_id OR (s.mode = %(automatic)s AND s.due_at IS DISTINCT FROM {due}))
+            SET due_at = CASE WHEN s.mode = %s THEN {due} ELSE s.due_at END,
+                send_at = CASE WHEN s.mode = %s THEN {due} ELSE s.send_at END,
+                customer_id = c.customer_id, updated_at = %s
+            FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
+            WHERE s.purchase_id = c.id AND NOT c.created AND s.status = ANY(%s)
+              AND (s.customer_id <> c.customer_id OR (s.mode = %s AND s.due_at IS DISTINCT FROM {due}))
             """,
-            {
-                "automatic": automatic,
-                "now": now,
-                "organization": organization.pk,
-                "ids": ids,
-                "pending": [status.value for status in PENDING],
-            },
+            [automatic, automatic, now, *params, [status.value for status in PENDING], automatic],
         )
         return created + cursor.rowcount
 

@@ -1,14 +1,19 @@
+import multiprocessing
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone, translation
 
 from otklik.customers import services as customer_services
 from otklik.customers.models import Customer, Product, Purchase
+from otklik.imports import readers
 from otklik.imports.mapping import guess_mapping
-from otklik.imports.readers import detect_format, read_header
+from otklik.imports.readers import FileError, detect_format, read_header
 from otklik.imports.services import import_file
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
+from otklik.outreach.models import ScheduledInvitation
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
 
@@ -108,6 +113,13 @@ def test_stored_and_changed_purchases_are_handed_to_the_invitation_hook_in_the_t
         "purchases_changed",
         lambda *, organization, purchase_ids: handed.append((organization, list(purchase_ids))),
     )
+
+    def from_table(*, organization, table):  # the fast path lists them in a temporary table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table}")
+            handed.append((organization, [row[0] for row in cursor.fetchall()]))
+
+    monkeypatch.setattr(customer_services, "purchases_changed_in_table", from_table)
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(5)])
     run(world.org, "purchases", path, fast=fast)
     assert {pk for _org, ids in handed for pk in ids} == set(Purchase.objects.values_list("pk", flat=True))
@@ -160,3 +172,97 @@ def test_the_postgresql_fast_path_stores_exactly_what_the_orm_path_stores(world,
     pg = run(world.other_org, "purchases", second, fast=True, chunk_rows=50)
     assert (orm.created, orm.updated, orm.unchanged) == (pg.created, pg.updated, pg.unchanged) == (2, 1, 23)
     assert snapshot(world.org) == snapshot(world.other_org)
+
+
+def invitations(organization) -> list[tuple]:
+    return sorted(
+        ScheduledInvitation.objects.filter(organization=organization).values_list(
+            "purchase__external_id", "customer__external_id", "mode", "status", "due_at", "send_at"
+        )
+    )
+
+
+@on_postgresql
+def test_the_fast_path_schedules_and_moves_invitations_as_the_orm_path_does(world, tmp_path):
+    now = timezone.now().replace(second=0, microsecond=0)
+
+    def rows(shift_days: int) -> list[list]:
+        def at(days_ago: float) -> str:
+            return (now - timedelta(days=days_ago)).astimezone(UTC).strftime("%d.%m.%Y %H:%M")
+
+        return [
+            ["R1", at(1), "C1", "Customer 1", "", "P-auto", "Kettle", "1", ""],  # due in two days
+            ["R2", at(2), "C2", "Customer 2", "", "P-manual", "Piano", "1", ""],  # waits for the manager's date
+            ["R3", at(400), "C3", "Customer 3", "", "P-auto", "Kettle", "1", ""],  # long past due: none
+            ["R4", at(1), "C4", "Customer 4", "", "P-off", "Retired", "1", ""],  # inactive product: none
+            ["R5", at(3 + shift_days), "C5", "Customer 5", "", "P-auto", "Kettle", "1", ""],  # moved when shifted
+            ["R6", at(30), "C6", "Customer 6", "", "P-auto", "Kettle", "1", ""],  # past due, until moved nearer
+        ]
+
+    for organization in (world.org, world.other_org):
+        organization.time_zone = "UTC"
+        organization.save()
+        Product.objects.create(
+            organization=organization, external_id="P-manual", name="Piano", evaluation_mode="manual"
+        )
+        Product.objects.create(organization=organization, external_id="P-off", name="Retired", is_active=False)
+    first = write_csv(tmp_path / "a.csv", [PURCHASE_HEADER, *rows(0)])
+    run(world.org, "purchases", first, fast=False, chunk_rows=4)
+    run(world.other_org, "purchases", first, fast=True, chunk_rows=4)
+    assert [row[0] for row in invitations(world.other_org)] == ["R1", "R2", "R5"]
+    assert invitations(world.org) == invitations(world.other_org)
+
+    moved = rows(-1)
+    moved[5][1] = (now - timedelta(days=1)).strftime("%d.%m.%Y %H:%M")  # R6 now recent: scheduled
+    moved[0][2] = "C2"  # R1 now by another customer: its invitation follows
+    second = write_csv(tmp_path / "b.csv", [PURCHASE_HEADER, *moved])
+    orm = run(world.org, "purchases", second, fast=False, chunk_rows=4)
+    pg = run(world.other_org, "purchases", second, fast=True, chunk_rows=4)
+    assert (orm.created, orm.updated) == (pg.created, pg.updated) == (0, 3)
+    assert [row[0] for row in invitations(world.other_org)] == ["R1", "R2", "R5", "R6"]
+    assert invitations(world.org) == invitations(world.other_org)
+    assert dict((row[0], row[1]) for row in invitations(world.other_org))["R1"] == "C2"
+
+
+@on_postgresql
+def test_the_validator_process_reports_bad_rows_as_the_orm_path_does_in_the_users_language(world, tmp_path):
+    rows = purchase_rows(12)
+    rows[1][1] = "вчера"  # row 3, first chunk
+    rows[6][7] = "много"  # row 8, third chunk
+    rows[10][8] = "Nowhere"  # row 12, the last chunk
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
+    with translation.override("ru"):
+        orm = run(world.org, "purchases", path, fast=False, chunk_rows=3)
+        pg = run(world.org, "purchases", path, fast=True, chunk_rows=3)
+    assert (pg.rows, pg.errors_total, pg.errors) == (orm.rows, orm.errors_total, orm.errors)
+    assert [row for row, _reasons in pg.errors] == [3, 8, 12]
+    assert all(type(reason) is str for _row, reasons in pg.errors for reason in reasons)
+    assert pg.errors != run(world.org, "purchases", path, fast=True, chunk_rows=3).errors  # the reasons are Russian
+    assert not Purchase.objects.exists()
+
+
+@on_postgresql
+def test_a_file_that_breaks_half_way_stops_the_fast_path_with_the_readers_error_and_writes_nothing(
+    world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(readers, "SAMPLE_BYTES", 200)  # the encoding is told from the file's start only
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(10)])
+    with open(path, "ab") as f:
+        f.write("R99;01.03.2025 10:00;C1;Клиент;;P1;;1;Main Street\n".encode("cp1251"))  # not UTF-8
+    with pytest.raises(FileError, match="not UTF-8 text"):  # raised in the validator process, raised here
+        run(world.org, "purchases", path, fast=True, chunk_rows=3)
+    assert not Purchase.objects.exists() and not Customer.objects.exists()
+
+
+@on_postgresql
+def test_a_failing_write_stops_the_validator_process(world, tmp_path, monkeypatch):
+    from otklik.imports import pg_fast
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(pg_fast, "_write_chunk", broken)
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(30)])
+    with pytest.raises(RuntimeError, match="went away"):
+        run(world.org, "purchases", path, fast=True, chunk_rows=2)
+    assert not multiprocessing.active_children()

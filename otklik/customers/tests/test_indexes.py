@@ -1,0 +1,56 @@
+"""The purchases' indexes (ADR 0007): fewer to keep up per imported row, and still one for every query."""
+
+import pytest
+from django.db import connection
+
+from otklik.customers.models import Purchase
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
+
+
+def plan(queryset) -> str:
+    """The plan PostgreSQL would choose if it could not read the whole table (a big one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
+def indexes(model) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [model._meta.db_table])
+        return dict(cursor.fetchall())
+
+
+def test_every_foreign_key_of_a_purchase_leads_an_index():
+    definitions = indexes(Purchase).values()
+    for field in Purchase._meta.concrete_fields:
+        if field.is_relation:
+            assert any(f"btree ({field.column}" in definition for definition in definitions), field.column
+
+
+def test_a_purchase_pays_for_six_indexes_and_a_row_without_a_seller_for_five():
+    found = indexes(Purchase)
+    assert len(found) == 6
+    assert "WHERE (employee_id IS NOT NULL)" in found["purchase_employee"]
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        # The customer card and its figures; deleting a customer's purchases.
+        (lambda: Purchase.objects.filter(customer_id=1).order_by("-purchased_at"), "purchase_customer_date"),
+        (lambda: Purchase.objects.filter(customer_id__in=[1, 2]), "purchase_customer_date"),
+        # An organization's purchases (money, segments, deleting an organization).
+        (lambda: Purchase.objects.filter(organization_id=1), "purchase_unique_external_id"),
+        (lambda: Purchase.objects.filter(organization_id__in=[1, 2]), "purchase_unique_external_id"),
+        # Deleting a member sets their purchases' seller to NULL: found through the partial index.
+        (lambda: Purchase.objects.filter(employee_id__in=[1, 2]), "purchase_employee"),
+        (lambda: Purchase.objects.filter(product_id__in=[1, 2]), "customers_purchase_product_id"),
+        (lambda: Purchase.objects.filter(location_id__in=[1, 2]), "customers_purchase_location_id"),
+    ],
+)
+def test_the_queries_on_purchases_still_use_an_index(queryset, index):
+    assert index in plan(queryset())
