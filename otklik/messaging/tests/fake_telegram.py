@@ -4,12 +4,12 @@ Tests point OTKLIK_TELEGRAM_API_URL at it, so the channel's real HTTP code runs.
 """
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from otklik.messaging.tests.fake_http import JsonHandler, serving
 
 TOKEN = "123456:TEST-token"
 
@@ -30,28 +30,17 @@ class FakeTelegram:
         return [request["json"] for request in self.requests]
 
 
-def _handler(fake: FakeTelegram):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            payload = json.loads(self.rfile.read(length) or b"null")
-            fake.requests.append({"path": self.path, "headers": dict(self.headers), "json": payload})
+def _handler(fake: FakeTelegram) -> type[JsonHandler]:
+    class Handler(JsonHandler):
+        def answer(self, body: bytes) -> tuple[int, dict]:
+            fake.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"null")}
+            )
             if fake.delay_seconds:
                 time.sleep(fake.delay_seconds)
-            status, body = (
-                fake.replies.pop(0)
-                if fake.replies
-                else (200, {"ok": True, "result": {"message_id": len(fake.requests)}})
-            )
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format, *args):  # keep test output quiet
-            pass
+            if fake.replies:
+                return fake.replies.pop(0)
+            return 200, {"ok": True, "result": {"message_id": len(fake.requests)}}
 
     return Handler
 
@@ -60,13 +49,7 @@ def _handler(fake: FakeTelegram):
 def telegram(settings):
     """A running fake Bot API, with the settings pointing at it and a bot token configured."""
     fake = FakeTelegram(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.OTKLIK_TELEGRAM_API_URL = fake.url
-    settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(fake)) as fake.url:
+        settings.OTKLIK_TELEGRAM_API_URL = fake.url
+        settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
+        yield fake

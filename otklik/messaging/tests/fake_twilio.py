@@ -4,13 +4,12 @@ Tests point OTKLIK_SMS_API_URL at it, so the SMS channel's real HTTP code runs.
 """
 
 import base64
-import json
-import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from otklik.messaging.tests.fake_http import JsonHandler, serving
 
 ACCOUNT = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "test-auth-token"
@@ -42,38 +41,26 @@ class FakeTwilio:
         return [request["form"] for request in self.requests]
 
 
-def _handler(fake: FakeTwilio):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8")))
+def _handler(fake: FakeTwilio) -> type[JsonHandler]:
+    class Handler(JsonHandler):
+        def answer(self, body: bytes) -> tuple[int, dict]:
+            form = dict(urllib.parse.parse_qsl(body.decode("utf-8")))
             fake.requests.append({"path": self.path, "headers": dict(self.headers), "form": form})
             expected = "Basic " + base64.b64encode(f"{ACCOUNT}:{AUTH_TOKEN}".encode()).decode()
             if self.headers.get("Authorization") != expected:
-                status, body = 401, {"code": 20003, "message": "Authenticate", "status": 401}
-            elif fake.replies:
-                status, body = fake.replies.pop(0)
-            else:
-                status = 201
-                body = {
-                    "sid": f"SM{len(fake.requests):032d}",
-                    "account_sid": ACCOUNT,
-                    "to": form.get("To"),
-                    "from": form.get("From"),
-                    "body": form.get("Body"),
-                    "status": "queued",
-                    "error_code": None,
-                    "error_message": None,
-                }
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format, *args):  # keep test output quiet
-            pass
+                return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+            if fake.replies:
+                return fake.replies.pop(0)
+            return 201, {
+                "sid": f"SM{len(fake.requests):032d}",
+                "account_sid": ACCOUNT,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "status": "queued",
+                "error_code": None,
+                "error_message": None,
+            }
 
     return Handler
 
@@ -82,15 +69,9 @@ def _handler(fake: FakeTwilio):
 def twilio(settings):
     """A running fake Twilio Messages API, with the SMS settings pointing at it."""
     fake = FakeTwilio(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.OTKLIK_SMS_API_URL = fake.url
-    settings.OTKLIK_SMS_ACCOUNT_SID = ACCOUNT
-    settings.OTKLIK_SMS_API_KEY = AUTH_TOKEN
-    settings.OTKLIK_SMS_FROM = SENDER
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(fake)) as fake.url:
+        settings.OTKLIK_SMS_API_URL = fake.url
+        settings.OTKLIK_SMS_ACCOUNT_SID = ACCOUNT
+        settings.OTKLIK_SMS_API_KEY = AUTH_TOKEN
+        settings.OTKLIK_SMS_FROM = SENDER
+        yield fake
