@@ -103,11 +103,15 @@ def render_customer_message(
     *, organization: Organization, kind: str, language: str, context: dict[str, str]
 ) -> tuple[str, str]:
     """Fill the template in force with the case's values; missing values become empty."""
-    subject, body = template_for(organization=organization, kind=kind, language=language)
+    return template_fill(template_for(organization=organization, kind=kind, language=language), context)
+
+
+def template_fill(template: tuple[str, str], context: dict[str, str]) -> tuple[str, str]:
+    """A (subject, body) template with the context's values; a placeholder without one becomes empty."""
     values = {name: context.get(name, "") for name in PLACEHOLDERS}
+    subject, body = template
     # A line break in a header is refused by the mail library: a customer's name must not make a message unsendable.
-    subject = " ".join(subject.format_map(values).split())
-    return subject, body.format_map(values)
+    return " ".join(subject.format_map(values).split()), body.format_map(values)
 
 
 def outbox_enqueue(

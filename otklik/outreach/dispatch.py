@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
 from otklik.customers.models import Customer, EvaluationMode
-from otklik.messaging.defaults import PLACEHOLDERS
 from otklik.messaging.models import TemplateKind
 from otklik.messaging.routing import customer_route
-from otklik.messaging.services import Letter, outbox_enqueue_many, template_for
+from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
 from otklik.outreach.defaults import HUNT_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import organization_tz, outreach_settings
@@ -101,13 +100,6 @@ def letter_template(scheduled: ScheduledInvitation, *, language: str) -> tuple[s
     if scheduled.purchase_id is None:
         return HUNT_MESSAGE.get(language) or HUNT_MESSAGE["en"]
     return template_for(organization=scheduled.organization, kind=TemplateKind.INVITATION, language=language)
-
-
-def letter_fill(template: tuple[str, str], context: dict[str, str]) -> tuple[str, str]:
-    """The template with the context's values; a line break never reaches the subject (a mail header)."""
-    values = {name: context.get(name, "") for name in PLACEHOLDERS | context.keys()}
-    subject, body = template
-    return " ".join(subject.format_map(values).split()), body.format_map(values)
 
 
 # --- One batch -------------------------------------------------------------------------------
@@ -318,7 +310,7 @@ def _decide(
     link = batch.link(invitation.token)
     if letter is None:
         context = letter_context(scheduled, customer=customer, language=language, link=link)
-        subject, body = letter_fill(batch.template(scheduled, language=language), context)
+        subject, body = template_fill(batch.template(scheduled, language=language), context)
     else:
         subject, body = (part.format_map({"link": link}) for part in letter)
     batch.sent.append((scheduled, invitation))

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
 from otklik.customers.models import EvaluationMode, Product, Purchase
-from otklik.messaging.services import template_placeholders
-from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_fill, letter_template
+from otklik.messaging.services import template_fill, template_placeholders
+from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_template
 from otklik.outreach.models import Origin, OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import organization_tz, outreach_settings
 from otklik.surveys.models import Survey
@@ -228,7 +228,7 @@ def invitation_preview(*, scheduled: ScheduledInvitation) -> tuple[str, str]:
         for name, value in letter_context(scheduled, customer=customer, language=language, link="").items()
     }
     escaped["link"] = "{link}"
-    return letter_fill(letter_template(scheduled, language=language), escaped)
+    return template_fill(letter_template(scheduled, language=language), escaped)
 
 
 def letter_validate(*, subject: str, body: str) -> None:
