@@ -12,11 +12,14 @@ validates while this one writes. A bad row stops the writing (the rest is still
 checked, for the report) and the whole transaction is rolled back.
 """
 
+import csv
+import gc
+import io
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from django.db import connection, transaction
@@ -133,13 +136,34 @@ def _create_missing(cursor, model, *, organization_id: int, key: str, given: dic
     return cursor.rowcount
 
 
-def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
+def _changed_only(table: str) -> str:
+    """The staged purchases (`src`) that differ from the stored one with their external id, or are new."""
+    stored = ", ".join(f"t.{_q(c)}" for c in PURCHASE_COLUMNS)
+    return f"""
+            SELECT src.* FROM src
+            LEFT JOIN LATERAL (
+                SELECT {stored} FROM {table} t
+                WHERE t.organization_id = %s AND t.external_id = src.external_id LIMIT 1
+            ) stored ON true
+            WHERE ({", ".join(f"stored.{c}" for c in PURCHASE_COLUMNS)})
+                IS DISTINCT FROM ({", ".join(f"src.{c}" for c in PURCHASE_COLUMNS)})
+        """
+
+
+def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool) -> int:
     """Insert the new purchases, update the changed; returns how many distinct purchases the file holds.
 
     Customers and products are both looked up per row in their unique index. A hash join of
     the few hundred products would be cheaper, but where the products' statistics say the
     organization has none (analysed before this import made them) PostgreSQL plans a nested
     loop over them instead: minutes a chunk. The lookup costs about a microsecond a row.
+
+    With `skip_unchanged`, purchases stored already and unchanged (a nightly file sends
+    most of them again) are left out before the upsert, each looked up in the unique index
+    as above: ON CONFLICT locks every conflicting row before its WHERE can find nothing
+    changed, and each lock writes the row's page and the write-ahead log. Without it (the
+    organization had no purchases) the lookup is skipped; in a table still empty when
+    the statement is planned it would be a scan of the rows inserted so far, per row.
     """
     default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
     table = _q(Purchase._meta.db_table)
@@ -156,10 +180,11 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
             CROSS JOIN LATERAL ({_by_external_id(_q(Customer._meta.db_table), "s.customer_external_id")}) c
             CROSS JOIN LATERAL ({_by_external_id(_q(Product._meta.db_table), "s.product_external_id")}) p
             ORDER BY s.external_id, s.line DESC
+        ), todo AS ({_changed_only(table) if skip_unchanged else "SELECT * FROM src"}
         ), up AS (
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
             SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
-            FROM src
+            FROM todo
             ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
             WHERE ({old}) IS DISTINCT FROM ({new})
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at
@@ -168,7 +193,8 @@ def _upsert_purchases(cursor, *, organization_id: int, now) -> int:
         )
         SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM saved)
         """,
-        [organization_id, organization_id, organization_id, *default_values],
+        [organization_id, organization_id, *([organization_id] if skip_unchanged else []), organization_id]
+        + default_values,
     )
     return cursor.fetchone()[0]
 
@@ -182,25 +208,19 @@ def _notify_changed(organization: Organization, *, changed: int) -> None:
         customers.purchases_changed_in_table(organization=organization, table=CHANGED)
 
 
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_field(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
 def _copy_payload(good: list[tuple[int, dict]]) -> bytes:
-    """A chunk's staging rows as COPY text, made in the validator process so the writer only sends it."""
-    return "".join(
-        "\t".join(_copy_field(value) for value in _staging_row(line, values)) + "\n" for line, values in good
-    ).encode()
+    """A chunk's staging rows in COPY's CSV format, made in the validator process so the writer only sends it.
+
+    The csv module writes in C, about three times faster than escaping each field for COPY's
+    text format in Python. Every non-numeric value is quoted, so an empty text stays empty
+    and a missing value (None, written as a quoted empty field) becomes NULL through the
+    COPY's FORCE_NULL, which lists the columns where an empty text cannot occur.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(
+        _staging_row(line, values) for line, values in good
+    )
+    return buffer.getvalue().encode()
 
 
 def _validated(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict]) -> tuple[ImportReport, bytes]:
@@ -218,10 +238,19 @@ def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict]
     A send blocks until the writer takes the chunk before, so at most one waits and memory
     stays flat. The end is (None, None); a failure ("error", exception) for the writer to raise.
     """
+    # A chunk is tens of thousands of small dicts that live until it is sent. With the cyclic
+    # garbage collector on, they were traversed again at every collection while they aged,
+    # half of this process's time. Nothing here makes reference cycles (reference counting
+    # frees each chunk), so the collector runs once a chunk, over what is left of that chunk
+    # alone: freeze() sets aside the objects the process was forked with.
+    gc.disable()
+    gc.freeze()
     try:
         with translation.override(language):
             for chunk in chunks:
                 sender.send(_validated(chunk, clean))
+                del chunk
+                gc.collect()
         sender.send((None, None))
     except BrokenPipeError:  # the writer is gone (it failed, and says why itself)
         pass
@@ -278,16 +307,22 @@ def _purchase_foreign_keys(cursor) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _write_chunk(
-    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", *, analyzed: bool
-) -> bool:
-    """Stage one validated chunk and store it: new customers and products first, then the purchases.
+@dataclass
+class _Progress:
+    """What one chunk's writing leaves for the next."""
 
-    Returns whether the customers' and products' statistics were refreshed (`analyzed`, or now).
-    """
+    had_purchases: bool  # the organization had purchases before this import: some may come again unchanged
+    analyzed: bool = False  # the customers' and products' statistics were refreshed
+
+
+def _write_chunk(
+    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", state: _Progress
+) -> None:
+    """Stage one validated chunk and store it: new customers and products first, then the purchases."""
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
-    with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
+    nullable = ", ".join(name for name, kind in STAGING_COLUMNS if kind != "text")
+    with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({nullable}))") as copy:
         copy.write(payload)
     # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
     # count and the keys they join and group on (the other columns' statistics would go unused).
@@ -315,7 +350,7 @@ def _write_chunk(
         given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
         now=now,
     )
-    if created and not analyzed:
+    if created and not state.analyzed:
         # Statistics taken while the organization had no customers (its first import, or just
         # after an ANALYZE) make a key lookup look as cheap through any index that starts with
         # the organization, then filter by external id: a scan of all its customers per row,
@@ -323,9 +358,9 @@ def _write_chunk(
         # transaction count), only the unique index is cheap. Once per import is enough.
         cursor.execute(f"ANALYZE {_q(Customer._meta.db_table)} (organization_id)")
         cursor.execute(f"ANALYZE {_q(Product._meta.db_table)} (organization_id)")
-        analyzed = True
+        state.analyzed = True
     clock.lap("new customers and products")
-    distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now)
+    distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases)
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
     created, updated = cursor.fetchone()
     report.created += created
@@ -334,7 +369,6 @@ def _write_chunk(
     clock.lap("purchases upsert")
     _notify_changed(organization, changed=created + updated)
     clock.lap("invitation hook")
-    return analyzed
 
 
 def purchases_import_pg(
@@ -363,6 +397,9 @@ def purchases_import_pg(
         )
         # Room for the chunks' sorts and hashes in memory; for this transaction only.
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # Compiling a chunk's statements (their estimated cost passes jit_above_cost) took
+        # 40–50 ms each, more than the compiled code saved on 25 000 rows.
+        cursor.execute("SET LOCAL jit = off")
         # No key: the upsert returns each purchase once, and the table is emptied per chunk.
         cursor.execute(
             f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
@@ -371,7 +408,7 @@ def purchases_import_pg(
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
-        analyzed = False
+        state = _Progress(had_purchases=Purchase.objects.filter(organization=organization).exists())
         while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
@@ -380,7 +417,7 @@ def purchases_import_pg(
                 report.add_error(row, reasons)
             report.errors_total += chunk_report.errors_total - len(chunk_report.errors)
             if report.ok:
-                analyzed = _write_chunk(cursor, organization, payload, report, clock, analyzed=analyzed)
+                _write_chunk(cursor, organization, payload, report, clock, state)
             progress("importing" if report.ok else "checking", report.rows)
         if not report.ok:
             transaction.set_rollback(True)
