@@ -174,10 +174,13 @@ class _WriteFailed(Exception):
 
 
 def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chunk_rows) -> None:
-    """The second pass: each chunk through the customer base's batch upsert, all in one transaction."""
+    """The second pass: each chunk through the customer base's batch upsert, all in one transaction.
+
+    The upserts are the API's and take at most MAX_BATCH records at a time, so a chunk is no bigger.
+    """
     upsert, done, started = UPSERTS[kind], 0, time.perf_counter()
     with transaction.atomic():
-        for chunk in chunked(file_records(path, fmt, mapping), chunk_rows):
+        for chunk in chunked(file_records(path, fmt, mapping), min(chunk_rows, customers.MAX_BATCH)):
             result = upsert(organization=organization, records=[record for _number, record in chunk])
             if result.errors:  # the first pass passed them; the file changed under us
                 position, reasons = next(iter(result.errors.items()))

@@ -97,6 +97,23 @@ def test_importing_the_same_file_twice_changes_nothing_and_a_changed_row_updates
     assert Purchase.objects.get(external_id="R3").amount == Decimal("999.00")
 
 
+def test_a_file_longer_than_the_apis_batch_limit_is_written_in_batches_within_it(world, tmp_path, monkeypatch):
+    """The ORM path (SQLite, and customers and products everywhere) writes through the API's upserts.
+
+    They refuse more than MAX_BATCH records at once; a file of more rows than that, read in
+    bigger chunks, failed at the write after passing the check.
+    """
+    monkeypatch.setattr(customer_services, "MAX_BATCH", 4)
+    purchases = run(
+        world.org, "purchases", write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(11)]), fast=False
+    )
+    assert purchases.written and purchases.created == 11
+    rows = [["Код", "ФИО"], *[[f"K{n}", f"Name {n}"] for n in range(9)]]
+    customers = run(world.org, "customers", write_csv(tmp_path / "c.csv", rows))
+    assert customers.written and customers.created == 9
+    assert Customer.objects.filter(organization=world.org, external_id__startswith="K").count() == 9
+
+
 def test_a_dry_run_checks_but_writes_nothing(world, tmp_path):
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(4)])
     report = run(world.org, "purchases", path, dry_run=True)
