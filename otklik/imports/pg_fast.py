@@ -308,7 +308,7 @@ def _purchase_foreign_keys(cursor) -> list[str]:
 
 
 @dataclass
-class _Progress:
+class _WriteState:
     """What one chunk's writing leaves for the next."""
 
     had_purchases: bool  # the organization had purchases before this import: some may come again unchanged
@@ -316,7 +316,7 @@ class _Progress:
 
 
 def _write_chunk(
-    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", state: _Progress
+    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", state: _WriteState
 ) -> None:
     """Stage one validated chunk and store it: new customers and products first, then the purchases."""
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
@@ -408,7 +408,7 @@ def purchases_import_pg(
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(_q(name) for name in foreign_keys)} IMMEDIATE")
-        state = _Progress(had_purchases=Purchase.objects.filter(organization=organization).exists())
+        state = _WriteState(had_purchases=Purchase.objects.filter(organization=organization).exists())
         while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
