@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "otklik.outreach",
     "otklik.rollups",
     "otklik.imports",
+    "otklik.audit",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,22 @@ class Organization(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # ISO 4217; the reporting currency, and the currency of imported amounts that name none.
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
+    # Where customers reach this organization's Otklik; empty means OTKLIK_SITE_URL.
+    site_url = models.URLField(_("site URL"), blank=True)
+    # Answers' free text and personal data older than this are removed; 0 keeps them.
+    data_retention_days = models.PositiveIntegerField(_("data retention, days"), default=0)
+    # Asked of a purchase whose product has no survey of its own.
+    default_survey = models.ForeignKey(
+        "surveys.Survey",
+        verbose_name=_("default survey"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -44,6 +60,10 @@ class Location(models.Model):
         on_delete=models.SET_NULL,
         related_name="responsible_for_locations",
     )
+    # Public review pages a promoter is invited to (thank-you page, thank-you message).
+    review_url_yandex = models.URLField(_("Yandex Maps review page"), blank=True)
+    review_url_2gis = models.URLField(_("2GIS review page"), blank=True)
+    review_url_google = models.URLField(_("Google review page"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -60,6 +80,10 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
     locations = models.ManyToManyField(Location, blank=True, related_name="members")
+    # The language of this person's interface, alerts and digests; empty means the organization's.
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    # A deactivated member keeps their history but cannot log in to this organization or use its tokens.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
