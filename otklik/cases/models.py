@@ -19,6 +19,8 @@ class CaseRule(models.Model):
     comparison = models.CharField(max_length=3, choices=Comparison.choices)
     threshold = models.SmallIntegerField()
     enabled = models.BooleanField(default=True)
+    # Only an answer with words (a comment or an open answer) opens a case: a bare "no" gives nothing to act on.
+    needs_text = models.BooleanField(default=False)
 
     def matches(self, score: int) -> bool:
         if not self.enabled:

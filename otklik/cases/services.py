@@ -33,9 +33,16 @@ class CaseStepError(ValidationError):
 
 def case_rule_default(*, survey: Survey) -> CaseRule:
     """Create (or return) the survey's rule with its kind's default threshold."""
+    from otklik.surveys.presets import KIND_CASE_NEEDS_TEXT
+
     spec = KINDS[survey.kind]
     rule, _created = CaseRule.objects.get_or_create(
-        survey=survey, defaults={"comparison": spec.case_when, "threshold": spec.case_threshold}
+        survey=survey,
+        defaults={
+            "comparison": spec.case_when,
+            "threshold": spec.case_threshold,
+            "needs_text": survey.kind in KIND_CASE_NEEDS_TEXT,
+        },
     )
     return rule
 
@@ -125,7 +132,10 @@ def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
 def case_rule_matches(*, response: Response) -> bool:
     """Whether the survey's own threshold (set on the survey page) calls this answer a complaint."""
     rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
-    return rule is not None and rule.matches(response.score)
+    if rule is None or not rule.matches(response.score):
+        return False
+    # A bare "no" to readiness to complain gives nothing to act on: such a rule wants words too.
+    return not rule.needs_text or bool(response.comment.strip() or response.second_answer.strip())
 
 
 @transaction.atomic
@@ -141,6 +151,16 @@ def case_open_from_response(*, response: Response, notify: bool = True) -> Case 
     return case_open_for_response(response=response, notify=notify)
 
 
+def _extra_answers_content(response: Response) -> str:
+    """The answers to the extra questions, "question: answer" a line, for a case whose answer has no comment."""
+    from otklik.surveys.models import QuestionAnswer
+
+    extra = getattr(response, "_extra_answers", None)
+    if extra is None:
+        extra = QuestionAnswer.objects.filter(response=response)
+    return "\n".join(f"{item.label} {item.value}" for item in extra if item.value)
+
+
 @transaction.atomic
 def case_open_for_response(
     *, response: Response, notify: bool = True, responsible: User | None = None, by_rule: str = ""
@@ -150,10 +170,15 @@ def case_open_for_response(
     if existing is not None:
         return existing
     spec = KINDS[response.kind]
-    content = response.comment or _("Score %(score)s of %(max)s, no comment.") % {
-        "score": response.score,
-        "max": spec.max_score,
-    }
+    content = (
+        response.comment
+        or _extra_answers_content(response)
+        or _("Score %(score)s of %(max)s, no comment.")
+        % {
+            "score": response.score,
+            "max": spec.max_score,
+        }
+    )
     return case_open(
         response=response,
         location=response.location,

@@ -8,7 +8,8 @@ from otklik.accounts.models import Membership, TouchpointKind
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import CaseRule
 from otklik.surveys.kinds import KIND_CHOICES
-from otklik.surveys.models import Survey
+from otklik.surveys.models import QuestionKind, Survey
+from otklik.surveys.questions import field_name, survey_questions
 from otklik.surveys.services import AnswerInput, answer_errors
 
 # answer_errors() speaks the service's field names; the form speaks the POST's.
@@ -29,6 +30,14 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.survey = survey
         self.language = language
+        # One field per extra question, so its value and its error come back with the page.
+        self.questions = survey_questions(survey=survey)
+        for question in self.questions:
+            if question.kind == QuestionKind.MULTI:
+                choices = [(option, option) for option in question.options]
+                self.fields[field_name(question)] = forms.MultipleChoiceField(required=False, choices=choices)
+            else:
+                self.fields[field_name(question)] = forms.CharField(required=False, strip=False)
 
     def clean_score(self) -> int | None:
         raw = (self.cleaned_data.get("score") or "").strip()
@@ -62,6 +71,7 @@ class AnswerForm(forms.Form):
             customer_name=(data.get("name") or "").strip(),
             customer_email=(data.get("email") or "").strip(),
             customer_phone=(data.get("phone") or "").strip(),
+            extra={field_name(q): data.get(field_name(q)) for q in self.questions},
         )
 
 

@@ -15,6 +15,8 @@ class Survey(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES)
     is_open = models.BooleanField(_("open for answers"), default=True)
     comment_required = models.BooleanField(_("comment required"), default=False)
+    # A survey made from a built-in template with its own texts (see presets.py), e.g. the product letter.
+    template = models.CharField(max_length=30, blank=True, default="")
     public_key = models.CharField(max_length=20, unique=True, default=new_public_key, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -106,3 +108,84 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.score} @ {self.touchpoint_id}"
+
+
+class QuestionKind(models.TextChoices):
+    SCORE = "score", _("Score on a scale")
+    TEXT = "text", _("Open text")
+    SINGLE = "single", _("One choice")
+    MULTI = "multi", _("Several choices")
+    YESNO = "yesno", _("Yes or no")
+
+
+class SurveyQuestion(models.Model):
+    """A question asked after the survey's own score and "why" (which stay on `Response`).
+
+    Its text is either the manager's words (`text`) or a built-in text (`text_key`) that
+    speaks the customer's language. `show_min`/`show_max` show it only for some scores.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind of question"), max_length=10, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=300, blank=True)
+    text_key = models.CharField(max_length=60, blank=True)
+    # For a score question: which survey kind's scale it uses (nps, csat, ces, grade).
+    scale = models.CharField(_("scale"), max_length=20, choices=KIND_CHOICES, blank=True)
+    options = models.JSONField(_("choices"), default=list, blank=True)
+    show_min = models.SmallIntegerField(_("show from score"), null=True, blank=True)
+    show_max = models.SmallIntegerField(_("show up to score"), null=True, blank=True)
+    required = models.BooleanField(_("answer required"), default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The question in the active language."""
+        from otklik.surveys.presets import builtin_text
+
+        return builtin_text(self.text_key) if self.text_key else self.text
+
+    def shown_for(self, score: int | None) -> bool:
+        """Whether the question applies to an answer with this score (no score: shown)."""
+        if score is None:
+            return True
+        if self.show_min is not None and score < self.show_min:
+            return False
+        return not (self.show_max is not None and score > self.show_max)
+
+
+class QuestionAnswer(models.Model):
+    """One answer to one extra question; the label is kept as the customer saw it, should the question go."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        SurveyQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    label = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    number = models.SmallIntegerField(null=True, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
+    @property
+    def value(self) -> str:
+        """The answer as a person reads it."""
+        if self.kind == QuestionKind.YESNO:
+            return str(_("Yes")) if self.number else str(_("No"))
+        if self.kind == QuestionKind.SCORE:
+            return "" if self.number is None else str(self.number)
+        if self.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
+            return ", ".join(self.choices)
+        return self.text

@@ -7,6 +7,7 @@ from django.urls import reverse
 from otklik.accounts.models import Membership, Organization, Touchpoint
 from otklik.accounts.selectors import visible_touchpoints
 from otklik.surveys.models import Invitation, Survey
+from otklik.surveys.presets import TEMPLATES, builtin_text
 
 
 def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touchpoint] | None:
@@ -40,8 +41,19 @@ def invitation_by_token(*, token: str) -> Invitation | None:
 
 def survey_question(*, survey: Survey) -> str:
     """The survey's question in the active language, with the organization's name in place of {org}."""
+    template = TEMPLATES.get(survey.template)
+    if template is not None and template.question_key:
+        return builtin_text(template.question_key)
     # replace(), not format(): a translated text with a stray brace must not break the page.
     return str(survey.spec.question).replace("{org}", survey.organization.name)
+
+
+def survey_follow_up(*, survey: Survey) -> str:
+    """The "why" asked under the score, in the active language (a template may ask its own)."""
+    template = TEMPLATES.get(survey.template)
+    if template is not None and template.follow_up_key:
+        return builtin_text(template.follow_up_key)
+    return str(survey.spec.follow_up)
 
 
 def public_path(*, survey: Survey, touchpoint: Touchpoint) -> str:

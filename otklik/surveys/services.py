@@ -1,6 +1,6 @@
 """Writes for surveys and answers."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -12,19 +12,35 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
 from otklik.customers.services import customer_match
 from otklik.surveys.kinds import KINDS
-from otklik.surveys.models import Invitation, Response, Source, Survey
+from otklik.surveys.models import Invitation, QuestionAnswer, Response, Source, Survey
+from otklik.surveys.presets import TEMPLATES
+from otklik.surveys.questions import answers_parse, answers_words, questions_add_presets, questions_for_new_survey
 
 MAX_COMMENT = 5000
 
 
+@transaction.atomic
 def survey_create(*, organization: Organization, kind: str, name: str = "") -> Survey:
-    """Create a survey from a template (A1–A4) with its default case rule."""
+    """Create a survey from a kind (A1–A4) or a built-in template (the product letter), with its default case rule.
+
+    `kind` is a survey kind or a template's code; a template brings its own texts and questions.
+    """
     from otklik.cases.services import case_rule_default
 
-    if kind not in KINDS:
+    template = TEMPLATES.get(kind)
+    if template is None and kind not in KINDS:
         raise ValidationError(_("Unknown survey kind."))
-    survey = Survey.objects.create(organization=organization, kind=kind, name=name or str(KINDS[kind].label))
+    survey = Survey.objects.create(
+        organization=organization,
+        kind=template.kind if template else kind,
+        template=template.code if template else "",
+        name=name or str(template.label if template else KINDS[kind].label),
+    )
     case_rule_default(survey=survey)
+    if template is not None:
+        questions_add_presets(survey=survey, presets=template.questions)
+    else:
+        questions_for_new_survey(survey=survey)
     return survey
 
 
@@ -39,10 +55,17 @@ class AnswerInput:
     customer_name: str = ""
     customer_email: str = ""
     customer_phone: str = ""
+    # Answers to the survey's extra questions: `q<id>` (or the id) → text, choice(s), yes/no or a score.
+    extra: dict = field(default_factory=dict)
 
 
 def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
     """Field → message for everything wrong with an answer; empty when it is valid."""
+    return _answer_check(survey=survey, answer=answer)[1]
+
+
+def _answer_check(*, survey: Survey, answer: AnswerInput) -> tuple[list[QuestionAnswer], dict[str, str]]:
+    """The extra answers read from the input, and field → message for everything wrong."""
     spec = survey.spec
     errors: dict[str, str] = {}
     if answer.score is None:
@@ -65,7 +88,10 @@ def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
             errors["customer_email"] = _("Enter a valid e-mail address.")
     if answer.language and answer.language not in dict(settings.LANGUAGES):
         errors["language"] = _("Unknown language.")
-    return errors
+    score = answer.score if "score" not in errors else None
+    extra, extra_errors = answers_parse(survey=survey, score=score, raw=answer.extra or {})
+    errors.update(extra_errors)
+    return extra, errors
 
 
 def _location_of(touchpoint: Touchpoint) -> dict:
@@ -119,7 +145,7 @@ def response_submit(
         raise ValidationError({"touchpoint": _("The touchpoint belongs to another organization.")})
     if not survey.is_open:
         raise SurveyClosed
-    errors = answer_errors(survey=survey, answer=answer)
+    extra, errors = _answer_check(survey=survey, answer=answer)
     if errors:
         raise ValidationError(errors)
     if external_id:
@@ -143,7 +169,10 @@ def response_submit(
                 kind=survey.kind,
                 score=answer.score,
                 comment=answer.comment.strip(),
-                second_answer=answer.second_answer.strip(),
+                # The open answers' words join the second answer, so themes, digests and masking read them.
+                second_answer="\n\n".join(
+                    part for part in (answer.second_answer.strip(), answers_words(extra)) if part
+                ),
                 language=answer.language or survey.organization.default_language,
                 customer_name=answer.customer_name.strip()[:200],
                 customer_email=answer.customer_email.strip(),
@@ -155,6 +184,12 @@ def response_submit(
                 score_is_derived=score_is_derived,
                 created_at=created_at or timezone.now(),
             )
+            if extra:
+                for item in extra:
+                    item.response = response
+                QuestionAnswer.objects.bulk_create(extra)
+            # The rules (a condition on a question's answer) read these without a query.
+            response._extra_answers = extra
             rules_apply_to_response(response=response, notify=notify)
             response_tag_later(response=response)
             # Last, so the rollup row's lock is held only until the commit right after.

@@ -27,10 +27,15 @@ from otklik.surveys.forms import (
     SurveyCreateForm,
     TouchpointForm,
 )
-from otklik.surveys.models import Invitation, Survey
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Invitation, QuestionKind, Survey
+from otklik.surveys.questions import field_name
 from otklik.surveys.spam import answer_rate_exceeded, is_honeypot_filled
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+# The two QR codes of the printed acts open the same form with the score preset to one end.
+ACT_SATISFIED = "satisfied"
+ACT_DISSATISFIED = "dissatisfied"
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -65,22 +70,65 @@ def _public_or_404(survey_key: str, touchpoint_key: str):
     return found
 
 
-def _render_form(request, *, survey, touchpoint, form, language, status=200, notice=""):
+def _act_score(survey: Survey, act: str | None) -> int | None:
+    """The score a printed act's QR code presets: the best end for "satisfied", the worst for "dissatisfied"."""
+    spec = survey.spec
+    best, worst = (spec.min_score, spec.max_score) if spec.case_when == "gte" else (spec.max_score, spec.min_score)
+    return {ACT_SATISFIED: best, ACT_DISSATISFIED: worst}.get(act or "")
+
+
+def _question_rows(form: AnswerForm) -> list[dict]:
+    """Each extra question with what the template needs: its field, current value, choices and show-if."""
+    rows = []
+    for question in form.questions:
+        name = field_name(question)
+        value = form[name].value() if form.is_bound else None
+        chosen = {str(item) for item in value} if isinstance(value, list) else {str(value or "")}
+        if question.kind == QuestionKind.YESNO:
+            options = [("yes", _("Yes")), ("no", _("No"))]
+        elif question.kind == QuestionKind.SCORE:
+            scale = KINDS[question.scale or "nps"]
+            options = [(str(n), str(n)) for n in range(scale.min_score, scale.max_score + 1)]
+        else:
+            options = [(option, option) for option in question.options]
+        rows.append(
+            {
+                "name": name,
+                "kind": question.kind,
+                "label": question.label,
+                "required": question.required,
+                "value": value if isinstance(value, str) else "",
+                "options": [{"value": v, "label": label, "checked": v in chosen} for v, label in options],
+                # "min:max" for the show-if script; empty when the question is always shown.
+                "show": ""
+                if question.show_min is None and question.show_max is None
+                else f"{'' if question.show_min is None else question.show_min}:"
+                f"{'' if question.show_max is None else question.show_max}",
+                "errors": form.errors.get(name, []),
+            }
+        )
+    return rows
+
+
+def _render_form(request, *, survey, touchpoint, form, language, status=200, notice="", preset=None, product=""):
     spec = survey.spec
     scores = list(range(spec.min_score, spec.max_score + 1))
-    chosen = form["score"].value() if form.is_bound else None
+    chosen = form["score"].value() if form.is_bound else preset
     context = {
         "organization": survey.organization,
         "survey": survey,
         "touchpoint": touchpoint,
         "spec": spec,
         "question": selectors.survey_question(survey=survey),
+        "follow_up": selectors.survey_follow_up(survey=survey),
+        "questions": _question_rows(form),
+        "product": product,
         # Two-point scales (yes/no) read better with words on the boxes than with 0 and 1.
         "score_choices": [
             {
                 "value": n,
                 "label": (spec.low_label if n == spec.min_score else spec.high_label) if len(scores) == 2 else n,
-                "checked": str(n) == str(chosen).strip(),
+                "checked": chosen is not None and str(n) == str(chosen).strip(),
             }
             for n in scores
         ],
@@ -125,6 +173,7 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
     if invitation is not None and invitation.answered_at is not None:
         return _already_answered(request, survey)
     thanks_url = reverse("surveys:thanks", args=[survey.public_key, touchpoint.public_key]) + f"?lang={language}"
+    product = invitation.purchase.product.name if invitation and invitation.purchase_id else ""
     if request.method != "POST":
         return _render_form(
             request,
@@ -132,6 +181,8 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
             touchpoint=touchpoint,
             form=AnswerForm(survey=survey, language=language),
             language=language,
+            preset=_act_score(survey, request.GET.get("act")),
+            product=product,
         )
     if is_honeypot_filled(request.POST):
         # Look successful, so the bot has no reason to try another way in.
@@ -140,10 +191,19 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
     if answer_rate_exceeded(client_ip=request.META.get("REMOTE_ADDR", "")):
         notice = _("Too many answers have come from your network in the last few minutes. Please try again later.")
         return _render_form(
-            request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=429, notice=notice
+            request,
+            survey=survey,
+            touchpoint=touchpoint,
+            form=form,
+            language=language,
+            status=429,
+            notice=notice,
+            product=product,
         )
     if not form.is_valid():
-        return _render_form(request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=400)
+        return _render_form(
+            request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=400, product=product
+        )
     answer = form.answer_input()
     if invitation is not None:
         # We know whom we invited; the customer need not type it again.
@@ -158,7 +218,9 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
     except ValidationError as error:
         for field, messages_ in error.message_dict.items():
             form.add_error(SERVICE_TO_FORM_FIELD.get(field, field if field in form.fields else None), messages_)
-        return _render_form(request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=400)
+        return _render_form(
+            request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=400, product=product
+        )
     return HttpResponseSeeOther(thanks_url)
 
 
