@@ -9,7 +9,8 @@ from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import CaseRule
 from otklik.surveys.kinds import KIND_CHOICES
 from otklik.surveys.models import QuestionKind, Survey
-from otklik.surveys.questions import field_name, survey_questions
+from otklik.surveys.presets import TEMPLATES
+from otklik.surveys.questions import SCORE_SCALES, field_name, survey_questions
 from otklik.surveys.services import AnswerInput, answer_errors
 
 # answer_errors() speaks the service's field names; the form speaks the POST's.
@@ -76,7 +77,10 @@ class AnswerForm(forms.Form):
 
 
 class SurveyCreateForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Template"), choices=KIND_CHOICES)
+    kind = forms.ChoiceField(
+        label=_("Template"),
+        choices=[*KIND_CHOICES, *[(template.code, template.label) for template in TEMPLATES.values()]],
+    )
     name = forms.CharField(label=_("Name (optional)"), required=False, max_length=200)
 
 
@@ -84,6 +88,29 @@ class CaseRuleForm(forms.Form):
     comparison = forms.ChoiceField(label=_("Open a case when the"), choices=CaseRule.Comparison.choices)
     threshold = forms.IntegerField(label=_("Threshold"))
     enabled = forms.BooleanField(label=_("Open cases automatically"), required=False)
+    needs_text = forms.BooleanField(label=_("Only when the customer wrote something"), required=False)
+
+
+class QuestionForm(forms.Form):
+    """The survey builder's "add a question" form."""
+
+    kind = forms.ChoiceField(label=_("Kind of question"), choices=QuestionKind.choices)
+    text = forms.CharField(label=_("Question"), max_length=300)
+    options = forms.CharField(
+        label=_("Choices, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For one or several choices."),
+    )
+    scale = forms.ChoiceField(
+        label=_("Scale"),
+        required=False,
+        choices=[("", "—"), *[(code, label) for code, label in KIND_CHOICES if code in SCORE_SCALES]],
+        help_text=_("For a score."),
+    )
+    show_min = forms.IntegerField(label=_("Show from score"), required=False)
+    show_max = forms.IntegerField(label=_("Show up to score"), required=False)
+    required = forms.BooleanField(label=_("Answer required"), required=False)
 
 
 class LocationForm(forms.Form):
@@ -102,7 +129,18 @@ class TouchpointForm(forms.Form):
     location = forms.ModelChoiceField(label=_("Location"), queryset=None)
     name = forms.CharField(label=_("Touchpoint name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=TouchpointKind.choices)
+    employee = forms.ModelChoiceField(
+        label=_("Employee (optional)"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Answers through this touchpoint's QR code are credited to this person."),
+    )
 
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = visible_locations(membership=membership)
+        # Only the organization's active members: a QR code must never credit a stranger.
+        self.fields["employee"].queryset = User.objects.filter(
+            memberships__organization=membership.organization, memberships__is_active=True
+        ).order_by("username")
+        self.fields["employee"].label_from_instance = lambda user: user.get_full_name() or user.get_username()

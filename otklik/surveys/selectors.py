@@ -67,7 +67,11 @@ def public_url(*, survey: Survey, touchpoint: Touchpoint) -> str:
 
 def surveys_of(*, organization: Organization) -> QuerySet[Survey]:
     """The organization's surveys with their case rules."""
-    return Survey.objects.filter(organization=organization).select_related("case_rule", "organization")
+    return (
+        Survey.objects.filter(organization=organization)
+        .select_related("case_rule", "organization")
+        .prefetch_related("questions")
+    )
 
 
 def survey_of(*, organization: Organization, survey_id: int) -> Survey | None:
@@ -80,7 +84,9 @@ def touchpoint_of(*, membership: Membership, touchpoint_id: int) -> Touchpoint |
 
 def survey_links(*, membership: Membership) -> list[dict]:
     """Per survey, its touchpoints (of the member's visible locations) with every link staff hand out."""
-    touchpoints = list(visible_touchpoints(membership=membership).order_by("location__name", "name"))
+    touchpoints = list(
+        visible_touchpoints(membership=membership).select_related("employee").order_by("location__name", "name")
+    )
     rows = []
     for survey in surveys_of(organization=membership.organization):
         links = []
@@ -93,6 +99,7 @@ def survey_links(*, membership: Membership) -> list[dict]:
                     "qr_svg": reverse("surveys:qr_svg", args=keys),
                     "qr_png": reverse("surveys:qr_png", args=keys),
                     "card": reverse("surveys:card", args=[survey.pk, touchpoint.pk]),
+                    "acts": reverse("surveys:acts", args=[survey.pk, touchpoint.pk]),
                 }
             )
         rows.append({"survey": survey, "links": links})

@@ -210,10 +210,13 @@ def survey_set_open(*, survey: Survey, is_open: bool) -> Survey:
     return survey
 
 
-def survey_set_case_rule(*, survey: Survey, comparison: str, threshold: int, enabled: bool = True):
+def survey_set_case_rule(
+    *, survey: Survey, comparison: str, threshold: int, enabled: bool = True, needs_text: bool | None = None
+):
     """Set which scores of this survey open a complaint case (one rule per survey).
 
-    The threshold must lie on the survey's scale, so the rule can ever match.
+    The threshold must lie on the survey's scale, so the rule can ever match. `needs_text`
+    (None keeps it) makes only answers with words open a case.
     """
     from otklik.cases.models import CaseRule
 
@@ -228,9 +231,10 @@ def survey_set_case_rule(*, survey: Survey, comparison: str, threshold: int, ena
         }
     if errors:
         raise ValidationError(errors)
-    rule, _created = CaseRule.objects.update_or_create(
-        survey=survey, defaults={"comparison": comparison, "threshold": threshold, "enabled": enabled}
-    )
+    defaults = {"comparison": comparison, "threshold": threshold, "enabled": enabled}
+    if needs_text is not None:
+        defaults["needs_text"] = needs_text
+    rule, _created = CaseRule.objects.update_or_create(survey=survey, defaults=defaults)
     return rule
 
 
@@ -248,16 +252,29 @@ def location_create(*, organization: Organization, name: str, address: str = "",
     )
 
 
-def touchpoint_create(*, organization: Organization, location: Location, name: str, kind: str) -> Touchpoint:
-    """Add a touchpoint (checkout, call centre, …) to one of the organization's locations."""
+def touchpoint_create(
+    *, organization: Organization, location: Location, name: str, kind: str, employee=None
+) -> Touchpoint:
+    """Add a touchpoint (checkout, call centre, …) to one of the organization's locations.
+
+    With an `employee` it is that person's own QR code: answers through it are credited to them,
+    so the employee must be an active member of the same organization.
+    """
     name = name.strip()
     errors = {}
     if location.organization_id != organization.pk:
         errors["location"] = _("The location belongs to another organization.")
+    if (
+        employee is not None
+        and not Membership.objects.filter(organization=organization, user=employee, is_active=True).exists()
+    ):
+        errors["employee"] = _("The employee must be a member of the organization.")
     if not name:
         errors["name"] = _("Enter a name.")
     if kind not in TouchpointKind.values:
         errors["kind"] = _("Choose a kind of touchpoint.")
     if errors:
         raise ValidationError(errors)
-    return Touchpoint.objects.create(organization=organization, location=location, name=name, kind=kind)
+    return Touchpoint.objects.create(
+        organization=organization, location=location, name=name, kind=kind, employee=employee
+    )

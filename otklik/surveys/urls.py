@@ -17,6 +17,10 @@ urlpatterns = [
     path("surveys/<int:survey_id>/toggle/", views.survey_toggle, name="toggle"),
     path("surveys/<int:survey_id>/rule/", views.survey_rule, name="rule"),
     path("surveys/<int:survey_id>/card/<int:touchpoint_id>/", views.card, name="card"),
+    path("surveys/<int:survey_id>/acts/<int:touchpoint_id>/", views.acts, name="acts"),
+    path("surveys/<int:survey_id>/questions/add/", views.question_add, name="question_add"),
+    path("surveys/<int:survey_id>/questions/<int:question_id>/move/", views.question_move, name="question_move"),
+    path("surveys/<int:survey_id>/questions/<int:question_id>/remove/", views.question_remove, name="question_remove"),
     path("surveys/locations/add/", views.location_add, name="location_add"),
     path("surveys/touchpoints/add/", views.touchpoint_add, name="touchpoint_add"),
 ]

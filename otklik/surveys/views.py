@@ -18,17 +18,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from otklik.accounts.decorators import membership_required
 from otklik.http import form_add_errors
-from otklik.surveys import selectors, services
+from otklik.surveys import questions, selectors, services
 from otklik.surveys.forms import (
     SERVICE_TO_FORM_FIELD,
     AnswerForm,
     CaseRuleForm,
     LocationForm,
+    QuestionForm,
     SurveyCreateForm,
     TouchpointForm,
 )
 from otklik.surveys.kinds import KINDS
-from otklik.surveys.models import Invitation, QuestionKind, Survey
+from otklik.surveys.models import Invitation, QuestionKind, Survey, SurveyQuestion
 from otklik.surveys.questions import field_name
 from otklik.surveys.spam import answer_rate_exceeded, is_honeypot_filled
 
@@ -314,12 +315,82 @@ def card(request, survey_id: int, touchpoint_id: int):
     return HttpResponse(html)
 
 
+# Paper sizes of the printed acts: the page, the act's box, its type size and the QR code's side.
+ACT_SIZES = {
+    "a6": {"code": "a6", "name": "A6", "page": "A6", "width": "105mm", "height": "148mm", "font": "10pt", "qr": "42mm"},
+    "a5": {"code": "a5", "name": "A5", "page": "A5", "width": "148mm", "height": "210mm", "font": "13pt", "qr": "62mm"},
+}
+
+
+@membership_required(manage=True)
+@require_GET
+def acts(request, survey_id: int, touchpoint_id: int):
+    """The satisfaction and dissatisfaction acts for the package: two QR codes, each presetting its end of the scale."""
+    survey = _survey_or_404(request, survey_id)
+    touchpoint = selectors.touchpoint_of(membership=request.membership, touchpoint_id=touchpoint_id)
+    if touchpoint is None:
+        raise Http404
+    language = request.GET.get("lang")
+    if language not in LANGUAGE_CODES:
+        language = survey.organization.default_language
+    size = ACT_SIZES.get(request.GET.get("size", ""), ACT_SIZES["a6"])
+    url = selectors.public_url(survey=survey, touchpoint=touchpoint)
+    with translation.override(language):
+        items = []
+        for code, css, title, text in (
+            (
+                ACT_SATISFIED,
+                "yes",
+                _("Satisfaction act"),
+                _("Tell us what you liked, so we can thank the people who did it."),
+            ),
+            (
+                ACT_DISSATISFIED,
+                "no",
+                _("Dissatisfaction act"),
+                _("Tell us what went wrong: we will fix it and let you know what we changed."),
+            ),
+        ):
+            act_url = f"{url}?act={code}&lang={language}"
+            items.append(
+                {
+                    "code": code,
+                    "css": css,
+                    "title": title,
+                    "text": text,
+                    "short_url": act_url.split("://", 1)[-1],
+                    "qr": segno.make(act_url, error="m").svg_inline(scale=1, border=2, omitsize=True),
+                }
+            )
+        employee = touchpoint.employee
+        html = render_to_string(
+            "surveys/acts.html",
+            {
+                "organization": survey.organization,
+                "touchpoint": touchpoint,
+                "employee_name": (employee.get_full_name() or employee.get_username()) if employee else "",
+                "acts": items,
+                "size": size,
+                "sizes": [{**item, "current": item["code"] == size["code"]} for item in ACT_SIZES.values()],
+                "language": language,
+                "languages": _language_links(language),
+            },
+            request=request,
+        )
+    return HttpResponse(html)
+
+
 def _rule_initial(survey: Survey) -> dict:
     try:
         rule = survey.case_rule
     except ObjectDoesNotExist:
         return {"comparison": survey.spec.case_when, "threshold": survey.spec.case_threshold, "enabled": True}
-    return {"comparison": rule.comparison, "threshold": rule.threshold, "enabled": rule.enabled}
+    return {
+        "comparison": rule.comparison,
+        "threshold": rule.threshold,
+        "enabled": rule.enabled,
+        "needs_text": rule.needs_text,
+    }
 
 
 def _list(
@@ -331,6 +402,8 @@ def _list(
     touchpoint_form=None,
     rule_form=None,
     rule_survey_id: int | None = None,
+    question_form=None,
+    question_survey_id: int | None = None,
 ):
     """The surveys page; a POST that failed passes its bound form in, to show its errors."""
     membership = request.membership
@@ -341,6 +414,12 @@ def _list(
             row["rule_form"] = rule_form
         else:
             row["rule_form"] = CaseRuleForm(initial=_rule_initial(survey), auto_id=f"id_rule{survey.pk}_%s")
+        if question_form is not None and question_survey_id == survey.pk:
+            row["question_form"] = question_form
+        else:
+            row["question_form"] = QuestionForm(auto_id=f"id_q{survey.pk}_%s")
+        row["question"] = selectors.survey_question(survey=survey)
+        row["follow_up"] = selectors.survey_follow_up(survey=survey)
     context = {
         "rows": rows,
         "create_form": create_form or SurveyCreateForm(),
@@ -402,6 +481,7 @@ def survey_rule(request, survey_id: int):
                 comparison=form.cleaned_data["comparison"],
                 threshold=form.cleaned_data["threshold"],
                 enabled=form.cleaned_data["enabled"],
+                needs_text=form.cleaned_data["needs_text"],
             )
         except ValidationError as error:
             form_add_errors(form, error)
@@ -441,3 +521,54 @@ def touchpoint_add(request):
             messages.success(request, _("The touchpoint “%(name)s” was added.") % {"name": touchpoint.name})
             return redirect("surveys:list")
     return _list(request, status=400, touchpoint_form=form)
+
+
+def _question_or_404(request, survey: Survey, question_id: int) -> SurveyQuestion:
+    question = survey.questions.filter(pk=question_id).first()
+    if question is None:
+        raise Http404
+    return question
+
+
+@membership_required(manage=True)
+@require_POST
+def question_add(request, survey_id: int):
+    survey = _survey_or_404(request, survey_id)
+    form = QuestionForm(request.POST, auto_id=f"id_q{survey.pk}_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            questions.question_add(
+                survey=survey,
+                kind=data["kind"],
+                text=data["text"],
+                options=data["options"].splitlines(),
+                scale=data["scale"],
+                show_min=data["show_min"],
+                show_max=data["show_max"],
+                required=data["required"],
+            )
+        except ValidationError as error:
+            form_add_errors(form, error)
+        else:
+            messages.success(request, _("The question was added to “%(name)s”.") % {"name": survey.name})
+            return redirect(reverse("surveys:list") + f"#survey-{survey.pk}")
+    return _list(request, status=400, question_form=form, question_survey_id=survey.pk)
+
+
+@membership_required(manage=True)
+@require_POST
+def question_move(request, survey_id: int, question_id: int):
+    survey = _survey_or_404(request, survey_id)
+    questions.question_move(question=_question_or_404(request, survey, question_id), up=request.POST.get("to") == "up")
+    return redirect(reverse("surveys:list") + f"#survey-{survey.pk}")
+
+
+@membership_required(manage=True)
+@require_POST
+def question_remove(request, survey_id: int, question_id: int):
+    survey = _survey_or_404(request, survey_id)
+    question = _question_or_404(request, survey, question_id)
+    questions.question_remove(question=question)
+    messages.success(request, _("The question was removed; the answers already given keep it."))
+    return redirect(reverse("surveys:list") + f"#survey-{survey.pk}")
