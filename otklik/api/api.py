@@ -31,6 +31,7 @@ from otklik.api.schemas import (
     ValidationErrorOut,
 )
 from otklik.surveys.models import Response, Source
+from otklik.surveys.questions import survey_questions
 from otklik.surveys.services import AnswerInput, SurveyClosed, response_submit
 
 
@@ -123,6 +124,9 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
     touchpoint = selectors.touchpoint_by_key(membership=membership, key=payload.touchpoint)
     if touchpoint is None:
         raise _invalid("touchpoint", _("No touchpoint with this id or key that you may use."))
+    known = {question.pk for question in survey_questions(survey=survey)}
+    if any(item.question not in known for item in payload.answers):
+        raise _invalid("answers", _("The survey has no question with this id."))
     answer = AnswerInput(
         score=payload.score,
         comment=payload.comment,
@@ -131,6 +135,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
         customer_name=payload.customer_name,
         customer_email=payload.customer_email,
         customer_phone=payload.customer_phone,
+        extra={item.question: item.value for item in payload.answers},
     )
     try:
         response = response_submit(

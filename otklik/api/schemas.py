@@ -44,6 +44,31 @@ class ValidationErrorOut(Schema):
 # Answers
 
 
+class QuestionAnswerIn(Schema):
+    question: Id = Field(description="The question's id (see `questions` in /api/surveys).")
+    value: str | int | bool | list[str] = Field(
+        description="Open text: the words; one choice: the option's text; several: a list of them; "
+        "yes/no: true or false; a score: the number."
+    )
+
+
+class QuestionAnswerOut(Schema):
+    question_id: int | None = Field(None, description="None when the question has since been removed.")
+    question: str = Field(alias="label", description="The question as the customer saw it.")
+    kind: str
+    value: str | int | list[str] | bool | None
+
+    @staticmethod
+    def resolve_value(answer):
+        if answer.kind == "yesno":
+            return bool(answer.number)
+        if answer.kind == "score":
+            return answer.number
+        if answer.kind in ("single", "multi"):
+            return answer.choices if answer.kind == "multi" else (answer.choices[0] if answer.choices else None)
+        return answer.text
+
+
 class AnswerIn(Schema):
     survey: Id | str = Field(description="The survey's id or public key; it must belong to the token's organization.")
     touchpoint: Id | str = Field(description="The touchpoint's id or public key, where the customer gave the answer.")
@@ -54,6 +79,11 @@ class AnswerIn(Schema):
     customer_name: str = Field("", max_length=200)
     customer_email: str = Field("", max_length=254)
     customer_phone: str = Field("", max_length=40)
+    answers: list[QuestionAnswerIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Answers to the survey's extra questions. One that is not shown for this score is ignored.",
+    )
     external_id: str | None = Field(
         None,
         min_length=1,
@@ -81,7 +111,12 @@ class AnswerOut(Schema):
     source: str
     external_id: str | None
     case_id: int | None = Field(None, description="The complaint case this answer opened, if any.")
+    answers: list[QuestionAnswerOut] = Field(description="Answers to the survey's extra questions, in order.")
     created_at: datetime
+
+    @staticmethod
+    def resolve_answers(response) -> list:
+        return list(response.answers.all())
 
 
 class AnswerFilters(Page):
@@ -191,6 +226,18 @@ class CasePage(Schema):
 # Discovery
 
 
+class QuestionOut(Schema):
+    id: int
+    position: int
+    kind: str = Field(description="score, text, single, multi or yesno.")
+    text: str = Field(alias="label", description="The question in the organization's language.")
+    options: list[str]
+    scale: str = Field(description="For a score: the survey kind whose scale it uses.")
+    show_min: int | None = Field(None, description="Shown only for a survey score at least this.")
+    show_max: int | None = Field(None, description="Shown only for a survey score at most this.")
+    required: bool
+
+
 class SurveyOut(Schema):
     id: int
     public_key: str
@@ -200,6 +247,11 @@ class SurveyOut(Schema):
     comment_required: bool
     min_score: int
     max_score: int
+    questions: list[QuestionOut] = Field(description="The questions asked after the score and its comment.")
+
+    @staticmethod
+    def resolve_questions(survey) -> list:
+        return list(survey.questions.all())
 
     @staticmethod
     def resolve_min_score(survey) -> int:

@@ -30,6 +30,7 @@ def answers_visible(*, membership: Membership) -> QuerySet[Response]:
     return (
         _in_scope(Response.objects.all(), membership=membership)
         .annotate(case_id=F("case__id"), survey_key=F("survey__public_key"))
+        .prefetch_related("answers")
         .order_by("-created_at", "-id")
     )
 
@@ -103,7 +104,9 @@ def cases_filtered(
 
 def surveys_of(*, membership: Membership) -> QuerySet[Survey]:
     """All the organization's surveys: every member may answer on behalf of any of them."""
-    return Survey.objects.filter(organization=membership.organization).order_by("name", "id")
+    return (
+        Survey.objects.filter(organization=membership.organization).prefetch_related("questions").order_by("name", "id")
+    )
 
 
 def survey_by_key(*, membership: Membership, key: int | str) -> Survey | None:

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
@@ -88,6 +88,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
+def _answers_file(request: HttpRequest, *, responses, tz, export: str) -> HttpResponse:
+    """The filtered answers as a file, every question's answer in its own column."""
+    from otklik.dashboard import exports
+    from otklik.dashboard.answers_export import answers_export_rows
+    from otklik.insights.selectors import may_see_original
+
+    headers, rows = answers_export_rows(responses, tz=tz, show_original=may_see_original(membership=request.membership))
+    name = f"otklik-answers-{timezone.localdate(timezone=tz).isoformat()}"
+    if export == "csv":
+        response = HttpResponse(exports.csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.xlsx_bytes(headers, rows, title=_("Answers")), content_type=exports.XLSX_CONTENT_TYPE
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{export}"'
+    return response
+
+
 @membership_required
 def answers(request: HttpRequest) -> HttpResponse:
     membership = request.membership
@@ -112,5 +130,8 @@ def answers(request: HttpRequest) -> HttpResponse:
         segment=filters.get("segment", ""),
         tag=filters.get("tag"),
     )
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return _answers_file(request, responses=selectors.responses_for_list(qs=responses), tz=tz, export=export)
     page_obj = Paginator(selectors.responses_for_list(qs=responses), ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dashboard/answers.html", {"form": form, "tz": tz, "page_obj": page_obj})
