@@ -10,7 +10,7 @@ from otklik.customers.models import Tag
 from otklik.messaging.models import TemplateKind
 from otklik.rules.models import AssignMode, ScoreBand, Trigger
 from otklik.surveys.kinds import KIND_CHOICES
-from otklik.surveys.models import Survey
+from otklik.surveys.models import Survey, SurveyQuestion
 
 
 def _person(user: User) -> str:
@@ -53,6 +53,15 @@ class RuleForm(forms.Form):
     needs_comment = forms.BooleanField(label=_("Only answers with a comment"), required=False)
     needs_customer_email = forms.BooleanField(label=_("Only when the customer left an e-mail"), required=False)
     names_employee = forms.BooleanField(label=_("Only when the comment names an employee"), required=False)
+    question = forms.ModelChoiceField(
+        label=_("Only when this question was answered"), required=False, queryset=SurveyQuestion.objects.none()
+    )
+    answer_value = forms.CharField(
+        label=_("…with this answer"),
+        required=False,
+        max_length=200,
+        help_text=_("Empty: any answer. Yes or no, a choice, a score, or words the open answer contains."),
+    )
 
     open_case = forms.BooleanField(label=_("Open a case"), required=False)
     assign_mode = forms.ChoiceField(label=_("Assign to"), choices=AssignMode.choices)
@@ -82,6 +91,7 @@ class RuleForm(forms.Form):
         locations: QuerySet[Location],
         people: QuerySet[User],
         tags: QuerySet[Tag],
+        questions: QuerySet[SurveyQuestion] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -96,6 +106,10 @@ class RuleForm(forms.Form):
         self.fields["team"].queryset = people
         self.fields["team"].label_from_instance = _person
         self.fields["tags"].queryset = tags
+        if questions is not None:
+            self.fields["question"].queryset = questions
+        self.fields["question"].empty_label = _("Any")
+        self.fields["question"].label_from_instance = lambda q: f"{q.survey.name}: {q.label}"
 
 
 class CompensationLimitsForm(forms.Form):

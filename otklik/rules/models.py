@@ -59,6 +59,11 @@ class Rule(models.Model):
     needs_comment = models.BooleanField(_("only answers with a comment"), default=False)
     needs_customer_email = models.BooleanField(_("only when the customer left an e-mail"), default=False)
     names_employee = models.BooleanField(_("only when the comment names an employee"), default=False)
+    # A condition on the answer to one of a survey's extra questions; `answer_value` empty means "any answer".
+    question = models.ForeignKey(
+        "surveys.SurveyQuestion", verbose_name=_("question"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    answer_value = models.CharField(_("answer"), max_length=200, blank=True)
 
     open_case = models.BooleanField(_("open a case"), default=False)
     assign_mode = models.CharField(

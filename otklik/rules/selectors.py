@@ -24,7 +24,7 @@ def rules_for(*, organization: Organization) -> QuerySet[Rule]:
     """The organization's rules in the order they run."""
     return (
         Rule.objects.filter(organization=organization)
-        .select_related("survey", "touchpoint", "location", "assign_to")
+        .select_related("survey", "touchpoint", "location", "assign_to", "question")
         .prefetch_related("tags")
         .order_by("order", "id")
     )

@@ -219,7 +219,40 @@ def rule_matches(*, rule: Rule, subject: Subject) -> bool:
         return False
     if rule.names_employee and not subject.names():
         return False
-    return True
+    return _question_matches(rule, response)
+
+
+def _question_matches(rule: Rule, response: Response | None) -> bool:
+    """The condition on an extra question's answer: answered at all, or answered with `answer_value`.
+
+    The value matches a yes/no answer by "yes"/"no" (or the words in the customer's language),
+    a choice by its text, a score by its number, and open text by the words it contains.
+    """
+    wanted = rule.answer_value.strip().casefold()
+    if rule.question_id is None:
+        # A value with no question: its question was removed, and the rule must not widen to everyone.
+        return not wanted
+    if response is None:
+        return False
+    extra = getattr(response, "_extra_answers", None)
+    if extra is None:
+        extra = list(response.answers.all())
+    answer = next((item for item in extra if item.question_id == rule.question_id), None)
+    if answer is None:
+        return False
+    if not wanted:
+        return True
+    if answer.kind == "yesno":
+        return wanted in (
+            {"yes", "1", "true", str(_("Yes")).casefold()}
+            if answer.number
+            else {"no", "0", "false", str(_("No")).casefold()}
+        )
+    if answer.kind == "score":
+        return str(answer.number) == wanted
+    if answer.kind in ("single", "multi"):
+        return wanted in {choice.casefold() for choice in answer.choices}
+    return wanted in answer.text.casefold()
 
 
 # ---------------------------------------------------------------- actions
@@ -483,6 +516,8 @@ RULE_FIELDS = [
     "needs_comment",
     "needs_customer_email",
     "names_employee",
+    "question",
+    "answer_value",
     "open_case",
     "assign_mode",
     "assign_to",
@@ -530,6 +565,11 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
         ) % {"segment": bad_segments[0]}
     if len(data.get("segment") or "") > 100:
         errors["segment"] = _("Name at most a few segments (100 characters in all).")
+    question = data.get("question")
+    if question is not None and question.survey.organization_id != organization.pk:
+        errors["question"] = _("Choose one of your organization's own.")
+    elif question is None and (data.get("answer_value") or "").strip():
+        errors["question"] = _("Choose the question whose answer the rule looks at.")
     tags = list(data.get("tags") or [])
     if any(tag.organization_id != organization.pk for tag in tags):
         errors["tags"] = _("Choose one of your organization's own.")

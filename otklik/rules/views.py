@@ -19,7 +19,7 @@ from otklik.rules.models import Rule
 from otklik.rules.selectors import compensation_limits as limits_for
 from otklik.rules.selectors import organization_workers, rule_failures, rule_get, rules_for
 from otklik.sla.selectors import known_segments
-from otklik.surveys.models import Survey
+from otklik.surveys.models import Survey, SurveyQuestion
 
 RULE_CONDITIONS = [
     "survey",
@@ -35,6 +35,8 @@ RULE_CONDITIONS = [
     "needs_comment",
     "needs_customer_email",
     "names_employee",
+    "question",
+    "answer_value",
 ]
 RULE_ACTIONS = [
     "open_case",
@@ -60,6 +62,7 @@ def _rule_form(request: HttpRequest, rule: Rule | None) -> RuleForm:
         request.POST or None,
         initial=initial,
         surveys=Survey.objects.filter(organization=organization),
+        questions=SurveyQuestion.objects.filter(survey__organization=organization).select_related("survey"),
         touchpoints=Touchpoint.objects.filter(organization=organization).select_related("location"),
         locations=organization.locations.all(),
         people=organization_workers(organization=organization),
