@@ -94,7 +94,7 @@ class CaseRuleForm(forms.Form):
 class QuestionForm(forms.Form):
     """The survey builder's "add a question" form."""
 
-    kind = forms.ChoiceField(label=_("Kind of question"), choices=QuestionKind.choices)
+    kind = forms.ChoiceField(label=_("Kind of question"), choices=QuestionKind.choices, initial=QuestionKind.TEXT)
     text = forms.CharField(label=_("Question"), max_length=300)
     options = forms.CharField(
         label=_("Choices, one a line"),

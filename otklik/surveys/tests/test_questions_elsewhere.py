@@ -178,3 +178,17 @@ def test_existing_readiness_surveys_get_the_stop_question(world):
     migration.readiness_asks_what_stops(django_apps, None)
     migration.readiness_asks_what_stops(django_apps, None)
     assert list(survey.questions.values_list("text_key", "show_max")) == [("readiness.stop", 0)]
+
+
+def test_an_open_answer_is_tagged_with_a_loyalty_factor_like_a_comment(world):
+    from otklik.insights.models import AnswerTheme, Theme
+    from otklik.insights.services import response_tag
+
+    why = questions.question_add(survey=world.nps, kind="text", text="What should we fix?")
+    theme = Theme.objects.create(organization=world.org, name="Silence", pinned_keywords=["response"], is_manual=True)
+    response = response_submit(
+        survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=3, extra={why.pk: EN_NO_RESPONSE})
+    )
+    assert response.comment == ""
+    response_tag(response_id=response.pk)
+    assert AnswerTheme.objects.filter(response=response, theme=theme).exists()
