@@ -72,6 +72,9 @@ def test_a_customer_answers_the_product_letters_four_questions_on_a_phone(live_s
     page.click(f"#send-{scheduled.pk}")
     page.wait_for_load_state()
     message = OutboxMessage.objects.get(recipient="oksana@example.org")
+    # The letter of seed 002, in her language, naming the product.
+    assert "Які недоліки потрібно усунути? Що потрібно додати?" in message.body
+    assert UK_PRODUCT_NAME in message.subject
     link = re.search(r"http://\S+/i/[\w-]+/", message.body).group(0)
 
     # Oksana opens the link on her phone: one page, four questions, in her language.

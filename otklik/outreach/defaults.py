@@ -26,3 +26,29 @@ HUNT_MESSAGE: dict[str, tuple[str, str]] = {
         "кожна скарга потрапляє до того, хто може це виправити.\n\n{organization}",
     ),
 }
+
+# The letter of seed 002, for a product whose survey is the product letter: a grade and three questions.
+# Placeholders: {customer_name}, {organization}, {product}, {purchase_date}, {link}.
+PRODUCT_LETTER_MESSAGE: dict[str, tuple[str, str]] = {
+    "en": (
+        "How is your {product}? A few questions from {organization}",
+        "Dear {customer_name},\n\non {purchase_date} we delivered {product} to you. By now you can judge how "
+        "satisfied you are with it. What shortcomings should we fix? What should we add? What did you "
+        "especially like?\n\n{link}\n\nYour answers will help us become the best in our field and serve you "
+        "best. Thank you!\n\n{organization}",
+    ),
+    "ru": (
+        "Как вам {product}? Несколько вопросов от {organization}",
+        "Здравствуйте, {customer_name}!\n\n{purchase_date} мы поставили вам {product}. Сегодня уже можно "
+        "оценить, насколько вы удовлетворены покупкой. Какие недостатки нужно устранить? Что нужно добавить? "
+        "Что вам особенно понравилось?\n\n{link}\n\nВаши ответы помогут нам стать лучшими в отрасли и "
+        "оказывать вам наилучший сервис. Спасибо!\n\n{organization}",
+    ),
+    "uk": (
+        "Як вам {product}? Кілька запитань від {organization}",
+        "Вітаємо, {customer_name}!\n\n{purchase_date} ми поставили вам {product}. Сьогодні вже можна оцінити, "
+        "наскільки ви задоволені покупкою. Які недоліки потрібно усунути? Що потрібно додати? Що вам особливо "
+        "сподобалося?\n\n{link}\n\nВаші відповіді допоможуть нам стати найкращими в галузі та надавати вам "
+        "найкращий сервіс. Дякуємо!\n\n{organization}",
+    ),
+}

@@ -28,10 +28,11 @@ from otklik.customers.models import Customer, EvaluationMode
 from otklik.messaging.models import TemplateKind
 from otklik.messaging.routing import customer_route
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
-from otklik.outreach.defaults import HUNT_MESSAGE
+from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import organization_tz, outreach_settings
 from otklik.surveys.models import Invitation, Survey
+from otklik.surveys.presets import PRODUCT_LETTER
 
 DISPATCH_BATCH = 200
 DISPATCH_BUDGET_SECONDS = 45.0
@@ -95,10 +96,22 @@ def letter_context(scheduled: ScheduledInvitation, *, customer: Customer, langua
     return context
 
 
+def asks_product_letter(scheduled: ScheduledInvitation) -> bool:
+    """Whether the invitation will open the product letter (the survey `_Batch.survey_for` picks): its own text."""
+    product = scheduled.purchase.product if scheduled.purchase_id else None
+    for survey in (scheduled.survey if scheduled.survey_id else None, product.survey if product else None):
+        if survey is not None and survey.is_open:
+            return survey.template == PRODUCT_LETTER.code
+    return False
+
+
 def letter_template(scheduled: ScheduledInvitation, *, language: str) -> tuple[str, str]:
-    """The (subject, body) template in force: the hunting text, or the organization's invitation template."""
+    """The (subject, body) template in force: the hunting text, the product letter (seed 002), or the
+    organization's invitation template."""
     if scheduled.purchase_id is None:
         return HUNT_MESSAGE.get(language) or HUNT_MESSAGE["en"]
+    if asks_product_letter(scheduled):
+        return PRODUCT_LETTER_MESSAGE.get(language) or PRODUCT_LETTER_MESSAGE["en"]
     return template_for(organization=scheduled.organization, kind=TemplateKind.INVITATION, language=language)
 
 
@@ -205,7 +218,7 @@ class _Batch:
         return self._touchpoints[key]
 
     def template(self, scheduled: ScheduledInvitation, *, language: str) -> tuple[str, str]:
-        key = (scheduled.organization_id, scheduled.purchase_id is None, language)
+        key = (scheduled.organization_id, scheduled.purchase_id is None, asks_product_letter(scheduled), language)
         if key not in self._templates:
             self._templates[key] = letter_template(scheduled, language=language)
         return self._templates[key]

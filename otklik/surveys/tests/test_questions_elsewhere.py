@@ -192,3 +192,41 @@ def test_an_open_answer_is_tagged_with_a_loyalty_factor_like_a_comment(world):
     assert response.comment == ""
     response_tag(response_id=response.pk)
     assert AnswerTheme.objects.filter(response=response, theme=theme).exists()
+
+
+def test_a_product_with_the_product_letter_invites_with_the_letter_of_seed_002(world, letter):
+    from django.utils import timezone
+
+    from otklik.customers.models import Product
+    from otklik.customers.services import customers_upsert, product_update, products_upsert, purchases_upsert
+    from otklik.outreach.models import ScheduledInvitation
+    from otklik.outreach.services import invitation_preview
+
+    products_upsert(
+        organization=world.org, records=[{"external_id": "K", "name": "Kettle", "evaluation_mode": "manual"}]
+    )
+    customers_upsert(
+        organization=world.org,
+        records=[
+            {"external_id": "C", "name": "Anna", "email": "anna@example.org", "language": "ru", "consent_email": "да"}
+        ],
+    )
+    purchases_upsert(
+        organization=world.org,
+        records=[
+            {
+                "external_id": "P",
+                "purchased_at": timezone.localdate().strftime("%d.%m.%Y"),
+                "customer_external_id": "C",
+                "product_external_id": "K",
+                "amount": "10",
+            }
+        ],
+    )
+    scheduled = ScheduledInvitation.objects.get()
+    assert "Порекомендовали бы вы нас" in invitation_preview(scheduled=scheduled)[1]
+    product_update(product=Product.objects.get(), evaluation_delay_days=3, evaluation_mode="manual", survey=letter)
+    scheduled = ScheduledInvitation.objects.get()
+    subject, body = invitation_preview(scheduled=scheduled)
+    assert subject == f"Как вам Kettle? Несколько вопросов от {world.org.name}"
+    assert "Какие недостатки нужно устранить? Что нужно добавить? Что вам особенно понравилось?" in body
