@@ -230,3 +230,14 @@ def test_a_product_with_the_product_letter_invites_with_the_letter_of_seed_002(w
     subject, body = invitation_preview(scheduled=scheduled)
     assert subject == f"Как вам Kettle? Несколько вопросов от {world.org.name}"
     assert "Какие недостатки нужно устранить? Что нужно добавить? Что вам особенно понравилось?" in body
+
+
+def test_an_employees_card_and_acts_name_them(login, world):
+    world.employee.first_name, world.employee.last_name = "Emma", "Stone"
+    world.employee.save()
+    own = touchpoint_create(
+        organization=world.org, location=world.store, name="Emma's QR", kind="employee", employee=world.employee
+    )
+    client = login(world.manager)
+    assert "Emma Stone" in client.get(reverse("surveys:card", args=[world.nps.pk, own.pk])).content.decode()
+    assert "Emma Stone" in client.get(reverse("surveys:acts", args=[world.nps.pk, own.pk])).content.decode()
