@@ -24,8 +24,15 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# `make run` needs no configuration: a secret key is made once into var/secret_key (links in e-mails
+# stay valid across restarts) unless OTKLIK_SECRET_KEY or OTKLIK_SECRET_KEY_FILE is already set.
+ifeq ($(OTKLIK_SECRET_KEY)$(OTKLIK_SECRET_KEY_FILE),)
+run: export OTKLIK_SECRET_KEY_FILE := $(CURDIR)/var/secret_key
+endif
+
 run: install
 	mkdir -p var
+	@test -s var/secret_key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
 	$(BIN)/otklik migrate --noinput
 	$(BIN)/otklik createcachetable
 	$(BIN)/otklik collectstatic --noinput -v0

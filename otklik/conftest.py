@@ -1,5 +1,7 @@
 """Shared test fixtures: two organizations with one user per role (STYLE.md §8)."""
 
+import os
+import secrets
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +12,10 @@ from otklik.surveys.models import Survey
 from otklik.testing import factories
 
 pytest_plugins = ["otklik.testing.browser"]
+
+# `otklik serve` and `otklik worker` refuse to start without a real secret key; the processes that
+# tests start inherit this one (a fresh one per test run, never a key written down anywhere).
+os.environ.setdefault("OTKLIK_SECRET_KEY", secrets.token_urlsafe(50))
 
 
 @pytest.fixture(autouse=True)
