@@ -235,14 +235,19 @@ CACHE_URL = env_str("OTKLIK_CACHE_URL", "")
 # A public answer never waits long on the cache: a Redis that is down or hung costs at most this long
 # (connect, then each read) before the rate limit lets the answer through (otklik/surveys/spam.py).
 CACHE_TIMEOUT_SECONDS = float(env_str("OTKLIK_CACHE_TIMEOUT_SECONDS", "0.5"))
-if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
-        }
+
+
+def redis_cache(url: str, *, timeout: float) -> dict:
+    """Django's Redis cache that gives up after `timeout` seconds to connect and to each reply."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
     }
+
+
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": redis_cache(CACHE_URL, timeout=CACHE_TIMEOUT_SECONDS)}
 else:
     CACHES = {
         "default": {
