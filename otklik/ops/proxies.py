@@ -9,6 +9,7 @@ address, and its forwarding headers are dropped so that nothing later reads them
 
 import ipaddress
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -17,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def parse_networks(values: list[str]) -> list[Network]:
+def parse_networks(values: list[str] | tuple[str, ...]) -> list[Network]:
     """OTKLIK_TRUSTED_PROXIES as networks: a bare address is a network of one."""
     networks = []
     for value in values:
@@ -56,17 +57,24 @@ def client_address(*, peer: str, forwarded_for: str, networks: list[Network]) ->
     return client
 
 
+@lru_cache(maxsize=4)
+def _networks(values: tuple[str, ...]) -> list[Network]:
+    return parse_networks(values)
+
+
 class TrustedProxyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
-        self.networks = parse_networks(settings.OTKLIK_TRUSTED_PROXIES)
+        _networks(tuple(settings.OTKLIK_TRUSTED_PROXIES))  # a wrong address stops the start, not a request
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Read on each request (parsed once): a test or a reloaded setting takes effect at once.
+        networks = _networks(tuple(settings.OTKLIK_TRUSTED_PROXIES))
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
-        if self.networks and is_trusted(peer, self.networks):
+        if networks and is_trusted(peer, networks):
             meta["REMOTE_ADDR"] = client_address(
-                peer=peer, forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""), networks=self.networks
+                peer=peer, forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""), networks=networks
             )
         else:
             # Not from our proxy: a forged scheme or address must not reach SECURE_PROXY_SSL_HEADER or a view.
