@@ -11,7 +11,7 @@ from otklik.accounts.models import Location, Organization, Role, Touchpoint
 from otklik.surveys.models import Survey
 from otklik.testing import factories
 
-pytest_plugins = ["otklik.testing.browser"]
+pytest_plugins = ["otklik.testing.browser", "otklik.testing.nginx"]
 
 # `otklik serve` and `otklik worker` refuse to start without a real secret key; the processes that
 # tests start inherit this one (a fresh one per test run, never a key written down anywhere).
