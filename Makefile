@@ -31,7 +31,7 @@ run: export OTKLIK_SECRET_KEY_FILE := $(CURDIR)/var/secret_key
 endif
 
 # Debian's nginx for the test of the deployment recipe (deploy/nginx/otklik.conf in front of Otklik over TLS).
-# Installing it does not start it (the test runs its own on loopback ports); /usr/sbin may be off the PATH.
+# The test runs its own nginx on loopback ports, never the system's; /usr/sbin may be off the PATH.
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 		echo "Installing Debian's nginx with apt…"; \

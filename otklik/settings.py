@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "otklik.accounts.context_processors.membership",
+                "otklik.ops.context_processors.version",
             ],
         },
     },

@@ -7,6 +7,7 @@ its time (the oldest ready task, the oldest outbox message due). Each check is n
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from importlib import metadata
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 DB_TASK_BACKEND = "django_tasks_db.DatabaseBackend"
 
 
+@lru_cache(maxsize=1)
 def version() -> str:
     """The installed package's version (pyproject.toml), or "unknown" when running from a bare checkout."""
     try:
