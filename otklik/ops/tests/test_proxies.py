@@ -76,3 +76,12 @@ def test_the_answer_rate_limit_counts_each_client_behind_the_proxy(client, world
     # A customer cannot pick a fresh bucket by writing X-Forwarded-For: nginx appends the real address.
     assert post("198.51.100.77, 203.0.113.1").status_code == 429
     assert Response.objects.count() == 2
+
+
+def test_check_names_a_wrong_proxy_address(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.OTKLIK_TRUSTED_PROXIES = ["127.0.0.1", "nginx.local"]
+    with pytest.raises(SystemCheckError, match=r"otklik\.E002.*'nginx\.local' is neither"):
+        call_command("check")
