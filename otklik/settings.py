@@ -47,6 +47,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number (seconds, e.g. 0.5).") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list; blanks around and between the commas are ignored."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
@@ -235,7 +245,7 @@ OTKLIK_BENCH_VIEWS = env_bool("OTKLIK_BENCH_VIEWS", False)
 CACHE_URL = env_str("OTKLIK_CACHE_URL", "")
 # A public answer never waits long on the cache: a Redis that is down or hung costs at most this long
 # (connect, then each read) before the rate limit lets the answer through (otklik/surveys/spam.py).
-CACHE_TIMEOUT_SECONDS = float(env_str("OTKLIK_CACHE_TIMEOUT_SECONDS", "0.5"))
+CACHE_TIMEOUT_SECONDS = env_float("OTKLIK_CACHE_TIMEOUT_SECONDS", 0.5)
 
 
 def redis_cache(url: str, *, timeout: float) -> dict:

@@ -6,10 +6,10 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-# env_str("NAME", …), env_bool / env_int / env_list, os.environ.get("NAME"), os.environ["NAME"] (not
+# env_str("NAME", …), env_bool / env_int / env_float / env_list, os.environ.get("NAME"), os.environ["NAME"] (not
 # an assignment to it), os.getenv("NAME").
 READ = re.compile(
-    r"""(?:env_(?:str|bool|int|list)\(\s*|os\.environ\.get\(\s*|os\.getenv\(\s*|os\.environ\[\s*)"""
+    r"""(?:env_(?:str|bool|int|float|list)\(\s*|os\.environ\.get\(\s*|os\.getenv\(\s*|os\.environ\[\s*)"""
     r"""["']([A-Z][A-Z0-9_]*)["']\s*(?!\]\s*=[^=])"""
 )
 

@@ -51,6 +51,11 @@ def test_a_number_that_is_not_one_names_the_variable(monkeypatch):
         load_settings(monkeypatch, OTKLIK_HSTS_SECONDS="a year")
 
 
+def test_a_timeout_that_is_not_a_number_names_the_variable(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="OTKLIK_CACHE_TIMEOUT_SECONDS='half a second' is not a number"):
+        load_settings(monkeypatch, OTKLIK_CACHE_TIMEOUT_SECONDS="half a second")
+
+
 def test_without_a_key_the_development_key_is_marked_as_such(monkeypatch):
     loaded = load_settings(monkeypatch)
     assert (loaded.SECRET_KEY, loaded.OTKLIK_SECRET_KEY_SOURCE) == (loaded.INSECURE_DEV_KEY, "")
