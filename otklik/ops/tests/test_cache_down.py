@@ -88,3 +88,20 @@ def test_with_a_cache_that_never_answers_the_socket_timeout_lets_the_answer_thro
     # The read timed out (the short socket timeout, not the server hanging up), and only once:
     # the second answer skipped the cache instead of waiting again.
     assert [type(record.exc_info[1]) for record in failures] == [redis.exceptions.TimeoutError]
+
+
+def test_with_the_task_queue_down_too_the_stored_answer_is_acknowledged(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The RQ backend keeps its queue in Redis as well: enqueueing after the answer's commit fails.
+    def refuse(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    from django_tasks_db.backend import DatabaseBackend
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", refuse)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = client.post(answer_url(world.nps, world.checkout), {"score": "2", "comment": COMPLAINT})
+    assert callbacks  # the enqueues were attempted, and failed
+    assert page.status_code == 303
+    assert Response.objects.filter(comment=COMPLAINT).exists()
