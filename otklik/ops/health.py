@@ -53,7 +53,7 @@ def worker_last_seen() -> datetime | None:
     return last_seen()
 
 
-def oldest_ready_task(*, now: datetime) -> datetime | None:
+def oldest_ready_task() -> datetime | None:
     """Since when the oldest task has been ready to run (enqueued, or due if it was scheduled)."""
     from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -88,7 +88,7 @@ def health_report(*, now: datetime | None = None) -> Health:
             cursor.execute("SELECT 1")
         health.worker_last_seen = worker_last_seen()
         if settings.TASKS["default"]["BACKEND"] == DB_TASK_BACKEND:
-            oldest_task = oldest_ready_task(now=now)
+            oldest_task = oldest_ready_task()
             health.oldest_task_seconds = _age(now, oldest_task) or 0
             health.tasks = "stuck" if oldest_task and now - oldest_task > stuck_after else "ok"
         else:
@@ -162,7 +162,7 @@ def metric_samples(*, now: datetime | None = None) -> list[Sample]:
         samples.append(Sample("otklik_outbox_messages", by_status.get(status, 0), (("status", status.value),)))
     if settings.TASKS["default"]["BACKEND"] == DB_TASK_BACKEND:
         samples.append(Sample("otklik_task_queue_depth", ready_task_count()))
-        samples.append(Sample("otklik_worker_lag_seconds", _age(now, oldest_ready_task(now=now)) or 0))
+        samples.append(Sample("otklik_worker_lag_seconds", _age(now, oldest_ready_task()) or 0))
     last_seen = worker_last_seen()
     if last_seen is not None:
         samples.append(Sample("otklik_worker_heartbeat_age_seconds", _age(now, last_seen)))
