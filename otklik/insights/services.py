@@ -268,7 +268,8 @@ def response_tag_later(*, response: Response) -> None:
     from otklik.insights.tasks import tag_response
 
     response_id = response.pk
-    transaction.on_commit(lambda: tag_response.enqueue(response_id=response_id))
+    # robust: with the task queue (Redis, for RQ) down, the customer's stored answer is still acknowledged.
+    transaction.on_commit(lambda: tag_response.enqueue(response_id=response_id), robust=True)
 
 
 # Discovery and re-tagging runs, done by the worker

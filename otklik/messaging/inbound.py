@@ -73,13 +73,14 @@ def stop_by_phone(*, phone: str, text: str) -> InboundResult:
     return InboundResult(customers=len(changed), reply=_reply(customers, "sms"))
 
 
-def telegram_link_token(customer: Customer) -> str:
+def telegram_link_token(customer: Customer, *, secret: str | None = None) -> str:
     """A deep-link start parameter (t.me/<bot>?start=<token>) that links a chat to this customer.
 
     Telegram allows 64 characters of [A-Za-z0-9_-], so this is a base-36 id and a truncated HMAC, not a signing token.
+    Made with the current secret key unless `secret` names another (a fallback key, when checking).
     """
     ident = base36(customer.pk)
-    digest = salted_hmac(TELEGRAM_LINK_SALT, ident, algorithm="sha256").digest()[:18]
+    digest = salted_hmac(TELEGRAM_LINK_SALT, ident, secret=secret, algorithm="sha256").digest()[:18]
     return f"{ident}-{base64.urlsafe_b64encode(digest).decode('ascii')}"
 
 
@@ -90,9 +91,13 @@ def telegram_link_customer(token: str) -> Customer | None:
     except ValueError:
         return None
     customer = Customer.objects.select_related("organization").filter(pk=customer_id).first()
-    if customer is None or not hmac.compare_digest(telegram_link_token(customer), token):
+    if customer is None:
         return None
-    return customer
+    # Links sent before a key rotation stay valid while the old key is kept in SECRET_KEY_FALLBACKS.
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        if hmac.compare_digest(telegram_link_token(customer, secret=secret), token):
+            return customer
+    return None
 
 
 def base36(number: int) -> str:

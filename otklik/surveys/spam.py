@@ -1,13 +1,21 @@
-"""Spam guard for the public answer page: a per-IP limit on answers, kept in Django's cache."""
+"""Spam guard for the public answer page: a per-IP limit on answers, kept in Django's cache.
+
+The IP is the client's real address: behind a trusted proxy otklik.ops.proxies has already put it in
+REMOTE_ADDR. The cache is a convenience, never a condition: when it is down or hung the answer goes
+through (settings.CACHE_TIMEOUT_SECONDS bounds the wait) and the failure is logged.
+"""
 
 import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
+
+# After a cache failure, answers skip the cache for this long instead of each paying the timeout again.
+CACHE_RETRY_SECONDS = 10.0
+_cache_down_until = 0.0
 
 # The honeypot: a field hidden from people, which form-filling bots fill in.
 HONEYPOT_FIELD = "website"
@@ -23,15 +31,19 @@ def answer_rate_exceeded(*, client_ip: str, now: float | None = None) -> bool:
     window = settings.OTKLIK_RATE_LIMIT_WINDOW_SECONDS
     if limit <= 0 or window <= 0:
         return False
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return False
     current = int((time.time() if now is None else now) // window)
     key = f"otklik:answers:{client_ip or 'unknown'}:{current}"
     try:
         # add() is a no-op when the key exists, so the first attempt of a window starts at 0.
         cache.add(key, 0, timeout=window + 60)
         count = cache.incr(key)
-    except (DatabaseError, ValueError):
+    except Exception:  # noqa: BLE001  (Redis, the database cache or a hung socket: each has its own errors)
         # A broken cache must not lose a real customer's answer; let it through and say so.
-        logger.warning("answer rate limit cache unavailable; letting the answer through", exc_info=True)
+        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning("answer rate limit cache unavailable; letting answers through for a while", exc_info=True)
         return False
     return count > limit
 

@@ -1,7 +1,9 @@
 import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from otklik.ops.secret import startup_refusal
 
 
 class Command(BaseCommand):
@@ -13,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("OTKLIK_WEB_WORKERS", "2")))
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
+        refusal = startup_refusal()
+        if refusal:
+            raise CommandError(refusal)
         from gunicorn.app.wsgiapp import run
 
         argv = [

@@ -16,7 +16,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from otklik.customers.tasks import segments_due
@@ -24,6 +24,7 @@ from otklik.imports.jobs import imports_cleanup_due
 from otklik.improvements.services import recovery_followups_due
 from otklik.insights.digests import department_digests_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
+from otklik.ops.secret import startup_refusal
 from otklik.outreach.dispatch import invitations_dispatch_due, invitations_due_exist
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.rollups.services import rollups_reconcile_due
@@ -116,6 +117,10 @@ class Command(BaseCommand):
         parser.add_argument("--outbox-interval", type=float, default=10.0, help="Outbox sweep interval.")
 
     def handle(self, *args, interval: float, outbox_interval: float, **options):
+        # The worker signs unsubscribe links into every message it sends: never with a key anyone can read.
+        refusal = startup_refusal()
+        if refusal:
+            raise CommandError(refusal)
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
         stop = threading.Event()
         thread = threading.Thread(
