@@ -177,6 +177,7 @@ def parse_date(value, date_format: str):
 GROUPING = re.compile(r"[\s\u00a0\u202f\u2009']")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 NUMBER = re.compile(r"[-+]?\d[\d.,]*")
+GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*|\d+")  # thousands, grouped one way throughout
 
 
 def plain_number(value) -> str | None:
@@ -196,15 +197,21 @@ def plain_number(value) -> str | None:
     text = text.strip("()").rstrip("₽$€£₴").removesuffix("руб").removesuffix("грн").rstrip(".")
     if not NUMBER.fullmatch(text):
         return None
+    sign = "-" if text.startswith("-") else ""
+    text = text.lstrip("+-")
     if "," in text and "." in text:
         decimal = max(text.rfind(","), text.rfind("."))
-        text = text[:decimal].replace(",", "").replace(".", "") + "." + text[decimal + 1 :]
-    elif text.count(",") > 1:
-        text = text.replace(",", "")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
+        whole, fraction = text[:decimal], text[decimal + 1 :]
+        if not GROUPED.fullmatch(whole) or not fraction.isdigit():
+            return None
+        text = re.sub(r"[.,]", "", whole) + "." + fraction
+    elif text.count(",") > 1 or text.count(".") > 1:
+        if not GROUPED.fullmatch(text):
+            return None
+        text = re.sub(r"[.,]", "", text)
     else:
         text = text.replace(",", ".")
+    text = sign + text
     try:
         number = Decimal(text)
     except InvalidOperation:
