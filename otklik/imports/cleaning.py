@@ -22,12 +22,19 @@ from otklik.customers.services import RowError
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
 NULL_TOKENS = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "—", "#n/a", "нет", "немає"})
-_NULL_LONGEST = max(len(token) for token in NULL_TOKENS)
+NULL_LONGEST = max(len(token) for token in NULL_TOKENS)
+# The spellings met most, matched as they are (one hash lookup); the rest by their first character.
+NULL_SPELLINGS = frozenset(
+    {token for word in NULL_TOKENS for token in (word, word.upper(), word.capitalize())} | {"NaN", "#N/A", "N/a"}
+)
+NULL_STARTS = frozenset(
+    {token[:1] for token in NULL_TOKENS if token} | {token[:1].upper() for token in NULL_TOKENS if token}
+) | {" ", "\t", "\u00a0"}
 
 
 def blank_if_null(value):
     """ "" for a null token ("NA", "#N/A", "нет"…), the value itself otherwise."""
-    if type(value) is str and len(value) <= _NULL_LONGEST + 2 and value.strip().lower() in NULL_TOKENS:
+    if type(value) is str and len(value) <= NULL_LONGEST + 2 and value.strip().lower() in NULL_TOKENS:
         return ""
     return value
 
@@ -188,6 +195,8 @@ def plain_number(value) -> str | None:
     """
     if value is None or value == "":
         return ""
+    if type(value) is str and PLAIN_NUMBER.fullmatch(value):
+        return value  # the common case, first
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value)
     text = GROUPING.sub("", str(value)).strip()
@@ -345,8 +354,9 @@ def purchase_preparer(options: ReadOptions) -> Callable[[dict], dict]:
         record["currency"] = (
             CURRENCY_WORDS.get(raw_currency.lower(), raw_currency.upper()) if raw_currency else default_currency
         )
-        status = order_status(record.get("status"))
-        if not status and CANCELLED_INVOICE.fullmatch(str(record.get("external_id") or "").strip()):
+        status = order_status(record["status"]) if "status" in record else ""
+        order = record.get("external_id")
+        if not status and type(order) is str and order[:1] == "C" and CANCELLED_INVOICE.fullmatch(order.strip()):
             status = CANCELLED  # the Online Retail convention: a cancelling invoice's number starts with C
         if "status" in record or status:
             record["status"] = status

@@ -23,6 +23,7 @@ import csv
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -230,25 +231,57 @@ def _cell(value) -> object:
     return "" if value is None else str(value)
 
 
-def _xlsx_rows(path: Path, fmt: "FileFormat") -> Iterator[tuple[int, list]]:
-    from python_calamine import CalamineError, CalamineWorkbook
+_SHEETS: dict | None = None  # while an import runs (sheets_kept), its XLSX sheet, loaded once for every pass
 
+
+@contextmanager
+def sheets_kept() -> Iterator[None]:
+    """Load each XLSX sheet once for the passes inside (header, date column, check, writing), then free it.
+
+    python-calamine reads a sheet whole; without this each pass over the file would read and
+    unpack it again. The memory is the same (one sheet at a time) and is released on exit.
+    """
+    global _SHEETS
+    outer = _SHEETS
+    _SHEETS = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        if outer is None:
+            _SHEETS = None
+
+
+def _load_sheet(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if _SHEETS is not None and key in _SHEETS:
+        return _SHEETS[key]
     check_xlsx_limits(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0)
-    except (CalamineError, OSError, ValueError) as exc:
+        try:
+            sheet = book.get_sheet_by_index(0)
+        finally:
+            book.close()
+    except Exception as exc:  # python-calamine's errors (CalamineError, ZipError, XmlError…) share no base
         raise FileError(_("The XLSX file cannot be opened: %(error)s") % {"error": exc}) from exc
-    except Exception as exc:  # python-calamine's errors (ZipError, XmlError…) do not all share a base
-        raise FileError(_("The XLSX file cannot be opened: %(error)s") % {"error": exc}) from exc
-    try:
-        check_shape(rows=sheet.height, columns=sheet.width)
-        first = (sheet.start or (0, 0))[0] + 1
-        for offset, values in enumerate(sheet.iter_rows()):
-            yield first + offset, [value if type(value) is str else _cell(value) for value in values]
-    finally:
-        del sheet
-        book.close()
+    check_shape(rows=sheet.height, columns=sheet.width)
+    if _SHEETS is not None:
+        _SHEETS.clear()
+        _SHEETS[key] = sheet
+    return sheet
+
+
+def _xlsx_rows(path: Path, fmt: "FileFormat") -> Iterator[tuple[int, list]]:
+    sheet = _load_sheet(path)
+    first = (sheet.start or (0, 0))[0] + 1
+    for offset, values in enumerate(sheet.iter_rows()):
+        for index, value in enumerate(values):
+            if type(value) is not str:
+                values[index] = _cell(value)
+        yield first + offset, values
 
 
 # CSV
@@ -430,7 +463,8 @@ def read_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list]]:
                 yield number, values
         return
     for number, values in READERS[fmt.kind](path, fmt):
-        if any(not isinstance(value, str) or value.strip() for value in values):
+        # Cheap first: most rows have a non-empty text; a row of "" only (or of spaces) is blank.
+        if any(values) and any(type(value) is not str or value.strip() for value in values):
             yield number, values
 
 

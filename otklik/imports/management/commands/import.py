@@ -9,7 +9,7 @@ from otklik.accounts.models import Organization
 from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import remembered_date_format
 from otklik.imports.mapping import KINDS, MappingError, field_names, parse_mapping
-from otklik.imports.readers import FileError, detect_format, read_header
+from otklik.imports.readers import FileError, detect_format, read_header, sheets_kept
 from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 SHOWN_ERRORS = 50
@@ -51,7 +51,11 @@ class Command(BaseCommand):
             "or skip them (skip); either way they are counted.",
         )
 
-    def handle(self, *args, kind: str, file: Path, org: str, mapping: str, dry_run: bool, **options) -> None:
+    def handle(self, *args, **options) -> None:
+        with sheets_kept():  # an XLSX sheet is read once for the header and the import
+            self._import(*args, **options)
+
+    def _import(self, *args, kind: str, file: Path, org: str, mapping: str, dry_run: bool, **options) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(_("No organization with the slug “%(slug)s”.") % {"slug": org})
