@@ -171,8 +171,8 @@ def job_start(*, job: ImportJob, dry_run: bool) -> None:
         if not job.stored_name:
             raise ValidationError(_("The uploaded file was removed; upload it again."))
         job.status = ImportStatus.CHECKING if dry_run else ImportStatus.IMPORTING
-        job.message = ""
-        job.save(update_fields=["status", "message"])
+        job.message, job.date_question = "", []
+        job.save(update_fields=["status", "message", "date_question"])
     _write_progress(job, "queued", 0)
     transaction.on_commit(lambda: run_import_job.enqueue(job_id=job.pk, dry_run=dry_run))
 

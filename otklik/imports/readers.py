@@ -214,16 +214,16 @@ def check_shape(*, rows: int | None = None, columns: int | None = None) -> None:
         )
 
 
-def _cell(value) -> object:
+def cell_value(value) -> object:
     """An XLSX cell as the validators take it: text, or a date/datetime kept as such."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str or kind is datetime or kind is date:
         return value
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, bool):
+    if kind is float:
+        # Excel stores the code 1001 as 1001.0.
+        return str(int(value)) if value.is_integer() and -1e15 < value < 1e15 else str(value)
+    if kind is bool:
         return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # Excel stores the code 1001 as 1001.0
     if isinstance(value, time):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -275,12 +275,10 @@ def _load_sheet(path: Path):
 
 
 def _xlsx_rows(path: Path, fmt: "FileFormat") -> Iterator[tuple[int, list]]:
+    """The sheet's rows as python-calamine gives them: text, numbers, dates; "" for an empty cell."""
     sheet = _load_sheet(path)
     first = (sheet.start or (0, 0))[0] + 1
     for offset, values in enumerate(sheet.iter_rows()):
-        for index, value in enumerate(values):
-            if type(value) is not str:
-                values[index] = _cell(value)
         yield first + offset, values
 
 
@@ -455,17 +453,25 @@ READERS: dict[str, Callable[[Path, FileFormat], Iterator[tuple[int, list]]]] = {
 }
 
 
-def read_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list]]:
-    """(row number, cell values) for every row, the header (row 1) included; blank rows left out."""
+def read_rows(path: Path, fmt: FileFormat, *, raw: bool = False) -> Iterator[tuple[int, list]]:
+    """(row number, cell values) for every row, the header (row 1) included; blank rows left out.
+
+    Values are text, or dates as such (cell_value). With `raw`, an XLSX row's numbers and
+    other values are left as read, for a caller that converts only the cells it uses with
+    cell_value (services.file_records: a million rows of a dozen columns, of which a few matter).
+    """
     if fmt.kind == "csv":
         for number, values in _csv_rows(path, fmt):
             if "".join(values).strip():
                 yield number, values
         return
     for number, values in READERS[fmt.kind](path, fmt):
-        # Cheap first: most rows have a non-empty text; a row of "" only (or of spaces) is blank.
-        if any(values) and any(type(value) is not str or value.strip() for value in values):
-            yield number, values
+        # A blank XLSX row is all empty cells (""); counted in C, not value by value.
+        if values.count("") == len(values):
+            continue
+        if not raw:
+            values = [value if type(value) is str else cell_value(value) for value in values]
+        yield number, values
 
 
 def read_header(path: Path, fmt: FileFormat) -> list[str]:

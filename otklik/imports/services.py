@@ -33,7 +33,7 @@ from otklik.imports.cleaning import (
     purchase_preparer,
 )
 from otklik.imports.mapping import mapping_problems
-from otklik.imports.readers import FileError, FileFormat, read_rows, sheets_kept
+from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
 CHUNK_ROWS = 25000
@@ -86,7 +86,7 @@ def file_records(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> Iterat
     Null tokens ("NA", "N/A", "null", "-", "#N/A", "нет"…) are empty values here, before any
     validator: never an identifier, a name or a number.
     """
-    rows = read_rows(path, fmt)
+    rows = read_rows(path, fmt, raw=True)
     # Inlined, not blank_if_null per value: this loop runs once per cell of a million-row file.
     common, tokens, starts, longest = NULL_SPELLINGS, NULL_TOKENS, NULL_STARTS, NULL_LONGEST + 2
     try:
@@ -97,10 +97,10 @@ def file_records(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> Iterat
             record = {}
             for name, index in items:
                 value = values[index] if index < width else ""
-                if value in common or (
+                if type(value) is not str:
+                    value = cell_value(value)  # an XLSX number or date; only the cells used are converted
+                elif value in common or (
                     value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
-                    if type(value) is str
-                    else False
                 ):
                     value = ""
                 record[name] = value
