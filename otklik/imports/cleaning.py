@@ -84,6 +84,10 @@ def _date_formats_of(value) -> frozenset[str] | None:
     return frozenset()
 
 
+_UNSEEN = object()
+BOTH_ORDERS = frozenset({"dmy", "mdy"})
+
+
 class AmbiguousDates(ValueError):
     """Every date of the column reads both as day/month and month/day: the user has to say which."""
 
@@ -99,23 +103,26 @@ def date_format_of(values: Iterable) -> str:
     format reads them all, the one that reads most is chosen: the rest are bad rows,
     each named by the check. "" when the column holds no date text at all.
     """
-    counts = {name: 0 for name in DATE_FORMATS}
-    total, examples, cache = 0, [], {}
+    # Tallied by the value's date part ("12/1/2010" of "12/1/2010 8:26"): a column of a million
+    # date-times has a few thousand days, each classified once.
+    tally: dict[frozenset | None, int] = {}
+    examples, cache = [], {}
     for value in values:
-        if type(value) is str and (match := DAY_MONTH.match(value)):
-            key = match.group(1, 2, 3)  # the formats depend on these alone: thousands of dates, a few dozen keys
-            formats = cache.get(key)
-            if formats is None:
-                formats = cache[key] = _date_formats_of(value)
+        if type(value) is str:
+            key = value.strip().partition(" ")[0].partition("T")[0]
+            formats = cache.get(key, _UNSEEN)
+            if formats is _UNSEEN:
+                if len(cache) > 100_000:
+                    cache.clear()
+                formats = cache[key] = _date_formats_of(key)
         else:
             formats = _date_formats_of(value)
-        if formats is None:
-            continue
-        total += 1
-        for name in formats:
-            counts[name] += 1
-        if len(examples) < 3 and formats == {"dmy", "mdy"}:
-            examples.append(str(value).strip())
+        tally[formats] = tally.get(formats, 0) + 1
+        if formats == BOTH_ORDERS and len(examples) < 3:
+            examples.append(value.strip())
+    tally.pop(None, None)
+    total = sum(tally.values())
+    counts = {name: sum(n for formats, n in tally.items() if name in formats) for name in DATE_FORMATS}
     if not total:
         return ""
     full = [name for name, count in counts.items() if count == total]
