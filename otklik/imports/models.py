@@ -59,6 +59,13 @@ class ImportJob(models.Model):
         return f"{self.original_name} ({self.kind})"
 
     @property
+    def format_label(self) -> str:
+        """What the file is, as people name it: "XLSX", "CSV", "1C CommerceML, orders"."""
+        from otklik.imports.readers import FileFormat
+
+        return FileFormat(self.file_format).describe() if self.file_format != "csv" else "CSV"
+
+    @property
     def running(self) -> bool:
         return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 

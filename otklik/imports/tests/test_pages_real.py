@@ -143,3 +143,23 @@ def test_commerceml_is_refused_as_the_wrong_kind_at_upload(world, login, tmp_pat
     client = login(world.manager)
     response = upload(client, write_text(tmp_path / "import.xml", COMMERCEML_CATALOGUE), kind="purchases")
     assert response.status_code == 400 and "catalogue: import it as products" in response.content.decode()
+
+
+def test_a_commerceml_orders_file_is_uploaded_checked_and_imported(
+    world, login, tmp_path, django_capture_on_commit_callbacks
+):
+    from otklik.imports.tests.exports import COMMERCEML_ORDERS, write_text
+
+    client = login(world.manager)
+    upload(client, write_text(tmp_path / "orders.txt", COMMERCEML_ORDERS, "cp1251"))
+    job = ImportJob.objects.get()
+    assert job.file_format == "cml-orders" and job.stored_name.endswith(".xml")
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "1C CommerceML, orders" in page and "Иванова Анна" in page
+    check(client, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.checked, job.rows_total, job.dates_read_as) == (ImportStatus.CHECKED, True, 3, "iso")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:detail", args=[job.pk]), {"action": "import"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.kinds["customers"] == {"created": 2}
+    assert Customer.objects.get(organization=world.org, external_id="c-17").email == "anna@example.ru"
