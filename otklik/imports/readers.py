@@ -128,7 +128,9 @@ def detect_format(path: Path, *, delimiter: str | None = None, encoding: str | N
         raise FileError(_("The file is empty."))
     if sample.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):
         return FileFormat(_xml_kind(sample))
-    if b"\x00" in sample[:4096]:
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = encoding or "utf-16"  # Excel's "Unicode text": UTF-16 with a BOM, tab-separated
+    elif b"\x00" in sample[:4096]:
         raise FileError(_("This is not a CSV or XLSX file (save it from Excel as CSV or XLSX)."))
     encoding = encoding or _sniff_encoding(sample)
     try:

@@ -450,3 +450,11 @@ def test_online_retail_rows_make_plain_records():
             skipped += 1
     assert skipped == 2  # "NA" and empty: never a customer called "NA"
     assert [record.get("status", "") for record in kept] == ["", "", "", "cancelled"]
+
+
+def test_excels_unicode_text_is_read(tmp_path):
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("Номер\tДата\r\n1\t01.03.2025\r\n".encode("utf-16"))
+    fmt = detect_format(path)
+    assert (fmt.encoding, fmt.delimiter) == ("utf-16", "\t")
+    assert list(read_rows(path, fmt)) == [(1, ["Номер", "Дата"]), (2, ["1", "01.03.2025"])]
