@@ -165,6 +165,7 @@ FIELDS: dict[str, list[Field]] = {
                 "customer user id",
                 "user id",
                 "buyer id",
+                "id покупателя",
                 "код клиента",
                 "id клиента",
                 "код контрагента",
@@ -196,6 +197,9 @@ FIELDS: dict[str, list[Field]] = {
                 "item code",
                 "product code",
                 "variant sku",
+                "ваш sku",
+                "sku товара",
+                "id товара",
                 "артикул",
                 "артикул товара",
                 "код товара",
@@ -224,6 +228,8 @@ FIELDS: dict[str, list[Field]] = {
                 "к во",
                 "кількість",
                 "к сть",
+                "количество товара",
+                "кол во товара",
             ),
         ),
         Field(
@@ -240,6 +246,8 @@ FIELDS: dict[str, list[Field]] = {
                 "цена",
                 "цена за единицу",
                 "цена продажи",
+                "цена товара",
+                "цена за шт",
                 "ціна",
                 "ціна за одиницю",
             ),
@@ -262,6 +270,9 @@ FIELDS: dict[str, list[Field]] = {
                 "итого",
                 "сумма продажи",
                 "сумма с ндс",
+                "сумма позиции",
+                "сумма строки",
+                "стоимость позиции",
                 "сума",
                 "вартість",
                 "разом",
@@ -304,6 +315,9 @@ FIELDS: dict[str, list[Field]] = {
                 "дата документа",
                 "дата заказа",
                 "дата создания",
+                "дата оформления",
+                "дата оформления заказа",
+                "дата и время оформления",
                 "период",
                 "дата и время",
                 "дата продажу",
@@ -364,6 +378,8 @@ FIELDS: dict[str, list[Field]] = {
                 "наименование клиента",
                 "контактное лицо",
                 "покупатель фио",
+                "фио покупателя",
+                "имя покупателя",
                 "піб",
                 "ім я клієнта",
             ),
@@ -372,12 +388,21 @@ FIELDS: dict[str, list[Field]] = {
         Field(
             "customer_email",
             False,
-            EMAIL + ("customer email", "client email", "billing email", "email billing", "email клиента"),
+            EMAIL
+            + ("customer email", "client email", "billing email", "email billing", "email клиента", "email покупателя"),
         ),
         Field(
             "customer_phone",
             False,
-            PHONE + ("customer phone", "client phone", "billing phone", "phone billing", "телефон клиента"),
+            PHONE
+            + (
+                "customer phone",
+                "client phone",
+                "billing phone",
+                "phone billing",
+                "телефон клиента",
+                "телефон покупателя",
+            ),
         ),
         Field("customer_language", False, LANGUAGE),
         Field(
@@ -482,6 +507,10 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
             if item.name not in mapping and name in item.weak:
                 assign(item.name, index)
                 break
+    if kind == "purchases" and "customer_external_id" not in mapping and "customer_email" in mapping:
+        # A shop that knows its customers by e-mail only (InSales, Shopify): the e-mail is the id,
+        # and cleaning.purchase_preparer keeps it as the e-mail too.
+        mapping["customer_external_id"] = mapping.pop("customer_email")
     return mapping
 
 

@@ -458,3 +458,20 @@ def test_excels_unicode_text_is_read(tmp_path):
     fmt = detect_format(path)
     assert (fmt.encoding, fmt.delimiter) == ("utf-16", "\t")
     assert list(read_rows(path, fmt)) == [(1, ["Номер", "Дата"]), (2, ["1", "01.03.2025"])]
+
+
+def test_an_insales_style_export():
+    header = ["Номер заказа", "Дата оформления", "Статус заказа", "ФИО покупателя", "Email покупателя",
+              "Телефон покупателя", "Артикул", "Название товара", "Количество товара", "Цена товара"]  # fmt: skip
+    assert named(header, guess_mapping("purchases", header)) == {
+        "external_id": "Номер заказа",
+        "purchased_at": "Дата оформления",
+        "status": "Статус заказа",
+        "customer_name": "ФИО покупателя",
+        "customer_external_id": "Email покупателя",  # no customer id: the e-mail is one
+        "customer_phone": "Телефон покупателя",
+        "product_external_id": "Артикул",
+        "product_name": "Название товара",
+        "quantity": "Количество товара",
+        "unit_price": "Цена товара",
+    }
