@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["answers.py", "themes.py", "dispatch.py", "rollups.py", "import_purchases.py"]
+BENCHMARKS = ["answers.py", "themes.py", "dispatch.py", "rollups.py", "import_purchases.py", "import_xlsx.py"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

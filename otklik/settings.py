@@ -232,6 +232,13 @@ OTKLIK_TELEGRAM_BOT_TOKEN = env_str("OTKLIK_TELEGRAM_BOT_TOKEN", "")
 
 # File imports (customers, products, purchases): uploads are kept under VAR_DIR/imports, up to this size.
 OTKLIK_IMPORT_MAX_BYTES = env_int("OTKLIK_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# Limits checked before a file is read, so that an import stays under about 300 MB of memory whatever the file.
+# An XLSX sheet is read whole into memory (python-calamine), about 2.5 bytes per byte of its unpacked XML.
+OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)
+# Rows of an XLSX sheet (from its declared dimension, and counted again as it is read).
+OTKLIK_IMPORT_XLSX_MAX_ROWS = env_int("OTKLIK_IMPORT_XLSX_MAX_ROWS", 500_000)
+# Columns of any file: more is not a sales export, and each column is a choice on the mapping page.
+OTKLIK_IMPORT_MAX_COLUMNS = env_int("OTKLIK_IMPORT_MAX_COLUMNS", 200)
 
 # Where the demo reads its real datasets; empty means ../shared/datasets beside the repo.
 OTKLIK_DATASETS_DIR = env_str("OTKLIK_DATASETS_DIR", "")

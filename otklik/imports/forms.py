@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import check_upload_size
 from otklik.imports.mapping import KINDS, field_choices
 
@@ -8,9 +10,10 @@ from otklik.imports.mapping import KINDS, field_choices
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("The file holds"), choices=list(KINDS.items()), initial="purchases")
     file = forms.FileField(
-        label=_("CSV or XLSX file"),
+        label=_("CSV, XLSX or 1C CommerceML file"),
         help_text=_(
-            "CSV in UTF-8 or Windows-1251 (as 1C and Excel save it), separated by ; or , — or an XLSX workbook."
+            "CSV in UTF-8 or Windows-1251 (as 1C and Excel save it), separated by ; or , — an XLSX workbook, "
+            "or 1C's CommerceML exchange file (orders or the catalogue)."
         ),
     )
 
@@ -21,26 +24,65 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file: which field it holds, or none."""
+    """One select per column of the file: which field it holds, or none; for purchases, how to read them."""
 
-    def __init__(self, *args, kind: str, header: list[str], mapping: dict[str, int], **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        header: list[str],
+        mapping: dict[str, int],
+        date_format: str = "",
+        without_customer: str = "anonymous",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         by_column = {index: name for name, index in mapping.items()}
         choices = [("", _("— leave out —")), *field_choices(kind)]
-        for index, name in enumerate(header):
+        # A header past the limit (a job from before it) is shown up to the limit: the page stays small.
+        for index, name in enumerate(header[: settings.OTKLIK_IMPORT_MAX_COLUMNS]):
             self.fields[f"col_{index}"] = forms.ChoiceField(
                 label=name or _("column %(n)s") % {"n": index + 1},
                 choices=choices,
                 required=False,
                 initial=by_column.get(index, ""),
             )
+        if kind == "purchases":
+            self.fields["date_format"] = forms.ChoiceField(
+                label=_("Dates are written as"),
+                choices=[("", _("decide from the whole column")), *DATE_FORMATS.items()],
+                required=False,
+                initial=date_format,
+            )
+            self.fields["without_customer"] = forms.ChoiceField(
+                label=_("Rows without a customer"),
+                choices=list(WITHOUT_CUSTOMER.items()),
+                widget=forms.RadioSelect,
+                initial=without_customer,
+                required=False,  # not sent: the job's choice stays
+            )
+
+    def column_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith("col_")]
 
     def mapping(self) -> dict[str, int]:
-        return {value: int(key.removeprefix("col_")) for key, value in self.cleaned_data.items() if value}
+        return {
+            value: int(key.removeprefix("col_"))
+            for key, value in self.cleaned_data.items()
+            if key.startswith("col_") and value
+        }
+
+    def choices(self) -> dict[str, str]:
+        """The purchases' reading choices, for jobs.job_set_mapping."""
+        data = self.cleaned_data
+        choices = {"date_format": data["date_format"]} if "date_format" in self.data else {}
+        if data.get("without_customer"):
+            choices["without_customer"] = data["without_customer"]
+        return choices
 
     def clean(self):
         data = super().clean()
-        chosen = [value for value in data.values() if value]
+        chosen = [value for key, value in data.items() if key.startswith("col_") and value]
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError(_("Each field can come from one column only."))
         return data

@@ -22,10 +22,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
+from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
 from otklik.imports.mapping import field_names, guess_mapping, mapping_problems
-from otklik.imports.models import ImportJob, ImportStatus
-from otklik.imports.readers import FileError, FileFormat, detect_format, read_header
-from otklik.imports.services import import_file
+from otklik.imports.models import ImportJob, ImportSettings, ImportStatus
+from otklik.imports.readers import FileError, FileFormat, detect_format, read_start
+from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 logger = logging.getLogger(__name__)
 # A check or import whose progress has not moved for this long lost its worker; it may be started again.
@@ -67,19 +68,25 @@ def check_upload_size(size: int) -> None:
 def job_create(*, organization: Organization, user: User, kind: str, upload: UploadedFile) -> ImportJob:
     """Keep an uploaded file and read its header; raises ValidationError when it is too big or unreadable."""
     check_upload_size(upload.size)
-    suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-    stored_name = f"{organization.pk}/{uuid.uuid4().hex}{suffix}"
-    path = imports_dir() / stored_name
+    name = f"{organization.pk}/{uuid.uuid4().hex}"
+    path = imports_dir() / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         for piece in upload.chunks():
             f.write(piece)
     try:
+        # What the file is comes from its content, never from its name.
         fmt = detect_format(path)
-        header = read_header(path, fmt)
+        if kind not in fmt.kinds:
+            raise FileError(wrong_kind_message(fmt))
+        header, samples = read_start(path, fmt)
     except FileError as exc:
         path.unlink(missing_ok=True)
         raise ValidationError(str(exc)) from exc
+    suffix = {"xlsx": ".xlsx", "csv": ".csv"}.get(fmt.kind, ".xml")
+    stored_name = f"{name}{suffix}"
+    path.rename(imports_dir() / stored_name)
+    remembered = ImportSettings.objects.filter(organization=organization).first()
     return ImportJob.objects.create(
         organization=organization,
         created_by=user,
@@ -91,12 +98,20 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
         encoding=fmt.encoding if fmt.kind == "csv" else "",
         delimiter=fmt.delimiter if fmt.kind == "csv" else "",
         header=header,
+        samples=samples,
         mapping=guess_mapping(kind, header),
+        without_customer=(remembered and remembered.without_customer) or "anonymous",
     )
 
 
-def job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> None:
-    """Store the columns the manager chose; raises ValidationError with the reasons when they cannot work."""
+def job_set_mapping(
+    *, job: ImportJob, mapping: dict[str, int], date_format: str | None = None, without_customer: str | None = None
+) -> None:
+    """Store the columns and choices the manager made; raises ValidationError with the reasons when they cannot work.
+
+    An answer about the order of day and month, and the choice for rows without a
+    customer, are remembered for the organization's next file.
+    """
     if job_busy(job):
         raise ValidationError(_("The file is being processed; wait until it finishes."))
     known = set(field_names(job.kind))
@@ -104,10 +119,30 @@ def job_set_mapping(*, job: ImportJob, mapping: dict[str, int]) -> None:
     problems = mapping_problems(job.kind, mapping)
     if problems:
         raise ValidationError(problems)
+    fields = ["mapping", "checked"]
     if mapping != job.mapping:
         job.checked = False
+        job.dates_read_as = ""
+        fields.append("dates_read_as")
     job.mapping = mapping
-    job.save(update_fields=["mapping", "checked"])
+    remember = {}
+    if date_format is not None and date_format in ("", *DATE_FORMATS) and date_format != job.date_format:
+        job.date_format, job.checked, job.dates_read_as = date_format, False, ""
+        fields += ["date_format", "dates_read_as"]
+        if date_format in ("dmy", "mdy"):
+            remember["date_format"] = date_format
+    if without_customer in WITHOUT_CUSTOMER and without_customer != job.without_customer:
+        job.without_customer, job.checked = without_customer, False
+        fields.append("without_customer")
+        remember["without_customer"] = without_customer
+    job.save(update_fields=fields)
+    if remember:
+        ImportSettings.objects.update_or_create(organization=job.organization, defaults=remember)
+
+
+def remembered_date_format(organization: Organization) -> str:
+    """The organization's last answer about day and month, for a file whose dates read both ways."""
+    return ImportSettings.objects.filter(organization=organization).values_list("date_format", flat=True).first() or ""
 
 
 def job_busy(job: ImportJob) -> bool:
@@ -136,8 +171,8 @@ def job_start(*, job: ImportJob, dry_run: bool) -> None:
         if not job.stored_name:
             raise ValidationError(_("The uploaded file was removed; upload it again."))
         job.status = ImportStatus.CHECKING if dry_run else ImportStatus.IMPORTING
-        job.message = ""
-        job.save(update_fields=["status", "message"])
+        job.message, job.date_question = "", []
+        job.save(update_fields=["status", "message", "date_question"])
     _write_progress(job, "queued", 0)
     transaction.on_commit(lambda: run_import_job.enqueue(job_id=job.pk, dry_run=dry_run))
 
@@ -184,7 +219,17 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
                 mapping=job.mapping,
                 dry_run=dry_run,
                 progress=lambda phase, done: _write_progress(job, phase, done),
+                options=read_options(
+                    job.organization,
+                    date_format=job.date_format or job.dates_read_as,
+                    without_customer=job.without_customer,
+                ),
+                remembered_date_format=remembered_date_format(job.organization),
             )
+    except DatesAmbiguous as exc:
+        # Not a failure: the mapping step asks, and the check runs again with the answer.
+        job.status, job.message, job.checked = ImportStatus.UPLOADED, str(exc), False
+        job.date_question = exc.examples
     except (FileError, OSError) as exc:
         job.status, job.message = ImportStatus.FAILED, str(exc)
     except Exception:
@@ -194,9 +239,12 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
         job.rows_total, job.errors_total = report.rows, report.errors_total
         job.errors = [[row, reasons] for row, reasons in report.errors]
         job.checked = report.ok
+        job.skipped, job.anonymous = report.skipped, report.anonymous
+        job.dates_read_as, job.date_question = report.date_format, []
         if report.written:
             job.status = ImportStatus.DONE
             job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
+            job.kinds = report.kinds
         else:
             job.status = ImportStatus.CHECKED
     job.finished_at = timezone.now()

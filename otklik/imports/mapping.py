@@ -120,19 +120,35 @@ FIELDS: dict[str, list[Field]] = {
                 "purchase id",
                 "order id",
                 "order",
+                "order no",
+                "order number",
+                "order nr",
+                "invoice",
+                "invoice no",
+                "invoice number",
+                "invoice id",
                 "receipt",
+                "receipt number",
                 "document",
+                "document number",
                 "номер",
                 "номер документа",
                 "номер заказа",
+                "заказ номер",
                 "номер чека",
+                "номер накладной",
+                "номер счета",
                 "чек",
                 "документ",
                 "заказ",
+                "заказ покупателя",
+                "реализация товаров и услуг",
                 "id покупки",
+                "id заказа",
                 "номер замовлення",
                 "замовлення",
                 "номер чеку",
+                "номер документу",
             ),
         ),
         Field(
@@ -143,13 +159,25 @@ FIELDS: dict[str, list[Field]] = {
                 "client id",
                 "customer code",
                 "client code",
+                "customer no",
+                "customer number",
+                "customer user",
+                "customer user id",
+                "user id",
+                "buyer id",
+                "id покупателя",
                 "код клиента",
                 "id клиента",
                 "код контрагента",
                 "код покупателя",
+                "номер карты",
+                "карта клиента",
+                "дисконтная карта",
                 "код клієнта",
                 "id клієнта",
                 "код покупця",
+                "код контрагента",
+                "номер картки",
             ),
             ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець"),
         ),
@@ -159,16 +187,70 @@ FIELDS: dict[str, list[Field]] = {
             (
                 "product id",
                 "sku",
+                "item sku",
+                "lineitem sku",
+                "stock code",
+                "stockcode",
                 "article",
+                "article number",
                 "item id",
+                "item code",
+                "product code",
+                "variant sku",
+                "ваш sku",
+                "sku товара",
+                "id товара",
                 "артикул",
+                "артикул товара",
                 "код товара",
                 "код номенклатуры",
+                "номенклатура код",
                 "код товару",
                 "код услуги",
                 "код послуги",
+                "код номенклатури",
             ),
             ("product", "item", "товар", "номенклатура", "услуга", "послуга"),
+        ),
+        Field(
+            "quantity",
+            False,
+            (
+                "quantity",
+                "qty",
+                "item quantity",
+                "lineitem quantity",
+                "quantity ordered",
+                "count",
+                "units",
+                "количество",
+                "кол во",
+                "к во",
+                "кількість",
+                "к сть",
+                "количество товара",
+                "кол во товара",
+            ),
+        ),
+        Field(
+            "unit_price",
+            False,
+            (
+                "unit price",
+                "price",
+                "item price",
+                "lineitem price",
+                "item cost",
+                "price per unit",
+                "sale price",
+                "цена",
+                "цена за единицу",
+                "цена продажи",
+                "цена товара",
+                "цена за шт",
+                "ціна",
+                "ціна за одиницю",
+            ),
         ),
         Field(
             "amount",
@@ -177,18 +259,42 @@ FIELDS: dict[str, list[Field]] = {
                 "amount",
                 "sum",
                 "total",
-                "price",
+                "line total",
+                "line amount",
+                "item total",
+                "lineitem total",
+                "order line total",
+                "subtotal",
                 "сумма",
                 "стоимость",
                 "итого",
-                "цена",
+                "сумма продажи",
+                "сумма с ндс",
+                "сумма позиции",
+                "сумма строки",
+                "стоимость позиции",
                 "сума",
                 "вартість",
-                "ціна",
                 "разом",
+                "сума продажу",
             ),
         ),
-        Field("currency", False, ("currency", "валюта")),
+        Field("currency", False, ("currency", "order currency", "currency code", "валюта", "валюта документа")),
+        Field(
+            "status",
+            False,
+            (
+                "status",
+                "order status",
+                "financial status",
+                "state",
+                "статус",
+                "статус заказа",
+                "состояние",
+                "статус замовлення",
+                "стан",
+            ),
+        ),
         Field(
             "purchased_at",
             True,
@@ -197,14 +303,27 @@ FIELDS: dict[str, list[Field]] = {
                 "datetime",
                 "time",
                 "purchase date",
+                "order date",
+                "invoice date",
+                "created at",
+                "date created",
+                "paid at",
+                "created",
                 "дата",
                 "дата покупки",
                 "дата продажи",
                 "дата документа",
+                "дата заказа",
+                "дата создания",
+                "дата оформления",
+                "дата оформления заказа",
+                "дата и время оформления",
                 "период",
                 "дата и время",
                 "дата продажу",
                 "дата і час",
+                "дата замовлення",
+                "дата створення",
                 "період",
             ),
         ),
@@ -249,20 +368,83 @@ FIELDS: dict[str, list[Field]] = {
         Field(
             "customer_name",
             False,
-            ("customer name", "client name", "фио", "имя клиента", "наименование клиента", "піб", "ім я клієнта"),
+            (
+                "customer name",
+                "client name",
+                "billing name",
+                "full name",
+                "фио",
+                "имя клиента",
+                "наименование клиента",
+                "контактное лицо",
+                "покупатель фио",
+                "фио покупателя",
+                "имя покупателя",
+                "піб",
+                "ім я клієнта",
+            ),
             ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
-        Field("customer_email", False, EMAIL + ("customer email", "client email")),
-        Field("customer_phone", False, PHONE + ("customer phone", "client phone", "телефон клиента")),
+        Field(
+            "customer_email",
+            False,
+            EMAIL
+            + ("customer email", "client email", "billing email", "email billing", "email клиента", "email покупателя"),
+        ),
+        Field(
+            "customer_phone",
+            False,
+            PHONE
+            + (
+                "customer phone",
+                "client phone",
+                "billing phone",
+                "phone billing",
+                "телефон клиента",
+                "телефон покупателя",
+            ),
+        ),
         Field("customer_language", False, LANGUAGE),
         Field(
             "product_name",
             False,
-            ("product name", "item name", "наименование товара", "название товара", "назва товару"),
+            (
+                "product name",
+                "item name",
+                "lineitem name",
+                "description",
+                "наименование товара",
+                "название товара",
+                "товар наименование",
+                "назва товару",
+            ),
             ("product", "item", "товар", "номенклатура", "услуга", "послуга", "наименование", "найменування"),
         ),
     ],
 }
+
+# Shop exports whose columns mean something else than the same name elsewhere, told by columns only
+# they have. Shopify's orders export: "Name" is the order number (#1001), the customer is known by
+# "Email" only, and "Total" is the order's total on its first line alone (left out: a line's amount is
+# its quantity times its price).
+PROFILES: list[tuple[frozenset[str], dict[str, str]]] = [
+    (
+        frozenset({"lineitem quantity", "lineitem name"}),
+        {
+            "name": "external_id",
+            "email": "customer_external_id",
+            "created at": "purchased_at",
+            "billing name": "customer_name",
+            "lineitem sku": "product_external_id",
+            "lineitem name": "product_name",
+            "lineitem quantity": "quantity",
+            "lineitem price": "unit_price",
+            "financial status": "status",
+            "total": "",
+            "subtotal": "",
+        },
+    ),
+]
 
 
 def field_names(kind: str) -> list[str]:
@@ -273,9 +455,14 @@ def required_fields(kind: str) -> list[str]:
     return [item.name for item in FIELDS[kind] if item.required]
 
 
+CAMEL = re.compile(r"(?<=[a-zа-яё0-9])(?=[A-ZА-ЯЁ])|(?<=[A-ZА-ЯЁ])(?=[A-ZА-ЯЁ][a-zа-яё])")
+
+
 def normalize_header(name: object) -> str:
-    """ "Дата_Покупки " → "дата покупки": lower case, ё as е, separators as single spaces."""
-    text = str(name or "").replace("\ufeff", "").strip().lower().replace("ё", "е")
+    """ "Дата_Покупки " → "дата покупки", "InvoiceNo" → "invoice no", "CustomerID" → "customer id":
+    camel case split, lower case, ё as е, separators as single spaces."""
+    text = CAMEL.sub(" ", str(name or "").replace("\ufeff", "").strip())
+    text = text.lower().replace("ё", "е").replace("’", "'")
     # "E-mail" is as common as "email" in headers; one spelling keeps the name lists short.
     text = text.replace("e-mail", "email")
     return re.sub(r"[\s_\-.:/\\()#№]+", " ", text).strip()
@@ -291,10 +478,20 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
         mapping[field] = index
         taken.add(index)
 
-    # The field's own name first ("customer_external_id"), then strong names, then weak ones.
+    # A known shop export's own meanings first, then each field's own name ("customer_external_id"),
+    # then strong names, then weak ones.
+    known = set(field_names(kind))
+    for markers, columns in PROFILES if kind == "purchases" else []:
+        if markers <= set(names):
+            for index, name in enumerate(names):
+                field = columns.get(name)
+                if field in known and field not in mapping and index not in taken:
+                    assign(field, index)
+                elif field == "":
+                    taken.add(index)
     for item in FIELDS[kind]:
         own = normalize_header(item.name)
-        if own in names and names.index(own) not in taken:
+        if item.name not in mapping and own in names and names.index(own) not in taken:
             assign(item.name, names.index(own))
     for item in FIELDS[kind]:
         if item.name in mapping:
@@ -310,6 +507,10 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
             if item.name not in mapping and name in item.weak:
                 assign(item.name, index)
                 break
+    if kind == "purchases" and "customer_external_id" not in mapping and "customer_email" in mapping:
+        # A shop that knows its customers by e-mail only (InSales, Shopify): the e-mail is the id,
+        # and cleaning.purchase_preparer keeps it as the e-mail too.
+        mapping["customer_external_id"] = mapping.pop("customer_email")
     return mapping
 
 
@@ -361,7 +562,7 @@ def mapping_problems(kind: str, mapping: dict[str, int]) -> list[str]:
 
 
 FIELD_LABELS = {
-    "external_id": _("id in your system"),
+    "external_id": _("id in your system (for purchases: the order number)"),
     "name": _("name"),
     "email": _("e-mail"),
     "phone": _("phone"),
@@ -375,7 +576,10 @@ FIELD_LABELS = {
     "evaluation_mode": _("evaluation mode (automatic, manual)"),
     "customer_external_id": _("customer's id"),
     "product_external_id": _("product's id"),
-    "amount": _("amount"),
+    "amount": _("line amount"),
+    "quantity": _("quantity"),
+    "unit_price": _("unit price"),
+    "status": _("order status (cancelled, returned…)"),
     "currency": _("currency"),
     "purchased_at": _("date"),
     "location": _("location"),

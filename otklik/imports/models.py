@@ -40,6 +40,15 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)  # why the file as a whole failed
+    samples = models.JSONField(default=list)  # the first data rows, read at upload: the page never reads the file
+    # How dates are written: chosen at the mapping step ("" = decided from the whole column by the check).
+    date_format = models.CharField(max_length=10, blank=True)
+    dates_read_as = models.CharField(max_length=10, blank=True)  # what the check decided, for the import
+    date_question = models.JSONField(default=list)  # example dates when the check could not tell the order
+    without_customer = models.CharField(max_length=10, default="anonymous")  # a key of cleaning.WITHOUT_CUSTOMER
+    skipped = models.PositiveIntegerField(default=0)  # rows without a customer, left out
+    anonymous = models.PositiveIntegerField(default=0)  # rows without a customer, imported without one
+    kinds = models.JSONField(default=dict)  # {kind: {created, updated, unchanged}} of the import
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -50,5 +59,24 @@ class ImportJob(models.Model):
         return f"{self.original_name} ({self.kind})"
 
     @property
+    def format_label(self) -> str:
+        """What the file is, as people name it: "XLSX", "CSV", "1C CommerceML, orders"."""
+        from otklik.imports.readers import FileFormat
+
+        return FileFormat(self.file_format).describe() if self.file_format != "csv" else "CSV"
+
+    @property
     def running(self) -> bool:
         return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+
+class ImportSettings(models.Model):
+    """What an organization answered at an earlier import, offered again for the next file."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="import_settings")
+    # "dmy" or "mdy": the answer for a date column that reads both ways (every day is 12 or less).
+    date_format = models.CharField(max_length=10, blank=True)
+    without_customer = models.CharField(max_length=10, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.date_format or '-'}"

@@ -413,6 +413,8 @@ def purchases_import_pg(
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
             report.rows += chunk_report.rows
+            report.skipped += chunk_report.skipped
+            report.anonymous += chunk_report.anonymous
             for row, reasons in chunk_report.errors:
                 report.add_error(row, reasons)
             report.errors_total += chunk_report.errors_total - len(chunk_report.errors)

@@ -20,8 +20,20 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.customers import services as customers
+from otklik.imports.cleaning import (
+    DATE_FORMATS,
+    NULL_LONGEST,
+    NULL_SPELLINGS,
+    NULL_STARTS,
+    NULL_TOKENS,
+    AmbiguousDates,
+    ReadOptions,
+    SkipRow,
+    date_format_of,
+    purchase_preparer,
+)
 from otklik.imports.mapping import mapping_problems
-from otklik.imports.readers import FileError, FileFormat, read_rows
+from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
 CHUNK_ROWS = 25000
@@ -41,12 +53,22 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # rows without a customer, left out as the user chose
+    anonymous: int = 0  # rows without a customer, imported as orders without one
+    # What changed per kind: {"customers": {"created": n}, "products": {…}, "purchases": {created, updated, unchanged}}
+    kinds: dict[str, dict[str, int]] = field(default_factory=dict)
+    date_format: str = ""  # the format the dates were read in (decided from the whole column, or chosen)
     written: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
 
     @property
     def ok(self) -> bool:
         return self.errors_total == 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import changed anything at all (a second import of the same file does not)."""
+        return any(count for counts in self.kinds.values() for name, count in counts.items() if name != "unchanged")
 
     def add_error(self, row: int, reasons: list[str]) -> None:
         self.errors_total += 1
@@ -59,14 +81,30 @@ def _no_progress(phase: str, done: int) -> None:
 
 
 def file_records(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> Iterator[tuple[int, dict]]:
-    """(row number, {field: raw value}) for every data row; unmapped fields are absent, not empty."""
-    rows = read_rows(path, fmt)
+    """(row number, {field: raw value}) for every data row; unmapped fields are absent, not empty.
+
+    Null tokens ("NA", "N/A", "null", "-", "#N/A", "нет"…) are empty values here, before any
+    validator: never an identifier, a name or a number.
+    """
+    rows = read_rows(path, fmt, raw=True)
+    # Inlined, not blank_if_null per value: this loop runs once per cell of a million-row file.
+    common, tokens, starts, longest = NULL_SPELLINGS, NULL_TOKENS, NULL_STARTS, NULL_LONGEST + 2
     try:
         next(rows, None)  # the header
         items = list(mapping.items())
         for number, values in rows:
             width = len(values)
-            yield number, {name: (values[index] if index < width else "") for name, index in items}
+            record = {}
+            for name, index in items:
+                value = values[index] if index < width else ""
+                if type(value) is not str:
+                    value = cell_value(value)  # an XLSX number or date; only the cells used are converted
+                elif value in common or (
+                    value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
+                ):
+                    value = ""
+                record[name] = value
+            yield number, record
     finally:
         rows.close()
 
@@ -85,15 +123,57 @@ def _product_clean(record: dict) -> dict:
     return clean
 
 
-def row_cleaner(kind: str, organization: Organization) -> Callable[[dict], dict]:
-    """The validator for one record of `kind`: clean values, or RowError with the reasons."""
+def row_cleaner(kind: str, organization: Organization, options: ReadOptions | None = None) -> Callable[[dict], dict]:
+    """The validator for one record of `kind`: clean values, or RowError with the reasons (SkipRow: left out)."""
     if kind == "customers":
         return customers.customer_clean
     if kind == "products":
         return _product_clean
     from otklik.imports.fast_clean import purchase_cleaner
 
-    return purchase_cleaner(tz=customers._organization_tz(organization), locations=customers.location_ids(organization))
+    prepare = purchase_preparer(options or read_options(organization))
+    validate = purchase_cleaner(
+        tz=customers._organization_tz(organization), locations=customers.location_ids(organization)
+    )
+
+    def clean(record: dict) -> dict:
+        return validate(prepare(record))
+
+    return clean
+
+
+def read_options(organization: Organization, **given) -> ReadOptions:
+    """The mapping step's choices, with the organization's currency for rows that name none."""
+    return ReadOptions(currency=organization.currency or "RUB", **given)
+
+
+class DatesAmbiguous(FileError):
+    """The date column reads both as day/month and month/day: the mapping step has to ask."""
+
+    def __init__(self, examples: list[str]):
+        super().__init__(
+            _(
+                "The dates (%(examples)s) can be read both as day/month/year and as month/day/year; "
+                "choose how this file writes them."
+            )
+            % {"examples": ", ".join(examples)}
+        )
+        self.examples = examples
+
+
+def decide_date_format(path: Path, fmt: FileFormat, mapping: dict[str, int], *, remembered: str = "") -> str:
+    """The date column's format, from all its values; `remembered` (the organization's last answer) settles
+    a column that reads both as day/month and month/day. Raises DatesAmbiguous when nothing settles it."""
+    if "purchased_at" not in mapping:
+        return ""
+    column = {"purchased_at": mapping["purchased_at"]}
+    values = (record["purchased_at"] for _number, record in file_records(path, fmt, column))
+    try:
+        return date_format_of(values)
+    except AmbiguousDates as exc:
+        if remembered in ("dmy", "mdy"):
+            return remembered
+        raise DatesAmbiguous(exc.examples) from None
 
 
 UPSERTS = {
@@ -108,9 +188,15 @@ def validate_chunk(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict],
     good = []
     for number, record in chunk:
         try:
-            good.append((number, clean(record)))
+            values = clean(record)
         except customers.RowError as exc:
             report.add_error(number, exc.reasons)
+        except SkipRow:
+            report.skipped += 1
+        else:
+            good.append((number, values))
+            if values.get("customer_external_id") == "":
+                report.anonymous += 1
     report.rows += len(chunk)
     return good
 
@@ -130,25 +216,64 @@ def import_file(
     progress: Progress = _no_progress,
     chunk_rows: int = CHUNK_ROWS,
     fast: bool | None = None,
+    options: ReadOptions | None = None,
+    remembered_date_format: str = "",
 ) -> ImportReport:
     """Check a file and, unless `dry_run` or any row is bad, store it whole in one transaction.
 
-    Raises FileError when the file or the mapping cannot be used at all.
+    Purchases' dates are read in `options.date_format`; when none is given it is decided
+    first from the whole date column (one more read of the file), and DatesAmbiguous
+    (a FileError) is raised when the column does not settle it. Raises FileError when
+    the file or the mapping cannot be used at all.
     """
+    with sheets_kept():  # an XLSX sheet is loaded once for the passes below
+        return _import_file(
+            organization=organization,
+            kind=kind,
+            path=path,
+            fmt=fmt,
+            mapping=mapping,
+            dry_run=dry_run,
+            progress=progress,
+            chunk_rows=chunk_rows,
+            fast=fast,
+            options=options,
+            remembered_date_format=remembered_date_format,
+        )
+
+
+def _import_file(
+    *, organization, kind, path, fmt, mapping, dry_run, progress, chunk_rows, fast, options, remembered_date_format
+) -> ImportReport:
     problems = mapping_problems(kind, mapping)
     if problems:
         raise FileError(" ".join(problems))
-    clean = row_cleaner(kind, organization)
+    if fmt.kind not in ("csv", "xlsx") and kind not in fmt.kinds:
+        raise FileError(wrong_kind_message(fmt))
+    date_format = ""
+    if kind == "purchases":
+        options = options or read_options(organization)
+        date_format = options.date_format
+        if date_format not in DATE_FORMATS:
+            date_format = decide_date_format(path, fmt, mapping, remembered=remembered_date_format)
+            options = ReadOptions(
+                currency=options.currency, date_format=date_format, without_customer=options.without_customer
+            )
+    clean = row_cleaner(kind, organization, options)
+    before = {} if dry_run else _stored_counts(organization)
     if not dry_run and (use_fast_path(kind) if fast is None else fast):
         from otklik.imports.pg_fast import purchases_import_pg
 
-        return purchases_import_pg(
+        report = purchases_import_pg(
             organization=organization,
             chunks=chunked(file_records(path, fmt, mapping), chunk_rows),
             clean=clean,
             progress=progress,
         )
-    report = ImportReport(kind=kind)
+        report.date_format = date_format
+        _count_kinds(report, organization, before)
+        return report
+    report = ImportReport(kind=kind, date_format=date_format)
     started = time.perf_counter()
     for chunk in chunked(file_records(path, fmt, mapping), chunk_rows):
         validate_chunk(chunk, clean, report)
@@ -165,22 +290,58 @@ def import_file(
         report=report,
         progress=progress,
         chunk_rows=chunk_rows,
+        prepare=purchase_preparer(options) if kind == "purchases" else None,
     )
+    _count_kinds(report, organization, before)
     return report
+
+
+def wrong_kind_message(fmt: FileFormat) -> str:
+    if fmt.kind == "cml-goods":
+        return _("This is a 1C CommerceML catalogue: import it as products.")
+    return _("This is a 1C CommerceML orders file: import it as purchases.")
+
+
+def _stored_counts(organization: Organization) -> dict[str, int]:
+    """How many customers and products the organization has: a purchases file creates those it names."""
+    return {
+        "customers": customers.Customer.objects.filter(organization=organization).count(),
+        "products": customers.Product.objects.filter(organization=organization).count(),
+    }
+
+
+def _count_kinds(report: ImportReport, organization: Organization, before: dict[str, int]) -> None:
+    """What the import changed, per kind: the file's own kind from the writer, the others it created by count.
+
+    Customers and products named in a purchases file are only ever created (the customer
+    file stays the authority for known ones), so the difference in their number is what
+    it did to them.
+    """
+    if not report.written:
+        return
+    report.kinds[report.kind] = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    if report.kind == "purchases":
+        after = _stored_counts(organization)
+        for name, count in after.items():
+            report.kinds[name] = {"created": max(count - before.get(name, count), 0)}
 
 
 class _WriteFailed(Exception):
     pass
 
 
-def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chunk_rows) -> None:
+def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chunk_rows, prepare=None) -> None:
     """The second pass: each chunk through the customer base's batch upsert, all in one transaction.
 
     The upserts are the API's and take at most MAX_BATCH records at a time, so a chunk is no bigger.
+    Purchases go through `prepare` first, as in the check (dates in the decided format, plain numbers,
+    the currency); rows without a customer that the user chose to skip stay out.
     """
     upsert, done, started = UPSERTS[kind], 0, time.perf_counter()
     with transaction.atomic():
         for chunk in chunked(file_records(path, fmt, mapping), min(chunk_rows, customers.MAX_BATCH)):
+            if prepare is not None:
+                chunk = _prepared(chunk, prepare)
             result = upsert(organization=organization, records=[record for _number, record in chunk])
             if result.errors:  # the first pass passed them; the file changed under us
                 position, reasons = next(iter(result.errors.items()))
@@ -194,3 +355,13 @@ def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chun
             progress("writing", done)
     report.written = True
     report.timings["write"] = time.perf_counter() - started
+
+
+def _prepared(chunk: list[tuple[int, dict]], prepare: Callable[[dict], dict]) -> list[tuple[int, dict]]:
+    out = []
+    for number, record in chunk:
+        try:
+            out.append((number, prepare(record)))
+        except SkipRow:
+            continue
+    return out

@@ -13,10 +13,10 @@ from django_htmx.http import HttpResponseClientRefresh
 from otklik.accounts.decorators import membership_required
 from otklik.http import see_other
 from otklik.imports import jobs
+from otklik.imports.cleaning import DATE_FORMATS
 from otklik.imports.forms import MappingForm, UploadForm
 from otklik.imports.mapping import KINDS, field_names
 from otklik.imports.models import ImportJob
-from otklik.imports.readers import FileError, sample_rows
 
 ERRORS_PER_PAGE = 50
 
@@ -47,9 +47,20 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @membership_required(manage=True)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One file: its columns to choose, the check's findings, the import and its outcome."""
+    """One file: its columns to choose, the check's findings, the import and its outcome.
+
+    The page never reads the file: its header and first rows were kept at upload, so
+    it shows the same once the file is removed (after the import, or unimported for a week).
+    """
     job = _job(request, pk)
-    form = MappingForm(request.POST or None, kind=job.kind, header=job.header, mapping=job.mapping)
+    form = MappingForm(
+        request.POST or None,
+        kind=job.kind,
+        header=job.header,
+        mapping=job.mapping,
+        date_format=job.date_format,
+        without_customer=job.without_customer,
+    )
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -58,20 +69,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 jobs.job_start(job=job, dry_run=False)
                 return see_other(reverse("imports:detail", args=[job.pk]))
             if form.is_valid():
-                jobs.job_set_mapping(job=job, mapping=form.mapping())
+                jobs.job_set_mapping(job=job, mapping=form.mapping(), **form.choices())
                 jobs.job_start(job=job, dry_run=True)
                 return see_other(reverse("imports:detail", args=[job.pk]))
         except ValidationError as exc:
             form.add_error(None, exc)
         status = 400
         job.refresh_from_db()
-    try:
-        samples = sample_rows(jobs.job_path(job), jobs.job_format(job))
-    except (FileError, OSError):
-        samples = []
+    samples = job.samples or []
     columns = [
-        {"field": form[f"col_{index}"], "samples": [row[index] if index < len(row) else "" for row in samples]}
-        for index in range(len(job.header))
+        {"field": field, "samples": [row[index] if index < len(row) else "" for row in samples]}
+        for index, field in enumerate(form.column_fields())
     ]
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -82,11 +90,33 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "busy": jobs.job_busy(job),
             "form": form,
             "columns": columns,
+            "columns_hidden": max(len(job.header) - len(columns), 0),
+            "currency": _currency_source(job),
+            "dates_read_as": DATE_FORMATS.get(job.dates_read_as, ""),
+            "kinds": _kind_counts(job),
             "page": errors,
             "progress": jobs.job_progress(job),
         },
         status=status,
     )
+
+
+def _currency_source(job: ImportJob) -> dict:
+    """Where a purchases file's currency comes from: its column, or the organization's currency."""
+    index = job.mapping.get("currency")
+    if index is not None and index < len(job.header):
+        return {"column": job.header[index], "code": job.organization.currency}
+    return {"column": "", "code": job.organization.currency}
+
+
+def _kind_counts(job: ImportJob) -> list[dict]:
+    """The import's changes per kind, in a fixed order, with the kind's name to show."""
+    counts = job.kinds or {}
+    return [
+        {"kind": kind, "name": name, **{key: counts[kind].get(key) for key in ("created", "updated", "unchanged")}}
+        for kind, name in KINDS.items()
+        if kind in counts
+    ]
 
 
 @require_GET

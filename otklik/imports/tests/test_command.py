@@ -71,3 +71,39 @@ def test_the_demo_purchases_file_imports_at_the_organizations_locations(world, t
     assert "30 rows: 30 created" in capsys.readouterr().out
     assert set(Purchase.objects.values_list("location__name", flat=True)) <= {"Main Street", "Airport"}
     assert Purchase.objects.values("customer").distinct().count() <= 5
+
+
+def test_a_retailers_export_needs_no_mapping_flags(world, tmp_path, capsys):
+    from otklik.imports.tests.exports import ONLINE_RETAIL, online_retail_rows
+
+    world.org.currency = "GBP"
+    world.org.save(update_fields=["currency"])
+    path = write_csv(tmp_path / "lines.csv", [ONLINE_RETAIL, *online_retail_rows()], delimiter=",")
+    main(["import", "purchases", str(path), "--org", "acme", "--without-customer", "skip"])
+    out = capsys.readouterr().out
+    assert "InvoiceNo → external_id" in out and "CustomerID → customer_external_id" in out
+    assert "month/day/year" in out and "every amount is in GBP" in out and "2 rows without a customer skipped" in out
+    main(["import", "purchases", str(path), "--org", "acme", "--without-customer", "skip"])
+    assert "Nothing changed" in capsys.readouterr().out
+
+
+def test_dates_that_read_both_ways_need_the_date_format_flag(world, tmp_path, capsys):
+    rows = [["Order", "Date", "Customer ID", "SKU"], ["1", "1/2/2025", "c1", "p1"], ["2", "3/4/2025", "c2", "p1"]]
+    path = write_csv(tmp_path / "us.csv", rows)
+    with pytest.raises(SystemExit):
+        main(["import", "purchases", str(path), "--org", "acme"])
+    assert "--date-format" in capsys.readouterr().err and not Purchase.objects.exists()
+    main(["import", "purchases", str(path), "--org", "acme", "--date-format", "dmy"])
+    assert Purchase.objects.get(external_id="2").purchased_at.month == 4
+
+
+def test_a_commerceml_file_is_imported_by_the_command(world, tmp_path, capsys):
+    from otklik.imports.tests.exports import COMMERCEML_ORDERS, write_text
+
+    path = write_text(tmp_path / "orders.xml", COMMERCEML_ORDERS, "cp1251")
+    main(["import", "purchases", str(path), "--org", "acme"])
+    out = capsys.readouterr().out
+    assert "1C CommerceML, orders" in out and "3 rows" in out
+    with pytest.raises(SystemExit):
+        main(["import", "products", str(path), "--org", "acme"])
+    assert "import it as purchases" in capsys.readouterr().err

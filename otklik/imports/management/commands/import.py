@@ -6,16 +6,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
+from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
+from otklik.imports.jobs import remembered_date_format
 from otklik.imports.mapping import KINDS, MappingError, field_names, parse_mapping
-from otklik.imports.readers import FileError, detect_format, read_header
-from otklik.imports.services import import_file
+from otklik.imports.readers import FileError, detect_format, read_header, sheets_kept
+from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 SHOWN_ERRORS = 50
 
 
 class Command(BaseCommand):
     help = (
-        "Import customers, products or purchases from a CSV (UTF-8 or Windows-1251; ; , or tab) or XLSX file. "
+        "Import customers, products or purchases from a CSV (UTF-8 or Windows-1251; ; , or tab), XLSX or "
+        "1C CommerceML file. "
         "Every row is checked first; a file with any bad row is refused whole (exit code 1, each bad row "
         "listed with its row number). Importing the same file again changes nothing."
     )
@@ -33,8 +36,26 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only check the file; write nothing.")
         parser.add_argument("--delimiter", help="The CSV delimiter, if the guess is wrong (\\t for a tab).")
         parser.add_argument("--encoding", help="The CSV encoding, if the guess is wrong (utf-8, cp1251).")
+        parser.add_argument(
+            "--date-format",
+            choices=list(DATE_FORMATS),
+            help="How the purchases' dates are written (iso, dmy, mdy, excel). By default it is decided from the "
+            "whole column; a column that reads both as day/month and month/day takes the organization's last "
+            "answer, or this option.",
+        )
+        parser.add_argument(
+            "--without-customer",
+            choices=list(WITHOUT_CUSTOMER),
+            default="anonymous",
+            help="Purchases rows without a customer: import them as orders without one (anonymous, the default) "
+            "or skip them (skip); either way they are counted.",
+        )
 
-    def handle(self, *args, kind: str, file: Path, org: str, mapping: str, dry_run: bool, **options) -> None:
+    def handle(self, *args, **options) -> None:
+        with sheets_kept():  # an XLSX sheet is read once for the header and the import
+            self._import(*args, **options)
+
+    def _import(self, *args, kind: str, file: Path, org: str, mapping: str, dry_run: bool, **options) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(_("No organization with the slug “%(slug)s”.") % {"slug": org})
@@ -43,6 +64,8 @@ class Command(BaseCommand):
             delimiter = "\t"
         try:
             fmt = detect_format(file, delimiter=delimiter, encoding=options.get("encoding"))
+            if kind not in fmt.kinds:
+                raise FileError(wrong_kind_message(fmt))
             header = read_header(file, fmt)
             columns = parse_mapping(kind, header, mapping)
         except FileNotFoundError as exc:
@@ -63,8 +86,21 @@ class Command(BaseCommand):
             self.stdout.write(_("Columns left out: %(columns)s") % {"columns": ", ".join(unused)})
         try:
             report = import_file(
-                organization=organization, kind=kind, path=file, fmt=fmt, mapping=columns, dry_run=dry_run
+                organization=organization,
+                kind=kind,
+                path=file,
+                fmt=fmt,
+                mapping=columns,
+                dry_run=dry_run,
+                options=read_options(
+                    organization,
+                    date_format=options.get("date_format") or "",
+                    without_customer=options["without_customer"],
+                ),
+                remembered_date_format=remembered_date_format(organization),
             )
+        except DatesAmbiguous as exc:
+            raise CommandError(f"{exc} " + _("Say which with --date-format dmy or --date-format mdy.")) from exc
         except FileError as exc:
             raise CommandError(
                 f"{exc} " + _("The fields are: %(fields)s") % {"fields": ", ".join(field_names(kind))}
@@ -78,6 +114,8 @@ class Command(BaseCommand):
                 _("%(bad)s of %(rows)s rows are bad; nothing was imported.")
                 % {"bad": report.errors_total, "rows": report.rows}
             )
+        if kind == "purchases":
+            self._purchases_notes(report, currency_column="currency" in columns, currency=organization.currency)
         if options["verbosity"] >= 2:
             for phase, seconds in report.timings.items():
                 self.stdout.write(f"  {phase}: {seconds:.1f} s")
@@ -99,3 +137,26 @@ class Command(BaseCommand):
                 }
             )
         )
+
+        for name, counts in report.kinds.items():
+            if name != kind:
+                self.stdout.write(
+                    _("%(kind)s: %(created)s created.") % {"kind": KINDS[name], "created": counts.get("created", 0)}
+                )
+        if report.written and not report.changed:
+            self.stdout.write(_("Nothing changed: everything in this file was stored already."))
+
+    def _purchases_notes(self, report, *, currency_column: bool, currency: str) -> None:
+        """What was read how: the dates' format, the currency's source, the rows without a customer."""
+        if report.date_format:
+            self.stdout.write(_("Dates read as %(format)s.") % {"format": DATE_FORMATS[report.date_format]})
+        if not currency_column:
+            self.stdout.write(
+                _("No currency column: every amount is in %(code)s, the organization's currency.") % {"code": currency}
+            )
+        if report.skipped:
+            self.stdout.write(_("%(n)s rows without a customer skipped.") % {"n": report.skipped})
+        if report.anonymous:
+            self.stdout.write(
+                _("%(n)s rows without a customer imported as orders without one.") % {"n": report.anonymous}
+            )
