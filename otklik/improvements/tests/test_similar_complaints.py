@@ -76,3 +76,10 @@ def test_the_improvement_page_offers_the_similar_complaints(world, login, wifi):
     elsewhere = open_case(world, comment=LUGGAGE, touchpoint=world.other_checkout)
     html = login(world.manager).get(f"/improvements/{improvement.pk}/").content.decode()
     assert f'value="{similar.pk}"' in html and f'value="{elsewhere.pk}"' not in html
+
+
+def test_the_page_says_when_the_list_is_only_the_newest(world, login):
+    improvement = Improvement.objects.create(organization=world.org, title="Be nicer")
+    open_case(world, comment=SEAT)
+    html = login(world.manager).get(f"/improvements/{improvement.pk}/").content.decode()
+    assert "Or pick from the newest cases (link one to see similar ones)" in html
