@@ -164,3 +164,13 @@ def test_a_stranger_cannot_preview_a_report(world, login):
         f"/cases/{case.pk}/report/", {"via": "email", "cause": CAUSE, "action_taken": MEASURES, "preview": "1"}
     )
     assert page.status_code == 404
+
+
+def test_the_metrics_count_the_automatic_thank_you_as_an_answer_within_the_sla(world):
+    from otklik.dashboard.metrics import Scope, metrics_total
+
+    make_response(survey=world.nps, touchpoint=world.checkout, score=2, comment=SEAT, customer_email="c@example.org")
+    make_response(survey=world.nps, touchpoint=world.checkout, score=1, comment=LUGGAGE)  # no contact: unanswered
+    total = metrics_total(scope=Scope(membership=world.manager.memberships.get()))
+    assert (total.cases, total.cases_answered, total.answered_share) == (2, 1, 50.0)
+    assert total.first_answer_median_h < 0.01  # answered within seconds, not "never"
