@@ -174,3 +174,21 @@ def test_the_metrics_count_the_automatic_thank_you_as_an_answer_within_the_sla(w
     total = metrics_total(scope=Scope(membership=world.manager.memberships.get()))
     assert (total.cases, total.cases_answered, total.answered_share) == (2, 1, 50.0)
     assert total.first_answer_median_h < 0.01  # answered within seconds, not "never"
+
+
+def test_the_migration_marks_the_cases_whose_thank_you_was_already_sent(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("otklik.cases.migrations.0004_case_steps_time_and_channel")
+    response = make_response(
+        survey=world.nps, touchpoint=world.checkout, score=2, comment=SEAT, customer_email="c@example.org"
+    )
+    outbox_deliver_due()
+    sent = OutboxMessage.objects.get(kind="case_thank_you")
+    # As a case was before this change: still new although its thank-you went out.
+    Case.objects.filter(response=response).update(step=Step.NEW, thanked_at=None, thanked_via="")
+    migration.mark_thanked_cases(apps, None)
+    case = Case.objects.get(response=response)
+    assert (case.step, case.thanked_at, case.thanked_via) == (Step.THANKED, sent.sent_at, "email")
