@@ -196,10 +196,16 @@ class CaseEventOut(Schema):
 class CaseDetailOut(CaseOut):
     thanked_via: str
     apology: str
+    apologized_at: datetime | None
+    apology_via: str
     compensation: str
     fix_promise: str
+    promised_at: datetime | None
+    promise_via: str
     cannot_fix: bool
     fix_description: str
+    cause: str
+    action_taken: str
     report_via: str
     events: list[CaseEventOut]
 

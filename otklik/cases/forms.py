@@ -59,6 +59,9 @@ class ApologizeForm(forms.Form):
         label=_("Amount (within your role's limit)"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     compensation_code = forms.CharField(label=_("Coupon code"), required=False, max_length=100)
+    via = forms.ChoiceField(
+        label=_("How was the apology given?"), required=False, choices=[("", "—"), *ContactWay.choices]
+    )
 
 
 class PromiseForm(forms.Form):
@@ -66,6 +69,9 @@ class PromiseForm(forms.Form):
         label=_("What we will fix"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
     planned_fix_date = forms.DateField(label=_("Planned fix date"), widget=DateInput())
+    via = forms.ChoiceField(
+        label=_("How was the customer told?"), required=False, choices=[("", "—"), *ContactWay.choices]
+    )
 
 
 class CannotFixForm(forms.Form):
@@ -76,6 +82,9 @@ class CannotFixForm(forms.Form):
         label=_("Why it cannot be fixed (the customer reads this in the report)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
+    )
+    via = forms.ChoiceField(
+        label=_("How was the customer told?"), required=False, choices=[("", "—"), *ContactWay.choices]
     )
 
 
@@ -89,6 +98,15 @@ class ReportForm(forms.Form):
     via = forms.ChoiceField(label=_("How was the report given to the customer?"), choices=ContactWay.choices)
     cause = forms.CharField(label=_("Cause of the problem"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
     action_taken = forms.CharField(label=_("Action taken"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    message = forms.CharField(
+        label=_(
+            "The written report the customer gets (preview it and edit it; "
+            "left empty, the template with the cause and the measures)"
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=10000,
+    )
 
 
 class PrizeForm(forms.Form):

@@ -53,6 +53,9 @@ class ContactWay(models.TextChoices):
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("E-mail")
     POST = "post", _("Post")
+    # The channels an automatic message to the customer may go by (messaging.channels).
+    SMS = "sms", _("SMS")
+    TELEGRAM = "telegram", _("Telegram")
 
 
 class CaseSource(models.TextChoices):
@@ -100,9 +103,13 @@ class Case(models.Model):
     thanked_at = models.DateTimeField(null=True, blank=True)
     thanked_via = models.CharField(_("thanked by"), max_length=12, choices=ContactWay.choices, blank=True)
     apology = models.TextField(_("apology"), blank=True)
+    apologized_at = models.DateTimeField(null=True, blank=True)
+    apology_via = models.CharField(_("apologized by"), max_length=12, choices=ContactWay.choices, blank=True)
     compensation = models.CharField(_("compensation offered"), max_length=300, blank=True)
     fix_promise = models.TextField(_("what we will fix"), blank=True)
     cannot_fix = models.BooleanField(_("cannot be fixed"), default=False)
+    promised_at = models.DateTimeField(null=True, blank=True)
+    promise_via = models.CharField(_("promised by"), max_length=12, choices=ContactWay.choices, blank=True)
     fix_description = models.TextField(_("what was done"), blank=True)
     fixed_at = models.DateTimeField(null=True, blank=True)
     report_sent_at = models.DateTimeField(_("fix report sent"), null=True, blank=True)

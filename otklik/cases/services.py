@@ -19,7 +19,8 @@ from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
-from otklik.messaging.services import outbox_enqueue, render_customer_message
+from otklik.messaging.models import OutboxMessage
+from otklik.messaging.services import outbox_enqueue, render_customer_message, template_for
 from otklik.sla.selectors import alert_channels_for
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response, Survey
@@ -68,28 +69,81 @@ def _customer_context(case: Case) -> dict[str, str]:
         "location": case.location.name,
         "complaint": case.content,
         "what_was_done": case.fix_description,
+        "cause": case.cause,
+        "action_taken": case.action_taken,
         "prize": case.prize,
     }
 
 
-def _queue_customer_message(case: Case, kind: str) -> None:
-    address = case_customer_address(case=case)
-    if address is None:
-        return
+# The report carries what step 5 found and did even where an organization's own template forgets to say it.
+# Customer-facing, so in the customer's language like the templates, not the interface's (.po files).
+REPORT_LINES = {
+    "cause": {"en": "The cause we found: {}", "ru": "Причина проблемы: {}", "uk": "Причина проблеми: {}"},
+    "action_taken": {"en": "What we did: {}", "ru": "Принятые меры: {}", "uk": "Вжиті заходи: {}"},
+}
+REPORT_KINDS = ("case_report", "case_cannot_fix")
+
+
+def _render_for_customer(case: Case, kind: str) -> tuple[str, str]:
+    """The (subject, body) of a message to the case's customer, in the case's language."""
     with translation.override(case.language):
         subject, body = render_customer_message(
             organization=case.organization, kind=kind, language=case.language, context=_customer_context(case)
         )
-    outbox_enqueue(
+    if kind in REPORT_KINDS:
+        template = "".join(template_for(organization=case.organization, kind=kind, language=case.language))
+        missing = [
+            REPORT_LINES[name].get(case.language, REPORT_LINES[name]["en"]).format(getattr(case, name))
+            for name in REPORT_LINES
+            if getattr(case, name) and "{" + name + "}" not in template
+        ]
+        if missing:
+            body = body.rstrip() + "\n\n" + "\n".join(missing) + "\n"
+    return subject, body
+
+
+def _queue_customer_message(case: Case, kind: str, body: str = "") -> OutboxMessage | None:
+    """Queue a message to the case's customer (once per kind); `body` replaces the rendered one (edited by staff)."""
+    address = case_customer_address(case=case)
+    if address is None:
+        return None
+    subject, rendered = _render_for_customer(case, kind)
+    return outbox_enqueue(
         organization=case.organization,
         key=f"case:{case.pk}:{kind}",
         recipient=address.recipient,
         subject=subject,
-        body=body,
+        body=body.strip() or rendered,
         kind=kind,
         case=case,
         channel=address.channel,
     )
+
+
+def case_mark_thanked_by_message(*, case: Case, message: OutboxMessage) -> bool:
+    """An automatic thank-you is the customer's first answer: mark step 1 with its time and channel.
+
+    Without it the case stayed "new" and the SLA clock kept running although the customer had been
+    thanked. A case someone already moved on keeps what they recorded. Returns True when it marked.
+    """
+    if case.step != Step.NEW:
+        return False
+    if message.channel not in ContactWay.values:
+        return False
+    when = message.created_at or timezone.now()
+    marked = Case.objects.filter(pk=case.pk, step=Step.NEW).update(
+        step=Step.THANKED, thanked_at=when, thanked_via=message.channel
+    )
+    if not marked:
+        return False
+    case.step, case.thanked_at, case.thanked_via = Step.THANKED, when, message.channel
+    _event(
+        case,
+        Step.THANKED,
+        None,
+        _("Thanked automatically by %(channel)s") % {"channel": ContactWay(message.channel).label},
+    )
+    return True
 
 
 def _queue_alert(case: Case) -> None:
@@ -258,7 +312,9 @@ def case_open(
     rules_apply_to_case(case=case, notify=notify)
     if notify:
         _queue_alert(case)
-        _queue_customer_message(case, "case_thank_you")
+        thank_you = _queue_customer_message(case, "case_thank_you")
+        if thank_you is not None:
+            case_mark_thanked_by_message(case=case, message=thank_you)
     return case
 
 
@@ -312,8 +368,11 @@ def case_apologize(
     compensation_kind: str = "",
     compensation_amount: Decimal | None = None,
     compensation_code: str = "",
+    via: str = "",
 ) -> Case:
     """Step 2: apologize and, where fair, offer compensation (a bonus, a coupon code or an amount).
+
+    `via` says how the apology reached the customer; it and the time are kept on the case.
 
     An amount above the limit of the actor's role (F3, set on the rules page) is refused: frontline
     employees decide alone within it, and ask a manager beyond it.
@@ -323,6 +382,8 @@ def case_apologize(
     _require_step(case, Step.THANKED)
     if not apology.strip():
         raise CaseStepError(_("Write the apology given to the customer."))
+    if via and via not in ContactWay.values:
+        raise CaseStepError(_("Unknown way of contacting the customer."))
     if compensation_kind and compensation_kind not in CompensationKind.values:
         raise CaseStepError(_("Unknown kind of compensation."))
     if compensation_kind == CompensationKind.AMOUNT and compensation_amount is None:
@@ -341,9 +402,12 @@ def case_apologize(
     case.step, case.apology, case.compensation = Step.APOLOGIZED, apology.strip(), compensation.strip()
     case.compensation_kind, case.compensation_amount = compensation_kind, compensation_amount
     case.compensation_code = compensation_code.strip()
+    case.apologized_at, case.apology_via = timezone.now(), via
     case.save(
         update_fields=[
             "step",
+            "apologized_at",
+            "apology_via",
             "apology",
             "compensation",
             "compensation_kind",
@@ -357,17 +421,26 @@ def case_apologize(
 
 @transaction.atomic
 def case_promise(
-    *, case: Case, by: User, fix_promise: str, planned_fix_date: date | None, cannot_fix: bool = False
+    *,
+    case: Case,
+    by: User,
+    fix_promise: str,
+    planned_fix_date: date | None,
+    cannot_fix: bool = False,
+    via: str = "",
 ) -> Case:
-    """Step 3: promise a fix with a date, or say honestly that it cannot be fixed."""
+    """Step 3: promise a fix with a date, or say honestly that it cannot be fixed; `via`: how the customer heard."""
     _require_step(case, Step.APOLOGIZED)
+    if via and via not in ContactWay.values:
+        raise CaseStepError(_("Unknown way of contacting the customer."))
     if not fix_promise.strip():
         raise CaseStepError(_("Describe the fix you promise, or why it cannot be fixed."))
     if not cannot_fix and planned_fix_date is None:
         raise CaseStepError(_("Give a planned fix date."))
     case.step, case.fix_promise, case.cannot_fix = Step.PROMISED, fix_promise.strip(), cannot_fix
     case.planned_fix_date = None if cannot_fix else planned_fix_date
-    case.save(update_fields=["step", "fix_promise", "cannot_fix", "planned_fix_date"])
+    case.promised_at, case.promise_via = timezone.now(), via
+    case.save(update_fields=["step", "fix_promise", "cannot_fix", "planned_fix_date", "promised_at", "promise_via"])
     _event(case, Step.PROMISED, by, fix_promise)
     return case
 
@@ -387,10 +460,12 @@ def case_fix(*, case: Case, by: User, fix_description: str) -> Case:
 
 
 @transaction.atomic
-def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken: str = "") -> Case:
+def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken: str = "", message: str = "") -> Case:
     """Step 5: tell the customer what changed thanks to them; the case is resolved.
 
-    Closing needs the cause found and the action taken (C2), also when it honestly cannot be fixed.
+    Closing needs the cause found and the action taken (C2), also when it honestly cannot be fixed;
+    the written report carries both. `message` is the report as the employee edited it after a
+    preview (`case_report_preview`); empty, the template in force is used.
     """
     expected = Step.PROMISED if case.cannot_fix else Step.FIXED
     _require_step(case, expected)
@@ -418,8 +493,24 @@ def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken
     )
     _event(case, Step.RESOLVED, by)
     # A customer who left an e-mail always gets the written report, whatever else was done.
-    _queue_customer_message(case, "case_cannot_fix" if case.cannot_fix else "case_report")
+    _queue_customer_message(case, _report_kind(case), body=message)
     return case
+
+
+def _report_kind(case: Case) -> str:
+    return "case_cannot_fix" if case.cannot_fix else "case_report"
+
+
+def case_report_preview(*, case: Case, cause: str, action_taken: str) -> str:
+    """The report the customer would get with this cause and these measures, for the employee to edit.
+
+    Nothing is saved: the case is only read and given the typed values in memory.
+    """
+    draft = Case.objects.select_related("organization", "location").get(pk=case.pk)
+    draft.cause, draft.action_taken = cause.strip(), action_taken.strip()
+    if draft.cannot_fix and not draft.fix_description:
+        draft.fix_description = draft.fix_promise
+    return _render_for_customer(draft, _report_kind(draft))[1]
 
 
 @transaction.atomic

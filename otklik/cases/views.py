@@ -85,7 +85,8 @@ def _step_forms(case: Case, bound: dict[str, Form]) -> dict[str, Form]:
     if case.step == Step.PROMISED and not case.cannot_fix:
         return {"fix": bound.get("fix") or FixForm()}
     if case.step in (Step.PROMISED, Step.FIXED):
-        return {"report": bound.get("report") or ReportForm()}
+        # The measures usually are what step 4 recorded: offered, to be edited.
+        return {"report": bound.get("report") or ReportForm(initial={"action_taken": case.fix_description})}
     return {}
 
 
@@ -189,6 +190,7 @@ def case_apologize(request: HttpRequest, case_id: int) -> HttpResponse:
             compensation_kind=data["compensation_kind"],
             compensation_amount=data["compensation_amount"],
             compensation_code=data["compensation_code"],
+            via=data["via"],
         ),
         done=_("The apology is saved."),
     )
@@ -202,7 +204,11 @@ def case_promise(request: HttpRequest, case_id: int) -> HttpResponse:
         name="promise",
         form=PromiseForm(request.POST),
         action=lambda case, data: services.case_promise(
-            case=case, by=request.user, fix_promise=data["fix_promise"], planned_fix_date=data["planned_fix_date"]
+            case=case,
+            by=request.user,
+            fix_promise=data["fix_promise"],
+            planned_fix_date=data["planned_fix_date"],
+            via=data["via"],
         ),
         done=_("The fix is promised."),
     )
@@ -216,7 +222,12 @@ def case_cannot_fix(request: HttpRequest, case_id: int) -> HttpResponse:
         name="cannot_fix",
         form=CannotFixForm(request.POST),
         action=lambda case, data: services.case_promise(
-            case=case, by=request.user, fix_promise=data["explanation"], planned_fix_date=None, cannot_fix=True
+            case=case,
+            by=request.user,
+            fix_promise=data["explanation"],
+            planned_fix_date=None,
+            cannot_fix=True,
+            via=data["via"],
         ),
         done=_("The case is marked as impossible to fix. Now report that honestly to the customer."),
     )
@@ -238,16 +249,38 @@ def case_fix(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @membership_required
 def case_report(request: HttpRequest, case_id: int) -> HttpResponse:
+    if request.method == "POST" and "preview" in request.POST:
+        return _report_preview(request, case_id)
     return _act(
         request,
         case_id,
         name="report",
         form=ReportForm(request.POST),
         action=lambda case, data: services.case_report(
-            case=case, by=request.user, via=data["via"], cause=data["cause"], action_taken=data["action_taken"]
+            case=case,
+            by=request.user,
+            via=data["via"],
+            cause=data["cause"],
+            action_taken=data["action_taken"],
+            message=data["message"],
         ),
         done=_("The report is sent and the case is resolved."),
     )
+
+
+def _report_preview(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The report form again, its message filled with what the customer would get, to edit before sending."""
+    case = case_get(membership=request.membership, case_id=case_id)
+    if not request.membership.can_work_cases:
+        raise PermissionDenied
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, bound={"report": form}, status=400)
+    data = request.POST.copy()
+    data["message"] = services.case_report_preview(
+        case=case, cause=form.cleaned_data["cause"], action_taken=form.cleaned_data["action_taken"]
+    )
+    return _render_case(request, case, bound={"report": ReportForm(data)})
 
 
 @membership_required

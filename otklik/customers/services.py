@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Location, Organization
+from otklik.accounts.models import Location, Membership, Organization
 from otklik.customers.models import Customer, CustomerEvent, EvaluationMode, Product, Purchase, Tag
 
 MAX_BATCH = 10_000
@@ -412,11 +412,63 @@ def _ensure_related(model, organization: Organization, rows: list[dict], fields:
 
 
 def purchases_changed(*, organization: Organization, purchase_ids: list[int]) -> None:
-    """Hook run in the same transaction after purchases are stored (invitations are scheduled here)."""
+    """Hook run in the same transaction after purchases are stored (sellers matched, invitations scheduled)."""
     # Imported here so that the customer base does not need outreach (which builds on it) at import time.
     from otklik.outreach.services import invitations_schedule
 
+    purchases_match_sellers(organization=organization, purchases=Purchase.objects.filter(pk__in=purchase_ids))
     invitations_schedule(organization=organization, purchase_ids=purchase_ids)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def member_names(*, organization: Organization) -> dict[str, int]:
+    """Every way a source system may name a member → the member's user id.
+
+    User name, e-mail, "first last" and "last first" (1C writes «Иванова Ольга»), compared without case
+    or extra spaces. A name two members share names nobody: a sale is not credited by a guess.
+    """
+    names: dict[str, int | None] = {}
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    for membership in members:
+        user = membership.user
+        ways = {user.username, user.email, f"{user.first_name} {user.last_name}", f"{user.last_name} {user.first_name}"}
+        for way in {_name_key(way) for way in ways if way.strip()}:
+            names[way] = user.pk if names.get(way, user.pk) == user.pk else None
+    return {name: pk for name, pk in names.items() if pk is not None}
+
+
+def purchases_match_sellers(*, organization: Organization, purchases) -> int:
+    """Set each purchase's `employee` to the member its `employee_name` names, or none; returns how many changed.
+
+    An answer about a purchase is credited to its seller (/metrics/ by employee, /people/): a name
+    the source system wrote is matched here, once, where the purchase is stored. `purchases` is a
+    queryset of the organization's purchases just stored or changed.
+    """
+    purchases = purchases.filter(organization=organization)
+    names = member_names(organization=organization)
+    written = set(purchases.exclude(employee_name="").values_list("employee_name", flat=True).distinct())
+    by_user: dict[int, list[str]] = {}
+    for name in written:
+        user_id = names.get(_name_key(name))
+        if user_id is not None:
+            by_user.setdefault(user_id, []).append(name)
+    changed = 0
+    for user_id, raw_names in by_user.items():
+        changed += (
+            purchases.filter(employee_name__in=raw_names)
+            .exclude(employee_id=user_id)
+            .update(employee_id=user_id, updated_at=timezone.now())
+        )
+    matched = [name for raw_names in by_user.values() for name in raw_names]
+    changed += (
+        purchases.filter(employee__isnull=False)
+        .exclude(employee_name__in=matched)
+        .update(employee=None, updated_at=timezone.now())
+    )
+    return changed
 
 
 def purchases_changed_in_table(*, organization: Organization, table: str) -> None:
@@ -425,8 +477,12 @@ def purchases_changed_in_table(*, organization: Organization, table: str) -> Non
     The table holds one row per stored or changed purchase: id, created, customer_id,
     product_id and purchased_at, as stored (see outreach.services.invitations_schedule_changed).
     """
+    from django.db.models.expressions import RawSQL
+
     from otklik.outreach.services import invitations_schedule_changed
 
+    changed = Purchase.objects.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))  # noqa: S608 - our own temp table
+    purchases_match_sellers(organization=organization, purchases=changed)
     invitations_schedule_changed(organization=organization, table=table)
 
 
@@ -496,6 +552,52 @@ def customer_match(*, organization: Organization, email: str = "", phone: str = 
         if customer is not None:
             return customer
     return None
+
+
+def customer_from_contacts(
+    *,
+    organization: Organization,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "",
+    consent: bool = False,
+) -> Customer | None:
+    """The customer these contacts belong to (`customer_match`), else a new one made from them (D3, A6).
+
+    A complaint left with contacts on a QR form then has a customer card, revenue and history like any
+    other. `consent` is the box the customer ticked to be asked again: it is granted for the contacts
+    they left (never withdrawn here: only an unsubscribe withdraws it). None when no usable contact
+    was left (a phone needs its country code: ten digits at least).
+    """
+    email = (email or "").strip()
+    digits = normalize_phone(phone or "")
+    digits = digits if len(digits) >= 10 else ""
+    if not email and not digits:
+        return None
+    customer = customer_match(organization=organization, email=email, phone=digits)
+    if customer is None:
+        customer = Customer.objects.create(
+            organization=organization,
+            name=(name or "").strip()[:200],
+            email=email,
+            phone=digits,
+            language=language if language in dict(settings.LANGUAGES) else "",
+            consent_email=consent and bool(email),
+            consent_sms=consent and bool(digits),
+            customer_since=timezone.now(),
+        )
+        return customer
+    granted = {
+        field: True
+        for field, address in (("consent_email", email), ("consent_sms", digits))
+        if consent and address and not getattr(customer, field)
+    }
+    if granted:
+        Customer.objects.filter(pk=customer.pk).update(**granted, updated_at=timezone.now())
+        for field, value in granted.items():
+            setattr(customer, field, value)
+    return customer
 
 
 def customer_tag_add(*, customer: Customer, name: str) -> Tag:

@@ -24,7 +24,7 @@ from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, Tag
 from otklik.customers.segments import segments_compute
-from otklik.customers.services import connection_returns_ids, purchases_changed
+from otklik.customers.services import connection_returns_ids, purchases_changed, purchases_match_sellers
 from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
 from otklik.surveys.models import Response, Source, Survey
 
@@ -71,6 +71,8 @@ class DemoCustomersResult:
     customers_created: int = 0
     purchases_created: int = 0
     answers_linked: int = 0
+    purchases_credited: int = 0
+    answers_with_purchase: int = 0
     segments_changed: int = 0
 
 
@@ -141,7 +143,7 @@ def _customers_and_purchases(
         for number in range(1, CUSTOMERS_PER_LOCATION + 1):
             external_id = f"{code}-{number:03}"
             history, since = _history(customer_id=external_id, group=group, now=now)
-            histories.append((location, external_id, history))
+            histories.append((location, code, external_id, history))
             if external_id not in stored:
                 stored[external_id] = Customer(
                     organization=organization, external_id=external_id, language=language, customer_since=since
@@ -167,8 +169,10 @@ def _customers_and_purchases(
             currency=CURRENCY,
             purchased_at=moment,
             location=location,
+            # The company's employee sold it, as an accounting system names its seller.
+            employee_name=code,
         )
-        for location, external_id, history in histories
+        for location, code, external_id, history in histories
         for index, (product_id, amount, moment) in enumerate(history, start=1)
         if f"{external_id}/{index}" not in stored_purchases
     ]
@@ -227,13 +231,53 @@ def _link_answers(organization: Organization, locations, result: DemoCustomersRe
     result.answers_linked = len(linked)
 
 
+def _credit_sellers(organization: Organization, result: DemoCustomersResult) -> None:
+    """Demo purchases name their seller (the company's employee); match those a demo stored before doing so."""
+    unnamed = Purchase.objects.filter(organization=organization, employee_name="", external_id__contains="/")
+    for code in {external_id.split("-")[0] for external_id in unnamed.values_list("external_id", flat=True)}:
+        unnamed.filter(external_id__startswith=f"{code}-").update(employee_name=code)
+    result.purchases_credited = purchases_match_sellers(
+        organization=organization, purchases=Purchase.objects.filter(organization=organization, employee__isnull=True)
+    )
+
+
+def _link_purchases(organization: Organization, result: DemoCustomersResult) -> None:
+    """A demo answer of a known customer is about their last purchase before it, as if its invitation came from it.
+
+    So the answer is credited to that purchase's seller on /metrics/ and /people/.
+    """
+    answers = list(
+        Response.objects.filter(
+            organization=organization, source=Source.DEMO, customer__isnull=False, purchase__isnull=True
+        ).values_list("pk", "customer_id", "created_at")
+    )
+    if not answers:
+        return
+    history: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    purchases = Purchase.objects.filter(
+        organization=organization, customer_id__in={customer_id for _pk, customer_id, _at in answers}
+    )
+    for pk, customer_id, purchased_at in purchases.values_list("pk", "customer_id", "purchased_at"):
+        history[customer_id].append((purchased_at, pk))
+    by_purchase: dict[int, list[int]] = defaultdict(list)
+    for answer_id, customer_id, answered_at in answers:
+        before = [item for item in history[customer_id] if item[0] <= answered_at]
+        if before:
+            by_purchase[max(before)[1]].append(answer_id)
+    for purchase_id, answer_ids in by_purchase.items():
+        Response.objects.filter(pk__in=answer_ids).update(purchase_id=purchase_id)
+    result.answers_with_purchase = sum(len(ids) for ids in by_purchase.values())
+
+
 def demo_customers_load(*, organization: Organization, now: datetime) -> DemoCustomersResult:
     """Create (or complete) the demo catalogue, customers and purchases, link answers, and compute RFM segments."""
     result = DemoCustomersResult()
     locations = _locations(organization)
     products = _products(organization, result)
     _customers_and_purchases(organization, locations, products, now, result)
+    _credit_sellers(organization, result)
     _tag_vips(organization)
     _link_answers(organization, locations, result)
+    _link_purchases(organization, result)
     result.segments_changed = segments_compute(organization=organization, now=now).changed
     return result

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.contrib.auth.models import User
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.http import Http404
 
 from otklik.accounts.models import Location, Membership, Organization, Role
@@ -69,17 +71,88 @@ def improvement_customers_to_tell(*, improvement: Improvement) -> int:
     return sum(1 for key, case in keys.items() if key not in told and customer_address(case=case) is not None)
 
 
-def improvement_link_candidates(*, membership: Membership, improvement: Improvement) -> QuerySet[Case]:
-    """Cases worth linking: of the linked cases' locations and touchpoints, else the latest ones."""
+@dataclass(frozen=True)
+class Similarity:
+    """What makes a complaint similar to an improvement's: its themes, locations and touchpoints."""
+
+    themes: frozenset[int] = frozenset()
+    locations: frozenset[int] = frozenset()
+    touchpoints: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.themes or self.locations or self.touchpoints)
+
+
+# How much each shared trait weighs in the order of the candidates: the same theme says most about
+# "the same problem"; the same touchpoint more than the same location.
+THEME_WEIGHT, TOUCHPOINT_WEIGHT, LOCATION_WEIGHT = 4, 2, 1
+KEYWORDS_NAMING_A_THEME = 5
+
+
+def _themes_named(improvement: Improvement) -> set[int]:
+    """Themes of the organization whose name or strongest key words the improvement's title or description uses."""
+    from otklik.insights import text as textlib
+
+    Theme = apps.get_model("insights", "Theme")
+    said = f"{improvement.title} {improvement.description}"
+    found = set(textlib.lemmas(said))
+    named = set()
+    for theme in Theme.objects.filter(organization_id=improvement.organization_id).only("pk", "name", "keywords"):
+        words = {str(term) for term, _weight in theme.keywords[:KEYWORDS_NAMING_A_THEME] if " " not in str(term)}
+        if found & (words | set(textlib.lemmas(theme.name))):
+            named.add(theme.pk)
+    return named
+
+
+def improvement_similarity(*, improvement: Improvement) -> Similarity:
+    """The themes (insights tags), locations and touchpoints of the linked complaints, else of the title."""
+    AnswerTheme = apps.get_model("insights", "AnswerTheme")
     linked = Case.objects.filter(improvement_links__improvement=improvement)
+    themes = set(
+        AnswerTheme.objects.filter(response__case__in=linked).values_list("theme_id", flat=True).distinct()
+    ) or _themes_named(improvement)
+    return Similarity(
+        themes=frozenset(themes),
+        locations=frozenset(linked.values_list("location_id", flat=True).distinct()),
+        touchpoints=frozenset(pk for pk in linked.values_list("touchpoint_id", flat=True).distinct() if pk),
+    )
+
+
+def improvement_link_candidates(*, membership: Membership, improvement: Improvement) -> QuerySet[Case]:
+    """Complaints worth linking, the most similar first; the newest only when nothing says what is similar.
+
+    Similar means: the same theme as the linked complaints (or as the improvement's title names),
+    the same touchpoint, the same location. Once cases are linked, a candidate must be at one of
+    their locations: another company's complaint about the same theme is another problem. Always
+    within the member's organization and locations (`cases_visible`).
+    """
+    AnswerTheme = apps.get_model("insights", "AnswerTheme")
     candidates = cases_visible(membership=membership, status=STATUS_ALL).exclude(
         improvement_links__improvement=improvement
     )
-    touchpoints = [pk for pk in linked.values_list("touchpoint_id", flat=True).distinct() if pk is not None]
-    locations = list(linked.values_list("location_id", flat=True).distinct())
-    if locations:
-        candidates = candidates.filter(Q(location_id__in=locations) | Q(touchpoint_id__in=touchpoints))
-    return candidates[:LINK_CANDIDATES]
+    similar = improvement_similarity(improvement=improvement)
+    if not similar:
+        return candidates[:LINK_CANDIDATES]
+    same_theme = Exists(
+        AnswerTheme.objects.filter(response_id=OuterRef("response_id"), theme_id__in=list(similar.themes))
+    )
+    score = (
+        _weight_if(same_theme, THEME_WEIGHT)
+        + _weight_if(Q(touchpoint_id__in=list(similar.touchpoints)), TOUCHPOINT_WEIGHT)
+        + _weight_if(Q(location_id__in=list(similar.locations)), LOCATION_WEIGHT)
+    )
+    if similar.locations:
+        candidates = candidates.filter(location_id__in=list(similar.locations))
+    return (
+        candidates.annotate(similarity=score)
+        .filter(similarity__gt=0)
+        .order_by("-similarity", "-created_at", "-id")[:LINK_CANDIDATES]
+    )
+
+
+def _weight_if(condition, weight: int) -> DbCase:
+    """`weight` where the condition holds, else 0: added up, the similarity of a candidate."""
+    return DbCase(When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
 
 
 def cases_linkable(*, membership: Membership) -> QuerySet[Case]:

@@ -85,6 +85,9 @@ def _render_detail(request: HttpRequest, improvement: Improvement, *, link_form=
     candidates = selectors.improvement_link_candidates(membership=membership, improvement=improvement)
     if membership.can_manage and link_form is None:
         link_form = LinkCasesForm(candidates=candidates)
+    if link_form is not None and not selectors.improvement_similarity(improvement=improvement):
+        # Nothing linked and no theme named by the title: the list is the newest, and it says so.
+        link_form.fields["cases"].label = _("Or pick from the newest cases (link one to see similar ones)")
     context = {
         "improvement": improvement,
         "cases": selectors.improvement_cases(membership=membership, improvement=improvement),

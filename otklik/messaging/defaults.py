@@ -11,6 +11,8 @@ PLACEHOLDERS = {
     "location",
     "complaint",
     "what_was_done",
+    "cause",
+    "action_taken",
     "improvement",
     "what_changed",
     "link",
@@ -73,20 +75,20 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
     "case_report": {
         "en": (
             "What {organization} changed thanks to you",
-            "Dear {customer_name},\n\nyou told us: «{complaint}»\n\nHere is what we did: "
-            "{what_was_done}\n\nThank you: this improvement happened because you spoke up "
+            "Dear {customer_name},\n\nyou told us: «{complaint}»\n\nThe cause we found: {cause}\n\n"
+            "What we did: {action_taken}\n\nThank you: this improvement happened because you spoke up "
             "(case {case_number}).\n\n{organization}",
         ),
         "ru": (
             "Что {organization} изменил благодаря вам",
-            "Здравствуйте, {customer_name}!\n\nВы написали нам: «{complaint}»\n\nВот что мы "
-            "сделали: {what_was_done}\n\nСпасибо: это улучшение стало возможным, потому что вы "
+            "Здравствуйте, {customer_name}!\n\nВы написали нам: «{complaint}»\n\nПричина проблемы: "
+            "{cause}\n\nПринятые меры: {action_taken}\n\nСпасибо: это улучшение стало возможным, потому что вы "
             "нам рассказали (обращение {case_number}).\n\n{organization}",
         ),
         "uk": (
             "Що {organization} змінив завдяки вам",
-            "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nОсь що ми зробили: "
-            "{what_was_done}\n\nДякуємо: це покращення стало можливим, бо ви нам розповіли "
+            "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nПричина проблеми: "
+            "{cause}\n\nВжиті заходи: {action_taken}\n\nДякуємо: це покращення стало можливим, бо ви нам розповіли "
             "(звернення {case_number}).\n\n{organization}",
         ),
     },
@@ -94,20 +96,23 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "An honest answer from {organization}",
             "Dear {customer_name},\n\nyou told us: «{complaint}»\n\nWe looked into it carefully "
-            "and have to be honest: we cannot fix this. {what_was_done}\n\nThank you for telling "
+            "and have to be honest: we cannot fix this. {what_was_done}\n\nThe cause we found: {cause}"
+            "\n\nWhat we did: {action_taken}\n\nThank you for telling "
             "us all the same (case {case_number}).\n\n{organization}",
         ),
         "ru": (
             "Честный ответ от {organization}",
             "Здравствуйте, {customer_name}!\n\nВы написали нам: «{complaint}»\n\nМы внимательно "
             "разобрались и должны честно сказать: исправить это мы не можем. {what_was_done}"
-            "\n\nИ всё же спасибо, что рассказали нам (обращение {case_number}).\n\n{organization}",
+            "\n\nПричина проблемы: {cause}\n\nПринятые меры: {action_taken}\n\nИ всё же спасибо, что рассказали нам "
+            "(обращение {case_number}).\n\n{organization}",
         ),
         "uk": (
             "Чесна відповідь від {organization}",
             "Вітаємо, {customer_name}!\n\nВи написали нам: «{complaint}»\n\nМи уважно "
             "розібралися і мусимо чесно сказати: виправити це ми не можемо. {what_was_done}"
-            "\n\nІ все ж дякуємо, що розповіли нам (звернення {case_number}).\n\n{organization}",
+            "\n\nПричина проблеми: {cause}\n\nВжиті заходи: {action_taken}\n\nІ все ж дякуємо, що розповіли нам "
+            "(звернення {case_number}).\n\n{organization}",
         ),
     },
     "improvement_done": {

@@ -85,5 +85,13 @@ class HuntRuleForm(forms.Form):
         self.fields["survey"].queryset = surveys
 
 
+class HuntPastForm(forms.Form):
+    since = forms.DateField(
+        label=_("Also act on events since"),
+        widget=DateInput,
+        help_text=_("Customers whose event happened before the rule was created, and who stayed silent."),
+    )
+
+
 class TaskDoneForm(forms.Form):
     note = forms.CharField(label=_("What came of it"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -6,7 +6,8 @@ once, because the match row is unique and is written in the same transaction as 
 invitation or task it creates.
 """
 
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -26,16 +27,20 @@ from otklik.surveys.models import Response, Survey
 HUNT_BATCH = 500
 
 
-def _silent_events(rule: HuntRule, now: datetime):
-    """The rule's events whose window has closed with no answer, case or contact from the customer since."""
+def _silent_events(rule: HuntRule, now: datetime, covers_from: datetime | None = None):
+    """The rule's events whose window has closed with no answer, case or contact from the customer since.
+
+    Events before the rule's coverage are left alone: by default a new rule acts on what is to come,
+    unless a manager applied it to the past (`hunt_rule_apply_to_past`). `covers_from` overrides the
+    coverage for a preview.
+    """
     window = timedelta(days=rule.within_days)
     customer, since = OuterRef("customer_id"), OuterRef("occurred_at")
     events = CustomerEvent.objects.filter(
         organization_id=rule.organization_id,
         name=rule.event_name,
         occurred_at__lte=now - window,
-        # Events whose window had closed before the rule existed are history: a new rule acts on what is to come.
-        occurred_at__gte=rule.created_at - window,
+        occurred_at__gte=covers_from or rule.covered_since,
     ).exclude(Exists(HuntMatch.objects.filter(rule=rule, event=OuterRef("pk"))))
     events = (
         events.exclude(Exists(Response.objects.filter(customer_id=customer, created_at__gte=since)))
@@ -79,6 +84,39 @@ def hunt_rule_run(*, rule: HuntRule, now: datetime | None = None, limit: int = H
             continue  # another worker acted on this event first
         acted += 1
     return acted
+
+
+def _start_of_day(day: date, organization: Organization) -> datetime:
+    try:
+        tz = zoneinfo.ZoneInfo(organization.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _clean_since(rule: HuntRule, since: date | None, now: datetime) -> datetime:
+    if since is None:
+        raise ValidationError({"since": _("Give the date from which events count.")})
+    if since > now.date():
+        raise ValidationError({"since": _("The date cannot be in the future.")})
+    return _start_of_day(since, rule.organization)
+
+
+def hunt_rule_preview(*, rule: HuntRule, since: date | None, now: datetime | None = None) -> int:
+    """How many customers the rule would reach at once if it covered events from `since` (nothing is changed)."""
+    now = now or timezone.now()
+    events = _silent_events(rule, now, covers_from=_clean_since(rule, since, now))
+    return events.values("customer_id").distinct().count()
+
+
+def hunt_rule_apply_to_past(*, rule: HuntRule, since: date | None, now: datetime | None = None) -> HuntRule:
+    """Make the rule cover events from `since` on: the worker then acts on past silences too, once each.
+
+    Events it already acted on are not acted on again (the match row is unique per rule and event).
+    """
+    rule.covers_from = _clean_since(rule, since, now or timezone.now())
+    rule.save(update_fields=["covers_from"])
+    return rule
 
 
 def hunt_rules_run(*, now: datetime | None = None) -> int:

@@ -1,6 +1,6 @@
 """Asking at the right moment: scheduled invitations (B2, B3), hunting rules and their tasks (B5)."""
 
-from datetime import time
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -147,12 +147,20 @@ class HuntRule(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Applied to the past: events from this moment are covered. Empty: only events whose silence
+    # ends after the rule was created (a new rule acts on what is to come).
+    covers_from = models.DateTimeField(_("covers events from"), null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def covered_since(self):
+        """The earliest event the rule acts on."""
+        return self.covers_from or self.created_at - timedelta(days=self.within_days)
 
     @property
     def contact_event_names(self) -> list[str]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("outreach/rules/", views.rule_list, name="rules"),
     path("outreach/rules/new/", views.rule_create, name="rule_create"),
     path("outreach/rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
+    path("outreach/rules/<int:rule_id>/past/", views.rule_apply_to_past, name="rule_apply_to_past"),
     path("outreach/tasks/", views.task_list, name="tasks"),
     path("outreach/tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

@@ -18,7 +18,7 @@ from otklik.accounts.decorators import membership_required
 from otklik.accounts.selectors import visible_touchpoints
 from otklik.http import form_add_errors, see_other
 from otklik.outreach import dispatch, hunting, selectors, services
-from otklik.outreach.forms import DayForm, HuntRuleForm, LetterForm, SettingsForm, TaskDoneForm
+from otklik.outreach.forms import DayForm, HuntPastForm, HuntRuleForm, LetterForm, SettingsForm, TaskDoneForm
 from otklik.outreach.models import HuntRule, ScheduledStatus, TaskStatus
 from otklik.surveys.models import Survey
 
@@ -239,19 +239,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = HuntRule.objects.filter(organization=request.membership.organization, pk=rule_id).first()
     if rule is None:
         raise Http404
-    form = _rule_form(
-        request,
-        initial={
-            "name": rule.name,
-            "event_name": rule.event_name,
-            "within_days": rule.within_days,
-            "contact_events": rule.contact_events,
-            "action": rule.action,
-            "assignee": rule.assignee_id,
-            "survey": rule.survey_id,
-            "is_active": rule.is_active,
-        },
-    )
+    form = _rule_form(request, initial=_rule_initial(rule))
     if request.method == "POST" and form.is_valid():
         try:
             hunting.hunt_rule_update(rule=rule, **form.cleaned_data)
@@ -261,8 +249,65 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
             messages.success(request, _("The rule is saved."))
             return see_other(reverse("outreach:rules"))
     status = 400 if request.method == "POST" else 200
+    return _render_rule(request, rule, form=form, status=status)
+
+
+def _render_rule(request: HttpRequest, rule: HuntRule, *, form, past_form=None, preview=None, status: int = 200):
     matches = rule.matches.select_related("customer", "event", "task", "scheduled")[:50]
-    return render(request, "outreach/rule_form.html", {"form": form, "rule": rule, "matches": matches}, status=status)
+    context = {
+        "form": form,
+        "rule": rule,
+        "matches": matches,
+        "past_form": past_form or HuntPastForm(initial={"since": timezone.localdate(rule.covered_since)}),
+        "preview": preview,
+    }
+    return render(request, "outreach/rule_form.html", context, status=status)
+
+
+def _rule_initial(rule: HuntRule) -> dict:
+    return {
+        "name": rule.name,
+        "event_name": rule.event_name,
+        "within_days": rule.within_days,
+        "contact_events": rule.contact_events,
+        "action": rule.action,
+        "assignee": rule.assignee_id,
+        "survey": rule.survey_id,
+        "is_active": rule.is_active,
+    }
+
+
+@membership_required(manage=True)
+def rule_apply_to_past(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """Preview how many customers a rule would reach from a past date, or apply it from that date."""
+    rule = HuntRule.objects.filter(organization=request.membership.organization, pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    past_form = HuntPastForm(request.POST)
+    form = HuntRuleForm(
+        initial=_rule_initial(rule),
+        people=selectors.members_for_tasks(organization=rule.organization),
+        surveys=Survey.objects.filter(organization=rule.organization, is_open=True),
+    )
+    if past_form.is_valid():
+        since = past_form.cleaned_data["since"]
+        try:
+            if "preview" in request.POST:
+                count = hunting.hunt_rule_preview(rule=rule, since=since)
+                return _render_rule(request, rule, form=form, past_form=past_form, preview=count)
+            hunting.hunt_rule_apply_to_past(rule=rule, since=since)
+        except ValidationError as exc:
+            form_add_errors(past_form, exc)
+        else:
+            messages.success(
+                request,
+                _("The rule now covers events since %(date)s; the worker acts on them within a minute.")
+                % {"date": formats.date_format(since, "DATE_FORMAT")},
+            )
+            return see_other(reverse("outreach:rule_edit", args=[rule.pk]))
+    return _render_rule(request, rule, form=form, past_form=past_form, status=400)
 
 
 @membership_required

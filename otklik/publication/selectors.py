@@ -4,9 +4,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from otklik.accounts.models import Membership, Organization
+from otklik.accounts.models import Membership, Organization, Touchpoint, TouchpointKind
 from otklik.cases.models import Case
 from otklik.publication.models import BookEntry, BookSettings, Story
+from otklik.surveys.models import Survey
 
 
 def organization_for_book(*, slug: str) -> Organization:
@@ -80,3 +81,33 @@ def story_published_get(*, organization: Organization, story_id: int) -> Story:
     if story is None:
         raise Http404("No such story.")
     return story
+
+
+# A general touchpoint a complaint from the book is filed under, best first. An employee's own QR
+# touchpoint is never used: it would credit that person with strangers' complaints.
+GENERAL_TOUCHPOINT_KINDS = [TouchpointKind.WEBSITE, TouchpointKind.OTHER, TouchpointKind.CALL_CENTRE]
+
+
+def book_complaint_form(*, organization: Organization) -> tuple[Survey, Touchpoint] | None:
+    """Where "leave your complaint" in the public book leads: the public answer form of a survey and touchpoint.
+
+    The organization's default survey when it is open, else its oldest open NPS survey; a general
+    touchpoint (website, other, call centre). None when there is no such pair: the link is hidden.
+    """
+    survey = organization.default_survey
+    if survey is None or not survey.is_open or survey.organization_id != organization.pk:
+        survey = (
+            Survey.objects.filter(organization=organization, kind="nps", is_open=True)
+            .order_by("created_at", "pk")
+            .first()
+        )
+    if survey is None:
+        return None
+    touchpoints = Touchpoint.objects.filter(
+        organization=organization, kind__in=GENERAL_TOUCHPOINT_KINDS, employee__isnull=True
+    )
+    for kind in GENERAL_TOUCHPOINT_KINDS:
+        touchpoint = touchpoints.filter(kind=kind).order_by("location__name", "pk").first()
+        if touchpoint is not None:
+            return survey, touchpoint
+    return None

@@ -264,7 +264,11 @@ def book(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = Paginator(selectors.book_published(organization=organization), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return _render_public(request, "publication/public_book.html", organization, {"page": page})
+    form = selectors.book_complaint_form(organization=organization)
+    complain_url = reverse("surveys:answer", args=[form[0].public_key, form[1].public_key]) if form else ""
+    return _render_public(
+        request, "publication/public_book.html", organization, {"page": page, "complain_url": complain_url}
+    )
 
 
 def book_stories(request: HttpRequest, org_slug: str) -> HttpResponse:

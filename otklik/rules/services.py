@@ -359,7 +359,7 @@ def _send_template(rule: Rule, subject: Subject) -> None:
             language=subject.language,
             context=_context(subject, rule),
         )
-    outbox_enqueue(
+    message = outbox_enqueue(
         organization=subject.organization,
         key=_key(subject, rule.send_template),
         recipient=address.recipient,
@@ -370,6 +370,11 @@ def _send_template(rule: Rule, subject: Subject) -> None:
         channel=address.channel,
     )
     subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
+    if subject.case is not None and rule.send_template == "case_thank_you":
+        from otklik.cases.services import case_mark_thanked_by_message
+
+        # A rule's thank-you answers the customer as the automatic one does: step 1 is done.
+        case_mark_thanked_by_message(case=subject.case, message=message)
 
 
 def _grant_bonus(rule: Rule, subject: Subject) -> None:

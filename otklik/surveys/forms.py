@@ -26,6 +26,7 @@ class AnswerForm(forms.Form):
     name = forms.CharField(required=False, max_length=200)
     email = forms.CharField(required=False, max_length=254)
     phone = forms.CharField(required=False, max_length=40)
+    consent = forms.BooleanField(required=False)
 
     def __init__(self, *args, survey: Survey, language: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +74,7 @@ class AnswerForm(forms.Form):
             customer_email=(data.get("email") or "").strip(),
             customer_phone=(data.get("phone") or "").strip(),
             extra={field_name(q): data.get(field_name(q)) for q in self.questions},
+            consent=bool(data.get("consent")),
         )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
-from otklik.customers.services import customer_match
+from otklik.customers.services import customer_from_contacts
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, QuestionAnswer, Response, Source, Survey
 from otklik.surveys.presets import TEMPLATES
@@ -57,6 +57,8 @@ class AnswerInput:
     customer_phone: str = ""
     # Answers to the survey's extra questions: `q<id>` (or the id) → text, choice(s), yes/no or a score.
     extra: dict = field(default_factory=dict)
+    # The box "you may ask me again": consent for the contacts left (see customers.services.customer_from_contacts).
+    consent: bool = False
 
 
 def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
@@ -109,11 +111,19 @@ class InvitationUsed(Exception):
 
 
 def _answer_customer(*, survey: Survey, answer: AnswerInput, invitation: Invitation | None) -> dict:
-    """Who answered (D3): the invitation's customer and purchase, else a customer matched by e-mail or phone."""
+    """Who answered (D3): the invitation's customer and purchase, else the customer the contacts left belong to.
+
+    Contacts nobody has yet make a new customer, so the complaint has a card and a history from now on.
+    """
     if invitation is not None and invitation.customer_id:
         return {"customer_id": invitation.customer_id, "purchase_id": invitation.purchase_id}
-    customer = customer_match(
-        organization=survey.organization, email=answer.customer_email, phone=answer.customer_phone
+    customer = customer_from_contacts(
+        organization=survey.organization,
+        name=answer.customer_name,
+        email=answer.customer_email,
+        phone=answer.customer_phone,
+        language=answer.language,
+        consent=answer.consent,
     )
     return {"customer_id": customer.pk if customer else None, "purchase_id": None}
 

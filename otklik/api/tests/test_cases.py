@@ -69,3 +69,12 @@ def test_it_gives_404_for_a_missing_case(world, api_as):
 def test_it_refuses_a_nul_character_in_the_responsible_filter(world, api_as):
     # Found by the schema fuzzer: PostgreSQL cannot compare text with a NUL in it.
     assert api_as(world.manager).get("/api/cases", {"responsible": "a\x00b"}).status_code == 422
+
+
+def test_it_shows_how_and_when_each_step_reached_the_customer(world, api_as):
+    case = complaint(world)
+    services.case_thank(case=case, by=world.employee, via="phone")
+    services.case_apologize(case=case, by=world.employee, apology="We are sorry.", via="email")
+    body = api_as(world.manager).get(f"/api/cases/{case.pk}").json()
+    assert body["apology_via"] == "email" and body["apologized_at"] is not None
+    assert (body["promise_via"], body["promised_at"], body["cause"], body["action_taken"]) == ("", None, "", "")

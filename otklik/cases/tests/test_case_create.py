@@ -32,10 +32,12 @@ def test_a_manager_records_a_hotline_complaint_as_a_case(world, login, django_ca
     assert answer.status_code == 303
     case = Case.objects.get()
     assert answer["Location"] == reverse("cases:detail", args=[case.pk])
-    assert (case.source, case.step, case.severity, case.response) == ("hotline", Step.NEW, "high", None)
+    # The customer left an e-mail: the automatic thank-you answered them at once.
+    assert (case.source, case.step, case.severity, case.response) == ("hotline", Step.THANKED, "high", None)
+    assert case.thanked_via == "email"
     assert (case.location, case.touchpoint, case.responsible) == (world.store, world.checkout, world.employee)
     assert case.created_at.date() == datetime.date(2025, 2, 20)
-    assert case.events.get().actor == world.manager
+    assert case.events.first().actor == world.manager
     kinds = sorted(OutboxMessage.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["case_alert", "case_thank_you"]
     page = login(world.manager).get(answer["Location"]).content.decode()

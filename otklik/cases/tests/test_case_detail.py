@@ -15,7 +15,8 @@ CLOSING = {"cause": "The seat tray hinge was worn out.", "action_taken": "Tray r
 STEP_URLS = ["thank", "apologize", "promise", "cannot_fix", "fix", "report", "assign"]
 
 
-def open_case(world, *, touchpoint=None, comment=samples.SEAT, email="c@example.org") -> Case:
+def open_case(world, *, touchpoint=None, comment=samples.SEAT, email="") -> Case:
+    """A complaint with a name and phone; with an `email` the automatic thank-you already took step 1."""
     response = make_response(
         survey=world.nps,
         touchpoint=touchpoint or world.checkout,
@@ -47,18 +48,25 @@ def test_it_shows_the_complaint_fields(world, login):
     page = login(world.manager).get(url("detail", case))
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ["Pat", "c@example.org", "+1 555 0100", "4C", "Score 2", world.nps.name, "emma", "Not yet"]:
+    for text in ["Pat", "+1 555 0100", "4C", "Score 2", world.nps.name, "emma", "Not yet"]:
         assert text in html
     assert 'id="form-thank"' in html
     assert 'id="form-apologize"' not in html  # only the next step's form
 
 
+def test_a_case_the_automatic_thank_you_answered_shows_it_and_asks_for_the_apology(world, login):
+    case = open_case(world, email="c@example.org")
+    html = login(world.manager).get(url("detail", case)).content.decode()
+    assert "c@example.org" in html and "Thanked automatically by E-mail" in html
+    assert 'id="form-thank"' not in html and 'id="form-apologize"' in html
+
+
 def test_it_walks_all_five_steps_to_resolved(world, login):
-    case = open_case(world)
+    case = open_case(world, email="c@example.org")
+    assert case.step == Step.THANKED  # the automatic thank-you by e-mail
     client = login(world.employee)
 
     steps = [
-        ("thank", {"via": "phone", "note": "Called back"}, Step.THANKED, "form-apologize"),
         ("apologize", {"apology": "We are sorry.", "compensation": "Seat upgrade"}, Step.APOLOGIZED, "form-promise"),
         ("promise", {"fix_promise": "Check seat 4C", "planned_fix_date": "2030-05-01"}, Step.PROMISED, "form-fix"),
         ("fix", {"fix_description": "Seat 4C tray repaired, all rows checked"}, Step.FIXED, "form-report"),
@@ -74,16 +82,15 @@ def test_it_walks_all_five_steps_to_resolved(world, login):
         if next_form:
             assert f'id="{next_form}"' in page.content.decode()
 
-    assert case.thanked_via == "phone"
+    assert case.thanked_via == "email"
     assert case.compensation == "Seat upgrade"
     assert case.planned_fix_date == datetime.date(2030, 5, 1)
     assert case.report_via == "email" and case.report_sent_at is not None
     kinds = set(OutboxMessage.objects.filter(case=case, recipient="c@example.org").values_list("kind", flat=True))
     assert kinds == {"case_thank_you", "case_report"}
     report = OutboxMessage.objects.get(case=case, kind="case_report")
-    assert "Seat 4C tray repaired" in report.body
+    assert CLOSING["cause"] in report.body and CLOSING["action_taken"] in report.body
     assert list(CaseEvent.objects.filter(case=case, actor=world.employee).values_list("step", flat=True)) == [
-        Step.THANKED,
         Step.APOLOGIZED,
         Step.PROMISED,
         Step.FIXED,
@@ -95,9 +102,8 @@ def test_it_walks_all_five_steps_to_resolved(world, login):
 
 
 def test_it_follows_the_cannot_be_fixed_path(world, login):
-    case = open_case(world, comment=samples.WIFI)
+    case = open_case(world, comment=samples.WIFI, email="c@example.org")
     client = login(world.manager)
-    client.post(url("thank", case), {"via": "email"})
     client.post(url("apologize", case), {"apology": "Sorry for the trouble."})
 
     answer = client.post(
@@ -175,7 +181,7 @@ def test_it_shows_form_errors_with_status_400(world, login):
 
 
 def test_it_says_the_report_goes_by_email_when_the_customer_left_one(world, login):
-    case = open_case(world)
+    case = open_case(world, email="c@example.org")
     Case.objects.filter(pk=case.pk).update(step=Step.FIXED)
     page = login(world.manager).get(url("detail", case)).content.decode()
     assert "so the written report also goes to c@example.org automatically" in page

@@ -45,12 +45,14 @@ def test_a_phone_in_any_format_finds_the_customer(world):
 
 
 def test_an_unknown_contact_or_another_organizations_customer_finds_nobody(world):
-    make_customer(organization=world.other_org, email="anna@example.com", phone="79161234567")
+    stranger = make_customer(organization=world.other_org, email="anna@example.com", phone="79161234567")
+    assert customer_match(organization=world.org, email="anna@example.com", phone="+7916") is None
+    assert customer_match(organization=world.org, email="", phone="") is None
     response = make_response(
         survey=world.nps, touchpoint=world.checkout, score=9, customer_email="anna@example.com", customer_phone="+7916"
     )
-    assert response.customer is None
-    assert customer_match(organization=world.org, email="", phone="") is None
+    # Not the other organization's customer: a new one of this organization (issue 17).
+    assert response.customer != stranger and response.customer.organization == world.org
 
 
 @pytest.mark.django_db

@@ -284,3 +284,12 @@ def test_a_failing_write_stops_the_validator_process(world, tmp_path, monkeypatc
     with pytest.raises(RuntimeError, match="went away"):
         run(world.org, "purchases", path, fast=True, chunk_rows=2)
     assert not multiprocessing.active_children()
+
+
+def test_an_imported_purchase_credits_the_seller_it_names(world, tmp_path, fast):
+    """Issue 17: the seller column ("Продавец") is matched to a member on both paths."""
+    rows = [[*row, seller] for row, seller in zip(purchase_rows(3), ["emma", "Nobody Known", "MAX"], strict=True)]
+    path = write_csv(tmp_path / "p.csv", [[*PURCHASE_HEADER, "Продавец"], *rows])
+    assert run(world.org, "purchases", path, fast=fast).ok
+    sellers = dict(Purchase.objects.filter(organization=world.org).values_list("external_id", "employee__username"))
+    assert sellers == {"R1": "emma", "R2": None, "R3": "max"}

@@ -103,7 +103,7 @@ def test_it_records_each_outcome(world, login):
 
 
 def test_thanking_by_phone_takes_the_cases_first_step(world, login):
-    case = open_case(world, comment=SEAT)
+    case = open_case(world, comment=SEAT, email="")  # no e-mail: no automatic thank-you took the step
     login(world.employee).post(contact_url(case), {"way": "phone", "outcome": ContactOutcome.THANKED})
     case.refresh_from_db()
     assert case.step == Step.THANKED and case.thanked_via == "phone"
