@@ -6,6 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,3 +227,14 @@ def touchpoint_create(*, organization: Organization, location: Location, name: s
     if errors:
         raise ValidationError(errors)
     return Touchpoint.objects.create(organization=organization, location=location, name=name, kind=kind)
+
+
+def responses_personal_data_purge(*, organization: Organization, before) -> int:
+    """Blank the free text and contacts of answers given before `before` (the retention setting).
+
+    Scores, touchpoints and dates stay, so the metrics and rollups are unchanged.
+    """
+    blank = {"comment": "", "second_answer": "", "customer_name": "", "customer_email": "", "customer_phone": ""}
+    holding = Q(comment__gt="") | Q(second_answer__gt="") | Q(customer_name__gt="")
+    holding |= Q(customer_email__gt="") | Q(customer_phone__gt="")
+    return Response.objects.filter(holding, organization=organization, created_at__lt=before).update(**blank)
