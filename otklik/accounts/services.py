@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import ApiToken, Membership, Organization, Role
+from otklik.accounts.models import ApiToken, Location, Membership, Organization, Role
 from otklik.audit.models import AuditAction
 from otklik.audit.services import record
 
@@ -269,11 +269,16 @@ def member_deactivate(*, membership: Membership, by: Membership, request: HttpRe
     membership.save(update_fields=["is_active"])
     if not Membership.objects.filter(user=membership.user, is_active=True).exists():
         user_sessions_end(user=membership.user)
+    # New complaints of their stores go to the managers instead (cases.default_responsible).
+    stores = Location.objects.filter(organization=membership.organization, responsible=membership.user)
+    released = sorted(stores.values_list("name", flat=True))
+    stores.update(responsible=None)
     record(
         action=AuditAction.MEMBER_DEACTIVATED,
         organization=membership.organization,
         actor=by.user,
         target=membership.user.get_username(),
+        details={"no_longer_responsible_for": released} if released else {},
         request=request,
     )
     return membership

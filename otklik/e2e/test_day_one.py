@@ -80,7 +80,9 @@ def test_a_shop_is_set_up_and_its_team_joins(live_server, page):
     complaints = two_real_complaints()
     for name, complaint in zip(["Tverskaya", "Arbat"], complaints, strict=True):
         store = factories.make_location(organization=organization, name=name)
-        factories.make_response(survey=survey, touchpoint=factories.make_touchpoint(location=store), score=2, comment=complaint)
+        factories.make_response(
+            survey=survey, touchpoint=factories.make_touchpoint(location=store), score=2, comment=complaint
+        )
     assert Case.objects.filter(organization=organization).count() == 2
 
     # The owner sets a password through the printed link, then logs in.

@@ -207,7 +207,10 @@ def location_create(*, organization: Organization, name: str, address: str = "",
         raise ValidationError({"name": _("Enter a name.")})
     if Location.objects.filter(organization=organization, name__iexact=name).exists():
         raise ValidationError({"name": _("This organization already has a location with this name.")})
-    if responsible is not None and not Membership.objects.filter(organization=organization, user=responsible).exists():
+    if (
+        responsible is not None
+        and not Membership.objects.filter(organization=organization, user=responsible, is_active=True).exists()
+    ):
         raise ValidationError({"responsible": _("The responsible person must be a member of the organization.")})
     return Location.objects.create(
         organization=organization, name=name, address=address.strip(), responsible=responsible

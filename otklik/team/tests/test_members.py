@@ -74,7 +74,10 @@ def test_deactivation_ends_sessions_and_api_tokens_at_once(client, login, world)
     assert employee_browser.get("/cases/").status_code == 302  # back to the login page
     assert api.get("/api/cases").status_code == 401
     assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(world.employee.pk)]
-    assert AuditEvent.objects.filter(action="member_deactivated", target="emma").exists()
+    event = AuditEvent.objects.get(action="member_deactivated", target="emma")
+    assert event.details == {"no_longer_responsible_for": ["Main Street"]}
+    world.store.refresh_from_db()
+    assert world.store.responsible is None  # new complaints go to the managers
     assert "deactivated" in client.get("/team/").content.decode()
 
 
