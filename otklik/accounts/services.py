@@ -343,6 +343,18 @@ def api_token_revoke(*, token: ApiToken, by: User, request: HttpRequest | None =
     token.delete()
 
 
+def api_tokens_revoke_all(*, user: User, request: HttpRequest | None = None) -> int:
+    """Revoke every token of the user, in every organization: after a password change or reset.
+
+    Whoever knew the old password may have made a token; a new password must shut them out too.
+    """
+    revoked = 0
+    for token in ApiToken.objects.filter(user=user).select_related("organization", "user"):
+        api_token_revoke(token=token, by=user, request=request)
+        revoked += 1
+    return revoked
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
     """Return the token for a raw key (and note its use), or None.
 

@@ -100,6 +100,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             target=self.request.user.get_username(),
             request=self.request,
         )
+        if services.api_tokens_revoke_all(user=self.request.user, request=self.request):
+            messages.info(self.request, _("Your API tokens are revoked with the old password; create new ones."))
         messages.success(self.request, _("Your password is changed."))
         return response
 
@@ -132,6 +134,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
                 details={"first_password": self.token_generator is setup_token_generator},
                 request=self.request,
             )
+        services.api_tokens_revoke_all(user=user, request=self.request)
         messages.success(self.request, _("Your password is set. Log in with it."))
         return response
 
