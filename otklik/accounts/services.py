@@ -116,12 +116,22 @@ def organization_create(
     so a bad value creates nothing.
     """
     name = (name or "").strip()
+    errors, checked = [], {}
     if not name:
-        raise ValidationError(_("The organization needs a name."))
-    slug = validate_new_slug(slug)
-    language = validate_language(language)
-    time_zone = validate_time_zone(time_zone)
-    currency = validate_currency(currency)
+        errors.append(_("The organization needs a name."))
+    for field, check, value in [
+        ("slug", validate_new_slug, slug),
+        ("language", validate_language, language),
+        ("time_zone", validate_time_zone, time_zone),
+        ("currency", validate_currency, currency),
+    ]:
+        try:
+            checked[field] = check(value)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:  # every mistake at once, so a second try is the last
+        raise ValidationError(errors)
+    slug, language, time_zone, currency = (checked[f] for f in ["slug", "language", "time_zone", "currency"])
     if owner is None:
         owner = owner_for_email(email=owner_email)
     organization = Organization.objects.create(

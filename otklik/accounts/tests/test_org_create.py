@@ -96,6 +96,12 @@ def test_bad_input_gets_a_clear_message_and_creates_nothing(options, message):
     assert not User.objects.exists()
 
 
+def test_every_mistake_is_named_at_once():
+    with pytest.raises(CommandError) as error:
+        create(currency="RUR", time_zone="Mars/Base")
+    assert "RUR is not an ISO 4217" in str(error.value) and "Mars/Base is not a known time zone" in str(error.value)
+
+
 def test_a_duplicate_slug_is_refused(world):
     with pytest.raises(CommandError, match="already exists"):
         create(slug="acme")
