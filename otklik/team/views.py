@@ -1,5 +1,8 @@
 """The team page (owners and managers) and the organization's settings page (owners)."""
 
+import logging
+import smtplib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +18,8 @@ from otklik.accounts.models import Location, Role
 from otklik.insights.models import Department
 from otklik.insights.services import member_departments_set
 from otklik.team.forms import InviteForm, LocationLinksFormSet, MemberForm, OrganizationSettingsForm
+
+logger = logging.getLogger(__name__)
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
@@ -45,10 +50,8 @@ def team(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                invitations.invitation_email_send(
-                    invitation=invitation, raw=raw, base_url=request.build_absolute_uri("/")
-                )
-                messages.success(request, _("The invitation is sent to %(email)s.") % {"email": invitation.email})
+                if _send(request, invitation, raw):
+                    messages.success(request, _("The invitation is sent to %(email)s.") % {"email": invitation.email})
                 return _see_other(reverse("team:team"))
     context = {
         "members": selectors.team_members(organization=organization),
@@ -56,6 +59,21 @@ def team(request: HttpRequest) -> HttpResponse:
         "form": form,
     }
     return render(request, "team/team.html", context, status=status)
+
+
+def _send(request: HttpRequest, invitation, raw: str) -> bool:
+    """Send the e-mail; if the mail server fails, the invitation stays and the manager is told to resend it."""
+    try:
+        invitations.invitation_email_send(invitation=invitation, raw=raw, base_url=request.build_absolute_uri("/"))
+    except (OSError, smtplib.SMTPException):
+        logger.exception("invitation e-mail to %s failed", invitation.email)
+        messages.error(
+            request,
+            _("The invitation to %(email)s is saved, but the e-mail could not be sent. Try “Send again” later.")
+            % {"email": invitation.email},
+        )
+        return False
+    return True
 
 
 def _invitation(request: HttpRequest, invitation_id: int):
@@ -73,8 +91,8 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation, raw = invitations.invitation_resend(
         invitation=_invitation(request, invitation_id), by=request.membership, request=request
     )
-    invitations.invitation_email_send(invitation=invitation, raw=raw, base_url=request.build_absolute_uri("/"))
-    messages.success(request, _("The invitation is sent again to %(email)s.") % {"email": invitation.email})
+    if _send(request, invitation, raw):
+        messages.success(request, _("The invitation is sent again to %(email)s.") % {"email": invitation.email})
     return _see_other(reverse("team:team"))
 
 

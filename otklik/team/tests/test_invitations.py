@@ -164,3 +164,14 @@ def test_a_stranger_cannot_touch_our_invitations(client, login, world):
     login(world.stranger)
     assert client.post(f"/team/invitations/{invitation.pk}/cancel/").status_code == 404
     assert client.post(f"/team/invitations/{invitation.pk}/resend/").status_code == 404
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_says_so(client, login, world, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    login(world.manager)
+    response = invite(client, "nina@example.org")
+    assert response.status_code == 303
+    assert MemberInvitation.objects.filter(email="nina@example.org").exists()
+    page = client.get("/team/").content.decode()
+    assert "could not be sent" in page
