@@ -1,4 +1,4 @@
-"""Writes for organizations, people, invitations and API tokens.
+"""Writes for organizations, people, API tokens and settings (invitations are in invitations.py).
 
 Each change an owner would want to trace later is written to the audit log here, beside the change,
 so the command line and the pages record the same thing.
@@ -25,7 +25,6 @@ from otklik.audit.models import AuditAction
 from otklik.audit.services import record
 
 TOKEN_PREFIX = "otk_"
-INVITATION_VALID_DAYS = 7
 
 
 def hash_token(raw: str) -> str:
