@@ -3,7 +3,8 @@
 otklik serve [--port 8000]     web server (gunicorn)
 otklik worker                  task worker and outbox sender
 otklik demo                    load the demo organization from ../shared/datasets
-otklik api-token --org SLUG --user NAME
+otklik api-token --org SLUG --user NAME_OR_EMAIL
+otklik org create --name NAME --slug SLUG --owner-email EMAIL [--language ru] [--time-zone TZ] [--currency RUB]
 otklik import purchases FILE --org SLUG   (also customers, products; --dry-run, --mapping col=field,…)
 otklik demo-purchases FILE     a purchases file for the demo organization, to import
 otklik <any manage.py command>

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "otklik.imports",
     "otklik.audit",
     "otklik.ops",
+    "otklik.team",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,9 @@ TASKS = {
 }
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
@@ -339,3 +343,13 @@ CSRF_TRUSTED_ORIGINS = list(
 OTKLIK_HEALTH_WORKER_STALE_SECONDS = env_int("OTKLIK_HEALTH_WORKER_STALE_SECONDS", 180)
 OTKLIK_HEALTH_QUEUE_STUCK_SECONDS = env_int("OTKLIK_HEALTH_QUEUE_STUCK_SECONDS", 900)
 OTKLIK_METRICS_TOKEN = env_str("OTKLIK_METRICS_TOKEN", "")
+# Login throttling: this many failed logins for one account (or from one client address) within the
+# window, and that account (or address) waits the cooldown before trying again; never locked for good.
+OTKLIK_LOGIN_FAILURES_PER_ACCOUNT = env_int("OTKLIK_LOGIN_FAILURES_PER_ACCOUNT", 5)
+OTKLIK_LOGIN_FAILURES_PER_ADDRESS = env_int("OTKLIK_LOGIN_FAILURES_PER_ADDRESS", 20)
+OTKLIK_LOGIN_WINDOW_SECONDS = env_int("OTKLIK_LOGIN_WINDOW_SECONDS", 900)
+OTKLIK_LOGIN_COOLDOWN_SECONDS = env_int("OTKLIK_LOGIN_COOLDOWN_SECONDS", 300)
+# Uploaded files kept beside the database (organization logos); served by Otklik's own view.
+MEDIA_ROOT = VAR_DIR / "media"
+# A password reset link works for a day; an owner's first-password link from `otklik org create` for 7 days.
+PASSWORD_RESET_TIMEOUT = 24 * 3600

@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from otklik.accounts.views import LoginView
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("otklik.accounts.urls")),
+    path("", include("otklik.team.urls")),
+    path("", include("otklik.audit.urls")),
     path("", include("otklik.surveys.urls")),
     path("", include("otklik.cases.urls")),
     path("", include("otklik.messaging.urls")),

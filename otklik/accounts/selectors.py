@@ -1,17 +1,24 @@
-"""Reads that decide who sees what: every organization query starts here."""
+"""Reads that decide who sees what: every organization query starts here.
+
+Only active memberships count: a deactivated member keeps their history but sees nothing.
+"""
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from otklik.accounts.models import Location, Membership, Organization, Touchpoint
+from otklik.accounts.models import ApiToken, Location, MemberInvitation, Membership, Organization, Touchpoint
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
 
 
 def membership_for(*, user: User, organization_id: int | None = None) -> Membership | None:
-    """The user's membership in the given organization, or their first one."""
+    """The user's active membership in the given organization, or their first active one."""
     if not user.is_authenticated:
         return None
     memberships = memberships_of(user=user)
@@ -38,3 +45,37 @@ def visible_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(organization=organization).select_related("user")
+
+
+def team_members(*, organization: Organization) -> QuerySet[Membership]:
+    """Everyone on the team page: active first, then deactivated, each with their locations."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .prefetch_related("locations")
+        .order_by("-is_active", "user__username")
+    )
+
+
+def member_get(*, organization: Organization, membership_id: int) -> Membership | None:
+    return team_members(organization=organization).filter(pk=membership_id).first()
+
+
+def pending_invitations(*, organization: Organization) -> QuerySet[MemberInvitation]:
+    return (
+        MemberInvitation.objects.filter(organization=organization, accepted_at=None, cancelled_at=None)
+        .select_related("invited_by")
+        .prefetch_related("locations")
+    )
+
+
+def invitation_get(*, organization: Organization, invitation_id: int) -> MemberInvitation | None:
+    return pending_invitations(organization=organization).filter(pk=invitation_id).first()
+
+
+def api_tokens_visible(*, membership: Membership) -> QuerySet[ApiToken]:
+    """An owner sees every token of the organization; everyone else their own."""
+    tokens = ApiToken.objects.filter(organization=membership.organization).select_related("user")
+    if membership.role != "owner":
+        tokens = tokens.filter(user=membership.user)
+    return tokens.order_by("-created_at", "-id")

@@ -10,7 +10,7 @@ from otklik.accounts.services import api_token_authenticate
 class ApiTokenAuth(HttpBearer):
     """Authenticate a request by its API token; the caller's scope is the token user's membership.
 
-    A token whose user has since left the organization authenticates nobody.
+    A token whose user has since left the organization, or was deactivated in it, authenticates nobody.
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
@@ -19,7 +19,7 @@ class ApiTokenAuth(HttpBearer):
             return None
         membership = (
             Membership.objects.select_related("organization", "user")
-            .filter(organization=api_token.organization, user=api_token.user)
+            .filter(organization=api_token.organization, user=api_token.user, is_active=True)
             .first()
         )
         if membership is not None:

@@ -1,8 +1,10 @@
 """Recording audit events; every module that does something worth auditing calls `record`."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from otklik.audit.models import AuditEvent
 
@@ -30,3 +32,13 @@ def record(
         details=details or {},
         client_address=address or None,
     )
+
+
+def audit_prune(*, organization, now=None) -> int:
+    """Delete the organization's events older than its retention; returns how many. 0 days keeps them all."""
+    days = organization.data_retention_days
+    if not days:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _by_model = AuditEvent.objects.filter(organization=organization, created_at__lt=cutoff).delete()
+    return deleted

@@ -53,7 +53,9 @@ def default_responsible(*, location: Location) -> User | None:
     if location.responsible_id:
         return location.responsible
     fallback = (
-        Membership.objects.filter(organization_id=location.organization_id, role__in=[Role.MANAGER, Role.OWNER])
+        Membership.objects.filter(
+            organization_id=location.organization_id, role__in=[Role.MANAGER, Role.OWNER], is_active=True
+        )
         .select_related("user")
         .order_by("role", "id")
         .first()
@@ -335,7 +337,9 @@ def case_update(
         raise ValidationError(_("Unknown severity."))
     if (
         responsible is not None
-        and not Membership.objects.filter(organization_id=case.organization_id, user=responsible).exists()
+        and not Membership.objects.filter(
+            organization_id=case.organization_id, user=responsible, is_active=True
+        ).exists()
     ):
         raise ValidationError(_("The responsible person must belong to the organization."))
     case.responsible, case.severity, case.planned_fix_date = responsible, severity, planned_fix_date
@@ -517,7 +521,7 @@ def case_report_preview(*, case: Case, cause: str, action_taken: str) -> str:
 def case_grant_prize(*, case: Case, by: User, prize: str) -> Case:
     """A prize for a useful complaint (C8), granted once by a manager and sent to the customer once."""
     if not Membership.objects.filter(
-        organization_id=case.organization_id, user=by, role__in=[Role.OWNER, Role.MANAGER]
+        organization_id=case.organization_id, user=by, role__in=[Role.OWNER, Role.MANAGER], is_active=True
     ).exists():
         raise CaseStepError(_("Only a manager may grant a prize for a complaint."))
     if not prize.strip():

@@ -48,7 +48,10 @@ def customer_address(*, case: Case) -> CustomerAddress | None:
 
 
 def _require_member(organization: Organization, user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(organization=organization, user=user).exists():
+    if (
+        user is not None
+        and not Membership.objects.filter(organization=organization, user=user, is_active=True).exists()
+    ):
         raise ValidationError({field: _("The owner must be a member of the organization.")})
 
 

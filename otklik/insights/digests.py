@@ -148,7 +148,8 @@ def department_digests_due(*, now: datetime.datetime | None = None) -> int:
             continue
         week, since, until = digest_week(now=now, tz=tz)
         memberships = {
-            m.user_id: m for m in Membership.objects.filter(organization=organization).select_related("organization")
+            m.user_id: m
+            for m in Membership.objects.filter(organization=organization, is_active=True).select_related("organization")
         }
         for user in department.members.all():
             membership = memberships.get(user.pk)

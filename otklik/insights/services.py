@@ -371,6 +371,22 @@ def department_save(
 
 
 @transaction.atomic
+def member_departments_set(*, organization: Organization, user: User, departments: Iterable[Department]) -> list[str]:
+    """Put a member in exactly these departments of the organization (the team page); returns their names."""
+    _org_users(organization, [user])
+    chosen = list(departments)
+    if any(department.organization_id != organization.id for department in chosen):
+        raise ValidationError(_("The department belongs to another organization."))
+    for department in Department.objects.filter(organization=organization, members=user).exclude(
+        pk__in=[d.pk for d in chosen]
+    ):
+        department.members.remove(user)
+    for department in chosen:
+        department.members.add(user)
+    return sorted(department.name for department in chosen)
+
+
+@transaction.atomic
 def department_delete(*, department: Department) -> None:
     """Delete a department; its themes stay, unassigned."""
     department.delete()

@@ -150,7 +150,9 @@ def _clean_rule(
     if action == HuntAction.TASK and assignee is None:
         errors["assignee"] = _("Choose who gets the task.")
     if assignee is not None and not (
-        Membership.objects.filter(organization=organization, user=assignee).exclude(role=Role.VIEWER).exists()
+        Membership.objects.filter(organization=organization, user=assignee, is_active=True)
+        .exclude(role=Role.VIEWER)
+        .exists()
     ):
         errors["assignee"] = _("The task must go to a member of the organization who works with customers.")
     if survey is not None and survey.organization_id != organization.pk:

@@ -119,5 +119,5 @@ def tasks_visible(*, membership: Membership, mine: bool = False, status: str = "
 
 def members_for_tasks(*, organization: Organization):
     """Members who can work a task (not viewers), as users."""
-    workers = Membership.objects.filter(organization=organization).exclude(role=Role.VIEWER)
+    workers = Membership.objects.filter(organization=organization, is_active=True).exclude(role=Role.VIEWER)
     return User.objects.filter(is_active=True, memberships__in=workers).order_by("username")

@@ -39,7 +39,7 @@ HANDLE_MAX_COUNT = 20
 
 
 def _membership(organization: Organization, user: User) -> Membership | None:
-    return Membership.objects.filter(organization=organization, user=user).first()
+    return Membership.objects.filter(organization=organization, user=user, is_active=True).first()
 
 
 def _require_moderator(organization: Organization, user: User) -> None:

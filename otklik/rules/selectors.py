@@ -57,7 +57,7 @@ def compensation_limits(*, organization: Organization) -> dict[str, Decimal | No
 
 def compensation_limit_for(*, organization: Organization, user: User) -> Decimal | None:
     """The user's own limit in the organization (by their role); zero for a non-member."""
-    membership = Membership.objects.filter(organization=organization, user=user).first()
+    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).first()
     if membership is None:
         return Decimal("0")
     return compensation_limits(organization=organization)[membership.role]

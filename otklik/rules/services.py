@@ -605,7 +605,7 @@ def rule_errors(*, organization: Organization, data: dict) -> dict[str, str]:
     mode = data.get("assign_mode") or AssignMode.RESPONSIBLE
     if mode not in AssignMode.values:
         errors["assign_mode"] = _("Unknown way to assign.")
-    members = Membership.objects.filter(organization=organization).exclude(role=Role.VIEWER)
+    members = Membership.objects.filter(organization=organization, is_active=True).exclude(role=Role.VIEWER)
     assign_to = data.get("assign_to")
     if mode == AssignMode.PERSON and assign_to is None:
         errors["assign_to"] = _("Choose the person to assign to.")

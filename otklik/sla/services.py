@@ -137,7 +137,7 @@ def notification_preference_save(
     daily_digest: bool,
 ) -> NotificationPreference:
     """Store where a member wants alerts; at least one channel, so no complaint goes unheard."""
-    if not Membership.objects.filter(user=user, organization=organization).exists():
+    if not Membership.objects.filter(user=user, organization=organization, is_active=True).exists():
         raise ValidationError(_("Only a member of the organization has notification settings there."))
     telegram_chat_id = telegram_chat_id.strip()
     if telegram_chat_id and not TELEGRAM_CHAT_ID.match(telegram_chat_id):
@@ -184,7 +184,7 @@ def alert_send(
 def _members(organization: Organization, role: str) -> list[User]:
     return [
         membership.user
-        for membership in Membership.objects.filter(organization=organization, role=role)
+        for membership in Membership.objects.filter(organization=organization, role=role, is_active=True)
         .select_related("user")
         .order_by("id")
     ]
@@ -426,7 +426,7 @@ def digest_send_due(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     memberships = (
-        Membership.objects.filter(role__in=[Role.MANAGER, Role.OWNER])
+        Membership.objects.filter(role__in=[Role.MANAGER, Role.OWNER], is_active=True)
         .select_related("user", "organization")
         .order_by("organization_id", "id")
     )

@@ -6,13 +6,14 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
 from otklik.customers.services import customer_from_contacts
 from otklik.surveys.kinds import KINDS
-from otklik.surveys.models import Invitation, QuestionAnswer, Response, Source, Survey
+from otklik.surveys.models import Invitation, QuestionAnswer, QuestionKind, Response, Source, Survey
 from otklik.surveys.presets import TEMPLATES
 from otklik.surveys.questions import answers_parse, answers_words, questions_add_presets, questions_for_new_survey
 
@@ -255,7 +256,10 @@ def location_create(*, organization: Organization, name: str, address: str = "",
         raise ValidationError({"name": _("Enter a name.")})
     if Location.objects.filter(organization=organization, name__iexact=name).exists():
         raise ValidationError({"name": _("This organization already has a location with this name.")})
-    if responsible is not None and not Membership.objects.filter(organization=organization, user=responsible).exists():
+    if (
+        responsible is not None
+        and not Membership.objects.filter(organization=organization, user=responsible, is_active=True).exists()
+    ):
         raise ValidationError({"responsible": _("The responsible person must be a member of the organization.")})
     return Location.objects.create(
         organization=organization, name=name, address=address.strip(), responsible=responsible
@@ -288,3 +292,17 @@ def touchpoint_create(
     return Touchpoint.objects.create(
         organization=organization, location=location, name=name, kind=kind, employee=employee
     )
+
+
+def responses_personal_data_purge(*, organization: Organization, before) -> int:
+    """Blank the free text and contacts of answers given before `before` (the retention setting).
+
+    Scores, touchpoints and dates stay, so the metrics and rollups are unchanged.
+    """
+    blank = {"comment": "", "second_answer": "", "customer_name": "", "customer_email": "", "customer_phone": ""}
+    holding = Q(comment__gt="") | Q(second_answer__gt="") | Q(customer_name__gt="")
+    holding |= Q(customer_email__gt="") | Q(customer_phone__gt="")
+    old = Response.objects.filter(organization=organization, created_at__lt=before)
+    # Open answers to the extra questions are free text too (the product letter's "what to fix").
+    QuestionAnswer.objects.filter(response__in=old, kind=QuestionKind.TEXT).exclude(text="").update(text="")
+    return old.filter(holding).update(**blank)

@@ -29,6 +29,7 @@ from otklik.outreach.dispatch import invitations_dispatch_due, invitations_due_e
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.rollups.services import rollups_reconcile_due
 from otklik.sla.services import sla_jobs_run
+from otklik.team.retention import retention_purge_due
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ MINUTE_JOBS = [
     rollups_reconcile_due,  # answer rollups: daily, and at once after a time zone change
     department_digests_due,  # insights: the departments' weekly digest of their themes
     imports_cleanup_due,  # imports: uploaded files not imported within a week are removed
+    retention_purge_due,  # the organizations' data retention: old answers' text and contacts, old audit records
 ]
 MINUTE = 60
 RQ_BACKEND = "django_tasks_rq.RQBackend"
