@@ -171,7 +171,7 @@ def comment_for_display(*, response: Response, may_see_original: bool = False) -
     """The answer's comment with profanity masked, unless the viewer may see the original."""
     if may_see_original:
         return response.comment
-    return mask_profanity(response.comment, response.language)[0]
+    return mask_profanity(response.comment, response.language, organization=response.organization_id)[0]
 
 
 def may_see_original(*, membership: Membership) -> bool:
@@ -182,9 +182,25 @@ def may_see_original(*, membership: Membership) -> bool:
     return membership.can_manage or membership.user.has_perm("insights.view_original_text")
 
 
-def masked_text(text: str) -> str:
-    """The text with insults and profanity masked, the rest (the point of the complaint) as written."""
-    return mask_profanity(text or "")[0]
+def masked_text(text: str, organization=None) -> str:
+    """The text with insults and profanity masked, the rest (the point of the complaint) as written.
+
+    With the `organization` (or its id) the organization's own words are masked too.
+    """
+    return mask_profanity(text or "", organization=organization)[0]
+
+
+def text_for(*, membership: Membership | None, text: str) -> str:
+    """Customer text as this member may read it: as written for those allowed originals, else masked.
+
+    Every place that shows customer text outside a page (the API, e-mails, exports,
+    PDFs) goes through here, so masked means masked everywhere (D2). Nobody
+    (`membership=None`, e.g. an e-mail to a customer or a public page) gets the masked text.
+    """
+    if membership is not None and may_see_original(membership=membership):
+        return text or ""
+    organization = membership.organization_id if membership is not None else None
+    return masked_text(text, organization)
 
 
 def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:
