@@ -22,6 +22,14 @@ SurveyKindName = Enum("SurveyKindName", {code: code for code in KINDS}, type=str
 CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
 
 
+def _text_for(context, text: str) -> str:
+    """Customer text as the token's user may read it: masked for anyone not allowed originals (D2)."""
+    from otklik.insights.selectors import text_for
+
+    request = (context or {}).get("request")
+    return text_for(membership=getattr(request, "auth", None), text=text)
+
+
 class Page(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"How many items to return (at most {MAX_LIMIT}).")
     offset: int = Field(0, ge=0, le=2**31 - 1, description="How many items to skip.")
@@ -82,6 +90,15 @@ class AnswerOut(Schema):
     external_id: str | None
     case_id: int | None = Field(None, description="The complaint case this answer opened, if any.")
     created_at: datetime
+
+    # Insults are masked unless the token's user may see originals (owners, managers, the permission).
+    @staticmethod
+    def resolve_comment(response, context) -> str:
+        return _text_for(context, response.comment)
+
+    @staticmethod
+    def resolve_second_answer(response, context) -> str:
+        return _text_for(context, response.second_answer)
 
 
 class AnswerFilters(Page):
@@ -145,6 +162,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_responsible(case) -> str | None:
         return case.responsible.username if case.responsible_id else None
+
+    @staticmethod
+    def resolve_content(case, context) -> str:
+        return _text_for(context, case.content)
 
 
 class CaseEventOut(Schema):

@@ -86,7 +86,7 @@ INNOCENT = frozenset(
     мошонка анус ослы осли осёл осел страхуй застрахуй застраховать кончить кончать трахаться
     suck sucks sucked sucking damn damnit dammit hell crap crappy bloody escort balls ball sexual sexy butt
     snatch piss pissed screwing screw gol xxx ххх vibrator cock cocks porn porno gay lesbian
-    мокрий мокра мокре мокрі chink spic веб матір кицька кицьки півні ети чорт чорти чорта секс sex shag bum poop
+    abortion мокрий мокра мокре мокрі chink spic веб матір кицька кицьки півні ети чорт чорти чорта секс sex shag bum poop
     """.split()
 )
 
@@ -246,3 +246,8 @@ def mask_profanity(text: str, language: str = "", *, organization=None) -> tuple
 def has_profanity(text: str, *, organization=None) -> bool:
     """Whether the text has anything `mask_profanity` would mask."""
     return mask_profanity(text, organization=organization)[1]
+
+
+def masked(text: str, organization=None) -> str:
+    """Just the masked text: for messages that leave the app (alerts, digests), whoever reads them."""
+    return mask_profanity(text or "", organization=organization)[0]

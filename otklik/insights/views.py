@@ -113,9 +113,7 @@ def profanity_words(request: HttpRequest) -> HttpResponse:
     form = ProfanityWordForm(request.POST)
     if form.is_valid():
         try:
-            services.profanity_word_add(
-                organization=organization, word=form.cleaned_data["word"], actor=request.user
-            )
+            services.profanity_word_add(organization=organization, word=form.cleaned_data["word"], actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
