@@ -86,7 +86,8 @@ INNOCENT = frozenset(
     мошонка анус ослы осли осёл осел страхуй застрахуй застраховать кончить кончать трахаться
     suck sucks sucked sucking damn damnit dammit hell crap crappy bloody escort balls ball sexual sexy butt
     snatch piss pissed screwing screw gol xxx ххх vibrator cock cocks porn porno gay lesbian
-    abortion мокрий мокра мокре мокрі chink spic веб матір кицька кицьки півні ети чорт чорти чорта секс sex shag bum poop
+    abortion мокрий мокра мокре мокрі chink spic веб матір кицька кицьки півні ети чорт чорти чорта
+    секс sex shag bum poop
     """.split()
 )
 

@@ -20,6 +20,12 @@ def masked(text: str, organization=None) -> str:
     return selectors.masked_text(text, organization)
 
 
+@register.filter
+def for_member(text: str, membership) -> str:
+    """`{{ text|for_member:request.membership }}`: as written for those allowed originals, else masked (D2)."""
+    return selectors.text_for(membership=membership, text=text)
+
+
 ORIGINAL_PARAMETER = "original"
 
 
