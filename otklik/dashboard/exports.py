@@ -110,7 +110,7 @@ def for_reader(rows: Sequence[Sequence[Cell]], membership) -> list[list[Cell]]:
 
     Every export goes through here, so a file handed on carries no more than its reader may see.
     """
-    from otklik.insights.selectors import may_see_original, masked_text
+    from otklik.insights.selectors import masked_text, may_see_original
 
     if membership is None or may_see_original(membership=membership):
         return [list(row) for row in rows]
