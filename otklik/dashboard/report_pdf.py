@@ -129,6 +129,14 @@ def report_pdf_bytes(*, report: ExecutiveReport, organization_name: str, members
         )
     else:
         story.append(Paragraph(_escape(_("No themes found in this month's answers.")), base))
+    if report.praise:
+        # One line, apart from the problems: the page stays one A4 sheet.
+        praised = "; ".join(
+            _("%(theme)s (%(count)s promoters)")
+            % {"theme": text_for(membership=membership, text=w.theme.name), "count": w.promoters}
+            for w in report.praise
+        )
+        story.append(Paragraph(_escape(_("What customers praise: %(themes)s") % {"themes": praised}), small))
     for label, rows in [
         (_("Worst touchpoints"), report.worst),
         (_("Most improved touchpoints"), report.most_improved),

@@ -14,6 +14,7 @@ from otklik.surveys.models import Response
 # NPS classes (0–10), as on the dashboard: detractors 0–6, passives 7–8, promoters 9–10.
 NPS_PROMOTER_MIN = 9
 NPS_DETRACTOR_MAX = 6
+PRAISE_SHARE = 0.5  # a theme is praise when at least half of its NPS answers are promoters'
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,16 @@ class ThemeWeight:
     passive_share: float
     promoter_share: float
     nps_gain: float  # NPS points gained if the theme's detractors became passives
+
+    @property
+    def is_praise(self) -> bool:
+        """What customers praise, not a problem: most of the theme's NPS answers are promoters'.
+
+        A theme like «thanks, making, awesome» gathers promoters; listing it among the
+        problems (or as chronic) would send people to fix what customers like.
+        """
+        nps = self.detractors + self.passives + self.promoters
+        return nps > 0 and self.promoters > self.detractors and self.promoters >= PRAISE_SHARE * nps
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,24 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
             )
         )
     return weights
+
+
+def praise_theme_ids(*, organization: Organization, qs: QuerySet[Response] | None = None) -> set[int]:
+    """The themes customers praise (`ThemeWeight.is_praise`) among these answers."""
+    return {weight.theme.pk for weight in theme_weights(organization=organization, qs=qs) if weight.is_praise}
+
+
+def split_praise(weights: list) -> tuple[list, list]:
+    """Complaints (heaviest on NPS first) and praise (most promoters first), of weights or summaries."""
+
+    def weight(item):
+        return getattr(item, "weight", item)
+
+    complaints = [item for item in weights if weight(item).count and not weight(item).is_praise]
+    praise = [item for item in weights if weight(item).count and weight(item).is_praise]
+    complaints.sort(key=lambda item: (-weight(item).nps_gain, -weight(item).count, weight(item).theme.name))
+    praise.sort(key=lambda item: (-weight(item).promoters, -weight(item).count, weight(item).theme.name))
+    return complaints, praise
 
 
 def _with_text(qs: QuerySet[Response]) -> QuerySet[Response]:

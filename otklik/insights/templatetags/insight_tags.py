@@ -87,11 +87,14 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    summaries = [
-        s for s in selectors.theme_summaries(organization=membership.organization, qs=answers) if s.weight.count
-    ]
-    summaries.sort(key=lambda s: (-s.weight.nps_gain, -s.weight.count))
-    return {"summaries": summaries[:TOP_FACTORS], "has_themes": bool(summaries), "membership": membership}
+    summaries = selectors.theme_summaries(organization=membership.organization, qs=answers)
+    complaints, praise = selectors.split_praise(summaries)
+    return {
+        "summaries": complaints[:TOP_FACTORS],
+        "praise": praise[:TOP_FACTORS],
+        "has_themes": bool(complaints or praise),
+        "membership": membership,
+    }
 
 
 @register.inclusion_tag("insights/_representativeness.html")
