@@ -172,7 +172,7 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
         "product__evaluation_delay_days",
         "product__evaluation_mode",
         "product__is_active",
-    )
+    ).filter(customer__erased_at__isnull=True)  # a customer erased on request is never asked again
     existing = {
         purchase_id: (pk, status, mode, due_at, customer_id)
         for pk, purchase_id, status, mode, due_at, customer_id in ScheduledInvitation.objects.filter(
