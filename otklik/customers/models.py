@@ -71,6 +71,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["organization", "email"]),
             models.Index(fields=["organization", "phone"]),
+            # Few rows: planning invitations asks whether an organization has any erased customer.
+            models.Index(fields=["organization"], name="customer_erased", condition=Q(erased_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
