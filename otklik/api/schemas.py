@@ -23,11 +23,19 @@ CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
 
 
 def _text_for(context, text: str) -> str:
-    """Customer text as the token's user may read it: masked for anyone not allowed originals (D2)."""
-    from otklik.insights.selectors import text_for
+    """Customer text as the token's user may read it: masked for anyone not allowed originals (D2).
+
+    An answer that hands out an unmasked original is recorded in the audit log (once per request).
+    """
+    from otklik.insights.selectors import masked_text, text_for
+    from otklik.insights.services import original_view_record
 
     request = (context or {}).get("request")
-    return text_for(membership=getattr(request, "auth", None), text=text)
+    membership = getattr(request, "auth", None)
+    shown = text_for(membership=membership, text=text)
+    if membership is not None and shown and shown != masked_text(shown, membership.organization_id):
+        original_view_record(request=request, membership=membership, via="api")
+    return shown
 
 
 class Page(Schema):

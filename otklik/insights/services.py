@@ -411,3 +411,24 @@ def profanity_word_remove(*, organization: Organization, word_id: int) -> None:
 
     ProfanityWord.objects.filter(organization=organization, pk=word_id).delete()
     forget_organization_words(organization.pk)
+
+
+def original_view_record(*, request, membership: Membership, via: str = "web") -> None:
+    """Record in the audit log that this request showed unmasked originals; once per request.
+
+    A page or an API answer may hold many originals: one event says who read them, where and when.
+    """
+    if request is None or getattr(request, "_original_viewed_recorded", False):
+        return
+    from otklik.audit.models import AuditAction
+    from otklik.audit.services import record
+
+    request._original_viewed_recorded = True
+    record(
+        action=AuditAction.ORIGINAL_VIEWED,
+        organization=membership.organization,
+        actor=membership.user,
+        target=request.path,
+        details={"via": via},
+        request=request,
+    )

@@ -42,3 +42,18 @@ def test_cases_are_masked_for_an_employee_token(world, api_as):
     [item] = [c for c in client.get("/api/cases").json()["items"] if c["id"] == case.pk]
     assert "хамы" not in item["content"]
     assert api_as(world.manager).get(f"/api/cases/{case.pk}").json()["content"] == text
+
+
+def test_an_original_handed_to_a_manager_token_is_audited_once_per_request(world, api_as, rude_answer):
+    from otklik.audit.models import AuditAction, AuditEvent
+
+    client = api_as(world.manager)
+    client.get("/api/answers")
+    client.get(f"/api/answers/{rude_answer.pk}")
+    events = AuditEvent.objects.filter(action=AuditAction.ORIGINAL_VIEWED).order_by("id")
+    assert [(e.target, e.details["via"], e.actor) for e in events] == [
+        ("/api/answers", "api", world.manager),
+        (f"/api/answers/{rude_answer.pk}", "api", world.manager),
+    ]
+    api_as(world.employee).get(f"/api/answers/{rude_answer.pk}")  # masked: nothing to record
+    assert events.count() == 2

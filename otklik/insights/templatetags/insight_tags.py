@@ -42,7 +42,9 @@ def answer_text(context, text: str, element_id: str = "") -> dict:
     allowed = found and membership is not None and selectors.may_see_original(membership=membership)
     showing_original = allowed and request.GET.get(ORIGINAL_PARAMETER) == "1"
     if showing_original:
-        _record_original_viewed(request)
+        from otklik.insights.services import original_view_record
+
+        original_view_record(request=request, membership=membership)
     query = request.GET.copy() if request is not None else None
     if query is not None:
         query[ORIGINAL_PARAMETER] = "0" if showing_original else "1"
@@ -53,23 +55,6 @@ def answer_text(context, text: str, element_id: str = "") -> dict:
         "toggle_url": f"?{query.urlencode()}" + (f"#{element_id}" if element_id else "") if allowed else "",
         "element_id": element_id,
     }
-
-
-def _record_original_viewed(request) -> None:
-    if getattr(request, "_original_viewed_recorded", False):
-        return
-    from otklik.audit.models import AuditAction
-    from otklik.audit.services import record
-
-    request._original_viewed_recorded = True
-    membership = request.membership
-    record(
-        action=AuditAction.ORIGINAL_VIEWED,
-        organization=membership.organization,
-        actor=request.user,
-        target=request.path,
-        request=request,
-    )
 
 
 @register.inclusion_tag("insights/_loyalty_card.html")
