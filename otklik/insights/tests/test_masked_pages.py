@@ -38,3 +38,10 @@ def test_the_dashboard_and_the_case_list_mask_insults(world, login):
     for path in ("/", "/cases/"):
         html = client.get(path).content.decode()
         assert "хамы" not in html, path
+
+
+def test_the_similar_cases_picker_masks_insults(world, login):
+    improvement = improvements.improvement_create(organization=world.org, title="Вежливость", owner=world.manager)
+    open_case(world, comment=samples.russian(KHAMY), language="ru")
+    html = login(world.manager).get(reverse("improvements:detail", args=[improvement.pk])).content.decode()
+    assert "наглые х***" in html and "хамы" not in html
