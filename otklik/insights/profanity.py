@@ -87,7 +87,7 @@ INNOCENT = frozenset(
     suck sucks sucked sucking damn damnit dammit hell crap crappy bloody escort balls ball sexual sexy butt
     snatch piss pissed screwing screw gol xxx ххх vibrator cock cocks porn porno gay lesbian
     abortion мокрий мокра мокре мокрі chink spic веб матір кицька кицьки півні ети чорт чорти чорта
-    секс sex shag bum poop
+    секс sex shag bum poop хамам
     """.split()
 )
 
