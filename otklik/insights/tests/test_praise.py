@@ -75,3 +75,11 @@ def test_chronic_problems_list_only_complaints(world):
     report = chronic_problems(membership=membership, now=NOVEMBER + datetime.timedelta(days=1))
     labels = [group.label for group in report.by_topic]
     assert "delay, hour" in labels and "thanks, making, awesome" not in labels
+
+
+def test_the_insights_page_marks_praise(world, login):
+    thanks, delay = positive_and_negative_themes(world)
+    html = login(world.manager).get("/insights/", {"date_from": "2026-11-01", "date_to": "2026-11-30"}).content.decode()
+    row = html.split(f'id="theme-{thanks.pk}"')[1].split("</tr>")[0]
+    assert "badge ok praise" in row
+    assert "badge ok praise" not in html.split(f'id="theme-{delay.pk}"')[1].split("</tr>")[0]
