@@ -214,3 +214,12 @@ class EventOut(Schema):
     name: str
     occurred_at: datetime
     data: dict[str, Any]
+
+
+class ErasureOut(Schema):
+    erased: bool
+    answers: int = Field(description="Answers kept (their scores) without the customer's words or contacts.")
+    cases: int = Field(description="Cases kept without the customer's words or contacts.")
+    messages_withdrawn: int = Field(description="Queued messages that will no longer be sent.")
+    messages_scrubbed: int = Field(description="Messages whose text was removed.")
+    invitations_cancelled: int = Field(description="Planned invitations cancelled.")

@@ -9,7 +9,7 @@ managers' tokens may write; reads follow the token user's scope.
 
 from collections.abc import Callable
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import HttpError
@@ -22,6 +22,7 @@ from otklik.api.customer_schemas import (
     CustomerDetailOut,
     CustomerIn,
     CustomerOut,
+    ErasureOut,
     EventBatchIn,
     EventIn,
     EventOut,
@@ -33,7 +34,7 @@ from otklik.api.customer_schemas import (
     PurchaseOut,
 )
 from otklik.api.schemas import ErrorOut, ValidationErrorOut
-from otklik.customers import services
+from otklik.customers import privacy, services
 from otklik.customers.models import Customer, CustomerEvent, Product, Purchase
 from otklik.customers.selectors import customer_by_external_id, customer_summary
 
@@ -122,6 +123,63 @@ def customer_detail(request: HttpRequest, external_id: str):
         raise HttpError(404, _("No customer with this external_id."))
     customer.summary = customer_summary(customer)
     return customer
+
+
+def _customer_to_manage(request: HttpRequest, external_id: str) -> Customer:
+    membership = _writer(request)
+    customer = (
+        None if "\x00" in external_id else customer_by_external_id(membership=membership, external_id=external_id)
+    )
+    if customer is None:
+        raise HttpError(404, _("No customer with this external_id."))
+    return customer
+
+
+@router.get(
+    "/customers/{external_id}/export",
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Export everything held about a customer (ZIP of JSON and CSV)",
+    tags=["customers"],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A ZIP with `<kind>.json` and `<kind>.csv` for the profile and consents, answers, "
+                "cases and their history, messages, purchases, events and invitations.",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def customer_export(request: HttpRequest, external_id: str):
+    """The customer's data on their request (GDPR art. 15, 152-FZ art. 14); recorded in the audit log.
+
+    Only owners' and managers' tokens (403 otherwise); 404 when there is no such customer.
+    """
+    customer = _customer_to_manage(request, external_id)
+    content = privacy.customer_export_to(customer=customer, actor=request.auth.user, request=request, via="api")
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="otklik-customer-{customer.pk}.zip"'
+    return response
+
+
+@router.post(
+    "/customers/{external_id}/erase",
+    response={200: ErasureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    summary="Erase a customer's personal data on request",
+    tags=["customers"],
+)
+def customer_erase(request: HttpRequest, external_id: str):
+    """Remove the customer's contacts and words (GDPR art. 17, 152-FZ art. 21); scores stay for the figures.
+
+    Queued messages are withdrawn and planned invitations cancelled; a later push of the same
+    `external_id` brings no contacts back. Recorded in the audit log. Only owners' and managers'
+    tokens (403 otherwise); 404 when there is no such customer; 409 when it is already erased.
+    """
+    customer = _customer_to_manage(request, external_id)
+    if customer.erased_at:
+        raise HttpError(409, _("This customer's data is already erased."))
+    result = privacy.customer_erase_by(customer=customer, actor=request.auth.user, request=request, via="api")
+    return {"erased": True, **result.as_dict()}
 
 
 @router.post("/products/batch", response=WRITE_MANY, summary="Upsert up to 10 000 products", tags=["customers"])

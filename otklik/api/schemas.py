@@ -22,6 +22,22 @@ SurveyKindName = Enum("SurveyKindName", {code: code for code in KINDS}, type=str
 CaseStep = Enum("CaseStep", {step.value: step.value for step in Step}, type=str)
 
 
+def _text_for(context, text: str) -> str:
+    """Customer text as the token's user may read it: masked for anyone not allowed originals (D2).
+
+    An answer that hands out an unmasked original is recorded in the audit log (once per request).
+    """
+    from otklik.insights.selectors import masked_text, text_for
+    from otklik.insights.services import original_view_record
+
+    request = (context or {}).get("request")
+    membership = getattr(request, "auth", None)
+    shown = text_for(membership=membership, text=text)
+    if membership is not None and shown and shown != masked_text(shown, membership.organization_id):
+        original_view_record(request=request, membership=membership, via="api")
+    return shown
+
+
 class Page(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"How many items to return (at most {MAX_LIMIT}).")
     offset: int = Field(0, ge=0, le=2**31 - 1, description="How many items to skip.")
@@ -118,6 +134,15 @@ class AnswerOut(Schema):
     def resolve_answers(response) -> list:
         return list(response.answers.all())
 
+    # Insults are masked unless the token's user may see originals (owners, managers, the permission).
+    @staticmethod
+    def resolve_comment(response, context) -> str:
+        return _text_for(context, response.comment)
+
+    @staticmethod
+    def resolve_second_answer(response, context) -> str:
+        return _text_for(context, response.second_answer)
+
 
 class AnswerFilters(Page):
     kind: SurveyKindName | None = None
@@ -180,6 +205,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_responsible(case) -> str | None:
         return case.responsible.username if case.responsible_id else None
+
+    @staticmethod
+    def resolve_content(case, context) -> str:
+        return _text_for(context, case.content)
 
 
 class CaseEventOut(Schema):

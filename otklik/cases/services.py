@@ -19,6 +19,7 @@ from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
+from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue, render_customer_message, template_for
 from otklik.sla.selectors import alert_channels_for
@@ -165,7 +166,8 @@ def _queue_alert(case: Case) -> None:
             "Thank them, fix it and report back: %(url)s"
         ) % {
             "location": case.location.name,
-            "content": case.content,
+            # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
+            "content": masked(case.content, case.organization_id),
             "url": f"{settings.SITE_URL}/cases/{case.pk}/",
         }
     for channel, recipient in channels:

@@ -57,6 +57,9 @@ class Customer(models.Model):
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
     customer_since = models.DateTimeField(_("customer since"), null=True, blank=True)
+    # Set when the customer's personal data was erased on request (GDPR, 152-FZ): the row stays so
+    # that scores keep counting and a later push of the same external id brings no contacts back.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,9 +71,13 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["organization", "email"]),
             models.Index(fields=["organization", "phone"]),
+            # Few rows: planning invitations asks whether an organization has any erased customer.
+            models.Index(fields=["organization"], name="customer_erased", condition=Q(erased_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return f"#{self.pk}"
         return self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
 
     def consents_to(self, channel: str) -> bool:

@@ -342,6 +342,12 @@ def customers_upsert(*, organization: Organization, records: list[dict]) -> Upse
     rows, errors = _validate_batch(records, customer_clean)
     if errors:
         return UpsertResult(errors=errors)
+    from otklik.customers.privacy import erased_external_ids
+
+    erased = erased_external_ids(organization=organization, external_ids=[row["external_id"] for row in rows])
+    if erased:
+        # A customer erased on request stays erased: the CRM's next push brings no contacts back.
+        rows = [{"external_id": row["external_id"]} if row["external_id"] in erased else row for row in rows]
     with transaction.atomic():
         result = _upsert(Customer, organization=organization, rows=rows, fields=CUSTOMER_FIELDS)
         tagged = {pk: row["tags"] for pk, row in zip(result.ids, rows, strict=True) if "tags" in row}

@@ -105,8 +105,22 @@ def safe_text(value: Cell) -> Cell:
     return value
 
 
-def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+def for_reader(rows: Sequence[Sequence[Cell]], membership) -> list[list[Cell]]:
+    """The rows as this member may read them: text cells with insults masked unless allowed originals (D2).
+
+    Every export goes through here, so a file handed on carries no more than its reader may see.
+    """
+    from otklik.insights.selectors import masked_text, may_see_original
+
+    if membership is None or may_see_original(membership=membership):
+        return [list(row) for row in rows]
+    organization = membership.organization_id
+    return [[masked_text(cell, organization) if isinstance(cell, str) else cell for cell in row] for row in rows]
+
+
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, membership=None) -> bytes:
     """UTF-8 CSV with a byte order mark, so Excel opens Cyrillic names correctly."""
+    rows = for_reader(rows, membership)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_text(header) for header in headers])
@@ -115,8 +129,9 @@ def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str) -> bytes:
+def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str, membership=None) -> bytes:
     """One worksheet: a bold header row, frozen, and the rows with numbers as numbers."""
+    rows = for_reader(rows, membership)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

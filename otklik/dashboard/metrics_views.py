@@ -92,9 +92,13 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         headers, rows = exports.metrics_export_rows(table)
         name = f"otklik-metrics-{by}-{timezone.localdate(timezone=tz).isoformat()}"
         if export == "csv":
-            response = HttpResponse(exports.csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(
+                exports.csv_bytes(headers, rows, membership=request.membership), content_type="text/csv; charset=utf-8"
+            )
         else:
-            content = exports.xlsx_bytes(headers, rows, title=str(metrics.BREAKDOWNS[by]))
+            content = exports.xlsx_bytes(
+                headers, rows, title=str(metrics.BREAKDOWNS[by]), membership=request.membership
+            )
             response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}.{export}"'
         return response

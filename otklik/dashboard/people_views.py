@@ -34,10 +34,13 @@ def people_page(request: HttpRequest) -> HttpResponse:
             f"otklik-people-{date_from.isoformat()}-{date_to.isoformat()}" if date_from and date_to else "otklik-people"
         )
         if export == "csv":
-            response = HttpResponse(exports.csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(
+                exports.csv_bytes(headers, rows, membership=request.membership), content_type="text/csv; charset=utf-8"
+            )
         else:
             response = HttpResponse(
-                exports.xlsx_bytes(headers, rows, title=_("People")), content_type=exports.XLSX_CONTENT_TYPE
+                exports.xlsx_bytes(headers, rows, title=_("People"), membership=request.membership),
+                content_type=exports.XLSX_CONTENT_TYPE,
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{export}"'
         return response

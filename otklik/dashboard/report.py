@@ -37,7 +37,8 @@ class ExecutiveReport:
     current: MetricsRow
     previous: MetricsRow
     nps_change: stats.Difference | None
-    themes: list = field(default_factory=list)  # insights.selectors.ThemeWeight, heaviest first
+    themes: list = field(default_factory=list)  # insights.selectors.ThemeWeight, complaints, heaviest first
+    praise: list = field(default_factory=list)  # themes customers praise, most promoters first
     worst: list[TouchpointChange] = field(default_factory=list)
     most_improved: list[TouchpointChange] = field(default_factory=list)
 
@@ -140,13 +141,13 @@ def most_improved_touchpoints(
     return sorted(ranked, key=lambda c: (-c.difference.change, c.label))[:limit]
 
 
-def top_themes(*, scope: Scope, limit: int = THEMES_SHOWN) -> list:
-    """The month's loyalty factors that weigh most on NPS (insights.selectors.theme_weights)."""
-    from otklik.insights.selectors import theme_weights
+def top_themes(*, scope: Scope, limit: int = THEMES_SHOWN) -> tuple[list, list]:
+    """The month's loyalty factors: complaints that weigh most on NPS, and what customers praise, apart."""
+    from otklik.insights.selectors import split_praise, theme_weights
 
     weights = theme_weights(organization=scope.membership.organization, qs=scoped_responses(scope))
-    found = [weight for weight in weights if weight.count]
-    return sorted(found, key=lambda w: (-w.nps_gain, -w.count, w.theme.name))[:limit]
+    complaints, praise = split_praise(weights)
+    return complaints[:limit], praise[:limit]
 
 
 def executive_report(
@@ -158,13 +159,15 @@ def executive_report(
     previous = month_scope(membership=membership, tz=tz, month=month_before(month))
     this_month, last_month = metrics_total(scope=current, now=now), metrics_total(scope=previous, now=now)
     changes = touchpoint_changes(current=current, previous=previous)
+    themes, praise = top_themes(scope=current)
     return ExecutiveReport(
         month=month,
         previous_month=previous.date_from,
         current=this_month,
         previous=last_month,
         nps_change=stats.nps_difference(a=last_month.nps_counts, b=this_month.nps_counts),
-        themes=top_themes(scope=current),
+        themes=themes,
+        praise=praise,
         worst=worst_touchpoints(changes),
         most_improved=most_improved_touchpoints(changes),
     )

@@ -48,13 +48,18 @@ def _interval_text(interval: stats.Interval | None) -> str:
     return f"{_number(interval.value)} [{_number(interval.low)} … {_number(interval.high)}], n = {interval.count}"
 
 
-def report_pdf_bytes(*, report: ExecutiveReport, organization_name: str) -> bytes:
-    """The report of one month on one A4 page, in the active language."""
+def report_pdf_bytes(*, report: ExecutiveReport, organization_name: str, membership=None) -> bytes:
+    """The report of one month on one A4 page, in the active language.
+
+    Theme names are as the `membership` may read them: insults masked unless allowed originals (D2).
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from otklik.insights.selectors import text_for
 
     _register_fonts()
     base = ParagraphStyle("base", fontName=FONT, fontSize=8, leading=10)
@@ -111,13 +116,27 @@ def report_pdf_bytes(*, report: ExecutiveReport, organization_name: str) -> byte
             table(
                 [[_("Theme"), _("Answers"), _("Share of detractors, %"), _("NPS points to gain")]]
                 + [
-                    [w.theme.name, str(w.count), _number(w.detractor_share), _number(w.nps_gain)] for w in report.themes
+                    [
+                        text_for(membership=membership, text=w.theme.name),
+                        str(w.count),
+                        _number(w.detractor_share),
+                        _number(w.nps_gain),
+                    ]
+                    for w in report.themes
                 ],
                 [80, 25, 40, 35],
             )
         )
     else:
         story.append(Paragraph(_escape(_("No themes found in this month's answers.")), base))
+    if report.praise:
+        # One line, apart from the problems: the page stays one A4 sheet.
+        praised = "; ".join(
+            _("%(theme)s (%(count)s promoters)")
+            % {"theme": text_for(membership=membership, text=w.theme.name), "count": w.promoters}
+            for w in report.praise
+        )
+        story.append(Paragraph(_escape(_("What customers praise: %(themes)s") % {"themes": praised}), small))
     for label, rows in [
         (_("Worst touchpoints"), report.worst),
         (_("Most improved touchpoints"), report.most_improved),

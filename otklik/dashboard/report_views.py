@@ -37,7 +37,9 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
         return render(request, "dashboard/report.html", {"form": form, "report": None}, status=400)
-    content = report_pdf_bytes(report=report, organization_name=request.membership.organization.name)
+    content = report_pdf_bytes(
+        report=report, organization_name=request.membership.organization.name, membership=request.membership
+    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="otklik-report-{report.month:%Y-%m}.pdf"'
     return response

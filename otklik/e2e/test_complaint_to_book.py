@@ -188,6 +188,13 @@ def test_one_complaint_from_a_qr_answer_to_the_public_complaint_book(live_server
     assert PORTFOLIO_PHONE not in complaint_box.input_value()
     complaint_box.fill(complaint_box.input_value() + " Jane Roe, jane.roe@example.org")
     draft.locator("button[name=publish]").click()
+    # Saved redacted but not published: the moderator sees the redacted wording first (issue 17).
+    page.wait_for_selector("text=check the wording and publish again")
+    draft = page.locator(f"#entry-{entry.pk}")
+    complaint_box = draft.locator(f"textarea[name=entry-{entry.pk}-complaint_text]")
+    assert "jane.roe@example.org" not in complaint_box.input_value() and "[e-mail]" in complaint_box.input_value()
+    assert BookEntry.objects.get(pk=entry.pk).status == BookEntry.Status.DRAFT
+    draft.locator("button[name=publish]").click()
     page.wait_for_selector(f"#entry-{entry.pk}", state="detached")  # back on the list of drafts
     entry.refresh_from_db()
     assert entry.status == BookEntry.Status.PUBLISHED

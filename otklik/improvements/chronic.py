@@ -93,8 +93,11 @@ class ChronicReport:
     topic_source: str  # TOPIC_THEMES or TOPIC_WORDS
 
 
-def _themes_by_case(case_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """Insights themes of the cases' answers, when that app is installed and has tagged them."""
+def _themes_by_case(case_ids: list[int], *, praise: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """Insights themes of the cases' answers, when that app is installed and has tagged them.
+
+    Themes customers praise (`praise`) are left out: a chronic problem is a complaint.
+    """
     try:
         answer_theme = apps.get_model("insights", "AnswerTheme")
     except LookupError:
@@ -104,12 +107,21 @@ def _themes_by_case(case_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
         "response__case", "theme_id", "theme__name"
     )
     for case_id, theme_id, name in rows:
-        themes[case_id].append((theme_id, name))
+        if theme_id not in praise:
+            themes[case_id].append((theme_id, name))
     return themes
 
 
-def _topic_groups(cases: list[Case]) -> tuple[list[ChronicGroup], str]:
-    themes = _themes_by_case([case.pk for case in cases])
+def _praise_themes(membership: Membership) -> set[int]:
+    if not apps.is_installed("otklik.insights"):
+        return set()
+    from otklik.insights.selectors import praise_theme_ids
+
+    return praise_theme_ids(organization=membership.organization)
+
+
+def _topic_groups(cases: list[Case], *, praise: set[int] = frozenset()) -> tuple[list[ChronicGroup], str]:
+    themes = _themes_by_case([case.pk for case in cases], praise=praise)
     groups: dict[object, ChronicGroup] = {}
     if themes:
         for case in cases:
@@ -171,7 +183,7 @@ def chronic_problems(*, membership: Membership, now: datetime | None = None, day
     ).select_related("improvement")
     for link in links:
         improvements_of[link.case_id].append(link.improvement)
-    topics, source = _topic_groups(cases)
+    topics, source = _topic_groups(cases, praise=_praise_themes(membership))
     return ChronicReport(
         since=since,
         case_count=len(cases),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from otklik.improvements.models import ContactOutcome, ContactWay, ImprovementStatus
+from otklik.insights.profanity import masked
 
 
 class DateInput(forms.DateInput):
@@ -33,7 +34,8 @@ _NUMBER = re.compile(r"\d+")
 
 
 def _case_label(case) -> str:
-    return f"#{case.pk} · {case.location.name} · {case.content[:80]}"
+    # Shown to everyone who links cases: insults masked, like the improvement's case list (D2).
+    return f"#{case.pk} · {case.location.name} · {masked(case.content, case.organization_id)[:80]}"
 
 
 class LinkCasesForm(forms.Form):
@@ -49,9 +51,7 @@ class LinkCasesForm(forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = candidates
-        self.fields["cases"].label_from_instance = lambda case: (
-            f"#{case.pk} · {case.location.name} · {case.content[:80]}"
-        )
+        self.fields["cases"].label_from_instance = _case_label
 
     def clean_numbers(self) -> list[int]:
         text = self.cleaned_data["numbers"]

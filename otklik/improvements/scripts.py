@@ -59,7 +59,8 @@ def call_script(*, case: Case, way: str, employee: User) -> CallScript:
             "organization": case.organization.name,
             "date": formats.date_format(timezone.localtime(answered), "DATE_FORMAT"),
             "place": _place(case),
-            "complaint": mask_profanity(case.content)[0],  # read aloud to the customer: insults masked (D2)
+            # Read aloud to the customer: insults masked (D2), the organization's own words too.
+            "complaint": mask_profanity(case.content, organization=case.organization_id)[0],
         }
         if way == ContactWay.VISIT:
             greeting = (

@@ -82,7 +82,8 @@ def department_digest(
 
 
 def _example_line(response: Response) -> str:
-    text = " ".join(masked_text("\n".join(p for p in (response.comment, response.second_answer) if p)).split())
+    parts = (response.comment, response.second_answer)
+    text = " ".join(masked_text("\n".join(p for p in parts if p), response.organization_id).split())
     if len(text) > EXAMPLE_CHARS:
         text = text[: EXAMPLE_CHARS - 1] + "…"
     return _("    %(score)s, %(location)s: “%(text)s” %(url)s") % {

@@ -321,9 +321,13 @@ def theme_keywords(affinity, *, support=None):
 
 def name_for(keywords: dict[str, float], labels: dict[str, str]) -> str:
     """A readable name from the strongest key words, skipping words already inside a chosen bigram."""
+    from otklik.insights.profanity import is_profane
+
     chosen: list[str] = []
     for term in keywords:
         parts = set(term.split(" "))
+        if any(is_profane(word) for word in label_for(term, labels).split(" ")):
+            continue  # a theme's name is shown to everyone: never an insult (D2)
         if any(parts <= set(other.split(" ")) for other in chosen):
             continue
         chosen = [other for other in chosen if not set(other.split(" ")) <= parts]

@@ -83,3 +83,11 @@ class DepartmentForm(forms.Form):
         self.fields["members"].queryset = User.objects.filter(memberships__organization=organization).order_by(
             "username"
         )
+
+
+class ProfanityWordForm(forms.Form):
+    word = forms.CharField(
+        label=_("Word to mask"),
+        max_length=100,
+        help_text=_("One word; all its forms are masked for everyone not allowed to see original texts."),
+    )

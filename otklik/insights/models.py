@@ -122,3 +122,24 @@ class ThemeJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "status"])]
+
+
+class ProfanityWord(models.Model):
+    """A word the organization masks besides the shared lexicon (a local insult, a nickname for staff).
+
+    Stored as the manager typed it; every form of it is masked (`otklik.insights.profanity`).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="profanity_words")
+    word = models.CharField(_("word"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word", "id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "word"], name="profanity_word_unique")]
+
+    def __str__(self) -> str:
+        return self.word

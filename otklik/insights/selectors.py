@@ -14,6 +14,7 @@ from otklik.surveys.models import Response
 # NPS classes (0–10), as on the dashboard: detractors 0–6, passives 7–8, promoters 9–10.
 NPS_PROMOTER_MIN = 9
 NPS_DETRACTOR_MAX = 6
+PRAISE_SHARE = 0.5  # a theme is praise when at least half of its NPS answers are promoters'
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,16 @@ class ThemeWeight:
     passive_share: float
     promoter_share: float
     nps_gain: float  # NPS points gained if the theme's detractors became passives
+
+    @property
+    def is_praise(self) -> bool:
+        """What customers praise, not a problem: most of the theme's NPS answers are promoters'.
+
+        A theme like «thanks, making, awesome» gathers promoters; listing it among the
+        problems (or as chronic) would send people to fix what customers like.
+        """
+        nps = self.detractors + self.passives + self.promoters
+        return nps > 0 and self.promoters > self.detractors and self.promoters >= PRAISE_SHARE * nps
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,24 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
     return weights
 
 
+def praise_theme_ids(*, organization: Organization, qs: QuerySet[Response] | None = None) -> set[int]:
+    """The themes customers praise (`ThemeWeight.is_praise`) among these answers."""
+    return {weight.theme.pk for weight in theme_weights(organization=organization, qs=qs) if weight.is_praise}
+
+
+def split_praise(weights: list) -> tuple[list, list]:
+    """Complaints (heaviest on NPS first) and praise (most promoters first), of weights or summaries."""
+
+    def weight(item):
+        return getattr(item, "weight", item)
+
+    complaints = [item for item in weights if weight(item).count and not weight(item).is_praise]
+    praise = [item for item in weights if weight(item).count and weight(item).is_praise]
+    complaints.sort(key=lambda item: (-weight(item).nps_gain, -weight(item).count, weight(item).theme.name))
+    praise.sort(key=lambda item: (-weight(item).promoters, -weight(item).count, weight(item).theme.name))
+    return complaints, praise
+
+
 def _with_text(qs: QuerySet[Response]) -> QuerySet[Response]:
     return qs.filter(~Q(comment="") | ~Q(second_answer=""))
 
@@ -171,7 +200,7 @@ def comment_for_display(*, response: Response, may_see_original: bool = False) -
     """The answer's comment with profanity masked, unless the viewer may see the original."""
     if may_see_original:
         return response.comment
-    return mask_profanity(response.comment, response.language)[0]
+    return mask_profanity(response.comment, response.language, organization=response.organization_id)[0]
 
 
 def may_see_original(*, membership: Membership) -> bool:
@@ -182,9 +211,25 @@ def may_see_original(*, membership: Membership) -> bool:
     return membership.can_manage or membership.user.has_perm("insights.view_original_text")
 
 
-def masked_text(text: str) -> str:
-    """The text with insults and profanity masked, the rest (the point of the complaint) as written."""
-    return mask_profanity(text or "")[0]
+def masked_text(text: str, organization=None) -> str:
+    """The text with insults and profanity masked, the rest (the point of the complaint) as written.
+
+    With the `organization` (or its id) the organization's own words are masked too.
+    """
+    return mask_profanity(text or "", organization=organization)[0]
+
+
+def text_for(*, membership: Membership | None, text: str) -> str:
+    """Customer text as this member may read it: as written for those allowed originals, else masked.
+
+    Every place that shows customer text outside a page (the API, e-mails, exports,
+    PDFs) goes through here, so masked means masked everywhere (D2). Nobody
+    (`membership=None`, e.g. an e-mail to a customer or a public page) gets the masked text.
+    """
+    if membership is not None and may_see_original(membership=membership):
+        return text or ""
+    organization = membership.organization_id if membership is not None else None
+    return masked_text(text, organization)
 
 
 def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:

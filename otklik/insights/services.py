@@ -1,6 +1,7 @@
 """Writes for loyalty-factor themes: discovery, a manager's shaping, and tagging answers."""
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization
 from otklik.insights import engine
-from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, Theme, ThemeJob
+from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, ProfanityWord, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
 from otklik.surveys.models import Response
 
@@ -401,3 +402,50 @@ def theme_assign_department(*, theme: Theme, department: Department | None) -> T
     theme.is_manual = True  # an assigned theme must survive rediscovery, or the assignment is lost
     theme.save(update_fields=["department", "is_manual", "updated_at"])
     return theme
+
+
+def profanity_word_add(*, organization: Organization, word: str, actor: User | None = None) -> ProfanityWord:
+    """Add one of the organization's own words to mask; every form of it is masked from now on.
+
+    A word of several words, or with digits, is refused: masking goes word by word.
+    """
+    from otklik.insights.profanity import forget_organization_words, word_forms
+
+    cleaned = word.strip().lower()
+    if not cleaned or not re.fullmatch(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", cleaned):
+        raise ValidationError(_("Type one word, letters only."))
+    if ProfanityWord.objects.filter(organization=organization, word=cleaned).exists():
+        raise ValidationError(_("This word is already masked."))
+    added = ProfanityWord.objects.create(organization=organization, word=cleaned, created_by=actor)
+    word_forms(cleaned)  # warm the dictionary now rather than on the next page shown
+    forget_organization_words(organization.pk)
+    return added
+
+
+def profanity_word_remove(*, organization: Organization, word_id: int) -> None:
+    """Stop masking one of the organization's own words (the shared lexicon is not affected)."""
+    from otklik.insights.profanity import forget_organization_words
+
+    ProfanityWord.objects.filter(organization=organization, pk=word_id).delete()
+    forget_organization_words(organization.pk)
+
+
+def original_view_record(*, request, membership: Membership, via: str = "web") -> None:
+    """Record in the audit log that this request showed unmasked originals; once per request.
+
+    A page or an API answer may hold many originals: one event says who read them, where and when.
+    """
+    if request is None or getattr(request, "_original_viewed_recorded", False):
+        return
+    from otklik.audit.models import AuditAction
+    from otklik.audit.services import record
+
+    request._original_viewed_recorded = True
+    record(
+        action=AuditAction.ORIGINAL_VIEWED,
+        organization=membership.organization,
+        actor=membership.user,
+        target=request.path,
+        details={"via": via},
+        request=request,
+    )

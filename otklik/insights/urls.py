@@ -13,6 +13,7 @@ urlpatterns = [
     path("insights/themes/<int:theme_id>/ban/", views.theme_ban, name="ban"),
     path("insights/themes/<int:theme_id>/split/", views.theme_split, name="split"),
     path("insights/themes/<int:theme_id>/department/", views.theme_department, name="department"),
+    path("insights/words/", views.profanity_words, name="profanity_words"),
     path("insights/departments/", views.departments, name="departments"),
     path("insights/departments/<int:department_id>/", views.department_edit, name="department_edit"),
     path("answers/<int:response_id>/", views.answer_detail, name="answer"),

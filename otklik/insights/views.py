@@ -20,11 +20,12 @@ from otklik.insights.forms import (
     DiscoverForm,
     KeywordForm,
     MergeForm,
+    ProfanityWordForm,
     RenameForm,
     SplitForm,
     ThemeDepartmentForm,
 )
-from otklik.insights.models import Theme, ThemeJob
+from otklik.insights.models import ProfanityWord, Theme, ThemeJob
 from otklik.insights.representativeness import response_representativeness
 
 EXAMPLES_SHOWN = 20
@@ -86,8 +87,40 @@ def index(request: HttpRequest) -> HttpResponse:
         else None,
     )
     if membership.can_manage:
-        context.update(discover_form=DiscoverForm(), merge_form=MergeForm(organization=organization))
+        context.update(
+            discover_form=DiscoverForm(),
+            merge_form=MergeForm(organization=organization),
+            profanity_form=ProfanityWordForm(),
+            profanity_words=ProfanityWord.objects.filter(organization=organization),
+        )
     return render(request, "insights/index.html", context)
+
+
+@membership_required(manage=True)
+def profanity_words(request: HttpRequest) -> HttpResponse:
+    """Add (POST `word`) or remove (POST `remove`) one of the organization's own words to mask."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    organization = request.membership.organization
+    if request.POST.get("remove"):
+        try:
+            word_id = int(request.POST["remove"])
+        except ValueError:
+            raise Http404 from None
+        services.profanity_word_remove(organization=organization, word_id=word_id)
+        messages.success(request, _("The word is no longer masked."))
+        return _see_other(reverse("insights:index") + "#profanity")
+    form = ProfanityWordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.profanity_word_add(organization=organization, word=form.cleaned_data["word"], actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The word is masked from now on."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return _see_other(reverse("insights:index") + "#profanity")
 
 
 @membership_required(manage=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
-from otklik.customers.models import EvaluationMode, Product, Purchase
+from otklik.customers.models import Customer, EvaluationMode, Product, Purchase
 from otklik.messaging.services import template_fill, template_placeholders
 from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_template
 from otklik.outreach.models import Origin, OutreachSettings, ScheduledInvitation, ScheduledStatus
@@ -116,6 +116,15 @@ def _schedule_sql(
     due = "c.purchased_at + make_interval(days => pr.evaluation_delay_days)"
     manual, automatic = EvaluationMode.MANUAL.value, EvaluationMode.AUTOMATIC.value
     # Named placeholders cannot mix with the source's positional ones: the source's come first.
+    # A customer erased on request is never asked again; the check costs nothing where nobody was erased.
+    erased = ""
+    erased_params: list = []
+    if Customer.objects.filter(organization=organization, erased_at__isnull=False).exists():
+        erased = (
+            f"AND c.customer_id NOT IN (SELECT id FROM {Customer._meta.db_table} "
+            "WHERE organization_id = %s AND erased_at IS NOT NULL)"
+        )
+        erased_params = [organization.pk]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -127,7 +136,7 @@ def _schedule_sql(
                    CASE WHEN pr.evaluation_mode = %s THEN NULL ELSE {due} END,
                    '', '', %s, %s
             FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
-            WHERE pr.is_active AND {due} >= %s
+            WHERE pr.is_active AND {due} >= %s {erased}
             {"" if new_only else "ON CONFLICT (purchase_id) DO NOTHING"}
             """,
             [
@@ -142,6 +151,7 @@ def _schedule_sql(
                 now,
                 *params,
                 now - timedelta(days=config.expire_after_days),
+                *erased_params,
             ],
         )
         created = cursor.rowcount
@@ -165,14 +175,18 @@ def _schedule_sql(
 
 def _schedule_chunk(organization: Organization, ids: list[int], config: OutreachSettings, now: datetime) -> int:
     oldest_due = now - timedelta(days=config.expire_after_days)
-    rows = Purchase.objects.filter(organization=organization, pk__in=ids).values_list(
-        "pk",
-        "customer_id",
-        "purchased_at",
-        "product__evaluation_delay_days",
-        "product__evaluation_mode",
-        "product__is_active",
-    )
+    rows = (
+        Purchase.objects.filter(organization=organization, pk__in=ids)
+        .values_list(
+            "pk",
+            "customer_id",
+            "purchased_at",
+            "product__evaluation_delay_days",
+            "product__evaluation_mode",
+            "product__is_active",
+        )
+        .filter(customer__erased_at__isnull=True)
+    )  # a customer erased on request is never asked again
     existing = {
         purchase_id: (pk, status, mode, due_at, customer_id)
         for pk, purchase_id, status, mode, due_at, customer_id in ScheduledInvitation.objects.filter(

@@ -68,8 +68,26 @@ def _clean(text: str, *, organization: Organization, known_names: Iterable[str])
     redacted, findings = redact(
         text, known_names=known_names, allowed_handles=allowed_handles_for(organization=organization)
     )
-    masked, _found = mask_profanity(redacted)
+    masked, _found = mask_profanity(redacted, organization=organization)
     return masked.strip(), findings
+
+
+ENTRY_FIELDS = ("complaint_text", "response_text", "assigned_label")
+
+
+def book_entry_unclean_fields(entry: BookEntry) -> list[str]:
+    """The draft's fields that still hold an insult or personal data (what masking or redaction would change).
+
+    A draft saved before a word was added to the lexicon, or before a staff member
+    joined, can hold one; publishing it must wait until it is saved again and checked.
+    """
+    known = known_names_for_case(entry.case)
+    return [
+        field
+        for field in ENTRY_FIELDS
+        if _clean(getattr(entry, field), organization=entry.organization, known_names=known)[0]
+        != getattr(entry, field).strip()
+    ]
 
 
 def _require_text(text: str, *, label: str, max_length: int) -> None:
@@ -165,10 +183,14 @@ def book_entry_publish(*, entry: BookEntry, by: User) -> BookEntry:
     entry = BookEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != BookEntry.Status.DRAFT:
         raise ValidationError(_("Only an entry waiting for moderation can be published."))
-    # Staff names may have been added since the draft was made: redact once more on the way out.
-    known = known_names_for_case(entry.case)
-    for field in ("complaint_text", "response_text", "assigned_label"):
-        setattr(entry, field, _clean(getattr(entry, field), organization=entry.organization, known_names=known)[0])
+    # Refused rather than silently cleaned: the moderator must see the masked wording before it is public.
+    if book_entry_unclean_fields(entry):
+        raise ValidationError(
+            _(
+                "Not published: the draft still holds insults or personal data. Save it (they are masked and "
+                "replaced on saving), check the wording, then publish."
+            )
+        )
     entry.status, entry.published_at, entry.moderated_by = BookEntry.Status.PUBLISHED, timezone.now(), by
     entry.save()
     return entry
@@ -258,6 +280,14 @@ def story_update(
 def story_publish(*, story: Story, by: User, published: bool = True) -> Story:
     """Show the story on the public pages and its leaflet, or take it down."""
     _require_moderator(story.organization, by)
+    staff = _staff_names(story.organization)
+    if published and any(
+        _clean(text, organization=story.organization, known_names=staff)[0] != text.strip()
+        for text in (story.title, story.you_said, story.we_did)
+    ):
+        raise ValidationError(
+            _("Not published: the story still holds insults or personal data. Save it again, check it, then publish.")
+        )
     if story.published != published:
         story.published = published
         story.published_at = timezone.now() if published else None

@@ -104,16 +104,17 @@ def _back_to_moderation(entry: BookEntry) -> HttpResponseRedirect:
     return see_other(f"{reverse('publication:moderation')}?status={entry.status}#entry-{entry.pk}")
 
 
-def _save_edits(request: HttpRequest, entry: BookEntry) -> bool:
+def _save_edits(request: HttpRequest, entry: BookEntry) -> dict | None:
+    """Save the moderator's wording (masked and redacted); the wording as submitted, or None if invalid."""
     form = _entry_form(request, entry)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return False
+        return None
     findings = services.book_entry_edit(entry=entry, by=request.user, **form.cleaned_data)
     _tell_replaced(request, findings)
-    return True
+    return form.cleaned_data
 
 
 @require_POST
@@ -135,9 +136,18 @@ def entry_publish(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.book_entry_get(membership=request.membership, entry_id=entry_id)
     try:
         with transaction.atomic():  # a refused publication keeps no half-saved edits either
-            if _save_edits(request, entry):
-                services.book_entry_publish(entry=entry, by=request.user)
-                messages.success(request, _("The entry is published in the complaint book."))
+            submitted = _save_edits(request, entry)
+            if submitted is not None:
+                entry.refresh_from_db()
+                if any(submitted[field].strip() != getattr(entry, field) for field in services.ENTRY_FIELDS):
+                    # Something was masked or replaced on saving: the moderator checks it before it goes public.
+                    messages.warning(
+                        request,
+                        _("Insults or personal data were masked on saving; check the wording and publish again."),
+                    )
+                else:
+                    services.book_entry_publish(entry=entry, by=request.user)
+                    messages.success(request, _("The entry is published in the complaint book."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return see_other(reverse("publication:moderation"))
@@ -234,8 +244,12 @@ def story_edit(request: HttpRequest, story_id: int) -> HttpResponse:
 def story_publish(request: HttpRequest, story_id: int) -> HttpResponse:
     story = selectors.story_get(membership=request.membership, story_id=story_id)
     published = request.POST.get("published") == "1"
-    services.story_publish(story=story, by=request.user, published=published)
-    messages.success(request, _("The story is published.") if published else _("The story is taken down."))
+    try:
+        services.story_publish(story=story, by=request.user, published=published)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The story is published.") if published else _("The story is taken down."))
     return see_other(reverse("publication:story_edit", args=[story.pk]))
 
 

@@ -20,6 +20,7 @@ from otklik.accounts.models import Membership, Organization, Role
 from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
 from otklik.customers.models import Customer
+from otklik.insights.profanity import masked
 from otklik.messaging.defaults import DEFAULTS
 from otklik.messaging.services import outbox_enqueue, render_customer_message
 from otklik.rules.models import AssignMode, CompensationLimit, Rule, RuleRun, ScoreBand, Trigger
@@ -278,7 +279,7 @@ def _context(subject: Subject, rule: Rule, **extra: str) -> dict[str, str]:
         "case_number": f"#{case.pk}" if case else "",
         "location": subject.location.name,
         "complaint": subject.text,
-        "comment": subject.text,
+        "comment": masked(subject.text, subject.organization.pk),  # staff and customers alike (D2)
         "bonus": rule.bonus,
         "prize": case.prize if case else "",
         **extra,
@@ -326,7 +327,8 @@ def _notify(rule: Rule, subject: Subject) -> None:
         }
         body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
             "score": response.score,
-            "comment": response.comment or "—",
+            # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
+            "comment": masked(response.comment, subject.organization.pk) or "—",
             "url": f"{settings.SITE_URL}/answers/",
         }
     for person in people:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
 from otklik.cases.models import Case, Step
+from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
 from otklik.rules.models import RuleRun
@@ -225,7 +226,8 @@ def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime) -
             if case.responsible
             else _("nobody"),
             "step": Step(case.step).label,
-            "content": case.content,
+            # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
+            "content": masked(case.content, organization.pk),
             "url": f"{settings.SITE_URL}/cases/{case.pk}/",
         }
         if reason == EscalationReason.FIRST_ANSWER:

@@ -21,6 +21,9 @@ def test_it_serves_an_openapi_3_schema_listing_every_path(client):
         "/api/customers",
         "/api/customers/batch",
         "/api/customers/{external_id}",
+        # personal data on request
+        "/api/customers/{external_id}/export",
+        "/api/customers/{external_id}/erase",
         "/api/products",
         "/api/products/batch",
         "/api/purchases",

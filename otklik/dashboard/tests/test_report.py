@@ -190,3 +190,30 @@ def test_the_month_field_shows_the_month_reported(login, world):
     answer(survey=world.nps, touchpoint=world.checkout, score=10, at=utc(2026, 9, 3))
     response = login(world.manager).get("/report/")
     assert b'value="2026-09"' in response.content
+
+
+def test_the_pdf_and_the_page_mask_an_insulting_theme_name_for_an_employee(login, world, monkeypatch):
+    """Masked means masked (issue 13, item 8): a theme named after customers' words carries no insult."""
+    from otklik.dashboard import report_pdf
+
+    rude = Theme.objects.create(organization=world.org, name="хамы, кассир")  # words of sentirueval2016-ru tweets
+    response = answer(survey=world.nps, touchpoint=world.checkout, score=2, comment=LINE_TO_REBOOK, at=utc(2026, 11, 4))
+    AnswerTheme.objects.create(response=response, theme=rude)
+    written: list[str] = []
+    escape = report_pdf._escape
+    monkeypatch.setattr(report_pdf, "_escape", lambda text: written.append(text) or escape(text))
+
+    assert login(world.employee).get("/report/pdf/", {"period": "2026-11"}).status_code == 200
+    assert "х***, кассир" in written and not any("хамы" in text for text in written)
+    written.clear()
+    login(world.manager).get("/report/pdf/", {"period": "2026-11"})
+    assert "хамы, кассир" in written  # managers may read originals
+    html = login(world.employee).get("/report/", {"period": "2026-11"}).content.decode()
+    assert "х***, кассир" in html and "хамы" not in html
+
+
+def test_a_discovered_theme_is_never_named_after_an_insult():
+    from otklik.insights.engine import name_for
+
+    name = name_for({"хам": 1.0, "кассир": 0.9, "очередь": 0.8}, {"хам": "хамы"})
+    assert "хам" not in name and name.startswith("кассир")

@@ -15,19 +15,46 @@ TOP_FACTORS = 5
 
 
 @register.filter
-def masked(text: str) -> str:
-    """`{{ text|masked }}`: insults and profanity masked, the rest as written (D2)."""
-    return selectors.masked_text(text)
+def masked(text: str, organization=None) -> str:
+    """`{{ text|masked:organization_id }}`: insults and profanity masked, the rest as written (D2)."""
+    return selectors.masked_text(text, organization)
+
+
+@register.filter
+def for_member(text: str, membership) -> str:
+    """`{{ text|for_member:request.membership }}`: as written for those allowed originals, else masked (D2)."""
+    return selectors.text_for(membership=membership, text=text)
+
+
+ORIGINAL_PARAMETER = "original"
 
 
 @register.inclusion_tag("insights/_answer_text.html", takes_context=True)
 def answer_text(context, text: str, element_id: str = "") -> dict:
-    """`{% answer_text text %}`: the text masked, and the original behind a toggle for those allowed to see it."""
+    """`{% answer_text text %}`: the text masked; the original on request for those allowed to see it.
+
+    The original is not in the page until asked for (`?original=1`, a link next to the
+    masked text), and each page that shows originals is recorded in the audit log once.
+    """
     request = context.get("request")
     membership = getattr(request, "membership", None)
-    shown, found = mask_profanity(text or "")
-    allowed = membership is not None and selectors.may_see_original(membership=membership)
-    return {"shown": shown, "original": text if found and allowed else "", "masked": found, "element_id": element_id}
+    shown, found = mask_profanity(text or "", organization=getattr(membership, "organization_id", None))
+    allowed = found and membership is not None and selectors.may_see_original(membership=membership)
+    showing_original = allowed and request.GET.get(ORIGINAL_PARAMETER) == "1"
+    if showing_original:
+        from otklik.insights.services import original_view_record
+
+        original_view_record(request=request, membership=membership)
+    query = request.GET.copy() if request is not None else None
+    if query is not None:
+        query[ORIGINAL_PARAMETER] = "0" if showing_original else "1"
+    return {
+        "shown": text if showing_original else shown,
+        "masked": found and not showing_original,
+        "showing_original": showing_original,
+        "toggle_url": f"?{query.urlencode()}" + (f"#{element_id}" if element_id else "") if allowed else "",
+        "element_id": element_id,
+    }
 
 
 @register.inclusion_tag("insights/_loyalty_card.html")
@@ -45,11 +72,14 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    summaries = [
-        s for s in selectors.theme_summaries(organization=membership.organization, qs=answers) if s.weight.count
-    ]
-    summaries.sort(key=lambda s: (-s.weight.nps_gain, -s.weight.count))
-    return {"summaries": summaries[:TOP_FACTORS], "has_themes": bool(summaries), "membership": membership}
+    summaries = selectors.theme_summaries(organization=membership.organization, qs=answers)
+    complaints, praise = selectors.split_praise(summaries)
+    return {
+        "summaries": complaints[:TOP_FACTORS],
+        "praise": praise[:TOP_FACTORS],
+        "has_themes": bool(complaints or praise),
+        "membership": membership,
+    }
 
 
 @register.inclusion_tag("insights/_representativeness.html")

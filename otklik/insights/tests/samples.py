@@ -32,3 +32,17 @@ def airline_complaints(limit: int) -> list[dict[str, str]]:
 
 def russian_rows() -> tuple[dict[str, str], ...]:
     return _rows("sentirueval2016-ru")
+
+
+@lru_cache(maxsize=1)
+def _hotline_rows() -> dict[str, str]:
+    rows: dict[str, str] = {}
+    for name in ("reviews_machine_translated_part1.csv", "reviews_machine_translated_part2.csv"):
+        with (datasets_dir() / "hotline-store-reviews-uk" / name).open(encoding="utf-8", newline="") as handle:
+            rows.update((r["review_id"], r["text"]) for r in csv.DictReader(handle))
+    return rows
+
+
+def ukrainian(review_id: str) -> str:
+    """A Ukrainian store review (hotline-store-reviews-uk) by its review id."""
+    return _hotline_rows()[review_id]

@@ -57,6 +57,7 @@ def test_a_manager_follows_a_loyalty_factor_to_a_harsh_complaint(live_server, pa
     assert "Get your s*** together. My bag is lost too." in content.inner_text()
     assert not page.get_by_text("Get your shit together.").is_visible()
     content.get_by_text("Show original").click()
+    page.wait_for_url(f"{live_server.url}/cases/{case.pk}/?original=1")  # asked for, and recorded in the audit log
     assert page.get_by_text("Get your shit together.").first.is_visible()
     panel = page.locator("#representativeness")
     assert "Luggage" in panel.inner_text() and "Too few answers at this location to tell" in panel.inner_text()

@@ -113,3 +113,12 @@ def test_a_person_who_left_the_organization_gets_no_digest(world, luggage_depart
     world.employee.memberships.all().delete()
     assert department_digests_due(now=WEDNESDAY) == 1
     assert not digests(world.employee)
+
+
+def test_the_digest_masks_the_organizations_own_words_too(world, luggage_department):
+    from otklik.insights.services import profanity_word_add
+
+    profanity_word_add(organization=world.org, word="bag")  # a word of this organization, every form
+    department_digests_due(now=WEDNESDAY)
+    [message] = digests(world.employee)
+    assert "bag" not in message.body.split("Luggage")[1].replace("/", " ").split() and "b**" in message.body

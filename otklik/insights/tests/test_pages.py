@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
+from otklik.audit.models import AuditAction, AuditEvent
 from otklik.insights.models import Department, Theme, ThemeJob
 from otklik.insights.services import answers_tag, department_save
 from otklik.insights.tests import samples
@@ -113,7 +114,9 @@ def test_the_theme_page_shows_trend_places_and_masked_examples(world, login, lug
     assert "February 2015" in html  # the trend by month
     assert "Main Street" in html and "Airport" not in html
     manager_html = login(world.manager).get(f"/insights/themes/{theme.pk}/").content.decode()
-    assert "Show original" in manager_html and "Get your shit together." in manager_html
+    assert "Show original" in manager_html and "Get your shit together." not in manager_html
+    manager_html = login(world.manager).get(f"/insights/themes/{theme.pk}/?original=1").content.decode()
+    assert "Hide original" in manager_html and "Get your shit together." in manager_html
 
 
 def test_a_manager_renames_pins_bans_and_splits(world, login, luggage):
@@ -217,7 +220,13 @@ def test_insults_are_masked_in_the_answers_list_with_the_original_for_managers(w
     assert masked in html and "говно" not in html
     assert f'href="/answers/{answer.pk}/"' in html
     html = login(world.manager).get("/answers/").content.decode()
-    assert masked in html and "Show original" in html and "говно" in html
+    assert masked in html and "Show original" in html and "говно" not in html  # only on request
+    assert not AuditEvent.objects.filter(action=AuditAction.ORIGINAL_VIEWED).exists()
+    html = login(world.manager).get("/answers/?original=1").content.decode()
+    assert "говно" in html
+    [event] = AuditEvent.objects.filter(action=AuditAction.ORIGINAL_VIEWED)  # one per page, not per answer
+    assert event.actor == world.manager and event.organization == world.org and event.target == "/answers/"
+    assert "говно" not in login(world.employee).get("/answers/?original=1").content.decode()
 
 
 def test_the_permission_lets_a_viewer_see_the_original(world, login):
@@ -226,7 +235,7 @@ def test_the_permission_lets_a_viewer_see_the_original(world, login):
     assert "говно" not in login(world.viewer).get(f"/answers/{answer.pk}/").content.decode()
     world.viewer.user_permissions.add(Permission.objects.get(codename="view_original_text"))
     world.viewer = type(world.viewer).objects.get(pk=world.viewer.pk)  # drop the cached permissions
-    assert "говно" in login(world.viewer).get(f"/answers/{answer.pk}/").content.decode()
+    assert "говно" in login(world.viewer).get(f"/answers/{answer.pk}/?original=1").content.decode()
 
 
 def test_the_case_page_masks_the_complaint_and_asks_whether_it_is_representative(world, login):

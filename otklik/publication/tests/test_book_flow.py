@@ -114,16 +114,24 @@ def test_only_managers_and_owners_moderate(world):
     assert entry.moderated_by == world.owner and entry.published_at is not None
 
 
-def test_publishing_redacts_names_added_since_the_draft(world):
+def test_publishing_is_refused_for_names_added_since_the_draft(world):
     entry = services.book_entry_propose(
         case=resolved_case(world, content="Zed at the till was great"), by=world.manager
     )
     assert "Zed" in entry.complaint_text  # not a known name yet, not in the common list
     world.employee.first_name = "Zed"
     world.employee.save()
-    services.book_entry_publish(entry=entry, by=world.manager)
-    entry.refresh_from_db()
+    with pytest.raises(ValidationError):  # refused, not silently changed: the moderator checks first
+        services.book_entry_publish(entry=entry, by=world.manager)
+    services.book_entry_edit(
+        entry=entry,
+        by=world.manager,
+        complaint_text=entry.complaint_text,
+        response_text=entry.response_text,
+        assigned_label=entry.assigned_label,
+    )
     assert entry.complaint_text == "[name] at the till was great"
+    assert services.book_entry_publish(entry=entry, by=world.manager).status == BookEntry.Status.PUBLISHED
 
 
 def test_it_publishes_only_drafts_and_rejects_or_withdraws(world):
