@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# QR codes, links and e-mails point at the port `make run` actually serves, unless OTKLIK_SITE_URL is given.
+OTKLIK_SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE := otklik.settings
 
 .PHONY: run test install install-test chromium lint bench
@@ -24,6 +26,7 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+run: export OTKLIK_SITE_URL := $(OTKLIK_SITE_URL)
 run: install
 	mkdir -p var
 	$(BIN)/otklik migrate --noinput
@@ -31,7 +34,7 @@ run: install
 	$(BIN)/otklik collectstatic --noinput -v0
 	$(BIN)/otklik demo
 	@echo ""
-	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (Ctrl+C stops the web server and the worker)"
+	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (links and QR codes: $(OTKLIK_SITE_URL); Ctrl+C stops the web server and the worker)"
 	@$(BIN)/otklik demo --print-logins
 	@trap 'kill 0' INT TERM EXIT; \
 		$(BIN)/otklik worker & \

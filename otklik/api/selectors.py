@@ -10,6 +10,7 @@ from django.utils import timezone
 from otklik.accounts.models import Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations, visible_touchpoints
 from otklik.cases.models import Case, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.messaging.services import worker_last_seen
 from otklik.surveys.models import Response, Survey
 
@@ -72,7 +73,7 @@ def answer_by_external_id(*, membership: Membership, external_id: str) -> Respon
 def cases_visible(*, membership: Membership) -> QuerySet[Case]:
     """Cases the member may read, newest first."""
     return (
-        _in_scope(Case.objects.all(), membership=membership)
+        Case.objects.filter(cases_visible_q(membership=membership))
         .select_related("responsible")
         .order_by("-created_at", "-id")
     )

@@ -7,7 +7,6 @@ be fixed) → fix → report. Each step is a service; each refuses to run out of
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,8 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
+from otklik.accounts.selectors import site_url
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
+from otklik.cases.visibility import case_visible_to
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
 from otklik.messaging.services import outbox_enqueue, render_customer_message
@@ -88,7 +89,9 @@ def _queue_customer_message(case: Case, kind: str) -> None:
 def _queue_alert(case: Case) -> None:
     """Tell the responsible person at once (B4: the first minutes matter)."""
     person = case.responsible
-    channels = alert_channels_for(user=person, organization=case.organization) if person else []
+    if person is None or not case_visible_to(case=case, user=person):
+        return
+    channels = alert_channels_for(user=person, organization=case.organization)
     if not channels:
         return
 
@@ -103,7 +106,7 @@ def _queue_alert(case: Case) -> None:
         ) % {
             "location": case.location.name,
             "content": case.content,
-            "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
         }
     for channel, recipient in channels:
         outbox_enqueue(

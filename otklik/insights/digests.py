@@ -10,12 +10,12 @@ second minute sends nothing twice. An employee reads only the answers of their l
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership
+from otklik.accounts.selectors import site_url
 from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
@@ -89,7 +89,7 @@ def _example_line(response: Response) -> str:
         "score": response.score,
         "location": response.location.name,
         "text": text,
-        "url": f"{settings.SITE_URL}/answers/{response.pk}/",
+        "url": f"{site_url(organization=response.organization)}/answers/{response.pk}/",
     }
 
 
@@ -115,12 +115,12 @@ def digest_message(
                     "theme": item.theme.name,
                     "count": item.count,
                     "detractors": item.detractors,
-                    "url": f"{settings.SITE_URL}/insights/themes/{item.theme.pk}/",
+                    "url": f"{site_url(organization=organization)}/insights/themes/{item.theme.pk}/",
                 }
             )
             lines += [_example_line(example) for example in item.examples]
             lines.append("")
-        lines.append(_("All loyalty factors: %(url)s") % {"url": f"{settings.SITE_URL}/insights/"})
+        lines.append(_("All loyalty factors: %(url)s") % {"url": f"{site_url(organization=organization)}/insights/"})
     return str(subject), "\n".join(str(line) for line in lines)
 
 

@@ -13,6 +13,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from otklik.accounts.selectors import site_url
 from otklik.customers.models import Customer
 
 
@@ -96,7 +97,7 @@ def unsubscribe_token_read(token: str) -> tuple[Customer, str] | None:
 
 def unsubscribe_url(*, customer: Customer, channel: str) -> str:
     token = unsubscribe_token(customer=customer, channel=channel)
-    return settings.SITE_URL + reverse("messaging:unsubscribe", args=[token])
+    return site_url(organization=customer.organization) + reverse("messaging:unsubscribe", args=[token])
 
 
 def unsubscribe_headers(*, customer: Customer, url: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.accounts.selectors import site_url
 from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
 from otklik.customers.models import Customer
@@ -294,7 +294,7 @@ def _notify(rule: Rule, subject: Subject) -> None:
         body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
             "score": response.score,
             "comment": response.comment or "—",
-            "url": f"{settings.SITE_URL}/answers/",
+            "url": f"{site_url(organization=subject.organization)}/answers/",
         }
     for person in people:
         # Each person's own choice of channels (e-mail, Telegram), as for every other alert.

@@ -12,7 +12,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.accounts.selectors import site_url
 from otklik.cases.models import Case, Step
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
@@ -226,7 +226,7 @@ def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime) -
             else _("nobody"),
             "step": Step(case.step).label,
             "content": case.content,
-            "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
         }
         if reason == EscalationReason.FIRST_ANSWER:
             subject = _("Complaint #%(number)s at %(location)s has had no answer in time") % values
@@ -404,16 +404,16 @@ def _digest_message(*, organization: Organization, figures: DigestFigures, now: 
                         "number": case.pk,
                         "location": case.location.name,
                         "since": _local(case.created_at, organization),
-                        "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+                        "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
                     }
                 )
         if figures.rules_failed:
             lines += [
                 "",
                 _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
-                % {"count": figures.rules_failed, "url": f"{settings.SITE_URL}/rules/"},
+                % {"count": figures.rules_failed, "url": f"{site_url(organization=organization)}/rules/"},
             ]
-        lines += ["", _("All open cases: %(url)s") % {"url": f"{settings.SITE_URL}/cases/"}]
+        lines += ["", _("All open cases: %(url)s") % {"url": f"{site_url(organization=organization)}/cases/"}]
     return str(subject), "\n".join(str(line) for line in lines)
 
 

@@ -1,0 +1,115 @@
+"""Walk every staff page a member can GET and read its visible text: the base of the ru/uk render test.
+
+The English-leftover check is deliberately low-noise: a visible text segment is flagged when all its
+words (two or more) are words of the English interface (the .po msgids) that no Russian translation
+uses; names, codes shared by every language (NPS, SMS, e-mail) and customer texts pass.
+"""
+
+import re
+from html.parser import HTMLParser
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from otklik.tests.test_translations import catalog
+
+# Not pages of the staff interface: the admin, the API (JSON), language switching, hooks, exports.
+SKIPPED_PREFIXES = ("admin/", "api/", "i18n/", "hooks/", "logout/", "healthz", "u/", "i/", "report/pdf/")
+SKIPPED_SUFFIXES = (".svg", ".png", ".csv", "progress/")
+
+SNAKE_CASE = re.compile(r"(?<![{@\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w}])")
+WORD = re.compile(r"[A-Za-zА-Яа-яЁёІіЇїЄєҐґ']+")
+CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
+ATTRIBUTES_SHOWN = ("placeholder", "aria-label", "title", "alt")
+
+
+def pattern_paths(patterns=None, prefix: str = ""):
+    """(route, argument names) of every URL pattern, resolvers expanded."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from pattern_paths(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def fill_route(route: str, values: dict[str, object]) -> str | None:
+    """The route with its <converter:name> parts filled from `values`; None when one is unknown."""
+    missing = []
+
+    def value(match: re.Match) -> str:
+        name = match.group(2)
+        if name not in values:
+            missing.append(name)
+            return ""
+        return str(values[name])
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+    return None if missing else "/" + path
+
+
+def staff_paths(values: dict[str, object]) -> list[str]:
+    paths = []
+    for route in pattern_paths():
+        if route.startswith(SKIPPED_PREFIXES) or route.endswith(SKIPPED_SUFFIXES):
+            continue
+        path = fill_route(route, values)
+        if path is not None and path not in paths:
+            paths.append(path)
+    return paths
+
+
+class VisibleText(HTMLParser):
+    """Text nodes and shown attributes, outside <script>, <style>, <textarea> and <code>."""
+
+    HIDDEN = {"script", "style", "textarea", "code", "template"}
+
+    def __init__(self):
+        super().__init__()
+        self.segments: list[str] = []
+        self.hidden_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden_depth += 1
+        for name, text in attrs:
+            if name in ATTRIBUTES_SHOWN and text:
+                self.segments.append(text)
+            if tag == "option" and name == "value":
+                continue
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden_depth:
+            self.hidden_depth -= 1
+
+    def handle_data(self, data):
+        if not self.hidden_depth and data.strip():
+            self.segments.append(" ".join(data.split()))
+
+
+def visible_segments(html: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return parser.segments
+
+
+def english_only_words() -> set[str]:
+    """Words of the English interface that no Russian or Ukrainian translation uses (so not NPS, SMS…)."""
+    english, shared = set(), set()
+    for language in ("ru", "uk"):
+        for entry in catalog(language):
+            english |= {word.lower() for word in WORD.findall(entry.msgid + " " + entry.msgid_plural)}
+            shared |= {word.lower() for text in entry.translations for word in WORD.findall(text)}
+    return {word for word in english - shared if len(word) > 1 and not CYRILLIC.search(word)}
+
+
+def text_problems(html: str, *, english: set[str], allowed: set[str] = frozenset()) -> list[str]:
+    """Raw codes and English leftovers in a page's visible text."""
+    problems = []
+    for segment in visible_segments(html):
+        if segment in allowed:
+            continue
+        for code in SNAKE_CASE.findall(segment):
+            problems.append(f"code {code!r} in {segment[:80]!r}")
+        words = WORD.findall(segment)
+        if len(words) >= 2 and not CYRILLIC.search(segment) and all(word.lower() in english for word in words):
+            problems.append(f"English {segment[:80]!r}")
+    return problems
