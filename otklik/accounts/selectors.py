@@ -58,3 +58,10 @@ def site_url(*, organization: Organization | None = None) -> str:
     when it set one, else OTKLIK_SITE_URL (which `make run` sets from the port it serves)."""
     own = organization.site_url.strip() if organization is not None else ""
     return (own or settings.SITE_URL).rstrip("/")
+
+
+def member_language(*, user: User, organization: Organization) -> str:
+    """The language to write to this person in (alerts, escalations, digests, call scripts): their own,
+    else the organization's."""
+    own = Membership.objects.filter(user=user, organization=organization).values_list("language", flat=True).first()
+    return own or organization.default_language

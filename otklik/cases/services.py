@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
-from otklik.accounts.selectors import site_url
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.cases.visibility import case_visible_to
@@ -95,7 +95,7 @@ def _queue_alert(case: Case) -> None:
     if not channels:
         return
 
-    with translation.override(case.organization.default_language):
+    with translation.override(member_language(user=person, organization=case.organization)):
         subject = _("New complaint #%(number)s at %(location)s") % {
             "number": case.pk,
             "location": case.location.name,
@@ -182,6 +182,18 @@ def _case_customer_id(response: Response | None, location: Location, email: str,
     return customer.pk if customer else None
 
 
+def _customer_language(customer_id: int | None, *, content: str, location: Location) -> str:
+    """The language to write to a complaint's customer in: the customer base's, else the language the
+    complaint is written in, else the organization's (a Russian complaint is not answered "Dear …")."""
+    known = Customer.objects.filter(pk=customer_id).values_list("language", flat=True).first() if customer_id else ""
+    if known:
+        return known
+    # A pure text function (no models): detecting a language needs no part of the insights app above.
+    from otklik.insights.text import detect_language
+
+    return detect_language(content, default=location.organization.default_language)
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -193,7 +205,7 @@ def case_open(
     customer_email: str = "",
     customer_phone: str = "",
     customer: Customer | None = None,
-    language: str = "en",
+    language: str = "",
     severity: str = Severity.MEDIUM,
     created_at=None,
     notify: bool = True,
@@ -207,7 +219,8 @@ def case_open(
 
     `responsible` overrides the location's responsible person. The organization's rules for a new case
     (`rules.services.rules_apply_to_case`) run before anyone is alerted, so a rule that reassigns the case
-    alerts the right person. `source` says where a complaint recorded by hand came from.
+    alerts the right person. `source` says where a complaint recorded by hand came from. Without a
+    `language`, the customer is written to in their own language, else the organization's.
     """
     from otklik.rules.services import rules_apply_to_case
 
@@ -215,10 +228,13 @@ def case_open(
         raise ValidationError(_("Unknown source of the complaint."))
     if customer is not None and customer.organization_id != location.organization_id:
         raise ValidationError(_("The customer belongs to another organization."))
+    customer_id = customer.pk if customer else _case_customer_id(response, location, customer_email, customer_phone)
+    if not language:
+        language = _customer_language(customer_id, content=f"{customer_name}\n{content}", location=location)
     case = Case.objects.create(
         organization=location.organization,
         response=response,
-        customer_id=customer.pk if customer else _case_customer_id(response, location, customer_email, customer_phone),
+        customer_id=customer_id,
         location=location,
         touchpoint=touchpoint,
         content=content,

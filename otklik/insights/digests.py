@@ -15,7 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership
-from otklik.accounts.selectors import site_url
+from otklik.accounts.selectors import member_language, site_url
 from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
@@ -94,11 +94,16 @@ def _example_line(response: Response) -> str:
 
 
 def digest_message(
-    *, department: Department, items: list[DigestTheme], since: datetime.datetime, until: datetime.datetime
+    *,
+    department: Department,
+    items: list[DigestTheme],
+    since: datetime.datetime,
+    until: datetime.datetime,
+    language: str = "",
 ) -> tuple[str, str]:
-    """Subject and body of one department's weekly digest, in the organization's language."""
+    """Subject and body of one department's weekly digest, in the recipient's language (else the organization's)."""
     organization = department.organization
-    with translation.override(organization.default_language):
+    with translation.override(language or organization.default_language):
         period = {
             "since": formats.date_format(since, "DATE_FORMAT"),
             "until": formats.date_format(until - datetime.timedelta(days=1), "DATE_FORMAT"),
@@ -165,7 +170,10 @@ def department_digests_due(*, now: datetime.datetime | None = None) -> int:
             )
             if not items:
                 continue
-            subject, body = digest_message(department=department, items=items, since=since, until=until)
+            language = member_language(user=user, organization=organization)
+            subject, body = digest_message(
+                department=department, items=items, since=since, until=until, language=language
+            )
             sent += bool(
                 alert_send(
                     organization=organization, user=user, key=key, subject=subject, body=body, kind="themes_digest"

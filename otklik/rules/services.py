@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
-from otklik.accounts.selectors import site_url
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
 from otklik.customers.models import Customer
@@ -286,18 +286,18 @@ def _notify(rule: Rule, subject: Subject) -> None:
         person = _assignee(rule, subject)
         people = [person] if person else []
     response = subject.response
-    with translation.override(subject.organization.default_language):
-        subject_line = _("An answer at %(location)s matched the rule “%(rule)s”") % {
-            "location": subject.location.name,
-            "rule": rule.name,
-        }
-        body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
-            "score": response.score,
-            "comment": response.comment or "—",
-            "url": f"{site_url(organization=subject.organization)}/answers/",
-        }
     for person in people:
-        # Each person's own choice of channels (e-mail, Telegram), as for every other alert.
+        # Each person reads it in their own language, by their own choice of channels (e-mail, Telegram).
+        with translation.override(member_language(user=person, organization=subject.organization)):
+            subject_line = _("An answer at %(location)s matched the rule “%(rule)s”") % {
+                "location": subject.location.name,
+                "rule": rule.name,
+            }
+            body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
+                "score": response.score,
+                "comment": response.comment or "—",
+                "url": f"{site_url(organization=subject.organization)}/answers/",
+            }
         channels = alert_channels_for(user=person, organization=subject.organization)
         for channel, recipient in channels:
             suffix = f"rule:{rule.pk}:notify:{person.pk}"
@@ -353,11 +353,11 @@ def _grant_bonus(rule: Rule, subject: Subject) -> None:
 
 def _forward_praise(rule: Rule, subject: Subject) -> None:
     """Send the praise to each employee it names, by the channels that employee chose for alerts."""
-    language = subject.organization.default_language
     for person in subject.names():
         channels = alert_channels_for(user=person, organization=subject.organization)
         if not channels:
             continue
+        language = member_language(user=person, organization=subject.organization)
         name = person.get_full_name() or person.get_username()
         with translation.override(language):
             title, body = render_customer_message(

@@ -19,7 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
-from otklik.accounts.selectors import site_url
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.models import Case, Step
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
@@ -214,9 +214,9 @@ def _local(moment: datetime.datetime, organization: Organization) -> str:
     return formats.date_format(local, "DATETIME_FORMAT")
 
 
-def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime) -> tuple[str, str]:
+def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime, language: str) -> tuple[str, str]:
     organization = case.organization
-    with translation.override(organization.default_language):
+    with translation.override(language):
         values = {
             "number": case.pk,
             "location": case.location.name,
@@ -261,8 +261,10 @@ def _escalate(*, case: Case, level: str, reason: str, due_at: datetime.datetime,
             return False
         people = _escalation_recipients(case=case, level=level, reason=reason)
         escalation.notified.set(people)
-        subject, body = _escalation_message(case=case, reason=reason, due_at=due_at)
         for person in people:
+            # Each person reads the alert in their own language.
+            language = member_language(user=person, organization=case.organization)
+            subject, body = _escalation_message(case=case, reason=reason, due_at=due_at, language=language)
             alert_send(
                 organization=case.organization,
                 user=person,
@@ -381,8 +383,10 @@ def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.
     )
 
 
-def _digest_message(*, organization: Organization, figures: DigestFigures, now: datetime.datetime) -> tuple[str, str]:
-    with translation.override(organization.default_language):
+def _digest_message(
+    *, organization: Organization, figures: DigestFigures, now: datetime.datetime, language: str
+) -> tuple[str, str]:
+    with translation.override(language):
         subject = _("%(organization)s: complaints on %(day)s") % {
             "organization": organization.name,
             "day": formats.date_format(figures.day, "DATE_FORMAT"),
@@ -449,7 +453,8 @@ def digest_send_due(*, now: datetime.datetime | None = None) -> int:
         figures = figures_by_org[organization.pk]
         if figures.is_empty:
             continue
-        subject, body = _digest_message(organization=organization, figures=figures, now=now)
+        language = membership.language or organization.default_language
+        subject, body = _digest_message(organization=organization, figures=figures, now=now, language=language)
         sent += bool(
             alert_send(organization=organization, user=user, key=key, subject=subject, body=body, kind="sla_digest")
         )
