@@ -10,18 +10,18 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
-from otklik.accounts.selectors import member_language, site_url
+from otklik.accounts.selectors import member_language, organization_zone, site_url
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.cases.visibility import case_visible_to
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
 from otklik.messaging.services import outbox_enqueue, render_customer_message
-from otklik.sla.selectors import alert_channels_for
+from otklik.sla.selectors import alert_channels_for, case_sla_state
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response, Survey
 
@@ -54,8 +54,19 @@ def default_responsible(*, location: Location) -> User | None:
     return fallback.user if fallback else None
 
 
+def _reply_by(case: Case) -> str:
+    """By when the customer will hear from us: the first-answer deadline of the case's SLA, on the organization's
+    clock, written the customer's way (the active language)."""
+    if case.pk is None or case.created_at is None:
+        return ""
+    due = case_sla_state(case=case, now=timezone.now()).first_answer_due
+    local = timezone.localtime(due, organization_zone(organization=case.organization))
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
 def _customer_context(case: Case) -> dict[str, str]:
     return {
+        "reply_by": _reply_by(case),
         "customer_name": case.customer_name or _("customer"),
         "organization": case.organization.name,
         "case_number": f"#{case.pk}",
@@ -83,6 +94,8 @@ def _queue_customer_message(case: Case, kind: str) -> None:
         kind=kind,
         case=case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=case.language,
     )
 
 

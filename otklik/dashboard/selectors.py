@@ -383,3 +383,16 @@ def cases_open_holders(*, cases: QuerySet[Case]) -> list[CaseHolder]:
 def cases_open_oldest(*, cases: QuerySet[Case], limit: int = 10) -> list[Case]:
     """The `limit` oldest of the given open cases, with their holder and place loaded."""
     return list(cases.select_related("responsible", "location", "touchpoint").order_by("created_at", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class ReviewOutcomes:
+    clicks: int  # promoters who followed the thank-you page's link to a public review page
+    by_site: dict[str, int]
+
+
+def review_outcomes(*, qs: QuerySet[Response]) -> ReviewOutcomes:
+    """How many of these (scoped, filtered) answers led to a click to a public review page, per site."""
+    rows = qs.filter(review_clicked_at__isnull=False).order_by().values("review_site").annotate(n=Count("id"))
+    by_site = {row["review_site"]: row["n"] for row in rows}
+    return ReviewOutcomes(clicks=sum(by_site.values()), by_site=by_site)

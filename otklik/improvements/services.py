@@ -144,6 +144,8 @@ def _tell_customer(improvement: Improvement, case: Case) -> bool:
         kind="improvement_done",
         case=case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=case.language,
     )
     return True
 
@@ -268,6 +270,8 @@ def _recovery_ask(case: Case, now: datetime) -> bool:
                 kind="recovery_followup",
                 case=case,
                 channel=address.channel,
+                customer=address.customer,
+                address_language=case.language,
             )
             followup.invitation, followup.sent_at = invitation, now
             followup.save(update_fields=["invitation", "sent_at"])

@@ -27,6 +27,7 @@ from otklik.rules.selectors import employees_named, round_robin_next
 from otklik.sla.selectors import SEGMENT_LABEL, alert_channels_for, segment_normalize
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
+from otklik.surveys.next_step import PROMOTER, answer_band, review_links
 
 logger = logging.getLogger(__name__)
 
@@ -248,8 +249,21 @@ def _context(subject: Subject, rule: Rule, **extra: str) -> dict[str, str]:
         "comment": subject.text,
         "bonus": rule.bonus,
         "prize": case.prize if case else "",
+        "review_link": _review_invitation(subject),
         **extra,
     }
+
+
+def _review_invitation(subject: Subject) -> str:
+    """For a promoter's answer, a line inviting them to review the location in public (a counted link);
+    empty otherwise, or when the location names no review page."""
+    response = subject.response
+    if response is None or answer_band(response) != PROMOTER:
+        return ""
+    links = review_links(location=subject.location, response=response)
+    if not links:
+        return ""
+    return _("Would you say the same in public? A review helps other people find us: %(url)s") % {"url": links[0].url}
 
 
 def _key(subject: Subject, suffix: str) -> str:
@@ -335,6 +349,8 @@ def _send_template(rule: Rule, subject: Subject) -> None:
         kind=rule.send_template,
         case=subject.case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=subject.language,
     )
     subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
 

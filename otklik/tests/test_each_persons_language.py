@@ -55,7 +55,9 @@ def test_the_digest_is_in_each_managers_language(world):
 
 def test_a_complaint_entered_by_hand_greets_the_customer_in_the_complaints_language(world):
     # semeval2016-restaurants-ru/sentences.csv, sentence 27925:2 (a real review's words)
-    content = "Я со своим молодым человеком и пару его друзей отмечали день рожденье буквально на днях в этом ресторане."
+    content = (
+        "Я со своим молодым человеком и пару его друзей отмечали день рожденье буквально на днях в этом ресторане."
+    )
     case = case_open(
         location=world.store, content=content, customer_name="Мария Смирнова", customer_email="maria@example.org"
     )

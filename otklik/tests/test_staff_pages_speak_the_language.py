@@ -99,3 +99,4 @@ def test_the_check_finds_a_code_and_an_english_leftover():
         "code 'case_alert' in 'case_alert'",
         "English 'Postponed: quiet hours.'",
     ]
+    assert text_problems("<p>Столбцы: customer_name, received_at</p><code>case_alert</code>", english=english) == []
