@@ -7,7 +7,7 @@ PORT ?= 8000
 OTKLIK_SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE := otklik.settings
 
-.PHONY: run test install install-test chromium lint bench
+.PHONY: run test install install-test chromium axe lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core for the browser tests' accessibility checks: the version pinned in the lock file, from the npm registry.
+AXE_DIR := otklik/e2e/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility checks (apt-get install npm)"; exit 1; }
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE_STAMP)
+
 run: export OTKLIK_SITE_URL := $(OTKLIK_SITE_URL)
 run: install
 	mkdir -p var
@@ -40,7 +50,7 @@ run: install
 		$(BIN)/otklik worker & \
 		PORT=$(PORT) $(BIN)/otklik serve
 
-test: install-test chromium
+test: install-test chromium axe
 	$(BIN)/ruff check otklik bench
 	$(BIN)/pytest
 
