@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.customers.models import Tag
 from otklik.rollups.models import ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready, scores_sum
@@ -351,9 +352,7 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
 
 def cases_open(*, membership: Membership, location: Location | None = None) -> QuerySet[Case]:
     """Open (not yet resolved) cases this member may see, oldest first."""
-    cases = Case.objects.filter(organization=membership.organization).exclude(step=Step.RESOLVED)
-    if not membership.sees_whole_organization:
-        cases = cases.filter(location__in=visible_locations(membership=membership))
+    cases = Case.objects.filter(cases_visible_q(membership=membership)).exclude(step=Step.RESOLVED)
     if location is not None:
         cases = cases.filter(location=location)
     return cases.order_by("created_at", "id")

@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from otklik.accounts.models import Location, Membership, Organization
-from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.sla.models import NotificationPreference, SlaPolicy
 
 # (first answer, resolution) in hours, until the organization sets its own.
@@ -225,9 +225,7 @@ def sla_summary(
     now = now or timezone.now()
     policies = sla_policy_set(organization=membership.organization)
     conditions = sla_conditions(policies=policies, now=now)
-    cases = Case.objects.filter(
-        organization=membership.organization, location__in=visible_locations(membership=membership)
-    )
+    cases = Case.objects.filter(cases_visible_q(membership=membership))
     if location is not None:  # a dashboard narrowed to one location counts only its complaints
         cases = cases.filter(location=location)
     figures = cases.aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
