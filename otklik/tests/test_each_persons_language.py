@@ -73,3 +73,11 @@ def test_a_known_customer_is_written_to_in_their_own_language(world):
     make_customer(organization=world.org, name="Olena", email="olena@example.org", language="uk")
     case = case_open(location=world.store, content=GATE, customer_name="Olena", customer_email="olena@example.org")
     assert Case.objects.get(pk=case.pk).language == "uk"
+
+
+def test_the_thank_you_message_says_by_when_the_customer_will_hear_from_us(world):
+    world.org.time_zone = "Europe/Moscow"
+    world.org.save()
+    case = case_open(location=world.store, content=GATE, customer_name="Pat", customer_email="pat@example.org")
+    thank_you = OutboxMessage.objects.get(case=case, kind="case_thank_you")
+    assert "will contact you by " in thank_you.body
