@@ -127,7 +127,7 @@ def test_the_thank_you_page_gives_each_customer_the_right_next_step(live_server,
         assert overflow(page) <= 0
 
     # sentirueval2016-ru/tweets.csv, tweet 615756481242120000 (the first line).
-    answer(2, comment='@mts_news Что с Личным кабинетом?', email="c@example.org")
+    answer(2, comment="@mts_news Что с Личным кабинетом?", email="c@example.org")
     assert page.locator("[data-band=detractor] #reply-by").is_visible()
     assert "зв'яжеться з вами до" in page.inner_text("#reply-by")
 
