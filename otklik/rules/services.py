@@ -258,7 +258,7 @@ def _review_invitation(subject: Subject) -> str:
     """For a promoter's answer, a line inviting them to review the location in public (a counted link);
     empty otherwise, or when the location names no review page."""
     response = subject.response
-    if response is None or answer_band(response) != PROMOTER:
+    if response is None or answer_band(response, has_case=subject.case is not None) != PROMOTER:
         return ""
     links = review_links(location=subject.location, response=response)
     if not links:

@@ -51,12 +51,17 @@ def response_by_thanks_token(token: str) -> Response | None:
     return Response.objects.select_related("location", "organization", "survey").filter(pk=response_id).first()
 
 
-def answer_band(response: Response) -> str:
-    """Detractor (the answer opened a complaint or is in its scale's complaint range), promoter, or passive."""
+def answer_band(response: Response, *, has_case: bool | None = None) -> str:
+    """Detractor (the answer opened a complaint or is in its scale's complaint range), promoter, or passive.
+
+    A caller that knows whether the answer has a case passes `has_case` and saves a query.
+    """
     spec = response.survey.spec
     threshold = spec.case_threshold
     complaint = response.score <= threshold if spec.case_when == "lte" else response.score >= threshold
-    if complaint or Response.objects.filter(pk=response.pk, case__isnull=False).exists():
+    if has_case is None:
+        has_case = Response.objects.filter(pk=response.pk, case__isnull=False).exists()
+    if complaint or has_case:
         return DETRACTOR
     comparison, threshold = PROMOTER_FROM.get(response.kind, ("gte", spec.max_score + 1))
     promoter = response.score >= threshold if comparison == "gte" else response.score <= threshold
