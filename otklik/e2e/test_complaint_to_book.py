@@ -113,7 +113,7 @@ def test_one_complaint_from_a_qr_answer_to_the_public_complaint_book(live_server
     assert page.inner_text("#sla-breaches .big") == "1"
     page.goto(f"{base}/cases/{case.pk}/")
     assert "No first answer in time" in page.inner_text("#sla-escalations")
-    assert "at_risk" in page.inner_text("#sla-policy")
+    assert "At risk" in page.inner_text("#sla-policy")
 
     # The employee thanks the customer, but 1500 is beyond her role's limit (1000) ...
     log_in(page, base, world.employee)
