@@ -13,11 +13,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from otklik.accounts.models import Organization
 from otklik.customers.models import Tag
 from otklik.improvements.services import improvement_create
-from otklik.insights.services import themes_discover
+from otklik.insights.services import department_save, themes_discover
 from otklik.messaging.models import OutboxMessage
 from otklik.publication.services import story_create
+from otklik.rules.models import Rule
+from otklik.rules.services import rules_ensure_defaults
 from otklik.surveys.tests.texts import RU_COMPLAINT
-from otklik.testing.factories import make_customer, make_response
+from otklik.testing.factories import make_customer, make_purchase, make_response
 from otklik.tests.test_translations import catalog
 
 # Not pages of the staff interface: the admin, the API (JSON), language switching, hooks, exports.
@@ -187,6 +189,10 @@ def staff_world(world) -> dict[str, object]:
         cases=[case],
     )
     themes = themes_discover(organization=world.org)
+    department = department_save(organization=world.org, name="Отдел сервиса", members=[world.employee])
+    rules_ensure_defaults(organization=world.org)
+    rule = Rule.objects.filter(organization=world.org).order_by("pk").first()
+    purchase = make_purchase(customer=customer, location=world.store)
     message = OutboxMessage.objects.filter(organization=world.org).order_by("pk").first()
     return {
         "survey_id": world.nps.pk,
@@ -204,4 +210,7 @@ def staff_world(world) -> dict[str, object]:
         "tag_id": tag.pk,
         "response_id": first.pk,
         "theme_id": themes[0].pk if themes else 0,
+        "department_id": department.pk,
+        "rule_id": rule.pk,
+        "product_id": purchase.product_id,
     }
