@@ -81,3 +81,19 @@ def test_the_thank_you_message_says_by_when_the_customer_will_hear_from_us(world
     case = case_open(location=world.store, content=GATE, customer_name="Pat", customer_email="pat@example.org")
     thank_you = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     assert "will contact you by " in thank_you.body
+
+
+def test_a_member_chooses_their_language_on_the_notifications_page(client, world):
+    client.force_login(world.employee)
+    saved = client.post("/account/notifications/", {"email": "on", "language": "uk"})
+    assert saved.status_code == 303
+    assert Membership.objects.get(user=world.employee, organization=world.org).language == "uk"
+    make_response(survey=world.nps, touchpoint=world.checkout, score=1, comment=SERVICE)
+    assert OutboxMessage.objects.get(kind="case_alert").subject.startswith("Нова скарга")
+
+
+def test_an_unknown_language_is_refused_and_changes_nothing(client, world):
+    client.force_login(world.employee)
+    refused = client.post("/account/notifications/", {"email": "on", "language": "xx"})
+    assert refused.status_code == 400
+    assert Membership.objects.get(user=world.employee, organization=world.org).language == ""
