@@ -1,8 +1,9 @@
 """Walk every staff page a member can GET and read its visible text: the base of the ru/uk render test.
 
-The English-leftover check is deliberately low-noise: a visible text segment is flagged when all its
-words are mostly (two or more, and two in three) words of the English interface (the .po msgids) that no
-Russian or Ukrainian translation uses; names, codes shared by every language (NPS, SMS) and Cyrillic texts pass.
+The English-leftover check is deliberately low-noise: a visible text segment without Cyrillic is flagged
+when at least two of its words, and two in three, are words of the English interface (the .po msgids) that
+no Russian or Ukrainian translation uses; names, words every language shares (NPS, SMS) and Cyrillic pass.
+Raw codes are snake_case tokens outside <code>, {placeholders}, @handles and paths.
 """
 
 import re
