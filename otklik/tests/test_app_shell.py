@@ -58,3 +58,14 @@ def test_an_employees_home_lists_their_open_complaints_most_urgent_first(client,
     order = [mine.index(f'id="my-case-{case.pk}"') for case in (late, fresh, answered)]
     assert order == sorted(order)
     assert "overdue by" in mine and "left" in mine
+
+
+def test_a_reason_stored_in_english_reads_in_the_viewers_language(client, world):
+    from otklik.outreach.models import ScheduledInvitation
+    from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
+
+    customer = make_customer(organization=world.org)
+    make_purchase(customer=customer, product=make_product(organization=world.org), location=world.store)
+    ScheduledInvitation.objects.update(reason="Postponed: quiet hours.")  # an English-speaking organization's
+    html = page(client, world.manager, "/outreach/", "ru")
+    assert "Postponed: quiet hours." not in html
