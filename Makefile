@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# QR codes, links and e-mails point at the port `make run` actually serves, unless OTKLIK_SITE_URL is given.
+OTKLIK_SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE := otklik.settings
 
-.PHONY: run test install install-test chromium nginx lint bench
+.PHONY: run test install install-test chromium nginx axe lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,17 @@ nginx:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
+# axe-core for the browser tests' accessibility checks: the version pinned in the lock file, from the npm registry.
+AXE_DIR := otklik/e2e/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility checks (apt-get install npm)"; exit 1; }
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE_STAMP)
+
+run: export OTKLIK_SITE_URL := $(OTKLIK_SITE_URL)
 run: install
 	mkdir -p var
 	@test -s var/secret_key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
@@ -46,13 +59,13 @@ run: install
 	$(BIN)/otklik collectstatic --noinput -v0
 	$(BIN)/otklik demo
 	@echo ""
-	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (Ctrl+C stops the web server and the worker)"
+	@echo "Otklik runs on http://127.0.0.1:$(PORT)/  (links and QR codes: $(OTKLIK_SITE_URL); Ctrl+C stops the web server and the worker)"
 	@$(BIN)/otklik demo --print-logins
 	@trap 'kill 0' INT TERM EXIT; \
 		$(BIN)/otklik worker & \
 		PORT=$(PORT) $(BIN)/otklik serve
 
-test: install-test chromium nginx
+test: install-test chromium nginx axe
 	$(BIN)/ruff check otklik bench
 	$(BIN)/pytest
 

@@ -3,11 +3,13 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
 
-from otklik.accounts.selectors import membership_for
+from otklik.accounts.selectors import membership_for, organization_zone
 
 SESSION_ORG_KEY = "otklik_organization_id"
 
@@ -16,6 +18,8 @@ def membership_required(view: Callable | None = None, *, manage: bool = False):
     """Set `request.membership` for the active organization or refuse.
 
     A user without any membership gets 403; `manage=True` also requires owner or manager.
+    Every time on the page is shown in the organization's time zone (one clock for everyone), and the
+    page speaks the member's own language unless they picked another with the language switcher.
     """
 
     def decorator(func: Callable) -> Callable:
@@ -26,7 +30,12 @@ def membership_required(view: Callable | None = None, *, manage: bool = False):
             if membership is None or (manage and not membership.can_manage):
                 raise PermissionDenied
             request.membership = membership
-            return func(request, *args, **kwargs)
+            language = membership.language
+            if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+            with timezone.override(organization_zone(organization=membership.organization)):
+                return func(request, *args, **kwargs)
 
         return wrapped
 

@@ -3,8 +3,12 @@
 Only active memberships count: a deactivated member keeps their history but sees nothing.
 """
 
+import datetime
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import ApiToken, Location, MemberInvitation, Membership, Organization, Touchpoint
 
@@ -30,11 +34,12 @@ def membership_for(*, user: User, organization_id: int | None = None) -> Members
 
 
 def visible_locations(*, membership: Membership) -> QuerySet[Location]:
-    """Locations whose data this member may see: all for managers, their own for employees."""
+    """Locations whose data this member may see: all for managers; for employees, those they work at
+    and those they are responsible for (whoever gets a location's alerts must be able to open them)."""
     locations = Location.objects.filter(organization=membership.organization)
     if membership.sees_whole_organization:
         return locations
-    return locations.filter(members=membership)
+    return locations.filter(Q(members=membership) | Q(responsible_id=membership.user_id)).distinct()
 
 
 def visible_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
@@ -79,3 +84,25 @@ def api_tokens_visible(*, membership: Membership) -> QuerySet[ApiToken]:
     if membership.role != "owner":
         tokens = tokens.filter(user=membership.user)
     return tokens.order_by("-created_at", "-id")
+
+
+def organization_zone(*, organization: Organization) -> datetime.tzinfo:
+    """The organization's time zone, in which every time is shown to its people and customers; UTC if unknown."""
+    try:
+        return zoneinfo.ZoneInfo(organization.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC
+
+
+def site_url(*, organization: Organization | None = None) -> str:
+    """Where people reach Otklik, for links in QR codes, e-mails and alerts: the organization's own address
+    when it set one, else OTKLIK_SITE_URL (which `make run` sets from the port it serves)."""
+    own = organization.site_url.strip() if organization is not None else ""
+    return (own or settings.SITE_URL).rstrip("/")
+
+
+def member_language(*, user: User, organization: Organization) -> str:
+    """The language to write to this person in (alerts, escalations, digests, call scripts): their own,
+    else the organization's."""
+    own = Membership.objects.filter(user=user, organization=organization).values_list("language", flat=True).first()
+    return own or organization.default_language

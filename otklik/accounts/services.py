@@ -382,3 +382,13 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     if token is not None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
+
+
+def member_language_save(*, membership: Membership, language: str) -> Membership:
+    """Set the language a member reads the interface, alerts, escalations and digests in; empty: the organization's."""
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError(_("Unknown language."))
+    if membership.language != language:
+        membership.language = language
+        membership.save(update_fields=["language"])
+    return membership

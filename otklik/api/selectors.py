@@ -7,6 +7,7 @@ from django.db.models import F, Q, QuerySet
 from otklik.accounts.models import Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations, visible_touchpoints
 from otklik.cases.models import Case, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.surveys.models import Response, Survey
 
 
@@ -66,7 +67,7 @@ def answer_by_external_id(*, membership: Membership, external_id: str) -> Respon
 def cases_visible(*, membership: Membership) -> QuerySet[Case]:
     """Cases the member may read, newest first."""
     return (
-        _in_scope(Case.objects.all(), membership=membership)
+        Case.objects.filter(cases_visible_q(membership=membership))
         .select_related("responsible")
         .order_by("-created_at", "-id")
     )

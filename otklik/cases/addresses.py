@@ -15,6 +15,8 @@ from otklik.messaging.routing import customer_route
 class CustomerAddress:
     channel: str  # a messaging.channels name: "email", "telegram", …
     recipient: str
+    # The customer whose consent chose this route; None for the e-mail left with the complaint itself.
+    customer: Customer | None = None
 
 
 def customer_address(*, email: str, customer: Customer | None = None) -> CustomerAddress | None:
@@ -27,7 +29,7 @@ def customer_address(*, email: str, customer: Customer | None = None) -> Custome
     if customer is not None:
         route = customer_route(customer)
         if route is not None:
-            return CustomerAddress(channel=route.channel, recipient=route.recipient)
+            return CustomerAddress(channel=route.channel, recipient=route.recipient, customer=customer)
     if email:
         return CustomerAddress(channel="email", recipient=email)
     return None

@@ -199,7 +199,6 @@ def cases_csv_import(*, preview: ImportPreview, by: User, notify: bool = False) 
             customer_name=row.customer_name,
             customer_email=row.customer_email,
             customer_phone=row.customer_phone,
-            language=row.location.organization.default_language,
             severity=row.severity,
             created_at=row.received_at,
             notify=notify,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Role
-from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, CaseEvent, Step
 from otklik.cases.services import STEP_ORDER
+from otklik.cases.visibility import cases_visible_q
 from otklik.messaging.models import OutboxMessage
 
 STATUS_OPEN = "open"
@@ -38,9 +38,9 @@ def cases_visible(
     `status` is "open" (every step but resolved), "resolved" or "all"; empty
     filters mean "any". `responsible` keeps only the cases that person holds.
     """
-    cases = Case.objects.filter(
-        organization=membership.organization, location__in=visible_locations(membership=membership)
-    ).select_related("location", "touchpoint", "responsible", "response", "customer")
+    cases = Case.objects.filter(cases_visible_q(membership=membership)).select_related(
+        "location", "touchpoint", "responsible", "response", "customer"
+    )
     if status == STATUS_OPEN:
         cases = cases.exclude(step=Step.RESOLVED)
     elif status == STATUS_RESOLVED:

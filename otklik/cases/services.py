@@ -7,22 +7,23 @@ be fixed) → fix → report. Each step is a service; each refuses to run out of
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
+from otklik.accounts.selectors import member_language, organization_zone, site_url
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
+from otklik.cases.visibility import case_visible_to
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue, render_customer_message, template_for
-from otklik.sla.selectors import alert_channels_for
+from otklik.sla.selectors import alert_channels_for, case_sla_state
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response, Survey
 
@@ -64,8 +65,19 @@ def default_responsible(*, location: Location) -> User | None:
     return fallback.user if fallback else None
 
 
+def _reply_by(case: Case) -> str:
+    """By when the customer will hear from us: the first-answer deadline of the case's SLA, on the organization's
+    clock, written the customer's way (the active language)."""
+    if case.pk is None or case.created_at is None:
+        return ""
+    due = case_sla_state(case=case, now=timezone.now()).first_answer_due
+    local = timezone.localtime(due, organization_zone(organization=case.organization))
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
 def _customer_context(case: Case) -> dict[str, str]:
     return {
+        "reply_by": _reply_by(case),
         "customer_name": case.customer_name or _("customer"),
         "organization": case.organization.name,
         "case_number": f"#{case.pk}",
@@ -120,6 +132,8 @@ def _queue_customer_message(case: Case, kind: str, body: str = "") -> OutboxMess
         kind=kind,
         case=case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=case.language,
     )
 
 
@@ -152,11 +166,13 @@ def case_mark_thanked_by_message(*, case: Case, message: OutboxMessage) -> bool:
 def _queue_alert(case: Case) -> None:
     """Tell the responsible person at once (B4: the first minutes matter)."""
     person = case.responsible
-    channels = alert_channels_for(user=person, organization=case.organization) if person else []
+    if person is None or not case_visible_to(case=case, user=person):
+        return
+    channels = alert_channels_for(user=person, organization=case.organization)
     if not channels:
         return
 
-    with translation.override(case.organization.default_language):
+    with translation.override(member_language(user=person, organization=case.organization)):
         subject = _("New complaint #%(number)s at %(location)s") % {
             "number": case.pk,
             "location": case.location.name,
@@ -168,7 +184,7 @@ def _queue_alert(case: Case) -> None:
             "location": case.location.name,
             # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
             "content": masked(case.content, case.organization_id),
-            "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
         }
     for channel, recipient in channels:
         outbox_enqueue(
@@ -262,6 +278,18 @@ def _case_customer_id(response: Response | None, location: Location, email: str,
     return customer.pk if customer else None
 
 
+def _customer_language(customer_id: int | None, *, content: str, location: Location) -> str:
+    """The language to write to a complaint's customer in: the customer base's, else the language the
+    complaint is written in, else the organization's (a Russian complaint is not answered "Dear …")."""
+    known = Customer.objects.filter(pk=customer_id).values_list("language", flat=True).first() if customer_id else ""
+    if known:
+        return known
+    # A pure text function (no models): detecting a language needs no part of the insights app above.
+    from otklik.insights.text import detect_language
+
+    return detect_language(content, default=location.organization.default_language)
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -273,7 +301,7 @@ def case_open(
     customer_email: str = "",
     customer_phone: str = "",
     customer: Customer | None = None,
-    language: str = "en",
+    language: str = "",
     severity: str = Severity.MEDIUM,
     created_at=None,
     notify: bool = True,
@@ -287,7 +315,8 @@ def case_open(
 
     `responsible` overrides the location's responsible person. The organization's rules for a new case
     (`rules.services.rules_apply_to_case`) run before anyone is alerted, so a rule that reassigns the case
-    alerts the right person. `source` says where a complaint recorded by hand came from.
+    alerts the right person. `source` says where a complaint recorded by hand came from. Without a
+    `language`, the customer is written to in their own language, else the organization's.
     """
     from otklik.rules.services import rules_apply_to_case
 
@@ -295,10 +324,13 @@ def case_open(
         raise ValidationError(_("Unknown source of the complaint."))
     if customer is not None and customer.organization_id != location.organization_id:
         raise ValidationError(_("The customer belongs to another organization."))
+    customer_id = customer.pk if customer else _case_customer_id(response, location, customer_email, customer_phone)
+    if not language:
+        language = _customer_language(customer_id, content=f"{customer_name}\n{content}", location=location)
     case = Case.objects.create(
         organization=location.organization,
         response=response,
-        customer_id=customer.pk if customer else _case_customer_id(response, location, customer_email, customer_phone),
+        customer_id=customer_id,
         location=location,
         touchpoint=touchpoint,
         content=content,

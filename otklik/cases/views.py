@@ -336,7 +336,6 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 customer_name=data["customer_name"],
                 customer_email=data["customer_email"],
                 customer_phone=data["customer_phone"],
-                language=membership.organization.default_language,
                 severity=data["severity"],
                 created_at=data["received_at"],
                 source=data["source"],

@@ -16,7 +16,7 @@ from otklik.dashboard.report import ExecutiveReport, TouchpointChange
 
 FONT_DIR = Path(__file__).resolve().parent / "static" / "dashboard" / "fonts"
 FONT, FONT_BOLD = "OtklikSans", "OtklikSans-Bold"
-ACCENT = "#1f6feb"
+ACCENT = "#1a62d6"
 
 
 @cache

@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.customers.models import Tag
 from otklik.rollups.models import ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready, scores_sum
@@ -351,9 +352,7 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
 
 def cases_open(*, membership: Membership, location: Location | None = None) -> QuerySet[Case]:
     """Open (not yet resolved) cases this member may see, oldest first."""
-    cases = Case.objects.filter(organization=membership.organization).exclude(step=Step.RESOLVED)
-    if not membership.sees_whole_organization:
-        cases = cases.filter(location__in=visible_locations(membership=membership))
+    cases = Case.objects.filter(cases_visible_q(membership=membership)).exclude(step=Step.RESOLVED)
     if location is not None:
         cases = cases.filter(location=location)
     return cases.order_by("created_at", "id")
@@ -383,3 +382,16 @@ def cases_open_holders(*, cases: QuerySet[Case]) -> list[CaseHolder]:
 def cases_open_oldest(*, cases: QuerySet[Case], limit: int = 10) -> list[Case]:
     """The `limit` oldest of the given open cases, with their holder and place loaded."""
     return list(cases.select_related("responsible", "location", "touchpoint").order_by("created_at", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class ReviewOutcomes:
+    clicks: int  # promoters who followed the thank-you page's link to a public review page
+    by_site: dict[str, int]
+
+
+def review_outcomes(*, qs: QuerySet[Response]) -> ReviewOutcomes:
+    """How many of these (scoped, filtered) answers led to a click to a public review page, per site."""
+    rows = qs.filter(review_clicked_at__isnull=False).order_by().values("review_site").annotate(n=Count("id"))
+    by_site = {row["review_site"]: row["n"] for row in rows}
+    return ReviewOutcomes(clicks=sum(by_site.values()), by_site=by_site)

@@ -84,6 +84,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_case_count": open_cases.count(),
         "case_holders": selectors.cases_open_holders(cases=open_cases),
         "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
+        "reviews": selectors.review_outcomes(
+            qs=selectors.responses_filter(
+                qs=selectors.responses_visible(membership=membership),
+                tz=tz,
+                date_from=filters.get("date_from"),
+                date_to=filters.get("date_to"),
+                location=filters.get("location"),
+            )
+        ),
     }
     return render(request, "dashboard/home.html", context)
 

@@ -38,6 +38,7 @@ def test_a_low_score_is_thanked_fixed_and_reported(live_server, page, world):
     page.click("summary")
     page.fill("#name", "Customer One")
     page.fill("#email", "customer@example.org")
+    page.check("#contact_consent")
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/thanks/" in url)
     assert page.locator("h1").inner_text() == "Thank you for your answer!"

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization
+from otklik.accounts.selectors import site_url
 from otklik.cases.addresses import CustomerAddress, case_customer_address
 from otklik.cases.models import Case, Step
 from otklik.improvements.models import (
@@ -146,6 +147,8 @@ def _tell_customer(improvement: Improvement, case: Case) -> bool:
         kind="improvement_done",
         case=case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=case.language,
     )
     return True
 
@@ -204,7 +207,7 @@ def improvement_complete(*, improvement: Improvement, by: User, what_changed: st
 
 
 def _followup_link(invitation: Invitation) -> str:
-    return settings.SITE_URL + reverse("surveys:invitation", args=[invitation.token])
+    return site_url(organization=invitation.organization) + reverse("surveys:invitation", args=[invitation.token])
 
 
 def recovery_followup_key(*, case: Case) -> str:
@@ -270,6 +273,8 @@ def _recovery_ask(case: Case, now: datetime) -> bool:
                 kind="recovery_followup",
                 case=case,
                 channel=address.channel,
+                customer=address.customer,
+                address_language=case.language,
             )
             followup.invitation, followup.sent_at = invitation, now
             followup.save(update_fields=["invitation", "sent_at"])

@@ -10,12 +10,12 @@ second minute sends nothing twice. An employee reads only the answers of their l
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership
+from otklik.accounts.selectors import member_language, site_url
 from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
@@ -90,16 +90,21 @@ def _example_line(response: Response) -> str:
         "score": response.score,
         "location": response.location.name,
         "text": text,
-        "url": f"{settings.SITE_URL}/answers/{response.pk}/",
+        "url": f"{site_url(organization=response.organization)}/answers/{response.pk}/",
     }
 
 
 def digest_message(
-    *, department: Department, items: list[DigestTheme], since: datetime.datetime, until: datetime.datetime
+    *,
+    department: Department,
+    items: list[DigestTheme],
+    since: datetime.datetime,
+    until: datetime.datetime,
+    language: str = "",
 ) -> tuple[str, str]:
-    """Subject and body of one department's weekly digest, in the organization's language."""
+    """Subject and body of one department's weekly digest, in the recipient's language (else the organization's)."""
     organization = department.organization
-    with translation.override(organization.default_language):
+    with translation.override(language or organization.default_language):
         period = {
             "since": formats.date_format(since, "DATE_FORMAT"),
             "until": formats.date_format(until - datetime.timedelta(days=1), "DATE_FORMAT"),
@@ -116,12 +121,12 @@ def digest_message(
                     "theme": item.theme.name,
                     "count": item.count,
                     "detractors": item.detractors,
-                    "url": f"{settings.SITE_URL}/insights/themes/{item.theme.pk}/",
+                    "url": f"{site_url(organization=organization)}/insights/themes/{item.theme.pk}/",
                 }
             )
             lines += [_example_line(example) for example in item.examples]
             lines.append("")
-        lines.append(_("All loyalty factors: %(url)s") % {"url": f"{settings.SITE_URL}/insights/"})
+        lines.append(_("All loyalty factors: %(url)s") % {"url": f"{site_url(organization=organization)}/insights/"})
     return str(subject), "\n".join(str(line) for line in lines)
 
 
@@ -167,7 +172,10 @@ def department_digests_due(*, now: datetime.datetime | None = None) -> int:
             )
             if not items:
                 continue
-            subject, body = digest_message(department=department, items=items, since=since, until=until)
+            language = member_language(user=user, organization=organization)
+            subject, body = digest_message(
+                department=department, items=items, since=since, until=until, language=language
+            )
             sent += bool(
                 alert_send(
                     organization=organization, user=user, key=key, subject=subject, body=body, kind="themes_digest"

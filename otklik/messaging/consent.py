@@ -13,7 +13,10 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from otklik.accounts.models import Organization
+from otklik.accounts.selectors import site_url
 from otklik.customers.models import Customer
+from otklik.messaging.models import AddressUnsubscribe
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ CHANNEL_FIELDS = {
 }
 
 UNSUBSCRIBE_SALT = "otklik.messaging.unsubscribe"
+ADDRESS_TOKEN_MARK = "a"  # a token naming an address (a complaint's e-mail), not a customer of the base
 ALL_CHANNELS = "all"
 
 # Customer-facing lines added to every message to a known customer, in the customer's language.
@@ -82,6 +86,57 @@ def unsubscribe_token(*, customer: Customer, channel: str) -> str:
     return signing.dumps([customer.pk, channel], salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+def address_key(channel: str, address: str) -> str:
+    """An address as the suppression list compares it: e-mail is case-insensitive."""
+    address = address.strip()
+    return address.lower() if channel == "email" else address
+
+
+def address_unsubscribe_token(*, organization_id: int, channel: str, address: str) -> str:
+    """A signed token naming an address that has no customer record (the e-mail left with a complaint)."""
+    payload = [ADDRESS_TOKEN_MARK, organization_id, channel, address_key(channel, address)]
+    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+@dataclass(frozen=True)
+class AddressToken:
+    organization: Organization
+    channel: str
+    address: str
+
+
+def address_token_read(token: str) -> AddressToken | None:
+    """The organization, channel and address an address token names; None for any other token."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not (isinstance(payload, list) and len(payload) == 4 and payload[0] == ADDRESS_TOKEN_MARK):
+        return None
+    _mark, organization_id, channel, address = payload
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None or channel not in CHANNEL_FIELDS:
+        return None
+    return AddressToken(organization=organization, channel=channel, address=address)
+
+
+def address_unsubscribe(*, organization_id: int, channel: str, address: str) -> bool:
+    """Put an address on the organization's suppression list for a channel; True when it was not there yet."""
+    address = address_key(channel, address)
+    if not address:
+        return False
+    _row, created = AddressUnsubscribe.objects.get_or_create(
+        organization_id=organization_id, channel=channel, address=address
+    )
+    return created
+
+
+def address_unsubscribed(*, organization_id: int, channel: str, address: str) -> bool:
+    return AddressUnsubscribe.objects.filter(
+        organization_id=organization_id, channel=channel, address=address_key(channel, address)
+    ).exists()
+
+
 def unsubscribe_token_read(token: str) -> tuple[Customer, str] | None:
     """The customer and channel a token names; None for a forged, damaged or stale token."""
     try:
@@ -96,10 +151,25 @@ def unsubscribe_token_read(token: str) -> tuple[Customer, str] | None:
 
 def unsubscribe_url(*, customer: Customer, channel: str) -> str:
     token = unsubscribe_token(customer=customer, channel=channel)
-    return settings.SITE_URL + reverse("messaging:unsubscribe", args=[token])
+    return site_url(organization=customer.organization) + reverse("messaging:unsubscribe", args=[token])
 
 
-def unsubscribe_headers(*, customer: Customer, url: str) -> dict[str, str]:
+def address_message_dress(
+    *, organization: Organization, channel: str, recipient: str, language: str, body: str
+) -> tuple[str, dict[str, str]]:
+    """Like `customer_message_dress`, for a customer known only by the address they left with a complaint."""
+    language = language if language in STOP_LINE else "en"
+    if channel == "email":
+        token = address_unsubscribe_token(organization_id=organization.pk, channel=channel, address=recipient)
+        url = site_url(organization=organization) + reverse("messaging:unsubscribe", args=[token])
+        footer = EMAIL_FOOTER[language].format(organization=organization.name, url=url)
+        return f"{body.rstrip()}\n\n-- \n{footer}\n", unsubscribe_headers(url=url)
+    if channel in ("sms", "telegram"):
+        return f"{body.rstrip()}\n{STOP_LINE[language]}", {}
+    return body, {}
+
+
+def unsubscribe_headers(*, url: str, customer: Customer | None = None) -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: mail clients show an "Unsubscribe" button that POSTs to `url`."""
     targets = [f"<{url}>"]
     if settings.OTKLIK_UNSUBSCRIBE_MAILTO:
@@ -129,6 +199,12 @@ def consent_revoke(*, customer: Customer, channel: str) -> list[str]:
     channels = list(CHANNEL_FIELDS) if channel == ALL_CHANNELS else [channel]
     changed = []
     for name in channels:
+        # The address too: a complaint's reply goes to the address even where the record gives no consent.
+        address_unsubscribe(
+            organization_id=customer.organization_id,
+            channel=name,
+            address=str(getattr(customer, CHANNEL_FIELDS[name].address) or ""),
+        )
         field = CHANNEL_FIELDS[name].consent
         if Customer.objects.filter(pk=customer.pk, **{field: True}).update(
             **{field: False, "updated_at": timezone.now()}

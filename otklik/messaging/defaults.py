@@ -22,6 +22,8 @@ PLACEHOLDERS = {
     "prize",
     "product",
     "purchase_date",
+    "reply_by",
+    "review_link",
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -54,21 +56,22 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "Dear {customer_name},\n\nthank you for your feedback about {location}. Only a few "
             "customers take the time to tell us about a problem, and every such message helps us "
             "get better.\n\nYour message is now case {case_number}. The person responsible for "
-            "{location} has it and will come back to you with what we did.\n\n{organization}",
+            "{location} has it and will contact you by {reply_by}, then tell you what we did.\n\n{organization}",
         ),
         "ru": (
             "Спасибо, что рассказали {organization} о проблеме",
             "Здравствуйте, {customer_name}!\n\nСпасибо за ваш отзыв о «{location}». Лишь немногие "
             "клиенты находят время рассказать нам о проблеме, и каждое такое сообщение помогает "
             "нам стать лучше.\n\nВашему обращению присвоен номер {case_number}. Ответственный за "
-            "«{location}» уже получил его и сообщит вам, что мы сделали.\n\n{organization}",
+            "«{location}» уже получил его, свяжется с вами до {reply_by} и сообщит, что мы сделали.\n\n{organization}",
         ),
         "uk": (
             "Дякуємо, що розповіли {organization} про проблему",
             "Вітаємо, {customer_name}!\n\nДякуємо за ваш відгук про «{location}». Лише деякі "
             "клієнти знаходять час розповісти нам про проблему, і кожне таке повідомлення "
             "допомагає нам ставати кращими.\n\nВашому зверненню присвоєно номер {case_number}. "
-            "Відповідальний за «{location}» вже отримав його і повідомить вам, що ми зробили."
+            "Відповідальний за «{location}» вже отримав його, зв'яжеться з вами до {reply_by} "
+            "і повідомить, що ми зробили."
             "\n\n{organization}",
         ),
     },
@@ -164,19 +167,19 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
             "Thank you for your kind words, {customer_name}",
             "Dear {customer_name},\n\nthank you for taking the time to tell us what you liked at {location}:"
             "\n\n«{comment}»\n\nWe have passed your words on to the team; it means a lot to them. {bonus}"
-            "\n\n{organization}",
+            "\n\n{review_link}\n\n{organization}",
         ),
         "ru": (
             "Спасибо за добрые слова, {customer_name}",
             "Здравствуйте, {customer_name}!\n\nСпасибо, что нашли время рассказать, что вам понравилось в "
             "«{location}»:\n\n«{comment}»\n\nМы передали ваши слова команде: для неё это очень важно. {bonus}"
-            "\n\n{organization}",
+            "\n\n{review_link}\n\n{organization}",
         ),
         "uk": (
             "Дякуємо за добрі слова, {customer_name}",
             "Вітаємо, {customer_name}!\n\nДякуємо, що знайшли час розповісти, що вам сподобалося в "
             "«{location}»:\n\n«{comment}»\n\nМи передали ваші слова команді: для неї це дуже важливо. {bonus}"
-            "\n\n{organization}",
+            "\n\n{review_link}\n\n{organization}",
         ),
     },
     "praise_to_employee": {

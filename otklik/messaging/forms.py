@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from otklik.messaging.kinds import message_kind_label
 from otklik.messaging.models import OutboxStatus
 
 
@@ -14,7 +15,7 @@ class OutboxFilterForm(forms.Form):
 
     def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("Any kind")), *((kind, kind) for kind in kinds)]
+        self.fields["kind"].choices = [("", _("Any kind")), *((kind, message_kind_label(kind)) for kind in kinds)]
 
 
 class TemplateForm(forms.Form):

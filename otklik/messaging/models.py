@@ -78,3 +78,24 @@ class OutboxMessage(models.Model):
 class WorkerHeartbeat(models.Model):
     worker_id = models.CharField(max_length=100, unique=True)
     seen_at = models.DateTimeField()
+
+
+class AddressUnsubscribe(models.Model):
+    """An address that asked to get no more customer messages by one channel.
+
+    Customers in the customer base withdraw consent on their record; this also covers the e-mail a
+    customer left only with a complaint (no record to hold their choice), and is checked before every
+    customer message is sent, whoever it is addressed to.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="address_unsubscribes")
+    channel = models.CharField(max_length=20)
+    address = models.CharField(max_length=254)  # as the channel sends to it; e-mail lower-cased
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "channel", "address"], name="address_unsubscribe_unique_address"
+            )
+        ]

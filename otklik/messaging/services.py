@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.messaging.channels import CHANNELS, TransportError
-from otklik.messaging.consent import address_mark_invalid, customer_message_dress, customer_refusal
+from otklik.messaging.consent import (
+    address_mark_invalid,
+    address_message_dress,
+    address_unsubscribed,
+    customer_message_dress,
+    customer_refusal,
+)
 from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
 from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
 
@@ -127,6 +133,7 @@ def outbox_enqueue(
     customer=None,
     headers: dict[str, str] | None = None,
     deliver: bool = True,
+    address_language: str = "",
 ) -> OutboxMessage:
     """Queue a message once per key; delivery is attempted right after commit.
 
@@ -138,10 +145,18 @@ def outbox_enqueue(
     and the RFC 8058 headers for e-mail, a "reply STOP" line for SMS and
     Telegram), and the customer's consent and address are checked again right
     before sending, so an unsubscribe stops even messages already queued.
+    A message to a customer known only by an address (the e-mail left with a
+    complaint) passes `address_language` instead: it carries the same unsubscribe,
+    which puts the address on the organization's suppression list.
     """
     headers = dict(headers or {})
     if customer is not None:
         body, unsubscribe = customer_message_dress(customer=customer, channel=channel, body=body)
+        headers.update(unsubscribe)
+    elif address_language:
+        body, unsubscribe = address_message_dress(
+            organization=organization, channel=channel, recipient=recipient, language=address_language, body=body
+        )
         headers.update(unsubscribe)
     message, created = OutboxMessage.objects.get_or_create(
         key=key,
@@ -287,6 +302,12 @@ def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
 def _send_claimed(message: OutboxMessage) -> bool:
     """Send one claimed message and record the outcome; True when it was sent."""
     refusal = customer_refusal(customer=message.customer, channel=message.channel) if message.customer else ""
+    # A customer known only by an address: their choice is kept on the suppression list, not on a record.
+    address_only = message.customer_id is None and "List-Unsubscribe" in (message.headers or {})
+    if address_only and address_unsubscribed(
+        organization_id=message.organization_id, channel=message.channel, address=message.recipient
+    ):
+        refusal = "the address unsubscribed"
     if refusal:
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxStatus.SUPPRESSED, last_error=f"Not sent: {refusal}."[:2000], claimed_at=None

@@ -100,6 +100,10 @@ def _unsubscribe_page(request: HttpRequest, *, status: int = 200, **context) -> 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    address = consent.address_token_read(token)
+    if address is not None:
+        with translation.override(address.organization.default_language):
+            return _unsubscribe_address(request, address=address)
     found = consent.unsubscribe_token_read(token)
     if found is None:
         return _unsubscribe_page(request, status=404, invalid=True)
@@ -120,6 +124,19 @@ def _unsubscribe(request: HttpRequest, *, customer, channel: str) -> HttpRespons
         return _unsubscribe_page(request, status=400, error=_("Choose what to unsubscribe from."), **context)
     consent.consent_revoke(customer=customer, channel=consent.ALL_CHANNELS if scope == "all" else channel)
     return _unsubscribe_page(request, done=True, everything=scope == "all", **context)
+
+
+def _unsubscribe_address(request: HttpRequest, *, address: consent.AddressToken) -> HttpResponse:
+    """The unsubscribe of an address with no customer record: it stops this channel (there is no other)."""
+    context = {"organization": address.organization, "channel": address.channel, "single_channel": True}
+    if request.method != "POST":
+        return _unsubscribe_page(request, **context)
+    consent.address_unsubscribe(
+        organization_id=address.organization.pk, channel=address.channel, address=address.address
+    )
+    if request.POST.get("List-Unsubscribe") == "One-Click":
+        return HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+    return _unsubscribe_page(request, done=True, everything=False, **context)
 
 
 def _hook_secret_or_404(secret: str, expected: str) -> None:

@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 from time import monotonic
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -24,13 +23,14 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
+from otklik.accounts.selectors import site_url
 from otklik.customers.models import Customer, EvaluationMode
 from otklik.messaging.models import TemplateKind
 from otklik.messaging.routing import customer_route
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
-from otklik.outreach.selectors import organization_tz, outreach_settings
+from otklik.outreach.selectors import default_survey_for, organization_tz, outreach_settings
 from otklik.surveys.models import Invitation, Survey
 from otklik.surveys.presets import PRODUCT_LETTER
 
@@ -137,11 +137,11 @@ class _Batch:
     def __init__(self, rows: list[ScheduledInvitation], *, now: datetime):
         self.now = now
         self._configs: dict[int, OutreachSettings] = {}
-        self._surveys: dict[int, Survey | None] = {}
+        self._surveys: dict[tuple[int, int | None], Survey | None] = {}
         self._touchpoints: dict[tuple[str, int], Touchpoint | None] = {}
         self._templates: dict[tuple, tuple[str, str]] = {}
         # Tokens are URL-safe, so the resolved URL around a stand-in is the URL around any token.
-        self._link = (settings.SITE_URL + reverse("surveys:invitation", args=["TOKEN"])).rsplit("TOKEN", 1)
+        self._link = (site_url() + reverse("surveys:invitation", args=["TOKEN"])).rsplit("TOKEN", 1)
         # Locked in id order in one statement: two batches sharing customers lock them in the same order.
         self.customers = {
             customer.pk: customer
@@ -185,17 +185,17 @@ class _Batch:
         return last
 
     def survey_for(self, scheduled: ScheduledInvitation) -> Survey | None:
-        if scheduled.survey_id and scheduled.survey.is_open:
+        if (
+            scheduled.survey_id
+            and scheduled.survey.is_open
+            and scheduled.survey.organization_id == scheduled.organization_id
+        ):
             return scheduled.survey
         product = scheduled.purchase.product if scheduled.purchase else None
-        if product is not None and product.survey_id and product.survey.is_open:
-            return product.survey
-        organization_id = scheduled.organization_id
-        if organization_id not in self._surveys:
-            self._surveys[organization_id] = (
-                Survey.objects.filter(organization_id=organization_id, kind="nps", is_open=True).order_by("pk").first()
-            )
-        return self._surveys[organization_id]
+        key = (scheduled.organization_id, product.pk if product is not None else None)
+        if key not in self._surveys:
+            self._surveys[key] = default_survey_for(organization=scheduled.organization, product=product)
+        return self._surveys[key]
 
     def touchpoint_for(self, scheduled: ScheduledInvitation, config: OutreachSettings) -> Touchpoint | None:
         """Where the answer is counted: the purchase's location, else the organization's chosen touchpoint."""

@@ -12,7 +12,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from otklik.accounts.models import Membership, Organization, Role
-from otklik.customers.models import EvaluationMode
+from otklik.customers.models import EvaluationMode, Product
 from otklik.messaging.models import OutboxMessage
 from otklik.outreach.models import (
     HuntRule,
@@ -21,12 +21,29 @@ from otklik.outreach.models import (
     ScheduledInvitation,
     ScheduledStatus,
 )
+from otklik.surveys.models import Survey
 
 
 def outreach_settings(*, organization: Organization) -> OutreachSettings:
     """The organization's settings, or an unsaved row with the defaults."""
     found = OutreachSettings.objects.filter(organization=organization).select_related("default_touchpoint").first()
     return found or OutreachSettings(organization=organization)
+
+
+def default_survey_for(*, organization: Organization, product: Product | None = None) -> Survey | None:
+    """The survey a purchase of this product is asked with: the product's own, else the organization's default,
+    else the organization's first open NPS survey (else any open survey of it).
+
+    Every choice is checked to belong to the organization and be open: a survey of another organization is
+    never asked, whatever a stale reference says (a bank's customer must not get an airline's question).
+    """
+    own = Survey.objects.filter(organization=organization, is_open=True)
+    for chosen_id in (product.survey_id if product is not None else None, organization.default_survey_id):
+        if chosen_id:
+            chosen = own.filter(pk=chosen_id).first()
+            if chosen is not None:
+                return chosen
+    return own.filter(kind="nps").order_by("pk").first() or own.order_by("pk").first()
 
 
 def organization_tz(organization: Organization) -> zoneinfo.ZoneInfo:

@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.addresses import customer_address
 from otklik.cases.models import Case, CompensationKind
 from otklik.customers.models import Customer
@@ -28,6 +28,7 @@ from otklik.rules.selectors import employees_named, round_robin_next
 from otklik.sla.selectors import SEGMENT_LABEL, alert_channels_for, segment_normalize
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
+from otklik.surveys.next_step import PROMOTER, answer_band, review_links
 
 logger = logging.getLogger(__name__)
 
@@ -282,8 +283,21 @@ def _context(subject: Subject, rule: Rule, **extra: str) -> dict[str, str]:
         "comment": masked(subject.text, subject.organization.pk),  # staff and customers alike (D2)
         "bonus": rule.bonus,
         "prize": case.prize if case else "",
+        "review_link": _review_invitation(subject),
         **extra,
     }
+
+
+def _review_invitation(subject: Subject) -> str:
+    """For a promoter's answer, a line inviting them to review the location in public (a counted link);
+    empty otherwise, or when the location names no review page."""
+    response = subject.response
+    if response is None or answer_band(response, has_case=subject.case is not None) != PROMOTER:
+        return ""
+    links = review_links(location=subject.location, response=response)
+    if not links:
+        return ""
+    return _("Would you say the same in public? A review helps other people find us: %(url)s") % {"url": links[0].url}
 
 
 def _key(subject: Subject, suffix: str) -> str:
@@ -320,19 +334,19 @@ def _notify(rule: Rule, subject: Subject) -> None:
         person = _assignee(rule, subject)
         people = [person] if person else []
     response = subject.response
-    with translation.override(subject.organization.default_language):
-        subject_line = _("An answer at %(location)s matched the rule “%(rule)s”") % {
-            "location": subject.location.name,
-            "rule": rule.name,
-        }
-        body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
-            "score": response.score,
-            # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
-            "comment": masked(response.comment, subject.organization.pk) or "—",
-            "url": f"{settings.SITE_URL}/answers/",
-        }
     for person in people:
-        # Each person's own choice of channels (e-mail, Telegram), as for every other alert.
+        # Each person reads it in their own language, by their own choice of channels (e-mail, Telegram).
+        with translation.override(member_language(user=person, organization=subject.organization)):
+            subject_line = _("An answer at %(location)s matched the rule “%(rule)s”") % {
+                "location": subject.location.name,
+                "rule": rule.name,
+            }
+            body = _("Score %(score)s.\n\n«%(comment)s»\n\n%(url)s") % {
+                "score": response.score,
+                # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
+                "comment": masked(response.comment, subject.organization.pk) or "—",
+                "url": f"{site_url(organization=subject.organization)}/answers/",
+            }
         channels = alert_channels_for(user=person, organization=subject.organization)
         for channel, recipient in channels:
             suffix = f"rule:{rule.pk}:notify:{person.pk}"
@@ -370,6 +384,8 @@ def _send_template(rule: Rule, subject: Subject) -> None:
         kind=rule.send_template,
         case=subject.case,
         channel=address.channel,
+        customer=address.customer,
+        address_language=subject.language,
     )
     subject.notes.append(_("queued %(kind)s") % {"kind": rule.send_template})
     if subject.case is not None and rule.send_template == "case_thank_you":
@@ -393,11 +409,11 @@ def _grant_bonus(rule: Rule, subject: Subject) -> None:
 
 def _forward_praise(rule: Rule, subject: Subject) -> None:
     """Send the praise to each employee it names, by the channels that employee chose for alerts."""
-    language = subject.organization.default_language
     for person in subject.names():
         channels = alert_channels_for(user=person, organization=subject.organization)
         if not channels:
             continue
+        language = member_language(user=person, organization=subject.organization)
         name = person.get_full_name() or person.get_username()
         with translation.override(language):
             title, body = render_customer_message(

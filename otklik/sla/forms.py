@@ -1,6 +1,7 @@
 """Forms for the SLA policy table and a member's notification settings."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -85,8 +86,16 @@ class NotificationPreferenceForm(forms.ModelForm):
             "daily_digest": _("Every morning: new complaints, what is still open and what is past its deadline."),
         }
 
-    def __init__(self, *args, show_digest: bool, **kwargs):
+    language = forms.ChoiceField(
+        label=_("Language of alerts, digests and this interface"),
+        required=False,
+        help_text=_("Empty: the organization's language."),
+    )
+
+    def __init__(self, *args, show_digest: bool, language: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The organization's language")), *settings.LANGUAGES]
+        self.fields["language"].initial = language
         if not show_digest:
             del self.fields["daily_digest"]
 

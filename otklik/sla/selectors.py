@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from otklik.accounts.models import Location, Membership, Organization
-from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity, Step
+from otklik.cases.visibility import cases_visible_q
 from otklik.sla.models import NotificationPreference, SlaPolicy
 
 # (first answer, resolution) in hours, until the organization sets its own.
@@ -225,9 +225,7 @@ def sla_summary(
     now = now or timezone.now()
     policies = sla_policy_set(organization=membership.organization)
     conditions = sla_conditions(policies=policies, now=now)
-    cases = Case.objects.filter(
-        organization=membership.organization, location__in=visible_locations(membership=membership)
-    )
+    cases = Case.objects.filter(cases_visible_q(membership=membership))
     if location is not None:  # a dashboard narrowed to one location counts only its complaints
         cases = cases.filter(location=location)
     figures = cases.aggregate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
@@ -262,3 +260,28 @@ def alert_channels_for(
     if preference.telegram and preference.telegram_chat_id:
         channels.append(("telegram", preference.telegram_chat_id))
     return channels
+
+
+@dataclass(frozen=True)
+class HeldCase:
+    case: Case
+    due: datetime.datetime  # the next deadline: the first answer until the customer was thanked, then resolution
+    overdue: bool
+    left: datetime.timedelta  # till the deadline; negative when past it
+
+
+def cases_held_by_urgency(*, membership: Membership, now: datetime.datetime, limit: int = 20) -> list[HeldCase]:
+    """The member's own open cases, the most urgent first (the nearest or most overdue deadline)."""
+    cases = list(
+        Case.objects.filter(organization=membership.organization, responsible_id=membership.user_id)
+        .exclude(step=Step.RESOLVED)
+        .select_related("location", "customer", "organization")
+    )
+    policies = sla_policy_set(organization=membership.organization)
+    held = []
+    for case in cases:
+        state = case_sla_state(case=case, now=now, policy=policies.for_case(case))
+        due = state.first_answer_due if case.thanked_at is None else state.resolution_due
+        held.append(HeldCase(case=case, due=due, overdue=due < now, left=due - now))
+    held.sort(key=lambda item: (item.due, item.case.pk))
+    return held[:limit]

@@ -12,7 +12,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.models import Case, Step
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
@@ -215,9 +215,9 @@ def _local(moment: datetime.datetime, organization: Organization) -> str:
     return formats.date_format(local, "DATETIME_FORMAT")
 
 
-def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime) -> tuple[str, str]:
+def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime, language: str) -> tuple[str, str]:
     organization = case.organization
-    with translation.override(organization.default_language):
+    with translation.override(language):
         values = {
             "number": case.pk,
             "location": case.location.name,
@@ -228,7 +228,7 @@ def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime) -
             "step": Step(case.step).label,
             # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
             "content": masked(case.content, organization.pk),
-            "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
         }
         if reason == EscalationReason.FIRST_ANSWER:
             subject = _("Complaint #%(number)s at %(location)s has had no answer in time") % values
@@ -263,8 +263,10 @@ def _escalate(*, case: Case, level: str, reason: str, due_at: datetime.datetime,
             return False
         people = _escalation_recipients(case=case, level=level, reason=reason)
         escalation.notified.set(people)
-        subject, body = _escalation_message(case=case, reason=reason, due_at=due_at)
         for person in people:
+            # Each person reads the alert in their own language.
+            language = member_language(user=person, organization=case.organization)
+            subject, body = _escalation_message(case=case, reason=reason, due_at=due_at, language=language)
             alert_send(
                 organization=case.organization,
                 user=person,
@@ -383,8 +385,10 @@ def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.
     )
 
 
-def _digest_message(*, organization: Organization, figures: DigestFigures, now: datetime.datetime) -> tuple[str, str]:
-    with translation.override(organization.default_language):
+def _digest_message(
+    *, organization: Organization, figures: DigestFigures, now: datetime.datetime, language: str
+) -> tuple[str, str]:
+    with translation.override(language):
         subject = _("%(organization)s: complaints on %(day)s") % {
             "organization": organization.name,
             "day": formats.date_format(figures.day, "DATE_FORMAT"),
@@ -406,16 +410,16 @@ def _digest_message(*, organization: Organization, figures: DigestFigures, now: 
                         "number": case.pk,
                         "location": case.location.name,
                         "since": _local(case.created_at, organization),
-                        "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+                        "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
                     }
                 )
         if figures.rules_failed:
             lines += [
                 "",
                 _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
-                % {"count": figures.rules_failed, "url": f"{settings.SITE_URL}/rules/"},
+                % {"count": figures.rules_failed, "url": f"{site_url(organization=organization)}/rules/"},
             ]
-        lines += ["", _("All open cases: %(url)s") % {"url": f"{settings.SITE_URL}/cases/"}]
+        lines += ["", _("All open cases: %(url)s") % {"url": f"{site_url(organization=organization)}/cases/"}]
     return str(subject), "\n".join(str(line) for line in lines)
 
 
@@ -451,7 +455,8 @@ def digest_send_due(*, now: datetime.datetime | None = None) -> int:
         figures = figures_by_org[organization.pk]
         if figures.is_empty:
             continue
-        subject, body = _digest_message(organization=organization, figures=figures, now=now)
+        language = membership.language or organization.default_language
+        subject, body = _digest_message(organization=organization, figures=figures, now=now, language=language)
         sent += bool(
             alert_send(organization=organization, user=user, key=key, subject=subject, body=body, kind="sla_digest")
         )

@@ -1,5 +1,6 @@
 """The SLA policy table (managers and owners) and each member's notification settings."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
+from otklik.accounts.services import member_language_save
 from otklik.http import see_other
 from otklik.sla import selectors, services
 from otklik.sla.forms import NotificationPreferenceForm, SlaPoliciesForm, SlaSegmentPolicyForm
@@ -78,7 +80,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     preference = selectors.notification_preference(user=request.user, organization=membership.organization)
     form = NotificationPreferenceForm(
-        request.POST if request.method == "POST" else None, instance=preference, show_digest=membership.can_manage
+        request.POST if request.method == "POST" else None,
+        instance=preference,
+        show_digest=membership.can_manage,
+        language=membership.language,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,10 +96,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 telegram_chat_id=data["telegram_chat_id"],
                 daily_digest=data.get("daily_digest", preference.daily_digest),
             )
+            member_language_save(membership=membership, language=data["language"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your notification settings are saved."))
-            return see_other(reverse("sla:preferences"))
+            response = see_other(reverse("sla:preferences"))
+            if data["language"]:  # the interface follows at once, whatever the switcher chose before
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], samesite="Lax")
+            return response
     status = 400 if form.errors else 200
     return render(request, "sla/preferences.html", {"form": form}, status=status)

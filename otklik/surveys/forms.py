@@ -27,6 +27,7 @@ class AnswerForm(forms.Form):
     email = forms.CharField(required=False, max_length=254)
     phone = forms.CharField(required=False, max_length=40)
     consent = forms.BooleanField(required=False)
+    contact_consent = forms.BooleanField(required=False)
 
     def __init__(self, *args, survey: Survey, language: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +62,13 @@ class AnswerForm(forms.Form):
             form_field = SERVICE_TO_FORM_FIELD.get(field, field if field in self.fields else None)
             if form_field not in self.errors:
                 self.add_error(form_field, message)
+        answer = self.answer_input()
+        if answer.leaves_contact and not answer.contact_consent and "contact_consent" not in self.errors:
+            # A contact is personal data: it is kept only with the customer's consent to this exact purpose.
+            self.add_error(
+                "contact_consent",
+                _("Tick the box to let us use your contact to reply, or leave the contact fields empty."),
+            )
         return cleaned
 
     def answer_input(self) -> AnswerInput:
@@ -75,6 +83,7 @@ class AnswerForm(forms.Form):
             customer_phone=(data.get("phone") or "").strip(),
             extra={field_name(q): data.get(field_name(q)) for q in self.questions},
             consent=bool(data.get("consent")),
+            contact_consent=bool(data.get("contact_consent")),
         )
 
 

@@ -79,6 +79,12 @@ class Response(models.Model):
     customer_name = models.CharField(_("name"), max_length=200, blank=True)
     customer_email = models.EmailField(_("e-mail"), blank=True)
     customer_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The customer's consent to be contacted with the contact they left: when, and which text they agreed to.
+    contact_consent_at = models.DateTimeField(null=True, blank=True)
+    contact_consent_version = models.CharField(max_length=40, blank=True)
+    # A promoter who followed the thank-you page's invitation to review in public: where, and when first.
+    review_site = models.CharField(max_length=10, blank=True)
+    review_clicked_at = models.DateTimeField(null=True, blank=True)
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )

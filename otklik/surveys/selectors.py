@@ -1,11 +1,10 @@
 """Reads for surveys: the public pages find their survey by key, the staff pages by organization."""
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from otklik.accounts.models import Membership, Organization, Touchpoint
-from otklik.accounts.selectors import visible_touchpoints
+from otklik.accounts.selectors import site_url, visible_touchpoints
 from otklik.surveys.models import Invitation, Survey
 from otklik.surveys.presets import TEMPLATES, builtin_text
 
@@ -62,7 +61,7 @@ def public_path(*, survey: Survey, touchpoint: Touchpoint) -> str:
 
 def public_url(*, survey: Survey, touchpoint: Touchpoint) -> str:
     """The absolute link a QR code or a printed card carries."""
-    return settings.SITE_URL + public_path(survey=survey, touchpoint=touchpoint)
+    return site_url(organization=survey.organization) + public_path(survey=survey, touchpoint=touchpoint)
 
 
 def surveys_of(*, organization: Organization) -> QuerySet[Survey]:

@@ -60,6 +60,17 @@ class AnswerInput:
     extra: dict = field(default_factory=dict)
     # The box "you may ask me again": consent for the contacts left (see customers.services.customer_from_contacts).
     consent: bool = False
+    # The answer page asks before storing a contact (True: agreed, with CONTACT_CONSENT_VERSION's text);
+    # None: not asked here, e.g. an integration that collected consent itself.
+    contact_consent: bool | None = None
+
+    @property
+    def leaves_contact(self) -> bool:
+        return bool(self.customer_name.strip() or self.customer_email.strip() or self.customer_phone.strip())
+
+
+# The version of the consent text the answer page shows (surveys/answer.html); change it with the text.
+CONTACT_CONSENT_VERSION = "reply-2026-12"
 
 
 def answer_errors(*, survey: Survey, answer: AnswerInput) -> dict[str, str]:
@@ -129,6 +140,13 @@ def _answer_customer(*, survey: Survey, answer: AnswerInput, invitation: Invitat
     return {"customer_id": customer.pk if customer else None, "purchase_id": None}
 
 
+def _contact_consent(answer: AnswerInput) -> dict:
+    """The consent to store with a contact the customer left on the answer page: its moment and text version."""
+    if answer.contact_consent and answer.leaves_contact:
+        return {"contact_consent_at": timezone.now(), "contact_consent_version": CONTACT_CONSENT_VERSION}
+    return {}
+
+
 def response_submit(
     *,
     survey: Survey,
@@ -188,6 +206,7 @@ def response_submit(
                 customer_name=answer.customer_name.strip()[:200],
                 customer_email=answer.customer_email.strip(),
                 customer_phone=answer.customer_phone.strip()[:40],
+                **_contact_consent(answer),
                 invitation=invitation,
                 **_answer_customer(survey=survey, answer=answer, invitation=invitation),
                 source=source,

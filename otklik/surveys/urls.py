@@ -11,6 +11,7 @@ urlpatterns = [
     path("s/<str:survey_key>/<str:touchpoint_key>/qr.svg", views.qr_svg, name="qr_svg"),
     path("s/<str:survey_key>/<str:touchpoint_key>/qr.png", views.qr_png, name="qr_png"),
     path("i/<str:token>/", views.invitation, name="invitation"),
+    path("r/<str:token>/<str:site>/", views.review, name="review"),
     # Staff: managers set up surveys, locations and touchpoints and print cards.
     path("surveys/", views.survey_list, name="list"),
     path("surveys/create/", views.survey_create, name="create"),

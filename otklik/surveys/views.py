@@ -10,15 +10,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.accounts.decorators import membership_required
+from otklik.accounts.selectors import organization_zone
 from otklik.http import form_add_errors
-from otklik.surveys import questions, selectors, services
+from otklik.surveys import next_step, questions, selectors, services
 from otklik.surveys.forms import (
     SERVICE_TO_FORM_FIELD,
     AnswerForm,
@@ -211,7 +212,7 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
         answer.customer_name = answer.customer_name or invitation.customer_name
         answer.customer_email = answer.customer_email or invitation.customer_email
     try:
-        services.response_submit(survey=survey, touchpoint=touchpoint, answer=answer, invitation=invitation)
+        response = services.response_submit(survey=survey, touchpoint=touchpoint, answer=answer, invitation=invitation)
     except services.SurveyClosed:
         return _closed(request, survey)
     except services.InvitationUsed:
@@ -222,7 +223,7 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
         return _render_form(
             request, survey=survey, touchpoint=touchpoint, form=form, language=language, status=400, product=product
         )
-    return HttpResponseSeeOther(thanks_url)
+    return HttpResponseSeeOther(f"{thanks_url}&a={next_step.thanks_token(response)}")
 
 
 # An anonymous form with no session: a CSRF token that expires on a phone left open would lose the answer.
@@ -243,17 +244,72 @@ def invitation(request, token: str):
     return _answer(request, survey=found.survey, touchpoint=found.touchpoint, invitation=found)
 
 
-@require_GET
+# The signed answer token in the link authorizes the one thing a POST here does (a passive's follow-up,
+# stored once into an empty comment); like the answer page, it has no session to hold a CSRF token.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def thanks(request, survey_key: str, touchpoint_key: str):
-    survey, _touchpoint = _public_or_404(survey_key, touchpoint_key)
-    _activate_language(request)
-    return _render_message(
-        request,
-        survey=survey,
-        title=_("Thank you for your answer!"),
-        text=_("%(org)s reads every answer. If you left your contact, we will get back to you.")
-        % {"org": survey.organization.name},
-    )
+    """The thank-you page, with the next step that fits the answer (see surveys.next_step)."""
+    survey, touchpoint = _public_or_404(survey_key, touchpoint_key)
+    language = _activate_language(request)
+    token = request.GET.get("a", "")
+    response = next_step.response_by_thanks_token(token) if token else None
+    if response is not None and (response.survey_id != survey.pk or response.touchpoint_id != touchpoint.pk):
+        response = None
+    context = {
+        "organization": survey.organization,
+        "language": language,
+        "title": _("Thank you for your answer!"),
+        "band": next_step.answer_band(response) if response else "",
+        "response": response,
+        "token": token,
+    }
+    if response is not None and context["band"] == next_step.DETRACTOR:
+        context["reply"] = _detractor_reply(response)
+    elif response is not None and context["band"] == next_step.PROMOTER:
+        context["review_links"] = next_step.review_links(location=touchpoint.location, response=response)
+    elif response is not None and context["band"] == next_step.PASSIVE:
+        if request.method == "POST":
+            stored = next_step.response_add_followup(response=response, text=request.POST.get("followup", ""))
+            context["followup_stored"] = stored
+        context["ask_followup"] = not response.comment and not context.get("followup_stored")
+        context["max_score"] = survey.spec.max_score
+    zone = organization_zone(organization=survey.organization)
+    context["zone"] = str(zone)
+    with timezone.override(zone):  # "by when" in the organization's clock, which the page names
+        return render(request, "surveys/thanks.html", context)
+
+
+def _detractor_reply(response) -> dict:
+    """Who will contact a detractor and by when: the case's responsible person, by its SLA's first answer."""
+    from otklik.sla.selectors import case_sla_state
+
+    case = getattr(response, "case", None)
+    if case is None:
+        return {}
+    state = case_sla_state(case=case, now=timezone.now())
+    responsible = case.responsible
+    return {
+        "number": case.pk,
+        "who": (responsible.first_name if responsible and responsible.first_name else ""),
+        "location": case.location.name,
+        "by": state.first_answer_due,
+        "has_contact": bool(response.customer_email or response.customer_phone or response.customer_id),
+    }
+
+
+@require_GET
+def review(request, token: str, site: str):
+    """Count a promoter's click to a public review page, then send them there."""
+    response = next_step.response_by_thanks_token(token)
+    if response is None:
+        raise Http404
+    target = next_step.review_target(location=response.location, site=site)
+    if not target:
+        raise Http404
+    if next_step.answer_band(response) == next_step.PROMOTER:
+        next_step.response_review_click(response=response, site=site)
+    return HttpResponseRedirect(target)
 
 
 def _qr(survey_key: str, touchpoint_key: str) -> segno.QRCode:

@@ -27,6 +27,7 @@ BRACE_PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_0-9]+)\}(?!\})")
 class Entry:
     msgid: str = ""
     msgid_plural: str = ""
+    msgctxt: str = ""  # pgettext's context: the same English word meaning two things
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     obsolete: bool = False
@@ -49,7 +50,7 @@ def read_po(path: Path) -> list[Entry]:
             elif line.startswith("#"):
                 continue
             else:
-                keyword = re.match(r'(msgid_plural|msgid|msgstr\[(\d+)\]|msgstr)?\s*(".*")$', line)
+                keyword = re.match(r'(msgctxt|msgid_plural|msgid|msgstr\[(\d+)\]|msgstr)?\s*(".*")$', line)
                 if keyword.group(1):
                     target = keyword.group(1)
                     if target.startswith("msgstr"):
@@ -126,6 +127,8 @@ def test_the_compiled_catalog_matches_the_po_file(language):
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0], entry.msgid
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 3) == entry.msgstr[1], entry.msgid
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 5) == entry.msgstr[2], entry.msgid
+        elif entry.msgctxt:
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr[0], entry.msgid
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr[0], entry.msgid
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case
-from otklik.sla.selectors import case_sla_state, sla_policy_for, sla_policy_set, sla_summary
+from otklik.sla.selectors import case_sla_state, cases_held_by_urgency, sla_policy_for, sla_policy_set, sla_summary
 
 register = template.Library()
 
@@ -33,6 +33,14 @@ def sla_case_card(case: Case) -> dict:
         "policy": policy,
         "escalations": list(case.escalations.all()),
     }
+
+
+@register.inclusion_tag("sla/_my_open_cases.html")
+def my_open_cases(membership: Membership | None) -> dict:
+    """`{% my_open_cases membership %}`: the member's own open complaints, most urgent first, with the SLA clock."""
+    if membership is None or not membership.can_work_cases:
+        return {"held": []}
+    return {"held": cases_held_by_urgency(membership=membership, now=timezone.now())}
 
 
 @register.simple_tag(takes_context=True)

@@ -115,4 +115,4 @@ def test_the_case_page_names_the_policy_it_is_held_to(world, login):
     at_risk_policy(world)
     case = open_case(world, customer=make_customer(organization=world.org, segment="at_risk"))
     page = login(world.employee).get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert "segment “at_risk”" in page and "first answer within 2 h" in page
+    assert "segment “At risk”" in page and "first answer within 2 h" in page  # the name, not the code

@@ -41,12 +41,18 @@ def test_the_page_with_errors_is_under_30_kb(client, world):
 def test_it_accepts_an_answer_and_opens_a_case_for_a_detractor(client, world):
     page = client.post(
         answer_url(world.nps, world.checkout),
-        {"score": "3", "comment": EN_COMPLAINT, "name": "Ann", "email": "ann@example.org", "phone": "+380501234567"},
+        {
+            "score": "3",
+            "comment": EN_COMPLAINT,
+            "name": "Ann",
+            "email": "ann@example.org",
+            "phone": "+380501234567",
+            "contact_consent": "1",
+        },
     )
     assert page.status_code == 303
-    assert page["Location"] == reverse("surveys:thanks", args=[world.nps.public_key, world.checkout.public_key]) + (
-        "?lang=en"
-    )
+    thanks = reverse("surveys:thanks", args=[world.nps.public_key, world.checkout.public_key])
+    assert page["Location"].startswith(thanks + "?lang=en&a=")
     response = Response.objects.get()
     assert (response.score, response.comment, response.touchpoint, response.location) == (
         3,
@@ -67,7 +73,10 @@ def test_it_accepts_an_answer_and_opens_a_case_for_a_detractor(client, world):
 
 def test_it_queues_the_alert_and_the_thank_you(client, world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(answer_url(world.nps, world.checkout), {"score": "3", "comment": "x", "email": "c@example.org"})
+        client.post(
+            answer_url(world.nps, world.checkout),
+            {"score": "3", "comment": "x", "email": "c@example.org", "contact_consent": "1"},
+        )
     assert set(OutboxMessage.objects.values_list("kind", flat=True)) == {"case_alert", "case_thank_you"}
 
 

@@ -6,7 +6,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
-  var accent = "#1f6feb";
+  var accent = "#1a62d6";
   // Show the chart boxes before drawing, so Chart.js measures a visible canvas.
   document.body.classList.add("charts-on");
 

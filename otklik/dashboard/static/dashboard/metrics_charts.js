@@ -7,7 +7,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
-  var accent = "#1f6feb";
+  var accent = "#1a62d6";
   document.body.classList.add("charts-on");
 
   document.querySelectorAll("canvas[data-metric]").forEach(function (canvas) {

@@ -6,7 +6,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
-  var colors = ["#1f6feb", "#c62828", "#2e7d32", "#b26a00", "#6f42c1", "#0f7b8a"];
+  var colors = ["#1a62d6", "#c62828", "#2e7d32", "#b26a00", "#6f42c1", "#0f7b8a"];
   document.body.classList.add("charts-on");
   document.querySelectorAll("canvas[data-insights-chart]").forEach(function (canvas) {
     new window.Chart(canvas, {
