@@ -46,6 +46,7 @@ def test_one_customer_from_a_qr_answer_to_a_report_that_says_what_was_done(live_
     page.fill("#name", "Jane")
     page.fill("#email", "jane.roe@example.org")
     page.fill("#phone", "8 (916) 123-45-67")
+    page.check("#contact_consent")
     page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/thanks/" in url)

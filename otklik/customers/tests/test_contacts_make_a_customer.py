@@ -12,7 +12,8 @@ PUBLIC_FORM = "/s/{survey}/{touchpoint}/"
 
 def post_answer(client, world, **fields):
     url = PUBLIC_FORM.format(survey=world.nps.public_key, touchpoint=world.checkout.public_key)
-    return client.post(url, {"score": "2", "comment": COMPLAINT, "lang": "en", **fields})
+    # Leaving a contact needs the consent to be replied to (issue 13); `consent` is the further "ask me later".
+    return client.post(url, {"score": "2", "comment": COMPLAINT, "lang": "en", "contact_consent": "1", **fields})
 
 
 def test_contacts_nobody_has_make_a_new_customer_with_the_consent_given(client, world):

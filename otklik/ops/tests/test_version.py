@@ -9,7 +9,7 @@ def test_the_version_is_the_installed_packages(db):
 
 def test_staff_pages_show_the_version_in_the_footer(login, world):
     page = login(world.manager).get("/account/notifications/").content.decode()
-    assert f'<footer class="muted" id="version">Otklik {version()}</footer>' in page
+    assert f'<span id="version">Otklik {version()}</span>' in page
 
 
 def test_the_login_page_does_not(client, db):
