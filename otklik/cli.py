@@ -6,6 +6,7 @@ otklik demo                    load the demo organization from ../shared/dataset
 otklik api-token --org SLUG --user NAME
 otklik import purchases FILE --org SLUG   (also customers, products; --dry-run, --mapping col=field,…)
 otklik demo-purchases FILE     a purchases file for the demo organization, to import
+otklik themes try FILE.csv --column text [--themes K] [--out labels.csv]   preview theme discovery on a file
 otklik <any manage.py command>
 """
 

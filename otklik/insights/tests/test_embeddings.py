@@ -24,8 +24,9 @@ def test_discovery_groups_answers_as_the_embedder_places_them():
     texts = [r["text"] for r in rows]
     reasons = sorted({r["negativereason"] for r in rows})
     # An "oracle" embedder that places each answer at its gold reason: the clusters must follow it.
-    oracle = np.eye(len(reasons))[[reasons.index(r["negativereason"]) for r in rows]]
-    found = discover_clusters(texts, k=len(reasons), embed=lambda batch: oracle)
+    # Discovery sorts the answers first, so the oracle looks each text up.
+    oracle = {r["text"]: np.eye(len(reasons))[reasons.index(r["negativereason"])] for r in rows}
+    found = discover_clusters(texts, k=len(reasons), embed=lambda batch: np.array([oracle[t] for t in batch]))
     clusters = {}
     for row, cluster in zip(rows, found.clusters, strict=True):
         clusters.setdefault(cluster, set()).add(row["negativereason"])
