@@ -62,6 +62,7 @@ class ThemeSpec:
     profile: dict[str, float] = field(default_factory=dict)
     outcomes: list[str] = field(default_factory=list)  # "will come back", "recommend": shown apart
     is_mixed: bool = False  # a catch-all: spread, generic words, not a factor
+    causes: list[str] = field(default_factory=list)  # the words that set it apart, as people wrote them
     size: int = 0  # answers of discovery in this theme
 
 
@@ -104,6 +105,22 @@ def _surface_labels(texts: Sequence[str], analyzed: Sequence[Analyzed]) -> dict[
             if len(word) > 1:
                 counts[textlib.lemma(word, item.language)][word] += 1
     return {term: forms.most_common(1)[0][0] for term, forms in counts.items()}
+
+
+def keep_names(themes: Sequence[ThemeSpec], previous: Sequence[str], *, start: int = 0) -> None:
+    """Give rediscovered themes (from `start` on) the names they had before, where still true.
+
+    A name is kept when every part of it is still among the theme's causes: a manager who
+    learned "bag, luggage, flight" keeps seeing it after a small shift of the grouping.
+    """
+    free = list(dict.fromkeys(previous))
+    for theme in themes[start:]:
+        causes = set(theme.causes)
+        for name in free:
+            if set(name.split(", ")) <= causes:
+                theme.name = name
+                free.remove(name)
+                break
 
 
 def label_for(term: str, labels: dict[str, str]) -> str:
@@ -282,6 +299,7 @@ def _discover_sorted(
                 labels=term_labels,
                 profile=profile,
                 outcomes=[label_for(term, term_labels) for term in described.outcomes],
+                causes=[label_for(term, term_labels) for term in described.causes],
                 is_mixed=described.is_mixed(share=sizes[row] / max(1, int(inside.sum())), k=k),
                 size=int(sizes[row]),
             )

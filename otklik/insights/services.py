@@ -100,10 +100,12 @@ def themes_discover(*, organization: Organization, k: int = DEFAULT_K) -> list[T
     responses = _with_text(organization.responses.all()).order_by("-created_at", "-id")[:DISCOVERY_LIMIT]
     texts = [answer_text(r) for r in responses]
     manual = list(organization.themes.filter(is_manual=True))
+    previous = list(organization.themes.filter(is_manual=False).order_by("id").values_list("name", flat=True))
     organization.themes.filter(is_manual=False).delete()
     if not texts:
         return manual
     specs = engine.discover(texts, k=max(k, len(manual)), seeds=[_spec(t) for t in manual], embed=configured_embedder())
+    engine.keep_names(specs, previous, start=len(manual))
     themes = []
     for i, spec in enumerate(specs):
         theme = manual[i] if i < len(manual) else Theme(organization=organization, name=spec.name[:200])
