@@ -72,6 +72,7 @@ FOREIGN_STOP_LANGUAGES = "nl de fr es it pt pl cs sk ro sv da no fi tr hu lt lv 
 OTHER_LANGUAGE_FLOOR = 0.9
 ENGLISH_SHARE_FLOOR = 0.2
 OTHER_LANGUAGE_MIN_WORDS = 4
+FOREIGN_SHARE_FLOOR = 0.1
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +84,12 @@ def _foreign_stop_words() -> frozenset[str]:
     return frozenset(
         word for code in FOREIGN_STOP_LANGUAGES if stopwordsiso.has_lang(code) for word in stopwordsiso.stopwords(code)
     )
+
+
+@lru_cache(maxsize=1)
+def _foreign_only() -> frozenset[str]:
+    """Function words of other languages that are not English words too ("het", "und", "les")."""
+    return _foreign_stop_words() - STOP_WORDS["en"] - {"a", "i", "me", "no", "so", "to", "on", "in", "is", "am"}
 
 
 def stop_words(language: str) -> frozenset[str]:
@@ -114,7 +121,10 @@ def _latin_language(text: str) -> str:
     if len(tokens) < OTHER_LANGUAGE_MIN_WORDS:
         return "en"
     english = sum(token in STOP_WORDS["en"] for token in tokens) / len(tokens)
-    if english >= ENGLISH_SHARE_FLOOR:
+    foreign = sum(token in _foreign_only() for token in tokens) / len(tokens)
+    # py3langid costs more than the rest of tagging: only asked when another language's
+    # function words are there and English ones are few.
+    if english >= ENGLISH_SHARE_FLOOR or foreign < FOREIGN_SHARE_FLOOR:
         return "en"
     code, probability = _langid_any().classify(text)
     return OTHER if code != "en" and probability >= OTHER_LANGUAGE_FLOOR else "en"
