@@ -97,3 +97,19 @@ def test_rediscovery_keeps_a_rename_and_gives_the_other_themes_the_same_names(wo
     # Every answer has a theme after rediscovery.
     tagged = AnswerTheme.objects.filter(response__in=answers).values("response").distinct().count()
     assert tagged >= len(answers) - 2
+
+
+@pytest.mark.django_db
+def test_the_pages_mark_a_catch_all_as_mixed_and_show_outcomes_apart(world, login):
+    answers = add_answers(
+        world_touchpoint=world.checkout, survey=world.nps, answers=[(3, samples.airline_complaints(1)[0]["text"])]
+    )
+    theme = Theme.objects.create(
+        organization=world.org, name="time, table, order", is_mixed=True, outcomes=["would recommend"]
+    )
+    AnswerTheme.objects.create(response=answers[0], theme=theme, weight=1.0)
+    client = login(world.manager)
+    page = client.get(f"/insights/themes/{theme.pk}/").content.decode()
+    assert 'id="theme-mixed"' in page
+    assert "would recommend" in page.split('id="outcomes"')[1][:100]
+    assert ">mixed</span>" in client.get("/insights/").content.decode()
