@@ -399,17 +399,17 @@ FILLER_WORDS = {
         went going well thank thanks lot much will always never even still definitely highly ever
         time thing things way make made say said know want would could today now yet already please hi
         hello ok okay fine sure lol amp guy guys everything anything nothing something someone overall
-        pretty quite little bit day back come""",
+        pretty quite little bit day back come need look think keep try tried""",
     "ru": """хороший отличный прекрасный замечательный лучший хуже лучше плохой ужасный нормальный супер класс
         классный очень спасибо весь один два новый большой любить нравиться понравиться просто вообще
         ещё также раз всегда никогда каждый вполне довольно сказать мочь хотеть приятный конечно
         единственный общий целый довольный остаться который какой такой через после если потому поэтому
-        мой ваш свой наш кто-то что-то""",
+        мой ваш свой наш кто-то что-то туда сюда обязательно огромный отдельный бывать ура""",
     "uk": """добрий хороший гарний відмінний чудовий найкращий кращий гірший поганий жахливий нормальний супер
         клас класний дуже дякую дякувати весь усе один два новий великий любити подобатися сподобатися
         просто взагалі ще також раз завжди ніколи кожний сказати могти хотіти приємний звичайно
         єдиний загальний цілий задоволений залишитися який котрий такий через після щодо якщо тому бо чи
-        мій ваш свій наш їхній""",
+        мій ваш свій наш їхній інший немає туди сюди обов'язково величезний окремий бувати""",
 }
 # Loyalty outcomes: what the customer will do, not why. Shown beside a theme, never as its name.
 OUTCOME_WORDS = {
