@@ -33,7 +33,7 @@ SUPPORT_PRIOR = 5
 # A theme's strongest key word alone is enough to tag; weaker ones must add up.
 DEFAULT_THRESHOLD = 0.5
 # Terms kept in a theme's assignment profile (the most used ones; see assignment_profiles).
-PROFILE_TERMS = 3000
+PROFILE_TERMS = 8000
 # Labels: up to LABEL_TERMS causes and LABEL_OUTCOMES outcomes per theme; a label term is in at
 # least LABEL_MIN_SHARE of the theme's answers (an outcome OUTCOME_MIN_SHARE), and a pair of
 # words in at least PHRASE_SHARE of the answers using its rarer word.
