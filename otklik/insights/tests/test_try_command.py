@@ -67,3 +67,15 @@ def test_a_bad_number_of_themes_is_refused(answers_csv):
     path, _texts = answers_csv
     with pytest.raises(CommandError, match="between 2 and 30"):
         call_command("themes", "try", str(path), column="text", themes=99, stdout=io.StringIO())
+
+
+def test_a_semicolon_file_with_answers_holding_commas_is_read(answers_csv, tmp_path):
+    _path, texts = answers_csv
+    path = tmp_path / "semicolons.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["text"])
+        writer.writerows([text] for text in texts)
+    out = tmp_path / "labels.csv"
+    call_command("themes", "try", str(path), column="text", themes=3, out=out, stdout=io.StringIO())
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(texts) + 1

@@ -19,13 +19,11 @@ def read_texts(path: Path, column: str) -> list[str]:
     """The `column` of a UTF-8 CSV with a header row, one text per data row (empty ones kept)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            sample = handle.read(64_000)
+            # The delimiter is read off the header row only: answers themselves hold commas and semicolons.
+            header = handle.readline()
             handle.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.DictReader(handle, dialect=dialect)
+            delimiter = max(",;\t", key=header.count) if any(d in header for d in ",;\t") else ","
+            reader = csv.DictReader(handle, delimiter=delimiter)
             if column not in (reader.fieldnames or []):
                 raise CommandError(
                     _("No column “%(column)s” in %(file)s; its columns: %(columns)s.")
