@@ -6,8 +6,16 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from otklik.demo.datasets import datasets_dir
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
