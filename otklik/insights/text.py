@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 
 LANGUAGES = ("ru", "uk", "en")
+# Any other language: detected honestly instead of being read as English (see detect_language).
+OTHER = "other"
 
 # Letters only one of the two Cyrillic languages uses: most answers are routed by them
 # alone, and py3langid (restricted to ru/uk/en) decides the rest.
@@ -61,6 +63,41 @@ STOP_WORDS: dict[str, frozenset[str]] = {
 # Cyrillic answers often quote English words ("sms", "ok"), so their lists include English.
 _STOP = {language: STOP_WORDS[language] | STOP_WORDS["en"] for language in LANGUAGES}
 
+# Languages whose function words are dropped from answers in a language we do not promise.
+# Their lists come from stopwordsiso; its ru/uk/en lists are not used, since they drop causes
+# ("long", "line", "room", "order", "call", "долго", "деньги", "время").
+FOREIGN_STOP_LANGUAGES = "nl de fr es it pt pl cs sk ro sv da no fi tr hu lt lv et sl hr sr bg".split()
+# A Latin-script answer counts as English unless py3langid names another language with at
+# least this probability and few of its words are English function words.
+OTHER_LANGUAGE_FLOOR = 0.9
+ENGLISH_SHARE_FLOOR = 0.2
+OTHER_LANGUAGE_MIN_WORDS = 4
+FOREIGN_SHARE_FLOOR = 0.1
+
+
+@lru_cache(maxsize=1)
+def _foreign_stop_words() -> frozenset[str]:
+    try:
+        import stopwordsiso
+    except ImportError:  # the English list below still drops the commonest shared words
+        return frozenset()
+    return frozenset(
+        word for code in FOREIGN_STOP_LANGUAGES if stopwordsiso.has_lang(code) for word in stopwordsiso.stopwords(code)
+    )
+
+
+@lru_cache(maxsize=1)
+def _foreign_only() -> frozenset[str]:
+    """Function words of other languages that are not English words too ("het", "und", "les")."""
+    return _foreign_stop_words() - STOP_WORDS["en"] - {"a", "i", "me", "no", "so", "to", "on", "in", "is", "am"}
+
+
+def stop_words(language: str) -> frozenset[str]:
+    """The words dropped from an answer in `language` (ru, uk, en or other)."""
+    if language in _STOP:
+        return _STOP[language]
+    return _STOP.setdefault(OTHER, STOP_WORDS["en"] | _foreign_stop_words())
+
 
 @lru_cache(maxsize=1)
 def _langid():
@@ -71,6 +108,28 @@ def _langid():
     return identifier
 
 
+@lru_cache(maxsize=1)
+def _langid_any():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def _latin_language(text: str) -> str:
+    """en, or `other` for a confident non-English answer (Dutch, German, …) of a few words or more."""
+    tokens = _WORD.findall(text)
+    if len(tokens) < OTHER_LANGUAGE_MIN_WORDS:
+        return "en"
+    english = sum(token in STOP_WORDS["en"] for token in tokens) / len(tokens)
+    foreign = sum(token in _foreign_only() for token in tokens) / len(tokens)
+    # py3langid costs more than the rest of tagging: only asked when another language's
+    # function words are there and English ones are few.
+    if english >= ENGLISH_SHARE_FLOOR or foreign < FOREIGN_SHARE_FLOOR:
+        return "en"
+    code, probability = _langid_any().classify(text)
+    return OTHER if code != "en" and probability >= OTHER_LANGUAGE_FLOOR else "en"
+
+
 def normalize(text: str) -> str:
     """Lower-case text without @handles, links and HTML entities (`&amp;` → `&`)."""
     text = html.unescape(text).lower()
@@ -79,10 +138,10 @@ def normalize(text: str) -> str:
 
 
 def detect_language(text: str, *, default: str = "en") -> str:
-    """The answer's language among ru, uk and en; `default` when it has no letters."""
+    """The answer's language: ru, uk, en, `other` (a language we do not promise), `default` without letters."""
     text = normalize(text)
     if not _CYRILLIC.search(text):
-        return "en" if _LATIN.search(text) else default
+        return _latin_language(text) if _LATIN.search(text) else default
     letters = set(text)
     uk, ru = bool(letters & UK_ONLY), bool(letters & RU_ONLY)
     if uk != ru:
@@ -106,7 +165,9 @@ def _english_stemmer():
 
 @lru_cache(maxsize=300_000)
 def lemma(word: str, language: str) -> str:
-    """The dictionary form of a lower-case word (a Snowball stem for English)."""
+    """The dictionary form of a lower-case word (a Snowball stem for English, the word itself for others)."""
+    if language not in LANGUAGES:
+        return word
     if language == "en" or not _CYRILLIC.search(word):
         return _english_stemmer().stemWord(word.replace("’", "'").split("'")[0])
     return _morph(language).parse(word)[0].normal_form.replace("ё", "е")
@@ -120,7 +181,7 @@ def words(text: str) -> list[str]:
 def lemmas(text: str, language: str | None = None) -> list[str]:
     """Lemmas of the answer's content words, in order (stop words and one-letter words dropped)."""
     language = language or detect_language(text)
-    stop = _STOP[language]
+    stop = stop_words(language)
     out = []
     for word in words(text):
         if len(word) < 2 or word in stop:

