@@ -93,7 +93,11 @@ def row_cleaner(kind: str, organization: Organization) -> Callable[[dict], dict]
         return _product_clean
     from otklik.imports.fast_clean import purchase_cleaner
 
-    return purchase_cleaner(tz=customers._organization_tz(organization), locations=customers.location_ids(organization))
+    return purchase_cleaner(
+        tz=customers._organization_tz(organization),
+        locations=customers.location_ids(organization),
+        currency=organization.currency or "RUB",
+    )
 
 
 UPSERTS = {
@@ -179,9 +183,11 @@ def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chun
     The upserts are the API's and take at most MAX_BATCH records at a time, so a chunk is no bigger.
     """
     upsert, done, started = UPSERTS[kind], 0, time.perf_counter()
+    # An order's lines may fall in several chunks: each chunk appends to what the earlier ones stored.
+    extra = {"seen": customers.LinesSeen()} if kind == "purchases" else {}
     with transaction.atomic():
         for chunk in chunked(file_records(path, fmt, mapping), min(chunk_rows, customers.MAX_BATCH)):
-            result = upsert(organization=organization, records=[record for _number, record in chunk])
+            result = upsert(organization=organization, records=[record for _number, record in chunk], **extra)
             if result.errors:  # the first pass passed them; the file changed under us
                 position, reasons = next(iter(result.errors.items()))
                 raise FileError(

@@ -179,8 +179,14 @@ class _Batch:
             return product.survey
         organization_id = scheduled.organization_id
         if organization_id not in self._surveys:
+            # The organization's chosen default survey, else (none chosen, or closed) its first open NPS survey.
+            default_id = scheduled.organization.default_survey_id
+            chosen = Survey.objects.filter(pk=default_id, is_open=True).first() if default_id else None
             self._surveys[organization_id] = (
-                Survey.objects.filter(organization_id=organization_id, kind="nps", is_open=True).order_by("pk").first()
+                chosen
+                or Survey.objects.filter(organization_id=organization_id, kind="nps", is_open=True)
+                .order_by("pk")
+                .first()
             )
         return self._surveys[organization_id]
 
