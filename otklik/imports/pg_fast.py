@@ -344,7 +344,7 @@ def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
     return cursor.fetchone()[0]
 
 
-def _continue_orders(cursor, *, now) -> None:
+def _continue_orders(cursor, *, organization_id: int, now) -> None:
     """Recompute the orders this chunk continued (lines in an earlier chunk too) from all their lines.
 
     Their own fields come from this chunk's last line, as a later line wins. Rare: a file
@@ -374,7 +374,7 @@ def _continue_orders(cursor, *, now) -> None:
         )
         INSERT INTO {CHANGED} SELECT id, false, customer_id, product_id, purchased_at, status FROM up
         """,
-        [now],
+        [organization_id, now],
     )
 
 
@@ -570,7 +570,7 @@ def _write_chunk(
     lines_only = _upsert_lines(cursor, organization_id=organization.pk, skip_unchanged=state.had_purchases)
     clock.lap("lines upsert")
     if continued:
-        _continue_orders(cursor, now=now)
+        _continue_orders(cursor, organization_id=organization.pk, now=now)
     _remember_orders(cursor)
     # Counted once, in the chunk where an order first appears; one whose lines alone changed was updated.
     report.created += created

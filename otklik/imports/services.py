@@ -93,11 +93,7 @@ def row_cleaner(kind: str, organization: Organization) -> Callable[[dict], dict]
         return _product_clean
     from otklik.imports.fast_clean import purchase_cleaner
 
-    return purchase_cleaner(
-        tz=customers._organization_tz(organization),
-        locations=customers.location_ids(organization),
-        currency=organization.currency or "RUB",
-    )
+    return purchase_cleaner(tz=customers._organization_tz(organization), locations=customers.location_ids(organization))
 
 
 UPSERTS = {
