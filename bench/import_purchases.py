@@ -292,9 +292,9 @@ def main() -> None:
         f"{stored} orders and {lines} lines stored, {scheduled} invitations scheduled by the first import"
     )
     for name, out in [("first import", first_out), ("second import", second_out)]:
-        lines = out.strip().splitlines()
-        phases = [line.strip() for line in lines if line.startswith("  ")]
-        print(f"{name}: {lines[-1]}  [{'; '.join(phases)}]")
+        printed = out.strip().splitlines()
+        phases = [line.strip() for line in printed if line.startswith("  ")]
+        print(f"{name}: {printed[-1]}  [{'; '.join(phases)}]")
     print(f"{'':<50}{'seconds':>9}{'rows/s':>9}{'× COPY':>8}{'× indexed':>11}{'× same rows':>13}{'peak RSS MB':>13}")
     for name, seconds, mb in [
         ("PostgreSQL COPY into a plain table", copy_s, None),

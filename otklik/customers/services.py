@@ -557,12 +557,6 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
         Customer, organization, [line["customer"] for line in lines if line["customer"]], CUSTOMER_FIELDS
     )
     product_ids = _ensure_related(Product, organization, [line["product"] for line in lines], ["name"])
-    products = {
-        pk: (active, delay, survey_id is not None)
-        for pk, active, delay, survey_id in Product.objects.filter(pk__in=set(product_ids.values())).values_list(
-            "pk", "is_active", "evaluation_delay_days", "survey_id"
-        )
-    }
     stored_ids = dict(
         Purchase.objects.filter(organization=organization, external_id__in=list(orders)).values_list(
             "external_id", "pk"
@@ -571,7 +565,7 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
     stored_lines: dict[int, dict[int, PurchaseLine]] = {}
     for line in PurchaseLine.objects.filter(purchase_id__in=list(stored_ids.values())):
         stored_lines.setdefault(line.purchase_id, {})[line.line_no] = line
-    rows, wanted, progress = [], {}, {}
+    rows, wanted, progress, gathered = [], {}, {}, []
     for external_id, order_lines in orders.items():
         offset, mark = seen.orders.get(external_id, (0, "")) if seen is not None else (0, "")
         earlier = stored_lines.get(stored_ids.get(external_id), {})
@@ -595,9 +589,18 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
         for line in order_lines:
             mark = max(mark, line["mark"], key=MARK_RANK.__getitem__)
         progress[external_id] = (len(all_lines), mark)
+        gathered.append((external_id, order_lines[-1], all_lines, mark))
+        wanted[external_id] = (fresh, offset + len(fresh))
+    # The products of every line, this batch's and those earlier batches stored for a continued order.
+    products = {
+        pk: (active, delay, survey_id is not None)
+        for pk, active, delay, survey_id in Product.objects.filter(
+            pk__in={line[1] for _key, _head, all_lines, _mark in gathered for line in all_lines}
+        ).values_list("pk", "is_active", "evaluation_delay_days", "survey_id")
+    }
+    for external_id, head, all_lines, mark in gathered:
         amounts = [line[4] for line in all_lines]
         status = order_status(mark=mark, amounts=amounts, quantities=[line[2] for line in all_lines])
-        head = order_lines[-1]
         rows.append(
             {
                 "external_id": external_id,
@@ -611,7 +614,6 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
                 "employee_name": head["employee_name"],
             }
         )
-        wanted[external_id] = (fresh, offset + len(fresh))
     result = _upsert(Purchase, organization=organization, rows=rows, fields=PURCHASE_FIELDS)
     lines_changed = _lines_store(
         {pk: wanted[row["external_id"]] for pk, row in zip(result.ids, rows, strict=True)}, stored_lines

@@ -163,7 +163,7 @@ def _create_missing(
     return cursor.rowcount
 
 
-def _changed_only(table: str, key: str, columns: list[str], lookup: str) -> str:
+def _changed_only(table: str, columns: list[str], lookup: str) -> str:
     """The staged rows (`src`) that differ from the stored one with the same key, or are new.
 
     `lookup` is the stored row's condition on `t` (its key), looked up in the unique index.
@@ -207,14 +207,20 @@ def _figures(lines: str) -> str:
         )"""
 
 
-def _head(where: str) -> str:
-    """Each staged order's own fields from its last line (the customer looked up once per order)."""
+def _head(orders: str) -> str:
+    """Each staged order's own fields from its last line (the customer looked up once per order).
+
+    `orders` is the condition on ORDERS (`o`) that picks the orders wanted: the chunk's
+    new ones or those it continues. Joined through ORDERS, analysed per chunk, so the
+    planner knows how many there are (a NOT EXISTS on the import's running list of
+    orders was estimated at one row and planned as nested loops: minutes a chunk).
+    """
     customer = _q(Customer._meta.db_table)
     return f"""
         last AS (
-            SELECT DISTINCT ON (s.external_id) s.external_id, s.customer_external_id, s.currency, s.purchased_at,
-                   s.location_id, s.employee_name
-            FROM {STAGING} s WHERE {where}
+            SELECT DISTINCT ON (s.external_id) s.external_id, o.id, s.customer_external_id, s.currency,
+                   s.purchased_at, s.location_id, s.employee_name
+            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
             ORDER BY s.external_id, s.line DESC
         ), head AS (
             SELECT last.*, c.id AS customer_id FROM last
@@ -223,69 +229,10 @@ def _head(where: str) -> str:
         )"""
 
 
-def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool) -> int:
-    """Insert the chunk's new orders, update the changed; returns how many orders it holds (not counting those
-    continued from an earlier chunk, which _continue_orders stores).
-
-    Customers and products are both looked up per row in their unique index. A hash join of
-    the few hundred products would be cheaper, but where the products' statistics say the
-    organization has none (analysed before this import made them) PostgreSQL plans a nested
-    loop over them instead: minutes a chunk. The lookup costs about a microsecond a row.
-
-    With `skip_unchanged`, orders stored already and unchanged (a nightly file sends
-    most of them again) are left out before the upsert, each looked up in the unique index
-    as above: ON CONFLICT locks every conflicting row before its WHERE can find nothing
-    changed, and each lock writes the row's page and the write-ahead log. Without it (the
-    organization had no purchases) the lookup is skipped; in a table still empty when
-    the statement is planned it would be a scan of the rows inserted so far, per row.
-    """
-    default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
-    table = _q(Purchase._meta.db_table)
-    product = _q(Product._meta.db_table)
-    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
-    sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*PURCHASE_COLUMNS, "updated_at"])
-    old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
-    new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
-    fresh = f"NOT EXISTS (SELECT 1 FROM {SEEN} seen WHERE seen.external_id = s.external_id)"
-    unchanged = _changed_only(
-        table, "external_id", PURCHASE_COLUMNS, "t.organization_id = %s AND t.external_id = src.external_id"
-    )
-    cursor.execute(
-        f"""
-        WITH lines AS (
-            SELECT s.line, s.external_id, s.quantity, s.amount, s.rank, p.id AS product_id
-            FROM {STAGING} s
-            CROSS JOIN LATERAL ({_by_external_id(product, "s.product_external_id")}) p
-            WHERE {fresh}
-        ), {_figures("lines")}, {_head(fresh)},
-        src AS (
-            SELECT h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status, h.purchased_at,
-                   h.location_id, h.employee_name
-            FROM head h JOIN figures f USING (external_id)
-        ), todo AS ({unchanged if skip_unchanged else "SELECT * FROM src"}
-        ), up AS (
-            INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
-            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
-            FROM todo
-            ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
-            WHERE ({old}) IS DISTINCT FROM ({new})
-            RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status
-        ), saved AS (
-            INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at, status FROM up
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM saved)
-        """,
-        [organization_id, organization_id, *([organization_id] if skip_unchanged else []), organization_id]
-        + default_values,
-    )
-    return cursor.fetchone()[0]
-
-
 def _chunk_orders(cursor, *, organization_id: int) -> int:
-    """Fill ORDERS with the chunk's orders (now all stored): id, lines earlier chunks stored, continued or not.
+    """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not.
 
-    Returns how many were continued from an earlier chunk.
+    Returns how many orders the chunk holds that no earlier chunk had.
     """
     purchase = _q(Purchase._meta.db_table)
     cursor.execute(
@@ -294,14 +241,65 @@ def _chunk_orders(cursor, *, organization_id: int) -> int:
         SELECT k.external_id, t.id, COALESCE(seen.lines, 0), COALESCE(seen.lines, 0) + k.n,
                GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL
         FROM (SELECT external_id, count(*) AS n, max(rank) AS rank FROM {STAGING} GROUP BY external_id) k
-        CROSS JOIN LATERAL ({_by_external_id(purchase, "k.external_id")}) t
+        LEFT JOIN LATERAL ({_by_external_id(purchase, "k.external_id")}) t ON true
         LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         """,
         [organization_id],
     )
     cursor.execute(f"ANALYZE {ORDERS}")
-    cursor.execute(f"SELECT count(*) FILTER (WHERE continued) FROM {ORDERS}")
+    cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued) FROM {ORDERS}")
     return cursor.fetchone()[0]
+
+
+def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool) -> None:
+    """Insert the chunk's new orders, update the changed (not those continued from an earlier chunk, which
+    _continue_orders stores), and note the new ones' ids in ORDERS.
+
+    Products are looked up per line in their unique index, customers per order. A hash
+    join of the few hundred products would be cheaper, but where the products' statistics
+    say the organization has none (analysed before this import made them) PostgreSQL plans
+    a nested loop over them instead: minutes a chunk. The lookup costs about a microsecond.
+
+    With `skip_unchanged`, orders stored already and unchanged (a nightly file sends
+    most of them again) are left out before the upsert, each read by its id: ON CONFLICT
+    locks every conflicting row before its WHERE can find nothing changed, and each lock
+    writes the row's page and the write-ahead log.
+    """
+    default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
+    table = _q(Purchase._meta.db_table)
+    product = _q(Product._meta.db_table)
+    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
+    sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*PURCHASE_COLUMNS, "updated_at"])
+    old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
+    new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
+    unchanged = _changed_only(table, PURCHASE_COLUMNS, "t.id = src.id")
+    cursor.execute(
+        f"""
+        WITH lines AS (
+            SELECT s.line, s.external_id, s.quantity, s.amount, s.rank, p.id AS product_id
+            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND NOT o.continued
+            CROSS JOIN LATERAL ({_by_external_id(product, "s.product_external_id")}) p
+        ), {_figures("lines")}, {_head("NOT o.continued")},
+        src AS (
+            SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
+                   h.purchased_at, h.location_id, h.employee_name
+            FROM head h JOIN figures f USING (external_id)
+        ), todo AS ({unchanged if skip_unchanged else "SELECT * FROM src"}
+        ), up AS (
+            INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
+            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
+            FROM todo
+            ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
+            WHERE ({old}) IS DISTINCT FROM ({new})
+            RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
+        )
+        INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at, status, external_id FROM up
+        """,
+        [organization_id, organization_id, organization_id] + default_values,
+    )
+    cursor.execute(
+        f"UPDATE {ORDERS} o SET id = c.id FROM {CHANGED} c WHERE o.id IS NULL AND c.external_id = o.external_id"
+    )
 
 
 def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
@@ -316,9 +314,7 @@ def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
     old = ", ".join(f"{table}.{_q(c)}" for c in LINE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
-    unchanged = _changed_only(
-        table, "line_no", LINE_COLUMNS, "t.purchase_id = src.purchase_id AND t.line_no = src.line_no"
-    )
+    unchanged = _changed_only(table, LINE_COLUMNS, "t.purchase_id = src.purchase_id AND t.line_no = src.line_no")
     cursor.execute(
         f"""
         WITH src AS (
@@ -347,12 +343,12 @@ def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
 def _continue_orders(cursor, *, organization_id: int, now) -> None:
     """Recompute the orders this chunk continued (lines in an earlier chunk too) from all their lines.
 
-    Their own fields come from this chunk's last line, as a later line wins. Rare: a file
-    grouped by order continues at most one order per chunk.
+    Their own fields come from this chunk's last line, as a later line wins. Rare: the
+    chunks are cut between orders (imports.services.whole_orders), so only an order
+    scattered over the file, or longer than a chunk, continues.
     """
     table = _q(Purchase._meta.db_table)
     lines_table = _q(PurchaseLine._meta.db_table)
-    continued = f"EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.external_id = s.external_id AND o.continued)"
     sets = ", ".join(f"{_q(c)} = src.{c}" for c in PURCHASE_COLUMNS)
     cursor.execute(
         f"""
@@ -360,22 +356,27 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
             SELECT o.external_id, l.line_no AS line, l.quantity, l.amount, l.product_id, o.rank
             FROM {ORDERS} o JOIN {lines_table} l ON l.purchase_id = o.id AND l.line_no <= o.lines
             WHERE o.continued
-        ), {_figures("lines")}, {_head(continued)},
+        ), {_figures("lines")}, {_head("o.continued")},
         src AS (
-            SELECT o.id, h.customer_id, f.product_id, f.amount, h.currency, f.status, h.purchased_at,
-                   h.location_id, h.employee_name
-            FROM head h JOIN figures f USING (external_id) JOIN {ORDERS} o USING (external_id)
+            SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
+                   h.purchased_at, h.location_id, h.employee_name
+            FROM head h JOIN figures f USING (external_id)
         ), up AS (
             UPDATE {table} t SET {sets}, updated_at = %s
             FROM src WHERE t.id = src.id
               AND ({", ".join(f"t.{_q(c)}" for c in PURCHASE_COLUMNS)})
                   IS DISTINCT FROM ({", ".join(f"src.{c}" for c in PURCHASE_COLUMNS)})
-            RETURNING t.id, t.customer_id, t.product_id, t.purchased_at, t.status
+            RETURNING t.id, t.customer_id, t.product_id, t.purchased_at, t.status, t.external_id
         )
-        INSERT INTO {CHANGED} SELECT id, false, customer_id, product_id, purchased_at, status FROM up
+        INSERT INTO {CHANGED} SELECT id, false, customer_id, product_id, purchased_at, status, external_id FROM up
         """,
         [organization_id, now],
     )
+
+
+def _chunk_order_count(cursor) -> int:
+    cursor.execute(f"SELECT count(*) FROM {ORDERS}")
+    return cursor.fetchone()[0]
 
 
 def _remember_orders(cursor) -> None:
@@ -562,14 +563,14 @@ def _write_chunk(
         cursor.execute(f"ANALYZE {_q(Product._meta.db_table)} (organization_id)")
         state.analyzed = True
     clock.lap("new customers and products")
-    distinct = _upsert_purchases(cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases)
+    distinct = _chunk_orders(cursor, organization_id=organization.pk)
+    _upsert_purchases(cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases)
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
     created, updated = cursor.fetchone()
     clock.lap("orders upsert")
-    continued = _chunk_orders(cursor, organization_id=organization.pk)
     lines_only = _upsert_lines(cursor, organization_id=organization.pk, skip_unchanged=state.had_purchases)
     clock.lap("lines upsert")
-    if continued:
+    if distinct < _chunk_order_count(cursor):
         _continue_orders(cursor, organization_id=organization.pk, now=now)
     _remember_orders(cursor)
     # Counted once, in the chunk where an order first appears; one whose lines alone changed was updated.
@@ -615,7 +616,7 @@ def purchases_import_pg(
         # No key: the upserts return each order once, and the table is emptied per chunk.
         cursor.execute(
             f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
-            "purchased_at timestamptz, status text) ON COMMIT DROP"
+            "purchased_at timestamptz, status text, external_id text) ON COMMIT DROP"
         )
         cursor.execute(
             f"CREATE TEMP TABLE {ORDERS} (external_id text, id bigint, start integer, lines integer, "
