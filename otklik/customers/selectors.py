@@ -79,6 +79,14 @@ def customer_by_external_id(*, membership: Membership, external_id: str) -> Cust
     return customers_visible(membership=membership).filter(external_id=external_id).first()
 
 
+def purchase_by_external_id(*, membership: Membership, external_id: str) -> Purchase | None:
+    """One order the member may see (employees: at their locations), with its customer and place."""
+    orders = Purchase.objects.filter(organization=membership.organization, external_id=external_id)
+    if not membership.sees_whole_organization:
+        orders = orders.filter(location__in=visible_locations(membership=membership))
+    return orders.select_related("customer", "product", "location").first()
+
+
 def _with_figures(customers: QuerySet[Customer], *, currency: str) -> QuerySet[Customer]:
     # Correlated subqueries, not joins: a join with tags or answers would multiply the sums.
     purchases = Purchase.objects.filter(customer=OuterRef("pk")).order_by().values("customer")

@@ -618,10 +618,14 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
     lines_changed = _lines_store(
         {pk: wanted[row["external_id"]] for pk, row in zip(result.ids, rows, strict=True)}, stored_lines
     )
-    # An order whose own fields stayed but whose lines changed was updated too.
-    moved = len(lines_changed - result.changed_ids)
-    result.updated += moved
-    result.unchanged -= moved
+    # An order whose own fields stayed but whose lines changed was updated too. One continued from an
+    # earlier batch of the same import was counted there.
+    continued = {
+        pk for pk, row in zip(result.ids, rows, strict=True) if seen is not None and row["external_id"] in seen.orders
+    }
+    moved = len(lines_changed - result.changed_ids - continued)
+    result.updated += moved - len(continued & result.changed_ids)
+    result.unchanged -= moved + len(continued - result.changed_ids)
     purchases_changed(organization=organization, purchase_ids=result.ids)
     if seen is not None:  # only once stored: a batch retried after a conflict starts from the same place
         seen.orders.update(progress)

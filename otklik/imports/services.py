@@ -99,7 +99,9 @@ def whole_orders(chunks: Iterable[list], *, limit: int) -> Iterator[list]:
         if cut:
             carry = chunk[cut:]
             yield chunk[:cut]
-        else:  # one order fills the chunk
+        elif len(chunk) < limit:  # one order so far: it may go on in the next chunk
+            carry = chunk
+        else:
             carry = []
             yield chunk
     if carry:
@@ -125,7 +127,11 @@ def row_cleaner(kind: str, organization: Organization) -> Callable[[dict], dict]
         return _product_clean
     from otklik.imports.fast_clean import purchase_cleaner
 
-    return purchase_cleaner(tz=customers._organization_tz(organization), locations=customers.location_ids(organization))
+    return purchase_cleaner(
+        tz=customers._organization_tz(organization),
+        locations=customers.location_ids(organization),
+        currency=organization.currency or "RUB",
+    )
 
 
 UPSERTS = {
