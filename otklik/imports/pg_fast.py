@@ -273,6 +273,13 @@ def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool
     old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
     unchanged = _changed_only(table, PURCHASE_COLUMNS, "t.id = src.id")
+    # An organization without orders before this import has none to conflict with: a plain insert,
+    # without ON CONFLICT's speculative insertion per row.
+    conflict = (
+        f"ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
+        if skip_unchanged
+        else ""
+    )
     cursor.execute(
         f"""
         WITH lines AS (
@@ -289,8 +296,7 @@ def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
             SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
             FROM todo
-            ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets}
-            WHERE ({old}) IS DISTINCT FROM ({new})
+            {conflict}
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
         )
         INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at, status, external_id FROM up
@@ -315,6 +321,12 @@ def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
     old = ", ".join(f"{table}.{_q(c)}" for c in LINE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
     unchanged = _changed_only(table, LINE_COLUMNS, "t.purchase_id = src.purchase_id AND t.line_no = src.line_no")
+    # No stored orders, no stored lines: each line here is new (a continued order's take the next numbers).
+    conflict = (
+        f"ON CONFLICT (purchase_id, line_no) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
+        if skip_unchanged
+        else ""
+    )
     cursor.execute(
         f"""
         WITH src AS (
@@ -327,8 +339,7 @@ def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
         ), up AS (
             INSERT INTO {table} (purchase_id, line_no, {", ".join(LINE_COLUMNS)})
             SELECT purchase_id, line_no, {", ".join(LINE_COLUMNS)} FROM todo
-            ON CONFLICT (purchase_id, line_no) DO UPDATE SET {sets}
-            WHERE ({old}) IS DISTINCT FROM ({new})
+            {conflict}
             RETURNING purchase_id
         )
         SELECT count(DISTINCT up.purchase_id) FROM up
