@@ -80,6 +80,21 @@ def _records(items: list) -> tuple[list[dict], list[int]]:
     return records, origins
 
 
+def _checked(records: list[dict]) -> list[dict]:
+    """Refuse a push whose orders hold more lines in all than one batch may (10 000), with 422."""
+    if len(records) > services.MAX_BATCH:
+        raise ApiValidationError(
+            [
+                {
+                    "loc": ["body", "payload"],
+                    "msg": _("At most %(n)s order lines per request.") % {"n": services.MAX_BATCH},
+                    "type": "value_error",
+                }
+            ]
+        )
+    return records
+
+
 def _item_errors(errors: dict[int, list[str]], origins: list[int]) -> dict[int, list[str]]:
     """The upsert's reasons by record, regrouped by the item they came from."""
     by_item: dict[int, list[str]] = {}
@@ -91,7 +106,7 @@ def _item_errors(errors: dict[int, list[str]], origins: list[int]) -> dict[int, 
 def _upsert_one(request: HttpRequest, upsert: Callable, payload, model):
     membership = _writer(request)
     records, origins = _records([payload])
-    result = upsert(organization=membership.organization, records=records)
+    result = upsert(organization=membership.organization, records=_checked(records))
     if result.errors:
         raise _refused(_item_errors(result.errors, origins), batch=False)
     return Status(201 if result.created else 200, model.objects.get(pk=result.ids[0]))
@@ -100,7 +115,7 @@ def _upsert_one(request: HttpRequest, upsert: Callable, payload, model):
 def _upsert_many(request: HttpRequest, upsert: Callable, payload) -> dict:
     membership = _writer(request)
     records, origins = _records(payload.items)
-    result = upsert(organization=membership.organization, records=records)
+    result = upsert(organization=membership.organization, records=_checked(records))
     if result.errors:
         raise _refused(_item_errors(result.errors, origins), batch=True)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}

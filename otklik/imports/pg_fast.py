@@ -43,7 +43,10 @@ _FORK = multiprocessing.get_context("fork")
 WORK_MEM = "64MB"
 STAGING_COLUMNS = [
     ("line", "integer"),
-    ("external_id", "text"),
+    # Byte order ("C"): the chunk's orders are sorted and grouped by it several times, and the
+    # database's language collation made each sort three times slower. Compared with stored ids
+    # only through _by_external_id, which says the default collation.
+    ("external_id", 'text COLLATE "C"'),
     ("customer_external_id", "text"),
     ("product_external_id", "text"),
     ("quantity", "numeric(14,3)"),
@@ -241,7 +244,7 @@ def _chunk_orders(cursor, *, organization_id: int) -> int:
         SELECT k.external_id, t.id, COALESCE(seen.lines, 0), COALESCE(seen.lines, 0) + k.n,
                GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL
         FROM (SELECT external_id, count(*) AS n, max(rank) AS rank FROM {STAGING} GROUP BY external_id) k
-        LEFT JOIN LATERAL ({_by_external_id(purchase, "k.external_id")}) t ON true
+        LEFT JOIN LATERAL ({_by_external_id(purchase, 'k.external_id COLLATE "default"')}) t ON true
         LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         """,
         [organization_id],
@@ -534,7 +537,7 @@ def _write_chunk(
     """Stage one validated chunk and store it: new customers and products first, then the purchases."""
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}, {ORDERS}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
-    nullable = ", ".join(name for name, kind in STAGING_COLUMNS if kind != "text")
+    nullable = ", ".join(name for name, kind in STAGING_COLUMNS if not kind.startswith("text"))
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({nullable}))") as copy:
         copy.write(payload)
     # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
@@ -627,15 +630,15 @@ def purchases_import_pg(
         # No key: the upserts return each order once, and the table is emptied per chunk.
         cursor.execute(
             f"CREATE TEMP TABLE {CHANGED} (id bigint, created boolean, customer_id bigint, product_id bigint, "
-            "purchased_at timestamptz, status text, external_id text) ON COMMIT DROP"
+            'purchased_at timestamptz, status text, external_id text COLLATE "C") ON COMMIT DROP'
         )
         cursor.execute(
-            f"CREATE TEMP TABLE {ORDERS} (external_id text, id bigint, start integer, lines integer, "
+            f'CREATE TEMP TABLE {ORDERS} (external_id text COLLATE "C", id bigint, start integer, lines integer, '
             "rank smallint, continued boolean) ON COMMIT DROP"
         )
         cursor.execute(
-            f"CREATE TEMP TABLE {SEEN} (external_id text PRIMARY KEY, id bigint, lines integer, rank smallint) "
-            "ON COMMIT DROP"
+            f'CREATE TEMP TABLE {SEEN} (external_id text COLLATE "C" PRIMARY KEY, id bigint, lines integer, '
+            "rank smallint) ON COMMIT DROP"
         )
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:

@@ -148,3 +148,16 @@ def test_racing_pushes_of_a_new_external_id_create_it_once(world, api_as):
                 thread.join()
             assert sorted(statuses) == [200, 201], (kind, n, statuses)
         assert model.objects.filter(organization=world.org, external_id__startswith="race-").count() == rounds
+
+
+def test_a_push_with_more_lines_than_a_batch_holds_is_refused_whole(world, api_as):
+    from otklik.customers.services import MAX_BATCH
+
+    lines = [{"product_external_id": "A"}] * 1000
+    items = [
+        {"external_id": f"O{n}", "customer_external_id": "17850", "purchased_at": moment(), "lines": lines}
+        for n in range(MAX_BATCH // 1000 + 1)
+    ]
+    response = api_as(world.manager).post("/api/purchases/batch", {"items": items})
+    assert response.status_code == 422
+    assert not Purchase.objects.exists()
