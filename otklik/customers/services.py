@@ -550,6 +550,11 @@ def _best_product(lines: list[tuple], products: dict[int, tuple]) -> int:
 
 
 def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen | None) -> UpsertResult:
+    """Store clean lines as orders: customers and products first, then each order's fields, then its lines.
+
+    The order's status, amount and deciding product come from all its lines (with a
+    continued order's earlier ones), as imports/pg_fast.py computes them in SQL.
+    """
     orders: dict[str, list[dict]] = {}
     for line in lines:
         orders.setdefault(line["external_id"], []).append(line)
