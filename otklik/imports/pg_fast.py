@@ -166,17 +166,17 @@ def _create_missing(
     return cursor.rowcount
 
 
-def _changed_only(table: str, columns: list[str], lookup: str) -> str:
-    """The staged rows (`src`) that differ from the stored one with the same key, or are new.
+def _changed_only(table: str, columns: list[str], lookup: str, source: str = "src") -> str:
+    """The staged rows (of the CTE `source`) that differ from the stored one with the same key, or are new.
 
     `lookup` is the stored row's condition on `t` (its key), looked up in the unique index.
     """
     stored = ", ".join(f"t.{_q(c)}" for c in columns)
     return f"""
-            SELECT src.* FROM src
+            SELECT {source}.* FROM {source}
             LEFT JOIN LATERAL (SELECT {stored} FROM {table} t WHERE {lookup} LIMIT 1) stored ON true
             WHERE ({", ".join(f"stored.{c}" for c in columns)})
-                IS DISTINCT FROM ({", ".join(f"src.{c}" for c in columns)})
+                IS DISTINCT FROM ({", ".join(f"{source}.{c}" for c in columns)})
         """
 
 
@@ -254,104 +254,103 @@ def _chunk_orders(cursor, *, organization_id: int) -> int:
     return cursor.fetchone()[0]
 
 
-def _upsert_purchases(cursor, *, organization_id: int, now, skip_unchanged: bool) -> None:
-    """Insert the chunk's new orders, update the changed (not those continued from an earlier chunk, which
-    _continue_orders stores), and note the new ones' ids in ORDERS.
+def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchanged: bool) -> int:
+    """Store the chunk in one statement: its new and changed orders, then every line by (order, line number).
+
+    Returns how many orders whose own fields stayed had a line changed (they count as
+    updated). Orders continued from an earlier chunk get their lines here and their own
+    fields from _continue_orders. One statement, so each staged line is read and its
+    product looked up once for both; a new order's lines take its id from the insert's
+    RETURNING, and their foreign keys are checked at the statement's end, when the
+    order is there.
 
     Products are looked up per line in their unique index, customers per order. A hash
     join of the few hundred products would be cheaper, but where the products' statistics
     say the organization has none (analysed before this import made them) PostgreSQL plans
     a nested loop over them instead: minutes a chunk. The lookup costs about a microsecond.
 
-    With `skip_unchanged`, orders stored already and unchanged (a nightly file sends
-    most of them again) are left out before the upsert, each read by its id: ON CONFLICT
-    locks every conflicting row before its WHERE can find nothing changed, and each lock
-    writes the row's page and the write-ahead log.
+    With `skip_unchanged`, orders and lines stored already and unchanged (a nightly file
+    sends most of them again) are left out before the upserts, each read by its key: ON
+    CONFLICT locks every conflicting row before its WHERE can find nothing changed, and
+    each lock writes the row's page and the write-ahead log. Without it (the organization
+    had no orders before this import) nothing stored can conflict: plain inserts, without
+    ON CONFLICT's speculative insertion per row.
+
+    A line's number is its place among its order's lines in the file, after those earlier
+    chunks stored: the same file gives the same numbers, so a re-import finds each line.
     """
     default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
     table = _q(Purchase._meta.db_table)
+    lines_table = _q(PurchaseLine._meta.db_table)
     product = _q(Product._meta.db_table)
     insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*PURCHASE_COLUMNS, "updated_at"])
     old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
-    unchanged = _changed_only(table, PURCHASE_COLUMNS, "t.id = src.id")
-    # An organization without orders before this import has none to conflict with: a plain insert,
-    # without ON CONFLICT's speculative insertion per row.
-    conflict = (
-        f"ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
-        if skip_unchanged
-        else ""
-    )
+    line_sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
+    line_old = ", ".join(f"{lines_table}.{_q(c)}" for c in LINE_COLUMNS)
+    line_new = ", ".join(f"EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
+    if skip_unchanged:
+        todo = _changed_only(table, PURCHASE_COLUMNS, "t.id = src.id")
+        line_todo = _changed_only(
+            lines_table, LINE_COLUMNS, "t.purchase_id = lsrc.purchase_id AND t.line_no = lsrc.line_no", "lsrc"
+        )
+        conflict = (
+            f"ON CONFLICT (organization_id, external_id) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
+        )
+        line_conflict = (
+            f"ON CONFLICT (purchase_id, line_no) DO UPDATE SET {line_sets} "
+            f"WHERE ({line_old}) IS DISTINCT FROM ({line_new})"
+        )
+    else:
+        todo, line_todo, conflict, line_conflict = "SELECT * FROM src", "SELECT * FROM lsrc", "", ""
     cursor.execute(
         f"""
-        WITH lines AS (
-            SELECT s.line, s.external_id, s.quantity, s.amount, s.rank, p.id AS product_id
-            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND NOT o.continued
+        WITH staged AS (
+            SELECT s.line, s.external_id, s.quantity, s.unit_price, s.amount, s.rank, p.id AS product_id,
+                   o.id AS known_id, o.start, o.continued
+            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id
             CROSS JOIN LATERAL ({_by_external_id(product, "s.product_external_id")}) p
+        ), lines AS (SELECT * FROM staged WHERE NOT continued
         ), {_figures("lines")}, {_head("NOT o.continued")},
         src AS (
             SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
                    h.purchased_at, h.location_id, h.employee_name
             FROM head h JOIN figures f USING (external_id)
-        ), todo AS ({unchanged if skip_unchanged else "SELECT * FROM src"}
+        ), todo AS ({todo}
         ), up AS (
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
             SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
             FROM todo
             {conflict}
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
+        ), saved AS (
+            INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at, status, external_id
+            FROM up
+            RETURNING id, external_id
+        ), lsrc AS (
+            SELECT COALESCE(l.known_id, n.id) AS purchase_id,
+                   (l.start + row_number() OVER (PARTITION BY l.external_id ORDER BY l.line))::integer AS line_no,
+                   l.product_id, l.quantity, l.unit_price, l.amount, l.continued
+            FROM staged l LEFT JOIN saved n ON l.known_id IS NULL AND n.external_id = l.external_id
+        ), ltodo AS ({line_todo}
+        ), lup AS (
+            INSERT INTO {lines_table} (purchase_id, line_no, {", ".join(LINE_COLUMNS)})
+            SELECT purchase_id, line_no, {", ".join(LINE_COLUMNS)} FROM ltodo
+            {line_conflict}
+            RETURNING purchase_id
         )
-        INSERT INTO {CHANGED} SELECT id, created, customer_id, product_id, purchased_at, status, external_id FROM up
+        SELECT count(DISTINCT lup.purchase_id) FROM lup
+        WHERE NOT EXISTS (SELECT 1 FROM saved WHERE saved.id = lup.purchase_id)
+          AND NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.id = lup.purchase_id AND o.continued)
         """,
         [organization_id, organization_id, organization_id] + default_values,
     )
+    lines_only = cursor.fetchone()[0]
     cursor.execute(
         f"UPDATE {ORDERS} o SET id = c.id FROM {CHANGED} c WHERE o.id IS NULL AND c.external_id = o.external_id"
     )
-
-
-def _upsert_lines(cursor, *, organization_id: int, skip_unchanged: bool) -> int:
-    """Insert or update the chunk's lines by (order, line number); returns how many orders whose own fields
-    stayed had a line changed (they count as updated).
-
-    A line's number is its place among its order's lines in the file, after those earlier
-    chunks stored: the same file gives the same numbers, so a re-import finds each line.
-    """
-    table = _q(PurchaseLine._meta.db_table)
-    product = _q(Product._meta.db_table)
-    sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
-    old = ", ".join(f"{table}.{_q(c)}" for c in LINE_COLUMNS)
-    new = ", ".join(f"EXCLUDED.{_q(c)}" for c in LINE_COLUMNS)
-    unchanged = _changed_only(table, LINE_COLUMNS, "t.purchase_id = src.purchase_id AND t.line_no = src.line_no")
-    # No stored orders, no stored lines: each line here is new (a continued order's take the next numbers).
-    conflict = (
-        f"ON CONFLICT (purchase_id, line_no) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
-        if skip_unchanged
-        else ""
-    )
-    cursor.execute(
-        f"""
-        WITH src AS (
-            SELECT o.id AS purchase_id,
-                   (o.start + row_number() OVER (PARTITION BY s.external_id ORDER BY s.line))::integer AS line_no,
-                   p.id AS product_id, s.quantity, s.unit_price, s.amount
-            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id
-            CROSS JOIN LATERAL ({_by_external_id(product, "s.product_external_id")}) p
-        ), todo AS ({unchanged if skip_unchanged else "SELECT * FROM src"}
-        ), up AS (
-            INSERT INTO {table} (purchase_id, line_no, {", ".join(LINE_COLUMNS)})
-            SELECT purchase_id, line_no, {", ".join(LINE_COLUMNS)} FROM todo
-            {conflict}
-            RETURNING purchase_id
-        )
-        SELECT count(DISTINCT up.purchase_id) FROM up
-        WHERE NOT EXISTS (SELECT 1 FROM {CHANGED} c WHERE c.id = up.purchase_id)
-          AND NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.id = up.purchase_id AND o.continued)
-        """,
-        [organization_id],
-    )
-    return cursor.fetchone()[0]
+    return lines_only
 
 
 def _continue_orders(cursor, *, organization_id: int, now) -> None:
@@ -578,12 +577,12 @@ def _write_chunk(
         state.analyzed = True
     clock.lap("new customers and products")
     distinct = _chunk_orders(cursor, organization_id=organization.pk)
-    _upsert_purchases(cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases)
+    lines_only = _upsert_orders_and_lines(
+        cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases
+    )
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
     created, updated = cursor.fetchone()
-    clock.lap("orders upsert")
-    lines_only = _upsert_lines(cursor, organization_id=organization.pk, skip_unchanged=state.had_purchases)
-    clock.lap("lines upsert")
+    clock.lap("orders and lines upsert")
     if distinct < _chunk_order_count(cursor):
         _continue_orders(cursor, organization_id=organization.pk, now=now)
     _remember_orders(cursor)
