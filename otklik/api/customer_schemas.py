@@ -71,14 +71,40 @@ class ProductIn(RecordIn):
     )
 
 
-class PurchaseIn(RecordIn):
-    """A purchase or closed deal. A customer or product not seen before is created from the inline fields."""
+class PurchaseLineIn(RecordIn):
+    """One line of an order: a product, how many, at what price. A negative quantity is a return."""
 
-    external_id: ExternalId
-    customer_external_id: ExternalId
     product_external_id: ExternalId
-    amount: Decimal | None = Field(None, description="The amount, e.g. 1250.50.")
-    currency: str | None = Field(None, description="Three letters: RUB (the default), UAH, USD…")
+    product_name: str | None = Field(None, max_length=200)
+    quantity: Decimal | None = Field(None, description="How many; 1 when left out; negative for a return.")
+    unit_price: Decimal | None = Field(None, description="The price of one.")
+    amount: Decimal | None = Field(None, description="The line's amount; quantity × unit_price when left out.")
+
+
+class PurchaseIn(RecordIn):
+    """An order (a purchase, a closed deal) with its lines. Unknown customers and products are created.
+
+    Give the order's products either as `lines`, or for a one-line order as
+    `product_external_id` (with `quantity`, `unit_price`, `amount`) on the order itself.
+    Several records of a batch with the same `external_id` are lines of one order, as
+    in a file. A re-sent order replaces its lines.
+    """
+
+    external_id: ExternalId = Field(description="The order's number in your system.")
+    customer_external_id: ExternalId | None = Field(None, description="Leave out for an anonymous order.")
+    product_external_id: ExternalId | None = None
+    quantity: Decimal | None = Field(None, description="How many; 1 when left out; negative for a return.")
+    unit_price: Decimal | None = None
+    amount: Decimal | None = Field(None, description="The amount, e.g. 1250.50; quantity × unit_price when left out.")
+    lines: list[PurchaseLineIn] | None = Field(None, min_length=1, max_length=1000)
+    status: str | None = Field(
+        None,
+        max_length=60,
+        description="cancelled, refunded, отменён, возврат, скасовано, повернення… mark the order as cancelled "
+        "or returned: it takes revenue back and is never asked about. An order number prefixed C "
+        "(C536379) is a cancellation too.",
+    )
+    currency: str | None = Field(None, description="Three letters: UAH, USD…; the organization's currency by default.")
     purchased_at: str = Field(
         max_length=40, description="ISO 8601 date or date-time (2026-11-05T14:30:00+03:00), or DD.MM.YYYY [HH:MM]."
     )
@@ -89,6 +115,23 @@ class PurchaseIn(RecordIn):
     customer_phone: StrictStr | StrictInt | None = None
     customer_language: str | None = None
     product_name: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def products_given_once(self):
+        if (self.lines is None) == (self.product_external_id is None):
+            raise ValueError(_("Give the order's products either as lines or as product_external_id, not both."))
+        if self.lines is not None and any(
+            value is not None for value in (self.quantity, self.unit_price, self.amount, self.product_name)
+        ):
+            raise ValueError(_("An order with lines takes quantity, prices and amounts in its lines."))
+        return self
+
+    def line_records(self) -> list[dict]:
+        """The order as line records, each with the order's own fields, as customers.services takes them."""
+        order = self.model_dump(mode="json", exclude_unset=True, exclude={"lines"})
+        if self.lines is None:
+            return [order]
+        return [order | line.model_dump(mode="json", exclude_unset=True) for line in self.lines]
 
 
 class EventIn(RecordIn):
@@ -127,10 +170,21 @@ class BatchOut(Schema):
     unchanged: int
 
 
-class PurchasesSummaryOut(Schema):
-    count: int
-    revenue: Decimal = Field(description="Sum of the purchases in `currency`, the organization's revenue currency.")
+class RevenueOut(Schema):
     currency: str
+    revenue: Decimal
+
+
+class PurchasesSummaryOut(Schema):
+    count: int = Field(description="Orders (not lines); returns and cancellations are not counted as orders.")
+    revenue: Decimal = Field(
+        description="Net revenue in `currency`, the organization's revenue currency: the orders' lines, "
+        "less returns and cancellations."
+    )
+    currency: str
+    by_currency: list[RevenueOut] = Field(
+        description="Net revenue per currency, `currency` first; amounts in different currencies are never added."
+    )
     revenue_share: float | None = Field(None, description="Percent of the organization's revenue.")
     first_at: datetime | None
     last_at: datetime | None
@@ -175,6 +229,7 @@ class CustomerDetailOut(CustomerOut):
             "count": summary.purchase_count,
             "revenue": summary.revenue,
             "currency": summary.currency,
+            "by_currency": [{"currency": code, "revenue": amount} for code, amount in summary.revenues],
             "revenue_share": summary.revenue_share,
             "first_at": summary.first_purchase_at,
             "last_at": summary.last_purchase_at,
@@ -191,20 +246,40 @@ class ProductOut(Schema):
     is_active: bool
 
 
+class PurchaseLineOut(Schema):
+    line_no: int
+    product_external_id: str = Field(alias="product.external_id")
+    quantity: Decimal
+    unit_price: Decimal | None
+    amount: Decimal
+
+
 class PurchaseOut(Schema):
     id: int
     external_id: str
-    customer_external_id: str | None = Field(alias="customer.external_id")
-    product_external_id: str = Field(alias="product.external_id")
-    amount: Decimal
+    customer_external_id: str | None = None
+    product_external_id: str = Field(
+        alias="product.external_id", description="The product that decides the order's invitation."
+    )
+    amount: Decimal = Field(description="What the order adds to revenue, net (negative for a return).")
     currency: str
+    status: str = Field(description="completed, cancelled or returned.")
     purchased_at: datetime
     location: str | None = None
     employee: str = Field(alias="employee_name")
+    lines: list[PurchaseLineOut]
+
+    @staticmethod
+    def resolve_customer_external_id(purchase) -> str | None:
+        return purchase.customer.external_id if purchase.customer_id else None
 
     @staticmethod
     def resolve_location(purchase) -> str | None:
         return purchase.location.name if purchase.location_id else None
+
+    @staticmethod
+    def resolve_lines(purchase) -> list:
+        return list(purchase.lines.select_related("product").order_by("line_no"))
 
 
 class EventOut(Schema):

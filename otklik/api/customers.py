@@ -36,7 +36,7 @@ from otklik.api.customer_schemas import (
 from otklik.api.schemas import ErrorOut, ValidationErrorOut
 from otklik.customers import privacy, services
 from otklik.customers.models import Customer, CustomerEvent, Product, Purchase
-from otklik.customers.selectors import customer_by_external_id, customer_summary
+from otklik.customers.selectors import customer_by_external_id, customer_summary, purchase_by_external_id
 
 router = Router()
 
@@ -65,24 +65,60 @@ def _refused(errors: dict[int, list[str]], *, batch: bool) -> ApiValidationError
     )
 
 
-def _records(items: list) -> list[dict]:
-    # Fields the client left out stay out, so an update keeps their stored values.
-    return [item.model_dump(mode="json", exclude_unset=True) for item in items]
+def _records(items: list) -> tuple[list[dict], list[int]]:
+    """Records for the upsert, and for each the position (1-based) of the item it came from.
+
+    Fields the client left out stay out, so an update keeps their stored values. An order
+    with lines becomes one record per line.
+    """
+    records, origins = [], []
+    for position, item in enumerate(items, start=1):
+        expanded = (
+            item.line_records() if isinstance(item, PurchaseIn) else [item.model_dump(mode="json", exclude_unset=True)]
+        )
+        records += expanded
+        origins += [position] * len(expanded)
+    return records, origins
+
+
+def _checked(records: list[dict]) -> list[dict]:
+    """Refuse a push whose orders hold more lines in all than one batch may (10 000), with 422."""
+    if len(records) > services.MAX_BATCH:
+        raise ApiValidationError(
+            [
+                {
+                    "loc": ["body", "payload"],
+                    "msg": _("At most %(n)s order lines per request.") % {"n": services.MAX_BATCH},
+                    "type": "value_error",
+                }
+            ]
+        )
+    return records
+
+
+def _item_errors(errors: dict[int, list[str]], origins: list[int]) -> dict[int, list[str]]:
+    """The upsert's reasons by record, regrouped by the item they came from."""
+    by_item: dict[int, list[str]] = {}
+    for number, reasons in sorted(errors.items()):
+        by_item.setdefault(origins[number - 1], []).extend(reasons)
+    return by_item
 
 
 def _upsert_one(request: HttpRequest, upsert: Callable, payload, model):
     membership = _writer(request)
-    result = upsert(organization=membership.organization, records=_records([payload]))
+    records, origins = _records([payload])
+    result = upsert(organization=membership.organization, records=_checked(records))
     if result.errors:
-        raise _refused(result.errors, batch=False)
+        raise _refused(_item_errors(result.errors, origins), batch=False)
     return Status(201 if result.created else 200, model.objects.get(pk=result.ids[0]))
 
 
 def _upsert_many(request: HttpRequest, upsert: Callable, payload) -> dict:
     membership = _writer(request)
-    result = upsert(organization=membership.organization, records=_records(payload.items))
+    records, origins = _records(payload.items)
+    result = upsert(organization=membership.organization, records=_checked(records))
     if result.errors:
-        raise _refused(result.errors, batch=True)
+        raise _refused(_item_errors(result.errors, origins), batch=True)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
 
 
@@ -194,16 +230,38 @@ def product_upsert(request: HttpRequest, payload: ProductIn):
     return _upsert_one(request, services.products_upsert, payload, Product)
 
 
-@router.post("/purchases/batch", response=WRITE_MANY, summary="Upsert up to 10 000 purchases", tags=["customers"])
+@router.post("/purchases/batch", response=WRITE_MANY, summary="Upsert up to 10 000 orders", tags=["customers"])
 def purchase_batch_upsert(request: HttpRequest, payload: PurchaseBatchIn):
-    """Create or update purchases by `external_id`, with the customers and products they name; all or nothing."""
+    """Create or update orders by `external_id`, with the customers and products they name; all or nothing.
+
+    Counts are of orders; items with the same `external_id` are lines of one order. One
+    invitation is scheduled per completed order, never per line.
+    """
     return _upsert_many(request, services.purchases_upsert, payload)
 
 
-@router.post("/purchases", response=_one(PurchaseOut), summary="Upsert one purchase", tags=["customers"])
+@router.post("/purchases", response=_one(PurchaseOut), summary="Upsert one order", tags=["customers"])
 def purchase_upsert(request: HttpRequest, payload: PurchaseIn):
-    """Create (201) or update (200) one purchase by `external_id`; an unknown customer or product is created."""
+    """Create (201) or update (200) one order by `external_id` with its lines; an unknown customer or product
+    is created. A re-sent order replaces its lines."""
     return _upsert_one(request, services.purchases_upsert, payload, Purchase)
+
+
+@router.get(
+    "/purchases/{external_id}",
+    response={200: PurchaseOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Get one order with its lines",
+    tags=["customers"],
+)
+def purchase_detail(request: HttpRequest, external_id: str):
+    """The order with this `external_id`, its status, net amount and lines; 404 when your organization has none
+    (or, for an employee, none at your locations)."""
+    purchase = (
+        None if "\x00" in external_id else purchase_by_external_id(membership=request.auth, external_id=external_id)
+    )
+    if purchase is None:
+        raise HttpError(404, _("No order with this external_id."))
+    return purchase
 
 
 @router.post("/events/batch", response=WRITE_MANY, summary="Record up to 10 000 customer events", tags=["customers"])

@@ -119,17 +119,39 @@ class Product(models.Model):
         return self.name
 
 
+class OrderStatus(models.TextChoices):
+    """What became of an order: only a completed one counts as an order, and only it is asked about."""
+
+    COMPLETED = "completed", _("Completed")
+    # Cancelled or refunded as a whole, or a cancellation document (an order number prefixed C).
+    CANCELLED = "cancelled", _("Cancelled")
+    # A return: every line given back (negative quantities), or a status such as "возврат".
+    RETURNED = "returned", _("Returned")
+
+
 class Purchase(models.Model):
-    """A purchase or a closed deal: who bought what, for how much, where and from whom."""
+    """An order (a receipt, a closed deal): who bought, when, where, from whom; what is in its lines.
+
+    `amount` is what the order adds to revenue, kept by the writers from its lines
+    (customers.services.order_amount): the sum of its lines for a completed order,
+    only the negative lines (the money given back) for a cancelled or returned one.
+    `product` is the order's product that decides its invitation: the one asked about
+    last (ADR 0014). Both are stored so that revenue, RFM and the invitation hook read
+    one row per order, not its lines.
+    """
 
     # No index of its own: the unique (organization, external_id) leads with it (ADR 0007).
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="purchases", db_index=False)
     external_id = models.CharField(_("external id"), max_length=100)
     # Indexed by (customer, purchased_at) below: a customer belongs to one organization.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases", db_index=False)
+    # Empty for an anonymous order (a till receipt without a loyalty card): it counts for products and locations.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="purchases", db_index=False
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    status = models.CharField(_("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.COMPLETED)
     purchased_at = models.DateTimeField(_("date"))
     location = models.ForeignKey(
         Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -155,7 +177,32 @@ class Purchase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.external_id}: {self.product_id} × {self.amount} {self.currency}"
+        return f"{self.external_id}: {self.amount} {self.currency}"
+
+    @property
+    def is_order(self) -> bool:
+        """Counted as an order (returns and cancellations are not)."""
+        return self.status == OrderStatus.COMPLETED
+
+
+class PurchaseLine(models.Model):
+    """One line of an order: a product, how many, at what price. A negative quantity is a return."""
+
+    # Leads the unique (purchase, line_no): the order's lines, and the cascade when it is deleted.
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    # The line's place in its order as the source listed it: the key a re-import finds it by.
+    line_no = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="lines")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4, null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["purchase", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["purchase", "line_no"], name="purchase_line_unique_no")]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_id}/{self.line_no}: {self.product_id} × {self.quantity}"
 
 
 class CustomerEvent(models.Model):

@@ -1,31 +1,48 @@
 """Revenue in one currency: totals, shares and RFM monetary scores add up amounts of one currency only.
 
-An organization may record purchases in several currencies; adding roubles to
+An organization may record orders in several currencies; adding roubles to
 dollars would be meaningless, and there is no exchange rate to trust offline. The
-organization's *revenue currency* is the one most of its purchases use; purchases
-in other currencies are listed on the card but left out of the sums.
+organization's *revenue currency* is the one most of its orders use (its own
+currency before it has any); totals, shares and scores are in it, and the other
+currencies' revenue is shown beside it, per currency, never added in.
+
+Revenue is net: an order's stored amount is what it adds (its lines, less what was
+given back: customers.services.order_amount), so sums of orders are sums of lines.
 """
 
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from otklik.accounts.models import Organization
-from otklik.customers.models import Purchase
+from otklik.customers.models import OrderStatus, Purchase
 
 DEFAULT_CURRENCY = "RUB"
 
 
 def revenue_currency(*, organization: Organization) -> str:
-    """The currency most of the organization's purchases use (RUB when there are none)."""
+    """The currency most of the organization's orders use (its own currency when there are none)."""
     row = (
-        Purchase.objects.filter(organization=organization)
+        Purchase.objects.filter(organization=organization, status=OrderStatus.COMPLETED)
         .values("currency")
         .annotate(n=Count("id"))
         .order_by("-n", "currency")
         .first()
     )
-    return row["currency"] if row else DEFAULT_CURRENCY
+    return row["currency"] if row else (organization.currency or DEFAULT_CURRENCY)
+
+
+def revenue_by_currency(purchases: QuerySet[Purchase], *, first: str) -> list[tuple[str, Decimal]]:
+    """Net revenue of `purchases` per currency, `first` (the revenue currency) first, then by name.
+
+    Never one total: each currency's sum stands on its own.
+    """
+    totals = {
+        row["currency"]: cents(row["total"])
+        for row in purchases.order_by().values("currency").annotate(total=Sum("amount"))
+    }
+    first_total = totals.pop(first, cents(None))
+    return [(first, first_total), *sorted(totals.items())]
 
 
 def organization_revenue(*, organization: Organization, currency: str) -> Decimal:

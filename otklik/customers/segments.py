@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Organization
-from otklik.customers.models import Customer, Purchase, SegmentRun
+from otklik.customers.models import Customer, OrderStatus, Purchase, SegmentRun
 from otklik.customers.money import revenue_currency
 
 # The worker recomputes an organization's segments at most this often.
@@ -100,15 +100,23 @@ class SegmentsResult:
 def segments_compute(*, organization: Organization, now: datetime | None = None) -> SegmentsResult:
     """Recompute every customer's RFM scores and segment; writes only the customers whose values changed.
 
-    Monetary counts purchases in the organization's revenue currency (see customers.money).
-    Customers without purchases get no scores and no segment.
+    Monetary counts net revenue in the organization's revenue currency (see customers.money).
+    Customers without orders (only returns, or nothing) get no scores and no segment.
     """
     now = now or timezone.now()
     currency = revenue_currency(organization=organization)
+    # Recency and frequency are of orders (a return is not a visit that went well); monetary is the net
+    # revenue in the revenue currency, returns taken off. Anonymous orders belong to no customer.
+    orders = Q(status=OrderStatus.COMPLETED)
     rows = list(
-        Purchase.objects.filter(organization=organization)
+        Purchase.objects.filter(organization=organization, customer__isnull=False)
         .values("customer_id")
-        .annotate(last=Max("purchased_at"), count=Count("id"), total=Sum("amount", filter=Q(currency=currency)))
+        .annotate(
+            last=Max("purchased_at", filter=orders),
+            count=Count("id", filter=orders),
+            total=Sum("amount", filter=Q(currency=currency)),
+        )
+        .filter(count__gt=0)
         .order_by("customer_id")
     )
     recency = quintiles([row["last"] for row in rows])  # the later the last purchase, the higher

@@ -19,8 +19,8 @@ from django.http import Http404
 from otklik.accounts.models import Membership, Organization
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case
-from otklik.customers.models import Customer, Product, Purchase, Tag
-from otklik.customers.money import cents, organization_revenue, revenue_currency, revenue_share
+from otklik.customers.models import Customer, OrderStatus, Product, Purchase, Tag
+from otklik.customers.money import cents, organization_revenue, revenue_by_currency, revenue_currency, revenue_share
 from otklik.customers.segments import segment_label
 from otklik.customers.services import normalize_phone
 from otklik.surveys.kinds import KINDS
@@ -79,6 +79,14 @@ def customer_by_external_id(*, membership: Membership, external_id: str) -> Cust
     return customers_visible(membership=membership).filter(external_id=external_id).first()
 
 
+def purchase_by_external_id(*, membership: Membership, external_id: str) -> Purchase | None:
+    """One order the member may see (employees: at their locations), with its customer and place."""
+    orders = Purchase.objects.filter(organization=membership.organization, external_id=external_id)
+    if not membership.sees_whole_organization:
+        orders = orders.filter(location__in=visible_locations(membership=membership))
+    return orders.select_related("customer", "product", "location").first()
+
+
 def _with_figures(customers: QuerySet[Customer], *, currency: str) -> QuerySet[Customer]:
     # Correlated subqueries, not joins: a join with tags or answers would multiply the sums.
     purchases = Purchase.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
@@ -88,10 +96,17 @@ def _with_figures(customers: QuerySet[Customer], *, currency: str) -> QuerySet[C
             Decimal(0),
             output_field=DecimalField(max_digits=16, decimal_places=2),
         ),
+        # Orders: returns and cancellations are not counted as orders (their money is in the revenue).
         purchase_count=Coalesce(
-            Subquery(purchases.annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0
+            Subquery(
+                purchases.filter(status=OrderStatus.COMPLETED).annotate(n=Count("id")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
         ),
-        last_purchase_at=Subquery(purchases.annotate(last=Max("purchased_at")).values("last")),
+        last_purchase_at=Subquery(
+            purchases.filter(status=OrderStatus.COMPLETED).annotate(last=Max("purchased_at")).values("last")
+        ),
     )
 
 
@@ -164,6 +179,8 @@ class CustomerSummary:
     revenue: Decimal
     currency: str
     revenue_share: float | None  # of the organization's revenue, %
+    # Net revenue per currency, the revenue currency first: (currency, amount), never added up as one.
+    revenues: list[tuple[str, Decimal]]
     answer_count: int
     case_count: int
     last_answer: Response | None
@@ -176,13 +193,14 @@ def customer_summary(customer: Customer) -> CustomerSummary:
     organization = customer.organization
     currency = revenue_currency(organization=organization)
     purchases = Purchase.objects.filter(customer=customer)
+    orders = Q(status=OrderStatus.COMPLETED)
     figures = purchases.aggregate(
-        count=Count("id"),
-        first=Min("purchased_at"),
-        last=Max("purchased_at"),
-        revenue=Sum("amount", filter=Q(currency=currency)),
+        count=Count("id", filter=orders),
+        first=Min("purchased_at", filter=orders),
+        last=Max("purchased_at", filter=orders),
     )
-    revenue = cents(figures["revenue"])
+    revenues = revenue_by_currency(purchases, first=currency)
+    revenue = revenues[0][1]
     last_answer = customer.responses.select_related("survey").order_by("-created_at", "-id").first()
     return CustomerSummary(
         customer=customer,
@@ -194,11 +212,12 @@ def customer_summary(customer: Customer) -> CustomerSummary:
         revenue=revenue,
         currency=currency,
         revenue_share=revenue_share(revenue, organization_revenue(organization=organization, currency=currency)),
+        revenues=revenues,
         answer_count=customer.responses.count(),
         case_count=customer.cases.count(),
         last_answer=last_answer,
         last_answer_is_detractor=last_answer is not None and is_detractor(last_answer),
-        other_currencies=sorted(set(purchases.exclude(currency=currency).values_list("currency", flat=True))),
+        other_currencies=[code for code, _amount in revenues[1:]],
     )
 
 
@@ -210,8 +229,8 @@ class TimelineEntry:
 
 
 def customer_purchases(*, customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Purchase]:
-    """The customer's latest purchases with their products and places."""
-    return list(customer.purchases.select_related("product", "location")[:limit])
+    """The customer's latest orders (returns and cancellations too) with their lines' products and places."""
+    return list(customer.purchases.select_related("product", "location").prefetch_related("lines__product")[:limit])
 
 
 def customer_timeline(
@@ -231,10 +250,21 @@ def tags_of(*, organization: Organization) -> QuerySet[Tag]:
 
 
 def products_of(*, organization: Organization) -> QuerySet[Product]:
-    """The catalogue with the survey each product's invitation opens and how many purchases it has."""
+    """The catalogue with the survey each product's invitation opens and how many orders hold it.
+
+    Counted from the order lines, anonymous orders included (a product sold at the till
+    without a loyalty card was still sold); returns and cancellations are not orders.
+    """
+    orders = (
+        Purchase.objects.filter(lines__product=OuterRef("pk"), status=OrderStatus.COMPLETED)
+        .order_by()
+        .values("lines__product")
+        .annotate(n=Count("id", distinct=True))
+        .values("n")
+    )
     return (
         Product.objects.filter(organization=organization)
         .select_related("survey")
-        .annotate(purchase_count=Count("purchases"))
+        .annotate(purchase_count=Coalesce(Subquery(orders, output_field=IntegerField()), 0))
         .order_by("name", "id")
     )

@@ -14,14 +14,23 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Organization
-from otklik.customers.models import Customer, CustomerEvent, EvaluationMode, Product, Purchase, Tag
+from otklik.customers.models import (
+    Customer,
+    CustomerEvent,
+    EvaluationMode,
+    OrderStatus,
+    Product,
+    Purchase,
+    PurchaseLine,
+    Tag,
+)
 
 MAX_BATCH = 10_000
 TRUE_WORDS = {"1", "true", "yes", "y", "да", "так", "on", "+"}
@@ -38,7 +47,33 @@ CUSTOMER_FIELDS = [
     "consent_telegram",
 ]
 PRODUCT_FIELDS = ["name", "evaluation_delay_days", "evaluation_mode"]
-PURCHASE_FIELDS = ["customer_id", "product_id", "amount", "currency", "purchased_at", "location_id", "employee_name"]
+PURCHASE_FIELDS = [
+    "customer_id",
+    "product_id",
+    "amount",
+    "currency",
+    "status",
+    "purchased_at",
+    "location_id",
+    "employee_name",
+]
+LINE_FIELDS = ["product_id", "quantity", "unit_price", "amount"]
+# Status words of shop exports (Shopify, WooCommerce, 1C, InSales) that undo an order, in en/ru/uk.
+CANCEL_WORDS = {
+    "cancelled", "canceled", "cancel", "voided", "void", "failed",
+    "отменён", "отменен", "отменено", "отмена", "аннулирован",
+    "скасовано", "скасований", "скасоване", "скасування",
+}  # fmt: skip
+RETURN_WORDS = {
+    "refunded", "refund", "returned", "return", "partially refunded",
+    "возврат", "возвращен", "возвращён", "возвращено",
+    "повернення", "повернуто", "повернено",
+}  # fmt: skip
+# UCI Online Retail and shops like it number a cancellation as the order number with a C in front.
+CANCELLATION_NUMBER = re.compile(r"[Cc]\d+")
+# How strongly a line's marker speaks for its order: a cancellation outweighs a return.
+MARK_RANK = {"": 0, OrderStatus.RETURNED: 1, OrderStatus.CANCELLED: 2}
+CONFLICT_RETRIES = 3
 
 
 class RowError(ValueError):
@@ -181,38 +216,104 @@ def product_clean(record: dict) -> dict:
     return clean
 
 
-def purchase_clean(record: dict, *, tz, locations: dict[str, int]) -> dict:
-    """Clean purchase fields, or raise RowError. `locations` maps lower-cased location names to ids.
+def _decimal(raw, *, places: str) -> Decimal:
+    """A number as exports write it ("1 250,50", "-3"); ValueError when it is none."""
+    text = str(raw).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite() or abs(value) >= Decimal("1e11"):
+        raise ValueError(text)
+    return value.quantize(Decimal(places))
 
-    A purchase names its customer and product by external id and may carry their
-    names and contacts inline (as exchange files from accounting systems do).
+
+def status_mark(*, external_id: str, status: str) -> str:
+    """What a line says of its order's fate: "cancelled", "returned", or "" (the lines decide).
+
+    A status word of a shop export (cancelled, refunded, отменён, возврат, скасовано,
+    повернення…) or an order number prefixed C (a cancellation in UCI Online Retail's
+    numbering). Any other status ("paid", "fulfilled") leaves the order to its lines.
+    """
+    word = " ".join(str(status or "").lower().replace("ё", "е").split())
+    if word in CANCEL_WORDS or word.replace("е", "ё") in CANCEL_WORDS:
+        return OrderStatus.CANCELLED.value
+    if word in RETURN_WORDS:
+        return OrderStatus.RETURNED.value
+    if CANCELLATION_NUMBER.fullmatch(external_id):
+        return OrderStatus.CANCELLED.value
+    return ""
+
+
+def order_status(*, mark: str, amounts: list[Decimal], quantities: list[Decimal]) -> str:
+    """An order's status from its lines' strongest marker, else from its lines: all negative is a return."""
+    if mark:
+        return mark
+    if quantities and all(q < 0 or a < 0 for q, a in zip(quantities, amounts, strict=True)):
+        return OrderStatus.RETURNED.value
+    return OrderStatus.COMPLETED.value
+
+
+def order_amount(*, status: str, amounts: list[Decimal]) -> Decimal:
+    """What an order adds to revenue: all its lines when completed; when not, only the money given back.
+
+    A cancelled or refunded order's own sale did not stand, so its positive lines count
+    for nothing; its negative lines (UCI's C-numbered cancellations, a return document)
+    take back revenue an earlier order brought.
+    """
+    if status == OrderStatus.COMPLETED:
+        return sum(amounts, Decimal("0.00"))
+    return sum((amount for amount in amounts if amount < 0), Decimal("0.00"))
+
+
+def purchase_clean(record: dict, *, tz, locations: dict[str, int], currency: str = "RUB") -> dict:
+    """Clean one order line, or raise RowError. `locations` maps lower-cased location names to ids.
+
+    A line names its order (`external_id`: lines with the same one are one order), its
+    product and, unless the order is anonymous, its customer; it may carry their names
+    and contacts inline (as exchange files from accounting systems do). The amount is
+    the line's; without one it is quantity × unit price, and it takes the quantity's
+    sign (a negative quantity is a return). `currency` is the organization's, for
+    lines that name none.
     """
     reasons: list[str] = []
     clean: dict = {"external_id": _text(record, "external_id", 100)}
     if not clean["external_id"]:
         reasons.append(_("external_id is required"))
     clean["customer_external_id"] = _text(record, "customer_external_id", 100)
-    if not clean["customer_external_id"]:
-        reasons.append(_("customer_external_id is required"))
     clean["product_external_id"] = _text(record, "product_external_id", 100)
     if not clean["product_external_id"]:
         reasons.append(_("product_external_id is required"))
+    quantity, unit_price = Decimal("1.000"), None
+    if record.get("quantity") not in (None, ""):
+        try:
+            quantity = _decimal(record["quantity"], places="0.001")
+        except ValueError:
+            reasons.append(_("quantity “%(value)s” is not a number") % {"value": record["quantity"]})
+    if record.get("unit_price") not in (None, ""):
+        try:
+            unit_price = _decimal(record["unit_price"], places="0.0001")
+        except ValueError:
+            reasons.append(_("unit_price “%(value)s” is not a number") % {"value": record["unit_price"]})
     raw_amount = record.get("amount")
+    amount = Decimal("0.00")
     try:
-        amount = (
-            Decimal(str(raw_amount).strip().replace(" ", "").replace(",", "."))
-            if raw_amount not in (None, "")
-            else Decimal(0)
-        )
-        if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-            raise InvalidOperation
-        clean["amount"] = amount.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
+        if raw_amount not in (None, ""):
+            amount = _decimal(raw_amount, places="0.01")
+        elif unit_price is not None:
+            amount = (quantity * unit_price).quantize(Decimal("0.01"))
+    except (ValueError, InvalidOperation):
         reasons.append(_("amount “%(value)s” is not a number") % {"value": raw_amount})
-    currency = _text(record, "currency", 10).upper() or "RUB"
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    if abs(amount) >= Decimal("1e11"):
+        reasons.append(_("amount “%(value)s” is not a number") % {"value": raw_amount or amount})
+        amount = Decimal("0.00")
+    if quantity < 0 < amount:
+        amount = -amount  # exports that write a returned line's amount without its sign
+    clean.update(quantity=quantity, unit_price=unit_price, amount=amount)
+    line_currency = _text(record, "currency", 10).upper() or currency
+    if not re.fullmatch(r"[A-Z]{3}", line_currency):
         reasons.append(_("currency must be a three-letter code such as RUB, UAH or USD"))
-    clean["currency"] = currency
+    clean["currency"] = line_currency
     moment = parse_moment(record.get("purchased_at"), tz=tz)
     if moment is None:
         reasons.append(_("purchased_at “%(value)s” is not a date") % {"value": record.get("purchased_at") or ""})
@@ -224,16 +325,19 @@ def purchase_clean(record: dict, *, tz, locations: dict[str, int]) -> dict:
         if clean["location_id"] is None:
             reasons.append(_("no location named “%(value)s”") % {"value": location_name})
     clean["employee_name"] = _text(record, "employee", 200)
-    inline_customer = {
-        key.removeprefix("customer_"): record[key]
-        for key in ["customer_name", "customer_email", "customer_phone", "customer_language"]
-        if key in record
-    }
-    inline_customer["external_id"] = clean["customer_external_id"] or "-"
-    try:
-        clean["customer"] = customer_clean(inline_customer)
-    except RowError as exc:
-        reasons.extend(exc.reasons)
+    clean["mark"] = status_mark(external_id=clean["external_id"], status=_text(record, "status", 60))
+    clean["customer"] = None
+    if clean["customer_external_id"]:
+        inline_customer = {
+            key.removeprefix("customer_"): record[key]
+            for key in ["customer_name", "customer_email", "customer_phone", "customer_language"]
+            if key in record
+        }
+        inline_customer["external_id"] = clean["customer_external_id"]
+        try:
+            clean["customer"] = customer_clean(inline_customer)
+        except RowError as exc:
+            reasons.extend(exc.reasons)
     clean["product"] = {"external_id": clean["product_external_id"], "name": _text(record, "product_name", 200)}
     if reasons:
         raise RowError(reasons)
@@ -249,6 +353,7 @@ class UpsertResult:
     unchanged: int = 0
     errors: dict[int, list[str]] = field(default_factory=dict)
     ids: list[int] = field(default_factory=list)
+    changed_ids: set[int] = field(default_factory=set)  # the records created or updated
 
     def add(self, other: "UpsertResult") -> None:
         self.created += other.created
@@ -303,6 +408,7 @@ def _upsert(model, *, organization: Organization, rows: list[dict], fields: list
         for key, obj in existing.items():
             obj.pk = fresh[key]
     result.ids = [existing[row["external_id"]].pk for row in rows]
+    result.changed_ids = {obj.pk for obj in [*to_create, *to_update]}
     return result
 
 
@@ -348,12 +454,15 @@ def customers_upsert(*, organization: Organization, records: list[dict]) -> Upse
     if erased:
         # A customer erased on request stays erased: the CRM's next push brings no contacts back.
         rows = [{"external_id": row["external_id"]} if row["external_id"] in erased else row for row in rows]
-    with transaction.atomic():
+
+    def store() -> UpsertResult:
         result = _upsert(Customer, organization=organization, rows=rows, fields=CUSTOMER_FIELDS)
         tagged = {pk: row["tags"] for pk, row in zip(result.ids, rows, strict=True) if "tags" in row}
         if tagged:
             _set_tags(organization=organization, customers=tagged)
-    return result
+        return result
+
+    return conflict_retried(store)
 
 
 def products_upsert(*, organization: Organization, records: list[dict]) -> UpsertResult:
@@ -364,8 +473,7 @@ def products_upsert(*, organization: Organization, records: list[dict]) -> Upser
             errors[number] = [_("name is required")]
     if errors:
         return UpsertResult(errors=errors)
-    with transaction.atomic():
-        return _upsert(Product, organization=organization, rows=rows, fields=PRODUCT_FIELDS)
+    return conflict_retried(lambda: _upsert(Product, organization=organization, rows=rows, fields=PRODUCT_FIELDS))
 
 
 def location_ids(organization: Organization) -> dict[str, int]:
@@ -375,26 +483,192 @@ def location_ids(organization: Organization) -> dict[str, int]:
     }
 
 
-def purchases_upsert(*, organization: Organization, records: list[dict]) -> UpsertResult:
-    """Validate and store purchases with the customers and products they name.
+def conflict_retried(store):
+    """`store()` in a savepoint, again when a concurrent writer created one of its records first.
 
-    A customer or product not seen before is created from the inline columns
-    (name, e-mail, phone; product name), so a file from accounting needs no
-    separate customer file. Nothing is written when any record is invalid.
+    Two clients pushing the same new external id at once both find nothing stored and
+    both insert; the database's unique constraint refuses the second. Retried, it finds
+    the first one's committed record and updates it (or leaves it unchanged), as if the
+    pushes had come one after the other, so the API answers 200 with the stored record
+    instead of failing with 500.
+    """
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            with transaction.atomic():
+                return store()
+        except IntegrityError:
+            if attempt == CONFLICT_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class LinesSeen:
+    """The orders an import has stored lines of so far, for an order whose lines span several batches.
+
+    By external id: (lines stored by this import, its strongest status marker). The
+    next batch appends after them instead of replacing them.
+    """
+
+    orders: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def purchases_upsert(*, organization: Organization, records: list[dict], seen: LinesSeen | None = None) -> UpsertResult:
+    """Validate and store order lines, with the orders, customers and products they name.
+
+    Each record is one line; lines with the same `external_id` are one order, whose
+    lines become these (a re-sent order replaces its lines; with `seen`, an import's
+    later batch appends to what its earlier ones stored). The order's customer, date,
+    place, seller and currency are its last line's. A customer or product not seen
+    before is created from the inline columns (name, e-mail, phone; product name), so
+    a file from accounting needs no separate customer file. Counts are of orders.
+    Nothing is written when any record is invalid.
     """
     tz, locations = _organization_tz(organization), location_ids(organization)
-    rows, errors = _validate_batch(records, lambda record: purchase_clean(record, tz=tz, locations=locations))
+    currency = organization.currency or "RUB"
+    lines, errors = [], {}
+    if len(records) > MAX_BATCH:
+        raise ValidationError(_("At most %(n)s records per request.") % {"n": MAX_BATCH})
+    for number, record in enumerate(records, start=1):
+        try:
+            lines.append(purchase_clean(record, tz=tz, locations=locations, currency=currency))
+        except RowError as exc:
+            errors[number] = exc.reasons
     if errors:
         return UpsertResult(errors=errors)
-    with transaction.atomic():
-        customer_ids = _ensure_related(Customer, organization, [row["customer"] for row in rows], CUSTOMER_FIELDS)
-        product_ids = _ensure_related(Product, organization, [row["product"] for row in rows], ["name"])
-        for row in rows:
-            row["customer_id"] = customer_ids[row["customer_external_id"]]
-            row["product_id"] = product_ids[row["product_external_id"]]
-        result = _upsert(Purchase, organization=organization, rows=rows, fields=PURCHASE_FIELDS)
-        purchases_changed(organization=organization, purchase_ids=result.ids)
+    return conflict_retried(lambda: _orders_store(organization, lines, seen))
+
+
+def _best_product(lines: list[tuple], products: dict[int, tuple]) -> int:
+    """The product that decides an order's invitation (ADR 0014): an active one asked about last.
+
+    Among the active products (any, if none is), the longest delay wins, so every product
+    of the order has been tried when the customer is asked; then one with a survey of its
+    own; then the first line.
+    """
+
+    def rank(item: tuple[int, tuple]) -> tuple:
+        position, line = item
+        active, delay, has_survey = products[line[1]]
+        return (not active, -delay, not has_survey, position)
+
+    return min(enumerate(lines), key=rank)[1][1]
+
+
+def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen | None) -> UpsertResult:
+    """Store clean lines as orders: customers and products first, then each order's fields, then its lines.
+
+    The order's status, amount and deciding product come from all its lines (with a
+    continued order's earlier ones), as imports/pg_fast.py computes them in SQL.
+    """
+    orders: dict[str, list[dict]] = {}
+    for line in lines:
+        orders.setdefault(line["external_id"], []).append(line)
+    customer_ids = _ensure_related(
+        Customer, organization, [line["customer"] for line in lines if line["customer"]], CUSTOMER_FIELDS
+    )
+    product_ids = _ensure_related(Product, organization, [line["product"] for line in lines], ["name"])
+    stored_ids = dict(
+        Purchase.objects.filter(organization=organization, external_id__in=list(orders)).values_list(
+            "external_id", "pk"
+        )
+    )
+    stored_lines: dict[int, dict[int, PurchaseLine]] = {}
+    for line in PurchaseLine.objects.filter(purchase_id__in=list(stored_ids.values())):
+        stored_lines.setdefault(line.purchase_id, {})[line.line_no] = line
+    rows, wanted, progress, gathered = [], {}, {}, []
+    for external_id, order_lines in orders.items():
+        offset, mark = seen.orders.get(external_id, (0, "")) if seen is not None else (0, "")
+        earlier = stored_lines.get(stored_ids.get(external_id), {})
+        # (line_no, product_id, quantity, unit_price, amount): this import's earlier lines, then these.
+        all_lines = [
+            (no, line.product_id, line.quantity, line.unit_price, line.amount)
+            for no, line in sorted(earlier.items())
+            if no <= offset
+        ]
+        fresh = [
+            (
+                offset + position,
+                product_ids[line["product_external_id"]],
+                line["quantity"],
+                line["unit_price"],
+                line["amount"],
+            )
+            for position, line in enumerate(order_lines, start=1)
+        ]
+        all_lines += fresh
+        for line in order_lines:
+            mark = max(mark, line["mark"], key=MARK_RANK.__getitem__)
+        progress[external_id] = (len(all_lines), mark)
+        gathered.append((external_id, order_lines[-1], all_lines, mark))
+        wanted[external_id] = (fresh, offset + len(fresh))
+    # The products of every line, this batch's and those earlier batches stored for a continued order.
+    products = {
+        pk: (active, delay, survey_id is not None)
+        for pk, active, delay, survey_id in Product.objects.filter(
+            pk__in={line[1] for _key, _head, all_lines, _mark in gathered for line in all_lines}
+        ).values_list("pk", "is_active", "evaluation_delay_days", "survey_id")
+    }
+    for external_id, head, all_lines, mark in gathered:
+        amounts = [line[4] for line in all_lines]
+        status = order_status(mark=mark, amounts=amounts, quantities=[line[2] for line in all_lines])
+        rows.append(
+            {
+                "external_id": external_id,
+                "customer_id": customer_ids[head["customer_external_id"]] if head["customer"] else None,
+                "product_id": _best_product(all_lines, products),
+                "amount": order_amount(status=status, amounts=amounts),
+                "currency": head["currency"],
+                "status": status,
+                "purchased_at": head["purchased_at"],
+                "location_id": head["location_id"],
+                "employee_name": head["employee_name"],
+            }
+        )
+    result = _upsert(Purchase, organization=organization, rows=rows, fields=PURCHASE_FIELDS)
+    lines_changed = _lines_store(
+        {pk: wanted[row["external_id"]] for pk, row in zip(result.ids, rows, strict=True)}, stored_lines
+    )
+    # An order whose own fields stayed but whose lines changed was updated too. One continued from an
+    # earlier batch of the same import was counted there.
+    continued = {
+        pk for pk, row in zip(result.ids, rows, strict=True) if seen is not None and row["external_id"] in seen.orders
+    }
+    moved = len(lines_changed - result.changed_ids - continued)
+    result.updated += moved - len(continued & result.changed_ids)
+    result.unchanged -= moved + len(continued - result.changed_ids)
+    purchases_changed(organization=organization, purchase_ids=result.ids)
+    if seen is not None:  # only once stored: a batch retried after a conflict starts from the same place
+        seen.orders.update(progress)
     return result
+
+
+def _lines_store(wanted: dict[int, tuple[list[tuple], int]], stored: dict[int, dict[int, PurchaseLine]]) -> set[int]:
+    """Make each order's lines the wanted ones: create, update, and delete those past its last; ids changed."""
+    to_create, to_update, stale, changed = [], [], [], set()
+    for purchase_id, (fresh, last) in wanted.items():
+        current = stored.get(purchase_id, {})
+        for no, product_id, quantity, unit_price, amount in fresh:
+            line = current.get(no)
+            values = {"product_id": product_id, "quantity": quantity, "unit_price": unit_price, "amount": amount}
+            if line is None:
+                to_create.append(PurchaseLine(purchase_id=purchase_id, line_no=no, **values))
+                changed.add(purchase_id)
+            elif any(getattr(line, key) != value for key, value in values.items()):
+                for key, value in values.items():
+                    setattr(line, key, value)
+                to_update.append(line)
+                changed.add(purchase_id)
+        extra = [line.pk for no, line in current.items() if no > last]
+        if extra:
+            stale += extra
+            changed.add(purchase_id)
+    PurchaseLine.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        PurchaseLine.objects.bulk_update(to_update, LINE_FIELDS, batch_size=1000)
+    for start in range(0, len(stale), 900):
+        PurchaseLine.objects.filter(pk__in=stale[start : start + 900]).delete()
+    return changed
 
 
 def _ensure_related(model, organization: Organization, rows: list[dict], fields: list[str]) -> dict[str, int]:
@@ -527,7 +801,8 @@ def events_record(*, organization: Organization, records: list[dict]) -> UpsertR
     if result.errors:
         return result
     rows = list({row["external_id"]: row for row in rows}.values())  # the last copy of an event wins
-    with transaction.atomic():
+
+    def store() -> UpsertResult:
         customer_ids = _ensure_related(
             Customer, organization, [{"external_id": row["customer_external_id"]} for row in rows], CUSTOMER_FIELDS
         )
@@ -536,6 +811,8 @@ def events_record(*, organization: Organization, records: list[dict]) -> UpsertR
         return _upsert(
             CustomerEvent, organization=organization, rows=rows, fields=["customer_id", "name", "occurred_at", "data"]
         )
+
+    return conflict_retried(store)
 
 
 def customer_match(*, organization: Organization, email: str = "", phone: str = "") -> Customer | None:

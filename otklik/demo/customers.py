@@ -22,7 +22,7 @@ from django.db.models import Sum
 
 from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case
-from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, Tag
+from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, PurchaseLine, Tag
 from otklik.customers.segments import segments_compute
 from otklik.customers.services import connection_returns_ids, purchases_changed, purchases_match_sellers
 from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
@@ -178,14 +178,30 @@ def _customers_and_purchases(
     ]
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     result.purchases_created = len(new_purchases)
-    new_ids = (
-        [purchase.pk for purchase in new_purchases]
-        if connection_returns_ids(Purchase)
-        else Purchase.objects.filter(
-            organization=organization, external_id__in=[purchase.external_id for purchase in new_purchases]
-        ).values_list("pk", flat=True)
+    if not connection_returns_ids(Purchase):
+        ids = dict(
+            Purchase.objects.filter(
+                organization=organization, external_id__in=[purchase.external_id for purchase in new_purchases]
+            ).values_list("external_id", "pk")
+        )
+        for purchase in new_purchases:
+            purchase.pk = ids[purchase.external_id]
+    # Each demo order holds one line: its product, once, at its amount.
+    PurchaseLine.objects.bulk_create(
+        [
+            PurchaseLine(
+                purchase_id=purchase.pk,
+                line_no=1,
+                product_id=purchase.product_id,
+                quantity=1,
+                unit_price=purchase.amount,
+                amount=purchase.amount,
+            )
+            for purchase in new_purchases
+        ],
+        batch_size=1000,
     )
-    purchases_changed(organization=organization, purchase_ids=new_ids)
+    purchases_changed(organization=organization, purchase_ids=[purchase.pk for purchase in new_purchases])
 
 
 def _tag_vips(organization: Organization) -> None:

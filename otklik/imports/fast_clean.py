@@ -21,6 +21,12 @@ PLAIN_AMOUNT = re.compile(r"-?\d{1,11}(?:\.\d{1,2})?")
 CURRENCY = re.compile(r"[A-Z]{3}")
 CENT = Decimal("0.01")
 ZERO = Decimal(0).quantize(CENT)
+ONE = Decimal("1.000")
+MILLI = Decimal("0.001")
+PRICE = Decimal("0.0001")
+# Up to 9 whole digits: a product with a quantity or price that big is beyond any line's amount, for the slow rules.
+PLAIN_QUANTITY = re.compile(r"-?\d{1,9}(?:\.\d{1,3})?")
+PLAIN_PRICE = re.compile(r"\d{1,9}(?:\.\d{1,4})?")
 CACHE_LIMIT = 50_000
 _MISSING = object()
 
@@ -29,12 +35,13 @@ def _text(value, limit: int) -> str:
     return "" if value is None else str(value).strip()[:limit]
 
 
-def purchase_cleaner(*, tz, locations: dict[str, int]) -> Callable[[dict], dict]:
-    """A function record → clean values (or RowError), equal to purchase_clean with the same tz and locations."""
+def purchase_cleaner(*, tz, locations: dict[str, int], currency: str = "RUB") -> Callable[[dict], dict]:
+    """A function record → clean values (or RowError), equal to purchase_clean with the same arguments."""
     inline_cache: dict[tuple, dict] = {}
+    default_currency = currency
 
     def slow(record: dict) -> dict:
-        return customers.purchase_clean(record, tz=tz, locations=locations)
+        return customers.purchase_clean(record, tz=tz, locations=locations, currency=default_currency)
 
     def clean(record: dict) -> dict:
         get = record.get
@@ -43,14 +50,32 @@ def purchase_cleaner(*, tz, locations: dict[str, int]) -> Callable[[dict], dict]
         product_id = _text(get("product_external_id"), 100)
         if not (external_id and customer_id and product_id):
             return slow(record)
-        raw_amount = get("amount")
+        raw_amount, raw_quantity, raw_price = get("amount"), get("quantity"), get("unit_price")
+        if raw_quantity is None or raw_quantity == "":
+            quantity = ONE
+        elif type(raw_quantity) is str and PLAIN_QUANTITY.fullmatch(raw_quantity):
+            quantity = Decimal(raw_quantity).quantize(MILLI)
+        else:
+            return slow(record)
+        if raw_price is None or raw_price == "":
+            unit_price = None
+        elif type(raw_price) is str and PLAIN_PRICE.fullmatch(raw_price):
+            unit_price = Decimal(raw_price).quantize(PRICE)
+        else:
+            return slow(record)
         if raw_amount is None or raw_amount == "":
-            amount = ZERO
+            amount = ZERO if unit_price is None else (quantity * unit_price).quantize(CENT)
         elif type(raw_amount) is str and PLAIN_AMOUNT.fullmatch(raw_amount):
             amount = Decimal(raw_amount).quantize(CENT)
         else:
             return slow(record)
-        currency = _text(get("currency"), 10).upper() or "RUB"
+        if quantity < 0 < amount:
+            amount = -amount
+        status = get("status")
+        mark = customers.status_mark(external_id=external_id, status=_text(status, 60)) if status else ""
+        if not mark and external_id[0] in "Cc" and customers.CANCELLATION_NUMBER.fullmatch(external_id):
+            mark = customers.OrderStatus.CANCELLED.value
+        currency = _text(get("currency"), 10).upper() or default_currency
         if not CURRENCY.fullmatch(currency):
             return slow(record)
         raw_moment = get("purchased_at")
@@ -85,11 +110,14 @@ def purchase_cleaner(*, tz, locations: dict[str, int]) -> Callable[[dict], dict]
             "external_id": external_id,
             "customer_external_id": customer_id,
             "product_external_id": product_id,
+            "quantity": quantity,
+            "unit_price": unit_price,
             "amount": amount,
             "currency": currency,
             "purchased_at": moment,
             "location_id": location_id,
             "employee_name": _text(get("employee"), 200),
+            "mark": mark,
             "customer": inline,
             "product": {"external_id": product_id, "name": _text(get("product_name"), 200)},
         }

@@ -1,4 +1,4 @@
-"""Generated purchase files (seeded) for the demo and the benchmark: ids, amounts and dates only.
+"""Generated order-line files (seeded) for the demo and the benchmark: ids, quantities, prices and dates only.
 
 No customer text is made up: customers and products are codes; customer names are
 used only when the caller passes real ones (the benchmark's datasets' author fields).
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-HEADER = ["Номер", "Дата", "Код клиента", "Клиент", "Код товара", "Сумма", "Валюта", "Магазин"]
+HEADER = ["Номер", "Дата", "Код клиента", "Клиент", "Код товара", "Количество", "Цена", "Сумма", "Валюта", "Магазин"]
 
 
 def write_purchases_csv(
@@ -27,27 +27,46 @@ def write_purchases_csv(
     days: int = 365,
     delimiter: str = ";",
     encoding: str = "utf-8",
+    max_lines: int = 9,
+    returns: float = 0.03,
 ) -> Path:
-    """Write `rows` purchases by `customers` customers over the `days` before `end`; the same seed, the same file."""
+    """Write `rows` order lines by `customers` customers over the `days` before `end`; the same seed, the same file.
+
+    Orders hold 1 to `max_lines` lines (5 on average with the default), one after another
+    as shops export them. A `returns` share of them are cancellations numbered as UCI
+    Online Retail numbers them (a C before the number) with negative quantities.
+    """
     rng = random.Random(seed)
     end = (end or datetime(2026, 1, 1)).replace(microsecond=0)
     span = days * 86400
+    written, order = 0, 0
     with open(path, "w", newline="", encoding=encoding) as f:
         writer = csv.writer(f, delimiter=delimiter)
         writer.writerow(HEADER)
-        for number in range(1, rows + 1):
+        while written < rows:
+            order += 1
             customer = rng.randrange(customers)
             moment = end - timedelta(seconds=rng.randrange(span))
-            writer.writerow(
-                [
-                    f"R{number:08d}",
-                    moment.strftime("%Y-%m-%d %H:%M:%S"),
-                    f"C{customer:07d}",
-                    customer_names[customer % len(customer_names)] if customer_names else "",
-                    f"P{rng.randrange(products):05d}",
-                    f"{rng.randrange(100, 5_000_000) / 100:.2f}",
-                    "RUB",
-                    locations[rng.randrange(len(locations))] if locations else "",
-                ]
-            )
+            is_return = rng.random() < returns
+            number = f"C{order:08d}" if is_return else f"R{order:08d}"
+            location = locations[rng.randrange(len(locations))] if locations else ""
+            name = customer_names[customer % len(customer_names)] if customer_names else ""
+            for _line in range(min(rng.randint(1, max_lines), rows - written)):
+                quantity = rng.randint(1, 6) * (-1 if is_return else 1)
+                price = rng.randrange(100, 1_000_000) / 100
+                writer.writerow(
+                    [
+                        number,
+                        moment.strftime("%Y-%m-%d %H:%M:%S"),
+                        f"C{customer:07d}",
+                        name,
+                        f"P{rng.randrange(products):05d}",
+                        quantity,
+                        f"{price:.2f}",
+                        f"{quantity * price:.2f}",
+                        "RUB",
+                        location,
+                    ]
+                )
+                written += 1
     return path

@@ -116,6 +116,40 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+def whole_orders(chunks: Iterable[list], *, limit: int) -> Iterator[list]:
+    """The chunks of a purchases file cut between orders: the lines of the order a chunk ends in go to the next.
+
+    A file lists an order's lines one after another, so this keeps each order in one
+    chunk, where it is stored (and counted) once; a chunk never grows past `limit` for
+    it (an order longer than that, or scattered over the file, is continued across
+    chunks by the writers instead).
+    """
+    carry: list = []
+    for chunk in chunks:
+        if carry and len(carry) + len(chunk) > limit:
+            yield carry
+            carry = []
+        chunk = carry + chunk
+        last = _order_key(chunk[-1][1])
+        cut = len(chunk)
+        while cut and _order_key(chunk[cut - 1][1]) == last:
+            cut -= 1
+        if cut:
+            carry = chunk[cut:]
+            yield chunk[:cut]
+        elif len(chunk) < limit:  # one order so far: it may go on in the next chunk
+            carry = chunk
+        else:
+            carry = []
+            yield chunk
+    if carry:
+        yield carry
+
+
+def _order_key(record: dict) -> str:
+    return str(record.get("external_id") or "").strip()
+
+
 def _product_clean(record: dict) -> dict:
     clean = customers.product_clean(record)
     if not customers._text(record, "name", 200):
@@ -133,7 +167,9 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
 
     prepare = purchase_preparer(options or read_options(organization))
     validate = purchase_cleaner(
-        tz=customers._organization_tz(organization), locations=customers.location_ids(organization)
+        tz=customers._organization_tz(organization),
+        locations=customers.location_ids(organization),
+        currency=organization.currency or "RUB",
     )
 
     def clean(record: dict) -> dict:
@@ -266,7 +302,7 @@ def _import_file(
 
         report = purchases_import_pg(
             organization=organization,
-            chunks=chunked(file_records(path, fmt, mapping), chunk_rows),
+            chunks=whole_orders(chunked(file_records(path, fmt, mapping), chunk_rows), limit=2 * chunk_rows),
             clean=clean,
             progress=progress,
         )
@@ -338,11 +374,16 @@ def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chun
     the currency); rows without a customer that the user chose to skip stay out.
     """
     upsert, done, started = UPSERTS[kind], 0, time.perf_counter()
+    # An order's lines may fall in several chunks: each chunk appends to what the earlier ones stored.
+    extra = {"seen": customers.LinesSeen()} if kind == "purchases" else {}
+    size = min(chunk_rows, customers.MAX_BATCH // 2)
+    chunks = chunked(file_records(path, fmt, mapping), size)
     with transaction.atomic():
-        for chunk in chunked(file_records(path, fmt, mapping), min(chunk_rows, customers.MAX_BATCH)):
-            if prepare is not None:
-                chunk = _prepared(chunk, prepare)
-            result = upsert(organization=organization, records=[record for _number, record in chunk])
+        if prepare is not None:
+            # Prepared as in the check; a chunk whose rows were all skipped (no customer, by choice) goes.
+            chunks = (kept for kept in (_prepared(chunk, prepare) for chunk in chunks) if kept)
+        for chunk in whole_orders(chunks, limit=customers.MAX_BATCH) if extra else chunks:
+            result = upsert(organization=organization, records=[record for _number, record in chunk], **extra)
             if result.errors:  # the first pass passed them; the file changed under us
                 position, reasons = next(iter(result.errors.items()))
                 raise FileError(

@@ -12,7 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.cases.models import Case
-from otklik.customers.models import Purchase
+from otklik.customers.models import OrderStatus, Purchase
 from otklik.improvements.models import ContactWay
 from otklik.insights.profanity import mask_profanity
 
@@ -35,11 +35,14 @@ def _place(case: Case) -> str:
 
 
 def last_purchase(*, case: Case, before) -> Purchase | None:
-    """The customer's latest purchase up to the moment they complained, if the customer base knows one."""
+    """The customer's latest order up to the moment they complained, if the customer base knows one.
+
+    Returns and cancellations are not what a customer bought.
+    """
     if not case.customer_id:
         return None
     return (
-        Purchase.objects.filter(customer_id=case.customer_id, purchased_at__lte=before)
+        Purchase.objects.filter(customer_id=case.customer_id, purchased_at__lte=before, status=OrderStatus.COMPLETED)
         .select_related("product")
         .order_by("-purchased_at", "-id")
         .first()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization, Touchpoint
-from otklik.customers.models import Customer, EvaluationMode, Product, Purchase
+from otklik.customers.models import Customer, EvaluationMode, OrderStatus, Product, Purchase
 from otklik.messaging.services import template_fill, template_placeholders
 from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_template
 from otklik.outreach.models import Origin, OutreachSettings, ScheduledInvitation, ScheduledStatus
@@ -23,6 +23,7 @@ from otklik.outreach.selectors import organization_tz, outreach_settings
 from otklik.surveys.models import Survey
 
 SCHEDULE_CHUNK = 5000
+COMPLETED = OrderStatus.COMPLETED.value
 # Statuses a purchase change may still move; the others are history.
 PENDING = (ScheduledStatus.WAITING_DATE, ScheduledStatus.SCHEDULED)
 
@@ -30,8 +31,22 @@ PENDING = (ScheduledStatus.WAITING_DATE, ScheduledStatus.SCHEDULED)
 # --- Scheduling ------------------------------------------------------------------------------
 
 
+def withdrawn_reason(status: str) -> str:
+    """Why an invitation still pending for this order is withdrawn (its outcome on the outreach pages)."""
+    if status == OrderStatus.CANCELLED:
+        return _("The order was cancelled.")
+    if status == OrderStatus.RETURNED:
+        return _("The order was returned.")
+    return _("The order has no customer.")
+
+
 def invitations_schedule(*, organization: Organization, purchase_ids: Iterable[int]) -> int:
-    """Schedule one invitation per stored or changed purchase; returns how many were created or moved.
+    """Schedule one invitation per stored or changed order; returns how many were created, moved or withdrawn.
+
+    Only a completed order with a customer is asked about: a cancelled or returned one
+    never is, and an invitation still pending for an order that became one is withdrawn
+    (cancelled, with the reason). The order's product (Purchase.product, the one of its
+    lines asked about last: ADR 0014) gives the delay and the mode.
 
     Automatic-mode products: due at purchase date + the product's delay. Manual mode: the
     purchase waits in the manager's queue for a date. A changed purchase date (or customer)
@@ -54,7 +69,7 @@ def invitations_schedule_changed(*, organization: Organization, table: str) -> i
 
     `table` (a trusted name, e.g. a temporary table) holds one row per stored or changed
     purchase of the organization, as stored: id, created (true for a new purchase),
-    customer_id, product_id and purchased_at. Reading them there, not from the purchases
+    customer_id, product_id, purchased_at and status. Reading them there, not from the purchases
     by id, spares a million-row import shipping ids to Python and back and a lookup per
     purchase. Returns how many invitations were created or moved.
     """
@@ -62,7 +77,7 @@ def invitations_schedule_changed(*, organization: Organization, table: str) -> i
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {table}")
         created, changed = cursor.fetchone()
-    source = f"SELECT id, created, customer_id, product_id, purchased_at FROM {table}"
+    source = f"SELECT id, created, customer_id, product_id, purchased_at, status FROM {table}"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
@@ -89,7 +104,7 @@ def _schedule_chunk_sql(organization: Organization, ids: list[int], config: Outr
     The Python version builds a model per purchase, which would cost an import more than its COPY does.
     """
     source = (
-        f"SELECT id, false AS created, customer_id, product_id, purchased_at FROM {Purchase._meta.db_table} "
+        f"SELECT id, false AS created, customer_id, product_id, purchased_at, status FROM {Purchase._meta.db_table} "
         "WHERE organization_id = %s AND id = ANY(%s)"
     )
     return _schedule_sql(organization, source, [organization.pk, ids], config, now, new_only=False, skip=not ids)
@@ -136,7 +151,7 @@ def _schedule_sql(
                    CASE WHEN pr.evaluation_mode = %s THEN NULL ELSE {due} END,
                    '', '', %s, %s
             FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
-            WHERE pr.is_active AND {due} >= %s {erased}
+            WHERE pr.is_active AND c.status = %s AND c.customer_id IS NOT NULL AND {due} >= %s {erased}
             {"" if new_only else "ON CONFLICT (purchase_id) DO NOTHING"}
             """,
             [
@@ -150,6 +165,7 @@ def _schedule_sql(
                 now,
                 now,
                 *params,
+                COMPLETED,
                 now - timedelta(days=config.expire_after_days),
                 *erased_params,
             ],
@@ -157,6 +173,25 @@ def _schedule_sql(
         created = cursor.rowcount
         if new_only:
             return created
+        withdrawn = 0
+        for status in [OrderStatus.CANCELLED, OrderStatus.RETURNED, None]:
+            condition = "c.customer_id IS NULL" if status is None else "c.status = %s"
+            cursor.execute(
+                f"""
+                UPDATE {scheduled} s SET status = %s, reason = %s, updated_at = %s
+                FROM ({source}) c
+                WHERE s.purchase_id = c.id AND NOT c.created AND s.status = ANY(%s) AND {condition}
+                """,
+                [
+                    ScheduledStatus.CANCELLED.value,
+                    withdrawn_reason(status),
+                    now,
+                    *params,
+                    [pending.value for pending in PENDING],
+                    *([] if status is None else [status.value]),
+                ],
+            )
+            withdrawn += cursor.rowcount
         # Rows inserted just now already match, so the update touches only moved purchases.
         cursor.execute(
             f"""
@@ -165,12 +200,12 @@ def _schedule_sql(
                 send_at = CASE WHEN s.mode = %s THEN {due} ELSE s.send_at END,
                 customer_id = c.customer_id, updated_at = %s
             FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
-            WHERE s.purchase_id = c.id AND NOT c.created AND s.status = ANY(%s)
+            WHERE s.purchase_id = c.id AND NOT c.created AND s.status = ANY(%s) AND c.status = %s
               AND (s.customer_id <> c.customer_id OR (s.mode = %s AND s.due_at IS DISTINCT FROM {due}))
             """,
-            [automatic, automatic, now, *params, [status.value for status in PENDING], automatic],
+            [automatic, automatic, now, *params, [status.value for status in PENDING], COMPLETED, automatic],
         )
-        return created + cursor.rowcount
+        return created + withdrawn + cursor.rowcount
 
 
 def _schedule_chunk(organization: Organization, ids: list[int], config: OutreachSettings, now: datetime) -> int:
@@ -184,6 +219,7 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
             "product__evaluation_delay_days",
             "product__evaluation_mode",
             "product__is_active",
+            "status",
         )
         .filter(customer__erased_at__isnull=True)
     )  # a customer erased on request is never asked again
@@ -193,12 +229,13 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
             purchase_id__in=ids
         ).values_list("pk", "purchase_id", "status", "mode", "due_at", "customer_id")
     }
-    new, moved = [], []
-    for purchase_id, customer_id, purchased_at, delay, mode, active in rows:
+    new, moved, withdrawn = [], [], []
+    for purchase_id, customer_id, purchased_at, delay, mode, active, status in rows:
         due = purchased_at + timedelta(days=delay)
         old = existing.get(purchase_id)
+        askable = status == COMPLETED and customer_id is not None
         if old is None:
-            if not active or due < oldest_due:
+            if not active or not askable or due < oldest_due:
                 continue
             manual = mode == EvaluationMode.MANUAL
             new.append(
@@ -213,8 +250,11 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
                 )
             )
             continue
-        pk, status, old_mode, old_due, old_customer = old
-        if status not in PENDING:
+        pk, old_status, old_mode, old_due, old_customer = old
+        if old_status not in PENDING:
+            continue
+        if not askable:
+            withdrawn.append((pk, withdrawn_reason(status if customer_id is not None else None)))
             continue
         # A manager's chosen day stays; only the automatic plan follows the purchase date.
         new_due = due if old_mode == EvaluationMode.AUTOMATIC else old_due
@@ -227,7 +267,11 @@ def _schedule_chunk(organization: Organization, ids: list[int], config: Outreach
         ScheduledInvitation.objects.bulk_update(
             moved, ["due_at", "send_at", "customer_id", "updated_at"], batch_size=1000
         )
-    return len(new) + len(moved)
+    for pk, reason in withdrawn:
+        ScheduledInvitation.objects.filter(pk=pk, status__in=PENDING).update(
+            status=ScheduledStatus.CANCELLED, reason=reason, updated_at=now
+        )
+    return len(new) + len(moved) + len(withdrawn)
 
 
 # --- The manager's queue (B3) ----------------------------------------------------------------

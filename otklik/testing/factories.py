@@ -66,20 +66,27 @@ def make_purchase(*, customer, amount="100", purchased_at=None, product=None, lo
 
     from django.utils import timezone
 
-    from otklik.customers.models import Product, Purchase
+    from otklik.customers.models import OrderStatus, Product, Purchase, PurchaseLine
 
     n = next(_seq)
     if product is None:
         product, _created = Product.objects.get_or_create(
             organization_id=customer.organization_id, external_id="SKU", defaults={"name": "Kettle"}
         )
-    return Purchase.objects.create(
+    purchase = Purchase.objects.create(
         organization_id=customer.organization_id,
         external_id=f"P{n}",
         customer=customer,
         product=product,
         amount=Decimal(amount),
         currency=currency,
+        status=OrderStatus.RETURNED if Decimal(amount) < 0 else OrderStatus.COMPLETED,
         purchased_at=purchased_at or timezone.now() - timedelta(days=1),
         location=location,
     )
+    # An order of one line, as the migration made of every purchase stored before orders had lines.
+    quantity = -1 if Decimal(amount) < 0 else 1
+    PurchaseLine.objects.create(
+        purchase=purchase, line_no=1, product=product, quantity=quantity, unit_price=abs(Decimal(amount)), amount=amount
+    )
+    return purchase

@@ -28,6 +28,7 @@ def test_it_serves_an_openapi_3_schema_listing_every_path(client):
         "/api/products/batch",
         "/api/purchases",
         "/api/purchases/batch",
+        "/api/purchases/{external_id}",
         "/api/events",
         "/api/events/batch",
     }

@@ -96,6 +96,30 @@ def test_the_card_shows_who_the_customer_is(base, world, login):
     assert who.segment and str(who.segment) in html
 
 
+def test_the_card_shows_orders_with_their_lines_returns_apart_and_each_currency(base, world, login):
+    anna, _, _complaint = base
+    from otklik.customers.services import purchases_upsert
+
+    line = {"customer_external_id": anna.external_id, "purchased_at": "2026-11-05 10:00"}
+    purchases_upsert(
+        organization=world.org,
+        records=[
+            line | {"external_id": "536365", "product_external_id": "85123A", "quantity": "6", "unit_price": "2.55"},
+            line | {"external_id": "536365", "product_external_id": "71053", "quantity": "6", "unit_price": "3.39"},
+            line | {"external_id": "C536379", "product_external_id": "85123A", "quantity": "-2", "unit_price": "2.55"},
+            line | {"external_id": "536380", "product_external_id": "71053", "amount": "40", "currency": "EUR"},
+        ],
+    )
+    page = login(world.manager).get(reverse("customers:card", args=[anna.pk]))
+    who = page.context["who"]
+    assert who.purchase_count == 4  # two earlier orders, 536365 and 536380; not the cancellation
+    assert who.revenues == [("RUB", Decimal("4030.54")), ("EUR", Decimal("40.00"))]  # 4000 + 35.64 − 5.10
+    html = page.content.decode()
+    assert "85123A × 6" in html and "71053 × 6" in html
+    assert 'class="order-cancelled"' in html and "C536379" in html
+    assert 'data-currency="EUR"' in html
+
+
 def test_a_stranger_gets_404_for_the_card_and_sees_no_customers(base, world, login):
     anna, _, _ = base
     client = login(world.stranger)

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from otklik.cli import main
-from otklik.customers.models import Purchase
+from otklik.customers.models import Purchase, PurchaseLine
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
 
 
@@ -68,7 +68,9 @@ def test_the_demo_purchases_file_imports_at_the_organizations_locations(world, t
     path = tmp_path / "demo.csv"
     main(["demo-purchases", str(path), "--org", "acme", "--rows", "30", "--customers", "5"])
     main(["import", "purchases", str(path), "--org", "acme"])
-    assert "30 rows: 30 created" in capsys.readouterr().out
+    orders = Purchase.objects.filter(organization=world.org).count()
+    assert f"30 rows: {orders} created" in capsys.readouterr().out  # orders of one to nine lines
+    assert PurchaseLine.objects.filter(purchase__organization=world.org).count() == 30
     assert set(Purchase.objects.values_list("location__name", flat=True)) <= {"Main Street", "Airport"}
     assert Purchase.objects.values("customer").distinct().count() <= 5
 

@@ -11,10 +11,13 @@ TZ = zoneinfo.ZoneInfo("Europe/Moscow")
 LOCATIONS = {"main street": 1, "airport": 2}
 
 VALUES = {
-    "external_id": ["R1", "  R2 ", "", "x" * 120, None],
-    "customer_external_id": ["C1", " C1", ""],
+    "external_id": ["R1", "  R2 ", "", "x" * 120, None, "C536379"],
+    "customer_external_id": ["C1", " C1", "", None],
     "product_external_id": ["P1", "", "p" * 101],
     "amount": ["100.50", "1 234,5", "abc", "", None, "-3", "1e3", "100.505", "99999999999.99", "1e12", 12.5],
+    "quantity": ["2", "", "-3", "2,5", "1.2345", "x", None, "1234567890"],
+    "unit_price": ["4.95", "", "0.001", "-1", "1 250,50", "x", None],
+    "status": ["", "Cancelled", "возврат", "paid", None],
     "currency": ["", "rub", "usd ", "RUBLES", None],
     "purchased_at": [
         "2025-03-01 10:00:00",
@@ -57,6 +60,8 @@ def records():
         for absent in itertools.combinations(
             [
                 "amount",
+                "quantity",
+                "unit_price",
                 "currency",
                 "location",
                 "employee",

@@ -139,3 +139,21 @@ def test_a_backlog_larger_than_a_batch_drains_in_one_run(world):
     for delay in range(1, 6):
         due_purchase(world, customer=customer, delay=delay)
     assert invitations_dispatch_due(now=NOON_UTC, limit=2) == {"sent": 5}
+
+
+def test_a_product_without_a_survey_of_its_own_opens_the_organizations_default_survey(world):
+    from otklik.testing.factories import make_survey
+
+    default = make_survey(organization=world.org, kind="csat")
+    world.org.default_survey = default
+    world.org.save()
+    purchase = due_purchase(world)
+    assert invitations_dispatch_due(now=NOON_UTC) == {"sent": 1}
+    assert Invitation.objects.get(purchase=purchase).survey == default
+    # A closed default survey falls back, as before, to the first open NPS survey.
+    default.is_open = False
+    default.save()
+    second = due_purchase(world, delay=4)
+    OutreachSettings.objects.update_or_create(organization=world.org, defaults={"min_days_between": 0})
+    assert invitations_dispatch_due(now=NOON_UTC) == {"sent": 1}
+    assert Invitation.objects.get(purchase=second).survey == world.nps

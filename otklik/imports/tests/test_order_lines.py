@@ -1,0 +1,167 @@
+"""Order-lines files: both write paths store the same orders, lines, statuses and invitations."""
+
+from datetime import UTC, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from otklik.customers.models import Product, Purchase, PurchaseLine
+from otklik.imports.readers import detect_format
+from otklik.imports.services import import_file, whole_orders
+from otklik.imports.tests.helpers import write_csv
+from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
+
+HEADER = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Currency", "Status"]
+MAPPING = {
+    "external_id": 0,
+    "product_external_id": 1,
+    "quantity": 2,
+    "purchased_at": 3,
+    "unit_price": 4,
+    "customer_external_id": 5,
+    "currency": 6,
+    "status": 7,
+}
+
+
+@pytest.fixture(params=[False, True], ids=["orm", "postgresql-fast-path"])
+def fast(request):
+    if request.param and connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    return request.param
+
+
+def run(organization, path, **kwargs):
+    return import_file(
+        organization=organization, kind="purchases", path=path, fmt=detect_format(path), mapping=MAPPING, **kwargs
+    )
+
+
+def rows(now) -> list[list]:
+    """Lines as UCI Online Retail lists them (its invoice numbers and stock codes), dated in the last days."""
+    at = (now - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        ["536365", "85123A", "6", at, "2.55", "17850", "", ""],
+        ["536365", "71053", "6", at, "3.39", "17850", "", ""],
+        ["536365", "84406B", "8", at, "2.75", "17850", "", ""],
+        ["536366", "22633", "6", at, "1.85", "17850", "", ""],
+        ["536367", "84879", "32", at, "1.69", "13047", "GBP", ""],
+        ["536367", "22745", "6", at, "2.10", "13047", "GBP", ""],
+        ["C536379", "D", "-1", at, "27.50", "14527", "", ""],  # a cancellation: takes revenue back
+        ["536380", "22961", "24", at, "1.45", "", "", ""],  # without a customer: anonymous
+        ["536381", "22139", "2", at, "4.95", "13047", "EUR", ""],
+        ["536382", "22139", "3", at, "4.95", "14527", "", "отменён"],  # cancelled by its status
+    ]
+
+
+def stored(organization) -> dict:
+    orders = sorted(
+        Purchase.objects.filter(organization=organization).values_list(
+            "external_id", "customer__external_id", "product__external_id", "amount", "currency", "status"
+        )
+    )
+    lines = sorted(
+        PurchaseLine.objects.filter(purchase__organization=organization).values_list(
+            "purchase__external_id", "line_no", "product__external_id", "quantity", "unit_price", "amount"
+        )
+    )
+    invitations = sorted(
+        ScheduledInvitation.objects.filter(organization=organization).values_list("purchase__external_id", "status")
+    )
+    return {"orders": orders, "lines": lines, "invitations": invitations}
+
+
+@pytest.mark.django_db
+def test_orders_with_lines_returns_and_anonymous_orders(world, tmp_path, fast):
+    now = timezone.now()
+    world.org.time_zone = "UTC"
+    world.org.currency = "GBP"
+    world.org.save()
+    path = write_csv(tmp_path / "lines.csv", [HEADER, *rows(now)], delimiter=",")
+    report = run(world.org, path, fast=fast, chunk_rows=2)
+    assert (report.created, report.updated, report.unchanged) == (7, 0, 0)
+    data = stored(world.org)
+    orders = {order[0]: order[3:] for order in data["orders"]}
+    assert orders["536365"] == (Decimal("57.64"), "GBP", "completed")  # 15.30 + 20.34 + 22.00
+    assert orders["C536379"] == (Decimal("-27.50"), "GBP", "cancelled")
+    assert orders["536380"] == (Decimal("34.80"), "GBP", "completed")
+    assert orders["536381"][1] == "EUR"
+    assert orders["536382"] == (Decimal("0.00"), "GBP", "cancelled")
+    assert [line[1:3] for line in data["lines"] if line[0] == "536365"] == [(1, "85123A"), (2, "71053"), (3, "84406B")]
+    assert (
+        dict(Purchase.objects.filter(organization=world.org).values_list("external_id", "customer"))["536380"] is None
+    )
+    # One invitation per completed order with a customer; none for the cancelled ones or the anonymous one.
+    assert data["invitations"] == [
+        ("536365", "scheduled"),
+        ("536366", "scheduled"),
+        ("536367", "scheduled"),
+        ("536381", "scheduled"),
+    ]
+    again = run(world.org, path, fast=fast, chunk_rows=3)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+    assert stored(world.org) == data
+
+
+@pytest.mark.django_db
+def test_both_paths_store_the_same_even_when_an_order_is_scattered(world, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    now = timezone.now()
+    lines = rows(now)
+    scattered = [*lines, ["536365", "21730", "6", lines[0][3], "4.25", "17850", "", ""]]  # the order goes on later
+    path = write_csv(tmp_path / "lines.csv", [HEADER, *scattered], delimiter=",")
+    run(world.org, path, fast=False, chunk_rows=3)
+    run(world.other_org, path, fast=True, chunk_rows=3)
+    assert stored(world.org) == stored(world.other_org)
+    assert len([line for line in stored(world.org)["lines"] if line[0] == "536365"]) == 4
+    # The order shrinks in the next file: its lines follow, its amount too, on both paths.
+    shorter = [line for line in scattered if line[1] not in ("71053", "21730")]
+    path = write_csv(tmp_path / "shorter.csv", [HEADER, *shorter], delimiter=",")
+    orm = run(world.org, path, fast=False, chunk_rows=3)
+    pg = run(world.other_org, path, fast=True, chunk_rows=3)
+    assert (orm.updated, pg.updated) == (1, 1)
+    assert stored(world.org) == stored(world.other_org)
+    assert Purchase.objects.get(organization=world.org, external_id="536365").amount == Decimal("37.30")
+
+
+@pytest.mark.django_db
+def test_a_pending_invitation_is_withdrawn_when_its_order_is_cancelled(world, tmp_path, fast):
+    now = timezone.now()
+    world.org.time_zone = "UTC"
+    world.org.save()
+    first = write_csv(tmp_path / "a.csv", [HEADER, *rows(now)[:3]], delimiter=",")
+    run(world.org, first, fast=fast)
+    scheduled = ScheduledInvitation.objects.get(purchase__external_id="536365")
+    assert scheduled.status == ScheduledStatus.SCHEDULED
+    cancelled = [[*line[:7], "Cancelled"] for line in rows(now)[:3]]
+    run(world.org, write_csv(tmp_path / "b.csv", [HEADER, *cancelled], delimiter=","), fast=fast)
+    scheduled.refresh_from_db()
+    assert scheduled.status == ScheduledStatus.CANCELLED
+    assert scheduled.reason == "The order was cancelled."
+    assert Purchase.objects.get(external_id="536365").amount == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_the_order_is_asked_about_the_product_asked_about_last(world, tmp_path, fast):
+    now = timezone.now()
+    Product.objects.create(organization=world.org, external_id="85123A", name="Holder", evaluation_delay_days=2)
+    Product.objects.create(organization=world.org, external_id="71053", name="Lantern", evaluation_delay_days=5)
+    path = write_csv(tmp_path / "a.csv", [HEADER, *rows(now)[:3]], delimiter=",")
+    run(world.org, path, fast=fast)
+    order = Purchase.objects.get(external_id="536365")
+    assert order.product.external_id == "71053"
+    scheduled = ScheduledInvitation.objects.get(purchase=order)
+    assert scheduled.due_at == order.purchased_at + timedelta(days=5)
+
+
+def test_chunks_are_cut_between_orders():
+    def chunk(*keys):
+        return [(index, {"external_id": key}) for index, key in enumerate(keys)]
+
+    cut = list(whole_orders([chunk("1", "1", "2"), chunk("2", "3", "3"), chunk("3")], limit=10))
+    assert [[record["external_id"] for _n, record in part] for part in cut] == [["1", "1"], ["2", "2"], ["3", "3", "3"]]
+    long = list(whole_orders([chunk("1", "1"), chunk("1", "1"), chunk("2")], limit=3))
+    assert [len(part) for part in long] == [2, 2, 1]
