@@ -295,7 +295,7 @@ def _discover_sorted(
                 keywords=keywords,
                 pinned=seed.pinned if seed else (),
                 banned=seed.banned if seed else (),
-                name=seed.name if seed and seed.name else name_for(dict.fromkeys(described.causes), term_labels),
+                name=seed.name if seed and seed.name else _name_or_fallback(described, keywords, term_labels),
                 labels=term_labels,
                 profile=profile,
                 outcomes=[label_for(term, term_labels) for term in described.outcomes],
@@ -544,6 +544,18 @@ def theme_keywords(affinity, *, support=None):
         weights *= (support / (support + SUPPORT_PRIOR))[:, None]
     peak = weights.max(axis=0)
     return weights / np.where(peak > 0, peak, 1.0)
+
+
+def _name_or_fallback(described, keywords: dict[str, float], labels: dict[str, str]) -> str:
+    """The name from the theme's causes; a theme whose every distinctive word was filler, praise or an outcome
+    (common on a handful of answers) is named by its key words, then by its outcomes, never left unnamed:
+    an unnamed theme is a link nobody can read or click with a screen reader."""
+    return (
+        name_for(dict.fromkeys(described.causes), labels)
+        or name_for(keywords, labels)
+        or name_for(dict.fromkeys(described.outcomes), labels)
+        or "…"
+    )
 
 
 def name_for(keywords: dict[str, float], labels: dict[str, str]) -> str:

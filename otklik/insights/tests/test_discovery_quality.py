@@ -113,3 +113,13 @@ def test_the_pages_mark_a_catch_all_as_mixed_and_show_outcomes_apart(world, logi
     assert 'id="theme-mixed"' in page
     assert "would recommend" in page.split('id="outcomes"')[1][:100]
     assert ">mixed</span>" in client.get("/insights/").content.decode()
+
+
+def test_a_theme_is_never_left_unnamed_even_on_a_handful_of_answers(world):
+    # The staff pages' world: two real Russian complaints and a bare 10. Every distinctive word of one
+    # cluster can be filler or an outcome, which named it "" (an unreadable, unclickable link; axe: link-name).
+    from otklik.tests.pagewalk import staff_world
+
+    staff_world(world)
+    themes = list(Theme.objects.filter(organization=world.org))
+    assert themes and all(theme.name.strip() for theme in themes)
