@@ -341,9 +341,9 @@ def _survey_or_404(request, survey_id: int) -> Survey:
     return survey
 
 
-@membership_required(manage=True)
-@require_GET
-def card(request, survey_id: int, touchpoint_id: int):
+def _printable(request, survey_id: int, touchpoint_id: int):
+    """What a printed card or act needs: the survey and touchpoint (404 for a stranger's), the language
+    (`?lang=`, else the organization's) and the public link its QR code opens."""
     survey = _survey_or_404(request, survey_id)
     touchpoint = selectors.touchpoint_of(membership=request.membership, touchpoint_id=touchpoint_id)
     if touchpoint is None:
@@ -351,7 +351,13 @@ def card(request, survey_id: int, touchpoint_id: int):
     language = request.GET.get("lang")
     if language not in LANGUAGE_CODES:
         language = survey.organization.default_language
-    url = selectors.public_url(survey=survey, touchpoint=touchpoint)
+    return survey, touchpoint, language, selectors.public_url(survey=survey, touchpoint=touchpoint)
+
+
+@membership_required(manage=True)
+@require_GET
+def card(request, survey_id: int, touchpoint_id: int):
+    survey, touchpoint, language, url = _printable(request, survey_id, touchpoint_id)
     with translation.override(language):
         html = render_to_string(
             "surveys/card.html",
@@ -382,15 +388,8 @@ ACT_SIZES = {
 @require_GET
 def acts(request, survey_id: int, touchpoint_id: int):
     """The satisfaction and dissatisfaction acts for the package: two QR codes, each presetting its end of the scale."""
-    survey = _survey_or_404(request, survey_id)
-    touchpoint = selectors.touchpoint_of(membership=request.membership, touchpoint_id=touchpoint_id)
-    if touchpoint is None:
-        raise Http404
-    language = request.GET.get("lang")
-    if language not in LANGUAGE_CODES:
-        language = survey.organization.default_language
+    survey, touchpoint, language, url = _printable(request, survey_id, touchpoint_id)
     size = ACT_SIZES.get(request.GET.get("size", ""), ACT_SIZES["a6"])
-    url = selectors.public_url(survey=survey, touchpoint=touchpoint)
     with translation.override(language):
         items = []
         for code, css, title, text in (
