@@ -8,6 +8,7 @@ card only the answers and cases of their locations; the customer's totals
 customer is.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,8 @@ from otklik.customers.segments import segment_label
 from otklik.customers.services import normalize_phone
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
+
+PHONE_LIKE = re.compile(r"[\d\s+()\-.]+")
 
 SORTS = {
     "name": ["name", "external_id", "id"],
@@ -122,7 +125,8 @@ def customers_filtered(
     if q:
         condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(external_id__icontains=q)
         digits = normalize_phone(q)
-        if len(digits) >= 3:
+        # Only a query written as a phone number is one: "C123" is an external id, not a phone with 123 in it.
+        if len(digits) >= 3 and PHONE_LIKE.fullmatch(q):
             condition |= Q(phone__contains=digits)
         customers = customers.filter(condition)
     if segment:

@@ -7,6 +7,7 @@ batch twice changes nothing; a changed record updates the stored one.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -344,6 +345,55 @@ def purchase_clean(record: dict, *, tz, locations: dict[str, int], currency: str
     return clean
 
 
+# An order's own fields, as a line may carry them. Shopify's orders export writes the customer's e-mail,
+# the dates and the currency on an order's first row only; its later rows leave them empty.
+ORDER_FIELDS = ("customer_external_id", "purchased_at", "currency", "location", "employee")
+INLINE_CUSTOMER_FIELDS = ("customer_name", "customer_email", "customer_phone", "customer_language")
+
+
+def _blank(value) -> bool:
+    return value is None or (type(value) is str and not value.strip())
+
+
+def _fill_from(head: dict, record: dict, keys: tuple[str, ...]) -> None:
+    """Empty (or absent) keys of `record` from `head`; the first value of each key seen goes into `head`."""
+    for key in keys:
+        if _blank(record.get(key)):
+            if key in head:
+                record[key] = head[key]
+        elif key not in head:
+            head[key] = record[key]
+
+
+def order_fields_filler(*, limit: int = 100_000) -> Callable[[dict], dict]:
+    """A function record → the record with its empty order fields taken from its order's first line that had them.
+
+    Lines are seen in the file's (or the batch's) order, so a later line of an order
+    gets what an earlier one said: the check passes it, and both writers store the
+    order with the first line's customer, date, currency, place and seller. The
+    customer's inline details follow only a line of the same customer. At most `limit`
+    orders are remembered (a file lists an order's lines together).
+    """
+    heads: dict[str, dict] = {}
+
+    def fill(record: dict) -> dict:
+        order = record.get("external_id")
+        order = order.strip() if type(order) is str else str(order or "")
+        if not order:
+            return record
+        head = heads.get(order)
+        if head is None:
+            if len(heads) >= limit:
+                heads.clear()
+            head = heads[order] = {}
+        _fill_from(head, record, ORDER_FIELDS)
+        if "customer_external_id" in head and record.get("customer_external_id") == head["customer_external_id"]:
+            _fill_from(head, record, INLINE_CUSTOMER_FIELDS)
+        return record
+
+    return fill
+
+
 @dataclass
 class UpsertResult:
     """What a batch did: counts, and the reasons for each refused record by its position (1-based)."""
@@ -519,7 +569,8 @@ def purchases_upsert(*, organization: Organization, records: list[dict], seen: L
     Each record is one line; lines with the same `external_id` are one order, whose
     lines become these (a re-sent order replaces its lines; with `seen`, an import's
     later batch appends to what its earlier ones stored). The order's customer, date,
-    place, seller and currency are its last line's. A customer or product not seen
+    place, seller and currency are each the first line's that has it (a later line that
+    leaves one empty takes it from an earlier line of its order). A customer or product not seen
     before is created from the inline columns (name, e-mail, phone; product name), so
     a file from accounting needs no separate customer file. Counts are of orders.
     Nothing is written when any record is invalid.
@@ -529,8 +580,10 @@ def purchases_upsert(*, organization: Organization, records: list[dict], seen: L
     lines, errors = [], {}
     if len(records) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s records per request.") % {"n": MAX_BATCH})
+    fill = order_fields_filler()
     for number, record in enumerate(records, start=1):
         try:
+            record = fill(dict(record)) if isinstance(record, dict) else record
             lines.append(purchase_clean(record, tz=tz, locations=locations, currency=currency))
         except RowError as exc:
             errors[number] = exc.reasons
@@ -600,7 +653,7 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
         for line in order_lines:
             mark = max(mark, line["mark"], key=MARK_RANK.__getitem__)
         progress[external_id] = (len(all_lines), mark)
-        gathered.append((external_id, order_lines[-1], all_lines, mark))
+        gathered.append((external_id, _order_head(order_lines), all_lines, mark))
         wanted[external_id] = (fresh, offset + len(fresh))
     # The products of every line, this batch's and those earlier batches stored for a continued order.
     products = {
@@ -609,22 +662,33 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
             pk__in={line[1] for _key, _head, all_lines, _mark in gathered for line in all_lines}
         ).values_list("pk", "is_active", "evaluation_delay_days", "survey_id")
     }
+    # An order continued from an earlier batch of this import keeps what its earlier lines said (the first
+    # line that has a field gives it), and takes from these lines only what those left empty.
+    continued_ids = [stored_ids[key] for key in orders if seen is not None and key in seen.orders and key in stored_ids]
+    kept = {
+        values["external_id"]: values
+        for values in Purchase.objects.filter(pk__in=continued_ids).values(
+            "external_id", "customer_id", "currency", "purchased_at", "location_id", "employee_name"
+        )
+    }
     for external_id, head, all_lines, mark in gathered:
         amounts = [line[4] for line in all_lines]
         status = order_status(mark=mark, amounts=amounts, quantities=[line[2] for line in all_lines])
-        rows.append(
-            {
-                "external_id": external_id,
-                "customer_id": customer_ids[head["customer_external_id"]] if head["customer"] else None,
-                "product_id": _best_product(all_lines, products),
-                "amount": order_amount(status=status, amounts=amounts),
-                "currency": head["currency"],
-                "status": status,
-                "purchased_at": head["purchased_at"],
-                "location_id": head["location_id"],
-                "employee_name": head["employee_name"],
-            }
-        )
+        row = {
+            "external_id": external_id,
+            "customer_id": customer_ids[head["customer_external_id"]] if head["customer"] else None,
+            "product_id": _best_product(all_lines, products),
+            "amount": order_amount(status=status, amounts=amounts),
+            "currency": head["currency"],
+            "status": status,
+            "purchased_at": head["purchased_at"],
+            "location_id": head["location_id"],
+            "employee_name": head["employee_name"],
+        }
+        earlier = kept.get(external_id)
+        if earlier is not None:
+            row.update({key: value for key, value in earlier.items() if value not in (None, "")})
+        rows.append(row)
     result = _upsert(Purchase, organization=organization, rows=rows, fields=PURCHASE_FIELDS)
     lines_changed = _lines_store(
         {pk: wanted[row["external_id"]] for pk, row in zip(result.ids, rows, strict=True)}, stored_lines
@@ -641,6 +705,20 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
     if seen is not None:  # only once stored: a batch retried after a conflict starts from the same place
         seen.orders.update(progress)
     return result
+
+
+def _order_head(order_lines: list[dict]) -> dict:
+    """The order's own fields, each from its first line that has it (Shopify fills them on the first row only)."""
+    head = dict(order_lines[0])
+    with_customer = next((line for line in order_lines if line["customer"]), None)
+    if with_customer is not None:
+        head["customer"], head["customer_external_id"] = (
+            with_customer["customer"],
+            with_customer["customer_external_id"],
+        )
+    for key in ("location_id", "employee_name"):
+        head[key] = next((line[key] for line in order_lines if line[key] not in (None, "")), head[key])
+    return head
 
 
 def _lines_store(wanted: dict[int, tuple[list[tuple], int]], stored: dict[int, dict[int, PurchaseLine]]) -> set[int]:

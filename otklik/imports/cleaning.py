@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from otklik.customers.services import RowError
+from otklik.customers.services import RowError, order_fields_filler
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
 NULL_TOKENS = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "—", "#n/a", "нет", "немає"})
@@ -324,9 +324,13 @@ class ReadOptions:
 def purchase_preparer(options: ReadOptions) -> Callable[[dict], dict]:
     """A function record → record with plain values, or RowError / SkipRow; for the purchases validator."""
     date_format, skip, default_currency = options.date_format, options.without_customer == "skip", options.currency
+    # A later line of an order that leaves its customer, date or currency empty takes its first line's
+    # (Shopify writes them on an order's first row only): before the skip, so it is not taken as anonymous.
+    fill = order_fields_filler()
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []
+        fill(record)
         customer = str(record.get("customer_external_id") or "").strip()
         if not customer:
             if skip:

@@ -4,7 +4,7 @@ Each chunk is validated with the same validator as the ORM path and its clean va
 COPYed into a temporary table; a few statements then store it: the customers and
 products it names that are not stored yet (from the inline columns; the last
 non-empty value of each wins, as in customers.services), the orders (one per
-external id, from its lines: the last line's customer, date and place; the status,
+external id, from its lines: each of customer, date, currency and place from the first line that has it; the status,
 amount and deciding product as customers.services computes them) with INSERT … ON
 CONFLICT DO UPDATE … WHERE something changed, then the lines keyed by (order, line
 number), so a second import of the same file writes nothing. An order whose lines
@@ -210,25 +210,37 @@ def _figures(lines: str) -> str:
         )"""
 
 
-def _head(orders: str) -> str:
-    """Each staged order's own fields from its last line (the customer looked up once per order).
+def _first_nonempty(column: str, *, empty: str = "''") -> str:
+    """The column's value in the first row (lowest line) where it is not empty, as text (see _last_nonempty)."""
+    return f"(min(ARRAY[lpad(s.line::text, 10, '0'), s.{column}::text]) FILTER (WHERE s.{column} <> {empty}))[2]"
 
-    `orders` is the condition on ORDERS (`o`) that picks the orders wanted: the chunk's
-    new ones or those it continues. Joined through ORDERS, analysed per chunk, so the
-    planner knows how many there are (a NOT EXISTS on the import's running list of
-    orders was estimated at one row and planned as nested loops: minutes a chunk).
+
+def _head(orders: str) -> str:
+    """Each staged order's own fields, each from its first line that has it (the customer looked up once per order).
+
+    Shopify's orders export writes the customer, dates and currency on an order's first
+    row only; the ORM writer (customers.services._order_head) takes the same. `orders` is
+    the condition on ORDERS (`o`) that picks the orders wanted: the chunk's new ones or
+    those it continues. Joined through ORDERS, analysed per chunk, so the planner knows
+    how many there are (a NOT EXISTS on the import's running list of orders was
+    estimated at one row and planned as nested loops: minutes a chunk).
     """
     customer = _q(Customer._meta.db_table)
     return f"""
-        last AS (
-            SELECT DISTINCT ON (s.external_id) s.external_id, o.id, s.customer_external_id, s.currency,
-                   s.purchased_at, s.location_id, s.employee_name
+        first AS (
+            SELECT s.external_id, min(o.id) AS id,
+                   COALESCE({_first_nonempty("customer_external_id")}, '') AS customer_external_id,
+                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.currency]))[2] AS currency,
+                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.purchased_at::text]))[2]::timestamptz AS purchased_at,
+                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.location_id::text])
+                       FILTER (WHERE s.location_id IS NOT NULL))[2]::bigint AS location_id,
+                   COALESCE({_first_nonempty("employee_name")}, '') AS employee_name
             FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
-            ORDER BY s.external_id, s.line DESC
+            GROUP BY s.external_id
         ), head AS (
-            SELECT last.*, c.id AS customer_id FROM last
-            LEFT JOIN LATERAL ({_by_external_id(customer, "last.customer_external_id")}) c
-                ON last.customer_external_id <> ''
+            SELECT first.*, c.id AS customer_id FROM first
+            LEFT JOIN LATERAL ({_by_external_id(customer, "first.customer_external_id")}) c
+                ON first.customer_external_id <> ''
         )"""
 
 
@@ -356,7 +368,8 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
 def _continue_orders(cursor, *, organization_id: int, now) -> None:
     """Recompute the orders this chunk continued (lines in an earlier chunk too) from all their lines.
 
-    Their own fields come from this chunk's last line, as a later line wins. Rare: the
+    They keep the fields their earlier lines gave (the first line that has a field gives it) and take
+    from this chunk only those still empty. Rare: the
     chunks are cut between orders (imports.services.whole_orders), so only an order
     scattered over the file, or longer than a chunk, continues.
     """
@@ -371,9 +384,11 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
             WHERE o.continued
         ), {_figures("lines")}, {_head("o.continued")},
         src AS (
-            SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
-                   h.purchased_at, h.location_id, h.employee_name
-            FROM head h JOIN figures f USING (external_id)
+            SELECT h.id, h.external_id, COALESCE(p.customer_id, h.customer_id) AS customer_id, f.product_id,
+                   f.amount, p.currency, f.status, p.purchased_at,
+                   COALESCE(p.location_id, h.location_id) AS location_id,
+                   COALESCE(NULLIF(p.employee_name, ''), h.employee_name) AS employee_name
+            FROM head h JOIN figures f USING (external_id) JOIN {table} p ON p.id = h.id
         ), up AS (
             UPDATE {table} t SET {sets}, updated_at = %s
             FROM src WHERE t.id = src.id

@@ -59,6 +59,16 @@ def test_search_by_name_email_phone_or_external_id(base, world, login, query):
     assert [c.name for c in by_id] == ["Boris"]
 
 
+def test_an_external_id_with_digits_is_not_searched_as_a_phone(base, world, login):
+    anna, boris, _ = base
+    Customer.objects.filter(pk=boris.pk).update(external_id="C916")  # Anna's phone 79161234567 has 916 in it
+    client = login(world.manager)
+    by_id = client.get(reverse("customers:list"), {"q": "C916"}).context["page"].object_list
+    assert [c.name for c in by_id] == ["Boris"]
+    by_phone = client.get(reverse("customers:list"), {"q": "916"}).context["page"].object_list
+    assert "Anna Petrova" in [c.name for c in by_phone]
+
+
 def test_filter_by_segment_and_tag(base, world, login):
     anna, boris, _ = base
     vip = Tag.objects.create(organization=world.org, name="VIP")
