@@ -63,18 +63,9 @@ STAGING_COLUMNS = [
     ("c_language", "text"),
     ("p_name", "text"),
 ]
-# Order fields the upsert compares and sets (customers.services.PURCHASE_FIELDS, by column).
-PURCHASE_COLUMNS = [
-    "customer_id",
-    "product_id",
-    "amount",
-    "currency",
-    "status",
-    "purchased_at",
-    "location_id",
-    "employee_name",
-]
-LINE_COLUMNS = ["product_id", "quantity", "unit_price", "amount"]
+# The order and line fields the upsert compares and sets: the API upsert's own lists, so both paths store the same.
+PURCHASE_COLUMNS = customers.PURCHASE_FIELDS
+LINE_COLUMNS = customers.LINE_FIELDS
 COMPLETED, CANCELLED, RETURNED = (OrderStatus.COMPLETED.value, OrderStatus.CANCELLED.value, OrderStatus.RETURNED.value)
 
 
