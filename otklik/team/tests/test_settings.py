@@ -121,3 +121,12 @@ def test_a_survey_of_another_organization_cannot_be_the_default(owner_client, wo
 def test_only_the_owner_has_the_settings_page(client, login, world, who):
     login(getattr(world, who))
     assert client.get("/settings/").status_code == 403
+
+
+def test_the_logo_shows_on_the_thank_you_page_too(owner_client, client, world, settings, tmp_path):
+    # It showed on the answer page and in messages, not on the page the customer lands on after answering.
+    settings.MEDIA_ROOT = tmp_path
+    data = form_data(world, logo=SimpleUploadedFile("logo.png", PNG, content_type="image/png"))
+    assert owner_client.post("/settings/", data).status_code == 303
+    page = client.get(f"/s/{world.nps.public_key}/{world.checkout.public_key}/thanks/?lang=en").content.decode()
+    assert '<img src="/logo/acme/"' in page
