@@ -153,36 +153,32 @@ def organization_update(
     *, organization: Organization, changed: dict, by: User, request: HttpRequest | None = None
 ) -> Organization:
     """Save the settings form's changes and record which fields changed (old and new values)."""
-    fields = sorted(changed)
-    if not fields:
-        return organization
-    organization.save(update_fields=fields)
-    record(
-        action=AuditAction.SETTINGS_CHANGED,
-        organization=organization,
-        actor=by,
-        target=organization.slug,
-        details={"changed": {field: [str(old), str(new)] for field, (old, new) in sorted(changed.items())}},
-        request=request,
+    return _settings_save(
+        organization, organization=organization, target=organization.slug, changed=changed, by=by, request=request
     )
-    return organization
 
 
 def location_update(*, location, changed: dict, by: User, request: HttpRequest | None = None):
     """Save a location's changed fields (its public review pages) and record them."""
+    return _settings_save(
+        location, organization=location.organization, target=location.name, changed=changed, by=by, request=request
+    )
+
+
+def _settings_save(instance, *, organization: Organization, target: str, changed: dict, by: User, request):
     fields = sorted(changed)
     if not fields:
-        return location
-    location.save(update_fields=fields)
+        return instance
+    instance.save(update_fields=fields)
     record(
         action=AuditAction.SETTINGS_CHANGED,
-        organization=location.organization,
+        organization=organization,
         actor=by,
-        target=location.name,
+        target=target,
         details={"changed": {field: [str(old), str(new)] for field, (old, new) in sorted(changed.items())}},
         request=request,
     )
-    return location
+    return instance
 
 
 # Members
