@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "otklik.audit",
     "otklik.ops",
     "otklik.team",
+    "otklik.intake",
+    "otklik.privacy",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from otklik.accounts.views import LoginView
+from otklik.customers import urls as customers_urls
+from otklik.privacy import urls as privacy_urls
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
@@ -12,7 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("otklik.accounts.urls")),
     path("", include("otklik.team.urls")),
-    path("", include("otklik.audit.urls")),
+    path("", include("otklik.team.audit_urls")),
     path("", include("otklik.surveys.urls")),
     path("", include("otklik.cases.urls")),
     path("", include("otklik.messaging.urls")),
@@ -21,7 +23,8 @@ urlpatterns = [
     path("", include("otklik.improvements.urls")),
     path("", include("otklik.publication.urls")),
     path("", include("otklik.rules.urls")),
-    path("", include("otklik.customers.urls")),
+    # The privacy actions sit on the customer card and keep their names there (customers:export, customers:erase).
+    path("", include((customers_urls.urlpatterns + privacy_urls.urlpatterns, "customers"))),
     path("", include("otklik.outreach.urls")),
     path("", include("otklik.imports.urls")),
     path("", include("otklik.dashboard.urls")),

@@ -34,9 +34,10 @@ from otklik.api.customer_schemas import (
     PurchaseOut,
 )
 from otklik.api.schemas import ErrorOut, ValidationErrorOut
-from otklik.customers import privacy, services
+from otklik.customers import services
 from otklik.customers.models import Customer, CustomerEvent, Product, Purchase
 from otklik.customers.selectors import customer_by_external_id, customer_summary, purchase_by_external_id
+from otklik.privacy.services import customer_erase_by, customer_export_to
 
 router = Router()
 
@@ -192,7 +193,7 @@ def customer_export(request: HttpRequest, external_id: str):
     Only owners' and managers' tokens (403 otherwise); 404 when there is no such customer.
     """
     customer = _customer_to_manage(request, external_id)
-    content = privacy.customer_export_to(customer=customer, actor=request.auth.user, request=request, via="api")
+    content = customer_export_to(customer=customer, actor=request.auth.user, request=request, via="api")
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="otklik-customer-{customer.pk}.zip"'
     return response
@@ -214,7 +215,7 @@ def customer_erase(request: HttpRequest, external_id: str):
     customer = _customer_to_manage(request, external_id)
     if customer.erased_at:
         raise HttpError(409, _("This customer's data is already erased."))
-    result = privacy.customer_erase_by(customer=customer, actor=request.auth.user, request=request, via="api")
+    result = customer_erase_by(customer=customer, actor=request.auth.user, request=request, via="api")
     return {"erased": True, **result.as_dict()}
 
 

@@ -493,13 +493,20 @@ def _set_tags(*, organization: Organization, customers: dict[int, list[str]]) ->
     )
 
 
+def erased_external_ids(*, organization: Organization, external_ids: list[str]) -> set[str]:
+    """Which of these external ids belong to customers erased on request (their contacts never come back)."""
+    return set(
+        Customer.objects.filter(
+            organization=organization, external_id__in=external_ids, erased_at__isnull=False
+        ).values_list("external_id", flat=True)
+    )
+
+
 def customers_upsert(*, organization: Organization, records: list[dict]) -> UpsertResult:
     """Validate and store customers; nothing is written when any record is invalid."""
     rows, errors = _validate_batch(records, customer_clean)
     if errors:
         return UpsertResult(errors=errors)
-    from otklik.customers.privacy import erased_external_ids
-
     erased = erased_external_ids(organization=organization, external_ids=[row["external_id"] for row in rows])
     if erased:
         # A customer erased on request stays erased: the CRM's next push brings no contacts back.

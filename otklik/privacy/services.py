@@ -11,6 +11,9 @@ customer's name, phone and e-mail replaced by placeholders); scores, dates, plac
 amounts stay for the aggregates. Nothing more reaches the customer: queued messages are
 withdrawn, planned invitations cancelled, consents cleared, and a later push of the same
 external id from the CRM brings no contacts back (`Customer.erased_at`).
+
+Its own app, above every app that holds personal data: it reaches into all of them, and none of them
+needs it (the customer base only reads `Customer.erased_at`).
 """
 
 import csv
@@ -28,8 +31,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.audit.models import AuditAction
+from otklik.audit.services import record
 from otklik.cases.models import Case, CaseEvent
 from otklik.customers.models import Customer
+from otklik.improvements.models import ContactAttempt
+from otklik.insights.models import AnswerAnalysis, AnswerTheme
+from otklik.messaging.models import OutboxMessage, OutboxStatus
+from otklik.outreach.models import OutreachTask, ScheduledInvitation, ScheduledStatus
+from otklik.publication.redaction import redact
+from otklik.surveys.models import Invitation, Response
 
 EXPORT_VERSION = 1
 
@@ -48,8 +59,6 @@ def _rows(queryset, fields: list[str]) -> list[dict]:
 
 def _messages(customer: Customer, *, staff_too: bool = False):
     """Messages to the customer; with `staff_too`, also the staff's alerts about their cases (which quote them)."""
-    from otklik.messaging.models import OutboxMessage
-
     if staff_too:
         return OutboxMessage.objects.filter(Q(customer=customer) | Q(case__customer=customer)).distinct()
     cases = Case.objects.filter(customer=customer)
@@ -64,15 +73,11 @@ def _messages(customer: Customer, *, staff_too: bool = False):
 
 
 def _invitations(customer: Customer):
-    from otklik.surveys.models import Invitation
-
     return Invitation.objects.filter(customer=customer)
 
 
 def customer_export_data(*, customer: Customer) -> dict[str, list[dict]]:
     """Everything held about the customer, as lists of plain records by kind."""
-    from otklik.outreach.models import ScheduledInvitation
-
     profile = {
         field: _plain(getattr(customer, field))
         for field in (
@@ -213,19 +218,12 @@ class ErasureResult:
 
 
 def _anonymize(text: str, *, names: list[str]) -> str:
-    from otklik.publication.redaction import redact
-
     return redact(text, known_names=names)[0] if text else text
 
 
 @transaction.atomic
 def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureResult:
     """Erase the customer's personal data; scores and amounts stay. See the module docstring."""
-    from otklik.improvements.models import ContactAttempt
-    from otklik.messaging.models import OutboxMessage, OutboxStatus
-    from otklik.outreach.models import OutreachTask, ScheduledInvitation, ScheduledStatus
-    from otklik.surveys.models import Response
-
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     now = timezone.now()
     answers = Response.objects.filter(customer=customer)
@@ -292,26 +290,12 @@ def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureR
 
 def _forget_themes(answers) -> None:
     # The themes were found in the removed text; their weights would otherwise still count it.
-    from otklik.insights.models import AnswerAnalysis, AnswerTheme
-
     AnswerTheme.objects.filter(response__in=answers).delete()
     AnswerAnalysis.objects.filter(response__in=answers).delete()
 
 
-def erased_external_ids(*, organization, external_ids: list[str]) -> set[str]:
-    """Which of these external ids belong to customers erased on request (their contacts never come back)."""
-    return set(
-        Customer.objects.filter(
-            organization=organization, external_id__in=external_ids, erased_at__isnull=False
-        ).values_list("external_id", flat=True)
-    )
-
-
 def customer_export_to(*, customer: Customer, actor: User | None, request=None, via: str = "web") -> bytes:
     """The export, recorded in the audit log (who exported whose data, when, from where)."""
-    from otklik.audit.models import AuditAction
-    from otklik.audit.services import record
-
     content = customer_export_zip(customer=customer)
     record(
         action=AuditAction.CUSTOMER_EXPORTED,
@@ -326,9 +310,6 @@ def customer_export_to(*, customer: Customer, actor: User | None, request=None, 
 
 def customer_erase_by(*, customer: Customer, actor: User | None, request=None, via: str = "web") -> ErasureResult:
     """The erasure, recorded in the audit log with what was done (no personal data in the record)."""
-    from otklik.audit.models import AuditAction
-    from otklik.audit.services import record
-
     with transaction.atomic():
         result = customer_erase(customer=customer, actor=actor)
         record(

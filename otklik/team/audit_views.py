@@ -1,4 +1,7 @@
-"""The audit log page for owners: filter by action, person and dates; export what is shown as CSV."""
+"""The audit log page for owners: filter by action, person and dates; export what is shown as CSV.
+
+The page is one of the settings pages, so team owns it; the audit app only records and reads events.
+"""
 
 import csv
 import io
@@ -33,6 +36,7 @@ class AuditFilterForm(forms.Form):
 
 @membership_required
 def audit_log(request: HttpRequest) -> HttpResponse:
+    """The organization's audit log, for owners only; `?format=csv` downloads what the filter shows."""
     if request.membership.role != "owner":
         raise PermissionDenied
     organization = request.membership.organization
@@ -43,7 +47,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         return _csv(events, organization.time_zone)
     page = Paginator(events.select_related(None), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "audit/log.html", {"form": form, "page": page}, status=status)
+    return render(request, "team/audit_log.html", {"form": form, "page": page}, status=status)
 
 
 def _csv(events, time_zone: str) -> HttpResponse:

@@ -160,7 +160,7 @@ def test_a_manager_erases_a_customer_and_the_scores_stay(world, login, anna):
 
 
 def test_an_erased_customer_gets_nothing_more(world, anna):
-    from otklik.customers.privacy import customer_erase
+    from otklik.privacy.services import customer_erase
 
     customer_erase(customer=anna)
     # The CRM pushes the customer again, with contacts and consent: they do not come back.
