@@ -37,6 +37,7 @@ from otklik.api.schemas import ErrorOut, ValidationErrorOut
 from otklik.customers import services
 from otklik.customers.models import Customer, CustomerEvent, Product, Purchase
 from otklik.customers.selectors import customer_by_external_id, customer_summary, purchase_by_external_id
+from otklik.intake.purchases import purchases_receive
 from otklik.privacy.services import customer_erase_by, customer_export_to
 
 router = Router()
@@ -238,14 +239,14 @@ def purchase_batch_upsert(request: HttpRequest, payload: PurchaseBatchIn):
     Counts are of orders; items with the same `external_id` are lines of one order. One
     invitation is scheduled per completed order, never per line.
     """
-    return _upsert_many(request, services.purchases_upsert, payload)
+    return _upsert_many(request, purchases_receive, payload)
 
 
 @router.post("/purchases", response=_one(PurchaseOut), summary="Upsert one order", tags=["customers"])
 def purchase_upsert(request: HttpRequest, payload: PurchaseIn):
     """Create (201) or update (200) one order by `external_id` with its lines; an unknown customer or product
     is created. A re-sent order replaces its lines."""
-    return _upsert_one(request, services.purchases_upsert, payload, Purchase)
+    return _upsert_one(request, purchases_receive, payload, Purchase)
 
 
 @router.get(

@@ -580,7 +580,8 @@ def purchases_upsert(*, organization: Organization, records: list[dict], seen: L
     leaves one empty takes it from an earlier line of its order). A customer or product not seen
     before is created from the inline columns (name, e-mail, phone; product name), so
     a file from accounting needs no separate customer file. Counts are of orders.
-    Nothing is written when any record is invalid.
+    Nothing is written when any record is invalid. The invitations the orders call for are
+    scheduled by the intake (otklik/intake/purchases.py), which calls this.
     """
     tz, locations = _organization_tz(organization), location_ids(organization)
     currency = organization.currency or "RUB"
@@ -708,7 +709,9 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
     moved = len(lines_changed - result.changed_ids - continued)
     result.updated += moved - len(continued & result.changed_ids)
     result.unchanged -= moved + len(continued - result.changed_ids)
-    purchases_changed(organization=organization, purchase_ids=result.ids)
+    # The seller is part of the order as stored; the invitations it calls for are the intake's step
+    # (otklik/intake/purchases.py), which calls this.
+    purchases_match_sellers(organization=organization, purchases=Purchase.objects.filter(pk__in=result.ids))
     if seen is not None:  # only once stored: a batch retried after a conflict starts from the same place
         seen.orders.update(progress)
     return result
@@ -776,15 +779,6 @@ def _ensure_related(model, organization: Organization, rows: list[dict], fields:
     return stored
 
 
-def purchases_changed(*, organization: Organization, purchase_ids: list[int]) -> None:
-    """Hook run in the same transaction after purchases are stored (sellers matched, invitations scheduled)."""
-    # Imported here so that the customer base does not need outreach (which builds on it) at import time.
-    from otklik.outreach.services import invitations_schedule
-
-    purchases_match_sellers(organization=organization, purchases=Purchase.objects.filter(pk__in=purchase_ids))
-    invitations_schedule(organization=organization, purchase_ids=purchase_ids)
-
-
 def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -834,21 +828,6 @@ def purchases_match_sellers(*, organization: Organization, purchases) -> int:
         .update(employee=None, updated_at=timezone.now())
     )
     return changed
-
-
-def purchases_changed_in_table(*, organization: Organization, table: str) -> None:
-    """`purchases_changed` for purchases listed in a table (PostgreSQL's import fast path), in the transaction.
-
-    The table holds one row per stored or changed purchase: id, created, customer_id,
-    product_id and purchased_at, as stored (see outreach.services.invitations_schedule_changed).
-    """
-    from django.db.models.expressions import RawSQL
-
-    from otklik.outreach.services import invitations_schedule_changed
-
-    changed = Purchase.objects.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))  # noqa: S608 - our own temp table
-    purchases_match_sellers(organization=organization, purchases=changed)
-    invitations_schedule_changed(organization=organization, table=table)
 
 
 def events_record(*, organization: Organization, records: list[dict]) -> UpsertResult:

@@ -24,8 +24,9 @@ from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, PurchaseLine, Tag
 from otklik.customers.segments import segments_compute
-from otklik.customers.services import connection_returns_ids, purchases_changed, purchases_match_sellers
+from otklik.customers.services import connection_returns_ids, purchases_match_sellers
 from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
+from otklik.intake.purchases import purchases_changed
 from otklik.surveys.models import Response, Source, Survey
 
 CUSTOMERS_PER_LOCATION = 25

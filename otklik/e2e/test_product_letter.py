@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from otklik.customers.models import Product
-from otklik.customers.services import customers_upsert, product_update, products_upsert, purchases_upsert
+from otklik.customers.services import customers_upsert, product_update, products_upsert
+from otklik.intake.purchases import purchases_receive
 from otklik.messaging.models import OutboxMessage
 from otklik.outreach.models import ScheduledInvitation
 from otklik.surveys.models import Response
@@ -45,7 +46,7 @@ def test_a_customer_answers_the_product_letters_four_questions_on_a_phone(live_s
             }
         ],
     )
-    purchases_upsert(
+    purchases_receive(
         organization=world.org,
         records=[
             {

@@ -12,7 +12,7 @@ fall in several chunks (or are scattered over the file) is recognised by a table
 the orders this import has seen: its later lines are appended and its figures
 recomputed from all of them. The orders stored or changed are returned into a
 temporary table, from which the invitation hook schedules (or withdraws) set-based
-(customers.services.purchases_changed_in_table). A forked child process reads and
+(intake.purchases.purchases_changed_in_table). A forked child process reads and
 validates while this one writes. A bad row stops the writing (the rest is still
 checked, for the report) and the whole transaction is rolled back.
 """
@@ -34,6 +34,7 @@ from otklik.accounts.models import Organization
 from otklik.customers import services as customers
 from otklik.customers.models import Customer, OrderStatus, Product, Purchase, PurchaseLine
 from otklik.imports.services import ImportReport, Progress, validate_chunk
+from otklik.intake import purchases as intake
 
 STAGING = "otklik_import_staging"
 CHANGED = "otklik_import_changed"
@@ -425,7 +426,7 @@ def _notify_changed(organization: Organization, *, changed: int) -> None:
     The hook reads them from the temporary table the upsert filled: no ids travel to Python and back.
     """
     if changed:
-        customers.purchases_changed_in_table(organization=organization, table=CHANGED)
+        intake.purchases_changed_in_table(organization=organization, table=CHANGED)
 
 
 def _copy_payload(good: list[tuple[int, dict]]) -> bytes:

@@ -34,6 +34,7 @@ from otklik.imports.cleaning import (
 )
 from otklik.imports.mapping import mapping_problems
 from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
+from otklik.intake.purchases import purchases_receive
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
 CHUNK_ROWS = 25000
@@ -215,7 +216,7 @@ def decide_date_format(path: Path, fmt: FileFormat, mapping: dict[str, int], *, 
 UPSERTS = {
     "customers": customers.customers_upsert,
     "products": customers.products_upsert,
-    "purchases": customers.purchases_upsert,
+    "purchases": purchases_receive,  # stored, then their invitations scheduled
 }
 
 

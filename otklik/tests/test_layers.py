@@ -43,7 +43,6 @@ KNOWN_UPWARD = {
     "cases -> rules",
     "cases -> sla",
     "customers -> cases",
-    "customers -> outreach",
     "customers -> surveys",
     "insights -> cases",
     "insights -> dashboard",

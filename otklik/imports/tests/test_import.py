@@ -6,13 +6,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from otklik.customers import services as customer_services
+from otklik.customers import services as customers_services
 from otklik.customers.models import Customer, Product, Purchase
 from otklik.imports import readers
 from otklik.imports.mapping import guess_mapping
 from otklik.imports.readers import FileError, detect_format, read_header
 from otklik.imports.services import import_file
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
+from otklik.intake import purchases as intake_purchases
 from otklik.outreach.models import ScheduledInvitation
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
@@ -103,7 +104,7 @@ def test_a_file_longer_than_the_apis_batch_limit_is_written_in_batches_within_it
     They refuse more than MAX_BATCH records at once; a file of more rows than that, read in
     bigger chunks, failed at the write after passing the check.
     """
-    monkeypatch.setattr(customer_services, "MAX_BATCH", 4)
+    monkeypatch.setattr(customers_services, "MAX_BATCH", 4)
     purchases = run(
         world.org, "purchases", write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(11)]), fast=False
     )
@@ -126,8 +127,8 @@ def test_stored_and_changed_purchases_are_handed_to_the_invitation_hook_in_the_t
 ):
     handed = []
     monkeypatch.setattr(
-        customer_services,
-        "purchases_changed",
+        intake_purchases,
+        "invitations_schedule",
         lambda *, organization, purchase_ids: handed.append((organization, list(purchase_ids))),
     )
 
@@ -136,7 +137,7 @@ def test_stored_and_changed_purchases_are_handed_to_the_invitation_hook_in_the_t
             cursor.execute(f"SELECT id FROM {table}")
             handed.append((organization, [row[0] for row in cursor.fetchall()]))
 
-    monkeypatch.setattr(customer_services, "purchases_changed_in_table", from_table)
+    monkeypatch.setattr(intake_purchases, "purchases_changed_in_table", from_table)
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(5)])
     run(world.org, "purchases", path, fast=fast)
     assert {pk for _org, ids in handed for pk in ids} == set(Purchase.objects.values_list("pk", flat=True))

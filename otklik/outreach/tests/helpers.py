@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from otklik.accounts.models import Organization
 from otklik.customers.models import Customer, Product, Purchase
-from otklik.customers.services import purchases_changed
+from otklik.intake.purchases import purchases_changed
 
 _seq = itertools.count(1)
 

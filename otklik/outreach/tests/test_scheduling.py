@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from otklik.customers.services import purchases_upsert
+from otklik.intake.purchases import purchases_receive
 from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
 from otklik.outreach.services import invitations_schedule
 from otklik.outreach.tests.helpers import make_customer, make_product, make_purchase
@@ -29,7 +29,7 @@ def test_each_purchase_is_scheduled_at_its_products_delay():
     kettle = make_product(organization=org, name="Kettle", delay=3)
     sofa = make_product(organization=org, name="Sofa", delay=60)
     soon = timezone.now() + timedelta(days=1)
-    result = purchases_upsert(
+    result = purchases_receive(
         organization=org,
         records=[
             record(1, kettle.external_id, soon.isoformat()),
@@ -60,12 +60,12 @@ def test_the_same_file_twice_schedules_once_and_a_changed_date_moves_the_invitat
     org = make_organization()
     kettle = make_product(organization=org, delay=3)
     first = datetime(2030, 5, 1, 12, tzinfo=UTC)
-    purchases_upsert(organization=org, records=[record(1, kettle.external_id, first.isoformat())])
-    purchases_upsert(organization=org, records=[record(1, kettle.external_id, first.isoformat())])
+    purchases_receive(organization=org, records=[record(1, kettle.external_id, first.isoformat())])
+    purchases_receive(organization=org, records=[record(1, kettle.external_id, first.isoformat())])
     assert ScheduledInvitation.objects.count() == 1
 
     later = first + timedelta(days=10)
-    purchases_upsert(organization=org, records=[record(1, kettle.external_id, later.isoformat())])
+    purchases_receive(organization=org, records=[record(1, kettle.external_id, later.isoformat())])
     scheduled = ScheduledInvitation.objects.get()
     assert scheduled.due_at == later + timedelta(days=3) == scheduled.send_at
 

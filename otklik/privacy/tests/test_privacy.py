@@ -15,8 +15,9 @@ from django.utils import timezone
 from otklik.audit.models import AuditAction, AuditEvent
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, CustomerEvent
-from otklik.customers.services import customers_upsert, purchases_changed
+from otklik.customers.services import customers_upsert
 from otklik.insights.tests import samples
+from otklik.intake.purchases import purchases_changed
 from otklik.messaging.models import OutboxMessage, OutboxStatus
 from otklik.messaging.services import outbox_enqueue
 from otklik.outreach.models import ScheduledInvitation, ScheduledStatus

@@ -198,7 +198,8 @@ def test_a_product_with_the_product_letter_invites_with_the_letter_of_seed_002(w
     from django.utils import timezone
 
     from otklik.customers.models import Product
-    from otklik.customers.services import customers_upsert, product_update, products_upsert, purchases_upsert
+    from otklik.customers.services import customers_upsert, product_update, products_upsert
+    from otklik.intake.purchases import purchases_receive
     from otklik.outreach.models import ScheduledInvitation
     from otklik.outreach.services import invitation_preview
 
@@ -211,7 +212,7 @@ def test_a_product_with_the_product_letter_invites_with_the_letter_of_seed_002(w
             {"external_id": "C", "name": "Anna", "email": "anna@example.org", "language": "ru", "consent_email": "да"}
         ],
     )
-    purchases_upsert(
+    purchases_receive(
         organization=world.org,
         records=[
             {
