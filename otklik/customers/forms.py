@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from otklik.accounts.models import Organization
 from otklik.customers.models import EvaluationMode, Tag
 from otklik.customers.segments import SEGMENT_CHOICES
-from otklik.surveys.models import Survey
 
 MAX_SEARCH = 200
 
@@ -31,13 +30,14 @@ class TagAddForm(forms.Form):
 class ProductForm(forms.Form):
     evaluation_delay_days = forms.IntegerField(label=_("ask after (days)"), min_value=0, max_value=365)
     evaluation_mode = forms.ChoiceField(label=_("evaluation mode"), choices=EvaluationMode.choices)
+    # The organization's surveys, set in __init__ (through the reverse relation: surveys build on the customer base).
     survey = forms.ModelChoiceField(
-        label=_("survey"), queryset=Survey.objects.none(), required=False, empty_label=_("The first NPS survey")
+        label=_("survey"), queryset=None, required=False, empty_label=_("The first NPS survey")
     )
 
     def __init__(self, *args, organization: Organization, form_id: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["survey"].queryset = Survey.objects.filter(organization=organization)
+        self.fields["survey"].queryset = organization.surveys.all()
         # The fields sit in the cells of a table row while their <form> is in the last cell (HTML `form` attribute).
         for field in self.fields.values():
             field.widget.attrs.update({"form": form_id} if form_id else {})

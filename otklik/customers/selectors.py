@@ -6,26 +6,31 @@ locations (so every case they work links to a card they can open), and on a
 card only the answers and cases of their locations; the customer's totals
 (revenue, purchases, counts) are the organization's, because that is who the
 customer is.
+
+The customer base sits below surveys and cases (their answers and cases point at a
+customer), so it imports neither: it reads them through the reverse relations
+(`customer.responses`, `customer.cases`) and the string references `surveys.Response`
+and `cases.Case`, and a scale's complaint range from the survey an answer belongs to
+(`Survey.spec`).
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.apps import apps
+from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from otklik.accounts.models import Membership, Organization
 from otklik.accounts.selectors import visible_locations
-from otklik.cases.models import Case
 from otklik.customers.models import Customer, OrderStatus, Product, Purchase, Tag
 from otklik.customers.money import cents, organization_revenue, revenue_by_currency, revenue_currency, revenue_share
 from otklik.customers.segments import segment_label
 from otklik.customers.services import normalize_phone
-from otklik.surveys.kinds import KINDS
-from otklik.surveys.models import Response
 
 PHONE_LIKE = re.compile(r"[\d\s+()\-.]+")
 
@@ -35,25 +40,44 @@ SORTS = {
     "recent": [F("last_purchase_at").desc(nulls_last=True), "name", "external_id", "id"],
 }
 # A yes/no answer about readiness to complain says nothing about loyalty.
-LOYALTY_KINDS = [code for code in KINDS if code != "readiness"]
+NOT_LOYALTY = "readiness"
 TIMELINE_LIMIT = 100
 
 
-def detractor_q(*, kind: str = "kind", score: str = "score") -> Q:
-    """An answer in its scale's complaint range: NPS 0–6 (a detractor), CSAT 1–2, CES 5–7, grade 1–3."""
+def _answers():
+    return apps.get_model("surveys", "Response").objects
+
+
+def _cases():
+    return apps.get_model("cases", "Case").objects
+
+
+def loyalty_scales(*, organization: Organization) -> dict[str, Any]:
+    """The scales of the organization's loyalty surveys by kind code (each a `surveys.kinds.SurveyKind`).
+
+    Read from its surveys: every answer it holds belongs to one of them, so these are all the scales it needs.
+    """
+    surveys = organization.surveys.exclude(kind=NOT_LOYALTY).only("id", "kind")
+    return {survey.kind: survey.spec for survey in surveys}
+
+
+def detractor_q(*, scales: dict[str, Any], kind: str = "kind", score: str = "score") -> Q:
+    """An answer in its scale's complaint range: NPS 0–6 (a detractor), CSAT 1–2, CES 5–7, grade 1–3.
+
+    `scales` maps kind codes to their scales (see `loyalty_scales`).
+    """
     condition = Q(pk__in=[])
-    for code in LOYALTY_KINDS:
-        spec = KINDS[code]
+    for code, spec in sorted(scales.items()):
         lookup = "lte" if spec.case_when == "lte" else "gte"
         condition |= Q(**{kind: code, f"{score}__{lookup}": spec.case_threshold})
     return condition
 
 
-def is_detractor(response: Response) -> bool:
-    """Whether one answer falls in its scale's complaint range (see `detractor_q`)."""
-    spec = KINDS.get(response.kind)
-    if spec is None or response.kind not in LOYALTY_KINDS:
+def is_detractor(response: Model) -> bool:
+    """Whether one answer (a `surveys.Response`) falls in its scale's complaint range (see `detractor_q`)."""
+    if response.kind == NOT_LOYALTY:
         return False
+    spec = response.survey.spec  # the answer's kind is its survey's
     return response.score <= spec.case_threshold if spec.case_when == "lte" else response.score >= spec.case_threshold
 
 
@@ -65,8 +89,8 @@ def customers_visible(*, membership: Membership) -> QuerySet[Customer]:
     locations = visible_locations(membership=membership)
     return customers.filter(
         Q(pk__in=Purchase.objects.filter(location__in=locations).values("customer_id"))
-        | Q(pk__in=Response.objects.filter(location__in=locations, customer__isnull=False).values("customer_id"))
-        | Q(pk__in=Case.objects.filter(location__in=locations, customer__isnull=False).values("customer_id"))
+        | Q(pk__in=_answers().filter(location__in=locations, customer__isnull=False).values("customer_id"))
+        | Q(pk__in=_cases().filter(location__in=locations, customer__isnull=False).values("customer_id"))
     )
 
 
@@ -151,11 +175,12 @@ def revenue_at_risk(*, membership: Membership) -> RevenueAtRisk:
     """Revenue of the visible customers whose latest answer (any loyalty survey) is in the complaint range."""
     organization = membership.organization
     currency = revenue_currency(organization=organization)
-    latest = Response.objects.filter(customer=OuterRef("pk"), kind__in=LOYALTY_KINDS).order_by("-created_at", "-id")
+    scales = loyalty_scales(organization=organization)
+    latest = _answers().filter(customer=OuterRef("pk"), kind__in=list(scales)).order_by("-created_at", "-id")
     at_risk = (
         customers_visible(membership=membership)
         .annotate(last_kind=Subquery(latest.values("kind")[:1]), last_score=Subquery(latest.values("score")[:1]))
-        .filter(detractor_q(kind="last_kind", score="last_score"))
+        .filter(detractor_q(scales=scales, kind="last_kind", score="last_score"))
         .values("pk")
     )
     figures = Purchase.objects.filter(organization=organization, currency=currency, customer__in=at_risk).aggregate(
@@ -187,7 +212,7 @@ class CustomerSummary:
     revenues: list[tuple[str, Decimal]]
     answer_count: int
     case_count: int
-    last_answer: Response | None
+    last_answer: Model | None  # a surveys.Response
     last_answer_is_detractor: bool
     other_currencies: list[str] = field(default_factory=list)
 
@@ -229,7 +254,7 @@ def customer_summary(customer: Customer) -> CustomerSummary:
 class TimelineEntry:
     when: datetime
     kind: str  # "answer" or "case"
-    item: Response | Case
+    item: Model  # a surveys.Response or a cases.Case
 
 
 def customer_purchases(*, customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Purchase]:

@@ -42,8 +42,6 @@ APP_ORDER = [
 KNOWN_UPWARD = {
     "cases -> rules",
     "cases -> sla",
-    "customers -> cases",
-    "customers -> surveys",
     "insights -> cases",
     "insights -> dashboard",
     "insights -> sla",
