@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Organization, Touchpoint
 from otklik.accounts.selectors import site_url
 from otklik.customers.models import Customer, EvaluationMode
+from otklik.customers.routing import customer_route
 from otklik.messaging.models import TemplateKind
-from otklik.messaging.routing import customer_route
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus

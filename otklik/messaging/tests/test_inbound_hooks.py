@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from otklik.messaging.inbound import is_stop_word, telegram_link_token
+from otklik.customers.inbound import is_stop_word
+from otklik.customers.inbound import link_token as telegram_link_token
 from otklik.messaging.tests.customers import make_customer
 
 SECRET = "hook-secret-1"
@@ -26,7 +27,7 @@ def hooks(settings):
 
 
 def twilio_post(client, fields: dict, *, secret=SECRET, token=TWILIO_TOKEN):
-    path = reverse("messaging:sms_hook", args=[secret])
+    path = reverse("customers:channel_hook", args=["sms", secret])
     payload = "https://otklik.example.com" + path + "".join(f"{k}{fields[k]}" for k in sorted(fields))
     signature = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
     return client.post(path, fields, HTTP_X_TWILIO_SIGNATURE=signature)
@@ -45,7 +46,7 @@ def inbound_sms(phone: str, body: str) -> dict:
 def telegram_post(client, update: dict, *, secret=SECRET, header=SECRET):
     headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": header} if header is not None else {}
     return client.post(
-        reverse("messaging:telegram_hook", args=[secret]),
+        reverse("customers:channel_hook", args=["telegram", secret]),
         json.dumps(update),
         content_type="application/json",
         **headers,
@@ -141,7 +142,7 @@ def test_a_wrong_telegram_secret_header_is_403(hooks, world):
 
 def test_a_telegram_body_that_is_not_json_is_400(hooks):
     answer = hooks.post(
-        reverse("messaging:telegram_hook", args=[SECRET]),
+        reverse("customers:channel_hook", args=["telegram", SECRET]),
         "{",
         content_type="application/json",
         HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,

@@ -10,7 +10,7 @@ from otklik.messaging.tests.customers import make_customer
 
 
 def url(customer, channel="email") -> str:
-    return reverse("messaging:unsubscribe", args=[unsubscribe_token(customer=customer, channel=channel)])
+    return reverse("customers:unsubscribe", args=[unsubscribe_token(customer=customer, channel=channel)])
 
 
 def consents(customer) -> tuple[bool, bool, bool]:
@@ -78,7 +78,7 @@ def test_a_bad_scope_is_refused_and_changes_nothing(anonymous, customer):
 )
 def test_a_forged_or_damaged_token_is_404_and_changes_nothing(anonymous, customer, mangle):
     token = unsubscribe_token(customer=customer, channel="email")
-    bad = reverse("messaging:unsubscribe", args=[mangle(token)])
+    bad = reverse("customers:unsubscribe", args=[mangle(token)])
     assert anonymous.get(bad).status_code == 404
     assert anonymous.post(bad, {"List-Unsubscribe": "One-Click"}).status_code == 404
     assert consents(customer) == (True, True, True)

@@ -1,7 +1,9 @@
 """A key rotation keeps the links customers already hold working while the old key is a fallback."""
 
-from otklik.messaging.consent import unsubscribe_token, unsubscribe_token_read
-from otklik.messaging.inbound import telegram_link_customer, telegram_link_token
+from otklik.customers.consent import unsubscribe_token_read
+from otklik.customers.inbound import link_token as telegram_link_token
+from otklik.customers.inbound import link_token_customer as telegram_link_customer
+from otklik.messaging.consent import unsubscribe_token
 from otklik.testing import factories
 
 OLD_KEY = "old-" + "Hy7pQ2mZ" * 7
