@@ -94,6 +94,7 @@ class Channel:
     consent_field = ""  # the Customer BooleanField that says the customer may be asked by this channel
     consent_label = ""  # that consent in forms and imports, translated ("may be asked by SMS")
     consent_columns: tuple[str, ...] = ()  # column headings an import recognises as the consent (lower case)
+    api_consent_description = ""  # the consent field in the API's schema (English, like the rest of it)
     undeliverable_field = ""  # the Customer DateTimeField set when the address proved undeliverable
     messages_label = ""  # what the unsubscribe page offers to stop, translated ("E-mails")
     unsubscribed_line = ""  # what it says once stopped, translated, with %(org)s for the organization
@@ -175,6 +176,7 @@ class EmailChannel(Channel):
     """
 
     name = "email"
+    api_consent_description = "May be asked for an evaluation by e-mail."
     messages_label = _("E-mails")
     unsubscribed_line = _("%(org)s will not send you any more e-mails.")
     label = _("E-mail")
@@ -332,6 +334,7 @@ class TelegramChannel(HttpChannel):
     """
 
     name = "telegram"
+    api_consent_description = "May be asked for an evaluation in Telegram."
     messages_label = _("Telegram messages")
     unsubscribed_line = _("%(org)s will not send you any more Telegram messages.")
     label = _("Telegram")
@@ -421,6 +424,7 @@ class SmsChannel(HttpChannel):
     """
 
     name = "sms"
+    api_consent_description = "May be asked for an evaluation by SMS."
     messages_label = _("SMS")
     unsubscribed_line = _("%(org)s will not send you any more SMS.")
     label = _("SMS")
