@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from otklik.customers.inbound import is_stop_word
-from otklik.customers.inbound import link_token as telegram_link_token
+from otklik.customers.inbound import is_stop_word, link_token
 from otklik.messaging.tests.customers import make_customer
 
 SECRET = "hook-secret-1"
@@ -158,7 +157,7 @@ def test_other_telegram_updates_are_acknowledged_and_ignored(hooks, world):
 
 def test_start_with_a_link_token_links_the_chat_and_records_consent(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="", consent_telegram=False, language="uk")
-    token = telegram_link_token(customer)
+    token = link_token(customer)
     assert len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
     answer = telegram_post(hooks, update(555, f"/start {token}"))
     assert answer.json()["text"].startswith("Готово")
@@ -168,7 +167,7 @@ def test_start_with_a_link_token_links_the_chat_and_records_consent(hooks, world
 
 def test_start_with_a_forged_token_links_nothing(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="", consent_telegram=False)
-    token = telegram_link_token(customer)
+    token = link_token(customer)
     other = make_customer(organization=world.other_org, telegram_chat_id="", consent_telegram=False)
     forged = token.split("-", 1)[0][:-1] + str(other.pk) + "-" + token.split("-", 1)[1]
     assert telegram_post(hooks, update(555, f"/start {forged}")).json() == {}
