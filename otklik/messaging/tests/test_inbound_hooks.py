@@ -119,6 +119,12 @@ def test_hooks_are_off_until_a_secret_is_set(hooks, settings, world):
     assert twilio_post(hooks, inbound_sms("+79161234567", "STOP"), secret="x").status_code == 404
 
 
+@pytest.mark.parametrize("channel", ["email", "whatsapp"])
+def test_a_channel_without_an_inbound_hook_is_404(hooks, channel):
+    # Any secret set elsewhere must not open a hook for a channel that has none (or does not exist).
+    assert hooks.post(reverse("customers:channel_hook", args=[channel, SECRET]), {"Body": "STOP"}).status_code == 404
+
+
 def test_a_telegram_stop_word_revokes_telegram_consent_and_replies(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="123456789")
     answer = telegram_post(hooks, update(123456789, "СТОП"))
