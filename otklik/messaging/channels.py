@@ -7,33 +7,24 @@ imports, the API, the customer card and the unsubscribe page read these facts
 from `CHANNELS`; adding a channel is adding one class (CONTRIBUTING.md, "Adding
 a channel"). Field names are strings so that messaging names no customer model.
 
-A channel raises TransportError; `permanent=True` means retrying cannot help,
-so the outbox stops trying at once. `bad_address=True` says the recipient
-itself is the problem (a bounce, an unknown number, a blocked bot): the outbox
-then marks the customer's address invalid so nobody sends to it again.
+A channel raises TransportError (transports.py, with the plumbing channels share).
 """
 
 import base64
-import hashlib
 import hmac
-import http.client
 import json
 import smtplib
-import socket
-import threading
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail import EmailMessage
 from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+
+from otklik.messaging.transports import HttpTransport, SmtpConnections, TransportError, twilio_signature_valid
 
 # Customer-facing lines, in the customer's language. They live here, not in the .po files, like the message
 # templates: a customer's language need not be the interface's.
@@ -71,14 +62,6 @@ class InboundRefused(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False, bad_address: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent or bad_address
-        self.bad_address = bad_address
 
 
 class Channel:
@@ -170,15 +153,10 @@ class EmailChannel(Channel):
     """E-mail through Django's e-mail framework (EMAIL_BACKEND).
 
     With the SMTP backend each worker thread keeps its connection open between
-    messages: a new connection costs a TCP handshake, EHLO (and TLS, AUTH) and
-    QUIT per message, more than the message itself. A connection idle longer than
-    `idle_seconds` is replaced, before the server's own timeout closes it.
+    messages (transports.SmtpConnections).
     """
 
     name = "email"
-    api_consent_description = "May be asked for an evaluation by e-mail."
-    messages_label = _("E-mails")
-    unsubscribed_line = _("%(org)s will not send you any more e-mails.")
     label = _("E-mail")
     label_in_text = _("e-mail")
     customer_names = {"en": "e-mail", "ru": "e-mail", "uk": "e-mail"}
@@ -187,7 +165,10 @@ class EmailChannel(Channel):
     consent_field = "consent_email"
     consent_label = _("may be asked by e-mail")
     consent_columns = ("email consent", "согласие email", "согласие на email", "згода email")
+    api_consent_description = "May be asked for an evaluation by e-mail."
     undeliverable_field = "email_invalid_at"
+    messages_label = _("E-mails")
+    unsubscribed_line = _("%(org)s will not send you any more e-mails.")
     unsubscribes_by_link = True
     idle_seconds = 30
     footer = {
@@ -197,7 +178,7 @@ class EmailChannel(Channel):
     }
 
     def __init__(self):
-        self._local = threading.local()
+        self._connections = SmtpConnections(idle_seconds=self.idle_seconds)
 
     def address_key(self, address: str) -> str:
         return address.strip().lower()  # e-mail addresses are compared case-insensitively
@@ -220,37 +201,6 @@ class EmailChannel(Channel):
             targets.append(f"<mailto:{settings.OTKLIK_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{token}>")
         return {"List-Unsubscribe": ", ".join(targets), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
-    def _connection(self, *, fresh: bool = False):
-        """The thread's open SMTP connection, or None for other backends (locmem, files), which open per send."""
-        connection = getattr(self._local, "connection", None)
-        where = (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER)
-        if connection is not None and (
-            fresh or self._local.where != where or time.monotonic() - self._local.used_at > self.idle_seconds
-        ):
-            self._drop_connection()
-            connection = None
-        if connection is None:
-            connection = get_connection(fail_silently=False)
-            if not isinstance(connection, SmtpBackend):
-                return None
-            connection.open()
-            sock = getattr(connection.connection, "sock", None)
-            if sock is not None:
-                # Each SMTP command waits for its reply; without this, Nagle's algorithm holds back small writes.
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._local.connection, self._local.where = connection, where
-        self._local.used_at = time.monotonic()
-        return connection
-
-    def _drop_connection(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception:  # closing a broken connection may fail any way; it is dropped regardless
-                pass
-
     def send(
         self, *, recipient: str, subject: str, body: str, message_key: str, headers: dict[str, str] | None = None
     ) -> None:
@@ -266,14 +216,14 @@ class EmailChannel(Channel):
             headers={**(headers or {}), "Message-ID": f"<{message_key.replace(':', '.')}@{domain}>"},
         )
         try:
-            message.connection = self._connection()
+            message.connection = self._connections.get()
             try:
                 message.send(fail_silently=False)
             except smtplib.SMTPServerDisconnected:
                 if message.connection is None:
                     raise
                 # The server closed the kept connection (a restart, its idle timeout): once more on a new one.
-                message.connection = self._connection(fresh=True)
+                message.connection = self._connections.get(fresh=True)
                 message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:  # the connection stays usable (smtplib sent RSET)
             # 5xx for the recipient ("550 no such user") is a hard bounce; 4xx (greylisting) may pass later.
@@ -281,48 +231,12 @@ class EmailChannel(Channel):
             hard = all(code >= 500 for code, _reply in exc.recipients.values())
             raise TransportError(f"the mail server refused {recipient}: {answers}", bad_address=hard) from exc
         except (OSError, ValueError) as exc:  # other SMTP errors are OSError subclasses
-            self._drop_connection()  # after a broken exchange the next message starts on a fresh connection
+            self._connections.drop()  # after a broken exchange the next message starts on a fresh connection
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
 
 
-class HttpChannel(Channel):
-    """A channel that POSTs JSON to an HTTP API; owns the timeout and the error mapping.
-
-    No retry here: a temporary TransportError sends the message back to the outbox,
-    which retries with backoff, so a slow API never holds a worker for long.
-    """
-
-    timeout_seconds = 10
-
-    def is_permanent(self, status: int) -> bool:
-        """Client errors will fail the same way again; rate limits and server errors may pass later."""
-        return 400 <= status < 500 and status not in (408, 429)
-
-    def describe(self, status: int, body: bytes) -> str:
-        return body.decode("utf-8", "replace")[:500]
-
-    def error_for(self, status: int, body: bytes, *, label: str) -> TransportError:
-        """The TransportError for an HTTP error answer; subclasses read the provider's own error codes."""
-        detail = self.describe(status, body)
-        return TransportError(f"{label} answered HTTP {status}: {detail}", permanent=self.is_permanent(status))
-
-    def post_json(self, url: str, payload: dict, *, label: str) -> bytes:
-        """POST `payload` to `url`; `label` names the endpoint in errors, since the URL may hold a secret."""
-        return self.post(
-            url, json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}, label=label
-        )
-
-    def post(self, url: str, data: bytes, *, headers: dict[str, str], label: str) -> bytes:
-        """POST `data`; returns the answer's body or raises TransportError."""
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            raise self.error_for(exc.code, exc.read(), label=label) from exc
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts and resets are OSErrors
-            reason = getattr(exc, "reason", exc)
-            raise TransportError(f"{label} could not be reached: {reason}") from exc
+class HttpChannel(HttpTransport, Channel):
+    """A channel that POSTs to an HTTP API (transports.HttpTransport owns the timeout and the error mapping)."""
 
 
 class TelegramChannel(HttpChannel):
@@ -334,9 +248,6 @@ class TelegramChannel(HttpChannel):
     """
 
     name = "telegram"
-    api_consent_description = "May be asked for an evaluation in Telegram."
-    messages_label = _("Telegram messages")
-    unsubscribed_line = _("%(org)s will not send you any more Telegram messages.")
     label = _("Telegram")
     label_in_text = _("Telegram")
     customer_names = {"en": "Telegram", "ru": "Telegram", "uk": "Telegram"}
@@ -345,7 +256,10 @@ class TelegramChannel(HttpChannel):
     consent_field = "consent_telegram"
     consent_label = _("may be asked in Telegram")
     consent_columns = ("telegram consent", "согласие telegram", "згода telegram")
+    api_consent_description = "May be asked for an evaluation in Telegram."
     undeliverable_field = "telegram_invalid_at"
+    messages_label = _("Telegram messages")
+    unsubscribed_line = _("%(org)s will not send you any more Telegram messages.")
     max_length = 4096  # Telegram refuses longer messages outright
     inbound_secret_setting = "OTKLIK_TELEGRAM_WEBHOOK_SECRET"
 
@@ -424,9 +338,6 @@ class SmsChannel(HttpChannel):
     """
 
     name = "sms"
-    api_consent_description = "May be asked for an evaluation by SMS."
-    messages_label = _("SMS")
-    unsubscribed_line = _("%(org)s will not send you any more SMS.")
     label = _("SMS")
     label_in_text = _("SMS")
     customer_names = {"en": "SMS", "ru": "SMS", "uk": "SMS"}
@@ -435,7 +346,10 @@ class SmsChannel(HttpChannel):
     consent_field = "consent_sms"
     consent_label = _("may be asked by SMS")
     consent_columns = ("sms consent", "согласие sms", "согласие на sms", "згода sms")
+    api_consent_description = "May be asked for an evaluation by SMS."
     undeliverable_field = "phone_invalid_at"
+    messages_label = _("SMS")
+    unsubscribed_line = _("%(org)s will not send you any more SMS.")
     max_length = 1600  # Twilio refuses longer bodies (error 21617)
     inbound_secret_setting = "OTKLIK_SMS_WEBHOOK_SECRET"
     # The number is invalid, not a mobile, unreachable, or has opted out (replied STOP to the sender).
@@ -517,16 +431,6 @@ class SmsChannel(HttpChannel):
             f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>',
             content_type="text/xml; charset=utf-8",
         )
-
-
-def twilio_signature_valid(*, url: str, params: dict[str, str], signature: str) -> bool:
-    """Twilio's X-Twilio-Signature: base64 HMAC-SHA1 (key: the auth token) of the URL and the sorted POST fields."""
-    key = settings.OTKLIK_SMS_API_KEY
-    if not key or not signature:
-        return False
-    payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
-    expected = base64.b64encode(hmac.new(key.encode(), payload.encode("utf-8"), hashlib.sha1).digest()).decode()
-    return hmac.compare_digest(expected, signature)
 
 
 # The channels, in the order the interface lists them. OTKLIK_CHANNEL_ORDER says which reaches a customer first.
