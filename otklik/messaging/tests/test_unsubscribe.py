@@ -94,3 +94,21 @@ def test_a_link_touches_only_its_own_customer(anonymous, world, customer):
     other = make_customer(organization=world.other_org, email="anna@example.org")
     anonymous.post(url(customer), {"scope": "all"})
     assert consents(other) == (True, True, True)
+
+
+@pytest.mark.parametrize(
+    ("channel", "offered", "done"),
+    [
+        ("email", "E-mails", "Acme Coffee will not send you any more e-mails."),
+        ("sms", "SMS", "Acme Coffee will not send you any more SMS."),
+        ("telegram", "Telegram messages", "Acme Coffee will not send you any more Telegram messages."),
+    ],
+)
+def test_the_page_names_the_channel_from_its_facts_and_offers_them_all(anonymous, customer, channel, offered, done):
+    customer.language = "en"
+    customer.save()
+    html = anonymous.get(url(customer, channel)).content.decode()
+    assert f'value="channel" checked> {offered}</label>' in html
+    assert "All messages: e-mail, SMS, Telegram" in html
+    html = anonymous.post(url(customer, channel), {"scope": "channel"}).content.decode()
+    assert done in html
