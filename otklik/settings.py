@@ -302,7 +302,7 @@ OTKLIK_SMS_WEBHOOK_SECRET = env_str("OTKLIK_SMS_WEBHOOK_SECRET", "")
 OTKLIK_TELEGRAM_WEBHOOK_SECRET = env_str("OTKLIK_TELEGRAM_WEBHOOK_SECRET", "")
 # An address for mail clients that unsubscribe by e-mail; empty leaves only the one-click link.
 OTKLIK_UNSUBSCRIBE_MAILTO = env_str("OTKLIK_UNSUBSCRIBE_MAILTO", "")
-# The order in which a customer's permitted channels are preferred (messaging.routing).
+# The order in which a customer's permitted channels are preferred (customers.routing).
 OTKLIK_CHANNEL_ORDER = [
     name.strip() for name in env_str("OTKLIK_CHANNEL_ORDER", "telegram,email,sms").split(",") if name.strip()
 ]

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model, model_validator
 
 from otklik.customers.models import EvaluationMode
 from otklik.customers.services import MAX_BATCH
+from otklik.messaging.channels import CHANNELS
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=100, description="Your system's id for the record.")]
 EvaluationModeName = Enum("EvaluationModeName", {mode: mode for mode in EvaluationMode.values}, type=str)
@@ -39,9 +40,7 @@ class RecordIn(Schema):
         return value
 
 
-class CustomerIn(RecordIn):
-    """A customer. Fields you leave out keep their stored values; `null` clears a text field."""
-
+class _CustomerContactsIn(RecordIn):
     external_id: ExternalId
     name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
@@ -52,9 +51,22 @@ class CustomerIn(RecordIn):
         None, description="The chat id of your Telegram bot with the customer."
     )
     language: str | None = Field(None, description="en, ru or uk.")
-    consent_email: StrictBool | None = Field(None, description="May be asked for an evaluation by e-mail.")
-    consent_sms: StrictBool | None = None
-    consent_telegram: StrictBool | None = None
+
+
+# One consent field per channel, named by the channel (messaging.channels): a new channel appears here by itself.
+_CustomerConsentsIn = create_model(
+    "_CustomerConsentsIn",
+    __base__=_CustomerContactsIn,
+    **{
+        channel.consent_field: (StrictBool | None, Field(None, description=channel.api_consent_description))
+        for channel in CHANNELS.values()
+    },
+)
+
+
+class CustomerIn(_CustomerConsentsIn):
+    """A customer. Fields you leave out keep their stored values; `null` clears a text field."""
+
     tags: list[Annotated[str, Field(max_length=60)]] | None = Field(
         None, max_length=100, description="The customer's tags; replaces the stored ones."
     )
@@ -190,7 +202,7 @@ class PurchasesSummaryOut(Schema):
     last_at: datetime | None
 
 
-class CustomerOut(Schema):
+class _CustomerContactsOut(Schema):
     id: int
     external_id: str | None
     name: str
@@ -198,9 +210,19 @@ class CustomerOut(Schema):
     phone: str
     telegram_chat_id: str
     language: str
-    consent_email: bool
-    consent_sms: bool
-    consent_telegram: bool
+
+
+_CustomerConsentsOut = create_model(
+    "_CustomerConsentsOut",
+    __base__=_CustomerContactsOut,
+    **{
+        channel.consent_field: (bool, Field(description=channel.api_consent_description))
+        for channel in CHANNELS.values()
+    },
+)
+
+
+class CustomerOut(_CustomerConsentsOut):
     tags: list[str]
     segment: str = Field(description="RFM segment (champions, loyal, …); empty until computed.")
     rfm_recency: int | None

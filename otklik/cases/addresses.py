@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from otklik.cases.models import Case
 from otklik.customers.models import Customer
-from otklik.messaging.routing import customer_route
+from otklik.customers.routing import customer_route
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class CustomerAddress:
 def customer_address(*, email: str, customer: Customer | None = None) -> CustomerAddress | None:
     """The channel and recipient for a customer, or None when there is no way to reach them.
 
-    A known customer is reached by their preferred permitted channel (messaging.routing: Telegram,
+    A known customer is reached by their preferred permitted channel (customers.routing: Telegram,
     e-mail or SMS, with consent and a working address). Otherwise the reply goes to the e-mail the
     customer left with this complaint: they gave it to hear back about it.
     """

@@ -13,12 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from otklik.accounts.models import Location, Organization
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    SMS = "sms", _("SMS")
-    TELEGRAM = "telegram", _("Telegram")
-
-
 class Tag(models.Model):
     """A manual label a manager puts on customers ("VIP", "wholesale"); usable in filters and rules."""
 
@@ -47,6 +41,7 @@ class Customer(models.Model):
     consent_sms = models.BooleanField(_("may be asked by SMS"), default=False)
     consent_telegram = models.BooleanField(_("may be asked in Telegram"), default=False)
     # Set when an address proved undeliverable (a bounce, an invalid number); senders skip it.
+    # Each channel names its address, consent and undeliverable fields here (messaging.channels, CONTRIBUTING.md).
     email_invalid_at = models.DateTimeField(null=True, blank=True)
     phone_invalid_at = models.DateTimeField(null=True, blank=True)
     telegram_invalid_at = models.DateTimeField(null=True, blank=True)
@@ -79,9 +74,6 @@ class Customer(models.Model):
         if self.erased_at:
             return f"#{self.pk}"
         return self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
-
-    def consents_to(self, channel: str) -> bool:
-        return bool(getattr(self, f"consent_{channel}", False))
 
 
 class EvaluationMode(models.TextChoices):

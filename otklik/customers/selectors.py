@@ -31,6 +31,40 @@ from otklik.customers.models import Customer, OrderStatus, Product, Purchase, Ta
 from otklik.customers.money import cents, organization_revenue, revenue_by_currency, revenue_currency, revenue_share
 from otklik.customers.segments import segment_label
 from otklik.customers.services import normalize_phone
+from otklik.messaging.channels import CHANNELS
+
+
+@dataclass(frozen=True)
+class ChannelContact:
+    """One channel's line on the customer card: the address, whether it works, and the consent."""
+
+    label: str
+    address_label: str
+    address_field: str
+    address: str
+    link: str
+    undeliverable: bool
+    consent: bool
+
+
+def customer_contacts(*, customer: Customer) -> list[ChannelContact]:
+    """The customer's address and consent for every channel, in the channels' order."""
+    contacts = []
+    for channel in CHANNELS.values():
+        address = channel.address_of(customer)
+        contacts.append(
+            ChannelContact(
+                label=channel.label,
+                address_label=channel.address_label,
+                address_field=channel.address_field,
+                address=channel.address_shown(address) if address else "",
+                link=channel.address_link(address) if address else "",
+                undeliverable=bool(address) and getattr(customer, channel.undeliverable_field) is not None,
+                consent=bool(getattr(customer, channel.consent_field)),
+            )
+        )
+    return contacts
+
 
 PHONE_LIKE = re.compile(r"[\d\s+()\-.]+")
 

@@ -32,6 +32,7 @@ from otklik.customers.models import (
     PurchaseLine,
     Tag,
 )
+from otklik.messaging.channels import CHANNELS
 
 MAX_BATCH = 10_000
 TRUE_WORDS = {"1", "true", "yes", "y", "да", "так", "on", "+"}
@@ -43,9 +44,7 @@ CUSTOMER_FIELDS = [
     "phone",
     "telegram_chat_id",
     "language",
-    "consent_email",
-    "consent_sms",
-    "consent_telegram",
+    *[channel.consent_field for channel in CHANNELS.values()],
 ]
 PRODUCT_FIELDS = ["name", "evaluation_delay_days", "evaluation_mode"]
 PURCHASE_FIELDS = [
@@ -178,10 +177,10 @@ def customer_clean(record: dict) -> dict:
         if language and language not in dict(settings.LANGUAGES):
             reasons.append(_("language must be one of en, ru, uk"))
         clean["language"] = language
-    for channel in ["email", "sms", "telegram"]:
-        consent = _flag(record, f"consent_{channel}", reasons)
+    for channel in CHANNELS.values():
+        consent = _flag(record, channel.consent_field, reasons)
         if consent is not None:
-            clean[f"consent_{channel}"] = consent
+            clean[channel.consent_field] = consent
     if "tags" in record and record["tags"] is not None:
         tags = record["tags"]
         names = tags if isinstance(tags, list | tuple) else str(tags).replace(";", ",").split(",")

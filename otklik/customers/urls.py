@@ -1,6 +1,6 @@
 from django.urls import path
 
-from otklik.customers import views
+from otklik.customers import public_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/tags/<int:tag_id>/remove/", views.customer_tag_remove, name="tag_remove"),
     path("products/", views.product_list, name="products"),
     path("products/<int:product_id>/", views.product_edit, name="product_edit"),
+    path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
+    path("hooks/<str:channel>/<str:secret>/", public_views.channel_hook, name="channel_hook"),
 ]

@@ -44,9 +44,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 def _render_card(request: HttpRequest, customer, *, tag_form: TagAddForm | None = None, status: int = 200):
     membership = request.membership
+    contacts = selectors.customer_contacts(customer=customer)
     context = {
         "customer": customer,
         "who": selectors.customer_summary(customer),
+        "contacts": contacts,
+        "consented": any(contact.consent for contact in contacts),
         "tags": customer.tags.all(),
         "purchases": selectors.customer_purchases(customer=customer),
         "timeline": selectors.customer_timeline(membership=membership, customer=customer),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from otklik.messaging.channels import CHANNELS
+
 KINDS = {"customers": _("Customers"), "products": _("Products"), "purchases": _("Purchases")}
 
 
@@ -66,9 +68,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("phone", False, PHONE),
         Field("telegram_chat_id", False, ("telegram", "telegram id", "chat id", "телеграм", "телеграм id")),
         Field("language", False, LANGUAGE),
-        Field("consent_email", False, ("email consent", "согласие email", "согласие на email", "згода email")),
-        Field("consent_sms", False, ("sms consent", "согласие sms", "согласие на sms", "згода sms")),
-        Field("consent_telegram", False, ("telegram consent", "согласие telegram", "згода telegram")),
+        *[Field(channel.consent_field, False, channel.consent_columns) for channel in CHANNELS.values()],
         Field("tags", False, ("tags", "labels", "теги", "метки", "мітки"), ("group", "группа", "група")),
     ],
     "products": [
@@ -568,9 +568,7 @@ FIELD_LABELS = {
     "phone": _("phone"),
     "telegram_chat_id": _("Telegram chat id"),
     "language": _("language (en, ru, uk)"),
-    "consent_email": _("may be asked by e-mail"),
-    "consent_sms": _("may be asked by SMS"),
-    "consent_telegram": _("may be asked in Telegram"),
+    **{channel.consent_field: channel.consent_label for channel in CHANNELS.values()},
     "tags": _("tags"),
     "evaluation_delay_days": _("ask after (days)"),
     "evaluation_mode": _("evaluation mode (automatic, manual)"),

@@ -2,17 +2,14 @@
 
 A relay accepts the message, tries the recipient's server later and mails a
 report back to the sender. A permanent failure ("Action: failed", status 5.x.x)
-marks the address invalid on every customer record that has it, and the
-outbox row the report quotes (by its Message-ID) records the answer.
+marks the address invalid on every customer record that has it (customers/bounces.py),
+and the outbox row the report quotes (by its Message-ID) records the answer (here).
 """
 
 import email
 import email.policy
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from otklik.customers.models import Customer
 from otklik.messaging.models import OutboxMessage, OutboxStatus
 
 
@@ -48,18 +45,9 @@ def bounces_read(raw: bytes) -> tuple[list[Bounce], str]:
     return bounces, message_id
 
 
-def bounce_ingest(raw: bytes) -> list[str]:
-    """Apply one bounce report; returns the addresses it marked invalid. Safe to apply twice."""
-    bounces, message_id = bounces_read(raw)
-    marked = []
-    for bounce in bounces:
-        now = timezone.now()
-        if Customer.objects.filter(email__iexact=bounce.address, email_invalid_at__isnull=True).update(
-            email_invalid_at=now
-        ):
-            marked.append(bounce.address)
-        answer = f"Bounced after sending: {bounce.status} {bounce.diagnostic}".strip()
-        for message in OutboxMessage.objects.filter(recipient__iexact=bounce.address, channel="email"):
-            if message_id and message_id.startswith(f"<{message.key.replace(':', '.')}@"):
-                OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED, last_error=answer[:2000])
-    return marked
+def bounce_record(*, bounce: Bounce, message_id: str) -> None:
+    """Fail the outbox row a report quotes (by its Message-ID), with the relay's answer."""
+    answer = f"Bounced after sending: {bounce.status} {bounce.diagnostic}".strip()
+    for message in OutboxMessage.objects.filter(recipient__iexact=bounce.address, channel="email"):
+        if message_id and message_id.startswith(f"<{message.key.replace(':', '.')}@"):
+            OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED, last_error=answer[:2000])

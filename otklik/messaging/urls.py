@@ -9,7 +9,4 @@ urlpatterns = [
     path("templates/", views.templates, name="templates"),
     path("templates/<str:kind>/<str:language>/", views.template_edit, name="template_edit"),
     path("templates/<str:kind>/<str:language>/reset/", views.template_reset, name="template_reset"),
-    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("hooks/telegram/<str:secret>/", views.telegram_hook, name="telegram_hook"),
-    path("hooks/sms/<str:secret>/", views.sms_hook, name="sms_hook"),
 ]

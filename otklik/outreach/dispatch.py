@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Organization, Touchpoint
 from otklik.accounts.selectors import site_url
 from otklik.customers.models import Customer, EvaluationMode
+from otklik.customers.routing import customer_route
+from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import TemplateKind
-from otklik.messaging.routing import customer_route
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
@@ -120,12 +121,7 @@ def letter_template(scheduled: ScheduledInvitation, *, language: str) -> tuple[s
 
 def _no_route(customer: Customer) -> tuple[str, str]:
     """Why nobody can be written to: no usable address at all, or addresses without consent."""
-    addresses = {
-        _("e-mail"): customer.email and customer.email_invalid_at is None,
-        _("SMS"): customer.phone and customer.phone_invalid_at is None,
-        _("Telegram"): customer.telegram_chat_id and customer.telegram_invalid_at is None,
-    }
-    usable = [name for name, ok in addresses.items() if ok]
+    usable = [str(channel.label_in_text) for channel in CHANNELS.values() if channel.usable_address(customer)]
     if not usable:
         return ScheduledStatus.NO_CHANNEL, _("No e-mail, phone or Telegram chat to write to.")
     return ScheduledStatus.NO_CONSENT, _("No consent to be asked by %(channels)s.") % {"channels": ", ".join(usable)}

@@ -106,6 +106,26 @@ def test_the_card_shows_who_the_customer_is(base, world, login):
     assert who.segment and str(who.segment) in html
 
 
+def test_the_card_shows_every_channels_address_consent_and_undeliverable_mark(world, login):
+    customer = make_customer(
+        organization=world.org,
+        name="Vera",
+        email="vera@example.com",
+        telegram_chat_id="424242",
+        consent_telegram=True,
+        telegram_invalid_at=timezone.now(),
+    )
+    page = login(world.manager).get(reverse("customers:card", args=[customer.pk]))
+    contacts = {contact.address_field: contact for contact in page.context["contacts"]}
+    assert list(contacts) == ["email", "phone", "telegram_chat_id"]
+    assert contacts["email"].link == "mailto:vera@example.com" and not contacts["email"].undeliverable
+    assert contacts["phone"].address == ""
+    assert contacts["telegram_chat_id"].undeliverable and contacts["telegram_chat_id"].consent
+    html = page.content.decode()
+    assert 'id="customer-telegram_chat_id">424242 <span class="badge bad">' in html
+    assert '<dd id="customer-consent"><span class="badge ok">Telegram</span> </dd>' in html
+
+
 def test_the_card_shows_orders_with_their_lines_returns_apart_and_each_currency(base, world, login):
     anna, _, _complaint = base
     from otklik.customers.services import purchases_upsert

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from otklik.customers.consent import consent_revoke, unsubscribe_token_read
 from otklik.customers.models import Customer
-from otklik.messaging.consent import consent_revoke, unsubscribe_token_read
 from otklik.messaging.models import OutboxStatus
 from otklik.messaging.services import outbox_deliver, outbox_enqueue
 from otklik.messaging.tests.customers import make_customer

@@ -5,7 +5,8 @@ from django.test import Client
 
 from otklik.cases.services import case_apologize, case_fix, case_open, case_promise, case_report, case_thank
 from otklik.cases.tests.samples import SEAT
-from otklik.messaging.inbound import stop_by_phone
+from otklik.customers.inbound import inbound_receive
+from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import AddressUnsubscribe, OutboxMessage, OutboxStatus
 from otklik.messaging.services import outbox_deliver
 from otklik.messaging.tests.customers import make_customer
@@ -61,7 +62,7 @@ def test_stop_by_sms_suppresses_a_complaint_message_already_queued(world):
     case = case_open(location=world.store, content=SEAT, customer_phone=customer.phone)
     message = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     assert message.channel == "sms" and message.body.endswith("Reply STOP to unsubscribe")
-    stop_by_phone(phone="+" + customer.phone, text="СТОП")
+    inbound_receive(channel=CHANNELS["sms"], address="+" + customer.phone, text="СТОП")
     outbox_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == OutboxStatus.SUPPRESSED

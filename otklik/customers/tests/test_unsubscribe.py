@@ -10,7 +10,7 @@ from otklik.messaging.tests.customers import make_customer
 
 
 def url(customer, channel="email") -> str:
-    return reverse("messaging:unsubscribe", args=[unsubscribe_token(customer=customer, channel=channel)])
+    return reverse("customers:unsubscribe", args=[unsubscribe_token(customer=customer, channel=channel)])
 
 
 def consents(customer) -> tuple[bool, bool, bool]:
@@ -78,7 +78,7 @@ def test_a_bad_scope_is_refused_and_changes_nothing(anonymous, customer):
 )
 def test_a_forged_or_damaged_token_is_404_and_changes_nothing(anonymous, customer, mangle):
     token = unsubscribe_token(customer=customer, channel="email")
-    bad = reverse("messaging:unsubscribe", args=[mangle(token)])
+    bad = reverse("customers:unsubscribe", args=[mangle(token)])
     assert anonymous.get(bad).status_code == 404
     assert anonymous.post(bad, {"List-Unsubscribe": "One-Click"}).status_code == 404
     assert consents(customer) == (True, True, True)
@@ -94,3 +94,21 @@ def test_a_link_touches_only_its_own_customer(anonymous, world, customer):
     other = make_customer(organization=world.other_org, email="anna@example.org")
     anonymous.post(url(customer), {"scope": "all"})
     assert consents(other) == (True, True, True)
+
+
+@pytest.mark.parametrize(
+    ("channel", "offered", "done"),
+    [
+        ("email", "E-mails", "Acme Coffee will not send you any more e-mails."),
+        ("sms", "SMS", "Acme Coffee will not send you any more SMS."),
+        ("telegram", "Telegram messages", "Acme Coffee will not send you any more Telegram messages."),
+    ],
+)
+def test_the_page_names_the_channel_from_its_facts_and_offers_them_all(anonymous, customer, channel, offered, done):
+    customer.language = "en"
+    customer.save()
+    html = anonymous.get(url(customer, channel)).content.decode()
+    assert f'value="channel" checked> {offered}</label>' in html
+    assert "All messages: e-mail, SMS, Telegram" in html
+    html = anonymous.post(url(customer, channel), {"scope": "channel"}).content.decode()
+    assert done in html

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from otklik.customers.models import Customer
-from otklik.messaging.consent import CHANNEL_FIELDS, customer_refusal
+from otklik.messaging.channels import CHANNELS
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class Route:
 
 def customer_route(customer: Customer) -> Route | None:
     """The customer's preferred permitted channel and address; None when nothing is permitted."""
-    for channel in settings.OTKLIK_CHANNEL_ORDER:
-        if channel not in CHANNEL_FIELDS or customer_refusal(customer=customer, channel=channel):
+    for name in settings.OTKLIK_CHANNEL_ORDER:
+        channel = CHANNELS.get(name)
+        if channel is None or channel.refusal(customer):
             continue
-        return Route(channel=channel, recipient=str(getattr(customer, CHANNEL_FIELDS[channel].address)).strip())
+        return Route(channel=name, recipient=channel.address_of(customer))
     return None

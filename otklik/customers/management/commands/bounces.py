@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from otklik.messaging.bounces import bounce_ingest
+from otklik.customers.bounces import bounce_ingest
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from otklik.messaging.inbound import is_stop_word, telegram_link_token
+from otklik.customers.inbound import is_stop_word, link_token
 from otklik.messaging.tests.customers import make_customer
 
 SECRET = "hook-secret-1"
@@ -26,7 +26,7 @@ def hooks(settings):
 
 
 def twilio_post(client, fields: dict, *, secret=SECRET, token=TWILIO_TOKEN):
-    path = reverse("messaging:sms_hook", args=[secret])
+    path = reverse("customers:channel_hook", args=["sms", secret])
     payload = "https://otklik.example.com" + path + "".join(f"{k}{fields[k]}" for k in sorted(fields))
     signature = base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
     return client.post(path, fields, HTTP_X_TWILIO_SIGNATURE=signature)
@@ -45,7 +45,7 @@ def inbound_sms(phone: str, body: str) -> dict:
 def telegram_post(client, update: dict, *, secret=SECRET, header=SECRET):
     headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": header} if header is not None else {}
     return client.post(
-        reverse("messaging:telegram_hook", args=[secret]),
+        reverse("customers:channel_hook", args=["telegram", secret]),
         json.dumps(update),
         content_type="application/json",
         **headers,
@@ -119,6 +119,12 @@ def test_hooks_are_off_until_a_secret_is_set(hooks, settings, world):
     assert twilio_post(hooks, inbound_sms("+79161234567", "STOP"), secret="x").status_code == 404
 
 
+@pytest.mark.parametrize("channel", ["email", "whatsapp"])
+def test_a_channel_without_an_inbound_hook_is_404(hooks, channel):
+    # Any secret set elsewhere must not open a hook for a channel that has none (or does not exist).
+    assert hooks.post(reverse("customers:channel_hook", args=[channel, SECRET]), {"Body": "STOP"}).status_code == 404
+
+
 def test_a_telegram_stop_word_revokes_telegram_consent_and_replies(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="123456789")
     answer = telegram_post(hooks, update(123456789, "СТОП"))
@@ -141,7 +147,7 @@ def test_a_wrong_telegram_secret_header_is_403(hooks, world):
 
 def test_a_telegram_body_that_is_not_json_is_400(hooks):
     answer = hooks.post(
-        reverse("messaging:telegram_hook", args=[SECRET]),
+        reverse("customers:channel_hook", args=["telegram", SECRET]),
         "{",
         content_type="application/json",
         HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
@@ -157,7 +163,7 @@ def test_other_telegram_updates_are_acknowledged_and_ignored(hooks, world):
 
 def test_start_with_a_link_token_links_the_chat_and_records_consent(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="", consent_telegram=False, language="uk")
-    token = telegram_link_token(customer)
+    token = link_token(customer)
     assert len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
     answer = telegram_post(hooks, update(555, f"/start {token}"))
     assert answer.json()["text"].startswith("Готово")
@@ -167,7 +173,7 @@ def test_start_with_a_link_token_links_the_chat_and_records_consent(hooks, world
 
 def test_start_with_a_forged_token_links_nothing(hooks, world):
     customer = make_customer(organization=world.org, telegram_chat_id="", consent_telegram=False)
-    token = telegram_link_token(customer)
+    token = link_token(customer)
     other = make_customer(organization=world.other_org, telegram_chat_id="", consent_telegram=False)
     forged = token.split("-", 1)[0][:-1] + str(other.pk) + "-" + token.split("-", 1)[1]
     assert telegram_post(hooks, update(555, f"/start {forged}")).json() == {}

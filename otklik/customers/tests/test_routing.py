@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from otklik.messaging.routing import Route, customer_route
+from otklik.customers.routing import Route, customer_route
 from otklik.messaging.tests.customers import make_customer
 
 

@@ -1,0 +1,127 @@
+"""How channels reach their providers: the error type, a kept SMTP connection, and an HTTP POST with its errors.
+
+The facts of each channel live in channels.py; this is the plumbing they share.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+
+class TransportError(Exception):
+    """A message not sent. `permanent=True`: retrying cannot help, so the outbox stops trying at once.
+    `bad_address=True`: the recipient itself is the problem (a bounce, an unknown number, a blocked bot);
+    the outbox then marks the customer's address undeliverable so nobody sends to it again.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, bad_address: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent or bad_address
+        self.bad_address = bad_address
+
+
+class SmtpConnections:
+    """Each worker thread's open SMTP connection, kept between messages.
+
+    A new connection costs a TCP handshake, EHLO (and TLS, AUTH) and QUIT per
+    message, more than the message itself. A connection idle longer than
+    `idle_seconds` is replaced, before the server's own timeout closes it.
+    """
+
+    def __init__(self, *, idle_seconds: float):
+        self.idle_seconds = idle_seconds
+        self._local = threading.local()
+
+    def get(self, *, fresh: bool = False):
+        """The thread's open SMTP connection, or None for other backends (locmem, files), which open per send."""
+        connection = getattr(self._local, "connection", None)
+        where = (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER)
+        if connection is not None and (
+            fresh or self._local.where != where or time.monotonic() - self._local.used_at > self.idle_seconds
+        ):
+            self.drop()
+            connection = None
+        if connection is None:
+            connection = get_connection(fail_silently=False)
+            if not isinstance(connection, SmtpBackend):
+                return None
+            connection.open()
+            sock = getattr(connection.connection, "sock", None)
+            if sock is not None:
+                # Each SMTP command waits for its reply; without this, Nagle's algorithm holds back small writes.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._local.connection, self._local.where = connection, where
+        self._local.used_at = time.monotonic()
+        return connection
+
+    def drop(self) -> None:
+        """Close the thread's connection, if any; the next `get` opens a new one."""
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection may fail any way; it is dropped regardless
+                pass
+
+
+class HttpTransport:
+    """POSTs to an HTTP API for a channel; owns the timeout and the error mapping.
+
+    No retry here: a temporary TransportError sends the message back to the outbox,
+    which retries with backoff, so a slow API never holds a worker for long.
+    """
+
+    timeout_seconds = 10
+
+    def is_permanent(self, status: int) -> bool:
+        """Client errors will fail the same way again; rate limits and server errors may pass later."""
+        return 400 <= status < 500 and status not in (408, 429)
+
+    def describe(self, status: int, body: bytes) -> str:
+        return body.decode("utf-8", "replace")[:500]
+
+    def error_for(self, status: int, body: bytes, *, label: str) -> TransportError:
+        """The TransportError for an HTTP error answer; subclasses read the provider's own error codes."""
+        detail = self.describe(status, body)
+        return TransportError(f"{label} answered HTTP {status}: {detail}", permanent=self.is_permanent(status))
+
+    def post_json(self, url: str, payload: dict, *, label: str) -> bytes:
+        """POST `payload` to `url`; `label` names the endpoint in errors, since the URL may hold a secret."""
+        return self.post(
+            url, json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}, label=label
+        )
+
+    def post(self, url: str, data: bytes, *, headers: dict[str, str], label: str) -> bytes:
+        """POST `data`; returns the answer's body or raises TransportError."""
+        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            raise self.error_for(exc.code, exc.read(), label=label) from exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts and resets are OSErrors
+            reason = getattr(exc, "reason", exc)
+            raise TransportError(f"{label} could not be reached: {reason}") from exc
+
+
+def twilio_signature_valid(*, url: str, params: dict[str, str], signature: str) -> bool:
+    """Twilio's X-Twilio-Signature: base64 HMAC-SHA1 (key: the auth token) of the URL and the sorted POST fields."""
+    key = settings.OTKLIK_SMS_API_KEY
+    if not key or not signature:
+        return False
+    payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
+    expected = base64.b64encode(hmac.new(key.encode(), payload.encode("utf-8"), hashlib.sha1).digest()).decode()
+    return hmac.compare_digest(expected, signature)
