@@ -167,7 +167,7 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
 
     prepare = purchase_preparer(options or read_options(organization))
     validate = purchase_cleaner(
-        tz=customers._organization_tz(organization),
+        tz=organization.zone,
         locations=customers.location_ids(organization),
         currency=organization.currency or "RUB",
     )

@@ -20,7 +20,7 @@ from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
 from otklik.messaging.models import OutboxMessage
-from otklik.sla.selectors import alert_channels_for, organization_tz
+from otklik.sla.selectors import alert_channels_for
 from otklik.sla.services import alert_send
 from otklik.surveys.models import Response
 
@@ -148,7 +148,7 @@ def department_digests_due(*, now: datetime.datetime | None = None) -> int:
     )
     for department in departments:
         organization = department.organization
-        tz = organization_tz(organization=organization)
+        tz = organization.zone
         local = timezone.localtime(now, tz)
         if local.weekday() == 0 and local.hour < DIGEST_HOUR:
             continue

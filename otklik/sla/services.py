@@ -32,7 +32,6 @@ from otklik.sla.selectors import (
     alert_channels_for,
     case_sla_state,
     notification_preference,
-    organization_tz,
     segment_normalize,
     sla_policies,
     sla_policy_for,
@@ -211,7 +210,7 @@ def _escalation_recipients(*, case: Case, level: str, reason: str) -> list[User]
 
 
 def _local(moment: datetime.datetime, organization: Organization) -> str:
-    local = timezone.localtime(moment, organization_tz(organization=organization))
+    local = timezone.localtime(moment, organization.zone)
     return formats.date_format(local, "DATETIME_FORMAT")
 
 
@@ -363,7 +362,7 @@ class DigestFigures:
 def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.datetime) -> DigestFigures:
     """What a manager reads each morning about `day` (the day before) and about now."""
     organization = membership.organization
-    tz = organization_tz(organization=organization)
+    tz = organization.zone
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
     cases = Case.objects.filter(organization=organization)
     open_cases = cases.exclude(step=Step.RESOLVED)
@@ -439,7 +438,7 @@ def digest_send_due(*, now: datetime.datetime | None = None) -> int:
     figures_by_org: dict[int, DigestFigures] = {}
     for membership in memberships:
         organization, user = membership.organization, membership.user
-        local_now = timezone.localtime(now, organization_tz(organization=organization))
+        local_now = timezone.localtime(now, organization.zone)
         if local_now.hour < DIGEST_HOUR:
             continue
         preference = notification_preference(user=user, organization=organization)
