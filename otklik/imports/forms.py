@@ -86,3 +86,12 @@ class MappingForm(forms.Form):
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError(_("Each field can come from one column only."))
         return data
+
+
+class ComplaintImportForm(forms.Form):
+    """The quick complaints page: a small file checked and imported at once, with the guessed columns."""
+
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    notify = forms.BooleanField(
+        label=_("Alert the responsible people and thank the customers who left an e-mail"), required=False
+    )

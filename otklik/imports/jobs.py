@@ -225,6 +225,7 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
                     without_customer=job.without_customer,
                 ),
                 remembered_date_format=remembered_date_format(job.organization),
+                by=job.created_by,
             )
     except DatesAmbiguous as exc:
         # Not a failure: the mapping step asks, and the check runs again with the answer.

@@ -63,7 +63,7 @@ class FileFormat:
     def kinds(self) -> tuple[str, ...]:
         """The import kinds a file of this format can hold (CommerceML says what it holds)."""
         return {"cml-orders": ("purchases",), "cml-goods": ("products",)}.get(
-            self.kind, ("customers", "products", "purchases")
+            self.kind, ("customers", "products", "purchases", "complaints")
         )
 
 
