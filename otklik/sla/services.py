@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -227,7 +228,7 @@ def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime, l
             "step": Step(case.step).label,
             # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
             "content": masked(case.content, organization.pk),
-            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
+            "url": site_url(organization=case.organization) + reverse("cases:detail", args=[case.pk]),
         }
         if reason == EscalationReason.FIRST_ANSWER:
             subject = _("Complaint #%(number)s at %(location)s has had no answer in time") % values
@@ -409,16 +410,19 @@ def _digest_message(
                         "number": case.pk,
                         "location": case.location.name,
                         "since": _local(case.created_at, organization),
-                        "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
+                        "url": site_url(organization=case.organization) + reverse("cases:detail", args=[case.pk]),
                     }
                 )
         if figures.rules_failed:
             lines += [
                 "",
                 _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
-                % {"count": figures.rules_failed, "url": f"{site_url(organization=organization)}/rules/"},
+                % {"count": figures.rules_failed, "url": site_url(organization=organization) + reverse("rules:list")},
             ]
-        lines += ["", _("All open cases: %(url)s") % {"url": f"{site_url(organization=organization)}/cases/"}]
+        lines += [
+            "",
+            _("All open cases: %(url)s") % {"url": site_url(organization=organization) + reverse("cases:list")},
+        ]
     return str(subject), "\n".join(str(line) for line in lines)
 
 
