@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from otklik.cases.models import Case
@@ -118,3 +119,12 @@ def test_a_good_complaints_file_is_imported_once_from_the_import_pages(
     assert "complaints.csv" in client.get(reverse("imports:list")).content.decode()
     template = client.get(reverse("imports:template", args=["complaints"])).content.decode()
     assert template.startswith("source,location,content")
+
+
+def test_the_import_command_takes_complaints_too(world, tmp_path, capsys):
+    rows = [["1", "20.02.2025", "hotline", "Main Street", "Pat", "", samples.SEAT, ""]]
+    path = write_csv(tmp_path / "c.csv", [RU_HEADER, *rows], encoding="cp1251")
+    call_command("import", "complaints", str(path), org=world.org.slug)
+    call_command("import", "complaints", str(path), org=world.org.slug)  # the second time opens nothing
+    assert list(Case.objects.values_list("external_id", "source")) == [("1", "hotline")]
+    assert "Текст жалобы → content" in capsys.readouterr().out
