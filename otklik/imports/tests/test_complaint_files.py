@@ -128,3 +128,19 @@ def test_the_import_command_takes_complaints_too(world, tmp_path, capsys):
     call_command("import", "complaints", str(path), org=world.org.slug)  # the second time opens nothing
     assert list(Case.objects.values_list("external_id", "source")) == [("1", "hotline")]
     assert "Текст жалобы → content" in capsys.readouterr().out
+
+
+def test_the_import_pages_can_alert_and_thank_when_asked(world, login, tmp_path, django_capture_on_commit_callbacks):
+    client = login(world.manager)
+    rows = [["1", "20.02.2025", "hotline", "Main Street", "Pat", "", samples.SEAT, ""]]
+    header = [*RU_HEADER, "E-mail"]
+    response = upload(client, write_csv(tmp_path / "c.csv", [header, [*rows[0], "pat@example.org"]]), kind="complaints")
+    job = ImportJob.objects.get()
+    assert 'id="import-notify"' in client.get(response["Location"]).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {**columns_of(job), "notify": "on", "action": "check"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"action": "import"})
+    job.refresh_from_db()
+    assert (job.status, job.notify, job.created) == (ImportStatus.DONE, True, 1)
+    assert sorted(OutboxMessage.objects.values_list("kind", flat=True)) == ["case_alert", "case_thank_you"]
