@@ -312,7 +312,7 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         organization, membership = setup_organization()
-        tz = selectors.organization_tz(organization=organization)
+        tz = organization.zone
         existing = selectors.responses_visible(membership=membership).count()
         generation_s = 0.0
         if existing < args.answers:

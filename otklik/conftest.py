@@ -24,6 +24,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    # LocaleMiddleware leaves the language of a request's user active in the thread; a test that reads English
+    # messages must not depend on whether a Russian page was rendered before it.
+    from django.utils import translation
+
+    with translation.override(None):
+        translation.activate("en")
+        yield
+
+
 @dataclass
 class World:
     org: Organization

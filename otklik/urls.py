@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from otklik.accounts.views import LoginView
+from otklik.cases.urls import urlpatterns as case_urlpatterns
 from otklik.customers import urls as customers_urls
+from otklik.imports.urls import complaint_urlpatterns
 from otklik.privacy import urls as privacy_urls
 
 urlpatterns = [
@@ -16,7 +18,8 @@ urlpatterns = [
     path("", include("otklik.team.urls")),
     path("", include("otklik.team.audit_urls")),
     path("", include("otklik.surveys.urls")),
-    path("", include("otklik.cases.urls")),
+    # cases:import is the imports app's complaints page (imports sits above cases), named as a case page.
+    path("", include(([*case_urlpatterns, *complaint_urlpatterns], "cases"))),
     path("", include("otklik.messaging.urls")),
     path("", include("otklik.api.urls")),
     path("", include("otklik.sla.urls")),

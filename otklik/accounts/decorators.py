@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from otklik.accounts.selectors import membership_for, organization_zone
+from otklik.accounts.selectors import membership_for
 
 SESSION_ORG_KEY = "otklik_organization_id"
 
@@ -34,7 +34,7 @@ def membership_required(view: Callable | None = None, *, manage: bool = False):
             if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
-            with timezone.override(organization_zone(organization=membership.organization)):
+            with timezone.override(membership.organization.zone):
                 return func(request, *args, **kwargs)
 
         return wrapped

@@ -1,6 +1,7 @@
 """Organizations (tenants), the people in them and the places customers meet them."""
 
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -37,6 +38,18 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The time zone every time is shown in and days and months are counted in; UTC when the name is unknown.
+
+        A bad name (typed in the admin, or a zone the system's tz database lacks) falls back to UTC
+        rather than breaking a page or the worker.
+        """
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class Role(models.TextChoices):

@@ -3,9 +3,6 @@
 Only active memberships count: a deactivated member keeps their history but sees nothing.
 """
 
-import datetime
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
@@ -84,14 +81,6 @@ def api_tokens_visible(*, membership: Membership) -> QuerySet[ApiToken]:
     if membership.role != "owner":
         tokens = tokens.filter(user=membership.user)
     return tokens.order_by("-created_at", "-id")
-
-
-def organization_zone(*, organization: Organization) -> datetime.tzinfo:
-    """The organization's time zone, in which every time is shown to its people and customers; UTC if unknown."""
-    try:
-        return zoneinfo.ZoneInfo(organization.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
 
 
 def site_url(*, organization: Organization | None = None) -> str:

@@ -149,13 +149,6 @@ class CaseCreateForm(forms.Form):
         return data
 
 
-class CaseImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
-    notify = forms.BooleanField(
-        label=_("Alert the responsible people and thank the customers who left an e-mail"), required=False
-    )
-
-
 class AssignForm(forms.Form):
     responsible = forms.ModelChoiceField(label=_("Responsible person"), required=False, queryset=User.objects.none())
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)

@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
-from otklik.accounts.selectors import member_language, organization_zone, site_url
+from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.cases.visibility import case_visible_to
@@ -71,7 +71,7 @@ def _reply_by(case: Case) -> str:
     if case.pk is None or case.created_at is None:
         return ""
     due = case_sla_state(case=case, now=timezone.now()).first_answer_due
-    local = timezone.localtime(due, organization_zone(organization=case.organization))
+    local = timezone.localtime(due, case.organization.zone)
     return formats.date_format(local, "DATETIME_FORMAT")
 
 

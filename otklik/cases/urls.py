@@ -6,7 +6,6 @@ app_name = "cases"
 urlpatterns = [
     path("cases/", views.case_list, name="list"),
     path("cases/new/", views.case_create, name="create"),
-    path("cases/import/", views.case_import, name="import"),
     path("cases/<int:case_id>/", views.case_detail, name="detail"),
     path("cases/<int:case_id>/thank/", views.case_thank, name="thank"),
     path("cases/<int:case_id>/apologize/", views.case_apologize, name="apologize"),

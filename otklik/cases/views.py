@@ -19,14 +19,13 @@ from django.utils.translation import gettext as _
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Membership
 from otklik.accounts.selectors import visible_locations, visible_touchpoints
-from otklik.cases import imports, services
+from otklik.cases import services
 from otklik.cases.forms import (
     ApologizeForm,
     AssignForm,
     CannotFixForm,
     CaseCreateForm,
     CaseFilterForm,
-    CaseImportForm,
     FixForm,
     PrizeForm,
     PromiseForm,
@@ -349,35 +348,3 @@ def case_create(request: HttpRequest) -> HttpResponse:
             return see_other(reverse("cases:detail", args=[case.pk]))
     status = 400 if form.is_bound else 200
     return render(request, "cases/create.html", {"form": form}, status=status)
-
-
-@membership_required(manage=True)
-def case_import(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of complaints: "Check" previews every bad row, "Import" adds all rows or none."""
-    form = CaseImportForm(request.POST or None, request.FILES or None)
-    preview, imported, status = None, None, 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                preview = imports.cases_csv_parse(
-                    data=form.cleaned_data["file"].read(),
-                    organization=request.membership.organization,
-                    locations=visible_locations(membership=request.membership),
-                )
-                if "import" in request.POST and preview.ok:
-                    imported = imports.cases_csv_import(
-                        preview=preview, by=request.user, notify=form.cleaned_data["notify"]
-                    )
-                    messages.success(request, _("%(n)s complaint(s) imported as cases.") % {"n": len(imported)})
-                    return see_other(reverse("cases:list"))
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                status = 200 if preview.ok else 400
-    return render(
-        request,
-        "cases/import.html",
-        {"form": form, "preview": preview, "columns": imports.REQUIRED_COLUMNS + imports.OPTIONAL_COLUMNS},
-        status=status,
-    )

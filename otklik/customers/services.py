@@ -140,15 +140,6 @@ def parse_moment(value, *, tz) -> datetime | None:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, tz)
 
 
-def _organization_tz(organization: Organization):
-    import zoneinfo
-
-    try:
-        return zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def customer_clean(record: dict) -> dict:
     """Clean customer fields from a raw record, or raise RowError. Absent fields stay absent."""
     reasons: list[str] = []
@@ -582,7 +573,7 @@ def purchases_upsert(*, organization: Organization, records: list[dict], seen: L
     Nothing is written when any record is invalid. The invitations the orders call for are
     scheduled by the intake (otklik/intake/purchases.py), which calls this.
     """
-    tz, locations = _organization_tz(organization), location_ids(organization)
+    tz, locations = organization.zone, location_ids(organization)
     currency = organization.currency or "RUB"
     lines, errors = [], {}
     if len(records) > MAX_BATCH:
@@ -833,7 +824,7 @@ def events_record(*, organization: Organization, records: list[dict]) -> UpsertR
     """Store customer events ("trial_started") keyed by external id, for complaint hunting (B5)."""
     if len(records) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s records per request.") % {"n": MAX_BATCH})
-    tz = _organization_tz(organization)
+    tz = organization.zone
     result = UpsertResult()
     rows = []
     for number, record in enumerate(records, start=1):

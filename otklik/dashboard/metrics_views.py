@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from otklik.accounts.decorators import membership_required
 from otklik.dashboard import exports, metrics
 from otklik.dashboard.metrics_forms import MetricsFilterForm
-from otklik.dashboard.selectors import organization_tz
 
 
 def _period_label(date_from: datetime.date | None, date_to: datetime.date | None) -> str:
@@ -73,7 +72,7 @@ def _export_query(request: HttpRequest, kind: str) -> str:
 @membership_required
 def metrics_page(request: HttpRequest) -> HttpResponse:
     membership = request.membership
-    tz = organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = MetricsFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         return render(request, "dashboard/metrics.html", {"form": form, "table": None}, status=400)

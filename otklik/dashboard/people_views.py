@@ -9,13 +9,12 @@ from otklik.accounts.decorators import membership_required
 from otklik.dashboard import exports, people
 from otklik.dashboard.metrics import Scope
 from otklik.dashboard.metrics_forms import PeopleFilterForm
-from otklik.dashboard.selectors import organization_tz
 
 
 @membership_required
 def people_page(request: HttpRequest) -> HttpResponse:
     membership = request.membership
-    tz = organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = PeopleFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         return render(request, "dashboard/people.html", {"form": form, "report": None}, status=400)

@@ -8,12 +8,11 @@ from otklik.accounts.decorators import membership_required
 from otklik.dashboard import report as reports
 from otklik.dashboard.metrics_forms import ReportPeriodForm
 from otklik.dashboard.report_pdf import report_pdf_bytes
-from otklik.dashboard.selectors import organization_tz
 
 
 def _report(request: HttpRequest) -> tuple[ReportPeriodForm, reports.ExecutiveReport | None]:
     membership = request.membership
-    tz = organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = ReportPeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None

@@ -8,13 +8,12 @@ fast over tens of millions of answers.
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Location, Membership, Organization, Touchpoint
+from otklik.accounts.models import Location, Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
@@ -98,14 +97,6 @@ class CaseHolder:
     name: str
     open_count: int
     oldest_created_at: datetime.datetime
-
-
-def organization_tz(*, organization: Organization) -> datetime.tzinfo:
-    """The organization's time zone; months and days are counted in it, not in the server's."""
-    try:
-        return zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
 
 
 def responses_visible(*, membership: Membership) -> QuerySet[Response]:

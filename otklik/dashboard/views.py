@@ -59,7 +59,7 @@ def _chart_data(sections: list[dict]) -> dict:
 @membership_required
 def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership
-    tz = selectors.organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = PeriodFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         context = {"form": form, "tz": tz, "sections": [], "chart_data": {}}
@@ -118,7 +118,7 @@ def _answers_file(request: HttpRequest, *, responses, tz, export: str) -> HttpRe
 @membership_required
 def answers(request: HttpRequest) -> HttpResponse:
     membership = request.membership
-    tz = selectors.organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = AnswersFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         return render(request, "dashboard/answers.html", {"form": form, "tz": tz, "page_obj": None}, status=400)

@@ -34,6 +34,7 @@ class MappingForm(forms.Form):
         mapping: dict[str, int],
         date_format: str = "",
         without_customer: str = "anonymous",
+        notify: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -62,6 +63,13 @@ class MappingForm(forms.Form):
                 required=False,  # not sent: the job's choice stays
             )
 
+        if kind == "complaints":
+            self.fields["notify"] = forms.BooleanField(
+                label=_("Alert the responsible people and thank the customers who left an e-mail"),
+                required=False,
+                initial=notify,
+            )
+
     def column_fields(self) -> list:
         return [self[name] for name in self.fields if name.startswith("col_")]
 
@@ -73,11 +81,13 @@ class MappingForm(forms.Form):
         }
 
     def choices(self) -> dict[str, str]:
-        """The purchases' reading choices, for jobs.job_set_mapping."""
+        """The purchases' reading choices and the complaints' alerts, for jobs.job_set_mapping."""
         data = self.cleaned_data
         choices = {"date_format": data["date_format"]} if "date_format" in self.data else {}
         if data.get("without_customer"):
             choices["without_customer"] = data["without_customer"]
+        if "notify" in self.fields:
+            choices["notify"] = data["notify"]
         return choices
 
     def clean(self):
@@ -86,3 +96,12 @@ class MappingForm(forms.Form):
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError(_("Each field can come from one column only."))
         return data
+
+
+class ComplaintImportForm(forms.Form):
+    """The quick complaints page: a small file checked and imported at once, with the guessed columns."""
+
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    notify = forms.BooleanField(
+        label=_("Alert the responsible people and thank the customers who left an e-mail"), required=False
+    )

@@ -105,7 +105,12 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
 
 
 def job_set_mapping(
-    *, job: ImportJob, mapping: dict[str, int], date_format: str | None = None, without_customer: str | None = None
+    *,
+    job: ImportJob,
+    mapping: dict[str, int],
+    date_format: str | None = None,
+    without_customer: str | None = None,
+    notify: bool | None = None,
 ) -> None:
     """Store the columns and choices the manager made; raises ValidationError with the reasons when they cannot work.
 
@@ -135,6 +140,9 @@ def job_set_mapping(
         job.without_customer, job.checked = without_customer, False
         fields.append("without_customer")
         remember["without_customer"] = without_customer
+    if notify is not None and notify != job.notify:
+        job.notify = notify
+        fields.append("notify")
     job.save(update_fields=fields)
     if remember:
         ImportSettings.objects.update_or_create(organization=job.organization, defaults=remember)
@@ -225,6 +233,8 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
                     without_customer=job.without_customer,
                 ),
                 remembered_date_format=remembered_date_format(job.organization),
+                by=job.created_by,
+                notify=job.notify,
             )
     except DatesAmbiguous as exc:
         # Not a failure: the mapping step asks, and the check runs again with the answer.

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.messaging.channels import CHANNELS
 
-KINDS = {"customers": _("Customers"), "products": _("Products"), "purchases": _("Purchases")}
+KINDS = {
+    "customers": _("Customers"),
+    "products": _("Products"),
+    "purchases": _("Purchases"),
+    "complaints": _("Complaints"),
+}
 
 
 @dataclass(frozen=True)
@@ -423,6 +428,27 @@ FIELDS: dict[str, list[Field]] = {
     ],
 }
 
+# Complaints from the hotline log, the complaints book typed up or a review site's export (imports/complaints.py).
+FIELDS["complaints"] = [
+    Field("source", True, ("channel", "came from", "источник", "канал", "джерело")),
+    Field(
+        "location",
+        True,
+        ("store", "shop", "branch", "магазин", "точка", "торговая точка", "филиал", "подразделение", "філія"),
+    ),
+    Field(
+        "content",
+        True,
+        ("complaint", "text", "comment", "message", "жалоба", "текст", "текст жалобы", "комментарий", "скарга"),
+    ),
+    Field("severity", False, ("priority", "важность", "серьезность", "приоритет", "важливість", "пріоритет")),
+    Field("customer_name", False, ("customer", "client", "name", "клиент", "фио", "имя", "клієнт", "піб")),
+    Field("customer_email", False, EMAIL),
+    Field("customer_phone", False, PHONE),
+    Field("received_at", False, ("date", "received", "дата", "дата обращения", "дата жалобы", "дата звернення")),
+    Field("external_id", False, ("id", "number", "номер", "номер обращения", "номер звернення")),
+]
+
 # Shop exports whose columns mean something else than the same name elsewhere, told by columns only
 # they have. Shopify's orders export: "Name" is the order number (#1001), the customer is known by
 # "Email" only, and "Total" is the order's total on its first line alone (left out: a line's amount is
@@ -587,6 +613,10 @@ FIELD_LABELS = {
     "customer_phone": _("customer's phone"),
     "customer_language": _("customer's language"),
     "product_name": _("product's name"),
+    "source": _("source (hotline, paper_book, visit, review_site, other)"),
+    "content": _("complaint text"),
+    "severity": _("severity (low, medium, high, critical)"),
+    "received_at": _("date received"),
 }
 
 

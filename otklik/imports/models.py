@@ -1,4 +1,4 @@
-"""An import of a customers, products or purchases file, from upload to the last row written."""
+"""An import of a customers, products, purchases or complaints file, from upload to the last row written."""
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,8 @@ class ImportJob(models.Model):
     dates_read_as = models.CharField(max_length=10, blank=True)  # what the check decided, for the import
     date_question = models.JSONField(default=list)  # example dates when the check could not tell the order
     without_customer = models.CharField(max_length=10, default="anonymous")  # a key of cleaning.WITHOUT_CUSTOMER
+    # Complaints: alert the responsible people and thank the customers (old complaints typed up in bulk: no).
+    notify = models.BooleanField(default=False)
     skipped = models.PositiveIntegerField(default=0)  # rows without a customer, left out
     anonymous = models.PositiveIntegerField(default=0)  # rows without a customer, imported without one
     kinds = models.JSONField(default=dict)  # {kind: {created, updated, unchanged}} of the import

@@ -2,7 +2,8 @@
 
 What a file is is told by its content, never by its name: a zip is XLSX, XML whose
 root is «КоммерческаяИнформация» is 1C CommerceML (orders or the catalogue), any
-other text is CSV. Each kind has its reader in READERS, and every reader gives the
+other text is CSV: RECOGNISERS tell a format by the file's first bytes, and each
+kind has its reader in READERS. Every reader gives the
 same thing: (row number, cell values), the header first, so mapping and checking
 work alike for all of them.
 
@@ -63,7 +64,7 @@ class FileFormat:
     def kinds(self) -> tuple[str, ...]:
         """The import kinds a file of this format can hold (CommerceML says what it holds)."""
         return {"cml-orders": ("purchases",), "cml-goods": ("products",)}.get(
-            self.kind, ("customers", "products", "purchases")
+            self.kind, ("customers", "products", "purchases", "complaints")
         )
 
 
@@ -117,17 +118,35 @@ def _xml_kind(sample: bytes) -> str:
     )
 
 
+def _xlsx_format(path: Path, sample: bytes) -> FileFormat | None:
+    if not sample.startswith(XLSX_MAGIC):
+        return None
+    check_xlsx_limits(path)
+    return FileFormat("xlsx")
+
+
+def _xml_format(path: Path, sample: bytes) -> FileFormat | None:
+    if not sample.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):
+        return None
+    return FileFormat(_xml_kind(sample))
+
+
+# The formats told by a file's first bytes, tried in order: each gives the FileFormat it reads the file as,
+# None when the file is not its kind, or FileError when it is but cannot be read. Whatever none of them
+# claims is read as CSV (detect_format). Each FileFormat.kind has its reader in READERS.
+RECOGNISERS: list[Callable[[Path, bytes], FileFormat | None]] = [_xlsx_format, _xml_format]
+
+
 def detect_format(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileFormat:
     """Tell XLSX, CommerceML and CSV apart by the file's content; a CSV's encoding and delimiter from its start."""
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
-    if sample.startswith(XLSX_MAGIC):
-        check_xlsx_limits(path)
-        return FileFormat("xlsx")
     if not sample.strip():
         raise FileError(_("The file is empty."))
-    if sample.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):
-        return FileFormat(_xml_kind(sample))
+    for recognise in RECOGNISERS:
+        fmt = recognise(path, sample)
+        if fmt is not None:
+            return fmt
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = encoding or "utf-16"  # Excel's "Unicode text": UTF-16 with a BOM, tab-separated
     elif b"\x00" in sample[:4096]:

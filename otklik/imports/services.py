@@ -1,12 +1,13 @@
-"""Importing customers, products and purchases from a file: check every row, then write all or nothing.
+"""Importing customers, products, purchases and complaints from a file: check every row, then write all or nothing.
 
 The file is streamed in chunks of CHUNK_ROWS rows, so memory stays flat whatever
 its size. A first pass validates every row with the customer base's own validators
 and reports each bad one by its row number; only a file without a bad row is
 written, in one transaction. Purchases on PostgreSQL take a fast path (pg_fast.py:
 COPY into a staging table, then set-based upserts); everywhere else, and for
-customers and products, the chunks go through customers.services' batch upserts.
-Both paths store the same thing; importing the same file twice changes nothing.
+customers and products, the chunks go through customers.services' batch upserts
+(complaints: complaints.complaints_upsert, which opens cases). Both paths store the
+same thing; importing the same file twice changes nothing.
 """
 
 import time
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Organization
+from otklik.accounts.models import Location, Organization
 from otklik.customers import services as customers
 from otklik.imports.cleaning import (
     DATE_FORMATS,
@@ -164,11 +166,16 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
         return customers.customer_clean
     if kind == "products":
         return _product_clean
+    if kind == "complaints":
+        from otklik.imports.complaints import ComplaintCleaner  # complaints.py reads files with this module
+
+        # Only owners and managers import, and they may use every location of the organization.
+        return ComplaintCleaner(organization=organization, locations=Location.objects.filter(organization=organization))
     from otklik.imports.fast_clean import purchase_cleaner
 
     prepare = purchase_preparer(options or read_options(organization))
     validate = purchase_cleaner(
-        tz=customers._organization_tz(organization),
+        tz=organization.zone,
         locations=customers.location_ids(organization),
         currency=organization.currency or "RUB",
     )
@@ -220,12 +227,23 @@ UPSERTS = {
 }
 
 
+def _upsert(kind: str) -> Callable:
+    """The writer of a kind: the customer base's batch upserts, or complaints opened as cases."""
+    if kind == "complaints":
+        from otklik.imports.complaints import complaints_upsert  # complaints.py reads files with this module
+
+        return complaints_upsert
+    return UPSERTS[kind]
+
+
 def validate_chunk(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict], report: ImportReport) -> list:
     """Clean values of a chunk's good rows as (row, values); each bad row goes into the report."""
     good = []
+    # A cleaner that remembers earlier rows (complaints: a repeated external_id names its first row) takes the number.
+    takes_row = getattr(clean, "takes_row", False)
     for number, record in chunk:
         try:
-            values = clean(record)
+            values = clean(record, row=number) if takes_row else clean(record)
         except customers.RowError as exc:
             report.add_error(number, exc.reasons)
         except SkipRow:
@@ -255,13 +273,16 @@ def import_file(
     fast: bool | None = None,
     options: ReadOptions | None = None,
     remembered_date_format: str = "",
+    by: User | None = None,
+    notify: bool = False,
 ) -> ImportReport:
     """Check a file and, unless `dry_run` or any row is bad, store it whole in one transaction.
 
     Purchases' dates are read in `options.date_format`; when none is given it is decided
     first from the whole date column (one more read of the file), and DatesAmbiguous
     (a FileError) is raised when the column does not settle it. Raises FileError when
-    the file or the mapping cannot be used at all.
+    the file or the mapping cannot be used at all. Complaints are opened as cases `by`
+    the importer; `notify` alerts the responsible people and thanks the customers.
     """
     with sheets_kept():  # an XLSX sheet is loaded once for the passes below
         return _import_file(
@@ -276,11 +297,26 @@ def import_file(
             fast=fast,
             options=options,
             remembered_date_format=remembered_date_format,
+            by=by,
+            notify=notify,
         )
 
 
 def _import_file(
-    *, organization, kind, path, fmt, mapping, dry_run, progress, chunk_rows, fast, options, remembered_date_format
+    *,
+    organization,
+    kind,
+    path,
+    fmt,
+    mapping,
+    dry_run,
+    progress,
+    chunk_rows,
+    fast,
+    options,
+    remembered_date_format,
+    by,
+    notify,
 ) -> ImportReport:
     problems = mapping_problems(kind, mapping)
     if problems:
@@ -328,6 +364,7 @@ def _import_file(
         progress=progress,
         chunk_rows=chunk_rows,
         prepare=purchase_preparer(options) if kind == "purchases" else None,
+        extra={"by": by, "notify": notify} if kind == "complaints" else {},
     )
     _count_kinds(report, organization, before)
     return report
@@ -367,23 +404,24 @@ class _WriteFailed(Exception):
     pass
 
 
-def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chunk_rows, prepare=None) -> None:
+def _write_orm(*, organization, kind, path, fmt, mapping, report, progress, chunk_rows, prepare=None, extra) -> None:
     """The second pass: each chunk through the customer base's batch upsert, all in one transaction.
 
     The upserts are the API's and take at most MAX_BATCH records at a time, so a chunk is no bigger.
     Purchases go through `prepare` first, as in the check (dates in the decided format, plain numbers,
     the currency); rows without a customer that the user chose to skip stay out.
     """
-    upsert, done, started = UPSERTS[kind], 0, time.perf_counter()
+    upsert, done, started = _upsert(kind), 0, time.perf_counter()
     # An order's lines may fall in several chunks: each chunk appends to what the earlier ones stored.
-    extra = {"seen": customers.LinesSeen()} if kind == "purchases" else {}
+    if kind == "purchases":
+        extra = {"seen": customers.LinesSeen()}
     size = min(chunk_rows, customers.MAX_BATCH // 2)
     chunks = chunked(file_records(path, fmt, mapping), size)
     with transaction.atomic():
         if prepare is not None:
             # Prepared as in the check; a chunk whose rows were all skipped (no customer, by choice) goes.
             chunks = (kept for kept in (_prepared(chunk, prepare) for chunk in chunks) if kept)
-        for chunk in whole_orders(chunks, limit=customers.MAX_BATCH) if extra else chunks:
+        for chunk in whole_orders(chunks, limit=customers.MAX_BATCH) if kind == "purchases" else chunks:
             result = upsert(organization=organization, records=[record for _number, record in chunk], **extra)
             if result.errors:  # the first pass passed them; the file changed under us
                 position, reasons = next(iter(result.errors.items()))

@@ -2,19 +2,22 @@
 
 import csv
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRefresh
 
 from otklik.accounts.decorators import membership_required
+from otklik.accounts.selectors import visible_locations
 from otklik.http import see_other
-from otklik.imports import jobs
+from otklik.imports import complaints, jobs
 from otklik.imports.cleaning import DATE_FORMATS
-from otklik.imports.forms import MappingForm, UploadForm
+from otklik.imports.forms import ComplaintImportForm, MappingForm, UploadForm
 from otklik.imports.mapping import KINDS, field_names
 from otklik.imports.models import ImportJob
 
@@ -60,6 +63,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         mapping=job.mapping,
         date_format=job.date_format,
         without_customer=job.without_customer,
+        notify=job.notify,
     )
     status = 200
     if request.method == "POST":
@@ -141,3 +145,39 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="otklik-{kind}.csv"'
     csv.writer(response).writerow(field_names(kind))
     return response
+
+
+@membership_required(manage=True)
+def complaint_import(request: HttpRequest) -> HttpResponse:
+    """/cases/import/: "Check" lists every bad row, "Import" opens a case for every row or for none.
+
+    The same reading and checking as /imports/, at once and with the guessed columns; a file whose
+    columns need choosing, or a big one, goes through /imports/ as "Complaints".
+    """
+    form = ComplaintImportForm(request.POST or None, request.FILES or None)
+    preview, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                preview = complaints.complaints_check(
+                    data=form.cleaned_data["file"].read(),
+                    organization=request.membership.organization,
+                    locations=visible_locations(membership=request.membership),
+                )
+                if "import" in request.POST and preview.ok:
+                    opened = complaints.complaints_import(
+                        preview=preview, by=request.user, notify=form.cleaned_data["notify"]
+                    )
+                    messages.success(request, _("%(n)s complaint(s) imported as cases.") % {"n": len(opened)})
+                    return see_other(reverse("cases:list"))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                status = 200 if preview.ok else 400
+    return render(
+        request,
+        "imports/complaints.html",
+        {"form": form, "preview": preview, "columns": field_names("complaints")},
+        status=status,
+    )

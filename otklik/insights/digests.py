@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
 from otklik.messaging.models import OutboxMessage
-from otklik.sla.selectors import alert_channels_for, organization_tz
+from otklik.sla.selectors import alert_channels_for
 from otklik.sla.services import alert_send
 from otklik.surveys.models import Response
 
@@ -90,7 +91,7 @@ def _example_line(response: Response) -> str:
         "score": response.score,
         "location": response.location.name,
         "text": text,
-        "url": f"{site_url(organization=response.organization)}/answers/{response.pk}/",
+        "url": site_url(organization=response.organization) + reverse("insights:answer", args=[response.pk]),
     }
 
 
@@ -121,12 +122,14 @@ def digest_message(
                     "theme": item.theme.name,
                     "count": item.count,
                     "detractors": item.detractors,
-                    "url": f"{site_url(organization=organization)}/insights/themes/{item.theme.pk}/",
+                    "url": site_url(organization=organization) + reverse("insights:theme", args=[item.theme.pk]),
                 }
             )
             lines += [_example_line(example) for example in item.examples]
             lines.append("")
-        lines.append(_("All loyalty factors: %(url)s") % {"url": f"{site_url(organization=organization)}/insights/"})
+        lines.append(
+            _("All loyalty factors: %(url)s") % {"url": site_url(organization=organization) + reverse("insights:index")}
+        )
     return str(subject), "\n".join(str(line) for line in lines)
 
 
@@ -148,7 +151,7 @@ def department_digests_due(*, now: datetime.datetime | None = None) -> int:
     )
     for department in departments:
         organization = department.organization
-        tz = organization_tz(organization=organization)
+        tz = organization.zone
         local = timezone.localtime(now, tz)
         if local.weekday() == 0 and local.hour < DIGEST_HOUR:
             continue

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
 from otklik.dashboard.forms import PeriodFilterForm
-from otklik.dashboard.selectors import organization_tz, responses_filter, responses_visible
+from otklik.dashboard.selectors import responses_filter, responses_visible
 from otklik.insights import selectors, services
 from otklik.insights.forms import (
     DepartmentForm,
@@ -41,7 +41,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 def _period(request: HttpRequest):
     """The period/location filter and the answers it leaves the member, or (form, None) when invalid."""
     membership = request.membership
-    tz = organization_tz(organization=membership.organization)
+    tz = membership.organization.zone
     form = PeriodFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         return form, None, tz
@@ -346,6 +346,6 @@ def answer_detail(request: HttpRequest, response_id: int) -> HttpResponse:
         "response": response,
         "themes": selectors.answer_themes(response=response),
         "representativeness": response_representativeness(response=response),
-        "tz": organization_tz(organization=request.membership.organization),
+        "tz": request.membership.organization.zone,
     }
     return render(request, "insights/answer.html", context)

@@ -31,7 +31,7 @@ from otklik.messaging.models import TemplateKind
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
-from otklik.outreach.selectors import default_survey_for, organization_tz, outreach_settings
+from otklik.outreach.selectors import default_survey_for, outreach_settings
 from otklik.surveys.models import Invitation, Survey
 from otklik.surveys.presets import PRODUCT_LETTER
 
@@ -92,7 +92,7 @@ def letter_context(scheduled: ScheduledInvitation, *, customer: Customer, langua
         }
         purchase = scheduled.purchase
         if purchase is not None:
-            local = purchase.purchased_at.astimezone(organization_tz(organization)).date()
+            local = purchase.purchased_at.astimezone(organization.zone).date()
             context |= {"product": purchase.product.name, "purchase_date": formats.date_format(local, "DATE_FORMAT")}
     return context
 
@@ -286,12 +286,12 @@ def _decide(
             ScheduledStatus.SUPPRESSED,
             _("Already invited on %(date)s; at most one invitation in %(days)s days.")
             % {
-                "date": formats.date_format(last.astimezone(organization_tz(organization)).date()),
+                "date": formats.date_format(last.astimezone(organization.zone).date()),
                 "days": config.min_days_between,
             },
         )
     if quiet_hours:
-        morning = quiet_hours_end(now, config=config, tz=organization_tz(organization))
+        morning = quiet_hours_end(now, config=config, tz=organization.zone)
         if morning is not None:
             batch.finish(scheduled, scheduled.status, _("Postponed: quiet hours."), send_at=morning)
             return "postponed"

@@ -6,7 +6,6 @@ once, because the match row is unique and is written in the same transaction as 
 invitation or task it creates.
 """
 
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
@@ -87,11 +86,7 @@ def hunt_rule_run(*, rule: HuntRule, now: datetime | None = None, limit: int = H
 
 
 def _start_of_day(day: date, organization: Organization) -> datetime:
-    try:
-        tz = zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    return datetime.combine(day, time.min, tzinfo=tz)
+    return datetime.combine(day, time.min, tzinfo=organization.zone)
 
 
 def _clean_since(rule: HuntRule, since: date | None, now: datetime) -> datetime:

@@ -4,7 +4,6 @@ Every read takes the member's membership: managers, owners and viewers see the w
 organization, an employee sees the purchases of their own locations and their own tasks.
 """
 
-import zoneinfo
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
@@ -44,13 +43,6 @@ def default_survey_for(*, organization: Organization, product: Product | None = 
             if chosen is not None:
                 return chosen
     return own.filter(kind="nps").order_by("pk").first() or own.order_by("pk").first()
-
-
-def organization_tz(organization: Organization) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def scheduled_visible(*, membership: Membership) -> QuerySet[ScheduledInvitation]:
@@ -110,10 +102,10 @@ def suggested_day(scheduled: ScheduledInvitation):
     """The purchase date plus the product's delay, in the organization's time zone: what the date picker offers."""
     purchase = scheduled.purchase
     if purchase is None:
-        return timezone.localdate(timezone=organization_tz(scheduled.organization))
+        return timezone.localdate(timezone=scheduled.organization.zone)
     moment = purchase.purchased_at + timedelta(days=purchase.product.evaluation_delay_days)
-    today = timezone.localdate(timezone=organization_tz(scheduled.organization))
-    return max(moment.astimezone(organization_tz(scheduled.organization)).date(), today)
+    today = timezone.localdate(timezone=scheduled.organization.zone)
+    return max(moment.astimezone(scheduled.organization.zone).date(), today)
 
 
 def hunt_rules(*, organization: Organization) -> QuerySet[HuntRule]:

@@ -19,7 +19,7 @@ from otklik.customers.models import Customer, EvaluationMode, OrderStatus, Produ
 from otklik.messaging.services import template_fill, template_placeholders
 from otklik.outreach.dispatch import RELATED, invitations_deliver, letter_context, letter_template
 from otklik.outreach.models import Origin, OutreachSettings, ScheduledInvitation, ScheduledStatus
-from otklik.outreach.selectors import organization_tz, outreach_settings
+from otklik.outreach.selectors import outreach_settings
 from otklik.surveys.models import Survey
 
 SCHEDULE_CHUNK = 5000
@@ -317,7 +317,7 @@ def letter_validate(*, subject: str, body: str) -> None:
 def _day_start(organization: Organization, day: date) -> datetime:
     """The morning of a day in the organization's time zone, when the quiet hours end."""
     config = outreach_settings(organization=organization)
-    tz = organization_tz(organization)
+    tz = organization.zone
     start = config.quiet_until if config.quiet_from != config.quiet_until else time(9)
     return datetime.combine(day, start, tzinfo=tz)
 
@@ -325,7 +325,7 @@ def _day_start(organization: Organization, day: date) -> datetime:
 @transaction.atomic
 def invitation_set_date(*, scheduled: ScheduledInvitation, day: date, by) -> ScheduledInvitation:
     """Choose (or move to) the day a manual invitation's letter waits in the queue."""
-    today = timezone.localdate(timezone=organization_tz(scheduled.organization))
+    today = timezone.localdate(timezone=scheduled.organization.zone)
     if day < today:
         raise ValidationError({"day": _("Choose today or a later day.")})
     if day > today + timedelta(days=730):

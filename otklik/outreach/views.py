@@ -68,7 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     waiting = list(selectors.queue_waiting_date(membership=membership)[:200])
     due = list(selectors.queue_due(membership=membership)[:200])
     config = selectors.outreach_settings(organization=membership.organization)
-    now_local = timezone.now().astimezone(selectors.organization_tz(membership.organization))
+    now_local = timezone.now().astimezone(membership.organization.zone)
     return render(
         request,
         "outreach/queue.html",

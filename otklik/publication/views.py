@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
-from otklik.accounts.selectors import organization_zone
 from otklik.cases.selectors import STATUS_RESOLVED, case_get, cases_visible
 from otklik.http import see_other
 from otklik.publication import selectors, services
@@ -266,7 +265,7 @@ def _public_language(request: HttpRequest, organization) -> str:
 def _render_public(request: HttpRequest, template: str, organization, context: dict) -> HttpResponse:
     language = _public_language(request, organization)
     # The organization's language and clock: a shop's book reads and dates the shop's way.
-    with translation.override(language), timezone.override(organization_zone(organization=organization)):
+    with translation.override(language), timezone.override(organization.zone):
         languages = [
             {"code": code, "name": translation.get_language_info(code)["name_local"], "current": code == language}
             for code in LANGUAGE_CODES

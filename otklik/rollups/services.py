@@ -53,13 +53,6 @@ def _upsert_sql(vendor: str, unnest: bool = False, values_rows: int = 1) -> str:
     return f"INSERT INTO {table} ({columns}) {rows} ON CONFLICT ({target}) DO UPDATE SET {increments}"
 
 
-def organization_tz(*, organization: Organization) -> datetime.tzinfo:
-    """The time zone the organization's days are counted in (the dashboard's, see dashboard.selectors)."""
-    from otklik.dashboard.selectors import organization_tz as dashboard_tz
-
-    return dashboard_tz(organization=organization)
-
-
 def _answer_values(score: int, sign: int) -> list[int]:
     return [sign, sign * score, *(sign if s == score else 0 for s in SCORES)]
 
@@ -85,7 +78,7 @@ def _apply(rows: list[list]) -> None:
 
 
 def _response_rows(response: Response, organization: Organization, sign: int) -> list[list]:
-    day = timezone.localtime(response.created_at, organization_tz(organization=organization)).date()
+    day = timezone.localtime(response.created_at, organization.zone).date()
     place = [organization.pk, response.location_id, response.touchpoint_id, response.survey_id, response.kind]
     values = _answer_values(response.score, sign)
     month = day.replace(day=1)
@@ -185,7 +178,7 @@ def rollups_reconcile(*, organization: Organization, now: datetime.datetime | No
     if not _claim(organization, now):
         raise RollupsBusy(organization.slug)
     try:
-        tz = organization_tz(organization=organization)
+        tz = organization.zone
         fresh, current = _snapshot(organization, tz)
         result = ReconcileResult(organization=organization, time_zone=organization.time_zone)
         deltas = []

@@ -6,7 +6,6 @@ send an alert without an import cycle.
 
 import datetime
 import re
-import zoneinfo
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -44,14 +43,6 @@ def known_segments(*, organization: Organization) -> list[str]:
 
     found = Customer.objects.filter(organization=organization).exclude(segment="").values_list("segment", flat=True)
     return sorted(set(found))
-
-
-def organization_tz(*, organization: Organization) -> datetime.tzinfo:
-    """The organization's time zone; a bad value falls back to UTC rather than breaking a page or the worker."""
-    try:
-        return zoneinfo.ZoneInfo(organization.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
 
 
 def sla_policies(*, organization: Organization) -> dict[str, SlaPolicy]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,6 @@ from otklik.sla.selectors import (
     alert_channels_for,
     case_sla_state,
     notification_preference,
-    organization_tz,
     segment_normalize,
     sla_policies,
     sla_policy_for,
@@ -211,7 +211,7 @@ def _escalation_recipients(*, case: Case, level: str, reason: str) -> list[User]
 
 
 def _local(moment: datetime.datetime, organization: Organization) -> str:
-    local = timezone.localtime(moment, organization_tz(organization=organization))
+    local = timezone.localtime(moment, organization.zone)
     return formats.date_format(local, "DATETIME_FORMAT")
 
 
@@ -228,7 +228,7 @@ def _escalation_message(*, case: Case, reason: str, due_at: datetime.datetime, l
             "step": Step(case.step).label,
             # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
             "content": masked(case.content, organization.pk),
-            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
+            "url": site_url(organization=case.organization) + reverse("cases:detail", args=[case.pk]),
         }
         if reason == EscalationReason.FIRST_ANSWER:
             subject = _("Complaint #%(number)s at %(location)s has had no answer in time") % values
@@ -363,7 +363,7 @@ class DigestFigures:
 def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.datetime) -> DigestFigures:
     """What a manager reads each morning about `day` (the day before) and about now."""
     organization = membership.organization
-    tz = organization_tz(organization=organization)
+    tz = organization.zone
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
     cases = Case.objects.filter(organization=organization)
     open_cases = cases.exclude(step=Step.RESOLVED)
@@ -410,16 +410,19 @@ def _digest_message(
                         "number": case.pk,
                         "location": case.location.name,
                         "since": _local(case.created_at, organization),
-                        "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
+                        "url": site_url(organization=case.organization) + reverse("cases:detail", args=[case.pk]),
                     }
                 )
         if figures.rules_failed:
             lines += [
                 "",
                 _("Rules that failed that day: %(count)s. See what went wrong: %(url)s")
-                % {"count": figures.rules_failed, "url": f"{site_url(organization=organization)}/rules/"},
+                % {"count": figures.rules_failed, "url": site_url(organization=organization) + reverse("rules:list")},
             ]
-        lines += ["", _("All open cases: %(url)s") % {"url": f"{site_url(organization=organization)}/cases/"}]
+        lines += [
+            "",
+            _("All open cases: %(url)s") % {"url": site_url(organization=organization) + reverse("cases:list")},
+        ]
     return str(subject), "\n".join(str(line) for line in lines)
 
 
@@ -439,7 +442,7 @@ def digest_send_due(*, now: datetime.datetime | None = None) -> int:
     figures_by_org: dict[int, DigestFigures] = {}
     for membership in memberships:
         organization, user = membership.organization, membership.user
-        local_now = timezone.localtime(now, organization_tz(organization=organization))
+        local_now = timezone.localtime(now, organization.zone)
         if local_now.hour < DIGEST_HOUR:
             continue
         preference = notification_preference(user=user, organization=organization)

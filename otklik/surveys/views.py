@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.accounts.decorators import membership_required
-from otklik.accounts.selectors import organization_zone
 from otklik.http import form_add_errors
 from otklik.surveys import next_step, questions, selectors, services
 from otklik.surveys.forms import (
@@ -274,7 +273,7 @@ def thanks(request, survey_key: str, touchpoint_key: str):
             context["followup_stored"] = stored
         context["ask_followup"] = not response.comment and not context.get("followup_stored")
         context["max_score"] = survey.spec.max_score
-    zone = organization_zone(organization=survey.organization)
+    zone = survey.organization.zone
     context["zone"] = str(zone)
     with timezone.override(zone):  # "by when" in the organization's clock, which the page names
         return render(request, "surveys/thanks.html", context)

@@ -54,7 +54,6 @@ KNOWN_UPWARD = {
     "messaging -> rollups",
     "messaging -> sla",
     "messaging -> team",
-    "rollups -> dashboard",
     "sla -> rules",
     "surveys -> cases",
     "surveys -> insights",

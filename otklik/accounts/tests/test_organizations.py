@@ -45,3 +45,10 @@ def test_a_duplicate_slug_from_the_page_is_explained(client, login, world):
 def test_only_owners_create_organizations(client, login, world):
     login(world.manager)
     assert client.get("/organizations/new/").status_code == 404
+
+
+def test_the_organization_knows_its_time_zone_and_falls_back_to_utc():
+    assert Organization(time_zone="Europe/Moscow").zone.key == "Europe/Moscow"
+    # A name the tz database lacks, or none, must not break a page or the worker.
+    assert Organization(time_zone="Mars/Olympus").zone.key == "UTC"
+    assert Organization(time_zone="").zone.key == "UTC"

@@ -3,23 +3,12 @@
 import datetime
 import itertools
 
-from otklik.accounts.models import Organization, Touchpoint
+from otklik.accounts.models import Touchpoint
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, Product, Purchase
 from otklik.surveys.models import Invitation, Response, Survey
 
 _seq = itertools.count(1)
-
-
-def make_customer(*, organization: Organization, segment: str = "", name: str = "") -> Customer:
-    n = next(_seq)
-    return Customer.objects.create(
-        organization=organization, external_id=f"c-{n}", name=name or f"Customer {n}", segment=segment
-    )
-
-
-def make_product(*, organization: Organization, name: str) -> Product:
-    return Product.objects.create(organization=organization, external_id=f"p-{next(_seq)}", name=name)
 
 
 def make_purchase(*, customer: Customer, product: Product, employee=None) -> Purchase:

@@ -11,15 +11,13 @@ from otklik.dashboard.tests.helpers import LINE_TO_REBOOK, NEEDS_PILLOWS, answer
 from otklik.dashboard.tests.metrics_helpers import (
     answer_from,
     bulk_answers,
-    make_customer,
     make_invitation,
-    make_product,
     make_purchase,
     set_case_times,
 )
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.surveys.services import AnswerInput, response_submit
-from otklik.testing.factories import make_survey, make_touchpoint, make_user
+from otklik.testing.factories import make_customer, make_product, make_survey, make_touchpoint, make_user
 
 NOW = utc(2026, 6, 1)
 

@@ -62,12 +62,12 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
     """`{% loyalty_factors_card membership form %}`: the heaviest loyalty factors for the dashboard's period."""
     if membership is None:
         return {"summaries": None}
-    from otklik.dashboard.selectors import organization_tz, responses_filter, responses_visible
+    from otklik.dashboard.selectors import responses_filter, responses_visible
 
     filters = form.cleaned_data if form is not None and form.is_bound and form.is_valid() else {}
     answers = responses_filter(
         qs=responses_visible(membership=membership),
-        tz=organization_tz(organization=membership.organization),
+        tz=membership.organization.zone,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         location=filters.get("location"),

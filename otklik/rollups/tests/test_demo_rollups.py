@@ -24,7 +24,7 @@ def test_the_demo_load_ends_with_reconciled_rollups_equal_to_the_answers():
     assert rollups_reconcile(organization=organization).corrected == []
     answers = Response.objects.filter(organization=organization)
     rollups = rollups_visible(membership=organization.memberships.get(user__username="manager"), grain="month")
-    tz = selectors.organization_tz(organization=organization)
+    tz = organization.zone
     assert selectors.metric_by_location_month(qs=rollups, kind="nps", tz=tz) == selectors.metric_by_location_month(
         qs=answers, kind="nps", tz=tz
     )

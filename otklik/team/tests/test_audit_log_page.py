@@ -63,6 +63,15 @@ def test_the_filtered_log_exports_as_csv(client, login, world, events):
     assert [(r["action"], r["who"], r["target"]) for r in exported] == [("token_created", "olga", "crm (otk_abc…)")]
 
 
+def test_the_csv_is_in_utc_when_the_organizations_time_zone_is_unknown(client, login, world, events):
+    # It used ZoneInfo(time_zone) directly: a zone the tz database lacks made the export a server error.
+    world.org.time_zone = "Mars/Olympus"
+    world.org.save(update_fields=["time_zone"])
+    login(world.owner)
+    exported = rows(client.get("/settings/audit/", {"action": "token_created", "format": "csv"}))
+    assert exported[0]["time"].endswith("+00:00")
+
+
 @pytest.mark.parametrize("who", ["manager", "employee", "viewer"])
 def test_only_owners_read_the_log(client, login, world, who):
     login(getattr(world, who))
