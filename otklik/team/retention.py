@@ -1,12 +1,11 @@
 """The retention setting applied: a worker job that forgets what an organization keeps no longer.
 
 Answers older than `data_retention_days` lose their free text and contacts (scores stay for the
-aggregates) and older audit records are deleted. It runs at most hourly in each worker process:
-the purge is idempotent, so several workers or a missed hour do no harm.
+aggregates) and older audit records are deleted. The worker's schedule runs it hourly in each worker
+process: the purge is idempotent, so several workers or a missed hour do no harm.
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -16,8 +15,6 @@ from otklik.audit.services import audit_prune
 from otklik.surveys.services import responses_personal_data_purge
 
 logger = logging.getLogger(__name__)
-INTERVAL_SECONDS = 3600
-_last_run = {"at": float("-inf")}
 
 
 def retention_purge(*, organization: Organization, now=None) -> tuple[int, int]:
@@ -34,10 +31,7 @@ def retention_purge(*, organization: Organization, now=None) -> tuple[int, int]:
 
 
 def retention_purge_due() -> int:
-    """The worker's job: every organization with a retention setting, once an hour; returns how many ran."""
-    if time.monotonic() - _last_run["at"] < INTERVAL_SECONDS:
-        return 0
-    _last_run["at"] = time.monotonic()
+    """The worker's hourly job: every organization with a retention setting; returns how many ran."""
     done = 0
     for organization in Organization.objects.filter(data_retention_days__gt=0):
         retention_purge(organization=organization)

@@ -1,0 +1,35 @@
+"""Reconciliation runs as tasks, one per organization, so the worker's loop is never held by it."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from otklik.rollups.models import ResponseRollup, RollupState
+from otklik.rollups.services import organizations_due
+from otklik.rollups.tasks import reconcile_rollups, rollups_reconcile_enqueue_due
+from otklik.testing.factories import make_response
+
+pytestmark = pytest.mark.django_db
+
+
+def queued_organizations() -> list[int]:
+    rows = DBTaskResult.objects.filter(task_path=reconcile_rollups.module_path).order_by("enqueued_at")
+    return [row.args_kwargs["args"][0] for row in rows]
+
+
+def test_the_worker_job_claims_each_due_organization_and_queues_its_task(world):
+    assert rollups_reconcile_enqueue_due() == 2
+    assert sorted(queued_organizations()) == sorted([world.org.pk, world.other_org.pk])
+    assert RollupState.objects.filter(claimed_until__isnull=False).count() == 2
+    # Claimed: the next minute (or a second worker) queues nothing again while the tasks wait.
+    assert rollups_reconcile_enqueue_due() == 0
+
+
+def test_the_queued_task_reconciles_under_the_claim_it_was_given(world):
+    make_response(survey=world.nps, touchpoint=world.checkout, score=10)
+    ResponseRollup.objects.all().delete()
+    rollups_reconcile_enqueue_due()
+    for organization_id in queued_organizations():
+        reconcile_rollups.call(organization_id, True)
+    assert ResponseRollup.objects.filter(organization=world.org, grain="day").get().count == 1
+    assert not organizations_due().exists()
+    assert RollupState.objects.filter(claimed_until__isnull=False).count() == 0
