@@ -257,9 +257,9 @@ def check_once(ids: list[str], expected: set[str], *, kills: int = 0) -> str:
     return "each exactly once"
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
+def start_worker(env: dict, log: Path, *, sweep_seconds: float = 10.0) -> subprocess.Popen:
     return subprocess.Popen(
-        [PYTHON, "manage.py", "worker", "--interval", "0.1", "--outbox-interval", "0.5"],
+        [PYTHON, "manage.py", "worker", "--interval", "0.1", "--outbox-interval", str(sweep_seconds)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -287,7 +287,9 @@ def dispatch_run(
     if kills:
         env["OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "2"
     logs = [tmp / f"worker-{backend.split('.')[0]}-{workers}{'-kill' if kills else ''}-{n}.log" for n in range(workers)]
-    processes = [start_worker(env, log) for log in logs]
+    # After a kill the outbox sweep retries what the dead worker held: sweep often so the run does not wait for it.
+    sweep = 0.5 if kills else 10.0
+    processes = [start_worker(env, log, sweep_seconds=sweep) for log in logs]
     started, killed = time.perf_counter(), 0
     try:
         while sent_count(org) < count:
@@ -295,7 +297,7 @@ def dispatch_run(
                 # SIGKILL: no handler runs, whatever the worker held stays claimed until the claim is stale.
                 os.killpg(processes[0].pid, signal.SIGKILL)
                 processes[0].wait(timeout=60)
-                processes[0] = start_worker(env, logs[0])
+                processes[0] = start_worker(env, logs[0], sweep_seconds=sweep)
                 killed += 1
             if any(process.poll() is not None for process in processes):
                 raise RuntimeError(f"a worker exited; see {tmp}")

@@ -3,7 +3,7 @@
 Each job is a plain function of the app that owns the work; the worker only says
 when it runs. Every job is idempotent and claims its rows atomically, so any
 number of workers may run the same schedule. A job that could take long (the
-daily rollup reconciliation, RFM segments) only claims what is due and queues one
+daily rollup reconciliation, RFM segments, the retention purge) only claims what is due and queues one
 task per organization: the task runner does the work, and the loop that keeps
 the outbox moving is never held by it.
 
@@ -73,7 +73,7 @@ SCHEDULE: list[PeriodicJob] = [
     PeriodicJob("department_digests", MINUTE, department_digests_due),
     # Uploaded files not imported within a week are removed.
     PeriodicJob("imports_cleanup", MINUTE, imports_cleanup_due),
-    # Data retention: old answers' text and contacts blanked, old audit records pruned.
+    # Data retention: old answers' text and contacts blanked, old audit records pruned; a task per organization.
     PeriodicJob("retention", HOUR, retention_purge_due),
 ]
 

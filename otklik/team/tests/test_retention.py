@@ -1,8 +1,9 @@
-"""The retention job runs in the worker, hourly, for organizations that set a retention."""
+"""The retention job runs in the worker, hourly, one task per organization that sets a retention."""
 
 from datetime import timedelta
 
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from otklik.audit.models import AuditAction, AuditEvent
 from otklik.audit.services import record
@@ -22,6 +23,10 @@ def test_it_runs_for_organizations_with_a_retention(world):
         event = record(action=AuditAction.LOGIN, organization=organization, actor_label="someone")
         AuditEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(days=31))
     assert retention.retention_purge_due() == 1
+    queued = DBTaskResult.objects.get(task_path=retention.purge_retention.module_path)
+    assert queued.args_kwargs["args"] == [world.org.pk]
+    assert AuditEvent.objects.filter(organization=world.org).exists()  # queued, not done in the loop
+    retention.purge_retention.call(world.org.pk)
     assert list(AuditEvent.objects.values_list("organization", flat=True)) == [world.other_org.pk]
-    assert retention.retention_purge_due() == 1  # again: nothing left to prune
+    retention.purge_retention.call(world.org.pk)  # again: nothing left to prune
     assert list(AuditEvent.objects.values_list("organization", flat=True)) == [world.other_org.pk]
