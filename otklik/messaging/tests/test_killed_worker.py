@@ -79,3 +79,21 @@ def test_outside_any_transaction_a_sent_message_is_recorded_in_its_own_commit(wo
     assert outbox_deliver_many(message_ids=[message.pk]) == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT and message.claimed_at is None and message.sent_at is not None
+
+
+def test_sending_costs_one_statement_per_message_after_one_claim_per_chunk(world, django_assert_num_queries):
+    messages = [
+        outbox_enqueue(
+            organization=world.org,
+            key=f"count:{n}",
+            recipient=f"c{n}@example.org",
+            subject="Hi",
+            body="Body",
+            kind="case_report",
+            deliver=False,
+        )
+        for n in range(5)
+    ]
+    # The claim (its savepoint, the locking SELECT, the UPDATE, the release), the rows, then one mark per message.
+    with django_assert_num_queries(4 + 1 + 5):
+        assert outbox_deliver_many(message_ids=[message.pk for message in messages]) == 5
