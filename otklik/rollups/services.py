@@ -174,9 +174,17 @@ class RollupsBusy(Exception):
     """Another process is reconciling this organization's rollups right now."""
 
 
-def rollups_claim(*, organization: Organization, now: datetime.datetime | None = None) -> bool:
-    """Take the organization's reconciliation for CLAIM_FOR; False when another process holds it."""
-    return _claim(organization, now or timezone.now())
+def rollups_claim(*, organization: Organization, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Take the organization's reconciliation for CLAIM_FOR; returns when the claim ends (it names the claim),
+    or None when another process holds it."""
+    now = now or timezone.now()
+    return now + CLAIM_FOR if _claim(organization, now) else None
+
+
+def rollups_claim_held(*, organization: Organization, until: datetime.datetime) -> bool:
+    """Whether the claim ending at `until` is still in force and nobody took the organization again since."""
+    current = RollupState.objects.filter(organization=organization, claimed_until=until)
+    return until > timezone.now() and current.exists()
 
 
 def rollups_release(*, organization: Organization) -> None:

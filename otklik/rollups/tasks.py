@@ -5,27 +5,38 @@ outbox sweep and every other periodic job that long. As tasks they run beside th
 whichever workers are free.
 """
 
+import datetime
 import logging
 
 from django_tasks import task
 
 from otklik.accounts.models import Organization
-from otklik.rollups.services import RollupsBusy, organizations_due, rollups_claim, rollups_reconcile, rollups_release
+from otklik.rollups.services import (
+    RollupsBusy,
+    organizations_due,
+    rollups_claim,
+    rollups_claim_held,
+    rollups_reconcile,
+    rollups_release,
+)
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def reconcile_rollups(organization_id: int, claimed: bool = False) -> int:
+def reconcile_rollups(organization_id: int, claimed_until: str = "") -> int:
     """Reconcile one organization's rollups with its answers; returns the rows corrected (-1: busy elsewhere).
 
-    `claimed`: queued by `rollups_reconcile_enqueue_due`, which took the organization's claim first.
+    `claimed_until`: queued by `rollups_reconcile_enqueue_due`, which took the organization's claim
+    ending then. A task that waited past it claims again like anyone, so two never reconcile at once.
     """
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return 0
+    until = datetime.datetime.fromisoformat(claimed_until) if claimed_until else None
+    held = until is not None and rollups_claim_held(organization=organization, until=until)
     try:
-        result = rollups_reconcile(organization=organization, claimed=claimed)
+        result = rollups_reconcile(organization=organization, claimed=held)
     except RollupsBusy:
         return -1
     if result.corrected:
@@ -42,10 +53,11 @@ def rollups_reconcile_enqueue_due() -> int:
     """
     queued = 0
     for organization in organizations_due():
-        if not rollups_claim(organization=organization):
+        until = rollups_claim(organization=organization)
+        if until is None:
             continue
         try:
-            reconcile_rollups.enqueue(organization.pk, True)
+            reconcile_rollups.enqueue(organization.pk, until.isoformat())
         except Exception:
             rollups_release(organization=organization)
             raise

@@ -1,5 +1,6 @@
 """The worker's loop beside the task runner: heartbeat, the outbox sweep, and the schedule's jobs when due."""
 
+import logging
 import threading
 import time
 
@@ -8,13 +9,15 @@ from django.db import close_old_connections
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.worker.schedule import SCHEDULE, PeriodicJob, run_safely
 
+logger = logging.getLogger(__name__)
+
 
 def _still_due(job: PeriodicJob) -> bool:
-    # The database being away is logged and read as "nothing due": the loop waits and tries again.
-    answer: list[bool] = []
-    return run_safely(lambda: answer.append(bool(job.again_while())), name=f"{job.name}: checking for more") and (
-        answer == [True]
-    )
+    try:
+        return bool(job.again_while())
+    except Exception:  # the database is away: read as "nothing left", so the loop waits and tries again
+        logger.exception("%s: checking for more failed", job.name)
+        return False
 
 
 def worker_loop(
