@@ -16,7 +16,17 @@ message the sink received, so worker start-up is not counted; the seconds from
 the workers' start to the last message are printed too) and checks that the sink
 received every invitation exactly once.
 
-The Redis database given by --redis-url is emptied before each RQ run.
+The `kill` run (one worker on the database queue) kills the worker with SIGKILL
+--kills times while it sends, starting a new one each time (claim timeout 2 s
+instead of 5 minutes, so the new one soon retries what the killed one held), and
+prints the messages delivered twice per kill: a killed worker may repeat at most
+the message it had in flight. Beside msg/s it prints the CPU time the senders
+used per message (the workers' every thread, dispatch included; the baseline's
+loop), which a busy machine moves far less than it moves msg/s.
+
+The Redis database given by --redis-url is emptied before each RQ run. Prints
+the load average (`uptime`) before and after: the figures mean little on a busy
+machine.
 """
 
 import argparse
@@ -182,6 +192,16 @@ def make_due_again(org) -> None:
     Invitation.objects.filter(organization=org)._raw_delete(Invitation.objects.db)
 
 
+def forget_earlier_runs(org) -> None:
+    """Invitations left due and messages left unsent by an interrupted earlier run would reach this run's sink."""
+    from otklik.messaging.models import OutboxMessage
+    from otklik.outreach.models import ScheduledInvitation
+
+    earlier = {"organization__slug__startswith": SLUG}
+    for model in (OutboxMessage, ScheduledInvitation):
+        model.objects.filter(**earlier).exclude(organization=org)._raw_delete(model.objects.db)
+
+
 # --- Runs ---
 
 
@@ -222,55 +242,93 @@ def expected_ids(org) -> set[str]:
     return {f"<outreach.invitation.{pk}@{domain}>" for pk in ids}
 
 
-def check_once(ids: list[str], expected: set[str]) -> str:
+def check_once(ids: list[str], expected: set[str], *, kills: int = 0) -> str:
     counts = Counter(ids)
-    duplicates = sum(1 for count in counts.values() if count > 1)
+    duplicates = sum(count - 1 for count in counts.values() if count > 1)
     missing = len(expected - counts.keys())
     extra = len(counts.keys() - expected)
+    if kills:
+        # A killed worker may repeat the message it had in flight, no more: one per kill at most.
+        verdict = "FAILED: " if missing or extra or duplicates > kills else ""
+        return (
+            f"{verdict}{duplicates} delivered twice after {kills} kills ({duplicates / kills:.2f} per kill),"
+            f" {missing} missing, {extra} unexpected"
+        )
     if duplicates or missing or extra:
         return f"FAILED: {duplicates} duplicated, {missing} missing, {extra} unexpected"
     return "each exactly once"
 
 
-def dispatch_run(*, org, count: int, expected, workers: int, backend: str, redis_url: str, base_env: dict, tmp: Path):
+def start_worker(env: dict, log: Path, *, sweep_seconds: float = 10.0) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "worker", "--interval", "0.1", "--outbox-interval", str(sweep_seconds)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "a"),  # noqa: SIM115
+        start_new_session=True,
+    )
+
+
+def reap(process: subprocess.Popen) -> float:
+    """Wait for a worker to end; the CPU seconds it used (its own threads, not PostgreSQL's or the sink's)."""
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def dispatch_run(
+    *,
+    org,
+    count: int,
+    expected,
+    workers: int,
+    backend: str,
+    redis_url: str,
+    base_env: dict,
+    tmp: Path,
+    kills: int = 0,
+):
     make_due_again(org)
     reset_queues(base_env, redis_url)
     sink = Sink()
     env = worker_env(base_env, backend=backend, redis_url=redis_url, sink_port=sink.port)
-    processes = [
-        subprocess.Popen(
-            [PYTHON, "manage.py", "worker", "--interval", "0.1"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp / f"worker-{backend.split('.')[0]}-{workers}-{n}.log", "w"),  # noqa: SIM115
-            start_new_session=True,
-        )
-        for n in range(workers)
-    ]
-    started = time.perf_counter()
+    if kills:
+        env["OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "2"
+    logs = [tmp / f"worker-{backend.split('.')[0]}-{workers}{'-kill' if kills else ''}-{n}.log" for n in range(workers)]
+    # After a kill the outbox sweep retries what the dead worker held: sweep often so the run does not wait for it.
+    sweep = 0.5 if kills else 10.0
+    processes = [start_worker(env, log, sweep_seconds=sweep) for log in logs]
+    started, killed, cpu = time.perf_counter(), 0, 0.0
     try:
         while sent_count(org) < count:
+            if killed < kills and sent_count(org) >= count * (killed + 1) // (kills + 1):
+                # SIGKILL: no handler runs, whatever the worker held stays claimed until the claim is stale.
+                os.killpg(processes[0].pid, signal.SIGKILL)
+                cpu += reap(processes[0])
+                processes[0] = start_worker(env, logs[0], sweep_seconds=sweep)
+                killed += 1
             if any(process.poll() is not None for process in processes):
                 raise RuntimeError(f"a worker exited; see {tmp}")
             if time.perf_counter() - started > 3600:
                 raise RuntimeError("not delivered within an hour")
-            time.sleep(0.5)
+            time.sleep(0.05 if kills else 0.5)
         wall = time.perf_counter() - started
-        time.sleep(1.0)  # a duplicate sent late would still reach the sink now
+        time.sleep(3.0 if kills else 1.0)  # a duplicate sent late (after a stale claim) would still reach the sink now
     finally:
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
-            process.wait(timeout=60)
+            cpu += reap(process)
     received, seconds = sink.finish()
     return {
         "received": len(received),
         "seconds": seconds,
         "rate": (len(received) - 1) / seconds,
         "wall": wall,
-        "check": check_once(received, expected),
+        "cpu_ms": cpu * 1000 / count,
+        "check": check_once(received, expected, kills=kills),
     }
 
 
@@ -287,6 +345,7 @@ def baseline_run(*, org, expected) -> dict:
     messages = OutboxMessage.objects.filter(organization=org).only("key", "recipient", "subject", "body", "headers")
     connection = EmailBackend(host="127.0.0.1", port=sink.port, use_tls=False, fail_silently=False)
     connection.open()
+    cpu = time.process_time()
     for message in messages.iterator(chunk_size=2000):
         EmailMessage(
             subject=message.subject,
@@ -296,8 +355,10 @@ def baseline_run(*, org, expected) -> dict:
             connection=connection,
         ).send()
     connection.close()
+    cpu = time.process_time() - cpu
     received, seconds = sink.finish()
     return {
+        "cpu_ms": cpu * 1000 / len(received),
         "received": len(received),
         "seconds": seconds,
         "rate": (len(received) - 1) / seconds,
@@ -310,9 +371,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--redis-url", default=os.environ.get("OTKLIK_BENCH_REDIS_URL", DEFAULT_REDIS))
-    parser.add_argument("--runs", default="db1,db2,rq1,rq2", help="which runs, comma-separated")
+    parser.add_argument("--runs", default="db1,db2,rq1,rq2,kill", help="which runs, comma-separated")
+    parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the kill run")
     args, _unknown = parser.parse_known_args()  # bench/run.py passes every benchmark the same arguments
 
+    print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
     ensure_database(args.database_url)
     base_env = {
         **os.environ,
@@ -334,6 +397,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="otklik-dispatch-"))
     started = time.perf_counter()
     org = prepare_invitations(args.messages)
+    forget_earlier_runs(org)
     expected = expected_ids(org)
     print(
         f"prepared {len(expected)} due invitations in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
@@ -342,9 +406,10 @@ def main() -> None:
     results = []
     for run in [name.strip() for name in args.runs.split(",") if name.strip()]:
         backend = RQ_BACKEND if run.startswith("rq") else DB_BACKEND
-        workers = int(run[2:])
+        kills = args.kills if run == "kill" else 0
+        workers = 1 if kills else int(run[2:])
         queue = "RQ/Redis" if run.startswith("rq") else "database queue"
-        label = f"{workers} worker{'s' if workers > 1 else ''}, {queue}"
+        label = f"{workers} worker{'s' if workers > 1 else ''}, {queue}" + (f", {kills} SIGKILLs" if kills else "")
         result = dispatch_run(
             org=org,
             count=len(expected),
@@ -354,6 +419,7 @@ def main() -> None:
             redis_url=args.redis_url,
             base_env=base_env,
             tmp=tmp,
+            kills=kills,
         )
         print(f"{label}: {result['rate']:.0f} msg/s ({result['check']})", flush=True)
         results.append((label, result))
@@ -363,15 +429,29 @@ def main() -> None:
     print(
         f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink, PostgreSQL {args.database_url}"
     )
-    print(f"{'run':<44}{'received':>10}{'seconds':>10}{'msg/s':>10}{'wall s':>10}  check")
+    # CPU ms/msg: the sender processes' own CPU time per message (workers: every thread, dispatch included;
+    # baseline: the loop). Unlike msg/s it hardly moves with what else the machine runs.
+    print(f"{'run':<44}{'received':>10}{'seconds':>10}{'msg/s':>10}{'wall s':>10}{'CPU ms/msg':>12}  check")
     for label, r in results:
-        print(f"{label:<44}{r['received']:>10}{r['seconds']:>10.1f}{r['rate']:>10.0f}{r['wall']:>10.1f}  {r['check']}")
+        print(
+            f"{label:<44}{r['received']:>10}{r['seconds']:>10.1f}{r['rate']:>10.0f}{r['wall']:>10.1f}"
+            f"{r['cpu_ms']:>12.2f}  {r['check']}"
+        )
     print(
         f"{'Django SMTP backend in one loop (baseline)':<44}{baseline['received']:>10}{baseline['seconds']:>10.1f}"
-        f"{baseline['rate']:>10.0f}{'':>10}  {baseline['check']}"
+        f"{baseline['rate']:>10.0f}{'':>10}{baseline['cpu_ms']:>12.2f}  {baseline['check']}"
     )
     for label, r in results:
-        print(f"ratio {label} / baseline: {r['rate'] / baseline['rate']:.2f}")
+        print(
+            f"ratio {label} / baseline: {r['rate'] / baseline['rate']:.2f} in msg/s,"
+            f" {baseline['cpu_ms'] / r['cpu_ms']:.2f} in messages per CPU second"
+        )
+    rates = {label: r["rate"] for label, r in results}
+    for queue in ("database queue", "RQ/Redis"):
+        one, two = rates.get(f"1 worker, {queue}"), rates.get(f"2 workers, {queue}")
+        if one and two:
+            print(f"ratio 2 workers / 1 worker, {queue}: {two / one:.2f}")
+    print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     if any("FAILED" in r["check"] for _label, r in results) or "FAILED" in baseline["check"]:
         sys.exit(1)
 

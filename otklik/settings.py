@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "otklik.team",
     "otklik.intake",
     "otklik.privacy",
+    "otklik.worker",
 ]
 
 MIDDLEWARE = [

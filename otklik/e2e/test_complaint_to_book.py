@@ -22,7 +22,6 @@ from django.utils import timezone
 from otklik.cases.models import Case
 from otklik.cases.tests.samples import SEAT
 from otklik.customers.models import Customer
-from otklik.messaging.management.commands.worker import MINUTE_JOBS, run_safely
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_deliver_due
 from otklik.publication.models import BookEntry
@@ -30,6 +29,7 @@ from otklik.publication.tests.samples import WITH_PERSONAL_DATA
 from otklik.rules.tests.samples import RU_RUDE_STAFF
 from otklik.surveys.models import Response
 from otklik.testing.factories import PASSWORD
+from otklik.worker.schedule import SCHEDULE
 
 pytestmark = pytest.mark.browser
 
@@ -105,8 +105,8 @@ def test_one_complaint_from_a_qr_answer_to_the_public_complaint_book(live_server
 
     # Two hours pass with nothing resolved; the worker's minute jobs run.
     Case.objects.filter(pk__in=[case.pk, seat.pk, russian.pk]).update(created_at=timezone.now() - timedelta(hours=2))
-    for job in MINUTE_JOBS:
-        run_safely(job)
+    for job in SCHEDULE:
+        job.run()
     outbox_deliver_due()
     assert not mails_to(world.manager.email, "has had no answer in time")
     alerts = mails_to(world.manager.email, "is not resolved in time")

@@ -340,13 +340,19 @@ def _send_claimed(message: OutboxMessage) -> bool:
 
 
 def _record_sent(message_id: int) -> None:
-    """Mark one message sent, in its own commit, at once: a kill after this cannot make it go twice."""
+    """Mark one message sent, in its own commit, at once: a worker killed after this cannot make it go twice."""
     # Every delivery runs this: a plain statement costs a fraction of compiling a queryset each time.
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    # PostgreSQL: this one commit does not wait for its WAL to reach the disk (ADR 0016). A killed worker
+    # loses nothing by it (the server has the commit); only a crash of the database server itself may forget
+    # the last fraction of a second of these marks, and those messages go again with the same Message-ID.
+    # Waiting for the disk cost 3-4 ms a message on a busy machine, more than sending it.
+    sql = f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL WHERE id = %s"
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # inside a caller's transaction: theirs
+        sql += " AND set_config('synchronous_commit', 'off', true) = 'off'"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL WHERE id = %s",
-            [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), message_id],
+            sql, [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), message_id]
         )
 
 

@@ -167,15 +167,35 @@ class RollupsBusy(Exception):
     """Another process is reconciling this organization's rollups right now."""
 
 
-def rollups_reconcile(*, organization: Organization, now: datetime.datetime | None = None) -> ReconcileResult:
+def rollups_claim(*, organization: Organization, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Take the organization's reconciliation for CLAIM_FOR; returns when the claim ends (it names the claim),
+    or None when another process holds it."""
+    now = now or timezone.now()
+    return now + CLAIM_FOR if _claim(organization, now) else None
+
+
+def rollups_claim_held(*, organization: Organization, until: datetime.datetime) -> bool:
+    """Whether the claim ending at `until` is still in force and nobody took the organization again since."""
+    current = RollupState.objects.filter(organization=organization, claimed_until=until)
+    return until > timezone.now() and current.exists()
+
+
+def rollups_release(*, organization: Organization) -> None:
+    """Give back a claim that will not be used (its task could not be queued)."""
+    RollupState.objects.filter(organization=organization).update(claimed_until=None)
+
+
+def rollups_reconcile(
+    *, organization: Organization, now: datetime.datetime | None = None, claimed: bool = False
+) -> ReconcileResult:
     """Recompute the organization's rollups from its raw answers and correct every row that differs.
 
     Idempotent (a second run finds nothing to correct) and safe while answers arrive. Also moves
     the days to the organization's current time zone. Raises RollupsBusy when another process
-    holds the claim.
+    holds the claim; `claimed` says the caller took it already (`rollups_claim`).
     """
     now = now or timezone.now()
-    if not _claim(organization, now):
+    if not claimed and not _claim(organization, now):
         raise RollupsBusy(organization.slug)
     try:
         tz = organization.zone

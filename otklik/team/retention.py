@@ -1,23 +1,22 @@
 """The retention setting applied: a worker job that forgets what an organization keeps no longer.
 
 Answers older than `data_retention_days` lose their free text and contacts (scores stay for the
-aggregates) and older audit records are deleted. It runs at most hourly in each worker process:
-the purge is idempotent, so several workers or a missed hour do no harm.
+aggregates) and older audit records are deleted. The worker's schedule queues it hourly, one task per
+organization, so a large purge never holds the worker's loop: the purge is idempotent, so several
+workers or a missed hour do no harm.
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from django.utils import timezone
+from django_tasks import task
 
 from otklik.accounts.models import Organization
 from otklik.audit.services import audit_prune
 from otklik.surveys.services import responses_personal_data_purge
 
 logger = logging.getLogger(__name__)
-INTERVAL_SECONDS = 3600
-_last_run = {"at": float("-inf")}
 
 
 def retention_purge(*, organization: Organization, now=None) -> tuple[int, int]:
@@ -33,13 +32,16 @@ def retention_purge(*, organization: Organization, now=None) -> tuple[int, int]:
     return answers, events
 
 
+@task()
+def purge_retention(organization_id: int) -> tuple[int, int]:
+    """Apply one organization's retention (a task); returns (answers blanked, audit records deleted)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return retention_purge(organization=organization) if organization is not None else (0, 0)
+
+
 def retention_purge_due() -> int:
-    """The worker's job: every organization with a retention setting, once an hour; returns how many ran."""
-    if time.monotonic() - _last_run["at"] < INTERVAL_SECONDS:
-        return 0
-    _last_run["at"] = time.monotonic()
-    done = 0
-    for organization in Organization.objects.filter(data_retention_days__gt=0):
-        retention_purge(organization=organization)
-        done += 1
-    return done
+    """The worker's hourly job: queue the purge of every organization with a retention setting; returns how many."""
+    ids = list(Organization.objects.filter(data_retention_days__gt=0).values_list("pk", flat=True))
+    for organization_id in ids:
+        purge_retention.enqueue(organization_id)
+    return len(ids)

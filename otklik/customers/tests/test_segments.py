@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 from otklik.customers.models import Customer, SegmentRun
 from otklik.customers.segments import Segment, quintiles, segment_of, segments_claim_due, segments_compute
 from otklik.customers.tasks import compute_segments, segments_due
-from otklik.messaging.management.commands.worker import MINUTE_JOBS
 from otklik.testing.factories import make_customer, make_organization, make_purchase
+from otklik.worker.schedule import job_named
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_a_direct_computation_counts_as_the_days_run():
 
 
 def test_the_worker_minute_job_queues_the_task_and_the_task_computes(settings):
-    assert segments_due in MINUTE_JOBS
+    assert job_named("segments").function is segments_due
     org = make_organization()
     customer = make_customer(organization=org)
     make_purchase(customer=customer)

@@ -69,3 +69,23 @@ class OneFilePerMessageBackend(BaseEmailBackend):
         return len(email_messages)
 
     written = 0
+
+
+class WorkerKilled(BaseException):
+    """Stands in for SIGKILL in one process: no `except Exception` catches it, nothing after it runs."""
+
+
+class KilledMidBatchBackend(BaseEmailBackend):
+    """Delivers to `django.core.mail.outbox` like locmem, but the worker "dies" while sending a "[kill]" subject.
+
+    The message in flight is not delivered: the process dies before the server accepted it.
+    """
+
+    def send_messages(self, email_messages):
+        from django.core import mail
+
+        for message in email_messages:
+            if "[kill]" in message.subject:
+                raise WorkerKilled(message.subject)
+            mail.outbox.append(message)
+        return len(email_messages)

@@ -1,0 +1,50 @@
+"""The worker's loop beside the task runner: heartbeat, the outbox sweep, and the schedule's jobs when due."""
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+
+from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
+from otklik.worker.schedule import SCHEDULE, PeriodicJob, run_safely
+
+logger = logging.getLogger(__name__)
+
+
+def _still_due(job: PeriodicJob) -> bool:
+    try:
+        return bool(job.again_while())
+    except Exception:  # the database is away: read as "nothing left", so the loop waits and tries again
+        logger.exception("%s: checking for more failed", job.name)
+        return False
+
+
+def worker_loop(
+    *, worker_id: str, interval: float, stop: threading.Event, schedule: list[PeriodicJob] = SCHEDULE
+) -> None:
+    """Until `stop` is set: every `interval` seconds a heartbeat and the outbox sweep, and each job when its time comes.
+
+    A job with `again_while` that finished with work still left (a backlog of due invitations) runs
+    again at once instead of at its next time; one that failed waits for its next time like the rest,
+    so a broken job never spins.
+    """
+    next_at = {job.name: float("-inf") for job in schedule}
+    hurried: list[PeriodicJob] = []
+    while not stop.is_set():
+        close_old_connections()
+        run_safely(lambda: worker_heartbeat(worker_id=worker_id), name="heartbeat")
+        finished = []  # jobs that ran this round and did not raise
+        for job in schedule:
+            now = time.monotonic()
+            if now >= next_at[job.name]:
+                next_at[job.name] = now + job.every.total_seconds()
+            elif job not in hurried:
+                continue
+            if job.run():
+                finished.append(job)
+        run_safely(outbox_deliver_due, name="outbox sweep")
+        hurried = [job for job in finished if job.again_while is not None and _still_due(job)]
+        close_old_connections()
+        if not hurried:
+            stop.wait(interval)
