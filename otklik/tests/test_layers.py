@@ -45,7 +45,6 @@ KNOWN_UPWARD = {
     "insights -> cases",
     "insights -> dashboard",
     "insights -> sla",
-    "messaging -> customers",
     "sla -> rules",
     "surveys -> cases",
     "surveys -> insights",
