@@ -37,6 +37,7 @@ from otklik.cases.models import Case, CaseEvent
 from otklik.customers.models import Customer
 from otklik.improvements.models import ContactAttempt
 from otklik.insights.models import AnswerAnalysis, AnswerTheme
+from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import OutboxMessage, OutboxStatus
 from otklik.outreach.models import OutreachTask, ScheduledInvitation, ScheduledStatus
 from otklik.publication.redaction import redact
@@ -62,7 +63,7 @@ def _messages(customer: Customer, *, staff_too: bool = False):
     if staff_too:
         return OutboxMessage.objects.filter(Q(customer=customer) | Q(case__customer=customer)).distinct()
     cases = Case.objects.filter(customer=customer)
-    addresses = {customer.email, customer.phone, customer.telegram_chat_id}
+    addresses = {channel.address_of(customer) for channel in CHANNELS.values()}
     addresses |= set(cases.values_list("customer_email", flat=True)) | set(
         cases.values_list("customer_phone", flat=True)
     )
@@ -84,9 +85,7 @@ def customer_export_data(*, customer: Customer) -> dict[str, list[dict]]:
             "id",
             "external_id",
             "name",
-            "email",
-            "phone",
-            "telegram_chat_id",
+            *(channel.address_field for channel in CHANNELS.values()),
             "language",
             "segment",
             "customer_since",
@@ -97,11 +96,11 @@ def customer_export_data(*, customer: Customer) -> dict[str, list[dict]]:
     profile["tags"] = ", ".join(customer.tags.values_list("name", flat=True))
     consents = [
         {
-            "channel": channel,
-            "consent": getattr(customer, f"consent_{channel}"),
-            "address_invalid_at": _plain(getattr(customer, f"{address}_invalid_at")),
+            "channel": channel.name,
+            "consent": getattr(customer, channel.consent_field),
+            "address_invalid_at": _plain(getattr(customer, channel.undeliverable_field)),
         }
-        for channel, address in (("email", "email"), ("sms", "phone"), ("telegram", "telegram"))
+        for channel in CHANNELS.values()
     ]
     cases = Case.objects.filter(customer=customer)
     return {
@@ -274,9 +273,10 @@ def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureR
     _forget_themes(answers)
 
     customer.tags.clear()
-    for field in ("name", "email", "phone", "telegram_chat_id", "language"):
+    for field in ("name", "language", *(channel.address_field for channel in CHANNELS.values())):
         setattr(customer, field, "")
-    customer.consent_email = customer.consent_sms = customer.consent_telegram = False
+    for channel in CHANNELS.values():
+        setattr(customer, channel.consent_field, False)
     customer.erased_at = now
     customer.save()
     return ErasureResult(
