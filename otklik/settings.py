@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "otklik.audit",
     "otklik.ops",
     "otklik.team",
+    "otklik.intake",
 ]
 
 MIDDLEWARE = [

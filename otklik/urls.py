@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from otklik.accounts.views import LoginView
+from otklik.intake import urls as intake_urls
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
@@ -13,8 +14,9 @@ urlpatterns = [
     path("", include("otklik.accounts.urls")),
     path("", include("otklik.team.urls")),
     path("", include("otklik.audit.urls")),
-    path("", include("otklik.surveys.urls")),
-    path("", include("otklik.cases.urls")),
+    # The surveys and cases namespaces, each joined with the intake's pages of the same names (intake/urls.py).
+    path("", include(intake_urls.surveys_namespace)),
+    path("", include(intake_urls.cases_namespace)),
     path("", include("otklik.messaging.urls")),
     path("", include("otklik.api.urls")),
     path("", include("otklik.sla.urls")),

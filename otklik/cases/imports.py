@@ -1,7 +1,7 @@
 """Complaints from a CSV file (the hotline log, the complaints book typed up, review-site exports).
 
 `cases_csv_parse` reads and checks every row and reports each bad one by its line number;
-`cases_csv_import` opens the cases in one transaction, and only when no row is bad: a file
+`intake.complaints.complaints_import` opens the cases in one transaction, and only when no row is bad: a file
 is imported whole or not at all. A row with an `external_id` already imported is skipped,
 so importing the same file twice adds nothing.
 """
@@ -11,10 +11,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -180,32 +178,3 @@ def cases_csv_parse(*, data: bytes, organization: Organization, locations) -> Im
             )
         )
     return preview
-
-
-@transaction.atomic
-def cases_csv_import(*, preview: ImportPreview, by: User, notify: bool = False) -> list[Case]:
-    """Open a case for every checked row, all in one transaction; refuse a file with any bad row.
-
-    `notify=False` (the default for old complaints typed up in bulk) queues no alert or customer message.
-    """
-    from otklik.cases.services import case_open
-
-    if not preview.ok:
-        raise ValidationError(_("The file has bad rows; nothing was imported. Fix them and try again."))
-    return [
-        case_open(
-            location=row.location,
-            content=row.content,
-            customer_name=row.customer_name,
-            customer_email=row.customer_email,
-            customer_phone=row.customer_phone,
-            severity=row.severity,
-            created_at=row.received_at,
-            notify=notify,
-            source=row.source,
-            external_id=row.external_id or None,
-            by=by,
-            note=_("Imported from a file"),
-        )
-        for row in preview.rows
-    ]

@@ -42,15 +42,12 @@ APP_ORDER = [
 KNOWN_UPWARD = {
     "accounts -> ops",
     "audit -> accounts",
-    "cases -> rules",
-    "cases -> sla",
     "customers -> cases",
     "customers -> improvements",
     "customers -> insights",
     "customers -> outreach",
     "customers -> publication",
     "customers -> surveys",
-    "insights -> cases",
     "insights -> dashboard",
     "insights -> sla",
     "messaging -> customers",
@@ -63,12 +60,6 @@ KNOWN_UPWARD = {
     "messaging -> sla",
     "messaging -> team",
     "rollups -> dashboard",
-    "sla -> rules",
-    "surveys -> cases",
-    "surveys -> insights",
-    "surveys -> rollups",
-    "surveys -> rules",
-    "surveys -> sla",
 }
 
 LEFT_OUT = {"migrations", "tests", "e2e", "testing"}

@@ -12,6 +12,7 @@ from otklik.accounts.selectors import visible_locations
 from otklik.cases import imports
 from otklik.cases.models import Case
 from otklik.cases.tests import samples
+from otklik.intake.complaints import complaints_import
 from otklik.messaging.models import OutboxMessage
 from otklik.rules.tests.samples import RU_RUDE_STAFF
 
@@ -106,16 +107,16 @@ def test_a_file_with_any_bad_row_imports_nothing(world, login):
     assert answer.status_code == 400
     assert not Case.objects.exists()
     with pytest.raises(ValidationError):
-        imports.cases_csv_import(preview=parse(world, csv_bytes(rows)), by=world.manager)
+        complaints_import(preview=parse(world, csv_bytes(rows)), by=world.manager)
     assert not Case.objects.exists()
 
 
 def test_importing_the_same_file_twice_adds_only_rows_without_an_id(world):
-    first = imports.cases_csv_import(preview=parse(world, csv_bytes(GOOD[:2])), by=world.manager)
+    first = complaints_import(preview=parse(world, csv_bytes(GOOD[:2])), by=world.manager)
     assert len(first) == 2
     preview = parse(world, csv_bytes(GOOD[:2]))
     assert preview.ok and preview.rows == [] and preview.already_imported == [2, 3]
-    assert imports.cases_csv_import(preview=preview, by=world.manager) == []
+    assert complaints_import(preview=preview, by=world.manager) == []
     assert Case.objects.count() == 2
 
 
