@@ -245,7 +245,6 @@ def _customer_language(customer_id: int | None, *, content: str, location: Locat
     return detect_language(content, default=location.organization.default_language)
 
 
-@transaction.atomic
 def case_create(
     *,
     location: Location,
@@ -265,10 +264,11 @@ def case_create(
     by: User | None = None,
     note: str = "",
 ) -> Case:
-    """Store a case and its first event; nobody is told yet.
+    """Store a case and its first event; nobody is told yet. Call it inside a transaction.
 
-    The whole complaint flow (rules, alert, thank-you) is `intake.complaints.complaint_open`, which calls this.
-    `responsible` overrides the location's responsible person. `source` says where a complaint recorded by
+    It has no savepoint of its own: its one caller, `intake.complaints.complaint_open`, holds the transaction
+    that stores the case with what follows (its rules, alert, thank-you), and a savepoint would add two
+    statements to every complaint. `responsible` overrides the location's responsible person. `source` says where a complaint recorded by
     hand came from. Without a `language`, the customer is written to in their own language, else the
     organization's.
     """
