@@ -268,9 +268,9 @@ def case_create(
 
     It has no savepoint of its own: its one caller, `intake.complaints.complaint_open`, holds the transaction
     that stores the case with what follows (its rules, alert, thank-you), and a savepoint would add two
-    statements to every complaint. `responsible` overrides the location's responsible person. `source` says where a complaint recorded by
-    hand came from. Without a `language`, the customer is written to in their own language, else the
-    organization's.
+    statements to every complaint. `responsible` overrides the location's responsible person. `source` says
+    where a complaint recorded by hand came from. Without a `language`, the customer is written to in their
+    own language, else the organization's.
     """
     if source not in CaseSource.values:
         raise ValidationError(_("Unknown source of the complaint."))
