@@ -61,12 +61,24 @@ def case_rule_set(
     if needs_text is not None:
         defaults["needs_text"] = needs_text
     rule, _created = CaseRule.objects.update_or_create(survey=survey, defaults=defaults)
+    # A survey object that carries its old rule must not answer with it.
+    survey.case_rule = rule
     return rule
+
+
+def _case_rule_of(response: Response) -> CaseRule | None:
+    # The public page and the invitation load the rule with the survey (`surveys.selectors`): no query then.
+    if Response.survey.is_cached(response) and Survey.case_rule.is_cached(response.survey):
+        try:
+            return response.survey.case_rule
+        except CaseRule.DoesNotExist:
+            return None
+    return CaseRule.objects.filter(survey_id=response.survey_id).first()
 
 
 def case_rule_matches(*, response: Response) -> bool:
     """Whether the survey's own threshold (set on the survey page) calls this answer a complaint."""
-    rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
+    rule = _case_rule_of(response)
     if rule is None or not rule.matches(response.score):
         return False
     # A bare "no" to readiness to complain gives nothing to act on: such a rule wants words too.
