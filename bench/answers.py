@@ -34,12 +34,12 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 SETUP = """
 import json
 from otklik.accounts.models import Organization
-from otklik.surveys.services import survey_create
+from otklik.cases.case_rules import survey_create_with_case_rule
 from otklik.testing import factories
 org = Organization.objects.filter(slug="bench").first() or factories.make_organization(name="Bench", slug="bench")
 location = org.locations.first() or factories.make_location(organization=org, name="Bench store")
 touchpoint = location.touchpoints.first() or factories.make_touchpoint(location=location)
-survey = org.surveys.first() or survey_create(organization=org, kind="nps")
+survey = org.surveys.first() or survey_create_with_case_rule(organization=org, kind="nps")
 print(json.dumps({"survey": survey.public_key, "touchpoint": touchpoint.public_key}))
 """
 

@@ -4,9 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from otklik.accounts.views import LoginView
-from otklik.cases.urls import urlpatterns as case_urlpatterns
+from otklik.cases import urls as case_urls
 from otklik.customers import urls as customers_urls
-from otklik.imports.urls import complaint_urlpatterns
+from otklik.imports.urls import complaint_urlpatterns as complaint_import_urlpatterns
+from otklik.intake import urls as intake_urls
 from otklik.privacy import urls as privacy_urls
 
 urlpatterns = [
@@ -17,9 +18,13 @@ urlpatterns = [
     path("", include("otklik.accounts.urls")),
     path("", include("otklik.team.urls")),
     path("", include("otklik.team.audit_urls")),
-    path("", include("otklik.surveys.urls")),
+    # The surveys and cases namespaces, each joined with the intake's pages of the same names (intake/urls.py);
     # cases:import is the imports app's complaints page (imports sits above cases), named as a case page.
-    path("", include(([*case_urlpatterns, *complaint_urlpatterns], "cases"))),
+    path("", include(intake_urls.surveys_namespace)),
+    path(
+        "",
+        include(([*intake_urls.complaint_urlpatterns, *case_urls.urlpatterns, *complaint_import_urlpatterns], "cases")),
+    ),
     path("", include("otklik.messaging.urls")),
     path("", include("otklik.api.urls")),
     path("", include("otklik.sla.urls")),

@@ -1,6 +1,6 @@
 """The Otklik HTTP API: submit answers, read answers and cases, discover survey and touchpoint keys.
 
-Endpoints stay thin: they parse input, call a selector or `response_submit`, and return a schema.
+Endpoints stay thin: they parse input, call a selector or the intake's `answer_receive`, and return a schema.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,9 +30,10 @@ from otklik.api.schemas import (
     TouchpointPage,
     ValidationErrorOut,
 )
+from otklik.intake.answers import answer_receive
 from otklik.surveys.models import Response, Source
 from otklik.surveys.questions import survey_questions
-from otklik.surveys.services import AnswerInput, SurveyClosed, response_submit
+from otklik.surveys.services import AnswerInput, SurveyClosed
 
 
 class OtklikAPI(NinjaAPI):
@@ -138,7 +139,7 @@ def answer_submit(request: HttpRequest, payload: AnswerIn):
         extra={item.question: item.value for item in payload.answers},
     )
     try:
-        response = response_submit(
+        response = answer_receive(
             survey=survey, touchpoint=touchpoint, answer=answer, source=Source.API, external_id=payload.external_id
         )
     except SurveyClosed:

@@ -4,16 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from otklik.accounts.models import Location, Organization, Touchpoint
+from otklik.accounts.models import Location, Organization, Role, Touchpoint
+from otklik.surveys.kinds import CaseComparison
 from otklik.surveys.models import Response, Survey
 
 
 class CaseRule(models.Model):
     """Per survey: which scores open a case (defaults: NPS ≤ 6, CSAT ≤ 2, CES ≥ 5)."""
 
-    class Comparison(models.TextChoices):
-        AT_MOST = "lte", _("score at most")
-        AT_LEAST = "gte", _("score at least")
+    Comparison = CaseComparison
 
     survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="case_rule")
     comparison = models.CharField(max_length=3, choices=Comparison.choices)
@@ -159,3 +158,16 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class CompensationLimit(models.Model):
+    """The largest amount a member of this role may grant on their own; no amount means no limit."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="compensation_limits")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    max_amount = models.DecimalField(_("largest amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        # Moved from rules (docs/decisions/0017): the table keeps its name, only Django's bookkeeping moved.
+        db_table = "rules_compensationlimit"
+        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="compensation_limit_unique_role")]

@@ -4,50 +4,35 @@ thank → apologize / offer compensation → promise a fix (or say honestly it c
 be fixed) → fix → report. Each step is a service; each refuses to run out of order.
 """
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
 from otklik.accounts.selectors import member_language, site_url
 from otklik.cases.addresses import case_customer_address
-from otklik.cases.models import Case, CaseEvent, CaseRule, CaseSource, CompensationKind, ContactWay, Severity, Step
+from otklik.cases.compensation import compensation_limit_for
+from otklik.cases.models import Case, CaseEvent, CaseSource, CompensationKind, ContactWay, Severity, Step
 from otklik.cases.visibility import case_visible_to
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue, render_customer_message, template_for
-from otklik.sla.selectors import alert_channels_for, case_sla_state
 from otklik.surveys.kinds import KINDS
-from otklik.surveys.models import Response, Survey
+from otklik.surveys.models import Response
 
 STEP_ORDER = [Step.NEW, Step.THANKED, Step.APOLOGIZED, Step.PROMISED, Step.FIXED, Step.RESOLVED]
 
 
 class CaseStepError(ValidationError):
     """A step asked for out of order or without what it needs."""
-
-
-def case_rule_default(*, survey: Survey) -> CaseRule:
-    """Create (or return) the survey's rule with its kind's default threshold."""
-    from otklik.surveys.presets import KIND_CASE_NEEDS_TEXT
-
-    spec = KINDS[survey.kind]
-    rule, _created = CaseRule.objects.get_or_create(
-        survey=survey,
-        defaults={
-            "comparison": spec.case_when,
-            "threshold": spec.case_threshold,
-            "needs_text": survey.kind in KIND_CASE_NEEDS_TEXT,
-        },
-    )
-    return rule
 
 
 def default_responsible(*, location: Location) -> User | None:
@@ -65,19 +50,12 @@ def default_responsible(*, location: Location) -> User | None:
     return fallback.user if fallback else None
 
 
-def _reply_by(case: Case) -> str:
-    """By when the customer will hear from us: the first-answer deadline of the case's SLA, on the organization's
-    clock, written the customer's way (the active language)."""
-    if case.pk is None or case.created_at is None:
-        return ""
-    due = case_sla_state(case=case, now=timezone.now()).first_answer_due
-    local = timezone.localtime(due, case.organization.zone)
-    return formats.date_format(local, "DATETIME_FORMAT")
-
-
-def _customer_context(case: Case) -> dict[str, str]:
+def _customer_context(case: Case, reply_by: Callable[..., str] | None = None) -> dict[str, str]:
     return {
-        "reply_by": _reply_by(case),
+        # By when the customer will hear from us: only the thank-you names it, and its caller (the intake's
+        # complaint flow) passes the SLA's reading in, as the SLA sits above cases. Read here, in the
+        # customer's language, and only when a message is written.
+        "reply_by": reply_by(case=case) if reply_by is not None else "",
         "customer_name": case.customer_name or _("customer"),
         "organization": case.organization.name,
         "case_number": f"#{case.pk}",
@@ -99,11 +77,14 @@ REPORT_LINES = {
 REPORT_KINDS = ("case_report", "case_cannot_fix")
 
 
-def _render_for_customer(case: Case, kind: str) -> tuple[str, str]:
+def _render_for_customer(case: Case, kind: str, reply_by: Callable[..., str] | None = None) -> tuple[str, str]:
     """The (subject, body) of a message to the case's customer, in the case's language."""
     with translation.override(case.language):
         subject, body = render_customer_message(
-            organization=case.organization, kind=kind, language=case.language, context=_customer_context(case)
+            organization=case.organization,
+            kind=kind,
+            language=case.language,
+            context=_customer_context(case, reply_by=reply_by),
         )
     if kind in REPORT_KINDS:
         template = "".join(template_for(organization=case.organization, kind=kind, language=case.language))
@@ -117,12 +98,14 @@ def _render_for_customer(case: Case, kind: str) -> tuple[str, str]:
     return subject, body
 
 
-def _queue_customer_message(case: Case, kind: str, body: str = "") -> OutboxMessage | None:
+def _queue_customer_message(
+    case: Case, kind: str, body: str = "", reply_by: Callable[..., str] | None = None
+) -> OutboxMessage | None:
     """Queue a message to the case's customer (once per kind); `body` replaces the rendered one (edited by staff)."""
     address = case_customer_address(case=case)
     if address is None:
         return None
-    subject, rendered = _render_for_customer(case, kind)
+    subject, rendered = _render_for_customer(case, kind, reply_by=reply_by)
     return outbox_enqueue(
         organization=case.organization,
         key=f"case:{case.pk}:{kind}",
@@ -163,12 +146,31 @@ def case_mark_thanked_by_message(*, case: Case, message: OutboxMessage) -> bool:
     return True
 
 
-def _queue_alert(case: Case) -> None:
-    """Tell the responsible person at once (B4: the first minutes matter)."""
+def case_thank_you_queue(*, case: Case, reply_by: Callable[..., str]) -> OutboxMessage | None:
+    """Thank the case's customer at once (if we can reach them), saying by when they will hear from us.
+
+    The thank-you marks step 1 (docs/decisions/0012). `reply_by(case=…)` writes the SLA's first-answer
+    deadline the customer's way (`sla.selectors.case_reply_by`: the SLA sits above cases).
+    """
+    thank_you = _queue_customer_message(case, "case_thank_you", reply_by=reply_by)
+    if thank_you is not None:
+        case_mark_thanked_by_message(case=case, message=thank_you)
+    return thank_you
+
+
+def case_alert_recipient(*, case: Case) -> User | None:
+    """Who is alerted about the case: its responsible person, if they may see it."""
     person = case.responsible
     if person is None or not case_visible_to(case=case, user=person):
-        return
-    channels = alert_channels_for(user=person, organization=case.organization)
+        return None
+    return person
+
+
+def case_alert_queue(*, case: Case, person: User, channels: list[tuple[str, str]]) -> None:
+    """Tell the responsible person at once (B4: the first minutes matter), by the channels they chose.
+
+    `channels` are (channel, recipient) pairs: the person's alert choices, which live in sla, above cases.
+    """
     if not channels:
         return
 
@@ -203,26 +205,14 @@ def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
     CaseEvent.objects.create(case=case, step=step, actor=actor, note=note)
 
 
-def case_rule_matches(*, response: Response) -> bool:
-    """Whether the survey's own threshold (set on the survey page) calls this answer a complaint."""
-    rule = CaseRule.objects.filter(survey_id=response.survey_id).first()
-    if rule is None or not rule.matches(response.score):
-        return False
-    # A bare "no" to readiness to complain gives nothing to act on: such a rule wants words too.
-    return not rule.needs_text or bool(response.comment.strip() or response.second_answer.strip())
-
-
-@transaction.atomic
-def case_open_from_response(*, response: Response, notify: bool = True) -> Case | None:
-    """Open a complaint case when the survey's rule matches the answer's score.
-
-    `notify=False` stores the case without queueing any message (the demo loader's historical answers).
-    Answers go through the rules engine (`rules.services.rules_apply_to_response`), whose default rule
-    does the same; this stays for callers that want the threshold alone.
-    """
-    if not case_rule_matches(response=response):
-        return None
-    return case_open_for_response(response=response, notify=notify)
+def case_content_for_response(*, response: Response) -> str:
+    """What a case opened from an answer says: the comment, else the extra answers, else the bare score."""
+    spec = KINDS[response.kind]
+    return (
+        response.comment
+        or _extra_answers_content(response)
+        or _("Score %(score)s of %(max)s, no comment.") % {"score": response.score, "max": spec.max_score}
+    )
 
 
 def _extra_answers_content(response: Response) -> str:
@@ -233,41 +223,6 @@ def _extra_answers_content(response: Response) -> str:
     if extra is None:
         extra = QuestionAnswer.objects.filter(response=response)
     return "\n".join(f"{item.label} {item.value}" for item in extra if item.value)
-
-
-@transaction.atomic
-def case_open_for_response(
-    *, response: Response, notify: bool = True, responsible: User | None = None, by_rule: str = ""
-) -> Case:
-    """Open the answer's case whatever its score (a rule decided); the existing one if it has one."""
-    existing = Case.objects.filter(response=response).first()
-    if existing is not None:
-        return existing
-    spec = KINDS[response.kind]
-    content = (
-        response.comment
-        or _extra_answers_content(response)
-        or _("Score %(score)s of %(max)s, no comment.")
-        % {
-            "score": response.score,
-            "max": spec.max_score,
-        }
-    )
-    return case_open(
-        response=response,
-        location=response.location,
-        touchpoint=response.touchpoint,
-        content=content,
-        customer_name=response.customer_name,
-        customer_email=response.customer_email,
-        customer_phone=response.customer_phone,
-        customer=response.customer,
-        language=response.language or response.organization.default_language,
-        created_at=response.created_at,
-        notify=notify,
-        responsible=responsible,
-        note=_("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else "",
-    )
 
 
 def _case_customer_id(response: Response | None, location: Location, email: str, phone: str) -> int | None:
@@ -290,8 +245,7 @@ def _customer_language(customer_id: int | None, *, content: str, location: Locat
     return detect_language(content, default=location.organization.default_language)
 
 
-@transaction.atomic
-def case_open(
+def case_create(
     *,
     location: Location,
     content: str,
@@ -304,22 +258,20 @@ def case_open(
     language: str = "",
     severity: str = Severity.MEDIUM,
     created_at=None,
-    notify: bool = True,
     responsible: User | None = None,
     source: str = CaseSource.SURVEY,
     external_id: str | None = None,
     by: User | None = None,
     note: str = "",
 ) -> Case:
-    """Open a case, assign it, alert the responsible person and thank the customer.
+    """Store a case and its first event; nobody is told yet. Call it inside a transaction.
 
-    `responsible` overrides the location's responsible person. The organization's rules for a new case
-    (`rules.services.rules_apply_to_case`) run before anyone is alerted, so a rule that reassigns the case
-    alerts the right person. `source` says where a complaint recorded by hand came from. Without a
-    `language`, the customer is written to in their own language, else the organization's.
+    It has no savepoint of its own: its one caller, `intake.complaints.complaint_open`, holds the transaction
+    that stores the case with what follows (its rules, alert, thank-you), and a savepoint would add two
+    statements to every complaint. `responsible` overrides the location's responsible person. `source` says
+    where a complaint recorded by hand came from. Without a `language`, the customer is written to in their
+    own language, else the organization's.
     """
-    from otklik.rules.services import rules_apply_to_case
-
     if source not in CaseSource.values:
         raise ValidationError(_("Unknown source of the complaint."))
     if customer is not None and customer.organization_id != location.organization_id:
@@ -345,12 +297,6 @@ def case_open(
         external_id=external_id or None,
     )
     _event(case, Step.NEW, by, note or _("Opened"))
-    rules_apply_to_case(case=case, notify=notify)
-    if notify:
-        _queue_alert(case)
-        thank_you = _queue_customer_message(case, "case_thank_you")
-        if thank_you is not None:
-            case_mark_thanked_by_message(case=case, message=thank_you)
     return case
 
 
@@ -366,7 +312,10 @@ def _require_step(case: Case, expected: str) -> None:
 def case_update(
     *, case: Case, by: User, responsible: User | None, severity: str, planned_fix_date: date | None
 ) -> Case:
-    """Reassign the case, set its objective severity and planned fix date."""
+    """Reassign the case, set its objective severity and planned fix date.
+
+    The new holder's alert is the caller's (`intake.complaints.complaint_reassign`): their channels live in sla.
+    """
     if severity not in Severity.values:
         raise ValidationError(_("Unknown severity."))
     if (
@@ -379,8 +328,6 @@ def case_update(
     case.responsible, case.severity, case.planned_fix_date = responsible, severity, planned_fix_date
     case.save(update_fields=["responsible", "severity", "planned_fix_date"])
     _event(case, case.step, by, _("Updated assignment"))
-    if responsible is not None and responsible != by:
-        _queue_alert(case)
     return case
 
 
@@ -415,8 +362,6 @@ def case_apologize(
     An amount above the limit of the actor's role (F3, set on the rules page) is refused: frontline
     employees decide alone within it, and ask a manager beyond it.
     """
-    from otklik.rules.selectors import compensation_limit_for
-
     _require_step(case, Step.THANKED)
     if not apology.strip():
         raise CaseStepError(_("Write the apology given to the customer."))

@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Membership
-from otklik.accounts.selectors import visible_locations, visible_touchpoints
+from otklik.accounts.selectors import visible_locations
 from otklik.cases import services
 from otklik.cases.forms import (
     ApologizeForm,
     AssignForm,
     CannotFixForm,
-    CaseCreateForm,
     CaseFilterForm,
     FixForm,
     PrizeForm,
@@ -66,7 +65,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/list.html", {"form": form, "page": page})
 
 
-def _can_assign(membership: Membership, case: Case) -> bool:
+def may_assign(membership: Membership, case: Case) -> bool:
+    """Whether the member may reassign the case: a manager, or its holder who works cases."""
     return membership.can_manage or (membership.can_work_cases and case.responsible_id == membership.user_id)
 
 
@@ -94,7 +94,7 @@ def _render_case(
 ) -> HttpResponse:
     bound = bound or {}
     membership = request.membership
-    can_assign = _can_assign(membership, case)
+    can_assign = may_assign(membership, case)
     assign_form = None
     if can_assign:
         assign_form = bound.get("assign") or AssignForm(
@@ -133,7 +133,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_case(request, case_get(membership=request.membership, case_id=case_id))
 
 
-def _act(
+def case_action(
     request: HttpRequest,
     case_id: int,
     *,
@@ -143,6 +143,7 @@ def _act(
     done: str,
     allowed: Callable[[Membership, Case], bool] = lambda membership, case: membership.can_work_cases,
 ) -> HttpResponse:
+    """One step's POST: check the case (404 for a stranger's) and the member (403), validate, act, redirect."""
     # The case check comes first so that a stranger gets 404 whatever the method.
     case = case_get(membership=request.membership, case_id=case_id)
     if request.method != "POST":
@@ -164,7 +165,7 @@ def _act(
 
 @membership_required
 def case_thank(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="thank",
@@ -176,7 +177,7 @@ def case_thank(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @membership_required
 def case_apologize(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="apologize",
@@ -197,7 +198,7 @@ def case_apologize(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @membership_required
 def case_promise(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="promise",
@@ -215,7 +216,7 @@ def case_promise(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @membership_required
 def case_cannot_fix(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="cannot_fix",
@@ -234,7 +235,7 @@ def case_cannot_fix(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @membership_required
 def case_fix(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="fix",
@@ -250,7 +251,7 @@ def case_fix(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_report(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and "preview" in request.POST:
         return _report_preview(request, case_id)
-    return _act(
+    return case_action(
         request,
         case_id,
         name="report",
@@ -283,27 +284,8 @@ def _report_preview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @membership_required
-def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
-        request,
-        case_id,
-        name="assign",
-        form=AssignForm(request.POST, people=case_assignable_members(membership=request.membership)),
-        action=lambda case, data: services.case_update(
-            case=case,
-            by=request.user,
-            responsible=data["responsible"],
-            severity=data["severity"],
-            planned_fix_date=data["planned_fix_date"],
-        ),
-        done=_("The assignment is saved."),
-        allowed=_can_assign,
-    )
-
-
-@membership_required
 def case_prize(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(
+    return case_action(
         request,
         case_id,
         name="prize",
@@ -312,39 +294,3 @@ def case_prize(request: HttpRequest, case_id: int) -> HttpResponse:
         done=_("The prize is granted and the customer will be told."),
         allowed=lambda membership, case: membership.can_manage,
     )
-
-
-@membership_required
-def case_create(request: HttpRequest) -> HttpResponse:
-    """A complaint recorded by hand: managers for any location, employees for their own."""
-    membership = request.membership
-    if not membership.can_work_cases:
-        raise PermissionDenied
-    form = CaseCreateForm(
-        request.POST or None,
-        locations=visible_locations(membership=membership),
-        touchpoints=visible_touchpoints(membership=membership),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.case_open(
-                location=data["location"],
-                touchpoint=data["touchpoint"],
-                content=data["content"],
-                customer_name=data["customer_name"],
-                customer_email=data["customer_email"],
-                customer_phone=data["customer_phone"],
-                severity=data["severity"],
-                created_at=data["received_at"],
-                source=data["source"],
-                by=request.user,
-                note=_("Recorded by hand"),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The complaint is recorded as a case."))
-            return see_other(reverse("cases:detail", args=[case.pk]))
-    status = 400 if form.is_bound else 200
-    return render(request, "cases/create.html", {"form": form}, status=status)

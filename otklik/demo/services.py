@@ -15,13 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.accounts.models import Location, Membership, Organization, Role, Touchpoint, TouchpointKind
+from otklik.cases.case_rules import survey_create_with_case_rule
 from otklik.cases.models import Case, ContactWay, Step
 from otklik.cases.services import case_apologize, case_fix, case_promise, case_report, case_thank
 from otklik.demo.customers import DemoCustomersResult, demo_customers_load
 from otklik.demo.datasets import DATASETS, Dataset, DatasetRow, date_shift, derived_score, select_rows
+from otklik.intake.answers import answer_receive
 from otklik.rollups.services import rollups_reconcile
 from otklik.surveys.models import Response, Source, Survey
-from otklik.surveys.services import AnswerInput, response_submit, survey_create
+from otklik.surveys.services import AnswerInput
 
 ORG_SLUG = "demo"
 ORG_NAME = "Otklik Demo"
@@ -108,7 +110,7 @@ def _demo_location(*, organization: Organization, name: str, employee: User) -> 
 
 def _demo_survey(*, organization: Organization, name: str) -> Survey:
     survey = Survey.objects.filter(organization=organization, name=name, kind="nps").first()
-    return survey or survey_create(organization=organization, kind="nps", name=name)
+    return survey or survey_create_with_case_rule(organization=organization, kind="nps", name=name)
 
 
 def _load_rows(dataset: Dataset, datasets_dir: Path) -> list[DatasetRow]:
@@ -157,7 +159,7 @@ def _load_dataset(
     for row in sorted(selected, key=lambda row: row.created_at):
         if row.external_id in existing:
             continue
-        response = response_submit(
+        response = answer_receive(
             survey=survey,
             touchpoint=touchpoints[row.company],
             answer=AnswerInput(

@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case, CaseSource, Severity
-from otklik.cases.services import case_open
 from otklik.customers.services import RowError, UpsertResult, parse_moment
 from otklik.imports.mapping import field_names, guess_mapping, required_fields
 from otklik.imports.readers import FileError, detect_format, read_header
 from otklik.imports.services import file_records
+from otklik.intake.complaints import complaint_open
 
 # The quick page reads the file while the manager waits; bigger files go through /imports/.
 MAX_ROWS = 5000
@@ -118,7 +118,7 @@ def imported_ids(*, organization: Organization) -> set[str]:
 
 
 def _open(row: dict, *, by: User | None, notify: bool) -> Case:
-    return case_open(
+    return complaint_open(
         location=row["location"],
         content=row["content"],
         customer_name=row["customer_name"],

@@ -14,7 +14,6 @@ from django.db.models import Avg, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Organization, Touchpoint
-from otklik.cases.models import Case
 from otklik.insights.models import AnswerAnalysis, AnswerTheme, Theme
 from otklik.insights.selectors import themes_of_text
 from otklik.surveys.models import Response
@@ -187,8 +186,11 @@ def response_representativeness(*, response: Response) -> Representativeness:
     )
 
 
-def case_representativeness(*, case: Case) -> Representativeness:
-    """The same for a case: its answer's themes, or, for a hotline or paper complaint, its text's."""
+def case_representativeness(*, case) -> Representativeness:
+    """The same for a case: its answer's themes, or, for a hotline or paper complaint, its text's.
+
+    `case` is a `cases.Case`, read only by its fields: insights sit below cases and do not import them.
+    """
     if case.response_id:
         return response_representativeness(response=case.response)
     exclude = Q(customer_id=case.customer_id) if case.customer_id else Q(pk__in=[])

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from otklik.accounts.models import Location, Organization, Role, Touchpoint
+from otklik.accounts.models import Location, Organization, Touchpoint
 from otklik.messaging.models import TemplateKind
 from otklik.surveys.models import Survey
 
@@ -120,14 +120,3 @@ class RuleRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "ok", "created_at"])]
-
-
-class CompensationLimit(models.Model):
-    """The largest amount a member of this role may grant on their own; no amount means no limit."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="compensation_limits")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    max_amount = models.DecimalField(_("largest amount"), max_digits=12, decimal_places=2, null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="compensation_limit_unique_role")]

@@ -1,23 +1,13 @@
 """Reads for rules: the organization's rules, their failures, who is next in a team, who a comment names."""
 
-from decimal import Decimal
-
 from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from otklik.accounts.models import Membership, Organization, Role
-from otklik.rules.models import CompensationLimit, Rule, RuleRun
+from otklik.rules.models import Rule, RuleRun
 
 FAILURES_SHOWN = 50
-
-# Shipped limits (F3): an employee decides alone up to 1000, a manager up to 10000, an owner without limit.
-DEFAULT_COMPENSATION_LIMITS: dict[str, Decimal | None] = {
-    Role.EMPLOYEE: Decimal("1000"),
-    Role.MANAGER: Decimal("10000"),
-    Role.OWNER: None,
-    Role.VIEWER: Decimal("0"),
-}
 
 
 def rules_for(*, organization: Organization) -> QuerySet[Rule]:
@@ -45,22 +35,6 @@ def rule_failures(*, organization: Organization, limit: int = FAILURES_SHOWN) ->
         .select_related("rule", "response", "case")
         .order_by("-created_at", "-id")[:limit]
     )
-
-
-def compensation_limits(*, organization: Organization) -> dict[str, Decimal | None]:
-    """Role → the largest amount it may grant alone (None: no limit); the shipped defaults where unset."""
-    limits = dict(DEFAULT_COMPENSATION_LIMITS)
-    for row in CompensationLimit.objects.filter(organization=organization):
-        limits[row.role] = row.max_amount
-    return limits
-
-
-def compensation_limit_for(*, organization: Organization, user: User) -> Decimal | None:
-    """The user's own limit in the organization (by their role); zero for a non-member."""
-    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).first()
-    if membership is None:
-        return Decimal("0")
-    return compensation_limits(organization=organization)[membership.role]
 
 
 def organization_workers(*, organization: Organization) -> QuerySet[User]:

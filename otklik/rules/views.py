@@ -11,12 +11,13 @@ from django.views.decorators.http import require_POST
 
 from otklik.accounts.decorators import membership_required
 from otklik.accounts.models import Touchpoint
+from otklik.cases.compensation import compensation_limit_set
+from otklik.cases.compensation import compensation_limits as limits_for
 from otklik.customers.models import Tag
 from otklik.http import see_other
 from otklik.rules import services
 from otklik.rules.forms import CompensationLimitsForm, RuleForm
 from otklik.rules.models import Rule
-from otklik.rules.selectors import compensation_limits as limits_for
 from otklik.rules.selectors import organization_workers, rule_failures, rule_get, rules_for
 from otklik.sla.selectors import known_segments
 from otklik.surveys.models import Survey, SurveyQuestion
@@ -141,7 +142,7 @@ def compensation_limits(request: HttpRequest) -> HttpResponse:
     form = CompensationLimitsForm(request.POST)
     if form.is_valid():
         for role, amount in form.cleaned_data.items():
-            services.compensation_limit_set(organization=organization, role=role, max_amount=amount)
+            compensation_limit_set(organization=organization, role=role, max_amount=amount)
         messages.success(request, _("The compensation limits are saved."))
         return see_other(reverse("rules:list"))
     context = {**_list_context(request), "limits_form": form}

@@ -13,7 +13,7 @@ from operator import or_
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from otklik.accounts.models import Location, Membership, Organization
 from otklik.cases.models import Case, Severity, Step
@@ -149,6 +149,16 @@ def case_sla_state(*, case: Case, now: datetime.datetime, policy: SlaPolicy | No
         resolved_at=resolved_at,
         resolution_breached=(resolved_at or now) > resolution_due,
     )
+
+
+def case_reply_by(*, case: Case) -> str:
+    """By when the customer will hear from us: the case's first-answer deadline on the organization's clock,
+    written the active language's way (the thank-you message says it)."""
+    if case.pk is None or case.created_at is None:
+        return ""
+    due = case_sla_state(case=case, now=timezone.now()).first_answer_due
+    local = timezone.localtime(due, case.organization.zone)
+    return formats.date_format(local, "DATETIME_FORMAT")
 
 
 def _by_policy(policies: SlaPolicySet, condition) -> Q:

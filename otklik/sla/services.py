@@ -25,7 +25,6 @@ from otklik.cases.models import Case, Step
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
-from otklik.rules.models import RuleRun
 from otklik.sla.models import Escalation, EscalationLevel, EscalationReason, NotificationPreference, SlaPolicy
 from otklik.sla.selectors import (
     SEGMENT_LABEL,
@@ -376,8 +375,8 @@ def digest_figures(*, membership: Membership, day: datetime.date, now: datetime.
         breaches_open=summary.breaches_open,
         answered_within_sla_share=summary.answered_within_sla_share,
         oldest=list(open_cases.select_related("location").order_by("created_at", "id")[:DIGEST_OLDEST_SHOWN]),
-        rules_failed=RuleRun.objects.filter(
-            organization=organization,
+        # Through the reverse relation: the rules sit above sla, which only counts their failures here.
+        rules_failed=organization.rule_runs.filter(
             ok=False,
             created_at__gte=start,
             created_at__lt=start + datetime.timedelta(days=1),

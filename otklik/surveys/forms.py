@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Membership, TouchpointKind
 from otklik.accounts.selectors import visible_locations
-from otklik.cases.models import CaseRule
-from otklik.surveys.kinds import KIND_CHOICES
+from otklik.surveys.kinds import KIND_CHOICES, CaseComparison
 from otklik.surveys.models import QuestionKind, Survey
 from otklik.surveys.presets import TEMPLATES
 from otklik.surveys.questions import SCORE_SCALES, field_name, survey_questions
@@ -96,7 +95,7 @@ class SurveyCreateForm(forms.Form):
 
 
 class CaseRuleForm(forms.Form):
-    comparison = forms.ChoiceField(label=_("Open a case when the"), choices=CaseRule.Comparison.choices)
+    comparison = forms.ChoiceField(label=_("Open a case when the"), choices=CaseComparison.choices)
     threshold = forms.IntegerField(label=_("Threshold"))
     enabled = forms.BooleanField(label=_("Open cases automatically"), required=False)
     needs_text = forms.BooleanField(label=_("Only when the customer wrote something"), required=False)

@@ -5,7 +5,18 @@ Texts are marked for translation, so a survey speaks the customer's language.
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class CaseComparison(models.TextChoices):
+    """Which side of a threshold opens a case: the survey's scale says it, and the case rule keeps it.
+
+    Defined here, beside the scales, so the survey editor's form offers it without reaching up into cases.
+    """
+
+    AT_MOST = "lte", _("score at most")
+    AT_LEAST = "gte", _("score at least")
 
 
 @dataclass(frozen=True)

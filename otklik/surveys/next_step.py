@@ -9,7 +9,6 @@ change another customer's answer by guessing a number.
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,20 +93,17 @@ def response_review_click(*, response: Response, site: str) -> bool:
     )
 
 
-@transaction.atomic
 def response_add_followup(*, response: Response, text: str) -> bool:
     """Keep a passive's answer to "what would make it a 10?" as the comment of the same answer.
 
     Only an answer without a comment takes it (the question is asked only then), once; the loyalty factors
-    then read it like any comment. Returns True when stored.
+    then read it like any comment once tagged (`intake.answers.followup_receive` schedules it). Returns True
+    when stored.
     """
-    from otklik.insights.services import response_tag_later
-
     text = text.strip()[:FOLLOWUP_MAX_CHARS]
     if not text:
         return False
     stored = Response.objects.filter(pk=response.pk, comment="").update(comment=text)
     if stored:
         response.comment = text
-        response_tag_later(response=response)
     return bool(stored)

@@ -15,7 +15,8 @@ def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touc
     Both keys must belong to the same organization, so nobody can post answers
     to one company's survey under another company's touchpoint.
     """
-    survey = Survey.objects.select_related("organization").filter(public_key=survey_key).first()
+    # The case rule comes along (one join): every answer asks it whether it is a complaint.
+    survey = Survey.objects.select_related("organization", "case_rule").filter(public_key=survey_key).first()
     if survey is None:
         return None
     touchpoint = (
@@ -31,7 +32,9 @@ def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touc
 def invitation_by_token(*, token: str) -> Invitation | None:
     """The invitation behind a personal link, or None; its survey and touchpoint are of one organization."""
     invitation = (
-        Invitation.objects.select_related("survey__organization", "touchpoint__location").filter(token=token).first()
+        Invitation.objects.select_related("survey__organization", "survey__case_rule", "touchpoint__location")
+        .filter(token=token)
+        .first()
     )
     if invitation is None or invitation.touchpoint.organization_id != invitation.survey.organization_id:
         return None

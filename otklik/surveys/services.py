@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,12 +22,12 @@ MAX_COMMENT = 5000
 
 @transaction.atomic
 def survey_create(*, organization: Organization, kind: str, name: str = "") -> Survey:
-    """Create a survey from a kind (A1–A4) or a built-in template (the product letter), with its default case rule.
+    """Create a survey from a kind (A1–A4) or a built-in template (the product letter).
 
-    `kind` is a survey kind or a template's code; a template brings its own texts and questions.
+    `kind` is a survey kind or a template's code; a template brings its own texts and questions. The rule
+    that opens cases from its answers belongs to cases: `cases.case_rules.survey_create_with_case_rule`
+    creates both, and is what the pages call.
     """
-    from otklik.cases.services import case_rule_default
-
     template = TEMPLATES.get(kind)
     if template is None and kind not in KINDS:
         raise ValidationError(_("Unknown survey kind."))
@@ -37,7 +37,6 @@ def survey_create(*, organization: Organization, kind: str, name: str = "") -> S
         template=template.code if template else "",
         name=name or str(template.label if template else KINDS[kind].label),
     )
-    case_rule_default(survey=survey)
     if template is not None:
         questions_add_presets(survey=survey, presets=template.questions)
     else:
@@ -47,7 +46,7 @@ def survey_create(*, organization: Organization, kind: str, name: str = "") -> S
 
 @dataclass
 class AnswerInput:
-    """What a customer (or an integration) submits; validated by `response_submit`."""
+    """What a customer (or an integration) submits; checked by `answer_check` (the intake's answer flow)."""
 
     score: int | None
     comment: str = ""
@@ -147,29 +146,11 @@ def _contact_consent(answer: AnswerInput) -> dict:
     return {}
 
 
-def response_submit(
-    *,
-    survey: Survey,
-    touchpoint: Touchpoint,
-    answer: AnswerInput,
-    invitation: Invitation | None = None,
-    source: str = Source.WEB,
-    external_id: str | None = None,
-    created_at: datetime | None = None,
-    score_is_derived: bool = False,
-    notify: bool = True,
-) -> Response:
-    """Validate and store one answer, then let the organization's rules act on it (open a case, reply, …).
+def answer_check(*, survey: Survey, touchpoint: Touchpoint, answer: AnswerInput) -> list[QuestionAnswer]:
+    """Refuse an answer that cannot be stored; return its extra answers, read from the input.
 
-    Everything happens in one transaction: either the answer, its case and the
-    queued messages are all stored, or nothing is. A repeated `external_id`
-    returns the stored answer unchanged. `notify=False` opens the case without
-    queueing any alert or customer message.
+    Raises ValidationError (field → message), or SurveyClosed for a survey that takes no answers.
     """
-    from otklik.insights.services import response_tag_later
-    from otklik.rollups.services import rollup_add_response
-    from otklik.rules.services import rules_apply_to_response
-
     if touchpoint.organization_id != survey.organization_id:
         raise ValidationError({"touchpoint": _("The touchpoint belongs to another organization.")})
     if not survey.is_open:
@@ -177,58 +158,66 @@ def response_submit(
     extra, errors = _answer_check(survey=survey, answer=answer)
     if errors:
         raise ValidationError(errors)
-    if external_id:
-        existing = Response.objects.filter(organization_id=survey.organization_id, external_id=external_id).first()
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            if invitation is not None:
-                claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
-                    answered_at=timezone.now()
-                )
-                if not claimed:
-                    raise InvitationUsed
-            response = Response.objects.create(
-                # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
-                organization=survey.organization,
-                survey=survey,
-                touchpoint=touchpoint,
-                **_location_of(touchpoint),
-                kind=survey.kind,
-                score=answer.score,
-                comment=answer.comment.strip(),
-                # The open answers' words join the second answer, so themes, digests and masking read them.
-                second_answer="\n\n".join(
-                    part for part in (answer.second_answer.strip(), answers_words(extra)) if part
-                ),
-                language=answer.language or survey.organization.default_language,
-                customer_name=answer.customer_name.strip()[:200],
-                customer_email=answer.customer_email.strip(),
-                customer_phone=answer.customer_phone.strip()[:40],
-                **_contact_consent(answer),
-                invitation=invitation,
-                **_answer_customer(survey=survey, answer=answer, invitation=invitation),
-                source=source,
-                external_id=external_id or None,
-                score_is_derived=score_is_derived,
-                created_at=created_at or timezone.now(),
-            )
-            if extra:
-                for item in extra:
-                    item.response = response
-                QuestionAnswer.objects.bulk_create(extra)
-            # The rules (a condition on a question's answer) read these without a query.
-            response._extra_answers = extra
-            rules_apply_to_response(response=response, notify=notify)
-            response_tag_later(response=response)
-            # Last, so the rollup row's lock is held only until the commit right after.
-            rollup_add_response(response=response, organization=survey.organization)
-    except IntegrityError:
-        # Two pushes of the same external_id raced; the other one won.
-        if external_id:
-            return Response.objects.get(organization_id=survey.organization_id, external_id=external_id)
-        raise
+    return extra
+
+
+def response_by_external_id(*, survey: Survey, external_id: str) -> Response | None:
+    """The answer an integration already pushed with this id, if any."""
+    return Response.objects.filter(organization_id=survey.organization_id, external_id=external_id).first()
+
+
+def response_store(
+    *,
+    survey: Survey,
+    touchpoint: Touchpoint,
+    answer: AnswerInput,
+    extra: list[QuestionAnswer],
+    invitation: Invitation | None = None,
+    source: str = Source.WEB,
+    external_id: str | None = None,
+    created_at: datetime | None = None,
+    score_is_derived: bool = False,
+) -> Response:
+    """Store one checked answer and its extra answers (see `answer_check`); nothing else happens here.
+
+    Call it inside the caller's transaction (the intake's answer flow), so the answer and what follows
+    from it commit together. A used invitation raises InvitationUsed.
+    """
+    if invitation is not None:
+        claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
+            answered_at=timezone.now()
+        )
+        if not claimed:
+            raise InvitationUsed
+    response = Response.objects.create(
+        # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
+        organization=survey.organization,
+        survey=survey,
+        touchpoint=touchpoint,
+        **_location_of(touchpoint),
+        kind=survey.kind,
+        score=answer.score,
+        comment=answer.comment.strip(),
+        # The open answers' words join the second answer, so themes, digests and masking read them.
+        second_answer="\n\n".join(part for part in (answer.second_answer.strip(), answers_words(extra)) if part),
+        language=answer.language or survey.organization.default_language,
+        customer_name=answer.customer_name.strip()[:200],
+        customer_email=answer.customer_email.strip(),
+        customer_phone=answer.customer_phone.strip()[:40],
+        **_contact_consent(answer),
+        invitation=invitation,
+        **_answer_customer(survey=survey, answer=answer, invitation=invitation),
+        source=source,
+        external_id=external_id or None,
+        score_is_derived=score_is_derived,
+        created_at=created_at or timezone.now(),
+    )
+    if extra:
+        for item in extra:
+            item.response = response
+        QuestionAnswer.objects.bulk_create(extra)
+    # The rules (a condition on a question's answer) read these without a query.
+    response._extra_answers = extra
     return response
 
 
@@ -238,34 +227,6 @@ def survey_set_open(*, survey: Survey, is_open: bool) -> Survey:
         survey.is_open = is_open
         survey.save(update_fields=["is_open"])
     return survey
-
-
-def survey_set_case_rule(
-    *, survey: Survey, comparison: str, threshold: int, enabled: bool = True, needs_text: bool | None = None
-):
-    """Set which scores of this survey open a complaint case (one rule per survey).
-
-    The threshold must lie on the survey's scale, so the rule can ever match. `needs_text`
-    (None keeps it) makes only answers with words open a case.
-    """
-    from otklik.cases.models import CaseRule
-
-    spec = survey.spec
-    errors = {}
-    if comparison not in CaseRule.Comparison.values:
-        errors["comparison"] = _("Choose “score at most” or “score at least”.")
-    if not spec.min_score <= threshold <= spec.max_score:
-        errors["threshold"] = _("The threshold must be between %(min)s and %(max)s.") % {
-            "min": spec.min_score,
-            "max": spec.max_score,
-        }
-    if errors:
-        raise ValidationError(errors)
-    defaults = {"comparison": comparison, "threshold": threshold, "enabled": enabled}
-    if needs_text is not None:
-        defaults["needs_text"] = needs_text
-    rule, _created = CaseRule.objects.update_or_create(survey=survey, defaults=defaults)
-    return rule
 
 
 def location_create(*, organization: Organization, name: str, address: str = "", responsible=None) -> Location:

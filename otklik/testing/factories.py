@@ -5,8 +5,10 @@ import itertools
 from django.contrib.auth.models import User
 
 from otklik.accounts.models import Location, Membership, Organization, Role, Touchpoint
+from otklik.cases.case_rules import survey_create_with_case_rule
+from otklik.intake.answers import answer_receive
 from otklik.surveys.models import Survey
-from otklik.surveys.services import AnswerInput, response_submit, survey_create
+from otklik.surveys.services import AnswerInput
 
 _seq = itertools.count(1)
 
@@ -38,11 +40,11 @@ def make_touchpoint(*, location: Location, name: str = "Checkout", kind: str = "
 
 
 def make_survey(*, organization: Organization, kind: str = "nps") -> Survey:
-    return survey_create(organization=organization, kind=kind)
+    return survey_create_with_case_rule(organization=organization, kind=kind)
 
 
 def make_response(*, survey: Survey, touchpoint: Touchpoint, score: int, comment: str = "", **answer):
-    return response_submit(
+    return answer_receive(
         survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score, comment=comment, **answer)
     )
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from otklik.accounts.models import Membership
 from otklik.cases.models import Case
-from otklik.cases.services import case_open
 from otklik.cases.tests.samples import GATE, SERVICE
+from otklik.intake.complaints import complaint_open
 from otklik.messaging.models import OutboxMessage
 from otklik.sla.services import digest_send_due, sla_escalate_due
 from otklik.sla.tests.helpers import open_case
@@ -58,7 +58,7 @@ def test_a_complaint_entered_by_hand_greets_the_customer_in_the_complaints_langu
     content = (
         "Я со своим молодым человеком и пару его друзей отмечали день рожденье буквально на днях в этом ресторане."
     )
-    case = case_open(
+    case = complaint_open(
         location=world.store, content=content, customer_name="Мария Смирнова", customer_email="maria@example.org"
     )
     thank_you = OutboxMessage.objects.get(case=case, kind="case_thank_you")
@@ -71,14 +71,14 @@ def test_a_known_customer_is_written_to_in_their_own_language(world):
     from otklik.testing.factories import make_customer
 
     make_customer(organization=world.org, name="Olena", email="olena@example.org", language="uk")
-    case = case_open(location=world.store, content=GATE, customer_name="Olena", customer_email="olena@example.org")
+    case = complaint_open(location=world.store, content=GATE, customer_name="Olena", customer_email="olena@example.org")
     assert Case.objects.get(pk=case.pk).language == "uk"
 
 
 def test_the_thank_you_message_says_by_when_the_customer_will_hear_from_us(world):
     world.org.time_zone = "Europe/Moscow"
     world.org.save()
-    case = case_open(location=world.store, content=GATE, customer_name="Pat", customer_email="pat@example.org")
+    case = complaint_open(location=world.store, content=GATE, customer_name="Pat", customer_email="pat@example.org")
     thank_you = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     assert "will contact you by " in thank_you.body
 

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from otklik.cases.services import case_open
 from otklik.insights.tests import samples
+from otklik.intake.complaints import complaint_open
 from otklik.testing.factories import make_response
 
 MAT = "626078112271500000"  # sentirueval2016-ru: "Ебала я эту связь, билайн говно, надо переходить на мтс."
@@ -35,7 +35,7 @@ def test_the_permission_gives_a_viewer_token_the_original(world, api_as, rude_an
 
 def test_cases_are_masked_for_an_employee_token(world, api_as):
     text = samples.russian("624623807320460000")  # "… наглые хамы, в Билайн …"
-    case = case_open(location=world.store, content=text, notify=False)
+    case = complaint_open(location=world.store, content=text, notify=False)
     client = api_as(world.employee)
     detail = client.get(f"/api/cases/{case.pk}").json()
     assert "хамы" not in detail["content"] and "наглые х***" in detail["content"]

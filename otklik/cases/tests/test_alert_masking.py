@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from otklik.cases.services import case_open
 from otklik.insights.tests import samples
+from otklik.intake.complaints import complaint_open
 from otklik.messaging.models import OutboxMessage
 from otklik.sla.services import sla_escalate_due
 from otklik.sla.tests.helpers import open_case
@@ -13,7 +13,7 @@ KHAMY = "624623807320460000"
 
 
 def test_the_new_complaint_alert_to_the_employee_masks_insults(world):
-    case = case_open(location=world.store, content=samples.russian(KHAMY))
+    case = complaint_open(location=world.store, content=samples.russian(KHAMY))
     [alert] = OutboxMessage.objects.filter(kind="case_alert", case=case)
     assert alert.recipient == world.employee.email
     assert "хамы" not in alert.body and "наглые х***" in alert.body and "счет с потолка" in alert.body

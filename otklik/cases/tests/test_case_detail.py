@@ -271,12 +271,12 @@ def test_a_step_url_answers_get_with_405(world, login):
 
 
 def test_the_case_page_shows_the_customers_segment_and_tags(world, login):
-    from otklik.cases.services import case_open
     from otklik.cases.tests.samples import SEAT
+    from otklik.intake.complaints import complaint_open
     from otklik.testing.factories import make_customer
 
     customer = make_customer(organization=world.org, segment="at_risk", tags=["VIP"])
-    case = case_open(location=world.store, content=SEAT, customer=customer)
+    case = complaint_open(location=world.store, content=SEAT, customer=customer)
     html = login(world.employee).get(f"/cases/{case.pk}/").content.decode()
     segment = html.split('id="case-segment">')[1].split("</dd>")[0]
     assert "at_risk" in segment and "VIP" in segment
@@ -287,10 +287,10 @@ def test_a_case_cannot_name_another_organizations_customer(world):
     from django.core.exceptions import ValidationError
 
     from otklik.cases.models import Case
-    from otklik.cases.services import case_open
     from otklik.cases.tests.samples import SEAT
+    from otklik.intake.complaints import complaint_open
     from otklik.testing.factories import make_customer
 
     with pytest.raises(ValidationError):
-        case_open(location=world.store, content=SEAT, customer=make_customer(organization=world.other_org))
+        complaint_open(location=world.store, content=SEAT, customer=make_customer(organization=world.other_org))
     assert not Case.objects.exists()

@@ -10,14 +10,14 @@ from django.utils import timezone
 from otklik.accounts.selectors import membership_for
 from otklik.cases.models import Case, Severity, Step
 from otklik.cases.selectors import case_get, cases_visible, open_cases_summary
-from otklik.cases.services import case_open
 from otklik.cases.tests import samples
+from otklik.intake.complaints import complaint_open
 
 LIST = reverse("cases:list")
 
 
 def open_case(location, content, **fields) -> Case:
-    return case_open(location=location, content=content, notify=False, **fields)
+    return complaint_open(location=location, content=content, notify=False, **fields)
 
 
 def numbers(page) -> set[int]:

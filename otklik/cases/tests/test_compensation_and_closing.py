@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from otklik.cases import services
+from otklik.cases.compensation import compensation_limit_set
 from otklik.cases.models import Case, Step
 from otklik.cases.tests import samples
-from otklik.rules.services import compensation_limit_set
 from otklik.testing.factories import make_response
 
 

@@ -45,9 +45,10 @@ def test_a_case_without_a_way_to_reach_the_customer_stays_new(world):
 
 
 def test_historical_answers_that_queue_nothing_are_not_marked(world):
-    from otklik.surveys.services import AnswerInput, response_submit
+    from otklik.intake.answers import answer_receive
+    from otklik.surveys.services import AnswerInput
 
-    response = response_submit(
+    response = answer_receive(
         survey=world.nps,
         touchpoint=world.checkout,
         answer=AnswerInput(score=1, comment=SEAT, customer_email="c@example.org"),

@@ -2,11 +2,12 @@
 
 import pytest
 
-from otklik.cases.services import case_open
 from otklik.customers.models import Customer
 from otklik.customers.services import customer_match
+from otklik.intake.answers import answer_receive
+from otklik.intake.complaints import complaint_open
 from otklik.surveys.models import Invitation
-from otklik.surveys.services import AnswerInput, response_submit
+from otklik.surveys.services import AnswerInput
 from otklik.testing.factories import make_customer, make_organization, make_purchase, make_response
 
 # Real customer words from /work/shared/datasets/airline-tweets-en (tweet id 570035876845084672).
@@ -19,7 +20,7 @@ def test_an_answer_through_a_personal_invitation_gets_its_customer_and_purchase(
     invitation = Invitation.objects.create(
         organization=world.org, survey=world.nps, touchpoint=world.checkout, customer=customer, purchase=purchase
     )
-    response = response_submit(
+    response = answer_receive(
         survey=world.nps,
         touchpoint=world.checkout,
         answer=AnswerInput(score=3, comment=COMPLAINT),
@@ -66,5 +67,5 @@ def test_the_crm_customer_wins_over_one_met_through_an_earlier_answer():
 
 def test_a_complaint_taken_by_phone_is_linked_to_the_customer(world):
     customer = make_customer(organization=world.org, phone="380441234567")
-    case = case_open(location=world.store, content=COMPLAINT, customer_phone="044 123 45 67", notify=False)
+    case = complaint_open(location=world.store, content=COMPLAINT, customer_phone="044 123 45 67", notify=False)
     assert case.customer == customer

@@ -10,8 +10,9 @@ from otklik.customers.models import Purchase
 from otklik.customers.services import purchases_upsert
 from otklik.dashboard.metrics import Scope, metrics_table
 from otklik.dashboard.people import people_report
+from otklik.intake.answers import answer_receive
 from otklik.surveys.models import Invitation
-from otklik.surveys.services import AnswerInput, response_submit
+from otklik.surveys.services import AnswerInput
 from otklik.testing.factories import make_user
 
 
@@ -59,7 +60,7 @@ def test_the_answer_to_an_invitation_about_a_purchase_is_credited_to_its_seller(
     invitation = Invitation.objects.create(
         organization=world.org, survey=world.nps, touchpoint=world.checkout, customer=sale.customer, purchase=sale
     )
-    response_submit(survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=10), invitation=invitation)
+    answer_receive(survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=10), invitation=invitation)
     today = timezone.localdate()
     scope = Scope(
         membership=world.manager.memberships.get(),

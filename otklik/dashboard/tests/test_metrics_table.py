@@ -16,7 +16,8 @@ from otklik.dashboard.tests.metrics_helpers import (
     set_case_times,
 )
 from otklik.improvements.models import RecoveryFollowUp
-from otklik.surveys.services import AnswerInput, response_submit
+from otklik.intake.answers import answer_receive
+from otklik.surveys.services import AnswerInput
 from otklik.testing.factories import make_customer, make_product, make_survey, make_touchpoint, make_user
 
 NOW = utc(2026, 6, 1)
@@ -201,7 +202,7 @@ def test_loyalty_after_recovery_counts_better_second_answers(world):
         invitation = make_invitation(survey=world.nps, touchpoint=world.checkout, at=utc(2026, 5, 10))
         RecoveryFollowUp.objects.create(case=case, due_at=utc(2026, 5, 10), invitation=invitation)
         if after is not None:
-            response_submit(
+            answer_receive(
                 survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=after), invitation=invitation
             )
 

@@ -69,7 +69,7 @@ def test_it_stores_real_texts_with_derived_scores(demo):
     assert responses.count() == 2 * LIMIT
     for response in responses:
         assert response.score_is_derived and response.source == "demo"
-        # response_submit trims surrounding whitespace; the text itself is untouched.
+        # answer_receive trims surrounding whitespace; the text itself is untouched.
         assert response.comment == texts[response.external_id].strip()
         assert response.language == ("en" if response.external_id.startswith("airline") else "ru")
 

@@ -10,9 +10,10 @@ from otklik.improvements.models import RecoveryFollowUp
 from otklik.improvements.selectors import recovery_for_case, recovery_scores
 from otklik.improvements.services import recovery_followups_due
 from otklik.improvements.tests.helpers import LUGGAGE, TRANSFERS_RU, WIFI, open_case, resolve
+from otklik.intake.answers import answer_receive
 from otklik.messaging.models import OutboxMessage
 from otklik.surveys.models import Invitation
-from otklik.surveys.services import AnswerInput, InvitationUsed, response_submit
+from otklik.surveys.services import AnswerInput, InvitationUsed
 
 DAYS = 14
 
@@ -23,7 +24,7 @@ def followup_days(settings):
 
 
 def answer(invitation: Invitation, score: int, comment: str = ""):
-    return response_submit(
+    return answer_receive(
         survey=invitation.survey,
         touchpoint=invitation.touchpoint,
         answer=AnswerInput(score=score, comment=comment, customer_email=invitation.customer_email),

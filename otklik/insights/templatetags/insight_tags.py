@@ -3,7 +3,6 @@
 from django import template
 
 from otklik.accounts.models import Membership
-from otklik.cases.models import Case
 from otklik.insights import selectors
 from otklik.insights.profanity import mask_profanity
 from otklik.insights.representativeness import case_representativeness, response_representativeness
@@ -83,10 +82,13 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
 
 
 @register.inclusion_tag("insights/_representativeness.html")
-def representativeness_panel(subject: Response | Case | None) -> dict:
-    """`{% representativeness_panel case %}` or `{% representativeness_panel response %}`: is it representative (D4)?"""
+def representativeness_panel(subject) -> dict:
+    """`{% representativeness_panel case %}` or `{% representativeness_panel response %}`: is it representative (D4)?
+
+    Anything but an answer is a case (`cases.Case`, above insights, so told apart without importing it).
+    """
     if subject is None:
         return {"panel": None}
-    if isinstance(subject, Case):
-        return {"panel": case_representativeness(case=subject)}
-    return {"panel": response_representativeness(response=subject)}
+    if isinstance(subject, Response):
+        return {"panel": response_representativeness(response=subject)}
+    return {"panel": case_representativeness(case=subject)}

@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 
-from otklik.cases.services import case_open_for_response
 from otklik.insights.services import answers_tag
 from otklik.insights.tests import samples
 from otklik.insights.tests.conftest import make_theme
 from otklik.insights.tests.helpers import add_answers
+from otklik.intake.complaints import complaint_open_for_answer
 from otklik.surveys.models import Response
 from otklik.testing.factories import PASSWORD, make_customer, make_purchase
 
@@ -35,7 +35,7 @@ def test_a_manager_follows_a_loyalty_factor_to_a_harsh_complaint(live_server, pa
     answers[2].refresh_from_db()
     theme = make_theme(world.org, "Luggage", ["bag"])
     answers_tag(organization=world.org, responses=answers)
-    case = case_open_for_response(response=answers[2], notify=False)
+    case = complaint_open_for_answer(response=answers[2], notify=False)
 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -239,11 +239,11 @@ def test_the_permission_lets_a_viewer_see_the_original(world, login):
 
 
 def test_the_case_page_masks_the_complaint_and_asks_whether_it_is_representative(world, login):
-    from otklik.cases.services import case_open_for_response
+    from otklik.intake.complaints import complaint_open_for_answer
 
     text = samples.airline(SHIT_TOGETHER)
     [answer] = add_answers(world_touchpoint=world.checkout, survey=world.nps, answers=[(1, text)])
-    case = case_open_for_response(response=answer, notify=False)
+    case = complaint_open_for_answer(response=answer, notify=False)
     html = login(world.employee).get(f"/cases/{case.pk}/").content.decode()
     assert "Get your s*** together." in html and "shit" not in html
     assert "Is this complaint representative?" in html

@@ -3,13 +3,13 @@
 import datetime
 
 from otklik.cases.models import CaseSource
-from otklik.cases.services import case_open, case_open_for_response
 from otklik.customers.models import Customer
 from otklik.insights.representativeness import Verdict, case_representativeness, response_representativeness
 from otklik.insights.services import answers_tag
 from otklik.insights.tests import samples
 from otklik.insights.tests.conftest import make_theme
 from otklik.insights.tests.helpers import add_answers
+from otklik.intake.complaints import complaint_open, complaint_open_for_answer
 
 BAG_LOST_NO_HELP = "569568158584950787"
 DAY = datetime.datetime(2015, 2, 20, 12, 0, tzinfo=datetime.UTC)
@@ -100,14 +100,14 @@ def test_an_answer_not_yet_tagged_says_so(world):
 
 def test_a_case_from_an_answer_uses_the_answers_themes(world):
     _theme, main, _airport = luggage_story(world)
-    case = case_open_for_response(response=main[0], notify=False)
+    case = complaint_open_for_answer(response=main[0], notify=False)
     [echo] = case_representativeness(case=case).echoes
     assert echo.others == 3 and echo.verdict == Verdict.PATTERN
 
 
 def test_a_hotline_complaint_is_read_for_themes_on_the_spot(world):
     luggage_story(world)
-    case = case_open(
+    case = complaint_open(
         location=world.store,
         touchpoint=world.checkout,
         content=samples.airline(BAG_LOST_NO_HELP),

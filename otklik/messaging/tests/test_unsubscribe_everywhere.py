@@ -3,9 +3,10 @@ Telegram honour the stop word for complaint messages too."""
 
 from django.test import Client
 
-from otklik.cases.services import case_apologize, case_fix, case_open, case_promise, case_report, case_thank
+from otklik.cases.services import case_apologize, case_fix, case_promise, case_report, case_thank
 from otklik.cases.tests.samples import SEAT
 from otklik.customers.inbound import inbound_receive
+from otklik.intake.complaints import complaint_open
 from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import AddressUnsubscribe, OutboxMessage, OutboxStatus
 from otklik.messaging.services import outbox_deliver
@@ -26,7 +27,7 @@ def unsubscribe_link(message: OutboxMessage) -> str:
 
 
 def test_a_complaints_thank_you_and_report_carry_the_one_click_unsubscribe(world):
-    case = case_open(location=world.store, content=SEAT, customer_name="Pat", customer_email="pat@example.org")
+    case = complaint_open(location=world.store, content=SEAT, customer_name="Pat", customer_email="pat@example.org")
     resolved(case, world.manager)
     for kind in ("case_thank_you", "case_report"):
         message = OutboxMessage.objects.get(case=case, kind=kind)
@@ -36,7 +37,7 @@ def test_a_complaints_thank_you_and_report_carry_the_one_click_unsubscribe(world
 
 
 def test_one_click_on_a_complaints_e_mail_stops_the_next_messages_to_that_address(world):
-    case = case_open(location=world.store, content=SEAT, customer_name="Pat", customer_email="Pat@Example.org")
+    case = complaint_open(location=world.store, content=SEAT, customer_name="Pat", customer_email="Pat@Example.org")
     thank_you = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     path = "/" + unsubscribe_link(thank_you).split("/", 3)[3]
     answered = Client().post(path, {"List-Unsubscribe": "One-Click"})
@@ -52,14 +53,14 @@ def test_one_click_on_a_complaints_e_mail_stops_the_next_messages_to_that_addres
 
 def test_a_customer_of_the_base_gets_their_own_unsubscribe_in_complaint_messages(world):
     customer = make_customer(organization=world.org, telegram_chat_id="", consent_sms=False)
-    case = case_open(location=world.store, content=SEAT, customer_email=customer.email)
+    case = complaint_open(location=world.store, content=SEAT, customer_email=customer.email)
     message = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     assert message.customer == customer and "List-Unsubscribe" in message.headers
 
 
 def test_stop_by_sms_suppresses_a_complaint_message_already_queued(world):
     customer = make_customer(organization=world.org, telegram_chat_id="", email="")
-    case = case_open(location=world.store, content=SEAT, customer_phone=customer.phone)
+    case = complaint_open(location=world.store, content=SEAT, customer_phone=customer.phone)
     message = OutboxMessage.objects.get(case=case, kind="case_thank_you")
     assert message.channel == "sms" and message.body.endswith("Reply STOP to unsubscribe")
     inbound_receive(channel=CHANNELS["sms"], address="+" + customer.phone, text="СТОП")

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from otklik.cases.models import Case, Step
-from otklik.cases.services import case_open
+from otklik.intake.complaints import complaint_open
 
 
 def resolved_case(
@@ -17,7 +17,7 @@ def resolved_case(
     location=None,
 ) -> Case:
     """A case opened through the cases service and closed the way `case_report` leaves it."""
-    case = case_open(
+    case = complaint_open(
         location=location or world.store,
         content=content,
         customer_name=customer_name,
@@ -35,4 +35,4 @@ def resolved_case(
 
 
 def open_case(world, *, content: str = "The queue was too long.", location=None) -> Case:
-    return case_open(location=location or world.store, content=content, notify=False)
+    return complaint_open(location=location or world.store, content=content, notify=False)

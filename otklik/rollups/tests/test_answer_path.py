@@ -3,16 +3,17 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from otklik.intake.answers import answer_receive
 from otklik.rules.services import rules_ensure_defaults
 from otklik.surveys.selectors import public_survey
-from otklik.surveys.services import AnswerInput, response_submit
+from otklik.surveys.services import AnswerInput
 
 
 def submit_through_public_link(world, score: int):
     rules_ensure_defaults(organization=world.org)
     survey, touchpoint = public_survey(survey_key=world.nps.public_key, touchpoint_key=world.checkout.public_key)
     with CaptureQueriesContext(connection) as queries:
-        response_submit(survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score), notify=False)
+        answer_receive(survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score), notify=False)
     return [query["sql"] for query in queries.captured_queries]
 
 

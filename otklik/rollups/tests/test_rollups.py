@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.dashboard import selectors
+from otklik.intake.answers import answer_receive
 from otklik.rollups.models import ResponseRollup, RollupState
 from otklik.rollups.selectors import rollups_ready
 from otklik.rollups.services import (
@@ -22,7 +23,7 @@ from otklik.rollups.services import (
 from otklik.rollups.tasks import reconcile_rollups
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
-from otklik.surveys.services import AnswerInput, response_submit
+from otklik.surveys.services import AnswerInput
 from otklik.testing.factories import make_location, make_response, make_survey, make_touchpoint
 
 
@@ -31,7 +32,7 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
 
 
 def submit(*, survey, touchpoint, score: int, when: datetime.datetime) -> Response:
-    return response_submit(
+    return answer_receive(
         survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score), created_at=when, notify=False
     )
 

@@ -1,6 +1,6 @@
 from otklik.accounts.models import Role
 from otklik.cases.models import Case, Step
-from otklik.cases.services import case_open
+from otklik.intake.complaints import complaint_open
 from otklik.messaging.models import OutboxMessage
 from otklik.rules.models import AssignMode, Trigger
 from otklik.rules.selectors import round_robin_next
@@ -32,7 +32,7 @@ def test_round_robin_gives_each_case_to_the_least_busy_team_member(world):
 def test_round_robin_skips_someone_whose_cases_are_resolved_less(world):
     ann = make_user(organization=world.org, role=Role.EMPLOYEE, username="ann")
     bob = make_user(organization=world.org, role=Role.EMPLOYEE, username="bob")
-    busy = case_open(location=world.store, content=SEAT, responsible=ann, notify=False)
+    busy = complaint_open(location=world.store, content=SEAT, responsible=ann, notify=False)
     assert round_robin_next(organization=world.org, team=[ann, bob]) == bob
     Case.objects.filter(pk=busy.pk).update(step=Step.RESOLVED)
     # Both now hold no open case; Bob never held one, so he goes before Ann.
@@ -64,7 +64,7 @@ def test_a_case_opened_rule_reassigns_a_hand_recorded_case_before_the_alert(worl
         assign_mode=AssignMode.PERSON,
         assign_to=world.manager,
     )
-    case = case_open(location=world.store, content=SEAT, source="hotline")
+    case = complaint_open(location=world.store, content=SEAT, source="hotline")
     case.refresh_from_db()
     assert case.responsible == world.manager
     assert list(OutboxMessage.objects.filter(case=case, kind="case_alert").values_list("recipient", flat=True)) == [

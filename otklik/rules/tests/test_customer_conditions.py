@@ -3,9 +3,9 @@
 import pytest
 
 from otklik.cases.models import Case
-from otklik.cases.services import case_open, case_open_for_response
+from otklik.intake.answers import answer_rules_run
+from otklik.intake.complaints import complaint_open, complaint_open_for_answer
 from otklik.rules.models import RuleRun, Trigger
-from otklik.rules.services import rules_apply_to_response
 from otklik.rules.tests.helpers import default_rule, make_rule
 from otklik.rules.tests.samples import SEAT, SERVICE
 from otklik.testing.factories import make_customer, make_response
@@ -16,7 +16,7 @@ def answer_from(world, customer, *, score: int = 8, comment: str = SEAT):
     response = make_response(survey=world.nps, touchpoint=world.checkout, score=score, comment=comment)
     response.customer = customer
     response.save(update_fields=["customer"])
-    rules_apply_to_response(response=response)
+    answer_rules_run(response=response)
     return response
 
 
@@ -67,8 +67,8 @@ def test_a_case_opened_rule_sees_the_segment_of_a_case_recorded_by_hand(world):
         assign_to=world.manager,
     )
     at_risk = make_customer(organization=world.org, segment="at_risk")
-    case = case_open(location=world.store, content=SERVICE, customer=at_risk, source="hotline")
-    other = case_open(location=world.store, content=SERVICE, customer=make_customer(organization=world.org))
+    case = complaint_open(location=world.store, content=SERVICE, customer=at_risk, source="hotline")
+    other = complaint_open(location=world.store, content=SERVICE, customer=make_customer(organization=world.org))
     assert (case.responsible, other.responsible) == (world.manager, world.employee)
     assert RuleRun.objects.filter(rule=rule).count() == 1
 
@@ -76,4 +76,4 @@ def test_a_case_opened_rule_sees_the_segment_of_a_case_recorded_by_hand(world):
 def test_a_case_opened_from_an_answer_keeps_the_answers_customer(world):
     customer = make_customer(organization=world.org, segment="at_risk")
     response = answer_from(world, customer)
-    assert case_open_for_response(response=response).customer == customer
+    assert complaint_open_for_answer(response=response).customer == customer

@@ -1,10 +1,10 @@
 from django.core import mail
 
 from otklik.accounts.models import Role
+from otklik.intake.answers import answer_rules_run
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_deliver_due
 from otklik.rules.models import RuleRun
-from otklik.rules.services import rules_apply_to_response
 from otklik.rules.tests.helpers import default_rule
 from otklik.rules.tests.samples import PRAISE_AGENT, PRAISE_LEA, PRAISE_WINSTON
 from otklik.testing.factories import make_response, make_survey, make_user
@@ -48,7 +48,7 @@ def test_thanks_for_thanks_is_queued_once_to_the_customer(world):
     response = make_response(
         survey=world.nps, touchpoint=world.checkout, score=9, comment=PRAISE_LEA, customer_email="c@example.org"
     )
-    rules_apply_to_response(response=response)  # a retry or a second run sends nothing new
+    answer_rules_run(response=response)  # a retry or a second run sends nothing new
     messages = OutboxMessage.objects.filter(kind="praise_thank_you")
     assert [message.recipient for message in messages] == ["c@example.org"]
     assert PRAISE_LEA in messages[0].body
@@ -78,10 +78,11 @@ def test_thanks_for_thanks_is_written_in_the_customers_language(world):
 
 
 def test_the_demo_loader_mode_sends_no_praise(world):
-    from otklik.surveys.services import AnswerInput, response_submit
+    from otklik.intake.answers import answer_receive
+    from otklik.surveys.services import AnswerInput
 
     answer = AnswerInput(score=10, comment=PRAISE_LEA, customer_email="c@example.org")
-    response_submit(survey=world.nps, touchpoint=world.checkout, answer=answer, notify=False)
+    answer_receive(survey=world.nps, touchpoint=world.checkout, answer=answer, notify=False)
     assert not OutboxMessage.objects.exists()
     assert RuleRun.objects.filter(rule=default_rule(organization=world.org, key="thanks_for_thanks")).exists()
 

@@ -1,11 +1,11 @@
 import pytest
 
+from otklik.cases.case_rules import case_rule_set
 from otklik.cases.models import Case
 from otklik.rules.models import Rule, RuleRun, ScoreBand
 from otklik.rules.services import rules_ensure_defaults
 from otklik.rules.tests.helpers import default_rule, make_rule
 from otklik.rules.tests.samples import RU_RUDE, RU_RUDE_STAFF, SEAT, SERVICE
-from otklik.surveys.services import survey_set_case_rule
 from otklik.testing.factories import make_response, make_survey
 
 
@@ -31,7 +31,7 @@ def test_the_default_rule_opens_a_case_on_each_kinds_threshold(world):
 
 
 def test_the_survey_page_threshold_is_the_one_the_default_rule_uses(world):
-    survey_set_case_rule(survey=world.nps, comparison="lte", threshold=3)
+    case_rule_set(survey=world.nps, comparison="lte", threshold=3)
     make_response(survey=world.nps, touchpoint=world.checkout, score=5, comment=SERVICE)
     assert not Case.objects.exists()
     assert make_response(survey=world.nps, touchpoint=world.checkout, score=3, comment=SERVICE).case

@@ -89,7 +89,7 @@ def test_a_manager_turns_a_rule_off_and_on(world, login):
 def test_a_manager_sets_the_compensation_limits(world, login):
     answer = login(world.manager).post(reverse("rules:limits"), {"employee": "500", "manager": "", "owner": ""})
     assert answer.status_code == 303
-    from otklik.rules.selectors import compensation_limits
+    from otklik.cases.compensation import compensation_limits
 
     limits = compensation_limits(organization=world.org)
     assert (limits["employee"], limits["manager"], limits["owner"]) == (500, None, None)

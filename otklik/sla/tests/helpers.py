@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from otklik.cases.models import Case
-from otklik.cases.services import case_open
 from otklik.cases.tests.samples import GATE
+from otklik.intake.complaints import complaint_open
 
 MONDAY_NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -13,4 +13,6 @@ def open_case(
     world, *, created_at: datetime = MONDAY_NOON, severity: str = "medium", content: str = GATE, customer=None
 ) -> Case:
     """A case at the employee's store, held by her (the store's responsible person)."""
-    return case_open(location=world.store, content=content, severity=severity, created_at=created_at, customer=customer)
+    return complaint_open(
+        location=world.store, content=content, severity=severity, created_at=created_at, customer=customer
+    )

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from otklik.accounts.models import Location, Touchpoint
+from otklik.cases.case_rules import case_rule_set
 from otklik.cases.models import CaseRule
 from otklik.surveys import services
 
@@ -63,9 +64,9 @@ def test_employees_cannot_add_locations_or_touchpoints(login, world):
 
 def test_the_case_rule_service_checks_the_scale(world):
     with pytest.raises(ValidationError):
-        services.survey_set_case_rule(survey=world.nps, comparison="lte", threshold=-1)
+        case_rule_set(survey=world.nps, comparison="lte", threshold=-1)
     with pytest.raises(ValidationError):
-        services.survey_set_case_rule(survey=world.nps, comparison="eq", threshold=3)
-    rule = services.survey_set_case_rule(survey=world.nps, comparison="gte", threshold=0, enabled=False)
+        case_rule_set(survey=world.nps, comparison="eq", threshold=3)
+    rule = case_rule_set(survey=world.nps, comparison="gte", threshold=0, enabled=False)
     assert CaseRule.objects.get(survey=world.nps) == rule
     assert (rule.comparison, rule.threshold, rule.enabled) == ("gte", 0, False)

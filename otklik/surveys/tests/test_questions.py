@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from otklik.cases.case_rules import case_rule_set
 from otklik.cases.models import Case
+from otklik.intake.answers import answer_receive
 from otklik.surveys import questions
 from otklik.surveys.models import QuestionAnswer, QuestionKind, Response, SurveyQuestion
-from otklik.surveys.services import AnswerInput, response_submit, survey_set_case_rule
+from otklik.surveys.services import AnswerInput
 from otklik.surveys.tests.conftest import answer_url
 from otklik.surveys.tests.texts import (
     EN_NO_RESPONSE,
@@ -99,7 +101,7 @@ def test_answers_to_every_question_are_stored_and_feed_the_open_text(client, wor
 
 def test_the_staff_answer_page_shows_every_answer(login, world, letter):
     add, liked = letter.questions.all()
-    response = response_submit(
+    response = answer_receive(
         survey=letter,
         touchpoint=world.checkout,
         answer=AnswerInput(
@@ -117,11 +119,11 @@ def test_the_staff_answer_page_shows_every_answer(login, world, letter):
 def test_a_question_shown_only_for_low_scores_is_ignored_for_a_high_one(world):
     survey = world.nps
     fix = questions.question_add(survey=survey, kind="text", text="What should we fix?", show_max=6)
-    high = response_submit(
+    high = answer_receive(
         survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=10, extra={f"q{fix.pk}": EN_NO_RESPONSE})
     )
     assert not high.answers.exists() and high.second_answer == ""
-    low = response_submit(
+    low = answer_receive(
         survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=3, extra={f"q{fix.pk}": EN_NO_RESPONSE})
     )
     assert low.answers.get().text == EN_NO_RESPONSE
@@ -192,9 +194,9 @@ def test_a_readiness_no_asks_what_would_stop_them(client, world):
 def test_a_bare_readiness_no_opens_no_case_but_a_reason_does(world):
     survey = make_survey(organization=world.org, kind="readiness")
     stop = survey.questions.get()
-    bare = response_submit(survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=0))
+    bare = answer_receive(survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=0))
     assert not Case.objects.filter(response=bare).exists()
-    told = response_submit(
+    told = answer_receive(
         survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=0, extra={stop.pk: EN_NO_RESPONSE})
     )
     case = Case.objects.get(response=told)
@@ -204,8 +206,8 @@ def test_a_bare_readiness_no_opens_no_case_but_a_reason_does(world):
 
 def test_a_manager_can_make_a_bare_no_open_a_case(world):
     survey = make_survey(organization=world.org, kind="readiness")
-    survey_set_case_rule(survey=survey, comparison="lte", threshold=0, needs_text=False)
-    bare = response_submit(survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=0))
+    case_rule_set(survey=survey, comparison="lte", threshold=0, needs_text=False)
+    bare = answer_receive(survey=survey, touchpoint=world.checkout, answer=AnswerInput(score=0))
     assert Case.objects.filter(response=bare).exists()
 
 
@@ -243,7 +245,7 @@ def test_an_employee_cannot_change_the_questions(login, world):
 
 def test_removing_a_question_keeps_the_answers_given(world):
     why = questions.question_add(survey=world.nps, kind="text", text="What should we fix?")
-    response = response_submit(
+    response = answer_receive(
         survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=3, extra={why.pk: EN_NO_RESPONSE})
     )
     questions.question_remove(question=why)

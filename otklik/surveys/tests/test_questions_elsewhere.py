@@ -11,10 +11,11 @@ from django.urls import reverse
 from otklik.accounts.models import Touchpoint
 from otklik.api.tests.conftest import api_as  # noqa: F401 (the fixture)
 from otklik.cases.models import Case
+from otklik.intake.answers import answer_receive
 from otklik.rules.tests.helpers import make_rule
 from otklik.surveys import questions
 from otklik.surveys.models import Response, SurveyQuestion
-from otklik.surveys.services import AnswerInput, response_submit, touchpoint_create
+from otklik.surveys.services import AnswerInput, touchpoint_create
 from otklik.surveys.tests.texts import EN_NO_RESPONSE, UK_PRODUCT_ADD, UK_PRODUCT_FIX, UK_PRODUCT_LIKED
 from otklik.testing.factories import make_organization, make_survey, make_user
 
@@ -78,11 +79,11 @@ def test_the_api_checks_a_choice(world, api_as):  # noqa: F811
 def test_a_rule_can_act_on_a_questions_answer(world):
     back = questions.question_add(survey=world.nps, kind="yesno", text="Would you come back?")
     make_rule(organization=world.org, name="Lost customer", question=back, answer_value="no", open_case=True)
-    stays = response_submit(
+    stays = answer_receive(
         survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9, extra={back.pk: "yes"})
     )
     assert not Case.objects.filter(response=stays).exists()
-    leaves = response_submit(
+    leaves = answer_receive(
         survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9, extra={back.pk: "no"})
     )
     assert Case.objects.filter(response=leaves).exists()
@@ -91,7 +92,7 @@ def test_a_rule_can_act_on_a_questions_answer(world):
 def test_a_rule_on_an_open_answer_matches_its_words(world):
     why = questions.question_add(survey=world.nps, kind="text", text="What should we fix?")
     make_rule(organization=world.org, name="Silence", question=why, answer_value="no response", open_case=True)
-    told = response_submit(
+    told = answer_receive(
         survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9, extra={why.pk: EN_NO_RESPONSE})
     )
     assert Case.objects.filter(response=told).exists()
@@ -103,7 +104,7 @@ def test_a_rule_whose_question_was_removed_matches_nothing(world):
     questions.question_remove(question=back)
     rule.refresh_from_db()
     assert rule.question_id is None
-    response = response_submit(survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9))
+    response = answer_receive(survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9))
     assert not Case.objects.filter(response=response).exists()
 
 
@@ -118,7 +119,7 @@ def test_the_rule_form_offers_only_the_organizations_questions(login, world):
 
 def test_the_answers_export_has_a_column_per_question(login, world, letter):
     add, liked = letter.questions.all()
-    response_submit(
+    answer_receive(
         survey=letter,
         touchpoint=world.checkout,
         answer=AnswerInput(score=5, comment=UK_PRODUCT_FIX, extra={add.pk: UK_PRODUCT_ADD, liked.pk: UK_PRODUCT_LIKED}),
@@ -186,7 +187,7 @@ def test_an_open_answer_is_tagged_with_a_loyalty_factor_like_a_comment(world):
 
     why = questions.question_add(survey=world.nps, kind="text", text="What should we fix?")
     theme = Theme.objects.create(organization=world.org, name="Silence", pinned_keywords=["response"], is_manual=True)
-    response = response_submit(
+    response = answer_receive(
         survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=3, extra={why.pk: EN_NO_RESPONSE})
     )
     assert response.comment == ""
