@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Location, Membership, Organization, Touchpoint
-from otklik.accounts.selectors import visible_locations
+from otklik.accounts.models import Location, Membership, Organization
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
-from otklik.customers.models import Tag
 from otklik.rollups.models import ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready, scores_sum
-from otklik.surveys.models import Response, Survey
+from otklik.surveys.filters import responses_filter, responses_visible
+from otklik.surveys.models import Response
 
 METRIC_KINDS = ("nps", "csat", "ces")
 
@@ -106,66 +105,6 @@ def organization_tz(*, organization: Organization) -> datetime.tzinfo:
         return zoneinfo.ZoneInfo(organization.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return datetime.UTC
-
-
-def responses_visible(*, membership: Membership) -> QuerySet[Response]:
-    """The organization's answers this member may see: all of them, or an employee's locations only."""
-    responses = Response.objects.filter(organization=membership.organization)
-    if not membership.sees_whole_organization:
-        responses = responses.filter(location__in=visible_locations(membership=membership))
-    return responses
-
-
-def responses_filter(
-    *,
-    qs: QuerySet[Response],
-    tz: datetime.tzinfo = datetime.UTC,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    location: Location | None = None,
-    touchpoint: Touchpoint | None = None,
-    survey: Survey | None = None,
-    kind: str = "",
-    score_min: int | None = None,
-    score_max: int | None = None,
-    has_comment: bool | None = None,
-    text: str = "",
-    segment: str = "",
-    tag: Tag | None = None,
-) -> QuerySet[Response]:
-    """Narrow already scoped answers; both dates are inclusive whole days in `tz`.
-
-    The objects passed in must come from scoped selectors: this function narrows, it does not guard.
-    """
-    # Bounds as datetimes (not `created_at__date`) so the (organization, …, created_at) indexes are used.
-    if date_from is not None:
-        qs = qs.filter(created_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
-    if date_to is not None:
-        next_day = date_to + datetime.timedelta(days=1)
-        qs = qs.filter(created_at__lt=datetime.datetime.combine(next_day, datetime.time.min, tzinfo=tz))
-    if location is not None:
-        qs = qs.filter(location=location)
-    if touchpoint is not None:
-        qs = qs.filter(touchpoint=touchpoint)
-    if survey is not None:
-        qs = qs.filter(survey=survey)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if score_min is not None:
-        qs = qs.filter(score__gte=score_min)
-    if score_max is not None:
-        qs = qs.filter(score__lte=score_max)
-    if has_comment is True:
-        qs = qs.exclude(comment="")
-    elif has_comment is False:
-        qs = qs.filter(comment="")
-    if text:
-        qs = qs.filter(comment__icontains=text)
-    if segment:
-        qs = qs.filter(customer__segment=segment)
-    if tag is not None:
-        qs = qs.filter(customer__tags=tag)
-    return qs
 
 
 def metrics_source(

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
+from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
 # NPS classes (0–10), as on the dashboard: detractors 0–6, passives 7–8, promoters 9–10.
@@ -371,8 +372,6 @@ def theme_jobs_recent(*, organization: Organization, limit: int = 3) -> list[The
 
 def response_get(*, membership: Membership, response_id: int) -> Response | None:
     """One answer the member may see (an employee: only at their locations), with its places and customer."""
-    from otklik.dashboard.selectors import responses_visible
-
     return (
         responses_visible(membership=membership)
         .select_related("survey", "location", "touchpoint", "customer", "analysis", "case")

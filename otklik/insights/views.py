@@ -12,8 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
-from otklik.dashboard.forms import PeriodFilterForm
-from otklik.dashboard.selectors import organization_tz, responses_filter, responses_visible
+from otklik.accounts.selectors import organization_zone
 from otklik.insights import selectors, services
 from otklik.insights.forms import (
     DepartmentForm,
@@ -27,6 +26,7 @@ from otklik.insights.forms import (
 )
 from otklik.insights.models import ProfanityWord, Theme, ThemeJob
 from otklik.insights.representativeness import response_representativeness
+from otklik.surveys.filters import PeriodFilterForm, responses_filter, responses_visible
 
 EXAMPLES_SHOWN = 20
 TRENDS_CHARTED = 6
@@ -41,7 +41,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 def _period(request: HttpRequest):
     """The period/location filter and the answers it leaves the member, or (form, None) when invalid."""
     membership = request.membership
-    tz = organization_tz(organization=membership.organization)
+    tz = organization_zone(organization=membership.organization)
     form = PeriodFilterForm(request.GET or None, membership=membership)
     if form.is_bound and not form.is_valid():
         return form, None, tz
@@ -346,6 +346,6 @@ def answer_detail(request: HttpRequest, response_id: int) -> HttpResponse:
         "response": response,
         "themes": selectors.answer_themes(response=response),
         "representativeness": response_representativeness(response=response),
-        "tz": organization_tz(organization=request.membership.organization),
+        "tz": organization_zone(organization=request.membership.organization),
     }
     return render(request, "insights/answer.html", context)

@@ -3,10 +3,12 @@
 from django import template
 
 from otklik.accounts.models import Membership
+from otklik.accounts.selectors import organization_zone
 from otklik.cases.models import Case
 from otklik.insights import selectors
 from otklik.insights.profanity import mask_profanity
 from otklik.insights.representativeness import case_representativeness, response_representativeness
+from otklik.surveys.filters import responses_filter, responses_visible
 from otklik.surveys.models import Response
 
 register = template.Library()
@@ -62,12 +64,10 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
     """`{% loyalty_factors_card membership form %}`: the heaviest loyalty factors for the dashboard's period."""
     if membership is None:
         return {"summaries": None}
-    from otklik.dashboard.selectors import organization_tz, responses_filter, responses_visible
-
     filters = form.cleaned_data if form is not None and form.is_bound and form.is_valid() else {}
     answers = responses_filter(
         qs=responses_visible(membership=membership),
-        tz=organization_tz(organization=membership.organization),
+        tz=organization_zone(organization=membership.organization),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         location=filters.get("location"),

@@ -22,13 +22,13 @@ from django.db import close_old_connections
 from otklik.customers.tasks import segments_due
 from otklik.imports.jobs import imports_cleanup_due
 from otklik.improvements.services import recovery_followups_due
-from otklik.insights.digests import department_digests_due
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.ops.secret import startup_refusal
 from otklik.outreach.dispatch import invitations_dispatch_due, invitations_due_exist
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.rollups.services import rollups_reconcile_due
 from otklik.sla.services import sla_jobs_run
+from otklik.team.digests import department_digests_due
 from otklik.team.retention import retention_purge_due
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ MINUTE_JOBS = [
     invitations_dispatch_due,  # outreach (B2): invitations that are due
     hunt_rules_run,  # outreach (B5): hunting for complaints
     rollups_reconcile_due,  # answer rollups: daily, and at once after a time zone change
-    department_digests_due,  # insights: the departments' weekly digest of their themes
+    department_digests_due,  # team: the departments' weekly digest of their themes
     imports_cleanup_due,  # imports: uploaded files not imported within a week are removed
     retention_purge_due,  # the organizations' data retention: old answers' text and contacts, old audit records
 ]

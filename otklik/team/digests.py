@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership
 from otklik.accounts.selectors import member_language, site_url
-from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
 from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
 from otklik.messaging.models import OutboxMessage
 from otklik.sla.selectors import alert_channels_for, organization_tz
 from otklik.sla.services import alert_send
+from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
 DIGEST_HOUR = 8
