@@ -19,7 +19,6 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from otklik.accounts.models import Role
 from otklik.accounts.selectors import visible_locations
-from otklik.dashboard import stats
 from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
@@ -27,8 +26,9 @@ from otklik.dashboard.metrics import (
     scoped_cases,
     scoped_responses,
 )
-from otklik.dashboard.selectors import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from otklik.insights.models import Department
+from otklik.rollups import stats
+from otklik.rollups.metrics import NPS, nps_counts
 from otklik.sla.selectors import sla_policies
 from otklik.surveys.kinds import KINDS
 
@@ -40,14 +40,8 @@ MIN_NAME_LENGTH = 3  # as the rules app: "Al" would match too many words
 
 
 def praise_condition() -> Q:
-    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …), as the rules app's praise band."""
-    from otklik.rules.services import PRAISE_FROM
-
-    parts = []
-    for kind, spec in KINDS.items():
-        comparison, threshold = PRAISE_FROM.get(kind, ("gte", spec.max_score))
-        parts.append(Q(kind=kind, **{f"score__{comparison}": threshold}))
-    return reduce(or_, parts)
+    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …): each kind's praise band."""
+    return reduce(or_, (Q(kind=code) & kind.praise.q() for code, kind in KINDS.items()))
 
 
 def score_share_of_best(*, kind: str, mean: float) -> float:
@@ -57,7 +51,7 @@ def score_share_of_best(*, kind: str, mean: float) -> float:
     """
     spec = KINDS[kind]
     share = (mean - spec.min_score) / (spec.max_score - spec.min_score)
-    return 100 * (1 - share if spec.case_when == "gte" else share)
+    return 100 * (1 - share if spec.lower_is_better else share)
 
 
 @dataclass
@@ -116,8 +110,7 @@ def _answer_figures(qs: QuerySet, by: str, scope: Scope) -> dict[object, dict]:
             count=Count("id"),
             mean=Avg("score"),
             praise=Count("id", filter=praise_condition()),
-            promoters=Count("id", filter=Q(kind="nps", score__gte=NPS_PROMOTER_MIN)),
-            detractors=Count("id", filter=Q(kind="nps", score__lte=NPS_DETRACTOR_MAX)),
+            **NPS.aggregates(rollups=False, prefix="nps_"),
         )
         .order_by()
     )
@@ -127,10 +120,11 @@ def _answer_figures(qs: QuerySet, by: str, scope: Scope) -> dict[object, dict]:
         item["count"] += row["count"]
         item["weighted"] += row["count"] * score_share_of_best(kind=row["kind"], mean=row["mean"])
         item["praise"] += row["praise"]
-        if row["kind"] == "nps":
-            item["promoters"] += row["promoters"]
-            item["detractors"] += row["detractors"]
-            item["passives"] += row["count"] - row["promoters"] - row["detractors"]
+        if row["kind"] == NPS.kind:
+            promoters, passives, detractors = nps_counts(NPS.parts(row, "nps_"))
+            item["promoters"] += promoters
+            item["detractors"] += detractors
+            item["passives"] += passives
             item["nps"] = _nps(item)
     return figures
 
