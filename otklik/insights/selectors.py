@@ -9,12 +9,11 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
+from otklik.rollups.metrics import NPS
 from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
-# NPS classes (0–10), as on the dashboard: detractors 0–6, passives 7–8, promoters 9–10.
-NPS_PROMOTER_MIN = 9
-NPS_DETRACTOR_MAX = 6
+# NPS classes are the NPS kind's bands (rollups.metrics.NPS): detractors 0–6, passives 7–8, promoters 9–10.
 PRAISE_SHARE = 0.5  # a theme is praise when at least half of its NPS answers are promoters'
 
 
@@ -77,24 +76,17 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
     answers = Response.objects.filter(organization=organization)
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
-    nps = answers.filter(kind="nps").aggregate(
-        total=Count("id"),
-        detractors=Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
-        promoters=Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
-    )
+    parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
+    nps = {"total": parts["n"], "detractors": parts["bad"], "promoters": parts["good"]}
     passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
-    is_nps = Q(answer_themes__response__kind="nps")
+    is_nps = Q(answer_themes__response__kind=NPS.kind)
     in_answers = Q(answer_themes__response__in=answers)
     rows = (
         Theme.objects.filter(organization=organization)
         .annotate(
             tagged=Count("answer_themes", filter=in_answers),
-            detractors=Count(
-                "answer_themes", filter=in_answers & is_nps & Q(answer_themes__response__score__lte=NPS_DETRACTOR_MAX)
-            ),
-            promoters=Count(
-                "answer_themes", filter=in_answers & is_nps & Q(answer_themes__response__score__gte=NPS_PROMOTER_MIN)
-            ),
+            detractors=Count("answer_themes", filter=in_answers & NPS.bad_q("answer_themes__response__score")),
+            promoters=Count("answer_themes", filter=in_answers & NPS.good_q("answer_themes__response__score")),
             nps_tagged=Count("answer_themes", filter=in_answers & is_nps),
         )
         .order_by("-detractors", "-tagged", "name")

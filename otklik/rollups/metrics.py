@@ -106,6 +106,14 @@ class Metric:
     def label(self) -> str:
         return str(self.spec.label)
 
+    def good_q(self, field: str = "score") -> Q:
+        """The metric's answers counted as good (NPS promoters, CSAT satisfied, …), on `field` of a related path."""
+        return Q(**{field.removesuffix("score") + "kind": self.kind}) & self.good(self.spec).q(field)
+
+    def bad_q(self, field: str = "score") -> Q:
+        """The metric's answers counted as bad (NPS detractors), on `field` of a related path."""
+        return Q(**{field.removesuffix("score") + "kind": self.kind}) & self.bad(self.spec).q(field)
+
     def aggregates(self, *, rollups: bool, prefix: str = "") -> dict:
         """The aggregates of this metric's parts, named `{prefix}n`, `{prefix}good`, …, over answers or rollups.
 
