@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from otklik.dashboard import metrics, report, selectors
+from otklik.dashboard import metrics, people, report, selectors
 from otklik.dashboard.tests.metrics_helpers import bulk_answers
 from otklik.rollups.services import rollups_reconcile
 from otklik.surveys.kinds import KINDS
@@ -47,6 +47,8 @@ def _tables(membership, tz) -> dict:
         now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
         for by in ("touchpoint", "location", "month", "week"):
             out[(i, by)] = metrics.metrics_table(scope=scope, by=by, now=now)
+        # Departments are the locations here (none defined): their answer figures come from the rollups.
+        out[(i, "people")] = people.people_report(scope=scope).departments
         source = selectors.metrics_source(membership=membership, tz=tz, **period)
         for kind in selectors.METRIC_KINDS:
             out[(i, "headline", kind)] = selectors.metric(qs=source, kind=kind)
