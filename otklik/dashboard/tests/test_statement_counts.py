@@ -21,9 +21,8 @@ PAGES = [
 
 
 @pytest.mark.parametrize("page, statements", PAGES)
-def test_a_report_page_runs_a_fixed_number_of_statements(
-    world, answers, login, django_assert_num_queries, page, statements
-):  # noqa: F811
+@pytest.mark.usefixtures("answers")
+def test_a_report_page_runs_a_fixed_number_of_statements(world, login, django_assert_num_queries, page, statements):
     rollups_reconcile(organization=world.org)
     client = login(world.manager)
     client.get("/")  # the session's first request may touch the session and cache tables once more
