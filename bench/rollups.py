@@ -267,10 +267,15 @@ def time_pages(*, membership, runs: int, duck=None, parquet: Path | None = None)
     The /people/ page and /insights/ read some figures from the answers by design (praise naming people,
     themes); their time says what that costs.
     """
-    from django.db import connection
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    # One persistent connection, as a live server keeps (CONN_MAX_AGE), so every request's statements are seen.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_started.disconnect(reset_queries)  # else the statements of a request are cleared as it starts
     client = Client()
     client.force_login(membership.user)
     if duck is not None:

@@ -76,21 +76,22 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
     answers = Response.objects.filter(organization=organization)
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
-    parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
-    nps = {"total": parts["n"], "detractors": parts["bad"], "promoters": parts["good"]}
-    passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
-    is_nps = Q(answer_themes__response__kind=NPS.kind)
     in_answers = Q(answer_themes__response__in=answers)
-    rows = (
+    rows = list(
         Theme.objects.filter(organization=organization)
         .annotate(
             tagged=Count("answer_themes", filter=in_answers),
             detractors=Count("answer_themes", filter=in_answers & NPS.bad_q("answer_themes__response__score")),
             promoters=Count("answer_themes", filter=in_answers & NPS.good_q("answer_themes__response__score")),
-            nps_tagged=Count("answer_themes", filter=in_answers & is_nps),
+            nps_tagged=Count("answer_themes", filter=in_answers & Q(answer_themes__response__kind=NPS.kind)),
         )
         .order_by("-detractors", "-tagged", "name")
     )
+    if not rows:  # no themes: the totals below would scan every answer for nothing
+        return []
+    parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
+    nps = {"total": parts["n"], "detractors": parts["bad"], "promoters": parts["good"]}
+    passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
     weights = []
     for theme in rows:
         passives = theme.nps_tagged - theme.detractors - theme.promoters
@@ -263,17 +264,19 @@ def themes_top_places(*, organization: Organization, qs: QuerySet[Response] | No
     answers = _with_text(Response.objects.filter(organization=organization))
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
+    tagged = list(
+        AnswerTheme.objects.filter(response__in=answers)
+        .values("theme_id", "response__location_id", "response__touchpoint_id")
+        .annotate(count=Count("id"))
+    )
+    if not tagged:  # nothing carries a theme: no place to rank, no need to count every answer with text
+        return {}
     places = {
         (row["location_id"], row["touchpoint_id"]): row
         for row in answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
             total=Count("id")
         )
     }
-    tagged = (
-        AnswerTheme.objects.filter(response__in=answers)
-        .values("theme_id", "response__location_id", "response__touchpoint_id")
-        .annotate(count=Count("id"))
-    )
     best: dict[int, ThemePlace] = {}
     for row in tagged:
         place = places.get((row["response__location_id"], row["response__touchpoint_id"]))
@@ -321,6 +324,14 @@ def themes_trend(
     answers = _with_text(Response.objects.filter(organization=organization))
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
+    rows = list(
+        AnswerTheme.objects.filter(response__in=answers)
+        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
+        .values("theme_id", "month")
+        .annotate(n=Count("id"))
+    )
+    if not rows:  # nothing carries a theme: no trend to draw, no need to count every answer with text
+        return ThemesTrend(months=[], shares={}, counts={})
     totals = {
         _as_date(row["month"]): row["n"]
         for row in answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
@@ -328,12 +339,6 @@ def themes_trend(
     months = sorted(totals)
     position = {month: i for i, month in enumerate(months)}
     counts: dict[int, list[int]] = {}
-    rows = (
-        AnswerTheme.objects.filter(response__in=answers)
-        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
-        .values("theme_id", "month")
-        .annotate(n=Count("id"))
-    )
     for row in rows:
         counts.setdefault(row["theme_id"], [0] * len(months))[position[_as_date(row["month"])]] = row["n"]
     shares = {
