@@ -285,12 +285,13 @@ def time_pages(*, membership, runs: int, duck=None, parquet: Path | None = None)
         response = client.get(page)  # warm, as a live server would be
         with CaptureQueriesContext(connection) as queries:
             client.get(page)
+        statements = len(queries.captured_queries)
         page_times, _response = timed(lambda page=page: client.get(page), runs)
         duck_times = None
         if duck is not None:
             params = [TIME_ZONE] * duck_sql.count("?")
             duck_times, _rows = timed(lambda sql=duck_sql, params=params: duck.execute(sql, params).fetchall(), runs)
-        results.append((page, response.status_code, len(queries), page_times, duck_times))
+        results.append((page, response.status_code, statements, page_times, duck_times))
     return results
 
 
