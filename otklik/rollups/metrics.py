@@ -125,8 +125,8 @@ class Metric:
             out[f"{prefix}good"] = band_count(self.good(self.spec), rollups=rollups, kind_filter=kind_filter)
         if self.bad is not None:
             out[f"{prefix}bad"] = band_count(self.bad(self.spec), rollups=rollups, kind_filter=kind_filter)
-        if self.value == "mean" or self.code == "csat":  # CSAT shows its mean beside the share
-            out[f"{prefix}sum"] = Sum("score_sum" if rollups else "score", filter=kind_filter)
+        # A share shows its mean beside it (CSAT), a mean is one.
+        out[f"{prefix}sum"] = Sum("score_sum" if rollups else "score", filter=kind_filter)
         if self.value == "mean":
             out[f"{prefix}squares"] = _squares(rollups=rollups, kind_filter=kind_filter)
         return out
@@ -139,7 +139,7 @@ class Metric:
         """The metric's value as the overview shows it: NPS with its classes, CSAT with its mean, CES."""
         p = self.parts(row, prefix)
         count = p["n"]
-        if self.code == "nps":
+        if self.value == "nps":
             return Nps(
                 score=round((p["good"] - p["bad"]) * 100 / count, 1) if count else None,
                 promoters=p["good"],
@@ -147,16 +147,14 @@ class Metric:
                 detractors=p["bad"],
                 count=count,
             )
-        if self.code == "csat":
+        if self.value == "share":
             return Csat(
                 score=round(p["good"] * 100 / count, 1) if count else None,
                 satisfied=p["good"],
                 mean=round(p["sum"] / count, 2) if count else None,
                 count=count,
             )
-        if self.code == "ces":
-            return Ces(score=round(p["sum"] / count, 2) if count else None, count=count)
-        raise ValueError(f"No headline for {self.code!r}")
+        return Ces(score=round(p["sum"] / count, 2) if count else None, count=count)
 
     def interval(self, row: dict, prefix: str = "") -> stats.Interval | None:
         """The metric's value with its 95 % interval, as /metrics/, /people/ and the report show it."""
