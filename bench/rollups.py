@@ -15,8 +15,10 @@ reconciliation the worker runs daily. In the same run it times
   (c) DuckDB's GROUP BY over the same answers exported once to Parquet;
 
 checks the three agree, prints median and p95 and the ratios, and measures what
-keeping the rollups current costs one answer. The database it created is dropped
-at the end unless --keep.
+keeping the rollups current costs one answer. Then it times every report page (`/`, /metrics/,
+/people/, /report/, /insights/ and the CSV/XLSX exports; server time in process, the rollups current)
+beside the DuckDB query that computes that page's answer figures over the same Parquet. The database
+it created is dropped at the end unless --keep.
 """
 
 import argparse
@@ -43,6 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30, help="timed runs of the rollup selector and of DuckDB")
     parser.add_argument("--raw-runs", type=int, default=5, help="timed runs of the raw scan (seconds each)")
     parser.add_argument("--maintenance-answers", type=int, default=300)
+    parser.add_argument("--page-runs", type=int, default=5, help="timed requests of each report page")
     parser.add_argument("--seed", type=float, default=0.42)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_ROLLUPS_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--keep", action="store_true", help="keep the database the benchmark created")
@@ -232,6 +235,66 @@ def duckdb_query(duck, path: Path, organization_id: int):
     ).fetchall()
 
 
+REPORT_MONTH = "2025-12"  # the last month of the generated answers
+# Each page with the DuckDB query that computes its answer figures (NPS parts and the score sum per group).
+_FIGURES = (
+    "count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6), sum(score), sum(score * score)"
+)
+PAGES = [
+    ("/", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/metrics/", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
+    (
+        "/metrics/?by=month",
+        f"SELECT date_trunc('month', timezone(?, created_at)), {_FIGURES} FROM answers GROUP BY ALL",
+    ),
+    ("/metrics/?export=csv", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/metrics/?export=xlsx", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/people/", f"SELECT location_id, kind, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/people/?export=csv", f"SELECT location_id, kind, {_FIGURES} FROM answers GROUP BY ALL"),
+    (
+        f"/report/?period={REPORT_MONTH}",
+        f"SELECT touchpoint_id, date_trunc('month', timezone(?, created_at)) AS m, {_FIGURES} FROM answers"
+        " WHERE timezone(?, created_at) >= DATE '2025-11-01' GROUP BY ALL",
+    ),
+    ("/insights/", f"SELECT {_FIGURES} FROM answers"),
+]
+
+
+def time_pages(*, membership, runs: int, duck=None, parquet: Path | None = None) -> list[tuple]:
+    """(page, status, statements, server time, DuckDB time of the page's figures) for every report page.
+
+    Server time is the request handled in process by Django's test client: no network, the rollups current.
+    The /people/ page and /insights/ read some figures from the answers by design (praise naming people,
+    themes); their time says what that costs.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # One persistent connection, as a live server keeps (CONN_MAX_AGE), so every request's statements are seen.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_started.disconnect(reset_queries)  # else the statements of a request are cleared as it starts
+    client = Client()
+    client.force_login(membership.user)
+    if duck is not None:
+        duck.execute(f"CREATE OR REPLACE VIEW answers AS SELECT * FROM read_parquet('{parquet}')")
+    results = []
+    for page, duck_sql in PAGES:
+        response = client.get(page)  # warm, as a live server would be
+        with CaptureQueriesContext(connection) as queries:
+            client.get(page)
+        statements = len(queries.captured_queries)
+        page_times, _response = timed(lambda page=page: client.get(page), runs)
+        duck_times = None
+        if duck is not None:
+            params = [TIME_ZONE] * duck_sql.count("?")
+            duck_times, _rows = timed(lambda sql=duck_sql, params=params: duck.execute(sql, params).fetchall(), runs)
+        results.append((page, response.status_code, statements, page_times, duck_times))
+    return results
+
+
 def maintenance_cost(*, organization, answers: int) -> dict:
     """Milliseconds one answer spends keeping rollups current: the upsert alone, and the whole submit with and
     without it (alternating, so both see the same database)."""
@@ -342,7 +405,7 @@ def main() -> None:
         ours = [(r.location_id, r.month, r.metric.count, r.metric.promoters, r.metric.detractors) for r in rollup_rows]
         raw = [(r.location_id, r.month, r.metric.count, r.metric.promoters, r.metric.detractors) for r in raw_rows]
         assert ours == raw, "the rollups disagree with the raw scan"
-        duck_times = None
+        duck_times = pages = None
         if duckdb is not None:
             with tempfile.TemporaryDirectory() as folder:
                 parquet = Path(folder) / "answers.parquet"
@@ -351,9 +414,12 @@ def main() -> None:
                 duckdb_query(duck, parquet, organization.pk)
                 duck_times, duck_rows = timed(lambda: duckdb_query(duck, parquet, organization.pk), args.runs)
                 parquet_mb = parquet.stat().st_size / 2**20
+                pages = time_pages(membership=membership, runs=args.page_runs, duck=duck, parquet=parquet)
                 duck.close()
             assert ours == [tuple(row) for row in duck_rows], "DuckDB disagrees with PostgreSQL"
 
+        if pages is None:
+            pages = time_pages(membership=membership, runs=args.page_runs)
         cost = maintenance_cost(organization=organization, answers=args.maintenance_answers)
         check = rollups_reconcile(organization=organization)
         total = selectors.responses_visible(membership=membership).count()
@@ -386,6 +452,13 @@ def main() -> None:
                 f"raw scan / DuckDB: {raw_times['median_ms'] / duck_times['median_ms']:.1f}x"
             )
         print(ratios)
+        print(
+            f"\n{'report page (server time, rollups current)':<44}{'status':>7}{'SQL':>5}{'median ms':>11}"
+            f"{'p95 ms':>9}{'DuckDB ms':>11}"
+        )
+        for page, status, statements, t, duck_t in pages:
+            duck_ms = f"{duck_t['median_ms']:>11.1f}" if duck_t else f"{'–':>11}"
+            print(f"{page:<44}{status:>7}{statements:>5}{t['median_ms']:>11.1f}{t['p95_ms']:>9.1f}{duck_ms}")
         print(
             f"keeping rollups current, per answer (median of {args.maintenance_answers}): upsert "
             f"{cost['upsert_ms']:.2f} ms; whole submit {cost['submit_with_ms']:.2f} ms with it, "

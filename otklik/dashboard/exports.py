@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from otklik.dashboard.metrics import BREAKDOWNS, MetricsRow, MetricsTable
 from otklik.dashboard.people import PeopleReport, PeopleRow
+from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, Metric
 
 Cell = str | int | float | None
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection): quote it.
@@ -35,23 +36,23 @@ def _significance(row: MetricsRow) -> Cell:
     return _("significant") if row.nps_change.significant else _("could be noise")
 
 
+def _metric_columns(metric: Metric) -> list[tuple[str, Callable[[MetricsRow], Cell]]]:
+    """A metric's columns as it defines them (rollups.metrics), read from the row's interval of that metric."""
+    return [(str(header), _attr(f"{metric.code}.{attr}", digits)) for header, attr, digits in metric.export_columns]
+
+
 def metrics_columns(by: str) -> list[tuple[str, Callable[[MetricsRow], Cell]]]:
     """(header, reader) for every column of the metrics table, in the page's order."""
     return [
         (str(BREAKDOWNS[by]), lambda row: row.label),
         (_("Answers"), _attr("answers")),
-        ("NPS", _attr("nps.value")),
-        (_("NPS interval (95%), low"), _attr("nps.low")),
-        (_("NPS interval (95%), high"), _attr("nps.high")),
-        (_("NPS answers"), _attr("nps.count")),
+        *_metric_columns(NPS),
         (_("NPS change vs previous row"), _attr("nps_change.change")),
         (_("p-value of the change"), _attr("nps_change.p_value", 4)),
         (_("The change is"), _significance),
-        (_("CSAT, satisfied (4–5), %"), _attr("csat.value")),
-        (_("CSAT answers"), _attr("csat.count")),
-        (_("CES, mean effort"), _attr("ces.value", 2)),
-        (_("CES answers"), _attr("ces.count")),
-        (_("Ready to complain, %"), _attr("readiness.value")),
+        *_metric_columns(CSAT),
+        *_metric_columns(CES),
+        *_metric_columns(READINESS),
         (_("Invitations"), _attr("invitations")),
         (_("Invitations answered"), _attr("invitations_answered")),
         (_("Response rate, %"), _attr("response_rate.value")),

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Membership
-from otklik.accounts.selectors import visible_locations, visible_touchpoints
+from otklik.accounts.selectors import visible_touchpoints
 from otklik.customers.models import Tag
 from otklik.customers.segments import SEGMENT_CHOICES
+from otklik.surveys.filters import PeriodFilterForm
 from otklik.surveys.kinds import KIND_CHOICES, KINDS
 from otklik.surveys.models import Survey
 
@@ -14,25 +15,6 @@ MAX_SEARCH = 200
 # Bounded by the widest scale, which also keeps a huge number from overflowing PostgreSQL's smallint.
 SCORE_FLOOR = min(kind.min_score for kind in KINDS.values())
 SCORE_CEIL = max(kind.max_score for kind in KINDS.values())
-
-
-class PeriodFilterForm(forms.Form):
-    """Period and location; a location the member may not see is an invalid choice, not a leak."""
-
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None, required=False, empty_label=_("All"))
-
-    def __init__(self, *args, membership: Membership, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = visible_locations(membership=membership)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise forms.ValidationError(_("The start of the period must not be after its end."))
-        return cleaned
 
 
 class AnswersFilterForm(PeriodFilterForm):

@@ -8,10 +8,11 @@ whose QR code (employee touchpoint) it came through, else the seller of the purc
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Expression, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,15 @@ from otklik.accounts.models import Location, Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity
 from otklik.customers.models import Product
-from otklik.dashboard import stats
-from otklik.dashboard.selectors import CSAT_SATISFIED_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, responses_visible
 from otklik.improvements.models import RecoveryFollowUp
+from otklik.rollups import stats
+from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
+from otklik.rollups.models import Grain
+from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.models import SlaPolicy
 from otklik.sla.selectors import sla_policies
+from otklik.surveys.filters import responses_visible
+from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, Response
 
 BREAKDOWNS: dict[str, str] = {
@@ -185,28 +190,42 @@ def _key(value: object) -> object:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _response_aggregates() -> dict:
-    nps, csat, ces, readiness = Q(kind="nps"), Q(kind="csat"), Q(kind="ces"), Q(kind="readiness")
-    return {
-        "answers": Count("id"),
-        "nps_n": Count("id", filter=nps),
-        "promoters": Count("id", filter=nps & Q(score__gte=NPS_PROMOTER_MIN)),
-        "detractors": Count("id", filter=nps & Q(score__lte=NPS_DETRACTOR_MAX)),
-        "csat_n": Count("id", filter=csat),
-        "csat_satisfied": Count("id", filter=csat & Q(score__gte=CSAT_SATISFIED_MIN)),
-        "ces_n": Count("id", filter=ces),
-        "ces_sum": Sum("score", filter=ces),
-        "ces_squares": Sum(F("score") * F("score"), filter=ces),
-        "readiness_n": Count("id", filter=readiness),
-        "readiness_yes": Count("id", filter=readiness & Q(score__gte=1)),
-    }
+# Breakdowns the rollups hold (they count answers per touchpoint, location and day); the others
+# (employee, segment, product) are read from the answers of the period.
+ROLLUP_BREAKDOWNS = {
+    None: Value(0),
+    "touchpoint": F("touchpoint"),
+    "location": F("location"),
+    "month": F("month_start"),
+    "week": TruncWeek("start"),
+}
+
+
+def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict]) -> dict[object, dict]:
+    """The answers of the scope grouped by the breakdown, each group aggregated by `aggregates(rollups=…)`.
+
+    Read from the rollups when they hold the breakdown and were counted in the organization's time zone
+    (the same numbers from far fewer rows), else from the answers.
+    """
+    membership = scope.membership
+    if by in ROLLUP_BREAKDOWNS and rollups_ready(organization=membership.organization):
+        qs = rollups_for_period(
+            membership=membership,
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            location=scope.location,
+            grain=Grain.DAY if by == "week" else None,
+        )
+        rows = qs.annotate(group=ROLLUP_BREAKDOWNS[by]).values("group").annotate(**aggregates(rollups=True))
+        return {_key(row["group"]): row for row in rows.order_by()}
+    return _grouped(scoped_responses(scope), by, RESPONSE_PATHS, scope.tz, aggregates(rollups=False))
 
 
 def _followup_aggregates() -> dict:
     before, after = F("case__response__score"), "invitation__response__score"
-    # A lower effort score (CES) is the better one.
-    is_ces = Q(case__response__kind="ces")
-    better = (~is_ces & Q(**{f"{after}__gt": before})) | (is_ces & Q(**{f"{after}__lt": before}))
+    # A lower effort score (CES) is the better one: the kind says so.
+    lower_better = Q(case__response__kind__in=[code for code, kind in KINDS.items() if kind.lower_is_better])
+    better = (~lower_better & Q(**{f"{after}__gt": before})) | (lower_better & Q(**{f"{after}__lt": before}))
     return {
         "answered": Count("id", filter=Q(invitation__response__isnull=False)),
         "improved": Count("id", filter=better),
@@ -274,15 +293,12 @@ def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[obje
 
 def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases, followups: dict | None) -> None:
     if answers:
-        row.answers = answers["answers"]
-        promoters, detractors = answers["promoters"], answers["detractors"]
-        row.nps_counts = (promoters, answers["nps_n"] - promoters - detractors, detractors)
-        row.nps = stats.nps_interval(promoters=row.nps_counts[0], passives=row.nps_counts[1], detractors=detractors)
-        row.csat = stats.proportion_interval(successes=answers["csat_satisfied"], count=answers["csat_n"])
-        row.ces = stats.mean_interval(
-            total=answers["ces_sum"] or 0, total_of_squares=answers["ces_squares"] or 0, count=answers["ces_n"]
-        )
-        row.readiness = stats.proportion_interval(successes=answers["readiness_yes"], count=answers["readiness_n"])
+        row.answers = int(answers["answers"] or 0)
+        row.nps_counts = nps_counts(NPS.parts(answers, "nps_"))
+        row.nps = NPS.interval(answers, "nps_")
+        row.csat = CSAT.interval(answers, "csat_")
+        row.ces = CES.interval(answers, "ces_")
+        row.readiness = READINESS.interval(answers, "readiness_")
     if invitations:
         row.invitations, row.invitations_answered = invitations["invitations"], invitations["answered"]
         row.response_rate = stats.proportion_interval(successes=row.invitations_answered, count=row.invitations)
@@ -301,7 +317,7 @@ def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases
 
 def _collect(scope: Scope, by: str | None, now: datetime.datetime) -> tuple[dict, dict, dict, dict]:
     tz = scope.tz
-    answers = _grouped(scoped_responses(scope), by, RESPONSE_PATHS, tz, _response_aggregates())
+    answers = answer_groups(scope, by, all_aggregates)
     invitations = _grouped(
         scoped_invitations(scope),
         by,
@@ -394,19 +410,15 @@ class NpsComparison:
     difference: stats.Difference | None
 
 
-def nps_counts(qs: QuerySet[Response]) -> tuple[int, int, int]:
-    """(promoters, passives, detractors) among the NPS answers of `qs`."""
-    row = qs.filter(kind="nps").aggregate(
-        count=Count("id"),
-        promoters=Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
-        detractors=Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
-    )
-    return row["promoters"], row["count"] - row["promoters"] - row["detractors"], row["detractors"]
+def scope_nps_counts(scope: Scope) -> tuple[int, int, int]:
+    """(promoters, passives, detractors) among the scope's NPS answers (from the rollups where they hold them)."""
+    row = answer_groups(scope, None, NPS.aggregates).get(0, {})
+    return nps_counts(NPS.parts(row))
 
 
 def nps_compare(*, a: Scope, b: Scope, label_a: str, label_b: str) -> NpsComparison:
     """NPS of scope `a` against scope `b` (b − a), with the z-test of the change."""
-    counts_a, counts_b = nps_counts(scoped_responses(a)), nps_counts(scoped_responses(b))
+    counts_a, counts_b = scope_nps_counts(a), scope_nps_counts(b)
     return NpsComparison(
         label_a=label_a,
         label_b=label_b,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.decorators import membership_required
 from otklik.dashboard import exports, metrics
 from otklik.dashboard.metrics_forms import MetricsFilterForm
+from otklik.rollups.metrics import CSAT, NPS
 
 
 def _period_label(date_from: datetime.date | None, date_to: datetime.date | None) -> str:
@@ -57,8 +58,16 @@ def _chart_data(table: metrics.MetricsTable) -> dict:
         }
 
     return {
-        "nps": {**series("nps"), "label": "NPS", "min": -100, "max": 100, "title": _("NPS with its interval (95%)")},
-        "csat": {**series("csat"), "label": "CSAT", "min": 0, "max": 100, "title": _("CSAT, satisfied (4–5), %")},
+        **{
+            metric.code: {
+                **series(metric.code),
+                "label": metric.label,
+                "min": metric.chart_min,
+                "max": metric.chart_max,
+                "title": str(metric.series_title),
+            }
+            for metric in (NPS, CSAT)
+        },
         "interval_label": _("interval (95%)"),
     }
 

@@ -15,11 +15,10 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import User
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from otklik.accounts.models import Role
 from otklik.accounts.selectors import visible_locations
-from otklik.dashboard import stats
 from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
@@ -27,8 +26,10 @@ from otklik.dashboard.metrics import (
     scoped_cases,
     scoped_responses,
 )
-from otklik.dashboard.selectors import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from otklik.insights.models import Department
+from otklik.rollups import stats
+from otklik.rollups.metrics import NPS, band_count, nps_counts
+from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.selectors import sla_policies
 from otklik.surveys.kinds import KINDS
 
@@ -40,14 +41,8 @@ MIN_NAME_LENGTH = 3  # as the rules app: "Al" would match too many words
 
 
 def praise_condition() -> Q:
-    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …), as the rules app's praise band."""
-    from otklik.rules.services import PRAISE_FROM
-
-    parts = []
-    for kind, spec in KINDS.items():
-        comparison, threshold = PRAISE_FROM.get(kind, ("gte", spec.max_score))
-        parts.append(Q(kind=kind, **{f"score__{comparison}": threshold}))
-    return reduce(or_, parts)
+    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …): each kind's praise band."""
+    return reduce(or_, (Q(kind=code) & kind.praise.q() for code, kind in KINDS.items()))
 
 
 def score_share_of_best(*, kind: str, mean: float) -> float:
@@ -57,7 +52,7 @@ def score_share_of_best(*, kind: str, mean: float) -> float:
     """
     spec = KINDS[kind]
     share = (mean - spec.min_score) / (spec.max_score - spec.min_score)
-    return 100 * (1 - share if spec.case_when == "gte" else share)
+    return 100 * (1 - share if spec.lower_is_better else share)
 
 
 @dataclass
@@ -107,30 +102,56 @@ def workers(*, scope: Scope) -> QuerySet[User]:
     )
 
 
-def _answer_figures(qs: QuerySet, by: str, scope: Scope) -> dict[object, dict]:
-    """Per group: answers, NPS counts, the mean score as % of the best, praise count."""
-    rows = (
-        qs.annotate(group=group_expression(by, RESPONSE_PATHS, scope.tz))
+def _figure_rows(scope: Scope, by: str) -> QuerySet:
+    """Per group and kind: answers, their score total, praise and NPS parts; from the rollups by location."""
+    membership = scope.membership
+    if by == "location" and rollups_ready(organization=membership.organization):
+        rollups = rollups_for_period(
+            membership=membership, date_from=scope.date_from, date_to=scope.date_to, location=scope.location
+        )
+        # Each kind's praise band summed from its score columns; a row keeps the one of its own kind.
+        praise = {
+            f"praise_{code}": band_count(spec.praise, rollups=True, kind_filter=Q(kind=code))
+            for code, spec in KINDS.items()
+        }
+        return (
+            rollups.annotate(group=F("location"))
+            .values("group", "kind")
+            .annotate(
+                answers=Sum("count"), total=Sum("score_sum"), **praise, **NPS.aggregates(rollups=True, prefix="nps_")
+            )
+            .order_by()
+        )
+    return (
+        scoped_responses(scope)
+        .annotate(group=group_expression(by, RESPONSE_PATHS, scope.tz))
         .values("group", "kind")
         .annotate(
-            count=Count("id"),
-            mean=Avg("score"),
+            answers=Count("id"),
+            total=Sum("score"),
             praise=Count("id", filter=praise_condition()),
-            promoters=Count("id", filter=Q(kind="nps", score__gte=NPS_PROMOTER_MIN)),
-            detractors=Count("id", filter=Q(kind="nps", score__lte=NPS_DETRACTOR_MAX)),
+            **NPS.aggregates(rollups=False, prefix="nps_"),
         )
         .order_by()
     )
+
+
+def _answer_figures(scope: Scope, by: str) -> dict[object, dict]:
+    """Per group: answers, NPS counts, the mean score as % of the best, praise count."""
     figures: dict[object, dict] = defaultdict(_empty_figures)
-    for row in rows:
+    for row in _figure_rows(scope, by):
+        count = int(row["answers"] or 0)
+        if not count:  # a rollup whose answers were all removed
+            continue
         item = figures[row["group"]]
-        item["count"] += row["count"]
-        item["weighted"] += row["count"] * score_share_of_best(kind=row["kind"], mean=row["mean"])
-        item["praise"] += row["praise"]
-        if row["kind"] == "nps":
-            item["promoters"] += row["promoters"]
-            item["detractors"] += row["detractors"]
-            item["passives"] += row["count"] - row["promoters"] - row["detractors"]
+        item["count"] += count
+        item["weighted"] += count * score_share_of_best(kind=row["kind"], mean=int(row["total"]) / count)
+        item["praise"] += int(row.get("praise", row.get(f"praise_{row['kind']}")) or 0)
+        if row["kind"] == NPS.kind:
+            promoters, passives, detractors = nps_counts(NPS.parts(row, "nps_"))
+            item["promoters"] += promoters
+            item["detractors"] += detractors
+            item["passives"] += passives
             item["nps"] = _nps(item)
     return figures
 
@@ -236,9 +257,8 @@ def people_report(*, scope: Scope, min_answers: int = MIN_ANSWERS_TO_RANK, best:
     bound 21 %) ranks below a long good record (45 of 50, lower bound 79 %).
     """
     people = list(workers(scope=scope))
-    answers = scoped_responses(scope)
-    by_person = _answer_figures(answers, "employee", scope)
-    by_location = _answer_figures(answers, "location", scope)
+    by_person = _answer_figures(scope, "employee")
+    by_location = _answer_figures(scope, "location")
     named, named_here, capped = praise_names(scope=scope, people=people)
     cases_by_person = _case_figures(scope, "responsible_id")
     cases_by_location = _case_figures(scope, "location_id")

@@ -8,13 +8,14 @@ have enough answers for a score to mean something.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from otklik.accounts.models import Membership, Touchpoint
-from otklik.dashboard import stats
-from otklik.dashboard.metrics import MetricsRow, Scope, metrics_total, scoped_responses
-from otklik.dashboard.selectors import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, responses_visible
+from otklik.dashboard.metrics import MetricsRow, Scope, answer_groups, metrics_total, scoped_responses
+from otklik.rollups import stats
+from otklik.rollups.metrics import NPS, nps_counts
+from otklik.surveys.filters import responses_visible
 
 MIN_ANSWERS_TO_RANK = 5  # a touchpoint with fewer NPS answers in a month is not called worst or best
 TOUCHPOINTS_SHOWN = 3
@@ -77,21 +78,8 @@ def default_month(*, membership: Membership, tz: datetime.tzinfo, today: datetim
 
 
 def _nps_by_touchpoint(scope: Scope) -> dict[int, tuple[int, int, int]]:
-    rows = (
-        scoped_responses(scope)
-        .filter(kind="nps")
-        .values("touchpoint_id")
-        .annotate(
-            count=Count("id"),
-            promoters=Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
-            detractors=Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
-        )
-        .order_by()
-    )
-    return {
-        row["touchpoint_id"]: (row["promoters"], row["count"] - row["promoters"] - row["detractors"], row["detractors"])
-        for row in rows
-    }
+    groups = answer_groups(scope, "touchpoint", NPS.aggregates)
+    return {key: nps_counts(NPS.parts(row)) for key, row in groups.items() if NPS.parts(row)["n"]}
 
 
 def _interval(counts: tuple[int, int, int] | None) -> stats.Interval | None:

@@ -11,8 +11,8 @@ from pathlib import Path
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from otklik.dashboard import stats
 from otklik.dashboard.report import ExecutiveReport, TouchpointChange
+from otklik.rollups import stats
 
 FONT_DIR = Path(__file__).resolve().parent / "static" / "dashboard" / "fonts"
 FONT, FONT_BOLD = "OtklikSans", "OtklikSans-Bold"

@@ -10,55 +10,20 @@ fast over tens of millions of answers.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, QuerySet
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Location, Membership, Touchpoint
-from otklik.accounts.selectors import visible_locations
+from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
-from otklik.customers.models import Tag
+from otklik.rollups.metrics import HEADLINE_METRICS, METRICS, Ces, Csat, Nps
 from otklik.rollups.models import ResponseRollup
-from otklik.rollups.selectors import rollups_for_period, rollups_ready, scores_sum
-from otklik.surveys.models import Response, Survey
+from otklik.rollups.selectors import rollups_for_period, rollups_ready
+from otklik.surveys.filters import responses_filter, responses_visible
+from otklik.surveys.models import Response
 
-METRIC_KINDS = ("nps", "csat", "ces")
-
-# NPS classes (0–10): detractors 0–6, passives 7–8, promoters 9–10.
-NPS_PROMOTER_MIN = 9
-NPS_DETRACTOR_MAX = 6
-# CSAT (1–5): a 4 or a 5 counts as satisfied.
-CSAT_SATISFIED_MIN = 4
-
-
-@dataclass(frozen=True)
-class Nps:
-    """Net Promoter Score: % promoters minus % detractors, −100…100; None without answers."""
-
-    score: float | None
-    promoters: int
-    passives: int
-    detractors: int
-    count: int
-
-
-@dataclass(frozen=True)
-class Csat:
-    """Customer satisfaction: `score` is the % of 4–5 answers on the 1–5 scale, `mean` the average."""
-
-    score: float | None
-    satisfied: int
-    mean: float | None
-    count: int
-
-
-@dataclass(frozen=True)
-class Ces:
-    """Customer effort: `score` is the mean effort on 1–7, lower is better."""
-
-    score: float | None
-    count: int
-
+# The overview's metrics, in its order; each is defined once in rollups.metrics.
+METRIC_KINDS = HEADLINE_METRICS
 
 Metric = Nps | Csat | Ces
 
@@ -99,66 +64,6 @@ class CaseHolder:
     oldest_created_at: datetime.datetime
 
 
-def responses_visible(*, membership: Membership) -> QuerySet[Response]:
-    """The organization's answers this member may see: all of them, or an employee's locations only."""
-    responses = Response.objects.filter(organization=membership.organization)
-    if not membership.sees_whole_organization:
-        responses = responses.filter(location__in=visible_locations(membership=membership))
-    return responses
-
-
-def responses_filter(
-    *,
-    qs: QuerySet[Response],
-    tz: datetime.tzinfo = datetime.UTC,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    location: Location | None = None,
-    touchpoint: Touchpoint | None = None,
-    survey: Survey | None = None,
-    kind: str = "",
-    score_min: int | None = None,
-    score_max: int | None = None,
-    has_comment: bool | None = None,
-    text: str = "",
-    segment: str = "",
-    tag: Tag | None = None,
-) -> QuerySet[Response]:
-    """Narrow already scoped answers; both dates are inclusive whole days in `tz`.
-
-    The objects passed in must come from scoped selectors: this function narrows, it does not guard.
-    """
-    # Bounds as datetimes (not `created_at__date`) so the (organization, …, created_at) indexes are used.
-    if date_from is not None:
-        qs = qs.filter(created_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
-    if date_to is not None:
-        next_day = date_to + datetime.timedelta(days=1)
-        qs = qs.filter(created_at__lt=datetime.datetime.combine(next_day, datetime.time.min, tzinfo=tz))
-    if location is not None:
-        qs = qs.filter(location=location)
-    if touchpoint is not None:
-        qs = qs.filter(touchpoint=touchpoint)
-    if survey is not None:
-        qs = qs.filter(survey=survey)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if score_min is not None:
-        qs = qs.filter(score__gte=score_min)
-    if score_max is not None:
-        qs = qs.filter(score__lte=score_max)
-    if has_comment is True:
-        qs = qs.exclude(comment="")
-    elif has_comment is False:
-        qs = qs.filter(comment="")
-    if text:
-        qs = qs.filter(comment__icontains=text)
-    if segment:
-        qs = qs.filter(customer__segment=segment)
-    if tag is not None:
-        qs = qs.filter(customer__tags=tag)
-    return qs
-
-
 def metrics_source(
     *,
     membership: Membership,
@@ -183,48 +88,8 @@ def responses_for_list(*, qs: QuerySet[Response]) -> QuerySet[Response]:
 
 
 def _aggregates(kind: str, model: type = Response) -> dict:
-    if model is ResponseRollup:
-        return _rollup_aggregates(kind)
-    if kind == "nps":
-        return {
-            "count": Count("id"),
-            "promoters": Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
-            "detractors": Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
-        }
-    if kind == "csat":
-        return {
-            "count": Count("id"),
-            "satisfied": Count("id", filter=Q(score__gte=CSAT_SATISFIED_MIN)),
-            "mean": Avg("score"),
-        }
-    if kind == "ces":
-        return {"count": Count("id"), "mean": Avg("score")}
-    raise ValueError(f"No metric for survey kind {kind!r}")
-
-
-def _rollup_aggregates(kind: str) -> dict:
-    # The same counts summed from per-score columns; the mean is score_sum / count (see _mean).
-    if kind == "nps":
-        return {
-            "count": Sum("count"),
-            "promoters": scores_sum(range(NPS_PROMOTER_MIN, 11)),
-            "detractors": scores_sum(range(0, NPS_DETRACTOR_MAX + 1)),
-        }
-    if kind == "csat":
-        return {
-            "count": Sum("count"),
-            "satisfied": scores_sum(range(CSAT_SATISFIED_MIN, 6)),
-            "score_sum": Sum("score_sum"),
-        }
-    if kind == "ces":
-        return {"count": Sum("count"), "score_sum": Sum("score_sum")}
-    raise ValueError(f"No metric for survey kind {kind!r}")
-
-
-def _mean(row: dict, count: int) -> float:
-    if "mean" in row:
-        return row["mean"]
-    return int(row["score_sum"]) / count
+    # The metric's own aggregates (rollups.metrics), over answers or their rollups.
+    return METRICS[kind].aggregates(rollups=model is ResponseRollup)
 
 
 def _month(model: type, tz: datetime.tzinfo):
@@ -232,30 +97,8 @@ def _month(model: type, tz: datetime.tzinfo):
     return F("month_start") if model is ResponseRollup else TruncMonth("created_at", tzinfo=tz)
 
 
-def _percent(part: int, whole: int) -> float:
-    return round(part * 100 / whole, 1)
-
-
 def _metric_from_row(kind: str, row: dict) -> Metric:
-    count = int(row["count"] or 0)
-    if kind == "nps":
-        promoters, detractors = int(row["promoters"] or 0), int(row["detractors"] or 0)
-        return Nps(
-            score=round((promoters - detractors) * 100 / count, 1) if count else None,
-            promoters=promoters,
-            passives=count - promoters - detractors,
-            detractors=detractors,
-            count=count,
-        )
-    if kind == "csat":
-        satisfied = int(row["satisfied"] or 0)
-        return Csat(
-            score=_percent(satisfied, count) if count else None,
-            satisfied=satisfied,
-            mean=round(_mean(row, count), 2) if count else None,
-            count=count,
-        )
-    return Ces(score=round(_mean(row, count), 2) if count else None, count=count)
+    return METRICS[kind].headline(row)
 
 
 def metric(*, qs: QuerySet[Response] | QuerySet[ResponseRollup], kind: str) -> Metric:

@@ -9,26 +9,22 @@ from django.utils.translation import gettext as _
 from otklik.accounts.decorators import membership_required
 from otklik.dashboard import selectors
 from otklik.dashboard.forms import AnswersFilterForm, PeriodFilterForm
-from otklik.surveys.kinds import KINDS
+from otklik.rollups.metrics import METRICS
 
 ANSWERS_PER_PAGE = 50
 OLDEST_CASES_SHOWN = 10
 
 
 def _axis(kind: str) -> dict:
-    """How a chart draws a metric: its scale and what its number means."""
-    if kind == "nps":
-        return {"min": -100, "max": 100, "title": _("NPS, from −100 to 100")}
-    if kind == "csat":
-        # xgettext:no-python-format
-        return {"min": 0, "max": 100, "title": _("CSAT, % of satisfied answers (4–5)")}
-    return {"min": 1, "max": 7, "title": _("CES, mean effort from 1 to 7 (lower is better)")}
+    """How a chart draws a metric: its scale and what its number means (as the metric defines it)."""
+    metric = METRICS[kind]
+    return {"min": metric.chart_min, "max": metric.chart_max, "title": str(metric.chart_title)}
 
 
 def _metric_section(*, responses, kind: str, tz) -> dict:
     """One metric's headline, its tables and the data of its charts."""
     headline = selectors.metric(qs=responses, kind=kind)
-    section = {"kind": kind, "label": str(KINDS[kind].label), "headline": headline, "by_touchpoint": [], "by_month": []}
+    section = {"kind": kind, "label": METRICS[kind].label, "headline": headline, "by_touchpoint": [], "by_month": []}
     if headline.count:
         section["by_touchpoint"] = selectors.metric_by_touchpoint(qs=responses, kind=kind)
         section["by_month"] = selectors.metric_by_month(qs=responses, kind=kind, tz=tz)

@@ -261,7 +261,7 @@ def recovery_scores(*, organization: Organization, locations: QuerySet[Location]
             before=row["before"],
             after=row["after"],
             # A lower effort score is the better one.
-            improved=row["lower"] if KINDS[row["kind"]].case_when == "gte" else row["higher"],
+            improved=row["lower"] if KINDS[row["kind"]].lower_is_better else row["higher"],
         )
         for row in rows
     ]

@@ -9,11 +9,11 @@ from django.db.models.functions import TruncMonth
 from otklik.accounts.models import Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
+from otklik.rollups.metrics import NPS
+from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
-# NPS classes (0–10), as on the dashboard: detractors 0–6, passives 7–8, promoters 9–10.
-NPS_PROMOTER_MIN = 9
-NPS_DETRACTOR_MAX = 6
+# NPS classes are the NPS kind's bands (rollups.metrics.NPS): detractors 0–6, passives 7–8, promoters 9–10.
 PRAISE_SHARE = 0.5  # a theme is praise when at least half of its NPS answers are promoters'
 
 
@@ -76,28 +76,22 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
     answers = Response.objects.filter(organization=organization)
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
-    nps = answers.filter(kind="nps").aggregate(
-        total=Count("id"),
-        detractors=Count("id", filter=Q(score__lte=NPS_DETRACTOR_MAX)),
-        promoters=Count("id", filter=Q(score__gte=NPS_PROMOTER_MIN)),
-    )
-    passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
-    is_nps = Q(answer_themes__response__kind="nps")
     in_answers = Q(answer_themes__response__in=answers)
-    rows = (
+    rows = list(
         Theme.objects.filter(organization=organization)
         .annotate(
             tagged=Count("answer_themes", filter=in_answers),
-            detractors=Count(
-                "answer_themes", filter=in_answers & is_nps & Q(answer_themes__response__score__lte=NPS_DETRACTOR_MAX)
-            ),
-            promoters=Count(
-                "answer_themes", filter=in_answers & is_nps & Q(answer_themes__response__score__gte=NPS_PROMOTER_MIN)
-            ),
-            nps_tagged=Count("answer_themes", filter=in_answers & is_nps),
+            detractors=Count("answer_themes", filter=in_answers & NPS.bad_q("answer_themes__response__score")),
+            promoters=Count("answer_themes", filter=in_answers & NPS.good_q("answer_themes__response__score")),
+            nps_tagged=Count("answer_themes", filter=in_answers & Q(answer_themes__response__kind=NPS.kind)),
         )
         .order_by("-detractors", "-tagged", "name")
     )
+    if not rows:  # no themes: the totals below would scan every answer for nothing
+        return []
+    parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
+    nps = {"total": parts["n"], "detractors": parts["bad"], "promoters": parts["good"]}
+    passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
     weights = []
     for theme in rows:
         passives = theme.nps_tagged - theme.detractors - theme.promoters
@@ -270,17 +264,19 @@ def themes_top_places(*, organization: Organization, qs: QuerySet[Response] | No
     answers = _with_text(Response.objects.filter(organization=organization))
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
+    tagged = list(
+        AnswerTheme.objects.filter(response__in=answers)
+        .values("theme_id", "response__location_id", "response__touchpoint_id")
+        .annotate(count=Count("id"))
+    )
+    if not tagged:  # nothing carries a theme: no place to rank, no need to count every answer with text
+        return {}
     places = {
         (row["location_id"], row["touchpoint_id"]): row
         for row in answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
             total=Count("id")
         )
     }
-    tagged = (
-        AnswerTheme.objects.filter(response__in=answers)
-        .values("theme_id", "response__location_id", "response__touchpoint_id")
-        .annotate(count=Count("id"))
-    )
     best: dict[int, ThemePlace] = {}
     for row in tagged:
         place = places.get((row["response__location_id"], row["response__touchpoint_id"]))
@@ -328,6 +324,14 @@ def themes_trend(
     answers = _with_text(Response.objects.filter(organization=organization))
     if qs is not None:
         answers = answers.filter(id__in=qs.values("id"))
+    rows = list(
+        AnswerTheme.objects.filter(response__in=answers)
+        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
+        .values("theme_id", "month")
+        .annotate(n=Count("id"))
+    )
+    if not rows:  # nothing carries a theme: no trend to draw, no need to count every answer with text
+        return ThemesTrend(months=[], shares={}, counts={})
     totals = {
         _as_date(row["month"]): row["n"]
         for row in answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
@@ -335,12 +339,6 @@ def themes_trend(
     months = sorted(totals)
     position = {month: i for i, month in enumerate(months)}
     counts: dict[int, list[int]] = {}
-    rows = (
-        AnswerTheme.objects.filter(response__in=answers)
-        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
-        .values("theme_id", "month")
-        .annotate(n=Count("id"))
-    )
     for row in rows:
         counts.setdefault(row["theme_id"], [0] * len(months))[position[_as_date(row["month"])]] = row["n"]
     shares = {
@@ -371,8 +369,6 @@ def theme_jobs_recent(*, organization: Organization, limit: int = 3) -> list[The
 
 def response_get(*, membership: Membership, response_id: int) -> Response | None:
     """One answer the member may see (an employee: only at their locations), with its places and customer."""
-    from otklik.dashboard.selectors import responses_visible
-
     return (
         responses_visible(membership=membership)
         .select_related("survey", "location", "touchpoint", "customer", "analysis", "case")

@@ -12,8 +12,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
-from otklik.dashboard.forms import PeriodFilterForm
-from otklik.dashboard.selectors import responses_filter, responses_visible
 from otklik.insights import selectors, services
 from otklik.insights.forms import (
     DepartmentForm,
@@ -27,6 +25,7 @@ from otklik.insights.forms import (
 )
 from otklik.insights.models import ProfanityWord, Theme, ThemeJob
 from otklik.insights.representativeness import response_representativeness
+from otklik.surveys.filters import PeriodFilterForm, responses_filter, responses_visible
 
 EXAMPLES_SHOWN = 20
 TRENDS_CHARTED = 6

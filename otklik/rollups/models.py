@@ -3,12 +3,13 @@
 from django.db import models
 
 from otklik.accounts.models import Location, Organization, Touchpoint
-from otklik.surveys.kinds import KIND_CHOICES
+from otklik.surveys.kinds import COUNTED_SCORES, KIND_CHOICES
 from otklik.surveys.models import Survey
 
 # One column per score 0–10 covers every scale we have (NPS 0–10, CSAT/grade 1–5, CES 1–7),
-# so any metric over a score distribution can be read from a rollup.
-SCORES = range(0, 11)
+# so any metric over a score distribution can be read from a rollup. A survey kind whose scale does not
+# fit is refused where it is defined (surveys.kinds.COUNTED_SCORES); widening it needs columns here.
+SCORES = COUNTED_SCORES
 
 
 class Grain(models.TextChoices):

@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import QuerySet
 
 from otklik.accounts.models import Location, Membership, Organization
 from otklik.accounts.selectors import visible_locations
-from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState
+from otklik.rollups.models import Grain, ResponseRollup, RollupState
 
 
 def rollups_ready(*, organization: Organization) -> bool:
@@ -39,10 +39,13 @@ def rollups_for_period(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     location: Location | None = None,
+    grain: str | None = None,
 ) -> QuerySet[ResponseRollup]:
     """The member's rollups for a period of whole days (both ends included, in the organization's time zone):
-    month rows when the period is whole months (or open), else day rows."""
-    grain = Grain.MONTH if _whole_months(date_from, date_to) else Grain.DAY
+    month rows when the period is whole months (or open), else day rows; `grain` DAY asks for day rows
+    always (to group by week)."""
+    if grain is None or grain == Grain.MONTH and not _whole_months(date_from, date_to):
+        grain = Grain.MONTH if _whole_months(date_from, date_to) else Grain.DAY
     qs = rollups_visible(membership=membership, grain=grain)
     if date_from is not None:
         qs = qs.filter(start__gte=date_from)
@@ -51,13 +54,3 @@ def rollups_for_period(
     if location is not None:
         qs = qs.filter(location=location)
     return qs
-
-
-def scores_sum(scores: range) -> Sum:
-    """How many answers scored within `scores` (e.g. range(9, 11) for NPS promoters)."""
-    expression = F(f"s{scores[0]}")
-    for score in scores[1:]:
-        expression = expression + F(f"s{score}")
-    if not set(scores) <= set(SCORES):
-        raise ValueError(f"Rollups count scores {SCORES}, not {scores}")
-    return Sum(expression)

@@ -18,19 +18,10 @@ from otklik.surveys.kinds import KINDS
 
 logger = logging.getLogger(__name__)
 
-# The top of each scale: what counts as praise for the "praise" score band.
-PRAISE_FROM: dict[str, tuple[str, int]] = {
-    "nps": ("gte", 9),
-    "csat": ("gte", 4),
-    "ces": ("lte", 2),
-    "grade": ("gte", 5),
-    "readiness": ("gte", 1),
-}
-
 
 def is_praise(*, kind: str, score: int) -> bool:
-    comparison, threshold = PRAISE_FROM.get(kind, ("gte", KINDS[kind].max_score))
-    return score >= threshold if comparison == "gte" else score <= threshold
+    """Whether a score is at the top of its scale, as its survey kind defines praise (surveys.kinds)."""
+    return score in KINDS[kind].praise
 
 
 # ---------------------------------------------------------------- default rules

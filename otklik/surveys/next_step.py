@@ -19,8 +19,6 @@ from otklik.surveys.models import Response
 
 THANKS_SALT = "otklik.surveys.thanks"
 DETRACTOR, PASSIVE, PROMOTER = "detractor", "passive", "promoter"
-# From which score an answer is a promoter's, per scale (the NPS bands; the top of the other scales).
-PROMOTER_FROM = {"nps": ("gte", 9), "csat": ("gte", 5), "ces": ("lte", 2), "grade": ("gte", 5)}
 # The review sites a location may name, in the order they are offered.
 REVIEW_SITES = {
     "yandex": ("review_url_yandex", _("Yandex Maps")),
@@ -56,14 +54,12 @@ def answer_band(response: Response, *, has_case: bool | None = None) -> str:
     A caller that knows whether the answer has a case passes `has_case` and saves a query.
     """
     spec = response.survey.spec
-    threshold = spec.case_threshold
-    complaint = response.score <= threshold if spec.case_when == "lte" else response.score >= threshold
     if has_case is None:
         has_case = Response.objects.filter(pk=response.pk, case__isnull=False).exists()
-    if complaint or has_case:
+    if response.score in spec.detractors or has_case:
         return DETRACTOR
-    comparison, threshold = PROMOTER_FROM.get(response.kind, ("gte", spec.max_score + 1))
-    promoter = response.score >= threshold if comparison == "gte" else response.score <= threshold
+    # Who is a promoter is the kind's to say (surveys.kinds): NPS 9–10, CSAT 5, CES 1–2, grade 5.
+    promoter = spec.promoters is not None and response.score in spec.promoters
     return PROMOTER if promoter else PASSIVE
 
 

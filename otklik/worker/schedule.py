@@ -19,11 +19,11 @@ from datetime import timedelta
 from otklik.customers.tasks import segments_due
 from otklik.imports.jobs import imports_cleanup_due
 from otklik.improvements.services import recovery_followups_due
-from otklik.insights.digests import department_digests_due
 from otklik.outreach.dispatch import invitations_dispatch_due, invitations_due_exist
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.rollups.tasks import rollups_reconcile_enqueue_due
 from otklik.sla.services import sla_jobs_run
+from otklik.team.digests import department_digests_due
 from otklik.team.retention import retention_purge_due
 
 logger = logging.getLogger(__name__)

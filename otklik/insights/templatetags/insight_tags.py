@@ -6,6 +6,7 @@ from otklik.accounts.models import Membership
 from otklik.insights import selectors
 from otklik.insights.profanity import mask_profanity
 from otklik.insights.representativeness import case_representativeness, response_representativeness
+from otklik.surveys.filters import responses_filter, responses_visible
 from otklik.surveys.models import Response
 
 register = template.Library()
@@ -61,8 +62,6 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
     """`{% loyalty_factors_card membership form %}`: the heaviest loyalty factors for the dashboard's period."""
     if membership is None:
         return {"summaries": None}
-    from otklik.dashboard.selectors import responses_filter, responses_visible
-
     filters = form.cleaned_data if form is not None and form.is_bound and form.is_valid() else {}
     answers = responses_filter(
         qs=responses_visible(membership=membership),

@@ -5,13 +5,13 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from otklik.insights.digests import department_digests_due
 from otklik.insights.models import AnswerTheme, Department, Theme
 from otklik.insights.services import answers_tag, department_save, theme_assign_department, themes_discover
 from otklik.insights.tests import samples
 from otklik.insights.tests.conftest import make_theme
 from otklik.insights.tests.helpers import add_answers
 from otklik.messaging.models import OutboxMessage
+from otklik.team.digests import department_digests_due
 
 UTC = datetime.UTC
 # Wednesday 4 February 2015: the digest of that week reports on Monday 26 January – Sunday 1 February.

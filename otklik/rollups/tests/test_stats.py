@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from otklik.dashboard import stats
+from otklik.rollups import stats
 
 
 def test_nps_variance_is_the_trinomial_variance_of_a_difference_of_shares():

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership
 from otklik.accounts.selectors import member_language, site_url
-from otklik.dashboard.selectors import responses_visible
 from otklik.insights.models import Department, Theme
-from otklik.insights.selectors import NPS_DETRACTOR_MAX, masked_text
+from otklik.insights.selectors import masked_text
 from otklik.messaging.models import OutboxMessage
+from otklik.rollups.metrics import NPS
 from otklik.sla.selectors import alert_channels_for
 from otklik.sla.services import alert_send
+from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
 DIGEST_HOUR = 8
@@ -57,11 +58,7 @@ def department_digest(
             count=Count("answer_themes", filter=Q(answer_themes__response__in=week)),
             detractors=Count(
                 "answer_themes",
-                filter=Q(
-                    answer_themes__response__in=week,
-                    answer_themes__response__kind="nps",
-                    answer_themes__response__score__lte=NPS_DETRACTOR_MAX,
-                ),
+                filter=Q(answer_themes__response__in=week) & NPS.bad_q("answer_themes__response__score"),
             ),
         )
         .filter(count__gt=0)

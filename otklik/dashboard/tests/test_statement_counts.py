@@ -1,0 +1,34 @@
+"""The report pages run a fixed number of statements, whatever the number of answers (read from the rollups)."""
+
+import pytest
+
+from otklik.rollups.services import rollups_reconcile
+from otklik.rollups.tests.test_reports_from_rollups import answers  # noqa: F401 (a fixture)
+
+# Each page's statements with the rollups current and no themes yet (the theme figures are then not read):
+# session, user, membership, then the page's own reads.
+PAGES = [
+    ("/", 29),
+    ("/?date_from=2026-01-17&date_to=2026-03-04", 29),
+    ("/metrics/", 20),
+    ("/metrics/?by=week&date_from=2026-01-17&date_to=2026-03-04", 19),
+    ("/metrics/?by=month&export=csv", 15),
+    ("/metrics/?by=location&export=xlsx", 16),
+    ("/people/", 17),
+    ("/people/?export=csv", 14),
+    ("/report/?period=2026-03", 23),
+    ("/insights/", 11),
+]
+
+
+@pytest.mark.parametrize("page, statements", PAGES)
+@pytest.mark.usefixtures("answers")
+def test_a_report_page_runs_a_fixed_number_of_statements(world, login, django_assert_num_queries, page, statements):
+    rollups_reconcile(organization=world.org)
+    client = login(world.manager)
+    client.get("/")  # the session's first request may touch the session and cache tables once more
+
+    with django_assert_num_queries(statements):
+        response = client.get(page)
+
+    assert response.status_code == 200
