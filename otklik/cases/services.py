@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -186,7 +187,7 @@ def case_alert_queue(*, case: Case, person: User, channels: list[tuple[str, str]
             "location": case.location.name,
             # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
             "content": masked(case.content, case.organization_id),
-            "url": f"{site_url(organization=case.organization)}/cases/{case.pk}/",
+            "url": site_url(organization=case.organization) + reverse("cases:detail", args=[case.pk]),
         }
     for channel, recipient in channels:
         outbox_enqueue(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -282,7 +283,7 @@ def _notify(rule: Rule, subject: Subject) -> None:
                 "score": response.score,
                 # E-mail and Telegram leave the app: insults are masked for every recipient (D2).
                 "comment": masked(response.comment, subject.organization.pk) or "—",
-                "url": f"{site_url(organization=subject.organization)}/answers/",
+                "url": site_url(organization=subject.organization) + reverse("dashboard:answers"),
             }
         channels = alert_channels_for(user=person, organization=subject.organization)
         for channel, recipient in channels:
