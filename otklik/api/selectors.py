@@ -5,24 +5,17 @@ from datetime import datetime
 from django.db.models import F, Q, QuerySet
 
 from otklik.accounts.models import Membership, Touchpoint
-from otklik.accounts.selectors import visible_locations, visible_touchpoints
+from otklik.accounts.selectors import visible_touchpoints
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
+from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response, Survey
-
-
-def _in_scope(queryset: QuerySet, *, membership: Membership) -> QuerySet:
-    """Limit a queryset with `organization` and `location` to what the member may see."""
-    queryset = queryset.filter(organization=membership.organization)
-    if membership.sees_whole_organization:
-        return queryset
-    return queryset.filter(location__in=visible_locations(membership=membership))
 
 
 def answers_visible(*, membership: Membership) -> QuerySet[Response]:
     """Answers the member may read, newest first, each with the id of its case (or None)."""
     return (
-        _in_scope(Response.objects.all(), membership=membership)
+        responses_visible(membership=membership)
         .annotate(case_id=F("case__id"), survey_key=F("survey__public_key"))
         .prefetch_related("answers")
         .order_by("-created_at", "-id")
