@@ -108,3 +108,42 @@ def write_raw_xlsx(
             "</worksheet>",
         )
     return path
+
+
+def write_ods(
+    path: Path, rows: list[list], *, mimetype: str = "application/vnd.oasis.opendocument.spreadsheet"
+) -> Path:
+    """An OpenDocument spreadsheet as LibreOffice lays it out: the mimetype first and unpacked, then content.xml.
+    A value is text, or a (kind, value) pair for a typed cell: ("float", "12.5"), ("date", "2025-03-01T10:30:00")."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value) -> str:
+        if isinstance(value, tuple):
+            kind, raw = value
+            attribute = {"float": "office:value", "date": "office:date-value"}[kind]
+            typed = f'office:value-type="{kind}" {attribute}="{raw}"'
+            return f"<table:table-cell {typed}><text:p>{raw}</text:p></table:table-cell>"
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    body = "".join(f"<table:table-row>{''.join(cell(value) for value in row)}</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
+        book.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+        book.writestr("content.xml", content)
+    return path
