@@ -215,6 +215,8 @@ def cell_value(value) -> object:
     kind = type(value)
     if kind is str or kind is datetime or kind is date:
         return value
+    if kind is int:  # python-calamine-plus gives a whole number as an int
+        return str(value)
     if kind is float:
         # Excel stores the code 1001 as 1001.0.
         return str(int(value)) if value.is_integer() and -1e15 < value < 1e15 else str(value)
