@@ -124,19 +124,27 @@ def test_a_zip_that_is_no_workbook_is_refused(tmp_path):
         detect_format(path)
 
 
-def test_an_xlsx_failing_at_its_last_row_changes_nothing(world, tmp_path, settings, fast):  # noqa: F811
+@pytest.mark.parametrize("fault", ["too many rows", "broken XML"])
+def test_an_xlsx_failing_at_its_last_row_changes_nothing(world, tmp_path, settings, fast, fault):  # noqa: F811
     settings.OTKLIK_IMPORT_XLSX_MAX_ROWS = 4
-    path = write_xlsx(tmp_path / "long.xlsx", [PURCHASE_HEADER, *purchase_rows(4)])
-    # openpyxl declares the dimension; without it the sheet passes the check and fails on its fifth row
+    path = write_xlsx(tmp_path / "long.xlsx", [PURCHASE_HEADER, *purchase_rows(4 if fault == "too many rows" else 3)])
     with zipfile.ZipFile(path) as book:
         parts = {item.filename: book.read(item) for item in book.infolist()}
     sheet = parts["xl/worksheets/sheet1.xml"]
-    start = sheet.index(b"<dimension")
-    parts["xl/worksheets/sheet1.xml"] = sheet[:start] + sheet[sheet.index(b"/>", start) + 2 :]
+    if fault == "too many rows":
+        # openpyxl declares the dimension; without it the sheet passes the check and fails on its fifth row
+        start = sheet.index(b"<dimension")
+        sheet = sheet[:start] + sheet[sheet.index(b"/>", start) + 2 :]
+        message = "more than 4 rows"
+    else:
+        cut = sheet.rindex(b"</row>")
+        sheet = sheet[:cut] + b'<c r="Z4"><v>1</c>' + sheet[cut:]  # a value never closed
+        message = "XLSX file cannot be opened: ill-formed"
+    parts["xl/worksheets/sheet1.xml"] = sheet
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         for name, data in parts.items():
             book.writestr(name, data)
-    with pytest.raises(FileError, match="more than 4 rows"):
+    with pytest.raises(FileError, match=message):
         run(world.org, "purchases", path, fast=fast, chunk_rows=2)
     assert not Purchase.objects.filter(organization=world.org).exists()
 
