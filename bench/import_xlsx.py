@@ -1,103 +1,95 @@
-"""Reading order lines from XLSX against reading the same rows from CSV, and the reader's peak memory.
+"""The same order lines imported from CSV and from XLSX on PostgreSQL, and read alone, with each one's peak memory.
 
-    .venv/bin/python bench/import_xlsx.py [--rows 200000]
+    .venv/bin/python bench/import_xlsx.py [--rows 1000000] [--database-url postgres://…/otklik_bench]
 
-Writes a seeded order-lines file (a retailer's export: invoice number, stock code,
-description, quantity, US date, unit price, customer id, country) twice: as CSV, and
-as an XLSX the way Excel writes it (shared strings, numbers as numbers). Then, each
-in a fresh process, reads it the way an import does (otklik.imports.services.
-file_records: every row as a record of the guessed columns, null tokens made empty)
-and prints the seconds, rows per second, XLSX over CSV, and each process's peak
-resident memory. The issue's bar: XLSX at least half as fast as CSV (ratio ≤ 2),
-and no import above 300 MB.
+Writes a seeded order-lines file (the generator bench/import_purchases.py uses: 1C's
+Russian headers, orders of 1 to 9 lines, 3 % cancellations) as CSV, and the same rows
+as an XLSX the way Excel writes one: texts in the shared strings table, quantities and
+prices as numbers, the date as a date-styled number. Both are kept in --cache (default
+/tmp/otklik-bench), keyed by rows, seed and day, since writing a million-row XLSX takes
+a while. Then, each in a fresh process:
 
-XLSX is read by python-calamine, which holds the sheet in memory; the default limits
-(OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES, OTKLIK_IMPORT_XLSX_MAX_ROWS) refuse a sheet
-that would not fit. --rows above what they allow shows the refusal.
+1. reading only: every row made a record of the guessed columns, as an import reads it
+   (services.file_records), for CSV and for XLSX;
+2. `otklik import purchases FILE --org bench-xlsx` from CSV, then from XLSX, each into
+   an emptied organization: the whole import, checks and writes included.
+
+Prints seconds, XLSX over CSV and each process's peak resident memory (VmHWM). The
+issue's bars: the XLSX import within 2× of the CSV import, XLSX read at least half as
+fast as CSV (reading ratio ≤ 2), and no import above 300 MB.
 """
 
 import argparse
+import csv
 import os
-import random
 import subprocess
 import sys
-import tempfile
+import time
+import urllib.parse
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
-COUNTRIES = ["United Kingdom", "France", "Germany", "EIRE", "Spain", "Netherlands"]
-WORDS = ["WHITE", "HANGING", "HEART", "LANTERN", "METAL", "CLOCK", "PINK", "SET", "OF", "3", "CAKE", "TINS"]
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
+ORG = "bench-xlsx"
+LOCATIONS = ["Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
+NUMBERS = {"Количество", "Цена", "Сумма"}  # written as numbers, as Excel keeps them
+DATES = {"Дата"}  # written as a date-styled serial number
 
+SETUP = f"""
+from otklik.accounts.models import Location, Organization
+from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
+from otklik.outreach.models import ScheduledInvitation
+org, _ = Organization.objects.get_or_create(slug="{ORG}", defaults={{"name": "Bench XLSX"}})
+for name in {LOCATIONS!r}:
+    Location.objects.get_or_create(organization=org, name=name)
+ScheduledInvitation.objects.filter(organization=org)._raw_delete(ScheduledInvitation.objects.db)
+PurchaseLine.objects.filter(purchase__organization=org)._raw_delete(PurchaseLine.objects.db)
+Purchase.objects.filter(organization=org)._raw_delete(Purchase.objects.db)
+Customer.objects.filter(organization=org)._raw_delete(Customer.objects.db)
+Product.objects.filter(organization=org)._raw_delete(Product.objects.db)
+"""
+VACUUMED = ["outreach_scheduledinvitation", "customers_purchaseline", "customers_purchase", "customers_customer"]
+COUNT = f"""
+from otklik.customers.models import PurchaseLine
+print(PurchaseLine.objects.filter(purchase__organization__slug="{ORG}").count())
+"""
+# The child's own high-water mark: ru_maxrss would keep the forking parent's size across exec.
+PEAK = """
+import atexit, runpy, sys
+atexit.register(lambda: print("VmHWM", next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]))
+if sys.argv[1] == "-c":
+    code, sys.argv = sys.argv[2], ["-c", *sys.argv[3:]]
+    exec(compile(code, "<read>", "exec"), {"__name__": "__main__"})
+else:
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 READ = """
 import sys, time
 import django
 django.setup()
 from pathlib import Path
 from otklik.imports.mapping import guess_mapping
-from otklik.imports.readers import detect_format, read_header, sheets_kept
+from otklik.imports.readers import detect_format, read_header
 from otklik.imports.services import file_records
 path = Path(sys.argv[1])
 started = time.perf_counter()
-with sheets_kept():  # as an import reads it: the header and the rows from one load
-    fmt = detect_format(path)
-    mapping = guess_mapping("purchases", read_header(path, fmt))
-    if sys.argv[2] == "check":  # and as its check does: every row made plain and validated (no database)
-        from zoneinfo import ZoneInfo
-        from otklik.imports.cleaning import ReadOptions, purchase_preparer
-        from otklik.imports.fast_clean import purchase_cleaner
-        from otklik.imports.services import chunked, validate_chunk, ImportReport, decide_date_format
-        date_format = decide_date_format(path, fmt, mapping)
-        prepare = purchase_preparer(ReadOptions(currency="GBP", date_format=date_format, without_customer="skip"))
-        validate = purchase_cleaner(tz=ZoneInfo("Europe/London"), locations={})
-        report = ImportReport(kind="purchases")
-        for chunk in chunked(file_records(path, fmt, mapping), 25000):
-            validate_chunk(chunk, lambda record: validate(prepare(record)), report)
-        assert report.ok, report.errors[:3]
-        rows = report.rows
-    else:
-        rows = sum(1 for _ in file_records(path, fmt, mapping))
-seconds = time.perf_counter() - started
-# VmHWM, not ru_maxrss: the latter keeps the forking parent's size across exec.
-peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(rows, seconds, peak // 1024)
+fmt = detect_format(path)
+mapping = guess_mapping("purchases", read_header(path, fmt))
+rows = sum(1 for _ in file_records(path, fmt, mapping))
+print(rows, time.perf_counter() - started)
 """
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+EPOCH = datetime(1899, 12, 30)
 
 
-def order_lines(n: int, seed: int) -> list[list]:
-    rng = random.Random(seed)
-    products = [
-        (
-            f"{rng.randint(10000, 99999)}{rng.choice(['', 'A', 'B'])}",
-            " ".join(rng.sample(WORDS, 4)),
-            rng.randint(50, 2000) / 100,
-        )
-        for _ in range(3000)
-    ]
-    rows, invoice = [], 536365
-    for i in range(n):
-        if i % 20 == 0:
-            invoice += 1
-            customer = "" if rng.random() < 0.25 else rng.randint(12346, 18287)
-            moment = f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/2011 {rng.randint(8, 20)}:{rng.randint(0, 59):02d}"
-            country = rng.choice(COUNTRIES)
-        code, name, price = rng.choice(products)
-        rows.append([str(invoice), code, name, rng.randint(1, 48), moment, price, customer, country])
-    return rows
-
-
-def write_csv(path: Path, rows: list[list]) -> None:
-    import csv
-
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-
-
-def _column(index: int) -> str:
+def column_letters(index: int) -> str:
     name = ""
     index += 1
     while index:
@@ -106,31 +98,53 @@ def _column(index: int) -> str:
     return name
 
 
-def write_xlsx(path: Path, rows: list[list]) -> None:
-    """An XLSX as Excel writes it: text in the shared strings table, numbers inline, a dimension."""
+def write_xlsx_from_csv(source: Path, path: Path) -> None:
+    """The CSV's rows as an XLSX sheet, streamed into the zip (the parent stays small), with a shared strings table."""
     strings: dict[str, int] = {}
-
-    def cell(ref: str, value) -> str:
-        if isinstance(value, int | float):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        if value == "":
-            return ""
-        index = strings.setdefault(value, len(strings))
-        return f'<c r="{ref}" t="s"><v>{index}</v></c>'
-
-    letters = [_column(i) for i in range(len(HEADER))]
-    body = []
-    for number, row in enumerate([HEADER, *rows], start=1):
-        cells = "".join(cell(f"{letter}{number}", value) for letter, value in zip(letters, row, strict=True))
-        body.append(f'<row r="{number}">{cells}</row>')
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheet = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{main}">'
-        f'<dimension ref="A1:{letters[-1]}{len(rows) + 1}"/><sheetData>{"".join(body)}</sheetData></worksheet>'
-    )
-    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+    with open(source, newline="", encoding="utf-8") as f, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        rows = csv.reader(f, delimiter=";")
+        header = next(rows)
+        letters = [column_letters(i) for i in range(len(header))]
+        kinds = ["n" if name in NUMBERS else "d" if name in DATES else "s" for name in header]
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{MAIN}">'.encode())
+            # No <dimension>: the row count is not known until the end, and the reader counts rows as it goes.
+            sheet.write(b"<sheetData>")
+            number = 1
+            cells = "".join(
+                f'<c r="{letter}1" t="s"><v>{strings.setdefault(name, len(strings))}</v></c>'
+                for letter, name in zip(letters, header, strict=True)
+            )
+            buffer = [f'<row r="1">{cells}</row>']
+            for values in rows:
+                number += 1
+                cells = []
+                for letter, kind, value in zip(letters, kinds, values, strict=True):
+                    if value == "":
+                        continue
+                    if kind == "n":
+                        cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+                    elif kind == "d":
+                        serial = (datetime.fromisoformat(value) - EPOCH).total_seconds() / 86400
+                        cells.append(f'<c r="{letter}{number}" s="1"><v>{serial:.10f}</v></c>')
+                    else:
+                        index = strings.setdefault(value, len(strings))
+                        cells.append(f'<c r="{letter}{number}" t="s"><v>{index}</v></c>')
+                buffer.append(f'<row r="{number}">{"".join(cells)}</row>')
+                if len(buffer) >= 10_000:
+                    sheet.write("".join(buffer).encode())
+                    buffer = []
+            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        book.writestr(
+            "xl/sharedStrings.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" uniqueCount="{len(strings)}">{shared}</sst>',
+        )
+        book.writestr(
+            "xl/styles.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}"><cellXfs count="2">'
+            '<xf numFmtId="0"/><xf numFmtId="22" applyNumberFormat="1"/></cellXfs></styleSheet>',
+        )
         book.writestr(
             "[Content_Types].xml",
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -139,69 +153,143 @@ def write_xlsx(path: Path, rows: list[list]) -> None:
             'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType='
-            '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/><Override PartName='
+            '"/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            "</Types>",
         )
         book.writestr(
             "_rels/.rels",
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            f'2006/relationships"><Relationship Id="rId1" Type="{relations}/officeDocument" Target="xl/workbook.xml"/>'
+            f'2006/relationships"><Relationship Id="rId1" Type="{RELATIONS}/officeDocument" Target="xl/workbook.xml"/>'
             "</Relationships>",
         )
         book.writestr(
             "xl/workbook.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
-            '<sheet name="Online Retail" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{RELATIONS}"><sheets>'
+            '<sheet name="Orders" sheetId="1" r:id="rId1"/></sheets></workbook>',
         )
         book.writestr(
             "xl/_rels/workbook.xml.rels",
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            f'2006/relationships"><Relationship Id="rId1" Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{relations}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-        )
-        book.writestr("xl/worksheets/sheet1.xml", sheet)
-        book.writestr(
-            "xl/sharedStrings.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" count="{len(strings)}" '
-            f'uniqueCount="{len(strings)}">{shared}</sst>',
+            f'2006/relationships"><Relationship Id="rId1" Type="{RELATIONS}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{RELATIONS}/sharedStrings" Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rId3" Type="{RELATIONS}/styles" Target="styles.xml"/></Relationships>',
         )
 
 
-def read(path: Path, mode: str) -> tuple[int, float, int]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "otklik.settings", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", READ, str(path), mode], env=env, capture_output=True, text=True)
+def files(cache: Path, rows: int, seed: int) -> tuple[Path, Path]:
+    """The CSV and the XLSX of `rows` order lines, written once per rows, seed and day and then reused."""
+    from otklik.imports.samples import write_purchases_csv
+
+    # The orders end at today's midnight (UTC): a cached file stays recent, so the import schedules invitations.
+    end = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    cache.mkdir(parents=True, exist_ok=True)
+    stem = cache / f"order-lines-{rows}-{seed}-{end:%Y%m%d}"
+    csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
+    if not csv_path.exists():
+        started = time.perf_counter()
+        partial = csv_path.with_suffix(".part")
+        write_purchases_csv(
+            partial, rows=rows, customers=max(1, rows // 10), locations=LOCATIONS, seed=seed, end=end, days=14
+        )
+        partial.rename(csv_path)
+        print(f"wrote {csv_path} in {time.perf_counter() - started:.0f} s", flush=True)
+    if not xlsx_path.exists():
+        started = time.perf_counter()
+        partial = xlsx_path.with_suffix(".part")
+        write_xlsx_from_csv(csv_path, partial)
+        partial.rename(xlsx_path)
+        print(f"wrote {xlsx_path} in {time.perf_counter() - started:.0f} s", flush=True)
+    return csv_path, xlsx_path
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def vacuum(url: str) -> None:
+    """Clear the rows the setup deleted, so that autovacuum does not do it on the measured import's time."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in VACUUMED:
+            conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def child(args: list[str], env: dict) -> tuple[float, int, str]:
+    """(seconds, peak resident memory in MB, output) of one child process run under PEAK."""
+    started = time.perf_counter()
+    done = subprocess.run([PYTHON, "-c", PEAK, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
     if done.returncode:
-        raise SystemExit(done.stderr.strip().splitlines()[-1])
-    rows, seconds, peak = done.stdout.split()
-    return int(rows), float(seconds), int(peak)
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    lines = done.stdout.strip().splitlines()
+    peak = int(lines[-1].split()[1]) // 1024
+    return elapsed, peak, "\n".join(lines[:-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3, help="reads of each file; the fastest counts")
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "otklik-bench")
+    parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--read-only", action="store_true", help="only the reading, no database")
     args = parser.parse_args()
-    lines = order_lines(args.rows, args.seed)
-    with tempfile.TemporaryDirectory() as directory:
-        csv_path, xlsx_path = Path(directory) / "lines.csv", Path(directory) / "lines.xlsx"
-        write_csv(csv_path, lines)
-        write_xlsx(xlsx_path, lines)
-        with zipfile.ZipFile(xlsx_path) as book:
-            unpacked = sum(item.file_size for item in book.infolist())
-        print(
-            f"{args.rows} order lines: CSV {csv_path.stat().st_size / 2**20:.1f} MB, "
-            f"XLSX {xlsx_path.stat().st_size / 2**20:.1f} MB (unpacks to {unpacked / 2**20:.1f} MB)"
-        )
-        for mode, what in [("read", "reading the rows"), ("check", "reading and checking every row")]:
-            print(f"{what}:")
-            results = {}
-            for name, path in [("CSV", csv_path), ("XLSX", xlsx_path)]:
-                runs = [read(path, mode) for _ in range(args.runs)]
-                rows, seconds, peak = min(runs, key=lambda run: run[1])
-                results[name] = seconds
-                peak = max(run[2] for run in runs)
-                print(f"  {name:5} {seconds:6.2f} s  {rows / seconds:9.0f} rows/s  peak RSS {peak} MB")
-            print(f"  XLSX / CSV: {results['XLSX'] / results['CSV']:.2f} (the bar: at most 2)")
+
+    csv_path, xlsx_path = files(args.cache, args.rows, args.seed)
+    with zipfile.ZipFile(xlsx_path) as book:
+        unpacked = sum(item.file_size for item in book.infolist())
+    print(
+        f"{args.rows} order lines: CSV {csv_path.stat().st_size / 2**20:.0f} MB, XLSX "
+        f"{xlsx_path.stat().st_size / 2**20:.0f} MB (unpacks to {unpacked / 2**20:.0f} MB); "
+        f"load {open('/proc/loadavg').read().split()[0]}",
+        flush=True,
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "otklik.settings",
+        "OTKLIK_DATABASE_URL": args.database_url,
+        "OTKLIK_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    results: dict[str, tuple[float, int]] = {}
+    for name, path in [("CSV", csv_path), ("XLSX", xlsx_path)]:
+        seconds, peak, out = child(["-c", READ, str(path)], env)
+        rows, read_s = out.split()[-2:]
+        results[f"read {name}"] = (float(read_s), peak)
+        print(f"read {name}: {int(rows)} rows in {float(read_s):.1f} s, peak {peak} MB", flush=True)
+    if not args.read_only:
+        ensure_database(args.database_url)
+        manage = str(ROOT / "manage.py")
+        subprocess.run([PYTHON, manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        for name, path in [("CSV", csv_path), ("XLSX", xlsx_path)]:
+            subprocess.run([PYTHON, manage, "shell", "-v0", "-c", SETUP], env=env, check=True, cwd=ROOT)
+            vacuum(args.database_url)
+            seconds, peak, out = child([manage, "import", "purchases", str(path), "--org", ORG, "-v", "2"], env)
+            results[f"import {name}"] = (seconds, peak)
+            stored = subprocess.run(
+                [PYTHON, manage, "shell", "-v0", "-c", COUNT], env=env, check=True, cwd=ROOT, capture_output=True
+            ).stdout.split()[-1]
+            print(f"import {name}: {seconds:.1f} s, peak {peak} MB, {int(stored)} lines stored", flush=True)
+            print("   " + out.strip().splitlines()[-1], flush=True)
+            if int(stored) != args.rows:
+                raise SystemExit(f"expected {args.rows} lines stored from {name}, found {int(stored)}")
+
+    print(f"\n{args.rows} order lines, load {open('/proc/loadavg').read().split()[0]} at the end")
+    print(f"{'':<22}{'CSV s':>8}{'XLSX s':>8}{'XLSX/CSV':>10}{'CSV MB':>8}{'XLSX MB':>9}")
+    for what, bar in [("read", "reading: at most 2"), ("import", "import: at most 2")]:
+        if f"{what} CSV" not in results:
+            continue
+        (csv_s, csv_mb), (xlsx_s, xlsx_mb) = results[f"{what} CSV"], results[f"{what} XLSX"]
+        print(f"{what:<22}{csv_s:>8.1f}{xlsx_s:>8.1f}{xlsx_s / csv_s:>10.2f}{csv_mb:>8}{xlsx_mb:>9}   ({bar})")
+    print("peak memory: at most 300 MB for any import")
 
 
 if __name__ == "__main__":

@@ -240,10 +240,14 @@ OTKLIK_TELEGRAM_BOT_TOKEN = env_str("OTKLIK_TELEGRAM_BOT_TOKEN", "")
 # File imports (customers, products, purchases): uploads are kept under VAR_DIR/imports, up to this size.
 OTKLIK_IMPORT_MAX_BYTES = env_int("OTKLIK_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 # Limits checked before a file is read, so that an import stays under about 300 MB of memory whatever the file.
-# An XLSX sheet is read whole into memory (python-calamine), about 2.5 bytes per byte of its unpacked XML.
-OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)
-# Rows of an XLSX sheet (from its declared dimension, and counted again as it is read).
-OTKLIK_IMPORT_XLSX_MAX_ROWS = env_int("OTKLIK_IMPORT_XLSX_MAX_ROWS", 500_000)
+# An XLSX sheet is streamed (python-calamine-plus): its unpacked size bounds the time, not the memory.
+OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+# An XLSX's table of texts is held whole: its unpacked size plus 32 bytes per text.
+OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES = env_int("OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES", 64 * 1024 * 1024)
+# Rows of a spreadsheet (from its declared dimension, and counted again as it is read); Excel's own maximum.
+OTKLIK_IMPORT_XLSX_MAX_ROWS = env_int("OTKLIK_IMPORT_XLSX_MAX_ROWS", 1_048_576)
+# An .xls or .ods sheet is read whole (python-calamine), about 3 bytes per byte of the .xls or the .ods's XML.
+OTKLIK_IMPORT_LOADED_SHEET_MAX_BYTES = env_int("OTKLIK_IMPORT_LOADED_SHEET_MAX_BYTES", 48 * 1024 * 1024)
 # Columns of any file: more is not a sales export, and each column is a choice on the mapping page.
 OTKLIK_IMPORT_MAX_COLUMNS = env_int("OTKLIK_IMPORT_MAX_COLUMNS", 200)
 

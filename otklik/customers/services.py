@@ -6,6 +6,7 @@ per kind stores a batch keyed by the records' external ids. Pushing the same
 batch twice changes nothing; a changed record updates the stored one.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,17 +59,14 @@ PURCHASE_FIELDS = [
     "employee_name",
 ]
 LINE_FIELDS = ["product_id", "quantity", "unit_price", "amount"]
-# Status words of shop exports (Shopify, WooCommerce, 1C, InSales) that undo an order, in en/ru/uk.
-CANCEL_WORDS = {
-    "cancelled", "canceled", "cancel", "voided", "void", "failed",
-    "отменён", "отменен", "отменено", "отмена", "аннулирован",
-    "скасовано", "скасований", "скасоване", "скасування",
-}  # fmt: skip
-RETURN_WORDS = {
-    "refunded", "refund", "returned", "return", "partially refunded",
-    "возврат", "возвращен", "возвращён", "возвращено",
-    "повернення", "повернуто", "повернено",
-}  # fmt: skip
+# Status words of shop exports (Shopify, WooCommerce, 1C, InSales) that undo an order, in en/ru/uk: the start of a
+# word, so that every form counts ("Cancelled by customer", "wc-cancelled", "Отменён клиентом", "Скасування").
+CANCEL_STEMS = ("cancel", "void", "fail", "отмен", "аннулир", "скасов", "скасув", "відмін", "анульов")
+RETURN_STEMS = ("refund", "return", "возврат", "возвращ", "поверн")
+# A word that makes the status not a whole cancellation or return: a partial refund leaves the order standing
+# (its negative lines, if any, take their share back), and "not cancelled" is no cancellation.
+NOT_WHOLE_STEMS = ("partial", "partly", "частичн", "частков", "частин")
+NEGATIONS = {"not", "no", "non", "не", "ні", "нет"}
 # UCI Online Retail and shops like it number a cancellation as the order number with a C in front.
 CANCELLATION_NUMBER = re.compile(r"[Cc]\d+")
 # How strongly a line's marker speaks for its order: a cancellation outweighs a return.
@@ -222,17 +220,36 @@ def _decimal(raw, *, places: str) -> Decimal:
 def status_mark(*, external_id: str, status: str) -> str:
     """What a line says of its order's fate: "cancelled", "returned", or "" (the lines decide).
 
-    A status word of a shop export (cancelled, refunded, отменён, возврат, скасовано,
-    повернення…) or an order number prefixed C (a cancellation in UCI Online Retail's
-    numbering). Any other status ("paid", "fulfilled") leaves the order to its lines.
+    A status of a shop export that says the order was cancelled or refunded, in any form,
+    case, spacing or punctuation (status_word), or an order number prefixed C (a
+    cancellation in UCI Online Retail's numbering). Any other status ("paid",
+    "fulfilled", "partially refunded") leaves the order to its lines.
     """
-    word = " ".join(str(status or "").lower().replace("ё", "е").split())
-    if word in CANCEL_WORDS or word.replace("е", "ё") in CANCEL_WORDS:
-        return OrderStatus.CANCELLED.value
-    if word in RETURN_WORDS:
-        return OrderStatus.RETURNED.value
+    word = status_word(status) if status else ""
+    if word:
+        return word
     if CANCELLATION_NUMBER.fullmatch(external_id):
         return OrderStatus.CANCELLED.value
+    return ""
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats a handful of statuses on every line
+def status_word(status: str) -> str:
+    """ "cancelled", "returned" or "" from a status as shops write it, tolerant of case, spacing and punctuation.
+
+    A word starting like "cancel", "void", "отмен", "скасов"… cancels; one like "refund",
+    "return", "возврат", "поверн"… returns; a cancellation outweighs a return. A partial
+    refund ("partially refunded", "refunded (partial)", "частичный возврат") or a negation
+    ("not cancelled") is neither: the order stands. 1C's "[N] " before a status is left out.
+    """
+    text = re.sub(r"^\s*\[\w+\]", " ", str(status).lower().replace("ё", "е"))
+    words = re.findall(r"[^\W\d_]+", text)
+    if any(word.startswith(NOT_WHOLE_STEMS) or word in NEGATIONS for word in words):
+        return ""
+    if any(word.startswith(CANCEL_STEMS) for word in words):
+        return OrderStatus.CANCELLED.value
+    if any(word.startswith(RETURN_STEMS) for word in words):
+        return OrderStatus.RETURNED.value
     return ""
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from otklik.customers.services import RowError, order_fields_filler
+from otklik.customers.services import RowError, order_fields_filler, status_word
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
 NULL_TOKENS = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "—", "#n/a", "нет", "немає"})
@@ -258,45 +258,13 @@ CURRENCY_WORDS = {
 }
 
 CANCELLED, RETURNED = "cancelled", "returned"
-STATUS_WORDS = {
-    CANCELLED: (
-        "cancelled",
-        "canceled",
-        "cancel",
-        "voided",
-        "void",
-        "failed",
-        "отменен",
-        "отменён",
-        "отмена",
-        "отменено",
-        "аннулирован",
-        "скасовано",
-        "скасований",
-        "скасоване",
-        "відмінено",
-    ),
-    RETURNED: (
-        "returned",
-        "return",
-        "refunded",
-        "refund",
-        "возврат",
-        "возвращен",
-        "возвращён",
-        "повернення",
-        "повернуто",
-        "повернено",
-    ),
-}
-_STATUS = {word: status for status, words in STATUS_WORDS.items() for word in words}
 CANCELLED_INVOICE = re.compile(r"C\d+")
 
 
 def order_status(raw) -> str:
-    """ "cancelled", "returned" or "" (anything else: new, paid, shipped, completed…), from the words shops use."""
-    text = re.sub(r"^\[\w+\]\s*", "", str(raw or "").strip().lower())  # 1C writes "[N] Принят"
-    return _STATUS.get(text, _STATUS.get(text.replace("_", " ").split(" ")[0], ""))
+    """ "cancelled", "returned" or "" (anything else: new, paid, shipped, completed, partly refunded…), from the
+    words shops use, in any form (customers.services.status_word)."""
+    return status_word(str(raw or ""))
 
 
 # One record

@@ -10,10 +10,11 @@ from otklik.imports.mapping import KINDS, field_choices
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("The file holds"), choices=list(KINDS.items()), initial="purchases")
     file = forms.FileField(
-        label=_("CSV, XLSX or 1C CommerceML file"),
+        label=_("CSV, Excel, OpenDocument or 1C CommerceML file"),
         help_text=_(
-            "CSV in UTF-8 or Windows-1251 (as 1C and Excel save it), separated by ; or , — an XLSX workbook, "
-            "or 1C's CommerceML exchange file (orders or the catalogue)."
+            "CSV in UTF-8 or Windows-1251 (as 1C and Excel save it), separated by ; or , — an Excel workbook "
+            "(XLSX, or XLS of Excel 97–2003), an OpenDocument spreadsheet (ODS), or 1C's CommerceML exchange "
+            "file (orders or the catalogue)."
         ),
     )
 

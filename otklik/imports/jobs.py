@@ -83,7 +83,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
     except FileError as exc:
         path.unlink(missing_ok=True)
         raise ValidationError(str(exc)) from exc
-    suffix = {"xlsx": ".xlsx", "csv": ".csv"}.get(fmt.kind, ".xml")
+    suffix = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods", "csv": ".csv"}.get(fmt.kind, ".xml")
     stored_name = f"{name}{suffix}"
     path.rename(imports_dir() / stored_name)
     remembered = ImportSettings.objects.filter(organization=organization).first()

@@ -1,6 +1,7 @@
-"""Reading uploaded and exchange files row by row: CSV (sniffed), XLSX and 1C CommerceML 2 XML.
+"""Reading uploaded and exchange files row by row: CSV (sniffed), XLSX, XLS, ODS and 1C CommerceML 2 XML.
 
-What a file is is told by its content, never by its name: a zip is XLSX, XML whose
+What a file is is told by its content, never by its name: a zip is XLSX (or ODS when its
+mimetype says so), an OLE2 compound file is .xls, XML whose
 root is «КоммерческаяИнформация» is 1C CommerceML (orders or the catalogue), any
 other text is CSV: RECOGNISERS tell a format by the file's first bytes, and each
 kind has its reader in READERS. Every reader gives the
@@ -13,29 +14,33 @@ or a tab, told from the header line. Rows are numbered as a spreadsheet shows th
 the header is row 1. CommerceML has no header: its reader gives one made of field
 names (one row per order line), numbered as if it had.
 
-XLSX is read by python-calamine (Rust) a sheet at a time, which holds the sheet in
-memory: before that, the sizes the zip's central directory declares and the sheet's
-declared dimension are held to the OTKLIK_IMPORT_* limits, so an import's memory
-stays bounded whatever the file.
+Spreadsheets are read by spreadsheets.py: XLSX streamed row by row (python-calamine-plus),
+old Excel .xls (an OLE2 file) and OpenDocument .ods loaded a sheet at a time (python-calamine),
+each held to the OTKLIK_IMPORT_* limits before it is read, so an import's memory stays
+bounded whatever the file.
 """
 
 import codecs
 import csv
 import re
-import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
-from django.conf import settings
 from django.utils.translation import gettext as _
+
+from otklik.imports import spreadsheets
+from otklik.imports.spreadsheets import SheetError
+
+# Where an import holds an .xls or .ods sheet for all its passes (services, the import command use it from here).
+sheets_kept = spreadsheets.sheets_kept
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (";", ",", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CML_ROOT = "КоммерческаяИнформация"
 csv.field_size_limit(1 << 20)
 
@@ -46,13 +51,15 @@ class FileError(ValueError):
 
 @dataclass(frozen=True)
 class FileFormat:
-    kind: str  # a key of READERS: "csv", "xlsx", "cml-orders", "cml-goods"
+    kind: str  # a key of READERS: "csv", "xlsx", "xls", "ods", "cml-orders", "cml-goods"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
 
     def describe(self) -> str:
         if self.kind == "xlsx":
             return "XLSX"
+        if self.kind in ("xls", "ods"):
+            return spreadsheets.describe_loaded(self.kind)
         if self.kind == "cml-orders":
             return _("1C CommerceML, orders")
         if self.kind == "cml-goods":
@@ -118,11 +125,30 @@ def _xml_kind(sample: bytes) -> str:
     )
 
 
-def _xlsx_format(path: Path, sample: bytes) -> FileFormat | None:
+def _zip_format(path: Path, sample: bytes) -> FileFormat | None:
+    """A zip is an XLSX, or an ODS when its mimetype says so; each is held to its limits before it is read."""
     if not sample.startswith(XLSX_MAGIC):
         return None
-    check_xlsx_limits(path)
-    return FileFormat("xlsx")
+    try:
+        kind = spreadsheets.zip_kind(path)
+        if kind == "ods":
+            spreadsheets.check_loaded(path, kind)
+        else:
+            spreadsheets.check_xlsx(path)
+    except SheetError as exc:
+        raise FileError(str(exc)) from exc
+    return FileFormat(kind)
+
+
+def _xls_format(path: Path, sample: bytes) -> FileFormat | None:
+    """Excel 97–2003's binary workbook: an OLE2 compound file."""
+    if not sample.startswith(OLE2_MAGIC):
+        return None
+    try:
+        spreadsheets.check_loaded(path, "xls")
+    except SheetError as exc:
+        raise FileError(str(exc)) from exc
+    return FileFormat("xls")
 
 
 def _xml_format(path: Path, sample: bytes) -> FileFormat | None:
@@ -134,7 +160,7 @@ def _xml_format(path: Path, sample: bytes) -> FileFormat | None:
 # The formats told by a file's first bytes, tried in order: each gives the FileFormat it reads the file as,
 # None when the file is not its kind, or FileError when it is but cannot be read. Whatever none of them
 # claims is read as CSV (detect_format). Each FileFormat.kind has its reader in READERS.
-RECOGNISERS: list[Callable[[Path, bytes], FileFormat | None]] = [_xlsx_format, _xml_format]
+RECOGNISERS: list[Callable[[Path, bytes], FileFormat | None]] = [_zip_format, _xls_format, _xml_format]
 
 
 def detect_format(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> FileFormat:
@@ -159,87 +185,38 @@ def detect_format(path: Path, *, delimiter: str | None = None, encoding: str | N
     return FileFormat("csv", encoding, delimiter or _sniff_delimiter(text))
 
 
-# XLSX
+# Spreadsheets (spreadsheets.py): XLSX streamed, .xls and .ods loaded a sheet at a time
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def _first_sheet(book: zipfile.ZipFile) -> str:
-    """The path in the zip of the workbook's first sheet (the one read), by workbook.xml and its relations."""
+def _sheet_errors(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
     try:
-        workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-        relations = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        rid = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook).group(1)
-        target = re.search(rf"<Relationship\b[^>]*?Id=\"{re.escape(rid)}\"[^>]*>", relations).group(0)
-        path = re.search(r"Target=\"([^\"]+)\"", target).group(1)
-    except (KeyError, AttributeError):
-        return "xl/worksheets/sheet1.xml"
-    return path.lstrip("/") if path.startswith("/") else f"xl/{path}"
+        yield from rows
+    except SheetError as exc:
+        raise FileError(str(exc)) from exc
 
 
 def check_xlsx_limits(path: Path) -> None:
-    """Refuse, before reading it, an XLSX whose sheet unpacks too big or declares too many rows or columns.
-
-    The sizes are those the zip's central directory declares; the dimension is the
-    `<dimension ref="A1:H1000">` near the sheet's start, which Excel and most writers put there.
-    """
+    """Refuse, before reading it, an XLSX that unpacks too big or declares too many rows or columns."""
     try:
-        book = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FileError(_("The XLSX file cannot be opened: %(error)s") % {"error": exc}) from exc
-    with book:
-        sheet = _first_sheet(book)
-        try:
-            info = book.getinfo(sheet)
-        except KeyError:
-            raise FileError(_("The XLSX file has no sheet to read.")) from None
-        try:
-            strings = book.getinfo("xl/sharedStrings.xml").file_size
-        except KeyError:
-            strings = 0
-        limit = settings.OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES
-        if info.file_size + strings > limit:
-            raise FileError(
-                _(
-                    "The XLSX sheet unpacks to %(size)s MB; at most %(limit)s MB are read. "
-                    "Save it as CSV (any size is read from CSV), or split it."
-                )
-                % {"size": round((info.file_size + strings) / 2**20, 1), "limit": round(limit / 2**20)}
-            )
-        try:
-            with book.open(sheet) as f:
-                head = f.read(16384).decode("utf-8", "replace")
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise FileError(_("The XLSX file cannot be opened: %(error)s") % {"error": exc}) from exc
-    dimension = re.search(r"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?([A-Z]+)(\d+)\"", head)
-    if dimension:
-        check_shape(rows=int(dimension.group(2)), columns=_column_number(dimension.group(1)))
+        spreadsheets.check_xlsx(path)
+    except SheetError as exc:
+        raise FileError(str(exc)) from exc
 
 
 def check_shape(*, rows: int | None = None, columns: int | None = None) -> None:
     """Refuse a sheet with more rows or columns than the limits allow."""
-    if columns is not None and columns > settings.OTKLIK_IMPORT_MAX_COLUMNS:
-        raise FileError(
-            _("The file has %(n)s columns; at most %(limit)s are read. Remove the columns you do not import.")
-            % {"n": columns, "limit": settings.OTKLIK_IMPORT_MAX_COLUMNS}
-        )
-    if rows is not None and rows > settings.OTKLIK_IMPORT_XLSX_MAX_ROWS:
-        raise FileError(
-            _("The XLSX sheet has %(n)s rows; at most %(limit)s are read from XLSX. Save it as CSV, or split it.")
-            % {"n": rows, "limit": settings.OTKLIK_IMPORT_XLSX_MAX_ROWS}
-        )
+    problem = spreadsheets.shape_problem(rows=rows, columns=columns)
+    if problem:
+        raise FileError(problem)
 
 
 def cell_value(value) -> object:
-    """An XLSX cell as the validators take it: text, or a date/datetime kept as such."""
+    """A spreadsheet cell as the validators take it: text, or a date/datetime kept as such."""
     kind = type(value)
     if kind is str or kind is datetime or kind is date:
         return value
+    if kind is int:  # python-calamine-plus gives a whole number as an int
+        return str(value)
     if kind is float:
         # Excel stores the code 1001 as 1001.0.
         return str(int(value)) if value.is_integer() and -1e15 < value < 1e15 else str(value)
@@ -252,55 +229,13 @@ def cell_value(value) -> object:
     return "" if value is None else str(value)
 
 
-_SHEETS: dict | None = None  # while an import runs (sheets_kept), its XLSX sheet, loaded once for every pass
-
-
-@contextmanager
-def sheets_kept() -> Iterator[None]:
-    """Load each XLSX sheet once for the passes inside (header, date column, check, writing), then free it.
-
-    python-calamine reads a sheet whole; without this each pass over the file would read and
-    unpack it again. The memory is the same (one sheet at a time) and is released on exit.
-    """
-    global _SHEETS
-    outer = _SHEETS
-    _SHEETS = {} if outer is None else outer
-    try:
-        yield
-    finally:
-        if outer is None:
-            _SHEETS = None
-
-
-def _load_sheet(path: Path):
-    from python_calamine import CalamineWorkbook
-
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if _SHEETS is not None and key in _SHEETS:
-        return _SHEETS[key]
-    check_xlsx_limits(path)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        try:
-            sheet = book.get_sheet_by_index(0)
-        finally:
-            book.close()
-    except Exception as exc:  # python-calamine's errors (CalamineError, ZipError, XmlError…) share no base
-        raise FileError(_("The XLSX file cannot be opened: %(error)s") % {"error": exc}) from exc
-    check_shape(rows=sheet.height, columns=sheet.width)
-    if _SHEETS is not None:
-        _SHEETS.clear()
-        _SHEETS[key] = sheet
-    return sheet
-
-
 def _xlsx_rows(path: Path, fmt: "FileFormat") -> Iterator[tuple[int, list]]:
-    """The sheet's rows as python-calamine gives them: text, numbers, dates; "" for an empty cell."""
-    sheet = _load_sheet(path)
-    first = (sheet.start or (0, 0))[0] + 1
-    for offset, values in enumerate(sheet.iter_rows()):
-        yield first + offset, values
+    """The sheet's rows as python-calamine-plus streams them: text, numbers, dates; "" for an empty cell."""
+    return _sheet_errors(spreadsheets.xlsx_rows(path))
+
+
+def _loaded_rows(path: Path, fmt: "FileFormat") -> Iterator[tuple[int, list]]:
+    return _sheet_errors(spreadsheets.loaded_rows(path, fmt.kind))
 
 
 # CSV
@@ -469,6 +404,8 @@ def _cml_goods_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list]]:
 READERS: dict[str, Callable[[Path, FileFormat], Iterator[tuple[int, list]]]] = {
     "csv": _csv_rows,
     "xlsx": _xlsx_rows,
+    "xls": _loaded_rows,
+    "ods": _loaded_rows,
     "cml-orders": _cml_order_rows,
     "cml-goods": _cml_goods_rows,
 }

@@ -70,3 +70,11 @@ def write_purchases_csv(
                 )
                 written += 1
     return path
+
+
+def count_orders(path: Path, *, delimiter: str = ";", encoding: str = "utf-8") -> int:
+    """How many orders a file written by write_purchases_csv holds (its lines of one order are together)."""
+    with open(path, newline="", encoding=encoding) as f:
+        rows = csv.reader(f, delimiter=delimiter)
+        next(rows, None)
+        return len({row[0] for row in rows if row})

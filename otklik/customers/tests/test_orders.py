@@ -103,6 +103,25 @@ def test_amount_without_price_and_price_without_amount():
         ("536379", "повернення", OrderStatus.RETURNED),
         ("536379", "paid", ""),
         ("CRM-1", "", ""),
+        # Any form, case, spacing and punctuation of the same words
+        ("536379", "Cancelled by customer", OrderStatus.CANCELLED),
+        ("536379", "  CANCELED ", OrderStatus.CANCELLED),
+        ("536379", "wc-cancelled", OrderStatus.CANCELLED),
+        ("536379", "Отменён клиентом", OrderStatus.CANCELLED),
+        ("536379", "Скасування", OrderStatus.CANCELLED),
+        ("536379", "[3] Отменен", OrderStatus.CANCELLED),
+        ("536379", "Cancelled, refunded", OrderStatus.CANCELLED),
+        ("536379", "wc-refunded", OrderStatus.RETURNED),
+        ("536379", "Returned (damaged)", OrderStatus.RETURNED),
+        ("536379", "Возврат товара", OrderStatus.RETURNED),
+        ("536379", "Повернення коштів", OrderStatus.RETURNED),
+        # A partial refund or a negation leaves the order standing
+        ("536379", "partially_refunded", ""),
+        ("536379", "refunded (partial)", ""),
+        ("536379", "Частичный возврат", ""),
+        ("536379", "Часткове повернення", ""),
+        ("536379", "not cancelled", ""),
+        ("536379", "[N] Принят", ""),
     ],
 )
 def test_cancellation_markers(order, status, expected):

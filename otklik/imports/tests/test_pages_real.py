@@ -1,6 +1,8 @@
 """The mapping step with real exports: the date-format question, rows without a customer, the currency,
 limits, and pages that never fail once their file is gone."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -8,7 +10,7 @@ from otklik.customers.models import Customer, Purchase
 from otklik.imports.jobs import job_path
 from otklik.imports.models import ImportJob, ImportSettings, ImportStatus
 from otklik.imports.tests.exports import ONLINE_RETAIL, online_retail_rows
-from otklik.imports.tests.helpers import write_csv, write_xlsx
+from otklik.imports.tests.helpers import write_csv, write_ods, write_xlsx
 from otklik.imports.tests.test_pages import columns_of, upload
 
 US_HEADER = ["Order", "Date", "Customer ID", "SKU"]
@@ -163,3 +165,27 @@ def test_a_commerceml_orders_file_is_uploaded_checked_and_imported(
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.kinds["customers"] == {"created": 2}
     assert Customer.objects.get(organization=world.org, external_id="c-17").email == "anna@example.ru"
+
+
+@pytest.mark.parametrize("kind", ["ods", "xls"])
+def test_an_old_excel_or_opendocument_workbook_imports_through_the_page(
+    world, login, tmp_path, django_capture_on_commit_callbacks, kind
+):
+    client = login(world.manager)
+    if kind == "ods":
+        rows = [["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]]
+        rows += [["R1", "P1", ("float", "2"), ("date", "2025-03-01T10:30:00"), ("float", "12.5"), "1001"]]
+        rows += [["R2", "P2", ("float", "-1"), ("date", "2025-03-02T11:00:00"), ("float", "7.25"), "1002"]]
+        path = write_ods(tmp_path / "orders.ods", rows)
+    else:
+        path = tmp_path / "orders.xls"  # written by xlwt 1.3.0: the same two orders
+        path.write_bytes((Path(__file__).parent / "files" / "orders.xls").read_bytes())
+    upload(client, path)
+    job = ImportJob.objects.get()
+    assert job.file_format == kind and job.samples[0][:2] == ["R1", "P1"]
+    check(client, job, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:detail", args=[job.pk]), {"action": "import"})
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert sorted(Purchase.objects.values_list("external_id", "status")) == [("R1", "completed"), ("R2", "returned")]

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
-from otklik.imports.samples import write_purchases_csv
+from otklik.imports.samples import count_orders, write_purchases_csv
 
 
 class Command(BaseCommand):
@@ -47,10 +47,11 @@ class Command(BaseCommand):
             end=today,
             days=days,
         )
+        orders = count_orders(file)
         self.stdout.write(
             _(
-                "%(rows)s purchases written to %(file)s. Upload it on /imports/ or run: otklik import purchases "
-                "%(file)s --org %(org)s"
+                "%(orders)s orders in %(lines)s lines written to %(file)s. Upload it on /imports/ or run: "
+                "otklik import purchases %(file)s --org %(org)s"
             )
-            % {"rows": rows, "file": file, "org": org}
+            % {"orders": orders, "lines": rows, "file": file, "org": org}
         )

@@ -1,4 +1,4 @@
-"""`otklik import purchases FILE --org SLUG`: the nightly exchange file from 1C, or any CSV/XLSX."""
+"""`otklik import purchases FILE --org SLUG`: the nightly exchange file from 1C, or any CSV/XLSX/XLS/ODS."""
 
 from pathlib import Path
 
@@ -17,7 +17,7 @@ SHOWN_ERRORS = 50
 
 class Command(BaseCommand):
     help = (
-        "Import customers, products or purchases from a CSV (UTF-8 or Windows-1251; ; , or tab), XLSX or "
+        "Import customers, products or purchases from a CSV (UTF-8 or Windows-1251; ; , or tab), XLSX, XLS, ODS or "
         "1C CommerceML file. "
         "Every row is checked first; a file with any bad row is refused whole (exit code 1, each bad row "
         "listed with its row number). Importing the same file again changes nothing."
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        with sheets_kept():  # an XLSX sheet is read once for the header and the import
+        with sheets_kept():  # an .xls or .ods sheet is loaded once for the header and the import
             self._import(*args, **options)
 
     def _import(self, *args, kind: str, file: Path, org: str, mapping: str, dry_run: bool, **options) -> None:
