@@ -292,14 +292,16 @@ def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
         if not taken:
             continue
         claimed = monotonic()
-        for message in OutboxMessage.objects.select_related("customer").filter(pk__in=taken).order_by("pk"):
-            if monotonic() - claimed > settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS / 2:
-                break  # the rest stay claimed and are taken again, by any worker, once the claim is stale
-            sent += _send_claimed(message)
+        # One cursor for the chunk's sent marks: a new one per message cost as much as the statement.
+        with connection.cursor() as cursor:
+            for message in OutboxMessage.objects.select_related("customer").filter(pk__in=taken).order_by("pk"):
+                if monotonic() - claimed > settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS / 2:
+                    break  # the rest stay claimed and are taken again, by any worker, once the claim is stale
+                sent += _send_claimed(message, cursor=cursor)
     return sent
 
 
-def _send_claimed(message: OutboxMessage) -> bool:
+def _send_claimed(message: OutboxMessage, *, cursor) -> bool:
     """Send one claimed message and record the outcome; True when it was sent."""
     refusal = customer_refusal(customer=message.customer, channel=message.channel) if message.customer else ""
     # A customer known only by an address: their choice is kept on the suppression list, not on a record.
@@ -335,11 +337,11 @@ def _send_claimed(message: OutboxMessage) -> bool:
         )
         logger.warning("outbox %s to %s failed: %s", message.key, message.recipient, exc.message)
         return False
-    _record_sent(message.pk)
+    _record_sent(message.pk, cursor=cursor)
     return True
 
 
-def _record_sent(message_id: int) -> None:
+def _record_sent(message_id: int, *, cursor) -> None:
     """Mark one message sent, in its own commit, at once: a worker killed after this cannot make it go twice."""
     # Every delivery runs this: a plain statement costs a fraction of compiling a queryset each time.
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
@@ -350,10 +352,7 @@ def _record_sent(message_id: int) -> None:
     sql = f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL WHERE id = %s"
     if connection.vendor == "postgresql" and not connection.in_atomic_block:  # inside a caller's transaction: theirs
         sql += " AND set_config('synchronous_commit', 'off', true) = 'off'"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), message_id]
-        )
+    cursor.execute(sql, [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), message_id])
 
 
 def outbox_deliver_due(*, limit: int = 200) -> int:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import re
 import socket
 import threading
 import time
@@ -81,9 +82,22 @@ class SmtpConnections:
                 pass
 
 
-@functools.lru_cache(maxsize=64)
+# A bare dot-atom address in ASCII: Django's sanitize_address returns it as it is.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
+
+
 def smtp_address(address: str) -> str:
-    """An address as Django's SMTP backend writes it (IDN domains in punycode, a display name encoded)."""
+    """An address as Django's SMTP backend writes it (IDN domains in punycode, a display name encoded).
+
+    Django parses every address with the email package's header parser, which cost more than writing the
+    whole message; a plain address, nearly every customer's, needs none of it.
+    """
+    return address if _PLAIN_ADDRESS.match(address) else _sanitized(address)
+
+
+@functools.lru_cache(maxsize=64)
+def _sanitized(address: str) -> str:
     return sanitize_address(address, "utf-8")
 
 
@@ -119,7 +133,7 @@ def email_bytes(*, from_email: str, recipient: str, subject: str, body: str, hea
         f"Content-Transfer-Encoding: {'7bit' if body.isascii() else '8bit'}\r\n",
         _header_line("Subject", subject),
         _header_line("From", smtp_address(from_email)),
-        _header_line("To", recipient if recipient.isascii() else smtp_address(recipient)),
+        _header_line("To", recipient if recipient.isascii() else smtp_address(recipient)),  # as Django does
         _header_line("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
         *(_header_line(name, value) for name, value in headers.items()),
     ]

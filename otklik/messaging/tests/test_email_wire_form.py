@@ -5,8 +5,9 @@ import email.policy
 
 import pytest
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 
-from otklik.messaging.transports import email_bytes
+from otklik.messaging.transports import email_bytes, smtp_address
 
 FROM = "Otklik <otklik@example.com>"
 HEADERS = {
@@ -63,3 +64,21 @@ def test_a_line_break_in_a_header_is_refused():
         email_bytes(
             from_email=FROM, recipient="a@example.org", subject="Hi", body="b", headers={"X-Test": "a\r\nBcc: x"}
         )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna@example.org",
+        "a.b+tag@mail.example.co.uk",
+        "o'neil@example.org",
+        "a..b@example.org",
+        ".a@example.org",
+        "Anna <anna@example.org>",
+        "Анна <anna@example.org>",
+        "олег@пример.рф",
+        "anna@пример.рф",
+    ],
+)
+def test_an_address_is_written_as_djangos_smtp_backend_writes_it(address):
+    assert smtp_address(address) == sanitize_address(address, "utf-8")
