@@ -213,14 +213,14 @@ def outbox_enqueue_many(*, organization: Organization, letters: list[Letter]) ->
             headers.update(unsubscribe)
         rows.append(
             OutboxMessage(
-                organization=organization,
+                organization_id=organization.pk,  # ids, not instances: a row only inserted never reads them
                 key=letter.key,
                 recipient=letter.recipient,
                 subject=letter.subject[:300],
                 body=body,
                 kind=letter.kind,
                 channel=letter.channel,
-                customer=letter.customer,
+                customer_id=letter.customer.pk if letter.customer is not None else None,
                 headers=headers,
                 next_attempt_at=now,
             )
