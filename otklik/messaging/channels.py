@@ -24,7 +24,14 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from otklik.messaging.transports import HttpTransport, SmtpConnections, TransportError, twilio_signature_valid
+from otklik.messaging.transports import (
+    HttpTransport,
+    SmtpConnections,
+    TransportError,
+    email_bytes,
+    smtp_address,
+    twilio_signature_valid,
+)
 
 # Customer-facing lines, in the customer's language. They live here, not in the .po files, like the message
 # templates: a customer's language need not be the interface's.
@@ -150,7 +157,7 @@ class Channel:
 
 
 class EmailChannel(Channel):
-    """E-mail through Django's e-mail framework (EMAIL_BACKEND).
+    """E-mail through Django's e-mail framework (EMAIL_BACKEND); on SMTP, the wire form written directly.
 
     With the SMTP backend each worker thread keeps its connection open between
     messages (transports.SmtpConnections).
@@ -209,22 +216,29 @@ class EmailChannel(Channel):
         # A stable Message-ID lets the receiving side drop a copy if a worker dies
         # after the SMTP server accepted the message but before we recorded it.
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "localhost"
-        message = EmailMessage(
-            subject=subject,
-            body=body,
-            to=[recipient],
-            headers={**(headers or {}), "Message-ID": f"<{message_key.replace(':', '.')}@{domain}>"},
-        )
+        headers = {**(headers or {}), "Message-ID": f"<{message_key.replace(':', '.')}@{domain}>"}
         try:
-            message.connection = self._connections.get()
+            connection = self._connections.get()
+            data = None
+            if connection is not None:
+                data = email_bytes(
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient=recipient,
+                    subject=subject,
+                    body=body,
+                    headers=headers,
+                )
+            if data is None:  # another backend (locmem in tests, files), or a body that needs quoted-printable
+                message = EmailMessage(subject=subject, body=body, to=[recipient], headers=headers)
+                message.connection = connection
+                self._send_message(message)
+                return
+            envelope = (smtp_address(settings.DEFAULT_FROM_EMAIL), [smtp_address(recipient)], data)
             try:
-                message.send(fail_silently=False)
+                connection.connection.sendmail(*envelope)
             except smtplib.SMTPServerDisconnected:
-                if message.connection is None:
-                    raise
                 # The server closed the kept connection (a restart, its idle timeout): once more on a new one.
-                message.connection = self._connections.get(fresh=True)
-                message.send(fail_silently=False)
+                self._connections.get(fresh=True).connection.sendmail(*envelope)
         except smtplib.SMTPRecipientsRefused as exc:  # the connection stays usable (smtplib sent RSET)
             # 5xx for the recipient ("550 no such user") is a hard bounce; 4xx (greylisting) may pass later.
             answers = "; ".join(f"{code} {reply.decode('utf-8', 'replace')}" for code, reply in exc.recipients.values())
@@ -233,6 +247,16 @@ class EmailChannel(Channel):
         except (OSError, ValueError) as exc:  # other SMTP errors are OSError subclasses
             self._connections.drop()  # after a broken exchange the next message starts on a fresh connection
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _send_message(self, message: EmailMessage) -> None:
+        """Send through Django's e-mail: on the kept SMTP connection if there is one, else the backend's own."""
+        try:
+            message.send(fail_silently=False)
+        except smtplib.SMTPServerDisconnected:
+            if message.connection is None:
+                raise
+            message.connection = self._connections.get(fresh=True)
+            message.send(fail_silently=False)
 
 
 class HttpChannel(HttpTransport, Channel):

@@ -13,9 +13,10 @@ live with the customers (customers/consent.py).
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
@@ -64,9 +65,22 @@ def unsubscribe_token_payload(token: str) -> tuple[int, str] | None:
     return (customer_id, channel) if isinstance(channel, str) and channel in CHANNELS else None
 
 
+def _unsubscribe_path(token: str) -> str:
+    """The unsubscribe page's path for a token; the URL pattern is resolved once per URLconf, not per message."""
+    key = (get_urlconf(), settings.ROOT_URLCONF, get_script_prefix())
+    if _UNSUBSCRIBE_PATH.get("key") != key:
+        # Tokens are URL-safe, so the path around a stand-in is the path around any token.
+        _UNSUBSCRIBE_PATH.update(key=key, parts=reverse("customers:unsubscribe", args=["TOKEN"]).rsplit("TOKEN", 1))
+    before, after = _UNSUBSCRIBE_PATH["parts"]
+    return before + token + after
+
+
+_UNSUBSCRIBE_PATH: dict = {}
+
+
 def unsubscribe_url(*, customer: models.Model, channel: str) -> str:
     token = unsubscribe_token(customer=customer, channel=channel)
-    return site_url(organization=customer.organization) + reverse("customers:unsubscribe", args=[token])
+    return site_url(organization=customer.organization) + _unsubscribe_path(token)
 
 
 def address_key(channel: str, address: str) -> str:

@@ -12,12 +12,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
 from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState
+from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
 logger = logging.getLogger(__name__)
@@ -110,10 +111,46 @@ class ReconcileResult:
     corrected: list[tuple] = field(default_factory=list)  # the keys whose rollup had drifted
 
 
-def _fresh(organization: Organization, tz: datetime.tzinfo) -> dict[tuple, list]:
+def month_after(month: datetime.date) -> datetime.date:
+    """The first day of the next month."""
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _month_bounds(month: datetime.date, tz: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
+    """The moments the organization's local month starts and the next one starts."""
+    return (
+        datetime.datetime.combine(month, datetime.time(), tzinfo=tz),
+        datetime.datetime.combine(month_after(month), datetime.time(), tzinfo=tz),
+    )
+
+
+def _answers_of(organization: Organization):
+    # Every kind named, so PostgreSQL reads the (organization, kind, created_at) index for a month's range.
+    return Response.objects.filter(organization=organization, kind__in=list(KINDS))
+
+
+def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last month (in `tz`) that hold answers or rollups: the slices a reconciliation walks.
+    None when there is neither."""
+    first_last = _answers_of(organization).aggregate(first=Min("created_at"), last=Max("created_at"))
+    months = [
+        timezone.localtime(moment, tz).date().replace(day=1)
+        for moment in (first_last["first"], first_last["last"])
+        if moment is not None
+    ]
+    rolled = ResponseRollup.objects.filter(organization=organization).aggregate(
+        first=Min("month_start"), last=Max("month_start")
+    )
+    months += [month for month in (rolled["first"], rolled["last"]) if month is not None]
+    return (min(months), max(months)) if months else None
+
+
+def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[tuple, list]:
     per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
+    since, until = _month_bounds(month, tz)
     rows = (
-        Response.objects.filter(organization=organization)
+        _answers_of(organization)
+        .filter(created_at__gte=since, created_at__lt=until)
         .annotate(day=TruncDate("created_at", tzinfo=tz))
         .values("location_id", "touchpoint_id", "survey_id", "kind", "day")
         .annotate(count=Count("id"), score_sum=Sum("score"), **per_score)
@@ -125,15 +162,18 @@ def _fresh(organization: Organization, tz: datetime.tzinfo) -> dict[tuple, list]
         row["start"] = row.pop("day")
         row["month_start"] = row["start"].replace(day=1)
         fresh[_row_key(row)] = row
-        month = {**row, "grain": Grain.MONTH, "start": row["month_start"]}
-        total = fresh.setdefault(_row_key(month), {**month, **dict.fromkeys(VALUE_COLUMNS, 0)})
+        month_row = {**row, "grain": Grain.MONTH, "start": row["month_start"]}
+        total = fresh.setdefault(_row_key(month_row), {**month_row, **dict.fromkeys(VALUE_COLUMNS, 0)})
         for column in VALUE_COLUMNS:
             total[column] += row[column]
     return fresh
 
 
-def _current(organization: Organization) -> dict[tuple, dict]:
-    rows = ResponseRollup.objects.filter(organization=organization).values(*KEY_COLUMNS[1:], *VALUE_COLUMNS)
+def _current(organization: Organization, month: datetime.date) -> dict[tuple, dict]:
+    # The month's day rows and its month row, as counted in whichever time zone they were counted in.
+    rows = ResponseRollup.objects.filter(organization=organization, month_start=month).values(
+        *KEY_COLUMNS[1:], *VALUE_COLUMNS
+    )
     return {_row_key(row): row for row in rows}
 
 
@@ -141,8 +181,8 @@ def _row_key(row: dict) -> tuple:
     return (row["location_id"], row["touchpoint_id"], row["survey_id"], row["grain"], row["start"])
 
 
-def _snapshot(organization: Organization, tz: datetime.tzinfo) -> tuple[dict, dict]:
-    """The raw answers and the rollups as of one moment, so their difference is exactly the drift."""
+def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> tuple[dict, dict]:
+    """One month's raw answers and rollups as of one moment, so their difference is exactly the drift."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
@@ -150,7 +190,56 @@ def _snapshot(organization: Organization, tz: datetime.tzinfo) -> tuple[dict, di
             # between them would look like drift and be counted twice.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _fresh(organization, tz), _current(organization)
+        return _fresh(organization, tz, month), _current(organization, month)
+
+
+@dataclass
+class MonthResult:
+    answers: int = 0
+    rows: int = 0
+    corrected: list[tuple] = field(default_factory=list)
+
+
+def rollups_reconcile_month(
+    *, organization: Organization, month: datetime.date, tz: datetime.tzinfo | None = None
+) -> MonthResult:
+    """Correct one month's rollups (its days and the month) from that month's raw answers: one slice.
+
+    A reconciliation is a walk over the months (`reconcile_months`), so no statement reads more than
+    a month of answers and a task does a month at a time. The caller holds the organization's claim.
+    Answers counted under an earlier time zone sit in the month they were counted in; the slice of that
+    month uncounts them and the slice of their month in `tz` counts them, so after the walk every answer
+    is in its day in `tz`.
+    """
+    tz = tz or organization.zone
+    fresh, current = _snapshot(organization, tz, month)
+    result = MonthResult()
+    deltas = []
+    for key in fresh.keys() | current.keys():
+        new, old = fresh.get(key), current.get(key)
+        delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
+        if any(delta):
+            kind = (new or old)["kind"]
+            deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], month, *delta])
+            result.corrected.append(key)
+    for start in range(0, len(deltas), BATCH):
+        # Short transactions: an answer arriving meanwhile waits for one batch at most.
+        with transaction.atomic():
+            _apply(deltas[start : start + BATCH])
+    if deltas:
+        ResponseRollup.objects.filter(organization=organization, month_start=month, count=0).delete()
+    result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
+    result.rows = len(fresh)
+    return result
+
+
+def rollups_reconcile_finish(
+    *, organization: Organization, time_zone: str, now: datetime.datetime, answers: int, corrected: int
+) -> None:
+    """Record a finished walk: reconciled now in `time_zone` (the one its slices used), and free the claim."""
+    RollupState.objects.filter(organization=organization).update(
+        time_zone=time_zone, reconciled_at=now, answers_counted=answers, rows_corrected=corrected, claimed_until=None
+    )
 
 
 def _claim(organization: Organization, now: datetime.datetime) -> bool:
@@ -180,6 +269,19 @@ def rollups_claim_held(*, organization: Organization, until: datetime.datetime) 
     return until > timezone.now() and current.exists()
 
 
+def rollups_claim_extend(
+    *, organization: Organization, until: datetime.datetime | None, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """Carry the claim ending at `until` on for another CLAIM_FOR (a walk's next slice); when it lapsed, take
+    the organization again if it is free. Returns the new end, or None when another process holds it."""
+    now = now or timezone.now()
+    if until is not None and until > now:
+        renewed = RollupState.objects.filter(organization=organization, claimed_until=until)
+        if renewed.update(claimed_until=now + CLAIM_FOR):
+            return now + CLAIM_FOR
+    return rollups_claim(organization=organization, now=now)
+
+
 def rollups_release(*, organization: Organization) -> None:
     """Give back a claim that will not be used (its task could not be queued)."""
     RollupState.objects.filter(organization=organization).update(claimed_until=None)
@@ -188,7 +290,8 @@ def rollups_release(*, organization: Organization) -> None:
 def rollups_reconcile(
     *, organization: Organization, now: datetime.datetime | None = None, claimed: bool = False
 ) -> ReconcileResult:
-    """Recompute the organization's rollups from its raw answers and correct every row that differs.
+    """Recompute the organization's rollups from its raw answers and correct every row that differs,
+    month by month in this process (the worker's task does the same walk a month per task).
 
     Idempotent (a second run finds nothing to correct) and safe while answers arrive. Also moves
     the days to the organization's current time zone. Raises RollupsBusy when another process
@@ -199,30 +302,21 @@ def rollups_reconcile(
         raise RollupsBusy(organization.slug)
     try:
         tz = organization.zone
-        fresh, current = _snapshot(organization, tz)
         result = ReconcileResult(organization=organization, time_zone=organization.time_zone)
-        deltas = []
-        for key in fresh.keys() | current.keys():
-            new, old = fresh.get(key), current.get(key)
-            delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
-            if any(delta):
-                kind = (new or old)["kind"]
-                month = key[4].replace(day=1)
-                deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], month, *delta])
-                result.corrected.append(key)
-        for start in range(0, len(deltas), BATCH):
-            # Short transactions: an answer arriving meanwhile waits for one batch at most.
-            with transaction.atomic():
-                _apply(deltas[start : start + BATCH])
-        ResponseRollup.objects.filter(organization=organization, count=0).delete()
-        result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
-        result.rows = len(fresh)
-        RollupState.objects.filter(organization=organization).update(
+        span = reconcile_months(organization=organization, tz=tz)
+        month = span[0] if span else None
+        while span and month <= span[1]:
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz)
+            result.answers += part.answers
+            result.rows += part.rows
+            result.corrected += part.corrected
+            month = month_after(month)
+        rollups_reconcile_finish(
+            organization=organization,
             time_zone=organization.time_zone,
-            reconciled_at=now,
-            answers_counted=result.answers,
-            rows_corrected=len(result.corrected),
-            claimed_until=None,
+            now=now,
+            answers=result.answers,
+            corrected=len(result.corrected),
         )
         return result
     except BaseException:

@@ -5,7 +5,9 @@ when it runs. Every job is idempotent and claims its rows atomically, so any
 number of workers may run the same schedule. A job that could take long (the
 daily rollup reconciliation, RFM segments, the retention purge) only claims what is due and queues one
 task per organization: the task runner does the work, and the loop that keeps
-the outbox moving is never held by it.
+the outbox moving is never held by it. The reconciliation's task does one month
+and queues the next, so even the largest organization holds a task runner for
+a month of answers at a time.
 
 Besides these jobs, every round of the loop (`--outbox-interval`) writes the
 worker's heartbeat and sends the outbox messages that are due (see `loop.py`).
@@ -67,7 +69,7 @@ SCHEDULE: list[PeriodicJob] = [
     PeriodicJob("invitations", MINUTE, invitations_dispatch_due, again_while=invitations_due_exist),
     # Hunting for complaints (B5): an event followed by silence.
     PeriodicJob("hunting", MINUTE, hunt_rules_run),
-    # Answer rollups: daily, and at once after a time zone change; one task per organization.
+    # Answer rollups: daily, and at once after a time zone change; per organization a chain of one-month tasks.
     PeriodicJob("rollups", MINUTE, rollups_reconcile_enqueue_due),
     # The departments' weekly digest of their themes.
     PeriodicJob("department_digests", MINUTE, department_digests_due),

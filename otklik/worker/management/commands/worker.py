@@ -10,6 +10,7 @@ Several workers may run at once: every claim is an atomic conditional update.
 
 import os
 import socket
+import sys
 import threading
 import time
 
@@ -21,6 +22,7 @@ from otklik.ops.secret import startup_refusal
 from otklik.worker.loop import worker_loop
 
 RQ_BACKEND = "django_tasks_rq.RQBackend"
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def run_tasks(*, interval: float, worker_id: str) -> None:
@@ -56,6 +58,11 @@ class Command(BaseCommand):
         if refusal:
             raise CommandError(refusal)
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
+        # The loop's thread (dispatching invitations: CPU) and the task runner (sending: a wait on the SMTP
+        # server or the database after every few statements) share the GIL. By default a waiting thread
+        # gets it back only after the busy one has run 5 ms, so each of a message's five round trips could
+        # wait that long while invitations were being dispatched; 0.5 ms lets the sender go on almost at once.
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         stop = threading.Event()
         thread = threading.Thread(
             target=worker_loop,
