@@ -165,3 +165,26 @@ def test_chunks_are_cut_between_orders():
     assert [[record["external_id"] for _n, record in part] for part in cut] == [["1", "1"], ["2", "2"], ["3", "3", "3"]]
     long = list(whole_orders([chunk("1", "1"), chunk("1", "1"), chunk("2")], limit=3))
     assert [len(part) for part in long] == [2, 2, 1]
+
+
+@pytest.mark.django_db
+def test_ties_between_products_go_to_an_active_one_with_a_survey_then_the_first_line(world, tmp_path, fast):
+    """The rank the fast path packs into one number (ADR 0014's order: active, delay, own survey, first line)."""
+    from otklik.testing.factories import make_survey
+
+    now = timezone.now()
+    survey = make_survey(organization=world.org)
+    Product.objects.create(
+        organization=world.org, external_id="85123A", name="Holder", evaluation_delay_days=30, is_active=False
+    )
+    Product.objects.create(organization=world.org, external_id="71053", name="Lantern", evaluation_delay_days=4)
+    Product.objects.create(
+        organization=world.org, external_id="84406B", name="Stand", evaluation_delay_days=4, survey=survey
+    )
+    Product.objects.create(organization=world.org, external_id="22633", name="Mitt", evaluation_delay_days=4)
+    Product.objects.create(organization=world.org, external_id="84879", name="Bird", evaluation_delay_days=4)
+    lines = rows(now)
+    lines[3][0] = lines[4][0] = "536366"  # a second order: two equal products, the first line's wins
+    run(world.org, write_csv(tmp_path / "a.csv", [HEADER, *lines[:5]], delimiter=","), fast=fast)
+    assert Purchase.objects.get(external_id="536365").product.external_id == "84406B"
+    assert Purchase.objects.get(external_id="536366").product.external_id == "22633"
