@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Expression, F, Q, QuerySet, Value
+from django.db.models import Count, Expression, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -190,8 +190,8 @@ def _key(value: object) -> object:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-# Breakdowns the rollups hold (they count answers per touchpoint, location and day); the others
-# (employee, segment, product) are read from the answers of the period.
+# Breakdowns the rollups hold (they count answers per touchpoint, location and day); segment is read
+# from the answers of the period (a customer's segment changes every day, the answers do not).
 ROLLUP_BREAKDOWNS = {
     None: Value(0),
     "touchpoint": F("touchpoint"),
@@ -199,6 +199,63 @@ ROLLUP_BREAKDOWNS = {
     "month": F("month_start"),
     "week": TruncWeek("start"),
 }
+# Breakdowns the rollups hold except for answers tied to a purchase: an answer's employee is its touchpoint's
+# (a rollup row has one touchpoint) and only when that is nobody the purchase's seller; the product is the
+# purchase's. Per breakdown: the group of a rollup row, which purchase-tied answers belong elsewhere, and where.
+PURCHASE_BREAKDOWNS = {
+    "employee": (
+        F("touchpoint__employee"),
+        Q(touchpoint__employee__isnull=True, purchase__employee__isnull=False),
+        "purchase__employee",
+    ),
+    "product": (Value(None, output_field=IntegerField()), Q(purchase__product__isnull=False), "purchase__product"),
+}
+
+
+def _rollups_of(scope: Scope, grain: str | None = None):
+    return rollups_for_period(
+        membership=scope.membership,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        location=scope.location,
+        grain=grain,
+    )
+
+
+def grouped_with_purchases(
+    scope: Scope, by: str, *, rollup_aggregates: dict, answer_aggregates: dict, also: tuple[str, ...] = ()
+) -> dict[tuple, dict]:
+    """The scope's answers by employee or product (and the fields `also`), from the rollups and the few
+    answers tied to a purchase, keyed by (group, *also).
+
+    The rollups give each touchpoint's employee (product: none); the purchase-tied answers that belong to
+    someone else (a seller, a product) are read from the answers, through the partial index on answers with
+    a purchase, and moved there from the group "nobody". Both aggregate dicts must name the same sums.
+    """
+    group, moved_q, path = PURCHASE_BREAKDOWNS[by]
+    rows = _rollups_of(scope).annotate(group=group).values("group", *also).annotate(**rollup_aggregates).order_by()
+    totals: dict[tuple, dict] = {}
+
+    def add(row: dict, key: tuple, sign: int) -> None:
+        total = totals.setdefault(key, {"group": key[0], **dict(zip(also, key[1:], strict=True))})
+        for name in rollup_aggregates:
+            total[name] = total.get(name, 0) + sign * int(row[name] or 0)
+
+    for row in rows:
+        add(row, (row["group"], *(row[f] for f in also)), +1)
+    moved = (
+        scoped_responses(scope)
+        .filter(moved_q)
+        .annotate(group=F(path))
+        .values("group", *also)
+        .annotate(**answer_aggregates)
+        .order_by()
+    )
+    for row in moved:
+        add(row, (row["group"], *(row[f] for f in also)), +1)
+        add(row, (None, *(row[f] for f in also)), -1)
+    # A group left with nothing (all its answers moved, or removed since) is not a group of the answers.
+    return {key: row for key, row in totals.items() if any(row[name] for name in rollup_aggregates)}
 
 
 def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict]) -> dict[object, dict]:
@@ -209,15 +266,14 @@ def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict])
     """
     membership = scope.membership
     if by in ROLLUP_BREAKDOWNS and rollups_ready(organization=membership.organization):
-        qs = rollups_for_period(
-            membership=membership,
-            date_from=scope.date_from,
-            date_to=scope.date_to,
-            location=scope.location,
-            grain=Grain.DAY if by == "week" else None,
-        )
+        qs = _rollups_of(scope, grain=Grain.DAY if by == "week" else None)
         rows = qs.annotate(group=ROLLUP_BREAKDOWNS[by]).values("group").annotate(**aggregates(rollups=True))
         return {_key(row["group"]): row for row in rows.order_by()}
+    if by in PURCHASE_BREAKDOWNS and rollups_ready(organization=membership.organization):
+        groups = grouped_with_purchases(
+            scope, by, rollup_aggregates=aggregates(rollups=True), answer_aggregates=aggregates(rollups=False)
+        )
+        return {key[0]: row for key, row in groups.items()}
     return _grouped(scoped_responses(scope), by, RESPONSE_PATHS, scope.tz, aggregates(rollups=False))
 
 

@@ -23,6 +23,7 @@ from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
     group_expression,
+    grouped_with_purchases,
     scoped_cases,
     scoped_responses,
 )
@@ -102,36 +103,53 @@ def workers(*, scope: Scope) -> QuerySet[User]:
     )
 
 
-def _figure_rows(scope: Scope, by: str) -> QuerySet:
-    """Per group and kind: answers, their score total, praise and NPS parts; from the rollups by location."""
+def _figure_aggregates(*, rollups: bool) -> dict:
+    """Per group and kind: answers, their score total, each kind's praise and the NPS parts."""
+    # Each kind's praise band; a row keeps the one of its own kind.
+    praise = {
+        f"praise_{code}": band_count(spec.praise, rollups=rollups, kind_filter=Q(kind=code))
+        for code, spec in KINDS.items()
+    }
+    return {
+        "answers": Sum("count") if rollups else Count("id"),
+        "total": Sum("score_sum" if rollups else "score"),
+        **praise,
+        **NPS.aggregates(rollups=rollups, prefix="nps_"),
+    }
+
+
+def _figure_rows(scope: Scope, by: str) -> list[dict] | QuerySet:
+    """Per group and kind: answers, their score total, praise and NPS parts; from the rollups where they hold them.
+
+    By location the rollups hold everything; by employee they hold each touchpoint's employee, and the
+    answers tied to a purchase whose seller counts instead are added from the answers (`grouped_with_purchases`).
+    """
     membership = scope.membership
-    if by == "location" and rollups_ready(organization=membership.organization):
+    ready = rollups_ready(organization=membership.organization)
+    if by == "location" and ready:
         rollups = rollups_for_period(
             membership=membership, date_from=scope.date_from, date_to=scope.date_to, location=scope.location
         )
-        # Each kind's praise band summed from its score columns; a row keeps the one of its own kind.
-        praise = {
-            f"praise_{code}": band_count(spec.praise, rollups=True, kind_filter=Q(kind=code))
-            for code, spec in KINDS.items()
-        }
         return (
             rollups.annotate(group=F("location"))
             .values("group", "kind")
-            .annotate(
-                answers=Sum("count"), total=Sum("score_sum"), **praise, **NPS.aggregates(rollups=True, prefix="nps_")
-            )
+            .annotate(**_figure_aggregates(rollups=True))
             .order_by()
         )
+    if by == "employee" and ready:
+        groups = grouped_with_purchases(
+            scope,
+            by,
+            rollup_aggregates=_figure_aggregates(rollups=True),
+            answer_aggregates=_figure_aggregates(rollups=False),
+            also=("kind",),
+        )
+        return list(groups.values())
     return (
         scoped_responses(scope)
         .annotate(group=group_expression(by, RESPONSE_PATHS, scope.tz))
         .values("group", "kind")
-        .annotate(
-            answers=Count("id"),
-            total=Sum("score"),
-            praise=Count("id", filter=praise_condition()),
-            **NPS.aggregates(rollups=False, prefix="nps_"),
-        )
+        .annotate(**_figure_aggregates(rollups=False))
         .order_by()
     )
 
@@ -146,7 +164,7 @@ def _answer_figures(scope: Scope, by: str) -> dict[object, dict]:
         item = figures[row["group"]]
         item["count"] += count
         item["weighted"] += count * score_share_of_best(kind=row["kind"], mean=int(row["total"]) / count)
-        item["praise"] += int(row.get("praise", row.get(f"praise_{row['kind']}")) or 0)
+        item["praise"] += int(row[f"praise_{row['kind']}"] or 0)
         if row["kind"] == NPS.kind:
             promoters, passives, detractors = nps_counts(NPS.parts(row, "nps_"))
             item["promoters"] += promoters
