@@ -3,8 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from otklik.accounts.models import Location, Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
@@ -95,23 +95,11 @@ def counted_for(
     return Counted(answers=rollups_for_period(**period), tags=rollups_for_period(**period, model=TagRollup))
 
 
-def _tagged_in(counted: Counted, aggregate) -> Coalesce:
-    """Per theme (an OuterRef), `aggregate` over its tag rollups in the period."""
-    rows = counted.tags.filter(theme_id=OuterRef("pk")).order_by().values("theme_id").annotate(v=aggregate)
-    return Coalesce(Subquery(rows.values("v")), 0)
-
-
 def _theme_rows(organization: Organization, answers: QuerySet | None, counted: Counted | None) -> list[Theme]:
+    """The organization's themes with `tagged`, `detractors`, `promoters`, `nps_tagged`, heaviest first."""
     themes = Theme.objects.filter(organization=organization)
     nps = Q(kind=NPS.kind)
-    if counted is not None:
-        themes = themes.annotate(
-            tagged=_tagged_in(counted, Sum("count")),
-            detractors=_tagged_in(counted, band_count(NPS.bad(NPS.spec), rollups=True, kind_filter=nps)),
-            promoters=_tagged_in(counted, band_count(NPS.good(NPS.spec), rollups=True, kind_filter=nps)),
-            nps_tagged=_tagged_in(counted, Sum("count", filter=nps)),
-        )
-    else:
+    if counted is None:
         in_answers = Q(answer_themes__response__in=answers)
         themes = themes.annotate(
             tagged=Count("answer_themes", filter=in_answers),
@@ -119,7 +107,26 @@ def _theme_rows(organization: Organization, answers: QuerySet | None, counted: C
             promoters=Count("answer_themes", filter=in_answers & NPS.good_q("answer_themes__response__score")),
             nps_tagged=Count("answer_themes", filter=in_answers & Q(answer_themes__response__kind=NPS.kind)),
         )
-    return list(themes.order_by("-detractors", "-tagged", "name"))
+        return list(themes.order_by("-detractors", "-tagged", "name"))
+    # One grouped read of the period's tag rollups; themes come by name from the database and a stable sort
+    # keeps that order among equals, so ties fall as they do above (the database's collation, not Python's).
+    figures = {
+        row["theme_id"]: row
+        for row in counted.tags.values("theme_id")
+        .annotate(
+            tagged=Sum("count"),
+            detractors=band_count(NPS.bad(NPS.spec), rollups=True, kind_filter=nps),
+            promoters=band_count(NPS.good(NPS.spec), rollups=True, kind_filter=nps),
+            nps_tagged=Sum("count", filter=nps),
+        )
+        .order_by()
+    }
+    rows = list(themes.order_by("name"))
+    for theme in rows:
+        row = figures.get(theme.pk, {})
+        for name in ("tagged", "detractors", "promoters", "nps_tagged"):
+            setattr(theme, name, int(row.get(name) or 0))
+    return sorted(rows, key=lambda theme: (-theme.detractors, -theme.tagged))
 
 
 def theme_weights(
