@@ -216,13 +216,16 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
                 copy.write_row((i, text, language, low, high))
         cursor.execute(
             "CREATE TEMP TABLE bench_place (i int PRIMARY KEY, location_id bigint, touchpoint_id bigint, praise float,"
-            " employee_id bigint)"
+            " employee_id bigint, holder_id bigint)"
         )
+        # A location's cases are held by its employee (the one with a QR code there), not all by the owner.
+        holders = {tp.location_id: tp.employee_id for tp in touchpoints if tp.employee_id}
         with cursor.cursor.copy("COPY bench_place FROM STDIN") as copy:
             for i, touchpoint in enumerate(touchpoints):
                 # Some places earn more praise than others, so the locations' NPS differ.
                 praise = (touchpoint.location_id % 10) / 40
-                copy.write_row((i, touchpoint.location_id, touchpoint.pk, praise, touchpoint.employee_id))
+                holder = holders.get(touchpoint.location_id, owner)
+                copy.write_row((i, touchpoint.location_id, touchpoint.pk, praise, touchpoint.employee_id, holder))
 
         generated = {
             "organization_id": "%(org)s",
@@ -287,14 +290,14 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
             "customer_id": "r.customer_id",
             "language": "r.language",
             "content": "r.comment",
-            "responsible_id": "coalesce(p.employee_id, %(owner)s)",
+            "responsible_id": "p.holder_id",
             "severity": "(%(severities)s::text[])[1 + floor(random() * 4)::int]",
             "step": f"CASE WHEN r.resolved THEN '{Step.RESOLVED}' ELSE '{Step.THANKED}' END",
             "thanked_at": "CASE WHEN r.thanked THEN r.created_at + r.first_h * interval '1 hour' END",
             "resolved_at": "CASE WHEN r.resolved THEN r.created_at + (r.first_h + r.fix_h) * interval '1 hour' END",
             "created_at": "r.created_at",
         }
-        params = {"owner": owner, "severities": [s.value for s in Severity]}
+        params = {"severities": [s.value for s in Severity]}
         _defaults(Case, generated, params)
         cursor.execute(
             f"INSERT INTO cases_case ({', '.join(generated)}) SELECT {', '.join(generated.values())} FROM ("

@@ -387,11 +387,11 @@ def _hours_between(start: str, end: str) -> Func:
     )
 
 
-def _due(policies: dict[str, SlaPolicy], attr: str) -> Cases:
-    """The hours of the case's severity's policy (`attr`), as an interval; an unknown severity gets medium's."""
+def sla_hours(policies: dict[str, SlaPolicy], attr: str, *, default: str = Severity.MEDIUM) -> Cases:
+    """The hours of the case's severity's policy (`attr`), as an interval; an unknown severity gets `default`'s."""
     return Cases(
         *(When(severity=severity, then=Value(getattr(p, attr) * HOUR)) for severity, p in policies.items()),
-        default=Value(getattr(policies[Severity.MEDIUM], attr) * HOUR),
+        default=Value(getattr(policies[default], attr) * HOUR),
         output_field=DurationField(),
     )
 
@@ -402,8 +402,8 @@ QUANTILES = (0.5, 0.9)
 def _case_figures_in_database(cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime) -> dict:
     """`case_figures` computed by PostgreSQL: one grouped query, no case row read into Python."""
     cases = cases.annotate(
-        first_due=F("created_at") + _due(policies, "first_answer_hours"),
-        resolution_due=F("created_at") + _due(policies, "resolution_hours"),
+        first_due=F("created_at") + sla_hours(policies, "first_answer_hours"),
+        resolution_due=F("created_at") + sla_hours(policies, "resolution_hours"),
     )
     answered = Q(thanked_at__isnull=False)
     resolved = Q(resolved_at__isnull=False)

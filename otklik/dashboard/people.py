@@ -26,6 +26,7 @@ from otklik.dashboard.metrics import (
     grouped_with_purchases,
     scoped_cases,
     scoped_responses,
+    sla_hours,
 )
 from otklik.insights.models import Department
 from otklik.rollups import stats
@@ -242,18 +243,25 @@ def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], d
 
 
 def _case_figures(scope: Scope, group: str) -> dict[object, tuple[int, int, int]]:
-    """Per responsible person or location: (cases opened in the period, resolved, resolved within SLA)."""
+    """Per responsible person or location: (cases opened in the period, resolved, resolved within SLA).
+
+    One grouped query; an unknown severity is held to the first (most urgent) policy.
+    """
     policies = sla_policies(organization=scope.membership.organization)
-    figures: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = scoped_cases(scope).values(group, "severity", "created_at", "resolved_at").order_by()
-    for row in rows:
-        policy = policies.get(row["severity"]) or next(iter(policies.values()))
-        item = figures[row[group]]
-        item[0] += 1
-        if row["resolved_at"] is not None:
-            item[1] += 1
-            item[2] += row["resolved_at"] <= row["created_at"] + datetime.timedelta(hours=policy.resolution_hours)
-    return {key: tuple(value) for key, value in figures.items()}
+    resolved = Q(resolved_at__isnull=False)
+    due = F("created_at") + sla_hours(policies, "resolution_hours", default=next(iter(policies)))
+    rows = (
+        scoped_cases(scope)
+        .annotate(resolution_due=due)
+        .values(group)
+        .annotate(
+            count=Count("id"),
+            resolved=Count("id", filter=resolved),
+            resolved_in_time=Count("id", filter=Q(resolved_at__lte=F("resolution_due"))),
+        )
+        .order_by()
+    )
+    return {row[group]: (row["count"], row["resolved"], row["resolved_in_time"]) for row in rows}
 
 
 def _row(key: object, name: str, answers: dict | None, cases: tuple | None, named: int) -> PeopleRow:
