@@ -260,7 +260,8 @@ def grouped_with_purchases(
         add(row, (row["group"], *(row[f] for f in also)), +1)
     moved = (
         scoped_responses(scope)
-        .filter(moved_q)
+        # Said outright (the join implies it) so PostgreSQL reads the partial index of answers with a purchase.
+        .filter(moved_q, purchase__isnull=False)
         .annotate(group=F(path))
         .values("group", *also)
         .annotate(**answer_aggregates)
