@@ -1,14 +1,17 @@
 """NPS by location × month over millions of answers: rollups, a raw PostgreSQL scan and DuckDB, in one run.
 
-    .venv/bin/python bench/rollups.py [--answers 10000000] [--runs 30] [--keep]
+    .venv/bin/python bench/rollups.py [--answers 10000000] [--runs 30] [--keep] [--pages-only]
 
 Creates a PostgreSQL database (default `otklik_bench_rollups`), migrates it and
-makes one organization with 50 locations of two touchpoints each. Then it
-generates `--answers` NPS answers spread over 36 months inside PostgreSQL (the
-real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once and
-reused as comments; each score lies in the range of its text's sentiment label;
-seeded, so every run makes the same data), and builds the rollups with the same
-reconciliation the worker runs daily. In the same run it times
+makes one organization with 50 locations of two touchpoints each and a third served by
+one employee's QR code, and twelve themes. Then it generates `--answers` NPS answers
+spread over 36 months inside PostgreSQL with INSERT … SELECT generate_series (the
+real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once;
+35 % of the answers keep theirs as a comment; each score lies in the range of its text's sentiment
+label; 60 % come from customers with an RFM segment; 30 % of the detractors with a comment opened a
+case, held by the location's employee, most answered and resolved; every comment carries one or two
+theme tags; seeded), and builds the rollups with the same reconciliation the worker runs daily.
+`--pages-only` times the pages alone (a kept database is reused). In the same run it times
 
   (a) the dashboard's selector, NPS by location × month, reading the rollups;
   (b) the same selector on the raw answers: one GROUP BY scan in PostgreSQL;
