@@ -1,14 +1,17 @@
 """NPS by location × month over millions of answers: rollups, a raw PostgreSQL scan and DuckDB, in one run.
 
-    .venv/bin/python bench/rollups.py [--answers 10000000] [--runs 30] [--keep]
+    .venv/bin/python bench/rollups.py [--answers 10000000] [--runs 30] [--keep] [--pages-only]
 
 Creates a PostgreSQL database (default `otklik_bench_rollups`), migrates it and
-makes one organization with 50 locations of two touchpoints each. Then it
-generates `--answers` NPS answers spread over 36 months inside PostgreSQL (the
-real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once and
-reused as comments; each score lies in the range of its text's sentiment label;
-seeded, so every run makes the same data), and builds the rollups with the same
-reconciliation the worker runs daily. In the same run it times
+makes one organization with 50 locations of two touchpoints each and a third served by
+one employee's QR code, and twelve themes. Then it generates `--answers` NPS answers
+spread over 36 months inside PostgreSQL with INSERT … SELECT generate_series (the
+real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once;
+35 % of the answers keep theirs as a comment; each score lies in the range of its text's sentiment
+label; 60 % come from customers with an RFM segment; 30 % of the detractors with a comment opened a
+case, held by the location's employee, most answered and resolved; every comment carries one or two
+theme tags; seeded), and builds the rollups with the same reconciliation the worker runs daily.
+`--pages-only` times the pages alone (a kept database is reused). In the same run it times
 
   (a) the dashboard's selector, NPS by location × month, reading the rollups;
   (b) the same selector on the raw answers: one GROUP BY scan in PostgreSQL;
@@ -37,6 +40,14 @@ LOCATIONS = 50
 MONTHS = 36
 START = "2023-01-01 00:00:00+03"  # 36 whole months in the organization's time zone
 CHUNK = 1_000_000
+THEMES = 12
+# The spread of the generated answers: a share carries a comment, a share comes from a known customer
+# (one of ANSWERS_PER_CUSTOMER answers' worth of customers, each with an RFM segment), and a share of
+# the detractors who wrote a comment opened a case, most of them answered and resolved.
+COMMENT_SHARE = 0.35
+CUSTOMER_SHARE = 0.6
+ANSWERS_PER_CUSTOMER = 20
+CASE_SHARE = 0.3
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,6 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=float, default=0.42)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_ROLLUPS_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--keep", action="store_true", help="keep the database the benchmark created")
+    parser.add_argument("--pages-only", action="store_true", help="time the report pages only (no DuckDB, no upserts)")
     # bench/run.py passes its arguments to every benchmark; ignore the others' options.
     args, _unknown = parser.parse_known_args()
     return args
@@ -96,6 +108,7 @@ def timed(fn, runs: int) -> tuple[dict, object]:
 def setup_organization():
     from otklik.accounts.models import Membership, Organization, Role
     from otklik.cases.case_rules import survey_create_with_case_rule
+    from otklik.insights.models import Theme
     from otklik.testing import factories
 
     organization = Organization.objects.filter(slug="bench-rollups").first()
@@ -107,8 +120,14 @@ def setup_organization():
             location = factories.make_location(organization=organization, name=f"Store {number:02d}")
             factories.make_touchpoint(location=location, name="Checkout", kind="checkout")
             factories.make_touchpoint(location=location, name="Delivery", kind="delivery")
+            # An employee's own QR code: its answers count for that employee on /metrics/ and /people/.
+            employee = factories.make_user(organization=organization, username=f"employee-{number:02d}")
+            consultant = factories.make_touchpoint(location=location, name="Consultant", kind="employee")
+            consultant.employee = employee
+            consultant.save(update_fields=["employee"])
         survey_create_with_case_rule(organization=organization, kind="nps")
         factories.make_user(organization=organization, role=Role.OWNER, username="bench-owner")
+        Theme.objects.bulk_create(Theme(organization=organization, name=f"theme {n:02d}") for n in range(THEMES))
     membership = Membership.objects.get(organization=organization, user__username="bench-owner")
     return organization, membership
 
@@ -124,68 +143,139 @@ def real_texts() -> list[tuple[str, str, str]]:
     return texts
 
 
-def generate_answers(*, organization, answers: int, seed: float) -> float:
-    """Insert `answers` NPS answers with real comments; returns the seconds it took."""
+def _defaults(model, generated: dict, params: dict) -> None:
+    """Every other NOT NULL column of `model` gets its model default, so fields added later do not break the load."""
     from django.db import connection
 
-    from otklik.accounts.models import Touchpoint
-    from otklik.demo.datasets import SCORE_RANGES
-    from otklik.surveys.models import Response, Source
-
-    survey = organization.surveys.get(kind="nps")
-    generated = {
-        "organization_id": "%(org)s",
-        "survey_id": "%(survey)s",
-        "touchpoint_id": "p.touchpoint_id",
-        "location_id": "p.location_id",
-        "kind": "'nps'",
-        "score": "CASE WHEN s.r4 < p.praise THEN 10 ELSE t.low + floor(s.r3 * (t.high - t.low + 1))::int END",
-        "comment": "t.text",
-        "language": "t.language",
-        "source": "%(source)s",
-        "score_is_derived": "true",
-        "created_at": "%(start)s::timestamptz + s.r5 * (%(end)s::timestamptz - %(start)s::timestamptz)",
-    }
-    params = {"org": organization.pk, "survey": survey.pk, "source": Source.IMPORT, "start": START}
-    params["end"] = f"{2023 + MONTHS // 12}-01-01 00:00:00+03"
-    # Every other NOT NULL column gets its model default, so fields added later do not break the load.
-    for field in Response._meta.concrete_fields:
+    for field in model._meta.concrete_fields:
         if field.primary_key or field.null or field.column in generated:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            generated[field.column] = "now()"
             continue
         generated[field.column] = f"%({field.column})s"
         params[field.column] = field.get_db_prep_save(field.get_default(), connection)
+
+
+def _without_indexes(cursor, table: str) -> list[str]:
+    """Drop the table's secondary indexes for a bulk load; returns the statements that rebuild them."""
+    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+    indexes = [(name, sql) for name, sql in cursor.fetchall() if not name.endswith("_pkey") and "UNIQUE" not in sql]
+    for name, _sql in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in indexes]
+
+
+def generate_answers(*, organization, answers: int, seed: float) -> float:
+    """Insert `answers` NPS answers (a share with real comments, customers, cases and theme tags) in PostgreSQL.
+
+    Everything is generated by INSERT … SELECT generate_series inside PostgreSQL; returns the seconds it took.
+    """
+    from django.db import connection
+
+    from otklik.accounts.models import Touchpoint
+    from otklik.cases.models import Case, Severity, Step
+    from otklik.customers.models import Customer
+    from otklik.customers.segments import SEGMENT_LABELS
+    from otklik.demo.datasets import SCORE_RANGES
+    from otklik.insights.models import AnswerTheme, Theme
+    from otklik.surveys.models import Response, Source
+
+    survey = organization.surveys.get(kind="nps")
+    end = f"{2023 + MONTHS // 12}-01-01 00:00:00+03"
     texts = real_texts()
     touchpoints = list(Touchpoint.objects.filter(organization=organization).order_by("pk"))
+    owner = organization.memberships.get(user__username="bench-owner").user_id
+    themes = list(Theme.objects.filter(organization=organization).order_by("pk").values_list("pk", flat=True))
     started = time.perf_counter()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute("SELECT coalesce(max(id), 0) FROM customers_customer")
+        customers_before = cursor.fetchone()[0]
+        customers = max(1, answers // ANSWERS_PER_CUSTOMER)
+        generated = {
+            "organization_id": "%(org)s",
+            "name": "'customer ' || n",
+            # Segments as the RFM job would set them, a few customers not segmented yet.
+            "segment": (
+                "coalesce((%(segments)s::text[])"
+                "[1 + floor(random() * (array_length(%(segments)s::text[], 1) + 1))::int], '')"
+            ),
+        }
+        params = {"org": organization.pk, "segments": list(SEGMENT_LABELS)}
+        _defaults(Customer, generated, params)
+        cursor.execute(
+            f"INSERT INTO customers_customer ({', '.join(generated)}) SELECT {', '.join(generated.values())}"
+            f" FROM generate_series(1, {customers}) n",
+            params,
+        )
+        cursor.execute("SELECT min(id), max(id) FROM customers_customer WHERE id > %s", [customers_before])
+        first_customer, last_customer = cursor.fetchone()
+
         cursor.execute("CREATE TEMP TABLE bench_text (i int PRIMARY KEY, text text, language text, low int, high int)")
         with cursor.cursor.copy("COPY bench_text FROM STDIN") as copy:
             for i, (text, sentiment, language) in enumerate(texts):
                 low, high = SCORE_RANGES[sentiment]
                 copy.write_row((i, text, language, low, high))
         cursor.execute(
-            "CREATE TEMP TABLE bench_place (i int PRIMARY KEY, location_id bigint, touchpoint_id bigint, praise float)"
+            "CREATE TEMP TABLE bench_place (i int PRIMARY KEY, location_id bigint, touchpoint_id bigint, praise float,"
+            " employee_id bigint, holder_id bigint)"
         )
+        # A location's cases are held by its employee (the one with a QR code there), not all by the owner.
+        holders = {tp.location_id: tp.employee_id for tp in touchpoints if tp.employee_id}
         with cursor.cursor.copy("COPY bench_place FROM STDIN") as copy:
             for i, touchpoint in enumerate(touchpoints):
                 # Some places earn more praise than others, so the locations' NPS differ.
-                copy.write_row((i, touchpoint.location_id, touchpoint.pk, (touchpoint.location_id % 10) / 40))
+                praise = (touchpoint.location_id % 10) / 40
+                holder = holders.get(touchpoint.location_id, owner)
+                copy.write_row((i, touchpoint.location_id, touchpoint.pk, praise, touchpoint.employee_id, holder))
+
+        generated = {
+            "organization_id": "%(org)s",
+            "survey_id": "%(survey)s",
+            "touchpoint_id": "p.touchpoint_id",
+            "location_id": "p.location_id",
+            "kind": "'nps'",
+            "score": "CASE WHEN s.r4 < p.praise THEN 10 ELSE t.low + floor(s.r3 * (t.high - t.low + 1))::int END",
+            # The score follows the text's sentiment whether or not the customer left the text.
+            "comment": f"CASE WHEN s.r6 < {COMMENT_SHARE} THEN t.text ELSE '' END",
+            "language": "t.language",
+            "customer_id": (
+                f"CASE WHEN s.r7 < {CUSTOMER_SHARE} THEN %(first_customer)s"
+                " + floor(s.r7 / %(customer_share)s * %(customers)s)::bigint END"
+            ),
+            "source": "%(source)s",
+            "score_is_derived": "true",
+            "created_at": "%(start)s::timestamptz + s.r5 * (%(end)s::timestamptz - %(start)s::timestamptz)",
+        }
+        params = {
+            "org": organization.pk,
+            "survey": survey.pk,
+            "source": Source.IMPORT,
+            "start": START,
+            "end": end,
+            "first_customer": first_customer,
+            "customers": last_customer - first_customer + 1,
+            "customer_share": CUSTOMER_SHARE,
+        }
+        _defaults(Response, generated, params)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM surveys_response")
+        answers_before = cursor.fetchone()[0]
         # Indexes are built once after the load instead of updated 10 million times; the data
         # is consistent by construction, so foreign key triggers are skipped for the load.
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'surveys_response'")
-        indexes = [(name, sql) for name, sql in cursor.fetchall() if not name.endswith("_pkey") and "UNIQUE" not in sql]
-        for name, _sql in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
+        rebuild = [
+            *_without_indexes(cursor, "surveys_response"),
+            *_without_indexes(cursor, "cases_case"),
+            *_without_indexes(cursor, "insights_answertheme"),
+        ]
         cursor.execute("SET session_replication_role = replica")
-        cursor.execute("SELECT setseed(%s)", [seed])
-        columns = ", ".join(generated)
-        values = ", ".join(generated.values())
         done = 0
         while done < answers:
             size = min(CHUNK, answers - done)
             cursor.execute(
-                f"INSERT INTO surveys_response ({columns}) SELECT {values} FROM ("
-                "  SELECT random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5"
+                f"INSERT INTO surveys_response ({', '.join(generated)}) SELECT {', '.join(generated.values())} FROM ("
+                "  SELECT random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,"
+                "   random() AS r6, random() AS r7"
                 f"  FROM generate_series(1, {size})"
                 f") s JOIN bench_text t ON t.i = floor(s.r1 * {len(texts)})"
                 f" JOIN bench_place p ON p.i = floor(s.r2 * {len(touchpoints)})",
@@ -193,10 +283,51 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
             )
             done += size
             print(f"  generated {done:,} answers ({time.perf_counter() - started:.0f} s)", flush=True)
+
+        # Cases: a share of the detractors who wrote something; most answered within hours, resolved within days.
+        generated = {
+            "organization_id": "r.organization_id",
+            "response_id": "r.id",
+            "location_id": "r.location_id",
+            "touchpoint_id": "r.touchpoint_id",
+            "customer_id": "r.customer_id",
+            "language": "r.language",
+            "content": "r.comment",
+            "responsible_id": "p.holder_id",
+            "severity": "(%(severities)s::text[])[1 + floor(random() * 4)::int]",
+            "step": f"CASE WHEN r.resolved THEN '{Step.RESOLVED}' ELSE '{Step.THANKED}' END",
+            "thanked_at": "CASE WHEN r.thanked THEN r.created_at + r.first_h * interval '1 hour' END",
+            "resolved_at": "CASE WHEN r.resolved THEN r.created_at + (r.first_h + r.fix_h) * interval '1 hour' END",
+            "created_at": "r.created_at",
+        }
+        params = {"severities": [s.value for s in Severity]}
+        _defaults(Case, generated, params)
+        cursor.execute(
+            f"INSERT INTO cases_case ({', '.join(generated)}) SELECT {', '.join(generated.values())} FROM ("
+            "  SELECT r.*, random() AS pick, random() < 0.9 AS thanked, random() < 0.8 AS resolved,"
+            "   random() * random() * 72 AS first_h, random() * 240 AS fix_h FROM surveys_response r"
+            "  WHERE r.id > %(after)s AND r.score <= 6 AND r.comment <> ''"
+            ") r JOIN bench_place p ON p.touchpoint_id = r.touchpoint_id"
+            f" WHERE r.pick < {CASE_SHARE}",
+            {**params, "after": answers_before},
+        )
+        # Theme tags: one theme per answer with a comment, a second on some (as the tagger leaves them).
+        generated = {"response_id": "r.id", "theme_id": "t.theme_id", "weight": "1.0"}
+        params = {"themes": themes}
+        _defaults(AnswerTheme, generated, params)
+        cursor.execute(
+            f"INSERT INTO insights_answertheme ({', '.join(generated)}) SELECT {', '.join(generated.values())}"
+            " FROM surveys_response r CROSS JOIN LATERAL (SELECT DISTINCT (%(themes)s::bigint[])"
+            "[1 + ((r.id * k) %% array_length(%(themes)s::bigint[], 1))::int] AS theme_id"
+            "  FROM unnest(ARRAY[7919, CASE WHEN r.id %% 3 = 0 THEN 104729 ELSE 7919 END]) k) t"
+            " WHERE r.id > %(after)s AND r.comment <> ''",
+            {**params, "after": answers_before},
+        )
         cursor.execute("SET session_replication_role = origin")
-        for _name, sql in indexes:
+        for sql in rebuild:
             cursor.execute(sql)
-        cursor.execute("VACUUM (ANALYZE) surveys_response")
+        for table in ("surveys_response", "cases_case", "insights_answertheme", "customers_customer"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
     return time.perf_counter() - started
 
 
@@ -208,8 +339,11 @@ def export_parquet(*, organization, path: Path) -> float:
     csv_path = path.with_suffix(".csv")
     with connection.cursor() as cursor, csv_path.open("wb") as out:
         with cursor.cursor.copy(
-            "COPY (SELECT id, organization_id, location_id, touchpoint_id, kind, score, created_at"
-            " FROM surveys_response WHERE organization_id = %s) TO STDOUT (FORMAT csv)",
+            "COPY (SELECT r.id, r.organization_id, r.location_id, r.touchpoint_id, r.kind, r.score, r.created_at,"
+            " t.employee_id, coalesce(c.segment, ''), r.comment <> '' OR r.second_answer <> ''"
+            " FROM surveys_response r JOIN accounts_touchpoint t ON t.id = r.touchpoint_id"
+            " LEFT JOIN customers_customer c ON c.id = r.customer_id WHERE r.organization_id = %s)"
+            " TO STDOUT (FORMAT csv)",
             [organization.pk],
         ) as copy:
             for block in copy:
@@ -218,7 +352,8 @@ def export_parquet(*, organization, path: Path) -> float:
     duck.execute(
         f"COPY (SELECT * FROM read_csv('{csv_path}', header=false, columns={{'id': 'BIGINT', "
         "'organization_id': 'BIGINT', 'location_id': 'BIGINT', 'touchpoint_id': 'BIGINT', 'kind': 'VARCHAR', "
-        f"'score': 'SMALLINT', 'created_at': 'TIMESTAMPTZ'}})) TO '{path}' (FORMAT parquet)"
+        "'score': 'SMALLINT', 'created_at': 'TIMESTAMPTZ', 'employee_id': 'BIGINT', 'segment': 'VARCHAR', "
+        f"'has_text': 'BOOLEAN'}})) TO '{path}' (FORMAT parquet)"
     )
     duck.close()
     csv_path.unlink()
@@ -240,23 +375,28 @@ REPORT_MONTH = "2025-12"  # the last month of the generated answers
 _FIGURES = (
     "count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6), sum(score), sum(score * score)"
 )
+_BY_TOUCHPOINT = f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"
+_MONTH = "timezone(?, created_at) >= DATE '2025-12-01'"
+_PEOPLE = f"SELECT coalesce(employee_id, 0), location_id, kind, {_FIGURES} FROM answers WHERE {_MONTH} GROUP BY ALL"
+PEOPLE_MONTH = "date_from=2025-12-01&date_to=2025-12-31"
 PAGES = [
-    ("/", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
-    ("/metrics/", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
-    (
-        "/metrics/?by=month",
-        f"SELECT date_trunc('month', timezone(?, created_at)), {_FIGURES} FROM answers GROUP BY ALL",
-    ),
-    ("/metrics/?export=csv", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
-    ("/metrics/?export=xlsx", f"SELECT touchpoint_id, {_FIGURES} FROM answers GROUP BY ALL"),
-    ("/people/", f"SELECT location_id, kind, {_FIGURES} FROM answers GROUP BY ALL"),
-    ("/people/?export=csv", f"SELECT location_id, kind, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/", _BY_TOUCHPOINT),
+    ("/metrics/", _BY_TOUCHPOINT),
+    ("/metrics/?by=month", f"SELECT date_trunc('month', timezone(?, created_at)), {_FIGURES} FROM answers GROUP BY 1"),
+    ("/metrics/?by=employee", f"SELECT employee_id, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/metrics/?by=segment", f"SELECT segment, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/metrics/?by=product", f"SELECT {_FIGURES} FROM answers"),
+    ("/metrics/?export=csv", _BY_TOUCHPOINT),
+    ("/metrics/?export=xlsx", _BY_TOUCHPOINT),
+    (f"/people/?{PEOPLE_MONTH}", _PEOPLE),
+    (f"/people/?{PEOPLE_MONTH}&export=csv", _PEOPLE),
+    (f"/people/?{PEOPLE_MONTH}&export=xlsx", _PEOPLE),
     (
         f"/report/?period={REPORT_MONTH}",
         f"SELECT touchpoint_id, date_trunc('month', timezone(?, created_at)) AS m, {_FIGURES} FROM answers"
         " WHERE timezone(?, created_at) >= DATE '2025-11-01' GROUP BY ALL",
     ),
-    ("/insights/", f"SELECT {_FIGURES} FROM answers"),
+    ("/insights/", f"SELECT touchpoint_id, has_text, {_FIGURES} FROM answers GROUP BY ALL"),
 ]
 
 
@@ -292,6 +432,7 @@ def time_pages(*, membership, runs: int, duck=None, parquet: Path | None = None)
             params = [TIME_ZONE] * duck_sql.count("?")
             duck_times, _rows = timed(lambda sql=duck_sql, params=params: duck.execute(sql, params).fetchall(), runs)
         results.append((page, response.status_code, statements, page_times, duck_times))
+        print(f"  {page}: {page_times['median_ms']:.0f} ms", flush=True)
     return results
 
 
@@ -398,6 +539,10 @@ def main() -> None:
             return selectors.metric_by_location_month(qs=source, kind="nps", tz=tz)
 
         assert selectors.metrics_source(membership=membership, tz=tz).model is ResponseRollup
+        if args.pages_only:
+            for page, status, statements, t, _duck in time_pages(membership=membership, runs=args.page_runs):
+                print(f"{page:<60}{status:>5}{statements:>5}{t['median_ms']:>11.1f}{t['p95_ms']:>9.1f}")
+            return
         from_rollups()  # warm the connection and the caches for both, as a live dashboard would be
         rollup_times, rollup_rows = timed(from_rollups, args.runs)
         raw_times, raw_rows = timed(raw_scan, args.raw_runs)

@@ -12,7 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Expression, F, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models import Case as Cases
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -190,8 +205,8 @@ def _key(value: object) -> object:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-# Breakdowns the rollups hold (they count answers per touchpoint, location and day); the others
-# (employee, segment, product) are read from the answers of the period.
+# Breakdowns the rollups hold (they count answers per touchpoint, location and day); segment is read
+# from the answers of the period (a customer's segment changes every day, the answers do not).
 ROLLUP_BREAKDOWNS = {
     None: Value(0),
     "touchpoint": F("touchpoint"),
@@ -199,6 +214,64 @@ ROLLUP_BREAKDOWNS = {
     "month": F("month_start"),
     "week": TruncWeek("start"),
 }
+# Breakdowns the rollups hold except for answers tied to a purchase: an answer's employee is its touchpoint's
+# (a rollup row has one touchpoint) and only when that is nobody the purchase's seller; the product is the
+# purchase's. Per breakdown: the group of a rollup row, which purchase-tied answers belong elsewhere, and where.
+PURCHASE_BREAKDOWNS = {
+    "employee": (
+        F("touchpoint__employee"),
+        Q(touchpoint__employee__isnull=True, purchase__employee__isnull=False),
+        "purchase__employee",
+    ),
+    "product": (Value(None, output_field=IntegerField()), Q(purchase__product__isnull=False), "purchase__product"),
+}
+
+
+def _rollups_of(scope: Scope, grain: str | None = None):
+    return rollups_for_period(
+        membership=scope.membership,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        location=scope.location,
+        grain=grain,
+    )
+
+
+def grouped_with_purchases(
+    scope: Scope, by: str, *, rollup_aggregates: dict, answer_aggregates: dict, also: tuple[str, ...] = ()
+) -> dict[tuple, dict]:
+    """The scope's answers by employee or product (and the fields `also`), from the rollups and the few
+    answers tied to a purchase, keyed by (group, *also).
+
+    The rollups give each touchpoint's employee (product: none); the purchase-tied answers that belong to
+    someone else (a seller, a product) are read from the answers, through the partial index on answers with
+    a purchase, and moved there from the group "nobody". Both aggregate dicts must name the same sums.
+    """
+    group, moved_q, path = PURCHASE_BREAKDOWNS[by]
+    rows = _rollups_of(scope).annotate(group=group).values("group", *also).annotate(**rollup_aggregates).order_by()
+    totals: dict[tuple, dict] = {}
+
+    def add(row: dict, key: tuple, sign: int) -> None:
+        total = totals.setdefault(key, {"group": key[0], **dict(zip(also, key[1:], strict=True))})
+        for name in rollup_aggregates:
+            total[name] = total.get(name, 0) + sign * int(row[name] or 0)
+
+    for row in rows:
+        add(row, (row["group"], *(row[f] for f in also)), +1)
+    moved = (
+        scoped_responses(scope)
+        # Said outright (the join implies it) so PostgreSQL reads the partial index of answers with a purchase.
+        .filter(moved_q, purchase__isnull=False)
+        .annotate(group=F(path))
+        .values("group", *also)
+        .annotate(**answer_aggregates)
+        .order_by()
+    )
+    for row in moved:
+        add(row, (row["group"], *(row[f] for f in also)), +1)
+        add(row, (None, *(row[f] for f in also)), -1)
+    # A group left with nothing (all its answers moved, or removed since) is not a group of the answers.
+    return {key: row for key, row in totals.items() if any(row[name] for name in rollup_aggregates)}
 
 
 def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict]) -> dict[object, dict]:
@@ -209,15 +282,14 @@ def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict])
     """
     membership = scope.membership
     if by in ROLLUP_BREAKDOWNS and rollups_ready(organization=membership.organization):
-        qs = rollups_for_period(
-            membership=membership,
-            date_from=scope.date_from,
-            date_to=scope.date_to,
-            location=scope.location,
-            grain=Grain.DAY if by == "week" else None,
-        )
+        qs = _rollups_of(scope, grain=Grain.DAY if by == "week" else None)
         rows = qs.annotate(group=ROLLUP_BREAKDOWNS[by]).values("group").annotate(**aggregates(rollups=True))
         return {_key(row["group"]): row for row in rows.order_by()}
+    if by in PURCHASE_BREAKDOWNS and rollups_ready(organization=membership.organization):
+        groups = grouped_with_purchases(
+            scope, by, rollup_aggregates=aggregates(rollups=True), answer_aggregates=aggregates(rollups=False)
+        )
+        return {key[0]: row for key, row in groups.items()}
     return _grouped(scoped_responses(scope), by, RESPONSE_PATHS, scope.tz, aggregates(rollups=False))
 
 
@@ -250,6 +322,19 @@ class _CaseFigures:
     resolved_in_time: int = 0
     first_answer_hours: list[float] = field(default_factory=list)
     resolution_hours: list[float] = field(default_factory=list)
+    # Quantiles computed by the database (share → hours); when set, the lists above stay empty.
+    first_answer_quantiles: dict[float, float | None] | None = None
+    resolution_quantiles: dict[float, float | None] | None = None
+
+    def first_answer(self, share: float) -> float | None:
+        if self.first_answer_quantiles is not None:
+            return self.first_answer_quantiles[share]
+        return stats.percentile(self.first_answer_hours, share)
+
+    def resolution(self, share: float) -> float | None:
+        if self.resolution_quantiles is not None:
+            return self.resolution_quantiles[share]
+        return stats.percentile(self.resolution_hours, share)
 
 
 def case_figures(
@@ -281,14 +366,86 @@ def case_figures(
     return figures
 
 
-def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[object, _CaseFigures]:
-    rows = list(
-        scoped_cases(scope)
-        .annotate(group=group_expression(by, CASE_PATHS, scope.tz))
-        .values("group", "severity", "created_at", "thanked_at", "resolved_at")
-        .order_by()
+class _Quantile(Aggregate):
+    """PostgreSQL's percentile_cont: the `share` quantile with linear interpolation, as stats.percentile."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(share)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, share: float, **extra):
+        super().__init__(expression, share=float(share), **extra)
+
+
+def _hours_between(start: str, end: str) -> Func:
+    # Whole microseconds divided once, exactly as Python divides one timedelta by another (`_hours`).
+    return Func(
+        F(end),
+        F(start),
+        template="(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000000)::float8 / 3600000000.0",
+        arg_joiner=" - ",
+        output_field=FloatField(),
     )
-    return case_figures(rows=rows, policies=sla_policies(organization=scope.membership.organization), now=now)
+
+
+def sla_hours(policies: dict[str, SlaPolicy], attr: str, *, default: str = Severity.MEDIUM) -> Cases:
+    """The hours of the case's severity's policy (`attr`), as an interval; an unknown severity gets `default`'s."""
+    return Cases(
+        *(When(severity=severity, then=Value(getattr(p, attr) * HOUR)) for severity, p in policies.items()),
+        default=Value(getattr(policies[default], attr) * HOUR),
+        output_field=DurationField(),
+    )
+
+
+QUANTILES = (0.5, 0.9)
+
+
+def _case_figures_in_database(cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime) -> dict:
+    """`case_figures` computed by PostgreSQL: one grouped query, no case row read into Python."""
+    cases = cases.annotate(
+        first_due=F("created_at") + sla_hours(policies, "first_answer_hours"),
+        resolution_due=F("created_at") + sla_hours(policies, "resolution_hours"),
+    )
+    answered = Q(thanked_at__isnull=False)
+    resolved = Q(resolved_at__isnull=False)
+    quantiles = {}
+    for share in QUANTILES:
+        quantiles[f"first_{share}"] = _Quantile(_hours_between("created_at", "thanked_at"), share, filter=answered)
+        resolution = _hours_between("created_at", "resolved_at")
+        quantiles[f"resolution_{share}"] = _Quantile(resolution, share, filter=resolved)
+    rows = cases.values("group").annotate(
+        count=Count("id"),
+        answered=Count("id", filter=answered),
+        answered_in_time=Count("id", filter=Q(thanked_at__lte=F("first_due"))),
+        considered=Count("id", filter=answered | Q(first_due__lt=now)),
+        resolved=Count("id", filter=resolved),
+        resolved_in_time=Count("id", filter=Q(resolved_at__lte=F("resolution_due"))),
+        **quantiles,
+    )
+    return {
+        _key(row["group"]): _CaseFigures(
+            count=row["count"],
+            answered=row["answered"],
+            answered_in_time=row["answered_in_time"],
+            considered=row["considered"],
+            resolved=row["resolved"],
+            resolved_in_time=row["resolved_in_time"],
+            first_answer_quantiles={share: row[f"first_{share}"] for share in QUANTILES},
+            resolution_quantiles={share: row[f"resolution_{share}"] for share in QUANTILES},
+        )
+        for row in rows.order_by()
+    }
+
+
+def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[object, _CaseFigures]:
+    """Answer and resolution figures of the scope's cases per group: computed by PostgreSQL (one grouped query,
+    medians by percentile_cont), elsewhere from the case rows in Python (`case_figures`)."""
+    cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
+    policies = sla_policies(organization=scope.membership.organization)
+    if connection.vendor == "postgresql":
+        return _case_figures_in_database(cases, policies, now)
+    rows = list(cases.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
+    return case_figures(rows=rows, policies=policies, now=now)
 
 
 def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases, followups: dict | None) -> None:
@@ -306,10 +463,10 @@ def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases
         row.cases, row.cases_answered = cases.count, cases.answered
         row.answered_share = _percent(cases.answered, cases.count)
         row.answered_in_sla_share = _percent(cases.answered_in_time, cases.considered)
-        row.first_answer_median_h = stats.percentile(cases.first_answer_hours, 0.5)
-        row.first_answer_p90_h = stats.percentile(cases.first_answer_hours, 0.9)
-        row.resolution_median_h = stats.percentile(cases.resolution_hours, 0.5)
-        row.resolution_p90_h = stats.percentile(cases.resolution_hours, 0.9)
+        row.first_answer_median_h = cases.first_answer(0.5)
+        row.first_answer_p90_h = cases.first_answer(0.9)
+        row.resolution_median_h = cases.resolution(0.5)
+        row.resolution_p90_h = cases.resolution(0.9)
     if followups:
         row.recovery_answered, row.recovery_improved = followups["answered"], followups["improved"]
         row.recovery_improved_share = _percent(followups["improved"], followups["answered"])

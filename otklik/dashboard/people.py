@@ -23,8 +23,10 @@ from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
     group_expression,
+    grouped_with_purchases,
     scoped_cases,
     scoped_responses,
+    sla_hours,
 )
 from otklik.insights.models import Department
 from otklik.rollups import stats
@@ -102,36 +104,53 @@ def workers(*, scope: Scope) -> QuerySet[User]:
     )
 
 
-def _figure_rows(scope: Scope, by: str) -> QuerySet:
-    """Per group and kind: answers, their score total, praise and NPS parts; from the rollups by location."""
+def _figure_aggregates(*, rollups: bool) -> dict:
+    """Per group and kind: answers, their score total, each kind's praise and the NPS parts."""
+    # Each kind's praise band; a row keeps the one of its own kind.
+    praise = {
+        f"praise_{code}": band_count(spec.praise, rollups=rollups, kind_filter=Q(kind=code))
+        for code, spec in KINDS.items()
+    }
+    return {
+        "answers": Sum("count") if rollups else Count("id"),
+        "total": Sum("score_sum" if rollups else "score"),
+        **praise,
+        **NPS.aggregates(rollups=rollups, prefix="nps_"),
+    }
+
+
+def _figure_rows(scope: Scope, by: str) -> list[dict] | QuerySet:
+    """Per group and kind: answers, their score total, praise and NPS parts; from the rollups where they hold them.
+
+    By location the rollups hold everything; by employee they hold each touchpoint's employee, and the
+    answers tied to a purchase whose seller counts instead are added from the answers (`grouped_with_purchases`).
+    """
     membership = scope.membership
-    if by == "location" and rollups_ready(organization=membership.organization):
+    ready = rollups_ready(organization=membership.organization)
+    if by == "location" and ready:
         rollups = rollups_for_period(
             membership=membership, date_from=scope.date_from, date_to=scope.date_to, location=scope.location
         )
-        # Each kind's praise band summed from its score columns; a row keeps the one of its own kind.
-        praise = {
-            f"praise_{code}": band_count(spec.praise, rollups=True, kind_filter=Q(kind=code))
-            for code, spec in KINDS.items()
-        }
         return (
             rollups.annotate(group=F("location"))
             .values("group", "kind")
-            .annotate(
-                answers=Sum("count"), total=Sum("score_sum"), **praise, **NPS.aggregates(rollups=True, prefix="nps_")
-            )
+            .annotate(**_figure_aggregates(rollups=True))
             .order_by()
         )
+    if by == "employee" and ready:
+        groups = grouped_with_purchases(
+            scope,
+            by,
+            rollup_aggregates=_figure_aggregates(rollups=True),
+            answer_aggregates=_figure_aggregates(rollups=False),
+            also=("kind",),
+        )
+        return list(groups.values())
     return (
         scoped_responses(scope)
         .annotate(group=group_expression(by, RESPONSE_PATHS, scope.tz))
         .values("group", "kind")
-        .annotate(
-            answers=Count("id"),
-            total=Sum("score"),
-            praise=Count("id", filter=praise_condition()),
-            **NPS.aggregates(rollups=False, prefix="nps_"),
-        )
+        .annotate(**_figure_aggregates(rollups=False))
         .order_by()
     )
 
@@ -146,7 +165,7 @@ def _answer_figures(scope: Scope, by: str) -> dict[object, dict]:
         item = figures[row["group"]]
         item["count"] += count
         item["weighted"] += count * score_share_of_best(kind=row["kind"], mean=int(row["total"]) / count)
-        item["praise"] += int(row.get("praise", row.get(f"praise_{row['kind']}")) or 0)
+        item["praise"] += int(row[f"praise_{row['kind']}"] or 0)
         if row["kind"] == NPS.kind:
             promoters, passives, detractors = nps_counts(NPS.parts(row, "nps_"))
             item["promoters"] += promoters
@@ -224,18 +243,25 @@ def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], d
 
 
 def _case_figures(scope: Scope, group: str) -> dict[object, tuple[int, int, int]]:
-    """Per responsible person or location: (cases opened in the period, resolved, resolved within SLA)."""
+    """Per responsible person or location: (cases opened in the period, resolved, resolved within SLA).
+
+    One grouped query; an unknown severity is held to the first (most urgent) policy.
+    """
     policies = sla_policies(organization=scope.membership.organization)
-    figures: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = scoped_cases(scope).values(group, "severity", "created_at", "resolved_at").order_by()
-    for row in rows:
-        policy = policies.get(row["severity"]) or next(iter(policies.values()))
-        item = figures[row[group]]
-        item[0] += 1
-        if row["resolved_at"] is not None:
-            item[1] += 1
-            item[2] += row["resolved_at"] <= row["created_at"] + datetime.timedelta(hours=policy.resolution_hours)
-    return {key: tuple(value) for key, value in figures.items()}
+    resolved = Q(resolved_at__isnull=False)
+    due = F("created_at") + sla_hours(policies, "resolution_hours", default=next(iter(policies)))
+    rows = (
+        scoped_cases(scope)
+        .annotate(resolution_due=due)
+        .values(group)
+        .annotate(
+            count=Count("id"),
+            resolved=Count("id", filter=resolved),
+            resolved_in_time=Count("id", filter=Q(resolved_at__lte=F("resolution_due"))),
+        )
+        .order_by()
+    )
+    return {row[group]: (row["count"], row["resolved"], row["resolved_in_time"]) for row in rows}
 
 
 def _row(key: object, name: str, answers: dict | None, cases: tuple | None, named: int) -> PeopleRow:

@@ -131,9 +131,12 @@ def most_improved_touchpoints(
 
 def top_themes(*, scope: Scope, limit: int = THEMES_SHOWN) -> tuple[list, list]:
     """The month's loyalty factors: complaints that weigh most on NPS, and what customers praise, apart."""
-    from otklik.insights.selectors import split_praise, theme_weights
+    from otklik.insights.selectors import counted_for, split_praise, theme_weights
 
-    weights = theme_weights(organization=scope.membership.organization, qs=scoped_responses(scope))
+    counted = counted_for(
+        membership=scope.membership, date_from=scope.date_from, date_to=scope.date_to, location=scope.location
+    )
+    weights = theme_weights(organization=scope.membership.organization, qs=scoped_responses(scope), counted=counted)
     complaints, praise = split_praise(weights)
     return complaints[:limit], praise[:limit]
 

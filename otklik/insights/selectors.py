@@ -3,13 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Membership, Organization
+from otklik.accounts.models import Location, Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
-from otklik.rollups.metrics import NPS
+from otklik.rollups.metrics import NPS, band_count
+from otklik.rollups.models import TagRollup
+from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
 
@@ -66,30 +68,87 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None = None) -> list[ThemeWeight]:
-    """Each theme's count and share among detractors / passives / promoters, heaviest first.
+@dataclass(frozen=True)
+class Counted:
+    """The rollups of the answers a page looks at (a member's period and place) and of their theme tags.
 
-    `qs` narrows the answers (a period, the locations a member may see); it is always
-    intersected with the organization. NPS gain = detractors with the theme / all NPS
-    answers × 100: turning them into passives removes them from the detractor share.
+    Where a selector below is given one, it reads these instead of the answers: the same numbers from
+    rows per day or month (rollups.TagRollup counts each theme's tags by kind and score).
     """
-    answers = Response.objects.filter(organization=organization)
-    if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    in_answers = Q(answer_themes__response__in=answers)
-    rows = list(
-        Theme.objects.filter(organization=organization)
-        .annotate(
+
+    answers: QuerySet  # rollups.ResponseRollup
+    tags: QuerySet[TagRollup]
+
+
+def counted_for(
+    *,
+    membership: Membership,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    location: Location | None = None,
+) -> Counted | None:
+    """The member's rollups for the period (whole days in the organization's time zone), or None while the
+    rollups are not reconciled in that time zone (then the selectors read the answers)."""
+    if not rollups_ready(organization=membership.organization):
+        return None
+    period = {"membership": membership, "date_from": date_from, "date_to": date_to, "location": location}
+    return Counted(answers=rollups_for_period(**period), tags=rollups_for_period(**period, model=TagRollup))
+
+
+def _theme_rows(organization: Organization, answers: QuerySet | None, counted: Counted | None) -> list[Theme]:
+    """The organization's themes with `tagged`, `detractors`, `promoters`, `nps_tagged`, heaviest first."""
+    themes = Theme.objects.filter(organization=organization)
+    nps = Q(kind=NPS.kind)
+    if counted is None:
+        in_answers = Q(answer_themes__response__in=answers)
+        themes = themes.annotate(
             tagged=Count("answer_themes", filter=in_answers),
             detractors=Count("answer_themes", filter=in_answers & NPS.bad_q("answer_themes__response__score")),
             promoters=Count("answer_themes", filter=in_answers & NPS.good_q("answer_themes__response__score")),
             nps_tagged=Count("answer_themes", filter=in_answers & Q(answer_themes__response__kind=NPS.kind)),
         )
-        .order_by("-detractors", "-tagged", "name")
-    )
+        return list(themes.order_by("-detractors", "-tagged", "name"))
+    # One grouped read of the period's tag rollups; themes come by name from the database and a stable sort
+    # keeps that order among equals, so ties fall as they do above (the database's collation, not Python's).
+    figures = {
+        row["theme_id"]: row
+        for row in counted.tags.values("theme_id")
+        .annotate(
+            tagged=Sum("count"),
+            detractors=band_count(NPS.bad(NPS.spec), rollups=True, kind_filter=nps),
+            promoters=band_count(NPS.good(NPS.spec), rollups=True, kind_filter=nps),
+            nps_tagged=Sum("count", filter=nps),
+        )
+        .order_by()
+    }
+    rows = list(themes.order_by("name"))
+    for theme in rows:
+        row = figures.get(theme.pk, {})
+        for name in ("tagged", "detractors", "promoters", "nps_tagged"):
+            setattr(theme, name, int(row.get(name) or 0))
+    return sorted(rows, key=lambda theme: (-theme.detractors, -theme.tagged))
+
+
+def theme_weights(
+    *, organization: Organization, qs: QuerySet[Response] | None = None, counted: Counted | None = None
+) -> list[ThemeWeight]:
+    """Each theme's count and share among detractors / passives / promoters, heaviest first.
+
+    `qs` narrows the answers (a period, the locations a member may see); it is always
+    intersected with the organization. `counted` (the rollups of the same answers) is read instead
+    when given. NPS gain = detractors with the theme / all NPS answers × 100: turning them into
+    passives removes them from the detractor share.
+    """
+    answers = Response.objects.filter(organization=organization)
+    if qs is not None:
+        answers = answers.filter(id__in=qs.values("id"))
+    rows = _theme_rows(organization, answers, counted)
     if not rows:  # no themes: the totals below would scan every answer for nothing
         return []
-    parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
+    if counted is not None:
+        parts = NPS.parts(counted.answers.aggregate(**NPS.aggregates(rollups=True)))
+    else:
+        parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
     nps = {"total": parts["n"], "detractors": parts["bad"], "promoters": parts["good"]}
     passives_total = nps["total"] - nps["detractors"] - nps["promoters"]
     weights = []
@@ -111,9 +170,12 @@ def theme_weights(*, organization: Organization, qs: QuerySet[Response] | None =
     return weights
 
 
-def praise_theme_ids(*, organization: Organization, qs: QuerySet[Response] | None = None) -> set[int]:
+def praise_theme_ids(
+    *, organization: Organization, qs: QuerySet[Response] | None = None, counted: Counted | None = None
+) -> set[int]:
     """The themes customers praise (`ThemeWeight.is_praise`) among these answers."""
-    return {weight.theme.pk for weight in theme_weights(organization=organization, qs=qs) if weight.is_praise}
+    weights = theme_weights(organization=organization, qs=qs, counted=counted)
+    return {weight.theme.pk for weight in weights if weight.is_praise}
 
 
 def split_praise(weights: list) -> tuple[list, list]:
@@ -259,27 +321,43 @@ class ThemeSummary:
 PLACE_MIN_TAGGED = 3
 
 
-def themes_top_places(*, organization: Organization, qs: QuerySet[Response] | None = None) -> dict[int, ThemePlace]:
-    """For each theme, the location · touchpoint where the largest share of answers carries it (two queries)."""
-    answers = _with_text(Response.objects.filter(organization=organization))
-    if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    tagged = list(
-        AnswerTheme.objects.filter(response__in=answers)
-        .values("theme_id", "response__location_id", "response__touchpoint_id")
-        .annotate(count=Count("id"))
-    )
-    if not tagged:  # nothing carries a theme: no place to rank, no need to count every answer with text
-        return {}
-    places = {
-        (row["location_id"], row["touchpoint_id"]): row
-        for row in answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
+def themes_top_places(
+    *, organization: Organization, qs: QuerySet[Response] | None = None, counted: Counted | None = None
+) -> dict[int, ThemePlace]:
+    """For each theme, the location · touchpoint where the largest share of answers carries it (two queries).
+
+    Shares are of the answers with text; `counted` (the rollups of the same answers) is read instead when given.
+    """
+    if counted is not None:
+        tagged = list(
+            counted.tags.values("theme_id", "location_id", "touchpoint_id")
+            .annotate(count=Sum("with_text"))
+            .filter(count__gt=0)
+            .order_by("theme_id", "location_id", "touchpoint_id")
+        )
+        if not tagged:
+            return {}
+        places_qs = counted.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
+        places_qs = places_qs.annotate(total=Sum("with_text"))
+    else:
+        answers = _with_text(Response.objects.filter(organization=organization))
+        if qs is not None:
+            answers = answers.filter(id__in=qs.values("id"))
+        tagged = list(
+            AnswerTheme.objects.filter(response__in=answers)
+            .values("theme_id", location_id=F("response__location_id"), touchpoint_id=F("response__touchpoint_id"))
+            .annotate(count=Count("id"))
+            .order_by("theme_id", "location_id", "touchpoint_id")
+        )
+        if not tagged:  # nothing carries a theme: no place to rank, no need to count every answer with text
+            return {}
+        places_qs = answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
             total=Count("id")
         )
-    }
+    places = {(row["location_id"], row["touchpoint_id"]): row for row in places_qs}
     best: dict[int, ThemePlace] = {}
     for row in tagged:
-        place = places.get((row["response__location_id"], row["response__touchpoint_id"]))
+        place = places.get((row["location_id"], row["touchpoint_id"]))
         if place is None:
             continue
         candidate = ThemePlace(
@@ -301,12 +379,14 @@ def _place_rank(place: ThemePlace) -> tuple:
     return (place.count >= PLACE_MIN_TAGGED, place.share, place.count)
 
 
-def theme_summaries(*, organization: Organization, qs: QuerySet[Response] | None = None) -> list[ThemeSummary]:
-    """Every theme with its weight and top place, heaviest (most detractors) first."""
-    places = themes_top_places(organization=organization, qs=qs)
+def theme_summaries(
+    *, organization: Organization, qs: QuerySet[Response] | None = None, counted: Counted | None = None
+) -> list[ThemeSummary]:
+    """Every theme with its weight and top place, heaviest (most detractors) first (from `counted` when given)."""
+    places = themes_top_places(organization=organization, qs=qs, counted=counted)
     return [
         ThemeSummary(weight=weight, top_place=places.get(weight.theme.id))
-        for weight in theme_weights(organization=organization, qs=qs)
+        for weight in theme_weights(organization=organization, qs=qs, counted=counted)
     ]
 
 
@@ -318,24 +398,37 @@ class ThemesTrend:
 
 
 def themes_trend(
-    *, organization: Organization, qs: QuerySet[Response] | None = None, tz: datetime.tzinfo = datetime.UTC
+    *,
+    organization: Organization,
+    qs: QuerySet[Response] | None = None,
+    tz: datetime.tzinfo = datetime.UTC,
+    counted: Counted | None = None,
 ) -> ThemesTrend:
-    """All themes' monthly trend in two queries (the loyalty-factors chart)."""
-    answers = _with_text(Response.objects.filter(organization=organization))
-    if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    rows = list(
-        AnswerTheme.objects.filter(response__in=answers)
-        .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
-        .values("theme_id", "month")
-        .annotate(n=Count("id"))
-    )
-    if not rows:  # nothing carries a theme: no trend to draw, no need to count every answer with text
-        return ThemesTrend(months=[], shares={}, counts={})
-    totals = {
-        _as_date(row["month"]): row["n"]
-        for row in answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
-    }
+    """All themes' monthly trend in two queries (the loyalty-factors chart); from `counted` when given
+    (its months are the organization's, so `tz` must be the organization's time zone then)."""
+    if counted is not None:
+        rows = list(
+            counted.tags.values("theme_id", month=F("month_start")).annotate(n=Sum("with_text")).filter(n__gt=0)
+        )
+        if not rows:
+            return ThemesTrend(months=[], shares={}, counts={})
+        month_totals = counted.answers.values(month=F("month_start")).annotate(n=Sum("with_text")).filter(n__gt=0)
+    else:
+        answers = _with_text(Response.objects.filter(organization=organization))
+        if qs is not None:
+            answers = answers.filter(id__in=qs.values("id"))
+        rows = list(
+            AnswerTheme.objects.filter(response__in=answers)
+            .annotate(month=TruncMonth("response__created_at", tzinfo=tz))
+            .values("theme_id", "month")
+            .annotate(n=Count("id"))
+        )
+        if not rows:  # nothing carries a theme: no trend to draw, no need to count every answer with text
+            return ThemesTrend(months=[], shares={}, counts={})
+        month_totals = (
+            answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
+        )
+    totals = {_as_date(row["month"]): row["n"] for row in month_totals.order_by()}
     months = sorted(totals)
     position = {month: i for i, month in enumerate(months)}
     counts: dict[int, list[int]] = {}

@@ -15,6 +15,7 @@ from otklik.accounts.models import Membership, Organization
 from otklik.insights import engine
 from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, ProfanityWord, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
+from otklik.rollups.services import rollup_tags_change
 from otklik.surveys.models import Response
 
 logger = logging.getLogger(__name__)
@@ -246,15 +247,21 @@ def answers_tag(*, organization: Organization, responses: Iterable[Response]) ->
         if response.organization_id == organization.id:
             batch.append(response)
         if len(batch) == TAG_BATCH:
-            written += _tag_batch(batch, tagger, themes)
+            written += _tag_batch(batch, tagger, themes, organization)
             batch = []
     if batch:
-        written += _tag_batch(batch, tagger, themes)
+        written += _tag_batch(batch, tagger, themes, organization)
     return written
 
 
-def _tag_batch(responses: list[Response], tagger: engine.Tagger, themes: list[Theme]) -> int:
+def _tag_batch(
+    responses: list[Response], tagger: engine.Tagger, themes: list[Theme], organization: Organization
+) -> int:
     ids = [r.id for r in responses]
+    by_id = {r.id: r for r in responses}
+    # The tags being replaced leave the theme rollups in the same transaction as the new ones enter.
+    old = AnswerTheme.objects.filter(response_id__in=ids).values_list("response_id", "theme_id")
+    removed = [(by_id[response_id], theme_id) for response_id, theme_id in old]
     AnswerTheme.objects.filter(response_id__in=ids).delete()
     AnswerAnalysis.objects.filter(response_id__in=ids).delete()
     tags, analyses = [], []
@@ -270,6 +277,12 @@ def _tag_batch(responses: list[Response], tagger: engine.Tagger, themes: list[Th
     # A re-tagging run and tagging on arrival may meet on the same answer: the first write wins.
     AnswerAnalysis.objects.bulk_create(analyses, ignore_conflicts=True)
     AnswerTheme.objects.bulk_create(tags, ignore_conflicts=True)
+    if removed or tags:
+        rollup_tags_change(
+            organization=organization,
+            removed=removed,
+            added=[(by_id[tag.response_id], tag.theme_id) for tag in tags],
+        )
     return len(tags)
 
 

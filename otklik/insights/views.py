@@ -67,8 +67,16 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "summaries": [], "chart_data": None, "manage": membership.can_manage}
     if answers is None:
         return render(request, "insights/index.html", context, status=400)
-    summaries = selectors.theme_summaries(organization=organization, qs=answers)
-    trend = selectors.themes_trend(organization=organization, qs=answers, tz=tz)
+    # The rollups of the same answers when they are current: the same figures without reading every answer.
+    filters = form.cleaned_data if form.is_bound else {}
+    counted = selectors.counted_for(
+        membership=membership,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+    )
+    summaries = selectors.theme_summaries(organization=organization, qs=answers, counted=counted)
+    trend = selectors.themes_trend(organization=organization, qs=answers, tz=tz, counted=counted)
     charted = [s.weight.theme for s in summaries if s.weight.count][:TRENDS_CHARTED]
     context.update(
         summaries=summaries,

@@ -36,6 +36,8 @@ class ResponseRollup(models.Model):
     # The first day of the start's month, stored so "by month" groups on a column, not a computed date.
     month_start = models.DateField()
     count = models.IntegerField(default=0)
+    # Answers with a comment or a second answer: what theme shares are taken of.
+    with_text = models.IntegerField(default=0)
     score_sum = models.BigIntegerField(default=0)
     s0 = models.IntegerField(default=0)
     s1 = models.IntegerField(default=0)
@@ -60,6 +62,53 @@ class ResponseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
+
+
+class TagRollup(models.Model):
+    """The answers tagged with one theme, of one kind at one touchpoint, on one day or in one month.
+
+    The loyalty-factor pages and the report read each theme's counts and score bands from here. The
+    theme is an id, not a key to insights' Theme (rollups sit below insights): rows of a deleted theme
+    are never read (readers start from the organization's themes) and the next reconciliation drops them.
+    Kept current by `rollup_tags_change`, which the tagging service calls where it replaces tags, and
+    reconciled from the tags by `rollups_reconcile` with the answer rollups.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    theme_id = models.BigIntegerField()
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()
+    month_start = models.DateField()
+    count = models.IntegerField(default=0)
+    # Tagged answers that still have text (retention may blank an old answer's text and leave its tags).
+    with_text = models.IntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+    s0 = models.IntegerField(default=0)
+    s1 = models.IntegerField(default=0)
+    s2 = models.IntegerField(default=0)
+    s3 = models.IntegerField(default=0)
+    s4 = models.IntegerField(default=0)
+    s5 = models.IntegerField(default=0)
+    s6 = models.IntegerField(default=0)
+    s7 = models.IntegerField(default=0)
+    s8 = models.IntegerField(default=0)
+    s9 = models.IntegerField(default=0)
+    s10 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The conflict target of the upsert in services.py: keep the two in step.
+            models.UniqueConstraint(
+                fields=["theme_id", "touchpoint", "location", "kind", "grain", "start"], name="tag_rollup_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "grain", "start"])]
+
+    def __str__(self) -> str:
+        return f"theme {self.theme_id} {self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
 
 
 class RollupState(models.Model):

@@ -16,12 +16,13 @@ def rollups_ready(*, organization: Organization) -> bool:
     ).exists()
 
 
-def rollups_visible(*, membership: Membership, grain: str) -> QuerySet[ResponseRollup]:
+def rollups_visible(*, membership: Membership, grain: str, model: type = ResponseRollup) -> QuerySet:
     """The day (or month) rollups of the answers this member may see: all, or an employee's locations only.
 
     One grain at a time: every answer is counted once in each, so mixing them would count it twice.
+    `model` TagRollup gives the rollups of the theme tags of those answers.
     """
-    rollups = ResponseRollup.objects.filter(organization=membership.organization, grain=grain)
+    rollups = model.objects.filter(organization=membership.organization, grain=grain)
     if not membership.sees_whole_organization:
         rollups = rollups.filter(location__in=visible_locations(membership=membership))
     return rollups
@@ -40,13 +41,14 @@ def rollups_for_period(
     date_to: datetime.date | None = None,
     location: Location | None = None,
     grain: str | None = None,
-) -> QuerySet[ResponseRollup]:
+    model: type = ResponseRollup,
+) -> QuerySet:
     """The member's rollups for a period of whole days (both ends included, in the organization's time zone):
     month rows when the period is whole months (or open), else day rows; `grain` DAY asks for day rows
-    always (to group by week)."""
+    always (to group by week). `model` TagRollup: the same for the answers' theme tags."""
     if grain is None or grain == Grain.MONTH and not _whole_months(date_from, date_to):
         grain = Grain.MONTH if _whole_months(date_from, date_to) else Grain.DAY
-    qs = rollups_visible(membership=membership, grain=grain)
+    qs = rollups_visible(membership=membership, grain=grain, model=model)
     if date_from is not None:
         qs = qs.filter(start__gte=date_from)
     if date_to is not None:

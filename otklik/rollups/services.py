@@ -9,15 +9,16 @@ between one consistent snapshot of the answers and of the rollups, then adds it.
 import datetime
 import functools
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState
+from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState, TagRollup
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -30,35 +31,70 @@ RECONCILE_EVERY = datetime.timedelta(hours=24)
 CLAIM_FOR = datetime.timedelta(minutes=30)
 BATCH = 1000
 
-KEY_COLUMNS = ("organization_id", "location_id", "touchpoint_id", "survey_id", "kind", "grain", "start", "month_start")
-VALUE_COLUMNS = ("count", "score_sum", *(f"s{score}" for score in SCORES))
+VALUE_COLUMNS = ("count", "with_text", "score_sum", *(f"s{score}" for score in SCORES))
+_VALUE_TYPES = ["integer", "integer", "bigint"] + ["integer"] * len(SCORES)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A rollup table as the upsert and the reconciliation see it."""
+
+    model: type
+    key_columns: tuple[str, ...]  # inserted in this order, then VALUE_COLUMNS
+    # The model's unique constraint: the conflict target of the upsert, and what tells two rows apart.
+    conflict: tuple[str, ...]
+
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The fields of a row's identity, as `values()` names them."""
+        return tuple(c for c in self.key_columns if c in self.conflict)
+
+
+ANSWERS = _Table(
+    model=ResponseRollup,
+    key_columns=(
+        *("organization_id", "location_id", "touchpoint_id", "survey_id"),
+        *("kind", "grain", "start", "month_start"),
+    ),
+    conflict=("survey_id", "touchpoint_id", "location_id", "grain", "start"),
+)
+TAGS = _Table(
+    model=TagRollup,
+    key_columns=(
+        *("organization_id", "theme_id", "location_id", "touchpoint_id"),
+        *("kind", "grain", "start", "month_start"),
+    ),
+    conflict=("theme_id", "touchpoint_id", "location_id", "kind", "grain", "start"),
+)
+KEY_COLUMNS = ANSWERS.key_columns
+# Both tables' keys: four ids, kind, grain, two dates.
+_KEY_TYPES = ["bigint"] * 4 + ["varchar", "varchar", "date", "date"]
 
 
 @functools.cache
-def _upsert_sql(vendor: str, unnest: bool = False, values_rows: int = 1) -> str:
+def _upsert_sql(vendor: str, table: _Table = ANSWERS, unnest: bool = False, values_rows: int = 1) -> str:
     quote = connection.ops.quote_name
-    table = quote(ResponseRollup._meta.db_table)
-    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *VALUE_COLUMNS))
+    name = quote(table.model._meta.db_table)
+    columns = ", ".join(quote(c) for c in (*table.key_columns, *VALUE_COLUMNS))
     if unnest:
         # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
-        types = ["bigint"] * 4 + ["varchar", "varchar", "date", "date", "integer", "bigint"] + ["integer"] * len(SCORES)
-        rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+        rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in _KEY_TYPES + _VALUE_TYPES) + ")"
     else:
-        row = "(" + ", ".join(["%s"] * (len(KEY_COLUMNS) + len(VALUE_COLUMNS))) + ")"
+        row = "(" + ", ".join(["%s"] * (len(table.key_columns) + len(VALUE_COLUMNS))) + ")"
         rows = "VALUES " + ", ".join([row] * values_rows)
-    increments = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in VALUE_COLUMNS)
-    # The conflict target is ResponseRollup's unique constraint "rollup_unique_key".
-    target = ", ".join(quote(c) for c in ("survey_id", "touchpoint_id", "location_id", "grain", "start"))
+    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in VALUE_COLUMNS)
+    # The conflict target is the model's unique constraint (rollup_unique_key, tag_rollup_unique_key).
+    target = ", ".join(quote(c) for c in table.conflict)
     # Raw SQL because the ORM's upsert can only overwrite; an increment needs `column + excluded.column`.
     # Both SQLite (3.24+) and PostgreSQL speak this dialect. `vendor` is part of the cache key only.
-    return f"INSERT INTO {table} ({columns}) {rows} ON CONFLICT ({target}) DO UPDATE SET {increments}"
+    return f"INSERT INTO {name} ({columns}) {rows} ON CONFLICT ({target}) DO UPDATE SET {increments}"
 
 
-def _answer_values(score: int, sign: int) -> list[int]:
-    return [sign, sign * score, *(sign if s == score else 0 for s in SCORES)]
+def _answer_values(score: int, sign: int, with_text: bool = False) -> list[int]:
+    return [sign, sign * int(with_text), sign * score, *(sign if s == score else 0 for s in SCORES)]
 
 
-def _apply(rows: list[list]) -> None:
+def _apply(rows: list[list], table: _Table = ANSWERS) -> None:
     """Add each row's values (key columns, then VALUE_COLUMNS) to its rollup, creating missing ones.
 
     The keys must be distinct: PostgreSQL refuses to update one row twice in a statement.
@@ -66,22 +102,28 @@ def _apply(rows: list[list]) -> None:
     if not rows:
         return
     adapt = connection.ops.adapt_datefield_value
-    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]] for row in rows]
+    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(table.key_columns) :]] for row in rows]
     with connection.cursor() as cursor:
         if len(rows) <= 2:  # one answer: its day and its month, one statement
-            cursor.execute(_upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row])
+            cursor.execute(
+                _upsert_sql(connection.vendor, table, values_rows=len(rows)), [v for row in rows for v in row]
+            )
         elif connection.vendor == "postgresql":
             cursor.execute(
-                _upsert_sql(connection.vendor, unnest=True), [list(column) for column in zip(*rows, strict=True)]
+                _upsert_sql(connection.vendor, table, unnest=True), [list(column) for column in zip(*rows, strict=True)]
             )
-        elif rows:
-            cursor.executemany(_upsert_sql(connection.vendor), rows)
+        else:
+            cursor.executemany(_upsert_sql(connection.vendor, table), rows)
+
+
+def _has_text(response: Response) -> bool:
+    return bool(response.comment or response.second_answer)
 
 
 def _response_rows(response: Response, organization: Organization, sign: int) -> list[list]:
     day = timezone.localtime(response.created_at, organization.zone).date()
     place = [organization.pk, response.location_id, response.touchpoint_id, response.survey_id, response.kind]
-    values = _answer_values(response.score, sign)
+    values = _answer_values(response.score, sign, _has_text(response))
     month = day.replace(day=1)
     return [[*place, Grain.DAY, day, month, *values], [*place, Grain.MONTH, month, month, *values]]
 
@@ -102,6 +144,33 @@ def rollup_remove_response(*, response: Response, organization: Organization) ->
     _apply(_response_rows(response, organization, -1))
 
 
+def rollup_tags_change(
+    *,
+    organization: Organization,
+    removed: Iterable[tuple[Response, int]] = (),
+    added: Iterable[tuple[Response, int]] = (),
+) -> None:
+    """Count tags (answer, theme id) added and uncount those removed; call it in the transaction that writes them.
+
+    One statement for any number of tags. Two taggers racing on one answer (the first write wins there)
+    may count a tag twice: the next reconciliation corrects it.
+    """
+    tz = organization.zone
+    totals: dict[tuple, list[int]] = {}
+    for tags, sign in ((removed, -1), (added, +1)):
+        for response, theme_id in tags:
+            day = timezone.localtime(response.created_at, tz).date()
+            month = day.replace(day=1)
+            values = _answer_values(response.score, sign, _has_text(response))
+            place = [organization.pk, theme_id, response.location_id, response.touchpoint_id, response.kind]
+            for grain, start in ((Grain.DAY, day), (Grain.MONTH, month)):
+                key = (*place, grain, start, month)
+                total = totals.setdefault(key, [0] * len(VALUE_COLUMNS))
+                for i, value in enumerate(values):
+                    total[i] += value
+    _apply([[*key, *values] for key, values in totals.items() if any(values)], TAGS)
+
+
 @dataclass
 class ReconcileResult:
     organization: Organization
@@ -109,6 +178,7 @@ class ReconcileResult:
     answers: int = 0
     rows: int = 0
     corrected: list[tuple] = field(default_factory=list)  # the keys whose rollup had drifted
+    tags_corrected: list[tuple] = field(default_factory=list)  # the same for the theme tags' rollups
 
 
 def month_after(month: datetime.date) -> datetime.date:
@@ -138,22 +208,27 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
         for moment in (first_last["first"], first_last["last"])
         if moment is not None
     ]
-    rolled = ResponseRollup.objects.filter(organization=organization).aggregate(
-        first=Min("month_start"), last=Max("month_start")
-    )
-    months += [month for month in (rolled["first"], rolled["last"]) if month is not None]
+    for table in (ANSWERS, TAGS):
+        rolled = table.model.objects.filter(organization=organization).aggregate(
+            first=Min("month_start"), last=Max("month_start")
+        )
+        months += [month for month in (rolled["first"], rolled["last"]) if month is not None]
     return (min(months), max(months)) if months else None
 
 
-def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[tuple, list]:
+def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date, table: _Table) -> dict[tuple, dict]:
     per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
+    with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
+    answers = _answers_of(organization).filter(created_at__gte=since, created_at__lt=until)
+    if table is TAGS:
+        # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights.
+        answers = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)
+    fields = [c for c in table.row_key if c not in ("grain", "start")]
     rows = (
-        _answers_of(organization)
-        .filter(created_at__gte=since, created_at__lt=until)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("location_id", "touchpoint_id", "survey_id", "kind", "day")
-        .annotate(count=Count("id"), score_sum=Sum("score"), **per_score)
+        answers.annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values(*fields, "kind", "day")
+        .annotate(count=Count("id"), with_text=with_text, score_sum=Sum("score"), **per_score)
         .order_by()
     )
     fresh = {}
@@ -161,28 +236,29 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
         row["grain"] = Grain.DAY
         row["start"] = row.pop("day")
         row["month_start"] = row["start"].replace(day=1)
-        fresh[_row_key(row)] = row
+        fresh[_row_key(row, table)] = row
         month_row = {**row, "grain": Grain.MONTH, "start": row["month_start"]}
-        total = fresh.setdefault(_row_key(month_row), {**month_row, **dict.fromkeys(VALUE_COLUMNS, 0)})
+        total = fresh.setdefault(_row_key(month_row, table), {**month_row, **dict.fromkeys(VALUE_COLUMNS, 0)})
         for column in VALUE_COLUMNS:
             total[column] += row[column]
     return fresh
 
 
-def _current(organization: Organization, month: datetime.date) -> dict[tuple, dict]:
+def _current(organization: Organization, month: datetime.date, table: _Table) -> dict[tuple, dict]:
     # The month's day rows and its month row, as counted in whichever time zone they were counted in.
-    rows = ResponseRollup.objects.filter(organization=organization, month_start=month).values(
-        *KEY_COLUMNS[1:], *VALUE_COLUMNS
+    rows = table.model.objects.filter(organization=organization, month_start=month).values(
+        *table.key_columns[1:], *VALUE_COLUMNS
     )
-    return {_row_key(row): row for row in rows}
+    return {_row_key(row, table): row for row in rows}
 
 
-def _row_key(row: dict) -> tuple:
-    return (row["location_id"], row["touchpoint_id"], row["survey_id"], row["grain"], row["start"])
+def _row_key(row: dict, table: _Table = ANSWERS) -> tuple:
+    return tuple(row[c] for c in table.row_key)
 
 
-def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> tuple[dict, dict]:
-    """One month's raw answers and rollups as of one moment, so their difference is exactly the drift."""
+def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[_Table, tuple[dict, dict]]:
+    """One month's raw answers and tags and their rollups as of one moment, so their differences are
+    exactly the drift."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
@@ -190,7 +266,23 @@ def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.d
             # between them would look like drift and be counted twice.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _fresh(organization, tz, month), _current(organization, month)
+        return {
+            table: (_fresh(organization, tz, month, table), _current(organization, month, table))
+            for table in (ANSWERS, TAGS)
+        }
+
+
+def _deltas(organization: Organization, table: _Table, fresh: dict, current: dict) -> tuple[list[list], list[tuple]]:
+    """The rows to add so that `current` becomes `fresh`, and the keys that differed."""
+    deltas, corrected = [], []
+    for key in fresh.keys() | current.keys():
+        new, old = fresh.get(key), current.get(key)
+        delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
+        if any(delta):
+            row = new or old
+            deltas.append([organization.pk, *(row[c] for c in table.key_columns[1:]), *delta])
+            corrected.append(key)
+    return deltas, corrected
 
 
 @dataclass
@@ -198,12 +290,14 @@ class MonthResult:
     answers: int = 0
     rows: int = 0
     corrected: list[tuple] = field(default_factory=list)
+    tags_corrected: list[tuple] = field(default_factory=list)
 
 
 def rollups_reconcile_month(
     *, organization: Organization, month: datetime.date, tz: datetime.tzinfo | None = None
 ) -> MonthResult:
-    """Correct one month's rollups (its days and the month) from that month's raw answers: one slice.
+    """Correct one month's rollups of answers and of theme tags (its days and the month) from that
+    month's raw answers: one slice.
 
     A reconciliation is a walk over the months (`reconcile_months`), so no statement reads more than
     a month of answers and a task does a month at a time. The caller holds the organization's claim.
@@ -212,24 +306,21 @@ def rollups_reconcile_month(
     is in its day in `tz`.
     """
     tz = tz or organization.zone
-    fresh, current = _snapshot(organization, tz, month)
     result = MonthResult()
-    deltas = []
-    for key in fresh.keys() | current.keys():
-        new, old = fresh.get(key), current.get(key)
-        delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
-        if any(delta):
-            kind = (new or old)["kind"]
-            deltas.append([organization.pk, key[0], key[1], key[2], kind, key[3], key[4], month, *delta])
-            result.corrected.append(key)
-    for start in range(0, len(deltas), BATCH):
-        # Short transactions: an answer arriving meanwhile waits for one batch at most.
-        with transaction.atomic():
-            _apply(deltas[start : start + BATCH])
-    if deltas:
-        ResponseRollup.objects.filter(organization=organization, month_start=month, count=0).delete()
-    result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
-    result.rows = len(fresh)
+    for table, (fresh, current) in _snapshot(organization, tz, month).items():
+        deltas, corrected = _deltas(organization, table, fresh, current)
+        for start in range(0, len(deltas), BATCH):
+            # Short transactions: an answer arriving meanwhile waits for one batch at most.
+            with transaction.atomic():
+                _apply(deltas[start : start + BATCH], table)
+        if deltas:
+            table.model.objects.filter(organization=organization, month_start=month, count=0).delete()
+        if table is ANSWERS:
+            result.corrected = corrected
+            result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
+            result.rows = len(fresh)
+        else:
+            result.tags_corrected = corrected
     return result
 
 
@@ -310,6 +401,7 @@ def rollups_reconcile(
             result.answers += part.answers
             result.rows += part.rows
             result.corrected += part.corrected
+            result.tags_corrected += part.tags_corrected
             month = month_after(month)
         rollups_reconcile_finish(
             organization=organization,

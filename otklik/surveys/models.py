@@ -110,6 +110,19 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["organization", "kind", "created_at"]),
             models.Index(fields=["organization", "location", "created_at"]),
+            # The overview counts review clicks of a period: a few answers among millions, read from here.
+            models.Index(
+                fields=["organization", "created_at"],
+                name="response_review_clicks",
+                condition=models.Q(review_clicked_at__isnull=False),
+            ),
+            # Answers tied to a purchase: the only ones /metrics/ and /people/ read beside the rollups
+            # (the purchase's seller and product are not in the rollups).
+            models.Index(
+                fields=["organization", "created_at"],
+                name="response_with_purchase",
+                condition=models.Q(purchase__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,19 +5,19 @@ import pytest
 from otklik.rollups.services import rollups_reconcile
 from otklik.rollups.tests.test_reports_from_rollups import answers  # noqa: F401 (a fixture)
 
-# Each page's statements with the rollups current and no themes yet (the theme figures are then not read):
+# Each page's statements with the rollups current and themes tagged (their figures read from the tag rollups):
 # session, user, membership, then the page's own reads.
 PAGES = [
-    ("/", 29),
-    ("/?date_from=2026-01-17&date_to=2026-03-04", 29),
+    ("/", 33),
+    ("/?date_from=2026-01-17&date_to=2026-03-04", 33),
     ("/metrics/", 20),
     ("/metrics/?by=week&date_from=2026-01-17&date_to=2026-03-04", 19),
     ("/metrics/?by=month&export=csv", 15),
     ("/metrics/?by=location&export=xlsx", 16),
-    ("/people/", 17),
-    ("/people/?export=csv", 14),
-    ("/report/?period=2026-03", 23),
-    ("/insights/", 11),
+    ("/people/", 19),
+    ("/people/?export=csv", 16),
+    ("/report/?period=2026-03", 26),
+    ("/insights/", 17),
 ]
 
 

@@ -70,7 +70,13 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    summaries = selectors.theme_summaries(organization=membership.organization, qs=answers)
+    counted = selectors.counted_for(
+        membership=membership,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+    )
+    summaries = selectors.theme_summaries(organization=membership.organization, qs=answers, counted=counted)
     complaints, praise = selectors.split_praise(summaries)
     return {
         "summaries": complaints[:TOP_FACTORS],

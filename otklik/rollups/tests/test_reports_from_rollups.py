@@ -7,10 +7,13 @@ import pytest
 
 from otklik.dashboard import metrics, people, report, selectors
 from otklik.dashboard.tests.metrics_helpers import bulk_answers
+from otklik.insights.models import AnswerTheme, Theme
+from otklik.insights.selectors import counted_for, theme_summaries, themes_trend
 from otklik.rollups.services import rollups_reconcile
+from otklik.surveys.filters import responses_filter, responses_visible
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
-from otklik.testing.factories import make_survey
+from otklik.testing.factories import make_customer, make_product, make_purchase, make_survey, make_touchpoint
 
 TZ_NAME = "Europe/Moscow"
 PERIODS = [
@@ -37,7 +40,59 @@ def answers(world):
             for touchpoint in (world.checkout, world.other_checkout):
                 scores = [rng.randint(spec.min_score, spec.max_score) for _ in range(rng.randint(0, 3))]
                 bulk_answers(survey=survey, touchpoint=touchpoint, scores=scores, at=at)
+    _people_products_and_themes(world, surveys, rng)
     return surveys
+
+
+def _people_products_and_themes(world, surveys, rng) -> None:
+    """NPS and CSAT answers through an employee's QR code and about purchases (a seller, a product, a customer
+    segment), some with a comment, and theme tags on the commented ones: what the rollups count by employee,
+    product and theme."""
+    qr_code = make_touchpoint(location=world.store, name="Emma's code", kind="employee")
+    qr_code.employee = world.employee
+    qr_code.save()
+    kettle = make_product(organization=world.org, name="Kettle")
+    mug = make_product(organization=world.org, name="Mug")
+    purchases = []
+    for n, (seller, product, segment) in enumerate(
+        [(world.manager, kettle, "loyal"), (None, mug, "at_risk"), (world.employee, mug, ""), (world.owner, kettle, "")]
+    ):
+        customer = make_customer(organization=world.org, segment=segment)
+        purchase = make_purchase(customer=customer, product=product, location=world.store)
+        purchase.employee = seller
+        purchase.save()
+        purchases.append((n, purchase, customer))
+    themes = [Theme.objects.create(organization=world.org, name=f"theme {n}") for n in range(3)]
+    answers = []
+    for day in range(0, 120, 4):
+        at = datetime.datetime(2026, 1, 1, 20, 45, tzinfo=datetime.UTC) + datetime.timedelta(days=day)
+        for kind in ("nps", "csat"):
+            spec = KINDS[kind]
+            for touchpoint in (qr_code, world.checkout, world.other_checkout):
+                n, purchase, customer = purchases[rng.randrange(len(purchases))]
+                tied = rng.random() < 0.6
+                answers.append(
+                    Response(
+                        organization=world.org,
+                        survey=surveys[kind],
+                        touchpoint=touchpoint,
+                        location=touchpoint.location,
+                        kind=kind,
+                        score=rng.randint(spec.min_score, spec.max_score),
+                        comment=f"comment {n}" if rng.random() < 0.5 else "",
+                        purchase=purchase if tied else None,
+                        customer=customer if tied else None,
+                        created_at=at,
+                    )
+                )
+    Response.objects.bulk_create(answers)
+    commented = Response.objects.filter(organization=world.org).exclude(comment="").order_by("pk")
+    AnswerTheme.objects.bulk_create(
+        AnswerTheme(response=response, theme=themes[i % 3]) for i, response in enumerate(commented)
+    )
+    AnswerTheme.objects.bulk_create(
+        AnswerTheme(response=response, theme=themes[(i + 1) % 3]) for i, response in enumerate(commented) if i % 4 == 0
+    )
 
 
 def _tables(membership, tz) -> dict:
@@ -45,10 +100,19 @@ def _tables(membership, tz) -> dict:
     for i, period in enumerate(PERIODS):
         scope = metrics.Scope(membership=membership, tz=tz, **period)
         now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
-        for by in ("touchpoint", "location", "month", "week"):
+        for by in ("touchpoint", "location", "month", "week", "employee", "product"):
             out[(i, by)] = metrics.metrics_table(scope=scope, by=by, now=now)
-        # Departments are the locations here (none defined): their answer figures come from the rollups.
-        out[(i, "people")] = people.people_report(scope=scope).departments
+        # Departments are the locations here (none defined): their answer figures come from the rollups;
+        # employees' from the rollups by touchpoint and the answers tied to a purchase.
+        report_of_people = people.people_report(scope=scope)
+        out[(i, "people")] = report_of_people.departments
+        out[(i, "employees")] = (report_of_people.employees, report_of_people.best)
+        # Theme figures: from the tag rollups once reconciled (counted_for is None before).
+        counted = counted_for(membership=membership, **period)
+        answers = responses_filter(qs=responses_visible(membership=membership), tz=tz, **period)
+        out[(i, "themes")] = theme_summaries(organization=membership.organization, qs=answers, counted=counted)
+        out[(i, "trend")] = themes_trend(organization=membership.organization, qs=answers, tz=tz, counted=counted)
+        out[(i, "report themes")] = report.top_themes(scope=scope)
         source = selectors.metrics_source(membership=membership, tz=tz, **period)
         for kind in selectors.METRIC_KINDS:
             out[(i, "headline", kind)] = selectors.metric(qs=source, kind=kind)
@@ -68,8 +132,9 @@ def test_rollups_give_the_raw_figures_on_every_report(world, answers, who):
     raw = _tables(membership, tz)  # not reconciled yet: every figure is computed from the answers
 
     rollups_reconcile(organization=world.org)
-    # Changed behind the rollups' back: what follows can only match when it reads the rollups.
-    changed = Response.objects.filter(organization=world.org).update(score=0)
+    # Changed behind the rollups' back: what follows can only match when it reads the rollups (the answers
+    # tied to a purchase are the ones the employee and product breakdowns read beside them, so they stay).
+    changed = Response.objects.filter(organization=world.org, purchase__isnull=True).update(score=0)
     assert changed > 300
     from_rollups = _tables(membership, tz)
 
@@ -77,6 +142,8 @@ def test_rollups_give_the_raw_figures_on_every_report(world, answers, who):
     for key in raw:
         assert from_rollups[key] == raw[key], key
     assert raw[(0, "headline", "nps")].count > 50  # the comparison is not over empty tables
+    assert len(raw[(0, "employee")].rows) >= 3 and len(raw[(0, "product")].rows) == 3
+    assert raw[(0, "themes")] and raw[(0, "trend")].months
 
 
 def test_breakdowns_the_rollups_do_not_hold_are_read_from_the_answers(world, answers):

@@ -1,0 +1,51 @@
+"""On PostgreSQL the case figures of /metrics/ and the report (answered in time, medians, 90th percentiles)
+are computed by one grouped query; they equal the figures computed from the case rows in Python."""
+
+import datetime
+import random
+
+import pytest
+from django.db import connection
+
+from otklik.cases.models import Case, Severity
+from otklik.dashboard import metrics
+from otklik.sla.selectors import sla_policies
+from otklik.testing.factories import make_case
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+
+
+def test_the_database_gets_the_figures_python_gets(world):
+    rng = random.Random(20)
+    start = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    for n in range(150):
+        created = start + datetime.timedelta(seconds=rng.randint(0, 30 * 86400), microseconds=rng.randint(0, 999999))
+        thanked = created + datetime.timedelta(hours=rng.random() * 48) if rng.random() < 0.8 else None
+        resolved = created + datetime.timedelta(hours=rng.random() * 400) if rng.random() < 0.6 else None
+        make_case(
+            location=world.store if n % 3 else world.other_store,
+            touchpoint=world.checkout if n % 3 else world.other_checkout,
+            severity=rng.choice([*Severity.values, "unknown"]),
+            created_at=created,
+            thanked_at=thanked,
+            resolved_at=resolved,
+        )
+    now = start + datetime.timedelta(days=20)
+    policies = sla_policies(organization=world.org)
+    scope = metrics.Scope(membership=world.manager.memberships.get(), tz=world.org.zone)
+    for by in (None, "touchpoint", "week"):
+        cases = metrics.scoped_cases(scope).annotate(group=metrics.group_expression(by, metrics.CASE_PATHS, scope.tz))
+        rows = list(cases.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
+        in_python = metrics.case_figures(rows=rows, policies=policies, now=now)
+
+        in_database = metrics._case_figures_in_database(cases, policies, now)
+
+        assert in_database.keys() == in_python.keys()
+        for key, expected in in_python.items():
+            got = in_database[key]
+            counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
+            assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], (by, key)
+            for share in metrics.QUANTILES:
+                assert got.first_answer(share) == expected.first_answer(share), (by, key, share)
+                assert got.resolution(share) == expected.resolution(share), (by, key, share)
+    assert Case.objects.filter(organization=world.org).count() == 150
