@@ -28,7 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DATASET = ROOT.parent / "shared" / "datasets" / "airline-tweets-en" / "tweets.csv"
+DATASETS = Path(os.environ.get("OTKLIK_DATASETS_DIR") or ROOT.parent / "shared" / "datasets")
+DATASET = DATASETS / "airline-tweets-en" / "tweets.csv"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 
 SETUP = """

@@ -177,11 +177,13 @@ def response_store(
     external_id: str | None = None,
     created_at: datetime | None = None,
     score_is_derived: bool = False,
+    rules_pending: bool = False,
 ) -> Response:
     """Store one checked answer and its extra answers (see `answer_check`); nothing else happens here.
 
     Call it inside the caller's transaction (the intake's answer flow), so the answer and what follows
-    from it commit together. A used invitation raises InvitationUsed.
+    from it commit together. A used invitation raises InvitationUsed. `rules_pending` marks an answer
+    whose rules the worker runs after the commit.
     """
     if invitation is not None:
         claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
@@ -211,6 +213,7 @@ def response_store(
         external_id=external_id or None,
         score_is_derived=score_is_derived,
         created_at=created_at or timezone.now(),
+        rules_pending=rules_pending,
     )
     if extra:
         for item in extra:
