@@ -164,3 +164,33 @@ def test_a_promoters_thank_you_page_leaves_the_answer_to_the_worker(client, worl
     assert client.get(posted["Location"]).status_code == 200
     assert Response.objects.get().rules_pending
     assert answers_process_pending() == 1
+
+
+def test_the_public_page_stores_an_answer_in_four_statements(
+    client, world, public, settings, django_assert_num_queries
+):
+    """With the link's survey kept by the process (a few seconds), a POST is the answer and its count, no more."""
+    settings.OTKLIK_RATE_LIMIT_ANSWERS = (
+        0  # the guard counts in the cache: the database's in tests, Redis in production
+    )
+    survey, touchpoint = public
+    url = reverse("surveys:answer", args=[survey.public_key, touchpoint.public_key])
+    client.get(url)
+    with django_assert_num_queries(4):  # a savepoint (BEGIN in production), the answer, its rollup, the release
+        assert client.post(url, {"score": "3", "comment": "The coffee was cold."}).status_code == 303
+    assert Response.objects.get().rules_pending
+
+
+def test_a_closed_survey_says_so_once_the_processes_copy_of_its_link_expires(client, world, public, monkeypatch):
+    from otklik.surveys import selectors
+    from otklik.surveys.services import survey_set_open
+
+    survey, touchpoint = public
+    url = reverse("surveys:answer", args=[survey.public_key, touchpoint.public_key])
+    assert client.get(url).status_code == 200
+    survey_set_open(survey=world.nps, is_open=False)
+    now = selectors.time.monotonic()
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now + selectors.settings.OTKLIK_PUBLIC_LINK_CACHE_SECONDS)
+    assert client.get(url).status_code == 410
+    assert client.post(url, {"score": "3"}).status_code == 410
+    assert not Response.objects.exists()
