@@ -150,6 +150,20 @@ def browser(args: tuple) -> list[float]:
     return latencies
 
 
+def paced(port: int, path: str, bodies: list[str], rate: float) -> None:
+    """POST the answers one by one at `rate` per second: the steady traffic of an ordinary day."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.perf_counter()
+    for i, body in enumerate(bodies):
+        time.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        if response.status != 303:
+            raise RuntimeError(f"{path} answered {response.status}")
+    conn.close()
+
+
 def load(port: int, path: str, bodies: list[str], concurrency: int, client=worker) -> dict:
     chunks = [bodies[i::concurrency] for i in range(concurrency)]
     started = time.perf_counter()
@@ -212,6 +226,10 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--task-workers", type=int, default=1, help="`otklik worker` processes")
     parser.add_argument("--no-browser", action="store_true", help="skip the POST-then-thank-you round")
+    parser.add_argument(
+        "--steady-rate", type=float, default=20, help="answers/s of the steady round that times the alerts (0: skip)"
+    )
+    parser.add_argument("--steady-seconds", type=float, default=15)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument(
         "--cache-url",
@@ -277,6 +295,13 @@ def main() -> None:
         found, waited = db.drained(first_id)
         counted = db.rollup_total() - rollup_before
         latencies = db.alert_latencies(first_id)
+        steady = None
+        if args.steady_rate > 0:
+            steady_id = db.last_id()
+            count = int(args.steady_rate * args.steady_seconds)
+            paced(port, answer_path, (bodies * (count // len(bodies) + 1))[:count], args.steady_rate)
+            steady_found, _ = db.drained(steady_id)
+            steady = (steady_found, db.alert_latencies(steady_id))
         if not args.no_browser:
             second_id = db.last_id()
             browsed = load(port, answer_path, bodies, args.concurrency, client=browser)
@@ -305,12 +330,20 @@ def main() -> None:
     )
     if latencies:
         print(
-            f"answer to alert in the outbox: p50 {percentile(latencies, 0.5):.2f} s, "
+            f"answer to alert in the outbox, the burst above: p50 {percentile(latencies, 0.5):.2f} s, "
             f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s ({len(latencies)} alerts)"
         )
     complete = found["answers"] == counted == len(bodies) and not found["pending"]
     complete = complete and found["cases"] == found["alerts"] == found["detractors"]
     print("full path: " + ("every answer stored, counted and processed" if complete else "INCOMPLETE"))
+    if steady and steady[1]:
+        found_steady, times = steady
+        print(
+            f"answer to alert in the outbox at a steady {args.steady_rate:.0f} answers/s "
+            f"for {args.steady_seconds:.0f} s: "
+            f"p50 {percentile(times, 0.5):.2f} s, p99 {percentile(times, 0.99):.2f} s, max {max(times):.2f} s "
+            f"({len(times)} alerts for {found_steady['detractors']} detractors, {found_steady['pending']} left pending)"
+        )
     if browsed:
         print(
             f"as a browser (POST, then GET the thank-you page): {browsed['rps']:.0f} answers/s, "

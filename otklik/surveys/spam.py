@@ -9,7 +9,8 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,15 @@ def answer_rate_exceeded(*, client_ip: str, now: float | None = None) -> bool:
 
 def _count(key: str, *, timeout: float) -> int:
     """Add one to the window's count: one cache round trip except for the window's first answer."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
+        redis_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(redis_key, write=True)
+        count = client.incr(redis_key)
+        if count == 1:
+            client.expire(redis_key, int(timeout))
+        return count
     try:
         return cache.incr(key)
     except ValueError:  # the window's first answer: no key yet
