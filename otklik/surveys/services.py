@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,6 +167,46 @@ def response_by_external_id(*, survey: Survey, external_id: str) -> Response | N
     return Response.objects.filter(organization_id=survey.organization_id, external_id=external_id).first()
 
 
+def response_build(
+    *,
+    survey: Survey,
+    touchpoint: Touchpoint,
+    answer: AnswerInput,
+    extra: list[QuestionAnswer],
+    invitation: Invitation | None = None,
+    source: str = Source.WEB,
+    external_id: str | None = None,
+    created_at: datetime | None = None,
+    score_is_derived: bool = False,
+    rules_pending: bool = False,
+) -> Response:
+    """The answer `response_store` saves, not yet saved; a contact left with it finds or makes its customer."""
+    return Response(
+        # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
+        organization=survey.organization,
+        survey=survey,
+        touchpoint=touchpoint,
+        **_location_of(touchpoint),
+        kind=survey.kind,
+        score=answer.score,
+        comment=answer.comment.strip(),
+        # The open answers' words join the second answer, so themes, digests and masking read them.
+        second_answer="\n\n".join(part for part in (answer.second_answer.strip(), answers_words(extra)) if part),
+        language=answer.language or survey.organization.default_language,
+        customer_name=answer.customer_name.strip()[:200],
+        customer_email=answer.customer_email.strip(),
+        customer_phone=answer.customer_phone.strip()[:40],
+        **_contact_consent(answer),
+        invitation=invitation,
+        **_answer_customer(survey=survey, answer=answer, invitation=invitation),
+        source=source,
+        external_id=external_id or None,
+        score_is_derived=score_is_derived,
+        created_at=created_at or timezone.now(),
+        rules_pending=rules_pending,
+    )
+
+
 def response_store(
     *,
     survey: Survey,
@@ -191,30 +232,19 @@ def response_store(
         )
         if not claimed:
             raise InvitationUsed
-    response = Response.objects.create(
-        # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
-        organization=survey.organization,
+    response = response_build(
         survey=survey,
         touchpoint=touchpoint,
-        **_location_of(touchpoint),
-        kind=survey.kind,
-        score=answer.score,
-        comment=answer.comment.strip(),
-        # The open answers' words join the second answer, so themes, digests and masking read them.
-        second_answer="\n\n".join(part for part in (answer.second_answer.strip(), answers_words(extra)) if part),
-        language=answer.language or survey.organization.default_language,
-        customer_name=answer.customer_name.strip()[:200],
-        customer_email=answer.customer_email.strip(),
-        customer_phone=answer.customer_phone.strip()[:40],
-        **_contact_consent(answer),
+        answer=answer,
+        extra=extra,
         invitation=invitation,
-        **_answer_customer(survey=survey, answer=answer, invitation=invitation),
         source=source,
-        external_id=external_id or None,
+        external_id=external_id,
+        created_at=created_at,
         score_is_derived=score_is_derived,
-        created_at=created_at or timezone.now(),
         rules_pending=rules_pending,
     )
+    response.save(force_insert=True)
     if extra:
         for item in extra:
             item.response = response
@@ -222,6 +252,18 @@ def response_store(
     # The rules (a condition on a question's answer) read these without a query.
     response._extra_answers = extra
     return response
+
+
+def response_insert_statement(response: Response) -> tuple[str, list]:
+    """The INSERT … RETURNING id that stores this unsaved answer, as SQL and parameters, for a caller that
+    joins it with another statement (the intake: the answer and its rollup count in one statement)."""
+    fields = [f for f in Response._meta.local_concrete_fields if not f.primary_key]
+    query = InsertQuery(Response)
+    query.insert_values(fields, [response])
+    compiler = query.get_compiler(using=response._state.db or "default")
+    compiler.returning_fields = [Response._meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, list(params)
 
 
 def survey_set_open(*, survey: Survey, is_open: bool) -> Survey:

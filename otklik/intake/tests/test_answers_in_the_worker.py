@@ -6,6 +6,7 @@ worker (or the thank-you page that needs the case) processes it once.
 """
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from otklik.cases.models import Case
@@ -21,10 +22,12 @@ from otklik.surveys.selectors import public_survey
 from otklik.surveys.services import AnswerInput
 
 # The request's whole share of an answer: the survey's extra questions (the public page's form has read them
-# already), the answer and its day's and month's rollup count, in one transaction (a savepoint and its release
-# inside a test's transaction). A contact left with the answer finds or
-# makes its customer (two more). Before, with the rules in the request: 7 (promoter), 39 (detractor, contact).
-ANONYMOUS_STATEMENTS = 5
+# already), then the answer and its day's and month's rollup count. On PostgreSQL that is one statement (an
+# INSERT inside WITH); SQLite has none such, so there it is a transaction of two (a savepoint and its release
+# inside a test's transaction). A contact left with the answer finds or makes its customer in a transaction:
+# the questions, a savepoint, the customer looked for and made, the answer, its count, the release.
+# Before, with the rules in the request: 7 (promoter) and 39 (detractor with a contact).
+STORE_STATEMENTS = {"postgresql": 1, "sqlite": 4}
 WITH_CONTACT_STATEMENTS = 7
 COMPLAINT = AnswerInput(score=2, comment="The coffee was cold.", customer_email="pat@example.org", consent=True)
 
@@ -44,8 +47,9 @@ def _outbox_kinds(response: Response) -> list[str]:
 @pytest.mark.parametrize(
     ("answer", "statements"),
     [
-        (AnswerInput(score=10), ANONYMOUS_STATEMENTS),
-        (AnswerInput(score=2), ANONYMOUS_STATEMENTS),
+        # The survey's questions, then the answer and its count.
+        (AnswerInput(score=10), 1 + STORE_STATEMENTS[connection.vendor]),
+        (AnswerInput(score=2), 1 + STORE_STATEMENTS[connection.vendor]),
         (COMPLAINT, WITH_CONTACT_STATEMENTS),
     ],
 )
@@ -166,7 +170,7 @@ def test_a_promoters_thank_you_page_leaves_the_answer_to_the_worker(client, worl
     assert answers_process_pending() == 1
 
 
-def test_the_public_page_stores_an_answer_in_four_statements(
+def test_the_public_page_stores_an_answer_in_one_statement_on_postgresql(
     client, world, public, settings, django_assert_num_queries
 ):
     """With the link's survey kept by the process (a few seconds), a POST is the answer and its count, no more."""
@@ -176,7 +180,7 @@ def test_the_public_page_stores_an_answer_in_four_statements(
     survey, touchpoint = public
     url = reverse("surveys:answer", args=[survey.public_key, touchpoint.public_key])
     client.get(url)
-    with django_assert_num_queries(4):  # a savepoint (BEGIN in production), the answer, its rollup, the release
+    with django_assert_num_queries(STORE_STATEMENTS[connection.vendor]):
         assert client.post(url, {"score": "3", "comment": "The coffee was cold."}).status_code == 303
     assert Response.objects.get().rules_pending
 
