@@ -232,6 +232,11 @@ def main() -> None:
     )
     parser.add_argument("--no-browser", action="store_true", help="skip the POST-then-thank-you round")
     parser.add_argument(
+        "--worker-after-load",
+        action="store_true",
+        help="start the worker only once the answers' load is over: the request alone, then the catch-up",
+    )
+    parser.add_argument(
         "--steady-rate", type=float, default=20, help="answers/s of the steady round that times the alerts (0: skip)"
     )
     parser.add_argument("--steady-seconds", type=float, default=15)
@@ -272,16 +277,22 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    workers = [
+    workers: list[subprocess.Popen] = []
+
+    def start_workers() -> None:
         # Its task runner logs every task to stderr; the counts below say whether it did its work.
-        subprocess.Popen(
-            ["nice", "-n", str(args.worker_nice), *manage, "worker", "--answers-interval=0.2"],
-            **quiet,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        workers.extend(
+            subprocess.Popen(
+                ["nice", "-n", str(args.worker_nice), *manage, "worker", "--answers-interval=0.2"],
+                **quiet,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for _ in range(args.task_workers)
         )
-        for _ in range(args.task_workers)
-    ]
+
+    if not args.worker_after_load:
+        start_workers()
     db = Database(args.database_url, keys["organization"])
     browsed = None
     try:
@@ -296,10 +307,13 @@ def main() -> None:
         answer_path = f"/s/{keys['survey']}/{keys['touchpoint']}/"
         load(port, answer_path, bodies[:200], args.concurrency)  # warm-up
         load(port, "/bench/bare/", bodies[:200], args.concurrency)
-        db.drained(0)
+        if workers:
+            db.drained(0)
         bare = load(port, "/bench/bare/", bodies, args.concurrency)
         first_id, rollup_before = db.last_id(), db.rollup_total()
         ours = load(port, answer_path, bodies, args.concurrency)
+        if args.worker_after_load:
+            start_workers()
         found, waited = db.drained(first_id)
         counted = db.rollup_total() - rollup_before
         latencies = db.alert_latencies(first_id)
@@ -332,7 +346,8 @@ def main() -> None:
         f"p99 ratio: {ours['p99_ms'] / bare['p99_ms']:.1f}x"
     )
     print(
-        f"worker ({args.task_workers} process, nice {args.worker_nice}): "
+        f"worker ({args.task_workers} process, nice {args.worker_nice}"
+        f"{', started after the load' if args.worker_after_load else ''}): "
         f"{found['answers']} answers stored, {counted} counted in the rollups, "
         f"{found['pending']} left pending; {found['detractors']} detractors, {found['cases']} cases, "
         f"{found['alerts']} alerts in the outbox; the last processed {waited:.1f} s after the load ended"
