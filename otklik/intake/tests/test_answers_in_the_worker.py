@@ -198,3 +198,37 @@ def test_a_closed_survey_says_so_once_the_processes_copy_of_its_link_expires(cli
     assert client.get(url).status_code == 410
     assert client.post(url, {"score": "3"}).status_code == 410
     assert not Response.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED claims between connections: PostgreSQL")
+def test_workers_at_once_process_each_answer_once(world):
+    """Three workers (threads, each with its own connection) drain the same queue: every answer once."""
+    import threading
+
+    from django.db import connections
+
+    rules_ensure_defaults(organization=world.org)
+    survey, touchpoint = public_survey(survey_key=world.nps.public_key, touchpoint_key=world.checkout.public_key)
+    stored = [
+        answer_receive(survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=2), rules_later=True)
+        for _ in range(24)
+    ]
+    counts: list[int] = []
+
+    def worker():
+        try:
+            counts.append(answers_process_pending())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == len(stored)
+    assert not Response.objects.filter(rules_pending=True).exists()
+    assert Case.objects.filter(response__in=stored).count() == len(stored)
+    assert RuleRun.objects.filter(response__in=stored).values("response").distinct().count() == len(stored)
+    assert RuleRun.objects.filter(response__in=stored).count() == len(stored)
