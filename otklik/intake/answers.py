@@ -5,8 +5,9 @@ Every way in (the public page, an invitation, the API, the demo, the test factor
 
 The public pages store the answer and its rollup count in the request and leave the rest (rules, case,
 alerts, tagging) to the worker right after the commit (`rules_later=True`, decision 0020): the answer is
-marked `rules_pending`, and `answer_process` runs the rest in one transaction that also clears the mark,
-so a worker that dies in between leaves the answer pending and it is processed once, later.
+marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs the
+case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker that
+dies in between leaves the answer pending and it is processed once, later.
 """
 
 import logging
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
-from otklik.accounts.models import Touchpoint
+from otklik.accounts.models import Organization, Touchpoint
 from otklik.insights.services import response_tag_later
 from otklik.intake.complaints import complaint_open_for_answer
 from otklik.rollups.services import rollup_add_response, rollup_add_statement
@@ -56,7 +57,8 @@ def answer_receive(
     queued messages are all stored, or nothing is. A repeated `external_id` returns the stored answer
     unchanged. `notify=False` opens the case without queueing any alert or customer message.
     `rules_later=True` (the public pages) stores only the answer and its rollup count and marks it
-    pending: the worker runs its rules, case, alerts and tagging right after (`answers_process_pending`).
+    pending: the worker runs its rules, case, alerts and tagging right after (`answers_process_pending`),
+    always with `notify`.
     Raises ValidationError, `SurveyClosed` or `InvitationUsed` (surveys.services).
     """
     extra = answer_check(survey=survey, touchpoint=touchpoint, answer=answer)
@@ -69,7 +71,6 @@ def answer_receive(
             answer=answer,
             extra=extra,
             source=source,
-            external_id=external_id,
             created_at=created_at,
             score_is_derived=score_is_derived,
             rules_pending=True,
@@ -122,7 +123,7 @@ def _stored_in_one_statement(
     )
 
 
-def _store_counted(*, response: Response, organization) -> None:
+def _store_counted(*, response: Response, organization: Organization) -> None:
     """Store a built answer and count it in its rollups in one statement (data-modifying WITH, PostgreSQL):
     the two commit together with no BEGIN and COMMIT around them, one round trip instead of four."""
     answer_sql, answer_params = response_insert_statement(response)
