@@ -155,7 +155,9 @@ def test_the_thank_you_page_names_the_complaint_before_the_worker_comes(client, 
     assert Response.objects.get().rules_pending
     page = client.get(posted["Location"])
     case = Case.objects.get()
-    assert f"№{case.pk}" in page.content.decode() or str(case.pk) in page.content.decode()
+    html = page.content.decode()
+    assert f"Your message is now complaint #{case.pk}." in html
+    assert 'id="reply-by"' in html and "will contact you by" in html
     assert not Response.objects.get().rules_pending
     assert answers_process_pending() == 0
     assert Case.objects.count() == 1
