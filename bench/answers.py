@@ -1,13 +1,21 @@
 """Public answer submissions against the real server, beside a bare Django view.
 
-    .venv/bin/python bench/answers.py [--requests 3000] [--concurrency 8]
+    .venv/bin/python bench/answers.py [--requests 3000] [--concurrency 8] [--task-workers 1]
 
-Starts gunicorn (the same `otklik serve` as production) on a PostgreSQL
-database, then in the same run POSTs real answer texts from
+Starts gunicorn (the same `otklik serve` as production) and `otklik worker` on a
+PostgreSQL database, then in the same run POSTs real answer texts from
 ../shared/datasets to the public answer page and the same number of POSTs to a
 bare Django view on the same server (`OTKLIK_BENCH_VIEWS=1`). Prints requests/s,
-p50 and p99 latency for both and the ratio. Every answer is stored, runs the
-case rule, and for detractors opens a case and queues an alert: the full path.
+p50 and p99 latency for both and the ratio.
+
+The request stores the answer and its rollup count; the worker runs its rules
+right after (decision 0020). So the bench then waits for the worker to finish
+and checks the full path: every answer stored and counted in the rollups, every
+detractor with a case and its alert in the outbox; and prints how long each
+alert took to reach the outbox after its answer was stored (p50, p99, max).
+Last, the same answers as a browser sends them (POST, then GET the thank-you
+page it is sent to, which opens a detractor's case itself if the worker has not
+yet), so the split's cost on the whole exchange is in view too.
 """
 
 import argparse
@@ -28,19 +36,52 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DATASET = ROOT.parent / "shared" / "datasets" / "airline-tweets-en" / "tweets.csv"
+DATASETS = Path(os.environ.get("OTKLIK_DATASETS_DIR") or ROOT.parent / "shared" / "datasets")
+DATASET = DATASETS / "airline-tweets-en" / "tweets.csv"
+# The POST-then-thank-you round is slow (a detractor's case opens in the GET): a sample is enough.
+BROWSER_ANSWERS = 500
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 
 SETUP = """
 import json
-from otklik.accounts.models import Organization
+from otklik.accounts.models import Organization, Role
 from otklik.cases.case_rules import survey_create_with_case_rule
 from otklik.testing import factories
 org = Organization.objects.filter(slug="bench").first() or factories.make_organization(name="Bench", slug="bench")
 location = org.locations.first() or factories.make_location(organization=org, name="Bench store")
+if location.responsible_id is None:
+    # Someone responsible, so every detractor's case alerts a person: the full path.
+    location.responsible = factories.make_user(organization=org, role=Role.OWNER, username="bench-owner")
+    location.save(update_fields=["responsible"])
 touchpoint = location.touchpoints.first() or factories.make_touchpoint(location=location)
 survey = org.surveys.first() or survey_create_with_case_rule(organization=org, kind="nps")
-print(json.dumps({"survey": survey.public_key, "touchpoint": touchpoint.public_key}))
+print(json.dumps({"survey": survey.public_key, "touchpoint": touchpoint.public_key, "organization": org.pk}))
+"""
+
+# What the worker did for the answers after `first_id`: all stored, counted, processed; each complaint's alert.
+CHECK_SQL = """
+SELECT count(*),
+       count(*) FILTER (WHERE r.rules_pending),
+       count(*) FILTER (WHERE r.score <= 6),
+       count(c.id),
+       count(a.id)
+FROM surveys_response r
+LEFT JOIN cases_case c ON c.response_id = r.id
+LEFT JOIN LATERAL (
+    SELECT min(o.id) AS id FROM messaging_outboxmessage o WHERE o.case_id = c.id AND o.kind = 'case_alert'
+) a ON true
+WHERE r.organization_id = %(org)s AND r.id > %(first_id)s
+"""
+LATENCY_SQL = """
+SELECT extract(epoch FROM min(o.created_at) - r.created_at)
+FROM surveys_response r
+JOIN cases_case c ON c.response_id = r.id
+JOIN messaging_outboxmessage o ON o.case_id = c.id AND o.kind = 'case_alert'
+WHERE r.organization_id = %(org)s AND r.id > %(first_id)s
+GROUP BY r.id, r.created_at
+"""
+ROLLUP_SQL = """
+SELECT coalesce(sum(count), 0) FROM rollups_responserollup WHERE organization_id = %(org)s AND grain = 'day'
 """
 
 
@@ -89,11 +130,47 @@ def worker(args: tuple) -> list[float]:
     return latencies
 
 
-def load(port: int, path: str, bodies: list[str], concurrency: int) -> dict:
+def browser(args: tuple) -> list[float]:
+    """As a browser: POST the answer, then GET the thank-you page the 303 sends it to; one latency for both."""
+    port, path, bodies = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies = []
+    for body in bodies:
+        started = time.perf_counter()
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        if response.status != 303:
+            raise RuntimeError(f"{path} answered {response.status}")
+        conn.request("GET", response.getheader("Location"))
+        thanks = conn.getresponse()
+        thanks.read()
+        latencies.append(time.perf_counter() - started)
+        if thanks.status != 200:
+            raise RuntimeError(f"the thank-you page answered {thanks.status}")
+    conn.close()
+    return latencies
+
+
+def paced(port: int, path: str, bodies: list[str], rate: float) -> None:
+    """POST the answers one by one at `rate` per second: the steady traffic of an ordinary day."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.perf_counter()
+    for i, body in enumerate(bodies):
+        time.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        if response.status != 303:
+            raise RuntimeError(f"{path} answered {response.status}")
+    conn.close()
+
+
+def load(port: int, path: str, bodies: list[str], concurrency: int, client=worker) -> dict:
     chunks = [bodies[i::concurrency] for i in range(concurrency)]
     started = time.perf_counter()
     with multiprocessing.Pool(concurrency) as pool:
-        results = pool.map(worker, [(port, path, chunk) for chunk in chunks])
+        results = pool.map(client, [(port, path, chunk) for chunk in chunks])
     elapsed = time.perf_counter() - started
     latencies = sorted(x for chunk in results for x in chunk)
     return {
@@ -104,11 +181,65 @@ def load(port: int, path: str, bodies: list[str], concurrency: int) -> dict:
     }
 
 
+def percentile(values: list[float], share: float) -> float:
+    values = sorted(values)
+    return values[max(0, int(len(values) * share) - 1)]
+
+
+class Database:
+    """The bench's own reads of what the server and the worker stored (psycopg, outside Django)."""
+
+    def __init__(self, url: str, organization: int):
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.org = organization
+
+    def last_id(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(id), 0) FROM surveys_response").fetchone()
+        return row[0]
+
+    def rollup_total(self) -> int:
+        return self.conn.execute(ROLLUP_SQL, {"org": self.org}).fetchone()[0]
+
+    def check(self, first_id: int) -> dict:
+        answers, pending, detractors, cases, alerts = self.conn.execute(
+            CHECK_SQL, {"org": self.org, "first_id": first_id}
+        ).fetchone()
+        return {"answers": answers, "pending": pending, "detractors": detractors, "cases": cases, "alerts": alerts}
+
+    def drained(self, first_id: int, timeout: float = 600) -> tuple[dict, float]:
+        """Wait until the worker has processed every answer after `first_id`; (the check, seconds waited)."""
+        started = time.perf_counter()
+        while True:
+            found = self.check(first_id)
+            if not found["pending"] or time.perf_counter() - started > timeout:
+                return found, time.perf_counter() - started
+            time.sleep(0.2)
+
+    def alert_latencies(self, first_id: int) -> list[float]:
+        return [float(row[0]) for row in self.conn.execute(LATENCY_SQL, {"org": self.org, "first_id": first_id})]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--task-workers", type=int, default=1, help="`otklik worker` processes")
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="run the worker at this niceness (deploy/systemd: Nice=)"
+    )
+    parser.add_argument("--no-browser", action="store_true", help="skip the POST-then-thank-you round")
+    parser.add_argument(
+        "--worker-after-load",
+        action="store_true",
+        help="start the worker only once the answers' load is over: the request alone, then the catch-up",
+    )
+    parser.add_argument(
+        "--steady-rate", type=float, default=20, help="answers/s of the steady round that times the alerts (0: skip)"
+    )
+    parser.add_argument("--steady-seconds", type=float, default=15)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument(
         "--cache-url",
@@ -139,14 +270,31 @@ def main() -> None:
     )
 
     port = free_port()
+    quiet = {"env": {**env, "OTKLIK_LOG_LEVEL": "WARNING"}, "cwd": ROOT, "stdout": subprocess.DEVNULL}
     server = subprocess.Popen(
         [*manage, "serve", f"--port={port}", f"--workers={args.web_workers}"],
-        env={**env, "OTKLIK_LOG_LEVEL": "WARNING"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        **quiet,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    workers: list[subprocess.Popen] = []
+
+    def start_workers() -> None:
+        # Its task runner logs every task to stderr; the counts below say whether it did its work.
+        workers.extend(
+            subprocess.Popen(
+                ["nice", "-n", str(args.worker_nice), *manage, "worker", "--answers-interval=0.2"],
+                **quiet,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for _ in range(args.task_workers)
+        )
+
+    if not args.worker_after_load:
+        start_workers()
+    db = Database(args.database_url, keys["organization"])
+    browsed = None
     try:
         for _ in range(100):
             try:
@@ -159,11 +307,32 @@ def main() -> None:
         answer_path = f"/s/{keys['survey']}/{keys['touchpoint']}/"
         load(port, answer_path, bodies[:200], args.concurrency)  # warm-up
         load(port, "/bench/bare/", bodies[:200], args.concurrency)
+        if workers:
+            db.drained(0)
         bare = load(port, "/bench/bare/", bodies, args.concurrency)
+        first_id, rollup_before = db.last_id(), db.rollup_total()
         ours = load(port, answer_path, bodies, args.concurrency)
+        if args.worker_after_load:
+            start_workers()
+        found, waited = db.drained(first_id)
+        counted = db.rollup_total() - rollup_before
+        latencies = db.alert_latencies(first_id)
+        steady = None
+        if args.steady_rate > 0:
+            steady_id = db.last_id()
+            count = int(args.steady_rate * args.steady_seconds)
+            paced(port, answer_path, (bodies * (count // len(bodies) + 1))[:count], args.steady_rate)
+            steady_found, _ = db.drained(steady_id)
+            steady = (steady_found, db.alert_latencies(steady_id))
+        if not args.no_browser:
+            second_id = db.last_id()
+            browsed = load(port, answer_path, bodies[:BROWSER_ANSWERS], args.concurrency, client=browser)
+            browsed_found, _ = db.drained(second_id)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        for process in [server, *workers]:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in [server, *workers]:
+            process.wait(timeout=20)
 
     print(
         f"\nPublic answer submissions, gunicorn {args.web_workers} workers, PostgreSQL, "
@@ -176,6 +345,36 @@ def main() -> None:
         f"ratio answer/bare throughput: {ours['rps'] / bare['rps']:.2f}  "
         f"p99 ratio: {ours['p99_ms'] / bare['p99_ms']:.1f}x"
     )
+    print(
+        f"worker ({args.task_workers} process, nice {args.worker_nice}"
+        f"{', started after the load' if args.worker_after_load else ''}): "
+        f"{found['answers']} answers stored, {counted} counted in the rollups, "
+        f"{found['pending']} left pending; {found['detractors']} detractors, {found['cases']} cases, "
+        f"{found['alerts']} alerts in the outbox; the last processed {waited:.1f} s after the load ended"
+    )
+    if latencies:
+        print(
+            f"answer to alert in the outbox, the burst above: p50 {percentile(latencies, 0.5):.2f} s, "
+            f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s ({len(latencies)} alerts)"
+        )
+    complete = found["answers"] == counted == len(bodies) and not found["pending"]
+    complete = complete and found["cases"] == found["alerts"] == found["detractors"]
+    print("full path: " + ("every answer stored, counted and processed" if complete else "INCOMPLETE"))
+    if steady and steady[1]:
+        found_steady, times = steady
+        print(
+            f"answer to alert in the outbox at a steady {args.steady_rate:.0f} answers/s "
+            f"for {args.steady_seconds:.0f} s: "
+            f"p50 {percentile(times, 0.5):.2f} s, p99 {percentile(times, 0.99):.2f} s, max {max(times):.2f} s "
+            f"({len(times)} alerts for {found_steady['detractors']} detractors, {found_steady['pending']} left pending)"
+        )
+    if browsed:
+        print(
+            f"as a browser (POST, then GET the thank-you page): {browsed['rps']:.0f} answers/s, "
+            f"p50 {browsed['p50_ms']:.1f} ms, p99 {browsed['p99_ms']:.1f} ms; "
+            f"{browsed_found['cases']} cases, {browsed_found['alerts']} alerts "
+            f"for {browsed_found['detractors']} detractors"
+        )
 
 
 if __name__ == "__main__":

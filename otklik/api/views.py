@@ -28,6 +28,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "oldest_task_seconds": health.oldest_task_seconds,
             "outbox": health.outbox,
             "oldest_outbox_seconds": health.oldest_outbox_seconds,
+            "answers": health.answers,
+            "oldest_answer_seconds": health.oldest_answer_seconds,
         },
         status=200 if health.ok else 503,
     )

@@ -2,21 +2,40 @@
 
 Every way in (the public page, an invitation, the API, the demo, the test factories) calls
 `answer_receive`; the apps below only do their own part and never call each other upward.
+
+The public pages store the answer and its rollup count in the request and leave the rest (rules, case,
+alerts, tagging) to the worker right after the commit (`rules_later=True`, decision 0020): the answer is
+marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs the
+case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker that
+dies in between leaves the answer pending and it is processed once, later.
 """
 
+import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from otklik.accounts.models import Touchpoint
+from otklik.accounts.models import Organization, Touchpoint
 from otklik.insights.services import response_tag_later
 from otklik.intake.complaints import complaint_open_for_answer
-from otklik.rollups.services import rollup_add_response
+from otklik.rollups.services import rollup_add_response, rollup_add_statement
 from otklik.rules.engine import rules_apply_to_response
 from otklik.rules.models import RuleRun
 from otklik.surveys.models import Invitation, Response, Source, Survey
 from otklik.surveys.next_step import response_add_followup
-from otklik.surveys.services import AnswerInput, answer_check, response_by_external_id, response_store
+from otklik.surveys.services import (
+    AnswerInput,
+    answer_check,
+    response_build,
+    response_by_external_id,
+    response_insert_statement,
+    response_store,
+)
+
+logger = logging.getLogger(__name__)
+
+# How many pending answers one call of `answers_process_pending` takes at most before it returns.
+PROCESS_BATCH = 100
 
 
 def answer_receive(
@@ -30,15 +49,34 @@ def answer_receive(
     created_at: datetime | None = None,
     score_is_derived: bool = False,
     notify: bool = True,
+    rules_later: bool = False,
 ) -> Response:
     """Validate and store one answer, then let the organization's rules act on it (open a case, reply, …).
 
     Everything happens in one transaction: either the answer, its case, its rollup count and the
     queued messages are all stored, or nothing is. A repeated `external_id` returns the stored answer
     unchanged. `notify=False` opens the case without queueing any alert or customer message.
+    `rules_later=True` (the public pages) stores only the answer and its rollup count and marks it
+    pending: the worker runs its rules, case, alerts and tagging right after (`answers_process_pending`),
+    always with `notify`.
     Raises ValidationError, `SurveyClosed` or `InvitationUsed` (surveys.services).
     """
     extra = answer_check(survey=survey, touchpoint=touchpoint, answer=answer)
+    if rules_later and _stored_in_one_statement(
+        answer=answer, extra=extra, invitation=invitation, external_id=external_id
+    ):
+        response = response_build(
+            survey=survey,
+            touchpoint=touchpoint,
+            answer=answer,
+            extra=extra,
+            source=source,
+            created_at=created_at,
+            score_is_derived=score_is_derived,
+            rules_pending=True,
+        )
+        _store_counted(response=response, organization=survey.organization)
+        return response
     if external_id:
         existing = response_by_external_id(survey=survey, external_id=external_id)
         if existing is not None:
@@ -55,9 +93,11 @@ def answer_receive(
                 external_id=external_id,
                 created_at=created_at,
                 score_is_derived=score_is_derived,
+                rules_pending=rules_later,
             )
-            answer_rules_run(response=response, notify=notify)
-            response_tag_later(response=response)
+            if not rules_later:
+                answer_rules_run(response=response, notify=notify)
+                response_tag_later(response=response)
             # Last, so the rollup row's lock is held only until the commit right after.
             rollup_add_response(response=response, organization=survey.organization)
     except IntegrityError:
@@ -68,10 +108,104 @@ def answer_receive(
     return response
 
 
+def _stored_in_one_statement(
+    *, answer: AnswerInput, extra: list, invitation: Invitation | None, external_id: str | None
+) -> bool:
+    # The public page's usual answer (a score and words, no contact, no extra question, no invitation) on
+    # PostgreSQL: nothing else to write in the request, so no transaction is needed around one statement.
+    # SQLite has no INSERT inside WITH: there it is the answer and its count in a transaction.
+    return (
+        connection.vendor == "postgresql"
+        and invitation is None
+        and not external_id
+        and not extra
+        and not answer.leaves_contact
+    )
+
+
+def _store_counted(*, response: Response, organization: Organization) -> None:
+    """Store a built answer and count it in its rollups in one statement (data-modifying WITH, PostgreSQL):
+    the two commit together with no BEGIN and COMMIT around them, one round trip instead of four."""
+    answer_sql, answer_params = response_insert_statement(response)
+    count_sql, count_params = rollup_add_statement(response=response, organization=organization)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH answer AS ({answer_sql}), counted AS ({count_sql}) SELECT id FROM answer",
+            [*answer_params, *count_params],
+        )
+        response.pk = cursor.fetchone()[0]
+    response._state.adding = False
+    response._state.db = connection.alias
+    response._extra_answers = []
+
+
 def answer_rules_run(*, response: Response, notify: bool = True) -> list[RuleRun]:
     """Run the organization's answer rules on a stored answer; a rule that opens a case opens the whole
     complaint (its own rules, alert and thank-you: `complaint_open_for_answer`)."""
     return rules_apply_to_response(response=response, notify=notify, open_case=complaint_open_for_answer)
+
+
+def _pending_answers():
+    # What the rules read, in the claim's one statement: the organization, the survey with its case rule,
+    # the touchpoint and the location.
+    return Response.objects.filter(rules_pending=True).select_related(
+        "organization", "survey__case_rule", "touchpoint", "location"
+    )
+
+
+def _process(response: Response) -> None:
+    """The rest of a pending answer, in the caller's transaction that holds its row: rules, tagging, the mark."""
+    answer_rules_run(response=response)
+    response_tag_later(response=response)
+    Response.objects.filter(pk=response.pk).update(rules_pending=False)
+    response.rules_pending = False
+
+
+def answers_process_pending(*, limit: int = PROCESS_BATCH) -> int:
+    """Run the rules, case, alerts and tagging of answers stored with `rules_later`; the worker calls it.
+
+    Each answer is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and processed in a transaction that also
+    clears its mark, so any number of workers share the work and a worker killed mid-way leaves the answer
+    pending for the next one: processed once, never lost. Returns how many it processed (at most `limit`).
+    """
+    done = 0
+    failed: list[int] = []  # an answer whose processing raised waits for the next call, behind none of the others
+    while done + len(failed) < limit:
+        response = None
+        try:
+            with transaction.atomic():
+                response = (
+                    _pending_answers()
+                    .exclude(pk__in=failed)
+                    .order_by("id")
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .first()
+                )
+                if response is None:
+                    break
+                _process(response)
+        except Exception:
+            if response is None:  # the claim itself failed (the database is away): the caller's loop retries
+                raise
+            logger.exception("processing answer %s failed; it stays pending", response.pk)
+            failed.append(response.pk)
+            continue
+        done += 1
+    return done
+
+
+def answer_process(*, response: Response) -> Response:
+    """Process one pending answer now (the thank-you page needs its case), unless a worker has done it already.
+
+    Waits for a worker that holds the answer at this moment, then finds it processed: exactly once either
+    way. Returns the answer as stored after processing.
+    """
+    with transaction.atomic():
+        current = _pending_answers().select_for_update(of=("self",)).filter(pk=response.pk).first()
+        if current is not None:
+            _process(current)
+            return current
+    return response
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.intake.answers import answer_receive, followup_receive
+from otklik.intake.answers import answer_process, answer_receive, followup_receive
 from otklik.sla.selectors import case_sla_state
 from otklik.surveys import next_step, selectors
 from otklik.surveys.forms import SERVICE_TO_FORM_FIELD, AnswerForm
@@ -171,7 +171,10 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
         answer.customer_name = answer.customer_name or invitation.customer_name
         answer.customer_email = answer.customer_email or invitation.customer_email
     try:
-        response = answer_receive(survey=survey, touchpoint=touchpoint, answer=answer, invitation=invitation)
+        # The answer and its rollup count commit here; its rules, case and alerts run in the worker right after.
+        response = answer_receive(
+            survey=survey, touchpoint=touchpoint, answer=answer, invitation=invitation, rules_later=True
+        )
     except SurveyClosed:
         return _closed(request, survey)
     except InvitationUsed:
@@ -215,6 +218,10 @@ def thanks(request, survey_key: str, touchpoint_key: str):
     response = next_step.response_by_thanks_token(token) if token else None
     if response is not None and (response.survey_id != survey.pk or response.touchpoint_id != touchpoint.pk):
         response = None
+    if response is not None and response.rules_pending and response.score in survey.spec.detractors:
+        # A complaint's page names its case, who calls and by when: if the worker has not opened the case yet,
+        # open it here, through the same claim as the worker's (whoever comes second finds it done).
+        answer_process(response=response)
     context = {
         "organization": survey.organization,
         "language": language,

@@ -2,7 +2,8 @@
 
 /healthz fails (503) on the first thing that loses or delays customers' answers and messages: the
 database does not answer, no worker has written its heartbeat lately, or queued work waits far past
-its time (the oldest ready task, the oldest outbox message due). Each check is named in the answer.
+its time (the oldest ready task, the oldest outbox message due, the oldest answer whose rules the worker
+has yet to run). Each check is named in the answer.
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class Health:
     oldest_task_seconds: int | None = None
     outbox: str = "unknown"  # "ok" or "stuck"
     oldest_outbox_seconds: int | None = None
+    answers: str = "unknown"  # "ok" or "stuck"
+    oldest_answer_seconds: int | None = None
     failing: list[str] = field(default_factory=list)
 
     @property
@@ -77,6 +80,13 @@ def oldest_outbox_due(*, now: datetime) -> datetime | None:
     return due.aggregate(at=Min("next_attempt_at"))["at"]
 
 
+def oldest_pending_answer() -> datetime | None:
+    """When the oldest answer still waiting for the worker to run its rules was stored (a second, normally)."""
+    from otklik.surveys.models import Response
+
+    return Response.objects.filter(rules_pending=True).aggregate(at=Min("created_at"))["at"]
+
+
 def health_report(*, now: datetime | None = None) -> Health:
     """Every check, each named; `failing` lists those that make /healthz answer 503."""
     now = now or timezone.now()
@@ -96,6 +106,9 @@ def health_report(*, now: datetime | None = None) -> Health:
         oldest_message = oldest_outbox_due(now=now)
         health.oldest_outbox_seconds = _age(now, oldest_message) or 0
         health.outbox = "stuck" if oldest_message and now - oldest_message > stuck_after else "ok"
+        oldest_answer = oldest_pending_answer()
+        health.oldest_answer_seconds = _age(now, oldest_answer) or 0
+        health.answers = "stuck" if oldest_answer and now - oldest_answer > stuck_after else "ok"
     except DatabaseError:
         health.database = "error"
         health.failing = ["database"]
@@ -110,6 +123,7 @@ def health_report(*, now: datetime | None = None) -> Health:
             ("worker", health.worker == "ok"),
             ("tasks", health.tasks != "stuck"),
             ("outbox", health.outbox != "stuck"),
+            ("answers", health.answers != "stuck"),
         )
         if not fine
     ]

@@ -136,6 +136,17 @@ def rollup_add_response(*, response: Response, organization: Organization) -> No
     _apply(_response_rows(response, organization, +1))
 
 
+def rollup_add_statement(*, response: Response, organization: Organization) -> tuple[str, list]:
+    """`rollup_add_response`'s one statement as SQL and parameters, for a caller that joins it with another (the
+    intake stores an answer and its count in one PostgreSQL statement). The answer's id is not needed."""
+    adapt = connection.ops.adapt_datefield_value
+    rows = [
+        [*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]]
+        for row in _response_rows(response, organization, +1)
+    ]
+    return _upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row]
+
+
 def rollup_remove_response(*, response: Response, organization: Organization) -> None:
     """Uncount an answer that is being deleted; call it in the transaction that deletes it.
 

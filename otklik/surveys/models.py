@@ -101,6 +101,10 @@ class Response(models.Model):
     # True when the score was derived (e.g. from a dataset's sentiment label), not given.
     score_is_derived = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
+    # Stored by the public page with its rules, case, alerts and tagging still to run: the worker runs them
+    # right after the commit and clears this in the same transaction (intake.answers.answers_process_pending).
+    # A database default, so adding the column rewrites no existing answer.
+    rules_pending = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,6 +127,8 @@ class Response(models.Model):
                 name="response_with_purchase",
                 condition=models.Q(purchase__isnull=False),
             ),
+            # Only the few answers the worker has yet to process: the worker's poll reads this tiny index.
+            models.Index(fields=["id"], condition=models.Q(rules_pending=True), name="response_rules_pending"),
         ]
 
     def __str__(self) -> str:

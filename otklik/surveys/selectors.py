@@ -1,5 +1,8 @@
 """Reads for surveys: the public pages find their survey by key, the staff pages by organization."""
 
+import time
+
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -7,6 +10,12 @@ from otklik.accounts.models import Membership, Organization, Touchpoint
 from otklik.accounts.selectors import site_url, visible_touchpoints
 from otklik.surveys.models import Invitation, Survey
 from otklik.surveys.presets import TEMPLATES, builtin_text
+from otklik.surveys.questions import survey_questions
+
+# public_survey_recent's copies: (survey key, touchpoint key) → (until, survey, touchpoint). Known links only,
+# so a scan of made-up keys cannot fill it; at this many it starts again.
+_recent_links: dict[tuple[str, str], tuple[float, Survey, Touchpoint]] = {}
+RECENT_LINKS_MAX = 2000
 
 
 def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touchpoint] | None:
@@ -27,6 +36,34 @@ def public_survey(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touc
     if touchpoint is None:
         return None
     return survey, touchpoint
+
+
+def public_survey_recent(*, survey_key: str, touchpoint_key: str) -> tuple[Survey, Touchpoint] | None:
+    """`public_survey`, kept in this process for OTKLIK_PUBLIC_LINK_CACHE_SECONDS with the survey's questions.
+
+    The public answer page reads its survey, touchpoint and questions on every answer: three statements that
+    cost more than storing the answer. A link's copy lives a few seconds, so a survey closed or a question
+    changed shows on every process within them; this process forgets at once (`public_links_forget`).
+    """
+    seconds = settings.OTKLIK_PUBLIC_LINK_CACHE_SECONDS
+    if seconds <= 0:
+        return public_survey(survey_key=survey_key, touchpoint_key=touchpoint_key)
+    key, now = (survey_key, touchpoint_key), time.monotonic()
+    kept = _recent_links.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1], kept[2]
+    found = public_survey(survey_key=survey_key, touchpoint_key=touchpoint_key)
+    if found is not None:
+        survey_questions(survey=found[0])  # read now: the kept survey carries them
+        if len(_recent_links) >= RECENT_LINKS_MAX:
+            _recent_links.clear()
+        _recent_links[key] = (now + seconds, *found)
+    return found
+
+
+def public_links_forget() -> None:
+    """Drop this process's copies of public links (a survey, its questions or a touchpoint changed here)."""
+    _recent_links.clear()
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,7 +167,7 @@ def response_by_external_id(*, survey: Survey, external_id: str) -> Response | N
     return Response.objects.filter(organization_id=survey.organization_id, external_id=external_id).first()
 
 
-def response_store(
+def response_build(
     *,
     survey: Survey,
     touchpoint: Touchpoint,
@@ -177,19 +178,10 @@ def response_store(
     external_id: str | None = None,
     created_at: datetime | None = None,
     score_is_derived: bool = False,
+    rules_pending: bool = False,
 ) -> Response:
-    """Store one checked answer and its extra answers (see `answer_check`); nothing else happens here.
-
-    Call it inside the caller's transaction (the intake's answer flow), so the answer and what follows
-    from it commit together. A used invitation raises InvitationUsed.
-    """
-    if invitation is not None:
-        claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
-            answered_at=timezone.now()
-        )
-        if not claimed:
-            raise InvitationUsed
-    response = Response.objects.create(
+    """The answer `response_store` saves, not yet saved; a contact left with it finds or makes its customer."""
+    return Response(
         # Objects, not ids, where they are loaded: the rules read them, and a lookup per answer adds up.
         organization=survey.organization,
         survey=survey,
@@ -211,7 +203,48 @@ def response_store(
         external_id=external_id or None,
         score_is_derived=score_is_derived,
         created_at=created_at or timezone.now(),
+        rules_pending=rules_pending,
     )
+
+
+def response_store(
+    *,
+    survey: Survey,
+    touchpoint: Touchpoint,
+    answer: AnswerInput,
+    extra: list[QuestionAnswer],
+    invitation: Invitation | None = None,
+    source: str = Source.WEB,
+    external_id: str | None = None,
+    created_at: datetime | None = None,
+    score_is_derived: bool = False,
+    rules_pending: bool = False,
+) -> Response:
+    """Store one checked answer and its extra answers (see `answer_check`); nothing else happens here.
+
+    Call it inside the caller's transaction (the intake's answer flow), so the answer and what follows
+    from it commit together. A used invitation raises InvitationUsed. `rules_pending` marks an answer
+    whose rules the worker runs after the commit.
+    """
+    if invitation is not None:
+        claimed = Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
+            answered_at=timezone.now()
+        )
+        if not claimed:
+            raise InvitationUsed
+    response = response_build(
+        survey=survey,
+        touchpoint=touchpoint,
+        answer=answer,
+        extra=extra,
+        invitation=invitation,
+        source=source,
+        external_id=external_id,
+        created_at=created_at,
+        score_is_derived=score_is_derived,
+        rules_pending=rules_pending,
+    )
+    response.save(force_insert=True)
     if extra:
         for item in extra:
             item.response = response
@@ -219,6 +252,18 @@ def response_store(
     # The rules (a condition on a question's answer) read these without a query.
     response._extra_answers = extra
     return response
+
+
+def response_insert_statement(response: Response) -> tuple[str, list]:
+    """The INSERT … RETURNING id that stores this unsaved answer, as SQL and parameters, for a caller that
+    joins it with another statement (the intake: the answer and its rollup count in one statement)."""
+    fields = [f for f in Response._meta.local_concrete_fields if not f.primary_key]
+    query = InsertQuery(Response)
+    query.insert_values(fields, [response])
+    compiler = query.get_compiler(using=response._state.db or "default")
+    compiler.returning_fields = [Response._meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, list(params)
 
 
 def survey_set_open(*, survey: Survey, is_open: bool) -> Survey:

@@ -9,7 +9,8 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,33 @@ def answer_rate_exceeded(*, client_ip: str, now: float | None = None) -> bool:
     current = int((time.time() if now is None else now) // window)
     key = f"otklik:answers:{client_ip or 'unknown'}:{current}"
     try:
-        # add() is a no-op when the key exists, so the first attempt of a window starts at 0.
-        cache.add(key, 0, timeout=window + 60)
-        count = cache.incr(key)
+        count = _count(key, timeout=window + 60)
     except Exception:  # noqa: BLE001  (Redis, the database cache or a hung socket: each has its own errors)
         # A broken cache must not lose a real customer's answer; let it through and say so.
         _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
         logger.warning("answer rate limit cache unavailable; letting answers through for a while", exc_info=True)
         return False
     return count > limit
+
+
+def _count(key: str, *, timeout: float) -> int:
+    """Add one to the window's count: one cache round trip except for the window's first answer."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
+        redis_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(redis_key, write=True)
+        count = client.incr(redis_key)
+        if count == 1:
+            client.expire(redis_key, int(timeout))
+        return count
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first answer: no key yet
+        # add() is a no-op when another answer made the key in between; then count on it.
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)
 
 
 def is_honeypot_filled(data) -> bool:

@@ -60,7 +60,7 @@ def language_links(current: str) -> list[dict]:
 
 def public_or_404(survey_key: str, touchpoint_key: str) -> tuple:
     """The open survey and touchpoint a public link names (survey, touchpoint); Http404 for anything else."""
-    found = selectors.public_survey(survey_key=survey_key, touchpoint_key=touchpoint_key)
+    found = selectors.public_survey_recent(survey_key=survey_key, touchpoint_key=touchpoint_key)
     if found is None:
         raise Http404
     return found

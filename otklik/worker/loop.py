@@ -1,4 +1,5 @@
-"""The worker's loop beside the task runner: heartbeat, the outbox sweep, and the schedule's jobs when due."""
+"""The worker's loops beside the task runner: heartbeat, the outbox sweep and the schedule's jobs when due;
+and the answers the public pages stored with their rules still to run."""
 
 import logging
 import threading
@@ -6,6 +7,7 @@ import time
 
 from django.db import close_old_connections
 
+from otklik.intake.answers import PROCESS_BATCH, answers_process_pending
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.worker.schedule import SCHEDULE, PeriodicJob, run_safely
 
@@ -47,4 +49,23 @@ def worker_loop(
         hurried = [job for job in finished if job.again_while is not None and _still_due(job)]
         close_old_connections()
         if not hurried:
+            stop.wait(interval)
+
+
+def answers_loop(*, interval: float, stop: threading.Event) -> None:
+    """Until `stop` is set: process the answers whose rules, case and alerts are still to run (decision 0020).
+
+    Its own thread, so a detractor's alert never waits behind the minute jobs or the outbox sweep; with
+    nothing pending, one read of a tiny partial index every `interval` seconds. A full batch means more are
+    waiting, so it goes on without waiting.
+    """
+    while not stop.is_set():
+        close_old_connections()
+        done = 0
+        try:
+            done = answers_process_pending()
+        except Exception:  # the database is away: wait and try again
+            logger.exception("processing pending answers failed")
+        if done < PROCESS_BATCH:
+            close_old_connections()
             stop.wait(interval)

@@ -96,3 +96,24 @@ def test_it_answers_503_when_the_database_fails(client, db):
 
 def test_it_is_never_cached(client, db):
     assert "no-cache" in client.get("/healthz")["Cache-Control"]
+
+
+def test_an_answer_the_worker_has_not_processed_past_the_threshold_fails(client, fresh_worker, world, settings):
+    settings.OTKLIK_HEALTH_QUEUE_STUCK_SECONDS = 900
+    from otklik.intake.answers import answer_receive
+    from otklik.surveys.services import AnswerInput
+
+    answer = AnswerInput(score=2, comment="Cold.")
+    answer_receive(survey=world.nps, touchpoint=world.checkout, answer=answer, rules_later=True)
+    assert client.get("/healthz").json()["answers"] == "ok"  # just stored: the worker comes within a second
+    answer_receive(
+        survey=world.nps,
+        touchpoint=world.checkout,
+        answer=answer,
+        rules_later=True,
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert (response.json()["answers"], response.json()["failing"]) == ("stuck", ["answers"])
+    assert response.json()["oldest_answer_seconds"] >= 3600

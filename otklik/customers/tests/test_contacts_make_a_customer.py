@@ -2,6 +2,7 @@
 with the consent the customer gave; the answer and its case then show the customer panel."""
 
 from otklik.customers.models import Customer
+from otklik.intake.answers import answers_process_pending
 from otklik.surveys.models import Response
 from otklik.testing.factories import make_customer, make_purchase, make_response
 
@@ -13,7 +14,9 @@ PUBLIC_FORM = "/s/{survey}/{touchpoint}/"
 def post_answer(client, world, **fields):
     url = PUBLIC_FORM.format(survey=world.nps.public_key, touchpoint=world.checkout.public_key)
     # Leaving a contact needs the consent to be replied to (issue 13); `consent` is the further "ask me later".
-    return client.post(url, {"score": "2", "comment": COMPLAINT, "lang": "en", "contact_consent": "1", **fields})
+    page = client.post(url, {"score": "2", "comment": COMPLAINT, "lang": "en", "contact_consent": "1", **fields})
+    answers_process_pending()  # the worker opens the case, as it does right after the answer's commit
+    return page
 
 
 def test_contacts_nobody_has_make_a_new_customer_with_the_consent_given(client, world):

@@ -90,18 +90,26 @@ def test_with_a_cache_that_never_answers_the_socket_timeout_lets_the_answer_thro
     assert [type(record.exc_info[1]) for record in failures] == [redis.exceptions.TimeoutError]
 
 
-def test_with_the_task_queue_down_too_the_stored_answer_is_acknowledged(
+def test_with_the_task_queue_down_too_the_stored_answer_is_acknowledged_and_processed(
     client, world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    # The RQ backend keeps its queue in Redis as well: enqueueing after the answer's commit fails.
+    # The RQ backend keeps its queue in Redis as well. The request queues nothing (the worker processes the
+    # answer, decision 0020); the worker's enqueue of the tagging after its commit fails and undoes nothing.
     def refuse(*args, **kwargs):
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     from django_tasks_db.backend import DatabaseBackend
 
+    from otklik.cases.models import Case
+    from otklik.intake.answers import answers_process_pending
+
     monkeypatch.setattr(DatabaseBackend, "enqueue", refuse)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         page = client.post(answer_url(world.nps, world.checkout), {"score": "2", "comment": COMPLAINT})
-    assert callbacks  # the enqueues were attempted, and failed
+    assert not callbacks
     assert page.status_code == 303
     assert Response.objects.filter(comment=COMPLAINT).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert answers_process_pending() == 1
+    assert callbacks  # the enqueue was attempted, and failed
+    assert Case.objects.filter(response__comment=COMPLAINT).exists()

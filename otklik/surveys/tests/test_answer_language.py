@@ -1,3 +1,4 @@
+from otklik.intake.answers import answers_process_pending
 from otklik.surveys.models import Response
 from otklik.surveys.tests.conftest import answer_url
 from otklik.surveys.tests.texts import RU_COMPLAINT
@@ -36,6 +37,7 @@ def test_it_stores_the_language_of_the_answer(client, world):
     page = client.post(answer_url(world.nps, world.checkout), {"score": "2", "comment": RU_COMPLAINT, "lang": "ru"})
     assert page.status_code == 303
     assert "?lang=ru&a=" in page["Location"]  # the thank-you page keeps the language, and knows the answer
+    answers_process_pending()  # the worker opens the case
     response = Response.objects.get()
     assert response.language == "ru"
     assert response.case.language == "ru"

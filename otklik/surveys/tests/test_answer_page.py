@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from otklik.cases.models import Case
+from otklik.intake.answers import answers_process_pending
 from otklik.messaging.models import OutboxMessage
 from otklik.surveys.models import Response
 from otklik.surveys.tests.conftest import answer_url
@@ -66,6 +67,9 @@ def test_it_accepts_an_answer_and_opens_a_case_for_a_detractor(client, world):
         "+380501234567",
     )
     assert response.source == "web"
+    # The request stored the answer and left its case to the worker (decision 0020).
+    assert response.rules_pending and not Case.objects.exists()
+    assert answers_process_pending() == 1
     case = Case.objects.get(response=response)
     assert case.content == EN_COMPLAINT
     assert case.responsible == world.employee
@@ -77,6 +81,7 @@ def test_it_queues_the_alert_and_the_thank_you(client, world, django_capture_on_
             answer_url(world.nps, world.checkout),
             {"score": "3", "comment": "x", "email": "c@example.org", "contact_consent": "1"},
         )
+        answers_process_pending()
     assert set(OutboxMessage.objects.values_list("kind", flat=True)) == {"case_alert", "case_thank_you"}
 
 

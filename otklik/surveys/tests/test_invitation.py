@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from otklik.cases.models import Case
+from otklik.intake.answers import answers_process_pending
 from otklik.surveys.models import Invitation, Response
 from otklik.surveys.tests.texts import RU_COMPLAINT
 
@@ -30,6 +31,7 @@ def test_it_stores_the_answer_with_the_invited_customer(client, world):
     invitation = make_invitation(world)
     page = client.post(url(invitation), {"score": "2", "comment": RU_COMPLAINT, "lang": "ru"})
     assert page.status_code == 303
+    answers_process_pending()  # the worker opens the case
     response = Response.objects.get()
     assert response.invitation == invitation
     assert (response.customer_name, response.customer_email, response.language) == (

@@ -76,3 +76,38 @@ def test_every_scheduled_job_has_a_unique_name_and_a_function():
     names = [job.name for job in SCHEDULE]
     assert len(names) == len(set(names))
     assert all(callable(job.function) and job.every.total_seconds() > 0 for job in SCHEDULE)
+
+
+def run_answers_loop(monkeypatch, *, batches: list, interval: float, seconds: float) -> list[int]:
+    """Run the answers loop where each call processes the next of `batches`; returns what each call processed."""
+    done, stop = [], threading.Event()
+
+    def process():
+        if not batches:
+            stop.set()
+            return 0
+        count = batches.pop(0)
+        if isinstance(count, Exception):
+            raise count
+        done.append(count)
+        return count
+
+    monkeypatch.setattr(loop, "answers_process_pending", process)
+    thread = threading.Thread(target=loop.answers_loop, kwargs={"interval": interval, "stop": stop})
+    thread.start()
+    thread.join(timeout=seconds)
+    stop.set()
+    thread.join()
+    return done
+
+
+def test_the_answers_loop_goes_on_at_once_while_batches_come_back_full(monkeypatch):
+    full = loop.PROCESS_BATCH
+    # A minute's interval: the loop could not reach the fourth call in time if it waited after a full batch.
+    done = run_answers_loop(monkeypatch, batches=[full, full, 3, full], interval=60, seconds=2)
+    assert done == [full, full, 3]
+
+
+def test_the_answers_loop_survives_a_database_away(monkeypatch):
+    done = run_answers_loop(monkeypatch, batches=[RuntimeError("away"), 2], interval=0.05, seconds=5)
+    assert done == [2]

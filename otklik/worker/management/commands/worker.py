@@ -4,7 +4,9 @@ The task runner of the configured backend runs the tasks: the django-tasks
 database worker, or an RQ worker when OTKLIK_TASK_BACKEND is
 django_tasks_rq.RQBackend. Beside it a small loop sends outbox messages that
 are due (retries, and messages whose worker died mid-send) and records a
-heartbeat that /healthz reads, and runs the periodic jobs of `otklik.worker.schedule`.
+heartbeat that /healthz reads, and runs the periodic jobs of `otklik.worker.schedule`;
+a third thread runs the rules, case and alerts of answers the public pages stored
+(`otklik.intake.answers.answers_process_pending`).
 Several workers may run at once: every claim is an atomic conditional update.
 """
 
@@ -19,7 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from otklik.ops.secret import startup_refusal
-from otklik.worker.loop import worker_loop
+from otklik.worker.loop import answers_loop, worker_loop
 
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 SWITCH_INTERVAL_SECONDS = 0.0005
@@ -51,8 +53,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="Task poll interval, seconds.")
         parser.add_argument("--outbox-interval", type=float, default=10.0, help="Outbox sweep interval.")
+        parser.add_argument(
+            "--answers-interval",
+            type=float,
+            default=0.5,
+            help="How often to look for answers whose rules, case and alerts are still to run, seconds.",
+        )
 
-    def handle(self, *args, interval: float, outbox_interval: float, **options):
+    def handle(self, *args, interval: float, outbox_interval: float, answers_interval: float, **options):
         # The worker signs unsubscribe links into every message it sends: never with a key anyone can read.
         refusal = startup_refusal()
         if refusal:
@@ -70,6 +78,10 @@ class Command(BaseCommand):
             daemon=True,
         )
         thread.start()
+        answers = threading.Thread(
+            target=answers_loop, kwargs={"interval": answers_interval, "stop": stop}, daemon=True
+        )
+        answers.start()
         try:
             run_tasks(interval=interval, worker_id=worker_id)
         finally:
