@@ -19,24 +19,13 @@ class Grain(models.TextChoices):
     MONTH = "month", "month"
 
 
-class ResponseRollup(models.Model):
-    """The answers of one survey at one touchpoint on one day or in one month (in the organization's time zone).
+class Counts(models.Model):
+    """The figures a rollup row holds: how many answers, how many with text, the score sum and one count per
+    score (services.VALUE_COLUMNS names them in this order)."""
 
-    Kept current by `rollups.services.rollup_add_response` in the answer's own transaction and
-    reconciled from the raw answers by `rollups_reconcile` (drift, deletions, a new time zone).
-    """
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
-    grain = models.CharField(max_length=5, choices=Grain.choices)
-    start = models.DateField()  # the day, or the first day of the month
-    # The first day of the start's month, stored so "by month" groups on a column, not a computed date.
-    month_start = models.DateField()
     count = models.IntegerField(default=0)
-    # Answers with a comment or a second answer: what theme shares are taken of.
+    # Answers with a comment or a second answer: what theme shares are taken of. In a tag rollup, tagged
+    # answers that still have text (retention may blank an old answer's text and leave its tags).
     with_text = models.IntegerField(default=0)
     score_sum = models.BigIntegerField(default=0)
     s0 = models.IntegerField(default=0)
@@ -52,6 +41,27 @@ class ResponseRollup(models.Model):
     s10 = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class ResponseRollup(Counts):
+    """The answers of one survey at one touchpoint on one day or in one month (in the organization's time zone).
+
+    Kept current by `rollups.services.rollup_add_response` in the answer's own transaction and
+    reconciled from the raw answers by `rollups_reconcile` (drift, deletions, a new time zone).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()  # the day, or the first day of the month
+    # The first day of the start's month, stored so "by month" groups on a column, not a computed date.
+    month_start = models.DateField()
+
+    class Meta:
         constraints = [
             # The conflict target of the upsert in services.py: keep the two in step.
             models.UniqueConstraint(
@@ -64,7 +74,7 @@ class ResponseRollup(models.Model):
         return f"{self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
 
 
-class TagRollup(models.Model):
+class TagRollup(Counts):
     """The answers tagged with one theme, of one kind at one touchpoint, on one day or in one month.
 
     The loyalty-factor pages and the report read each theme's counts and score bands from here. The
@@ -82,21 +92,6 @@ class TagRollup(models.Model):
     grain = models.CharField(max_length=5, choices=Grain.choices)
     start = models.DateField()
     month_start = models.DateField()
-    count = models.IntegerField(default=0)
-    # Tagged answers that still have text (retention may blank an old answer's text and leave its tags).
-    with_text = models.IntegerField(default=0)
-    score_sum = models.BigIntegerField(default=0)
-    s0 = models.IntegerField(default=0)
-    s1 = models.IntegerField(default=0)
-    s2 = models.IntegerField(default=0)
-    s3 = models.IntegerField(default=0)
-    s4 = models.IntegerField(default=0)
-    s5 = models.IntegerField(default=0)
-    s6 = models.IntegerField(default=0)
-    s7 = models.IntegerField(default=0)
-    s8 = models.IntegerField(default=0)
-    s9 = models.IntegerField(default=0)
-    s10 = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
