@@ -9,7 +9,7 @@ bare Django view on the same server (`OTKLIK_BENCH_VIEWS=1`). Prints requests/s,
 p50 and p99 latency for both and the ratio.
 
 The request stores the answer and its rollup count; the worker runs its rules
-right after (decision 0020). So the bench then waits for the worker to finish
+right after (decision 0024). So the bench then waits for the worker to finish
 and checks the full path: every answer stored and counted in the rollups, every
 detractor with a case and its alert in the outbox; and prints how long each
 alert took to reach the outbox after its answer was stored (p50, p99, max).

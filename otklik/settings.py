@@ -225,7 +225,7 @@ DEFAULT_FROM_EMAIL = env_str("OTKLIK_FROM_EMAIL", "Otklik <otklik@localhost>")
 OTKLIK_RATE_LIMIT_ANSWERS = env_int("OTKLIK_RATE_LIMIT_ANSWERS", 20)
 OTKLIK_RATE_LIMIT_WINDOW_SECONDS = env_int("OTKLIK_RATE_LIMIT_WINDOW_SECONDS", 600)
 # Each web process keeps a public link's survey, touchpoint and questions this long instead of reading them
-# for every answer (decision 0020); a survey closed or edited meanwhile shows the change after it. 0: off.
+# for every answer (decision 0024); a survey closed or edited meanwhile shows the change after it. 0: off.
 OTKLIK_PUBLIC_LINK_CACHE_SECONDS = env_float("OTKLIK_PUBLIC_LINK_CACHE_SECONDS", 5.0)
 
 # Outbox: how many times a message is tried before it is marked failed.

@@ -4,7 +4,7 @@ Every way in (the public page, an invitation, the API, the demo, the test factor
 `answer_receive`; the apps below only do their own part and never call each other upward.
 
 The public pages store the answer and its rollup count in the request and leave the rest (rules, case,
-alerts, tagging) to the worker right after the commit (`rules_later=True`, decision 0020): the answer is
+alerts, tagging) to the worker right after the commit (`rules_later=True`, decision 0024): the answer is
 marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs the
 case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker that
 dies in between leaves the answer pending and it is processed once, later.

@@ -53,7 +53,7 @@ def worker_loop(
 
 
 def answers_loop(*, interval: float, stop: threading.Event) -> None:
-    """Until `stop` is set: process the answers whose rules, case and alerts are still to run (decision 0020).
+    """Until `stop` is set: process the answers whose rules, case and alerts are still to run (decision 0024).
 
     Its own thread, so a detractor's alert never waits behind the minute jobs or the outbox sweep; with
     nothing pending, one read of a tiny partial index every `interval` seconds. A full batch means more are

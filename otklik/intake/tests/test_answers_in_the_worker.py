@@ -1,4 +1,4 @@
-"""The public pages store an answer and its rollup count; the worker runs the rest right after (decision 0020).
+"""The public pages store an answer and its rollup count; the worker runs the rest right after (decision 0024).
 
 Nothing is lost and nothing is done twice: the rules, case and alerts commit with the clearing of the
 answer's "pending" mark, so a worker that dies before that commit leaves the answer pending, and the next

@@ -94,7 +94,7 @@ def test_with_the_task_queue_down_too_the_stored_answer_is_acknowledged_and_proc
     client, world, monkeypatch, django_capture_on_commit_callbacks
 ):
     # The RQ backend keeps its queue in Redis as well. The request queues nothing (the worker processes the
-    # answer, decision 0020); the worker's enqueue of the tagging after its commit fails and undoes nothing.
+    # answer, decision 0024); the worker's enqueue of the tagging after its commit fails and undoes nothing.
     def refuse(*args, **kwargs):
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 

@@ -67,7 +67,7 @@ def test_it_accepts_an_answer_and_opens_a_case_for_a_detractor(client, world):
         "+380501234567",
     )
     assert response.source == "web"
-    # The request stored the answer and left its case to the worker (decision 0020).
+    # The request stored the answer and left its case to the worker (decision 0024).
     assert response.rules_pending and not Case.objects.exists()
     assert answers_process_pending() == 1
     case = Case.objects.get(response=response)
