@@ -14,7 +14,7 @@ Every method sees the texts only, never the labels, and gives each text one grou
   spherical k-means) and then what it stores: each text's primary theme from the Tagger
   (-1, "other", kept as a group of its own). No parameter is chosen per set: the product has
   one setting for every organization (chosen once on the choosing halves of all sets, see
-  docs/decisions/0020-encoder-*.md). "ours, clusters" scores k-means' own grouping, so the gap
+  docs/decisions/0025-encoder-*.md). "ours, clusters" scores k-means' own grouping, so the gap
   between the two rows is what storing tags loses. "ours, key words only" is the fallback
   when the encoder is not installed (term vectors of 50 or 100 dimensions, chosen per set).
 - LDA: scikit-learn, batch, 30 iterations, on counts of words with English stop words

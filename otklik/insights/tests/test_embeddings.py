@@ -99,7 +99,7 @@ def test_the_packaged_universal_sentence_encoder_loads_offline():
 def test_the_default_encoder_is_the_shipped_one_and_reads_our_three_languages(settings):
     """The real encoder, run on a few plainly synthetic sentences: in ru, in uk and from en to ru,
     a paraphrase lands nearer than an unrelated sentence. (Ukrainian is not among the encoder's
-    training languages: uk paraphrases meet each other, uk and en meet less well; see ADR 0020.)"""
+    training languages: uk paraphrases meet each other, uk and en meet less well; see ADR 0025.)"""
     settings.OTKLIK_EMBEDDING_MODEL = embeddings.DEFAULT_MODEL
     embed = embeddings.configured_embedder()
     assert embed is not None
