@@ -1,5 +1,5 @@
 """A real worker process killed with SIGKILL in the middle of an answer's processing loses nothing and doubles
-nothing (decision 0020: the rules, case, alert and the clearing of `rules_pending` commit together).
+nothing (decision 0024: the rules, case, alert and the clearing of `rules_pending` commit together).
 
 PostgreSQL only: the worker is another process, so it needs a database server both processes reach (the test's
 in-memory SQLite is invisible to another process), and the crash is made with PostgreSQL's table locks.
