@@ -114,15 +114,21 @@ def real_comments(limit: int) -> list[tuple[int, str]]:
     return pairs
 
 
+def post_form(conn: http.client.HTTPConnection, path: str, body: str) -> http.client.HTTPResponse:
+    """POST a form as a browser does; the response is read, so the connection can be reused."""
+    conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    response.read()
+    return response
+
+
 def worker(args: tuple) -> list[float]:
     port, path, bodies = args
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies = []
     for body in bodies:
         started = time.perf_counter()
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        response.read()
+        response = post_form(conn, path, body)
         latencies.append(time.perf_counter() - started)
         if response.status not in (200, 303):
             raise RuntimeError(f"{path} answered {response.status}")
@@ -137,9 +143,7 @@ def browser(args: tuple) -> list[float]:
     latencies = []
     for body in bodies:
         started = time.perf_counter()
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        response.read()
+        response = post_form(conn, path, body)
         if response.status != 303:
             raise RuntimeError(f"{path} answered {response.status}")
         conn.request("GET", response.getheader("Location"))
@@ -158,9 +162,7 @@ def paced(port: int, path: str, bodies: list[str], rate: float) -> None:
     started = time.perf_counter()
     for i, body in enumerate(bodies):
         time.sleep(max(0.0, started + i / rate - time.perf_counter()))
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        response.read()
+        response = post_form(conn, path, body)
         if response.status != 303:
             raise RuntimeError(f"{path} answered {response.status}")
     conn.close()

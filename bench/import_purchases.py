@@ -46,11 +46,14 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 ORG = "bench-import"
 LOCATIONS = ["Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
 
-SETUP = f"""
+
+def setup_script(org: str, name: str) -> str:
+    """The shell script that makes the bench organization `org` and empties its customers, orders and invitations."""
+    return f"""
 from otklik.accounts.models import Location, Organization
 from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
 from otklik.outreach.models import ScheduledInvitation
-org, _ = Organization.objects.get_or_create(slug="{ORG}", defaults={{"name": "Bench import"}})
+org, _ = Organization.objects.get_or_create(slug="{org}", defaults={{"name": "{name}"}})
 for name in {LOCATIONS!r}:
     Location.objects.get_or_create(organization=org, name=name)
 # Invitations first: raw deletes skip Django's cascade, and they reference the purchases.
@@ -60,6 +63,9 @@ Purchase.objects.filter(organization=org)._raw_delete(Purchase.objects.db)
 Customer.objects.filter(organization=org)._raw_delete(Customer.objects.db)
 Product.objects.filter(organization=org)._raw_delete(Product.objects.db)
 """
+
+
+SETUP = setup_script(ORG, "Bench import")
 VACUUMED = [
     "outreach_scheduledinvitation",
     "customers_purchaseline",

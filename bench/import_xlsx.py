@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.parse
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,27 +32,17 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The same organization setup, database and vacuum as the CSV bench, so the two measure alike.
+from bench.import_purchases import LOCATIONS, ensure_database, setup_script, vacuum  # noqa: E402
+
 PYTHON = sys.executable
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/otklik_bench"
 ORG = "bench-xlsx"
-LOCATIONS = ["Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
 NUMBERS = {"Количество", "Цена", "Сумма"}  # written as numbers, as Excel keeps them
 DATES = {"Дата"}  # written as a date-styled serial number
 
-SETUP = f"""
-from otklik.accounts.models import Location, Organization
-from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
-from otklik.outreach.models import ScheduledInvitation
-org, _ = Organization.objects.get_or_create(slug="{ORG}", defaults={{"name": "Bench XLSX"}})
-for name in {LOCATIONS!r}:
-    Location.objects.get_or_create(organization=org, name=name)
-ScheduledInvitation.objects.filter(organization=org)._raw_delete(ScheduledInvitation.objects.db)
-PurchaseLine.objects.filter(purchase__organization=org)._raw_delete(PurchaseLine.objects.db)
-Purchase.objects.filter(organization=org)._raw_delete(Purchase.objects.db)
-Customer.objects.filter(organization=org)._raw_delete(Customer.objects.db)
-Product.objects.filter(organization=org)._raw_delete(Product.objects.db)
-"""
-VACUUMED = ["outreach_scheduledinvitation", "customers_purchaseline", "customers_purchase", "customers_customer"]
+SETUP = setup_script(ORG, "Bench XLSX")
 COUNT = f"""
 from otklik.customers.models import PurchaseLine
 print(PurchaseLine.objects.filter(purchase__organization__slug="{ORG}").count())
@@ -201,25 +190,6 @@ def files(cache: Path, rows: int, seed: int) -> tuple[Path, Path]:
         partial.rename(xlsx_path)
         print(f"wrote {xlsx_path} in {time.perf_counter() - started:.0f} s", flush=True)
     return csv_path, xlsx_path
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urllib.parse.urlparse(url)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def vacuum(url: str) -> None:
-    """Clear the rows the setup deleted, so that autovacuum does not do it on the measured import's time."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        for table in VACUUMED:
-            conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def child(args: list[str], env: dict) -> tuple[float, int, str]:
