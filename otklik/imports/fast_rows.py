@@ -29,6 +29,7 @@ _MISSING = object()
 _BAD = object()  # a cached value the fast lane cannot take: the record goes to the validator
 CANCELLED = customers.OrderStatus.CANCELLED.value
 StagingRow = tuple
+NAME, EMAIL, PHONE, LANGUAGE = INLINE
 
 
 def _cached(compute: Callable[[object], object]) -> Callable[[object], object]:
@@ -155,7 +156,9 @@ def staging_encoder(
             return None
         if not mark and order[0] in "Cc" and customers.CANCELLATION_NUMBER.fullmatch(order):
             mark = CANCELLED
-        inline = inlines((customer, *(get(name, _MISSING) for name in INLINE)))
+        inline = inlines(
+            (customer, get(NAME, _MISSING), get(EMAIL, _MISSING), get(PHONE, _MISSING), get(LANGUAGE, _MISSING))
+        )
         if inline is _BAD:
             return None
         return (
