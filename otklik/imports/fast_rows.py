@@ -131,7 +131,10 @@ def staging_encoder(
         if order != order.strip() or customer != customer.strip() or product != product.strip():
             return None
         quantity = get("quantity")
-        if type(quantity) is not str or not PLAIN_QUANTITY.fullmatch(quantity):
+        counted = quantity is not None and quantity != ""
+        if not counted:
+            quantity = "1"  # a line without a quantity is one piece, as the validator takes it
+        elif type(quantity) is not str or not PLAIN_QUANTITY.fullmatch(quantity):
             return None
         price = get("unit_price")
         if price is None or price == "":
@@ -140,7 +143,7 @@ def staging_encoder(
             return None
         amount = get("amount")
         if amount is None or amount == "":
-            if price is None:
+            if price is None or not counted:
                 return None
             # As the preparer computes it; then the validator's pattern, as for a written amount.
             amount = str((Decimal(quantity) * Decimal(price)).quantize(CENT))

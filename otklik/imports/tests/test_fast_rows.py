@@ -116,3 +116,13 @@ def test_a_line_the_shortcut_leaves_goes_to_the_validator_for_its_reasons():
     assert pair.fast(2, bad | {"quantity": "1", "purchased_at": "2025-02-30 10:00:00"}) is None
     assert pair.fast(2, bad | {"quantity": "1", "location": "Nowhere"}) is None
     assert pair.fast(2, bad | {"quantity": "1", "customer_external_id": ""}) is None  # anonymous: counted there
+
+
+def test_a_1c_line_with_a_sum_and_no_quantity_takes_the_shortcut_as_one_piece():
+    pair = Pair(ReadOptions(currency="RUB", date_format="dmy"))
+    line = {"external_id": "R1", "purchased_at": "01.03.2025 10:05", "customer_external_id": "C1",
+            "customer_name": "Customer 1", "customer_phone": "+7 916 000-00-01", "product_external_id": "P1",
+            "product_name": "Product 1", "amount": "100.50", "location": "Main Street"}  # fmt: skip
+    fast = pair.fast(2, line)
+    assert fast is not None and stored(fast) == stored(pair.slow(2, line))
+    assert stored(fast)[4] == Decimal("1.000") and fast[14] == "79160000001"
