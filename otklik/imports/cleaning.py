@@ -289,12 +289,15 @@ class ReadOptions:
     without_customer: str = "anonymous"  # a key of WITHOUT_CUSTOMER
 
 
-def purchase_preparer(options: ReadOptions) -> Callable[[dict], dict]:
-    """A function record → record with plain values, or RowError / SkipRow; for the purchases validator."""
+def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | None = None) -> Callable[[dict], dict]:
+    """A function record → record with plain values, or RowError / SkipRow; for the purchases validator.
+
+    `fill` is the order_fields_filler to use, for a caller that fills records itself too (fast_rows).
+    """
     date_format, skip, default_currency = options.date_format, options.without_customer == "skip", options.currency
     # A later line of an order that leaves its customer, date or currency empty takes its first line's
     # (Shopify writes them on an order's first row only): before the skip, so it is not taken as anonymous.
-    fill = order_fields_filler()
+    fill = fill or order_fields_filler()
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []

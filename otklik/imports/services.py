@@ -172,17 +172,19 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
         # Only owners and managers import, and they may use every location of the organization.
         return ComplaintCleaner(organization=organization, locations=Location.objects.filter(organization=organization))
     from otklik.imports.fast_clean import purchase_cleaner
+    from otklik.imports.fast_rows import staging_encoder
 
-    prepare = purchase_preparer(options or read_options(organization))
-    validate = purchase_cleaner(
-        tz=organization.zone,
-        locations=customers.location_ids(organization),
-        currency=organization.currency or "RUB",
-    )
+    options = options or read_options(organization)
+    fill = customers.order_fields_filler()
+    prepare = purchase_preparer(options, fill=fill)
+    places, zone, currency = customers.location_ids(organization), organization.zone, organization.currency or "RUB"
+    validate = purchase_cleaner(tz=zone, locations=places, currency=currency)
 
     def clean(record: dict) -> dict:
         return validate(prepare(record))
 
+    # The PostgreSQL path's shortcut for plain lines (straight to the COPY row); it shares the preparer's filler.
+    clean.staging_row = staging_encoder(options=options, fill=fill, tz=zone, locations=places, currency=currency)
     return clean
 
 
