@@ -96,7 +96,7 @@ def file_records(
     rows = read_rows(path, fmt, raw=True)
     # Inlined, not blank_if_null per value: this loop runs once per cell of a million-row file.
     common, tokens, starts, longest = NULL_SPELLINGS, NULL_TOKENS, NULL_STARTS, NULL_LONGEST + 2
-    numbers: dict[float | int, str] = {}  # never a bool (True == 1): those are not kept here
+    numbers: dict[float | int, str] | None = {}  # never a bool (True == 1): those are not kept here
     try:
         next(rows, None)  # the header
         items = list(mapping.items())
@@ -107,13 +107,16 @@ def file_records(
                 value = values[index] if index < width else ""
                 kind = type(value)
                 if kind is float or kind is int:
-                    # A spreadsheet's number, as text once per value: str() of a float takes a microsecond,
-                    # and a price repeats on every line of its product, an amount on many.
-                    text = numbers.get(value)
+                    # A spreadsheet's number, as text once per value: str() of a float costs more than a
+                    # look-up, and a price repeats on every line of its product. Numbers that rarely
+                    # repeat fill NUMBERS_KEPT first; then the look-ups stop, as they would cost more.
+                    text = numbers.get(value) if numbers is not None else None
                     if text is None:
-                        if len(numbers) >= NUMBERS_KEPT:
-                            numbers.clear()
-                        text = numbers[value] = cell_value(value)
+                        text = cell_value(value)
+                        if numbers is not None:
+                            numbers[value] = text
+                            if len(numbers) >= NUMBERS_KEPT:
+                                numbers = None
                     value = text
                 elif kind is not str:
                     value = cell_value(value)  # a date, a bool…; only the cells used are converted
