@@ -113,7 +113,9 @@ def test_a_sheet_within_the_limits_is_read_whole_after_its_sizes_are_counted(tmp
     assert len(list(read_rows(path, detect_format(path)))) == len(TEXTS)
 
 
-def test_numbers_become_the_same_text_once_per_value_and_a_bool_never_passes_for_one(monkeypatch):
+@pytest.mark.parametrize("kept", [100_000, 2], ids=["kept", "past-the-kept-ones"])
+def test_numbers_become_the_same_text_once_per_value_and_a_bool_never_passes_for_one(monkeypatch, kept):
+    monkeypatch.setattr(services, "NUMBERS_KEPT", kept)
     rows = [(1, ["a", "b"]), (2, [1, True]), (3, [True, 1]), (4, [1.0, 2.5]), (5, [1001.0, 1e20]), (6, [2.5, False])]
     monkeypatch.setattr(services, "read_rows", lambda *args, **kwargs: (row for row in rows))
     records = [record for _n, record in services.file_records(Path("x.xlsx"), FileFormat("xlsx"), {"a": 0, "b": 1})]
