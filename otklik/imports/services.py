@@ -40,7 +40,7 @@ from otklik.intake.purchases import purchases_receive
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
 CHUNK_ROWS = 25000
-NUMBERS_KEPT = 100_000  # a spreadsheet's distinct numbers kept as text while it is read (file_records)
+NUMBERS_KEPT = 20_000  # a spreadsheet's distinct numbers kept as text while it is read (file_records)
 ERRORS_KEPT = 1000  # reasons kept for display; the count covers them all
 
 Progress = Callable[[str, int], None]  # (phase, rows done in that phase)
