@@ -104,17 +104,18 @@ def _strings_info(book: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     return None
 
 
-def unpacked_size(book: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> int:
+def unpacked_size(book: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, *, packed_at_most: int) -> int:
     """What the entry really unpacks to, counted up to limit + 1, whatever the zip declares.
 
     calamine unpacks an entry to its end and does not stop at the size the central
     directory declares, so a zip that lies there would pass the declared-size checks
     (decision 0026). The entry is unpacked here with the declared size replaced by the
-    limit and its bytes counted, in C (zlib), without keeping them; an entry whose packed
-    size cannot unpack past the limit is not unpacked at all.
+    limit and its bytes counted, in C (zlib), without keeping them. An entry that cannot
+    unpack past the limit, whatever its headers say, is not unpacked at all: a deflated
+    or stored one in a file (`packed_at_most` bytes) too small for that.
     """
     if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        if info.compress_size * DEFLATE_MAX_RATIO <= limit:
+        if packed_at_most * DEFLATE_MAX_RATIO <= limit:
             return info.file_size
     probe = copy.copy(info)
     # zipfile stops at the size it is given, and checks the CRC there: a size past what is read (and past
@@ -148,11 +149,11 @@ def _count_unpacked(path: Path, book: zipfile.ZipFile, sheet: zipfile.ZipInfo, s
     key = (str(path), stat.st_mtime_ns, stat.st_size, limit, settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES)
     if key in _COUNTED:
         return
-    if unpacked_size(book, sheet, limit) > limit:
+    if unpacked_size(book, sheet, limit, packed_at_most=stat.st_size) > limit:
         raise SheetError(_too_big_message(f"> {_megabytes(limit)}", limit))
     if strings is not None:
         room = settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES - BYTES_PER_STRING * texts
-        if unpacked_size(book, strings, max(room, 0)) > room:
+        if unpacked_size(book, strings, max(room, 0), packed_at_most=stat.st_size) > room:
             raise SheetError(_strings_message(f"> {_megabytes(settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES)}"))
     if len(_COUNTED) >= 64:
         _COUNTED.clear()
