@@ -106,7 +106,12 @@ def file_records(
             for name, index in items:
                 value = values[index] if index < width else ""
                 kind = type(value)
-                if kind is float or kind is int:
+                if kind is str:  # first: every cell of a CSV
+                    if value in common or (
+                        value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
+                    ):
+                        value = ""
+                elif kind is float or kind is int:
                     # A spreadsheet's number, as text once per value: str() of a float costs more than a
                     # look-up, and a price repeats on every line of its product. Numbers that rarely
                     # repeat fill NUMBERS_KEPT first; then the look-ups stop, as they would cost more.
@@ -118,12 +123,8 @@ def file_records(
                             if len(numbers) >= NUMBERS_KEPT:
                                 numbers = None
                     value = text
-                elif kind is not str:
+                else:
                     value = cell_value(value)  # a date, a bool…; only the cells used are converted
-                elif value in common or (
-                    value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
-                ):
-                    value = ""
                 record[name] = value
             if typed and type(record[typed]) is str and record[typed]:
                 raise TextDateSeen(number)
