@@ -10,7 +10,9 @@ prices as numbers, the date as a date-styled number. Both are kept in --cache (d
 a while. Then, each in a fresh process:
 
 1. reading only: every row made a record of the guessed columns, as an import reads it
-   (services.file_records), for CSV and for XLSX;
+   (services.file_records), for CSV and for XLSX, in seconds and CPU seconds; then the
+   same with the date column's decision an import makes first (services.decide_date_format,
+   one more pass, skipped for a spreadsheet whose dates are typed: decision 0027);
 2. `otklik import purchases FILE --org bench-xlsx` from CSV, then from XLSX, each into
    an emptied organization: the whole import, checks and writes included.
 
@@ -65,13 +67,22 @@ django.setup()
 from pathlib import Path
 from otklik.imports.mapping import guess_mapping
 from otklik.imports.readers import detect_format, read_header
-from otklik.imports.services import file_records
+from otklik.imports.services import decide_date_format, file_records
+try:
+    from otklik.imports.services import dates_typed
+except ImportError:  # the code before decision 0027, for a before-and-after on one machine
+    def dates_typed(*args):
+        return False
 path = Path(sys.argv[1])
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 fmt = detect_format(path)
 mapping = guess_mapping("purchases", read_header(path, fmt))
 rows = sum(1 for _ in file_records(path, fmt, mapping))
-print(rows, time.perf_counter() - started)
+one, one_cpu = time.perf_counter() - started, time.process_time() - cpu
+# What an import reads before that pass: the date column, unless the spreadsheet's dates are typed.
+if not dates_typed(path, fmt, mapping):
+    decide_date_format(path, fmt, mapping)
+print(rows, one, one_cpu, time.perf_counter() - started, time.process_time() - cpu)
 """
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -232,9 +243,16 @@ def main() -> None:
     results: dict[str, tuple[float, int]] = {}
     for name, path in [("CSV", csv_path), ("XLSX", xlsx_path)]:
         seconds, peak, out = child(["-c", READ, str(path)], env)
-        rows, read_s = out.split()[-2:]
+        rows, read_s, read_cpu, dated_s, dated_cpu = out.split()[-5:]
         results[f"read {name}"] = (float(read_s), peak)
-        print(f"read {name}: {int(rows)} rows in {float(read_s):.1f} s, peak {peak} MB", flush=True)
+        results[f"read CPU {name}"] = (float(read_cpu), peak)
+        results[f"read+dates {name}"] = (float(dated_s), peak)
+        results[f"read+dates CPU {name}"] = (float(dated_cpu), peak)
+        print(
+            f"read {name}: {int(rows)} rows in {float(read_s):.1f} s ({float(read_cpu):.1f} s CPU), "
+            f"with the date column's decision {float(dated_s):.1f} s ({float(dated_cpu):.1f} s CPU), peak {peak} MB",
+            flush=True,
+        )
     if not args.read_only:
         ensure_database(args.database_url)
         manage = str(ROOT / "manage.py")
@@ -254,11 +272,19 @@ def main() -> None:
 
     print(f"\n{args.rows} order lines, load {open('/proc/loadavg').read().split()[0]} at the end")
     print(f"{'':<22}{'CSV s':>8}{'XLSX s':>8}{'XLSX/CSV':>10}{'CSV MB':>8}{'XLSX MB':>9}")
-    for what, bar in [("read", "reading: at most 2"), ("import", "import: at most 2")]:
+    rows = [
+        ("read", "reading: at most 2"),
+        ("read CPU", "the same in CPU seconds, steadier on a busy machine"),
+        ("read+dates", "what an import reads: the date decision too"),
+        ("read+dates CPU", ""),
+        ("import", "import: at most 2"),
+    ]
+    for what, bar in rows:
         if f"{what} CSV" not in results:
             continue
         (csv_s, csv_mb), (xlsx_s, xlsx_mb) = results[f"{what} CSV"], results[f"{what} XLSX"]
-        print(f"{what:<22}{csv_s:>8.1f}{xlsx_s:>8.1f}{xlsx_s / csv_s:>10.2f}{csv_mb:>8}{xlsx_mb:>9}   ({bar})")
+        note = f"   ({bar})" if bar else ""
+        print(f"{what:<22}{csv_s:>8.1f}{xlsx_s:>8.1f}{xlsx_s / csv_s:>10.2f}{csv_mb:>8}{xlsx_mb:>9}{note}")
     print("peak memory: at most 300 MB for any import")
 
 

@@ -12,7 +12,7 @@ same thing; importing the same file twice changes nothing.
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from otklik.intake.purchases import purchases_receive
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
 CHUNK_ROWS = 25000
+NUMBERS_KEPT = 20_000  # a spreadsheet's distinct numbers kept as text while it is read (file_records)
 ERRORS_KEPT = 1000  # reasons kept for display; the count covers them all
 
 Progress = Callable[[str, int], None]  # (phase, rows done in that phase)
@@ -83,15 +84,19 @@ def _no_progress(phase: str, done: int) -> None:
     pass
 
 
-def file_records(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> Iterator[tuple[int, dict]]:
+def file_records(
+    path: Path, fmt: FileFormat, mapping: dict[str, int], *, typed: str = ""
+) -> Iterator[tuple[int, dict]]:
     """(row number, {field: raw value}) for every data row; unmapped fields are absent, not empty.
 
     Null tokens ("NA", "N/A", "null", "-", "#N/A", "нет"…) are empty values here, before any
-    validator: never an identifier, a name or a number.
+    validator: never an identifier, a name or a number. With `typed` (a field), a row whose
+    value there is text raises TextDateSeen: the import read that column as typed dates only.
     """
     rows = read_rows(path, fmt, raw=True)
     # Inlined, not blank_if_null per value: this loop runs once per cell of a million-row file.
     common, tokens, starts, longest = NULL_SPELLINGS, NULL_TOKENS, NULL_STARTS, NULL_LONGEST + 2
+    numbers: dict[float | int, str] | None = {}  # never a bool (True == 1): those are not kept here
     try:
         next(rows, None)  # the header
         items = list(mapping.items())
@@ -100,13 +105,29 @@ def file_records(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> Iterat
             record = {}
             for name, index in items:
                 value = values[index] if index < width else ""
-                if type(value) is not str:
-                    value = cell_value(value)  # an XLSX number or date; only the cells used are converted
-                elif value in common or (
-                    value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
-                ):
-                    value = ""
+                kind = type(value)
+                if kind is str:  # first: every cell of a CSV
+                    if value in common or (
+                        value[:1] in starts and len(value) <= longest and value.strip().lower() in tokens
+                    ):
+                        value = ""
+                elif kind is float or kind is int:
+                    # A spreadsheet's number, as text once per value: str() of a float costs more than a
+                    # look-up, and a price repeats on every line of its product. Numbers that rarely
+                    # repeat fill NUMBERS_KEPT first; then the look-ups stop, as they would cost more.
+                    text = numbers.get(value) if numbers is not None else None
+                    if text is None:
+                        text = cell_value(value)
+                        if numbers is not None:
+                            numbers[value] = text
+                            if len(numbers) >= NUMBERS_KEPT:
+                                numbers = None
+                    value = text
+                else:
+                    value = cell_value(value)  # a date, a bool…; only the cells used are converted
                 record[name] = value
+            if typed and type(record[typed]) is str and record[typed]:
+                raise TextDateSeen(number)
             yield number, record
     finally:
         rows.close()
@@ -207,6 +228,28 @@ class DatesAmbiguous(FileError):
         self.examples = examples
 
 
+class TextDateSeen(Exception):  # noqa: N818 (a signal, not an error: the import starts over)
+    """A date written as text in a spreadsheet column that began with typed dates (raised by file_records)."""
+
+
+# Spreadsheets type their cells: a date there is a date, whatever the format text dates are read in.
+TYPED_KINDS = ("xlsx", "xls", "ods")
+TYPED_PEEK_ROWS = 100
+
+
+def dates_typed(path: Path, fmt: FileFormat, mapping: dict[str, int]) -> bool:
+    """Whether the date column starts with typed dates only (its first TYPED_PEEK_ROWS rows, one at least).
+
+    Such a column needs no format, so an import reads it once, optimistically; a text date
+    further down (TextDateSeen) sends it back to deciding the format from the whole column.
+    """
+    if fmt.kind not in TYPED_KINDS or "purchased_at" not in mapping:
+        return False
+    column = {"purchased_at": mapping["purchased_at"]}
+    values = [record["purchased_at"] for _n, record in islice(file_records(path, fmt, column), TYPED_PEEK_ROWS)]
+    return any(values) and not any(type(value) is str and value for value in values)
+
+
 def decide_date_format(path: Path, fmt: FileFormat, mapping: dict[str, int], *, remembered: str = "") -> str:
     """The date column's format, from all its values; `remembered` (the organization's last answer) settles
     a column that reads both as day/month and month/day. Raises DatesAmbiguous when nothing settles it."""
@@ -282,7 +325,9 @@ def import_file(
 
     Purchases' dates are read in `options.date_format`; when none is given it is decided
     first from the whole date column (one more read of the file), and DatesAmbiguous
-    (a FileError) is raised when the column does not settle it. Raises FileError when
+    (a FileError) is raised when the column does not settle it. A spreadsheet whose date
+    column starts with typed dates skips that read (dates_typed): it is read once, and
+    only a text date further down brings the decision back (decision 0027). Raises FileError when
     the file or the mapping cannot be used at all. Complaints are opened as cases `by`
     the importer; `notify` alerts the responsible people and thanks the customers.
     """
@@ -325,23 +370,37 @@ def _import_file(
         raise FileError(" ".join(problems))
     if fmt.kind not in ("csv", "xlsx") and kind not in fmt.kinds:
         raise FileError(wrong_kind_message(fmt))
-    date_format = ""
+    passes = {"organization": organization, "kind": kind, "path": path, "fmt": fmt, "mapping": mapping}
+    passes |= {"dry_run": dry_run, "progress": progress, "chunk_rows": chunk_rows, "fast": fast, "by": by}
     if kind == "purchases":
         options = options or read_options(organization)
-        date_format = options.date_format
-        if date_format not in DATE_FORMATS:
+        if options.date_format not in DATE_FORMATS:
+            # A spreadsheet's typed dates need no format: the file is read once, not once more for the column.
+            if dates_typed(path, fmt, mapping):
+                try:
+                    as_typed = replace(options, date_format="")
+                    return _check_and_write(**passes, options=as_typed, typed="purchased_at", notify=notify)
+                except TextDateSeen:
+                    pass  # a date as text further down (nothing was written): decided from the whole column
             date_format = decide_date_format(path, fmt, mapping, remembered=remembered_date_format)
-            options = ReadOptions(
-                currency=options.currency, date_format=date_format, without_customer=options.without_customer
-            )
+            options = replace(options, date_format=date_format)
+    return _check_and_write(**passes, options=options, typed="", notify=notify)
+
+
+def _check_and_write(
+    *, organization, kind, path, fmt, mapping, dry_run, progress, chunk_rows, fast, options, typed, by, notify
+) -> ImportReport:
+    """Check the file and, unless dry_run or a row is bad, write it: the passes after the date format is known."""
+    date_format = options.date_format if kind == "purchases" else ""
     clean = row_cleaner(kind, organization, options)
     before = {} if dry_run else _stored_counts(organization)
     if not dry_run and (use_fast_path(kind) if fast is None else fast):
         from otklik.imports.pg_fast import purchases_import_pg
 
+        records = file_records(path, fmt, mapping, typed=typed)
         report = purchases_import_pg(
             organization=organization,
-            chunks=whole_orders(chunked(file_records(path, fmt, mapping), chunk_rows), limit=2 * chunk_rows),
+            chunks=whole_orders(chunked(records, chunk_rows), limit=2 * chunk_rows),
             clean=clean,
             progress=progress,
         )
@@ -350,7 +409,7 @@ def _import_file(
         return report
     report = ImportReport(kind=kind, date_format=date_format)
     started = time.perf_counter()
-    for chunk in chunked(file_records(path, fmt, mapping), chunk_rows):
+    for chunk in chunked(file_records(path, fmt, mapping, typed=typed), chunk_rows):
         validate_chunk(chunk, clean, report)
         progress("checking", report.rows)
     report.timings["check"] = time.perf_counter() - started

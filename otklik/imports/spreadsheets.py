@@ -15,6 +15,7 @@ a bool, a date, datetime or time for a number in a date style (Excel stores a da
 number of days; only its style says it is one), "" for an empty cell or a gap.
 """
 
+import copy
 import re
 import zipfile
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ from django.utils.translation import gettext as _
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 # What the table of texts holds per text besides its characters (a Rust String and its slot), to tell its memory.
 BYTES_PER_STRING = 32
+# Deflate writes at most 1032 bytes per byte it stores, so a smaller entry cannot pass a limit, whatever it declares.
+DEFLATE_MAX_RATIO = 1032
+_COUNTED: dict[tuple, None] = {}  # the files whose entries were unpacked and counted in this process (check_xlsx)
 
 
 class SheetError(ValueError):
@@ -100,13 +104,70 @@ def _strings_info(book: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     return None
 
 
+def unpacked_size(book: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, *, packed_at_most: int) -> int:
+    """What the entry really unpacks to, counted up to limit + 1, whatever the zip declares.
+
+    calamine unpacks an entry to its end and does not stop at the size the central
+    directory declares, so a zip that lies there would pass the declared-size checks
+    (decision 0027). The entry is unpacked here with the declared size replaced by the
+    limit and its bytes counted, in C (zlib), without keeping them. An entry that cannot
+    unpack past the limit, whatever its headers say, is not unpacked at all: a deflated
+    or stored one in a file (`packed_at_most` bytes) too small for that.
+    """
+    if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if packed_at_most * DEFLATE_MAX_RATIO <= limit:
+            return info.file_size
+    probe = copy.copy(info)
+    # zipfile stops at the size it is given, and checks the CRC there: a size past what is read (and past
+    # what it reads ahead), so an entry cut at the limit is not taken for a broken one; one that ends
+    # before is checked whole.
+    probe.file_size = limit + (1 << 20)
+    size = 0
+    with book.open(probe) as f:
+        while size <= limit and (chunk := f.read(min(1 << 20, limit + 1 - size))):
+            size += len(chunk)
+    return size
+
+
+def _too_big_message(size: float | str, limit: int) -> str:
+    return _(
+        "The XLSX sheet unpacks to %(size)s MB; at most %(limit)s MB are read. "
+        "Save it as CSV (any size is read from CSV), or split it."
+    ) % {"size": size, "limit": round(limit / 2**20)}
+
+
+def _strings_message(size: float | str) -> str:
+    return _(
+        "The XLSX file's table of texts would take %(size)s MB; at most %(limit)s MB are read. "
+        "Save it as CSV (any size is read from CSV), or split it."
+    ) % {"size": size, "limit": round(settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES / 2**20)}
+
+
+def _count_unpacked(path: Path, book: zipfile.ZipFile, sheet: zipfile.ZipInfo, strings, texts: int) -> None:
+    """Refuse a sheet or table of texts that really unpacks past its limit; once per file and process."""
+    stat, limit = path.stat(), settings.OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES
+    key = (str(path), stat.st_mtime_ns, stat.st_size, limit, settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES)
+    if key in _COUNTED:
+        return
+    if unpacked_size(book, sheet, limit, packed_at_most=stat.st_size) > limit:
+        raise SheetError(_too_big_message(f"> {_megabytes(limit)}", limit))
+    if strings is not None:
+        room = settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES - BYTES_PER_STRING * texts
+        if unpacked_size(book, strings, max(room, 0), packed_at_most=stat.st_size) > room:
+            raise SheetError(_strings_message(f"> {_megabytes(settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES)}"))
+    if len(_COUNTED) >= 64:
+        _COUNTED.clear()
+    _COUNTED[key] = None
+
+
 def check_xlsx(path: Path) -> None:
     """Refuse, before reading it, an XLSX whose sheet or table of texts is too big, or whose shape passes the limits.
 
-    The sizes are those the zip's central directory declares; the table's count of texts
-    is the `uniqueCount` at its start; the shape is the `<dimension ref="A1:H1000">` near
-    the sheet's start, which Excel and most writers put there (the rows and columns are
-    counted again as the sheet is read).
+    The sizes are first those the zip's central directory declares, then (once per file in
+    a process) those the sheet and the table really unpack to (unpacked_size); the table's
+    count of texts is the `uniqueCount` at its start; the shape is the `<dimension
+    ref="A1:H1000">` near the sheet's start, which Excel and most writers put there (the
+    rows and columns are counted again as the sheet is read).
     """
     try:
         book = zipfile.ZipFile(path)
@@ -120,40 +181,28 @@ def check_xlsx(path: Path) -> None:
             raise SheetError(_("The XLSX file has no sheet to read.")) from None
         limit = settings.OTKLIK_IMPORT_XLSX_MAX_UNPACKED_BYTES
         if info.file_size > limit:
-            raise SheetError(
-                _(
-                    "The XLSX sheet unpacks to %(size)s MB; at most %(limit)s MB are read. "
-                    "Save it as CSV (any size is read from CSV), or split it."
-                )
-                % {"size": _megabytes(info.file_size), "limit": round(limit / 2**20)}
-            )
+            raise SheetError(_too_big_message(_megabytes(info.file_size), limit))
         strings = _strings_info(book)
+        texts = 0
         try:
             if strings is not None:
                 with book.open(strings) as f:
                     start = f.read(4096).decode("utf-8", "replace")
                 declared = re.search(r"\buniqueCount=\"(\d+)\"", start) or re.search(r"\bcount=\"(\d+)\"", start)
-                held = strings.file_size + BYTES_PER_STRING * (int(declared.group(1)) if declared else 0)
+                texts = int(declared.group(1)) if declared else 0
+                held = strings.file_size + BYTES_PER_STRING * texts
                 if held > settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES:
-                    raise SheetError(
-                        _(
-                            "The XLSX file's table of texts would take %(size)s MB; at most %(limit)s MB are read. "
-                            "Save it as CSV (any size is read from CSV), or split it."
-                        )
-                        % {
-                            "size": _megabytes(held),
-                            "limit": round(settings.OTKLIK_IMPORT_XLSX_MAX_STRINGS_BYTES / 2**20),
-                        }
-                    )
+                    raise SheetError(_strings_message(_megabytes(held)))
             with book.open(sheet) as f:
                 head = f.read(16384).decode("utf-8", "replace")
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+            dimension = re.search(r"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?([A-Z]+)(\d+)\"", head)
+            if dimension:
+                problem = shape_problem(rows=int(dimension.group(2)), columns=column_number(dimension.group(1)))
+                if problem:
+                    raise SheetError(problem)
+            _count_unpacked(path, book, info, strings, texts)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise SheetError(broken_message(exc)) from exc
-    dimension = re.search(r"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?([A-Z]+)(\d+)\"", head)
-    if dimension:
-        problem = shape_problem(rows=int(dimension.group(2)), columns=column_number(dimension.group(1)))
-        if problem:
-            raise SheetError(problem)
 
 
 def xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:

@@ -110,6 +110,26 @@ def write_raw_xlsx(
     return path
 
 
+def lie_about_size(path: Path, member: str, size: int) -> Path:
+    """Rewrite the unpacked size the zip declares for `member` (local header and central directory), as a
+    crafted file would; its data and CRC stay those of the real content."""
+    import struct
+    import zipfile
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as book:
+        info = book.getinfo(member)
+    struct.pack_into("<I", data, info.header_offset + 22, size)  # the local header's uncompressed size
+    entry = data.find(b"PK\x01\x02")
+    while entry != -1:
+        length = struct.unpack_from("<H", data, entry + 28)[0]
+        if data[entry + 46 : entry + 46 + length] == member.encode():
+            struct.pack_into("<I", data, entry + 24, size)  # the central directory's
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def write_ods(
     path: Path, rows: list[list], *, mimetype: str = "application/vnd.oasis.opendocument.spreadsheet"
 ) -> Path:
