@@ -31,7 +31,7 @@ from otklik.messaging.consent import (
 )
 from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
 from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
-from otklik.ops.rows import bound_cursor, insert_rows
+from otklik.rows import bound_cursor, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def outbox_enqueue_many(*, organization: Organization, letters: list[Letter]) ->
     """Queue many messages at once, each once per key (see `outbox_enqueue`); returns the ids of their rows.
 
     One INSERT for them all, returning the new rows' ids (values written as they are, not prepared field by
-    field: see otklik.ops.rows); one task sends them after the commit. A key already queued keeps its row,
+    field: see otklik.rows); one task sends them after the commit. A key already queued keeps its row,
     as with `outbox_enqueue`, and its id is looked up.
     """
     if not letters:

@@ -30,10 +30,10 @@ from otklik.customers.routing import customer_route
 from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import TemplateKind
 from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill, template_for
-from otklik.ops.rows import insert_rows, update_rows
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import default_survey_for, outreach_settings
+from otklik.rows import insert_rows, update_rows
 from otklik.surveys.models import Invitation, Survey, new_invitation_token
 from otklik.surveys.presets import PRODUCT_LETTER
 
@@ -316,7 +316,7 @@ def _decide(
             scheduled, ScheduledStatus.NOT_SENT, _("Add a location with a touchpoint: answers are counted there.")
         )
     language = customer.language or organization.default_language
-    # A row of values, not an instance: a link only inserted never needs one (otklik.ops.rows).
+    # A row of values, not an instance: a link only inserted never needs one (otklik.rows).
     token = new_invitation_token()
     invitation = (organization.pk, survey.pk, touchpoint.pk, token, customer.name[:200], customer.email, language)
     invitation += (customer.pk, scheduled.purchase_id, now)

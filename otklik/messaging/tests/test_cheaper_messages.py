@@ -13,7 +13,7 @@ from otklik.messaging.services import Letter, outbox_enqueue, outbox_enqueue_man
 from otklik.messaging.tests.customers import make_customer
 from otklik.messaging.tests.test_email_smtp import server, sink  # noqa: F401  (fixtures)
 from otklik.messaging.transports import smtp_sendmail
-from otklik.ops.rows import insert_rows, update_rows
+from otklik.rows import insert_rows, update_rows
 
 
 class Record:
