@@ -232,6 +232,9 @@ OTKLIK_PUBLIC_LINK_CACHE_SECONDS = env_float("OTKLIK_PUBLIC_LINK_CACHE_SECONDS",
 OTKLIK_OUTBOX_MAX_ATTEMPTS = env_int("OTKLIK_OUTBOX_MAX_ATTEMPTS", 8)
 # A message claimed by a worker that died is retried after this many seconds.
 OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
+# Sent messages are recorded this many at a time, in one statement; a worker killed mid-send repeats at most
+# this many (decision 0028). 1: each in its own commit.
+OTKLIK_OUTBOX_SENT_GROUP = env_int("OTKLIK_OUTBOX_SENT_GROUP", 8)
 
 # Loyalty after recovery: a resolved complaint's customer is asked again this many days later.
 OTKLIK_RECOVERY_FOLLOWUP_DAYS = env_int("OTKLIK_RECOVERY_FOLLOWUP_DAYS", 14)

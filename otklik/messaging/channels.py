@@ -30,6 +30,7 @@ from otklik.messaging.transports import (
     TransportError,
     email_bytes,
     smtp_address,
+    smtp_sendmail,
     twilio_signature_valid,
 )
 
@@ -233,12 +234,12 @@ class EmailChannel(Channel):
                 message.connection = connection
                 self._send_message(message)
                 return
-            envelope = (smtp_address(settings.DEFAULT_FROM_EMAIL), [smtp_address(recipient)], data)
+            envelope = {"sender": smtp_address(settings.DEFAULT_FROM_EMAIL), "recipient": smtp_address(recipient)}
             try:
-                connection.connection.sendmail(*envelope)
+                smtp_sendmail(connection.connection, **envelope, data=data)
             except smtplib.SMTPServerDisconnected:
                 # The server closed the kept connection (a restart, its idle timeout): once more on a new one.
-                self._connections.get(fresh=True).connection.sendmail(*envelope)
+                smtp_sendmail(self._connections.get(fresh=True).connection, **envelope, data=data)
         except smtplib.SMTPRecipientsRefused as exc:  # the connection stays usable (smtplib sent RSET)
             # 5xx for the recipient ("550 no such user") is a hard bounce; 4xx (greylisting) may pass later.
             answers = "; ".join(f"{code} {reply.decode('utf-8', 'replace')}" for code, reply in exc.recipients.values())

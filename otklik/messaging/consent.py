@@ -11,6 +11,11 @@ undeliverable mark. Withdrawing consent and finding the customer of a token
 live with the customers (customers/consent.py).
 """
 
+import functools
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,8 +56,24 @@ def unsubscribed_reply(*, customer: models.Model, channel: str) -> str:
 
 
 def unsubscribe_token(*, customer: models.Model, channel: str) -> str:
-    """A signed, URL-safe token naming the customer and the channel the message came by."""
-    return signing.dumps([customer.pk, channel], salt=UNSUBSCRIBE_SALT, compress=True)
+    """A signed, URL-safe token naming the customer and the channel the message came by.
+
+    The very token `signing.dumps([customer.pk, channel], salt=UNSUBSCRIBE_SALT)` makes, which
+    `signing.loads` reads (as it reads the compressed tokens of earlier versions); signed here with the
+    key derived once, not per message. Every invitation carries one: Django's way (a signer, a serializer,
+    zlib, which shortens two dozen bytes only when the id is mostly zeros, and two hashes) cost 60-80 µs.
+    """
+    payload = signing.b64_encode(json.dumps([customer.pk, channel], separators=(",", ":")).encode("latin-1"))
+    value = f"{payload.decode()}:{signing.b62_encode(int(time.time()))}"
+    key = _signing_key(UNSUBSCRIBE_SALT + "signer", settings.SECRET_KEY)
+    signature = signing.b64_encode(hmac.new(key, value.encode(), hashlib.sha256).digest()).decode()
+    return f"{value}:{signature}"
+
+
+@functools.lru_cache(maxsize=8)
+def _signing_key(key_salt: str, secret: str) -> bytes:
+    """The HMAC key Django's `salted_hmac` derives from a salt and the secret key."""
+    return hashlib.sha256((key_salt + secret).encode()).digest()
 
 
 def unsubscribe_token_payload(token: str) -> tuple[int, str] | None:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from time import monotonic
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +31,7 @@ from otklik.messaging.consent import (
 )
 from otklik.messaging.defaults import DEFAULTS, PLACEHOLDERS
 from otklik.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, WorkerHeartbeat
+from otklik.rows import bound_cursor, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -197,11 +197,31 @@ class Letter:
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+# The columns `outbox_enqueue_many` writes, in the order of its rows' values.
+OUTBOX_COLUMNS = (
+    "organization",
+    "key",
+    "recipient",
+    "subject",
+    "body",
+    "kind",
+    "channel",
+    "customer",
+    "headers",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+
+
 def outbox_enqueue_many(*, organization: Organization, letters: list[Letter]) -> list[int]:
     """Queue many messages at once, each once per key (see `outbox_enqueue`); returns the ids of their rows.
 
-    One INSERT for them all; one task sends them after the commit. A key already
-    queued keeps its row, as with `outbox_enqueue`.
+    One INSERT for them all, returning the new rows' ids (values written as they are, not prepared field by
+    field: see otklik.rows); one task sends them after the commit. A key already queued keeps its row,
+    as with `outbox_enqueue`, and its id is looked up.
     """
     if not letters:
         return []
@@ -211,22 +231,14 @@ def outbox_enqueue_many(*, organization: Organization, letters: list[Letter]) ->
         if letter.customer is not None:
             body, unsubscribe = customer_message_dress(customer=letter.customer, channel=letter.channel, body=body)
             headers.update(unsubscribe)
+        customer_id = letter.customer.pk if letter.customer is not None else None
         rows.append(
-            OutboxMessage(
-                organization_id=organization.pk,  # ids, not instances: a row only inserted never reads them
-                key=letter.key,
-                recipient=letter.recipient,
-                subject=letter.subject[:300],
-                body=body,
-                kind=letter.kind,
-                channel=letter.channel,
-                customer_id=letter.customer.pk if letter.customer is not None else None,
-                headers=headers,
-                next_attempt_at=now,
-            )
+            (organization.pk, letter.key, letter.recipient, letter.subject[:300], body, letter.kind, letter.channel)
+            + (customer_id, headers, OutboxStatus.PENDING.value, 0, now, "", now)
         )
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(OutboxMessage.objects.filter(key__in=[row.key for row in rows]).values_list("pk", flat=True))
+    ids = [row[0] for row in insert_rows(OutboxMessage, OUTBOX_COLUMNS, rows, ignore_conflicts=True, returning=["id"])]
+    if len(ids) < len(rows):  # some keys were queued before: their rows stand, and are sent like the new ones
+        ids = list(OutboxMessage.objects.filter(key__in=[row[1] for row in rows]).values_list("pk", flat=True))
     outbox_deliver_after_commit(ids)
     return ids
 
@@ -248,24 +260,49 @@ def _claimable(now) -> Q:
 
 
 def outbox_claim_many(*, message_ids: Iterable[int]) -> list[int]:
-    """Atomically take those of these messages that are free for sending; returns the ids taken.
+    """Atomically take those of these messages that are free for sending; returns the ids taken, in id order.
 
-    A row another worker holds is skipped, not waited for (SKIP LOCKED on
-    PostgreSQL; on SQLite the IMMEDIATE transaction lets one writer in at a time).
+    One statement: the UPDATE takes the rows its subquery found free. A row another worker holds is skipped,
+    not waited for (SKIP LOCKED on PostgreSQL; on SQLite one writer runs at a time). It was a savepoint, a
+    locking SELECT, an UPDATE and a release: four round trips and the ORM's compiling for each chunk.
     """
+    ids = list(message_ids)
+    if not ids:
+        return []
     now = timezone.now()
-    with transaction.atomic():
-        taken = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(_claimable(now), pk__in=list(message_ids))
-            .order_by("pk")
-            .values_list("pk", flat=True)
+    stale = now - timedelta(seconds=settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":
+        wanted, lock = "id = ANY(%s)", " FOR UPDATE SKIP LOCKED"
+        params = [ids]
+    else:
+        wanted, lock = f"id IN ({', '.join(['%s'] * len(ids))})", ""
+        params = ids
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 WHERE id IN ("
+        f"SELECT id FROM {table} WHERE {wanted}"
+        " AND ((status = %s AND next_attempt_at <= %s) OR (status = %s AND claimed_at < %s))"
+        f" ORDER BY id{lock}) RETURNING id"
+    )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # As the sent marks (ADR 0016): the claim's commit need not wait for the disk. Only a crash of the
+        # database server may forget it, and then the message is free again, as after a stale claim.
+        sql = sql.replace(") RETURNING id", ") AND set_config('synchronous_commit', 'off', true) = 'off' RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                OutboxStatus.SENDING.value,
+                adapt(now),
+                *params,
+                OutboxStatus.PENDING.value,
+                adapt(now),
+                OutboxStatus.SENDING.value,
+                adapt(stale),
+            ],
         )
-        if taken:
-            OutboxMessage.objects.filter(pk__in=taken).update(
-                status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-            )
-    return taken
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def outbox_claim(*, message_id: int) -> bool:
@@ -281,44 +318,69 @@ def outbox_deliver(*, message_id: int) -> bool:
 def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
     """Send those of these messages that can be claimed, in claims of CLAIM_CHUNK; returns how many were sent now.
 
-    Each message's outcome is written as soon as it is sent, so a worker killed
-    half-way has sent nothing it did not record, and what it had claimed but not
-    sent is taken again by the sweep once the claim is stale. A claim is used only
-    while it is younger than half the claim timeout, so a slow server never lets
-    a second worker re-take a message this one is still about to send.
+    Sent messages are recorded in groups of at most OTKLIK_OUTBOX_SENT_GROUP, each group in one statement
+    and its own commit right after its last message was accepted (and before this returns or raises), so a
+    worker killed half-way repeats at most the group it was sending: its messages in flight. What it had
+    claimed but not sent is taken again by the sweep once the claim is stale. A claim is used only while it
+    is younger than half the claim timeout, so a slow server never lets a second worker re-take a message
+    this one is still about to send.
     """
     ids, sent = list(message_ids), 0
-    for start in range(0, len(ids), CLAIM_CHUNK):
-        taken = outbox_claim_many(message_ids=ids[start : start + CLAIM_CHUNK])
-        if not taken:
-            continue
-        claimed = monotonic()
-        with _marks_cursor() as cursor:
+    marks = _SentMarks(group=settings.OTKLIK_OUTBOX_SENT_GROUP)
+    try:
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            taken = outbox_claim_many(message_ids=ids[start : start + CLAIM_CHUNK])
+            if not taken:
+                continue
+            claimed = monotonic()
             for message in OutboxMessage.objects.select_related("customer").filter(pk__in=taken).order_by("pk"):
                 if monotonic() - claimed > settings.OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS / 2:
                     break  # the rest stay claimed and are taken again, by any worker, once the claim is stale
-                sent += _send_claimed(message, cursor=cursor)
+                if _send_claimed(message):
+                    marks.add(message.pk)
+                    sent += 1
+    finally:
+        marks.close()
     return sent
 
 
-def _marks_cursor():
-    """The cursor a chunk's sent marks go through: one for the chunk, a new one per message cost as much as
-    the statement.
+class _SentMarks:
+    """Messages sent and not yet recorded: at most `group`, then written together in one commit.
 
-    On PostgreSQL it binds parameters on the server, so psycopg prepares the mark once it has run a few
-    times (prepare_threshold) and the server stops parsing and planning it per message: that halved its
-    round trip on a busy machine. Django's other statements keep its client-side binding. Wrapped as
-    Django wraps its own cursors, so statement counts and error translation see it like any other.
+    A mark per message cost a statement, a commit and a round trip for each; a group of them costs one.
+    The group is also the most a killed worker sends twice, so it stays small.
     """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+    def __init__(self, *, group: int):
+        self.group = max(1, group)
+        self.pending: list[int] = []
+        self.cursor = None
+
+    def add(self, message_id: int) -> None:
+        self.pending.append(message_id)
+        if len(self.pending) >= self.group:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        ids, self.pending = self.pending, []
+        if self.cursor is None:
+            # One cursor for all the groups: a new one per statement cost as much as the statement.
+            self.cursor = bound_cursor()
+        _record_sent(ids, cursor=self.cursor)
+
+    def close(self) -> None:
+        """Record what is pending and let the cursor go."""
+        try:
+            self.flush()
+        finally:
+            if self.cursor is not None:
+                self.cursor.close()
 
 
-def _send_claimed(message: OutboxMessage, *, cursor) -> bool:
-    """Send one claimed message and record the outcome; True when it was sent."""
+def _send_claimed(message: OutboxMessage) -> bool:
+    """Send one claimed message; True when it was sent (the caller records it), else the outcome is recorded."""
     refusal = customer_refusal(customer=message.customer, channel=message.channel) if message.customer else ""
     # A customer known only by an address: their choice is kept on the suppression list, not on a record.
     address_only = message.customer_id is None and "List-Unsubscribe" in (message.headers or {})
@@ -353,22 +415,29 @@ def _send_claimed(message: OutboxMessage, *, cursor) -> bool:
         )
         logger.warning("outbox %s to %s failed: %s", message.key, message.recipient, exc.message)
         return False
-    _record_sent(message.pk, cursor=cursor)
     return True
 
 
-def _record_sent(message_id: int, *, cursor) -> None:
-    """Mark one message sent, in its own commit, at once: a worker killed after this cannot make it go twice."""
-    # Every delivery runs this: a plain statement costs a fraction of compiling a queryset each time.
+def _record_sent(message_ids: list[int], *, cursor) -> None:
+    """Mark messages sent, in one statement and its own commit: a worker killed after this cannot send them twice."""
+    # Every delivery runs this: a plain statement costs a fraction of compiling a queryset each time. On
+    # PostgreSQL the cursor binds on the server, so psycopg prepares it after a few groups and the server
+    # stops parsing and planning it.
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    if len(message_ids) == 1:
+        which, ids = "id = %s", message_ids
+    elif connection.vendor == "postgresql":
+        which, ids = "id = ANY(%s)", [message_ids]
+    else:
+        which, ids = f"id IN ({', '.join(['%s'] * len(message_ids))})", message_ids
     # PostgreSQL: this one commit does not wait for its WAL to reach the disk (ADR 0016). A killed worker
     # loses nothing by it (the server has the commit); only a crash of the database server itself may forget
     # the last fraction of a second of these marks, and those messages go again with the same Message-ID.
     # Waiting for the disk cost 3-4 ms a message on a busy machine, more than sending it.
-    sql = f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL WHERE id = %s"
+    sql = f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL WHERE {which}"
     if connection.vendor == "postgresql" and not connection.in_atomic_block:  # inside a caller's transaction: theirs
         sql += " AND set_config('synchronous_commit', 'off', true) = 'off'"
-    cursor.execute(sql, [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), message_id])
+    cursor.execute(sql, [OutboxStatus.SENT.value, connection.ops.adapt_datetimefield_value(timezone.now()), *ids])
 
 
 def outbox_deliver_due(*, limit: int = 200) -> int:

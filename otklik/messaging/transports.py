@@ -10,6 +10,7 @@ import hmac
 import http.client
 import json
 import re
+import smtplib
 import socket
 import threading
 import time
@@ -101,6 +102,48 @@ def _sanitized(address: str) -> str:
     return sanitize_address(address, "utf-8")
 
 
+@functools.lru_cache(maxsize=16)
+def _envelope_address(address: str) -> str:
+    """The <addr-spec> of an address for MAIL FROM / RCPT TO, as smtplib's quoteaddr finds it."""
+    return smtplib.quoteaddr(address)
+
+
+def smtp_sendmail(smtp: smtplib.SMTP, *, sender: str, recipient: str, data: bytes) -> None:
+    """`smtp.sendmail(sender, [recipient], data)` for one recipient, raising what it raises.
+
+    smtplib parses both addresses with the e-mail package's address parser for every message (the
+    sender, always the same, and a recipient that is nearly always a bare ASCII address); here the sender
+    is parsed once and a bare recipient not at all. Anything else goes through smtplib itself.
+    """
+    if not (recipient.isascii() and _PLAIN_ADDRESS.match(recipient) and sender.isascii()):
+        smtp.sendmail(sender, [recipient], data)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    smtp.putcmd("mail", f"FROM:{_envelope_address(sender)}{size}")
+    code, reply = smtp.getreply()
+    if code != 250:
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    smtp.putcmd("rcpt", f"TO:<{recipient}>")
+    code, reply = smtp.getreply()
+    if code not in (250, 251):
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = smtp.data(data)
+    if code != 250:
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _smtp_abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: 421 means the server is closing, anything else is reset."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
+
+
 def _header_line(name: str, value: str) -> str:
     """One header, as Django's e-mail would write it: non-ASCII as RFC 2047 words, long ones folded."""
     if "\n" in value or "\r" in value:
@@ -111,6 +154,12 @@ def _header_line(name: str, value: str) -> str:
         # Folded after the colon as Django does, and between list items (List-Unsubscribe's targets); a single
         # long item (a signed link) may pass 78 characters, never 998.
         return f"{name}: \r\n " + ",\r\n ".join(value.split(", ")) + "\r\n"
+    return _encoded_line(name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded_line(name: str, value: str) -> str:
+    """A header as RFC 2047 words; cached, since a subject repeats for every letter about the same product."""
     encoded = Header(value, None if value.isascii() else "utf-8", header_name=name).encode(linesep="\r\n")
     return f"{name}: {encoded}\r\n"
 

@@ -14,9 +14,10 @@ stay due for the next one, and nothing was queued.
 import zoneinfo
 from collections import Counter
 from datetime import datetime, time, timedelta
+from itertools import groupby
 from time import monotonic
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -32,7 +33,8 @@ from otklik.messaging.services import Letter, outbox_enqueue_many, template_fill
 from otklik.outreach.defaults import HUNT_MESSAGE, PRODUCT_LETTER_MESSAGE
 from otklik.outreach.models import OutreachSettings, ScheduledInvitation, ScheduledStatus
 from otklik.outreach.selectors import default_survey_for, outreach_settings
-from otklik.surveys.models import Invitation, Survey
+from otklik.rows import insert_rows, update_rows
+from otklik.surveys.models import Invitation, Survey, new_invitation_token
 from otklik.surveys.presets import PRODUCT_LETTER
 
 DISPATCH_BATCH = 200
@@ -41,6 +43,19 @@ RELATED = ("organization", "survey", "purchase__product__survey", "purchase__loc
 # The minute job's batch: the organization fetched once for the batch's rows (prefetch shares one instance),
 # not joined into each of them; the purchase's location is read by its id only.
 DUE_RELATED = ("survey", "purchase__product__survey")
+# The columns of a new personal link, in the order `_decide` writes their values.
+INVITATION_COLUMNS = (
+    "organization",
+    "survey",
+    "touchpoint",
+    "token",
+    "customer_name",
+    "customer_email",
+    "language",
+    "customer",
+    "purchase",
+    "created_at",
+)
 # What a decided row may have changed; written for the whole batch in one statement.
 FINISHED_FIELDS = [
     "status",
@@ -84,19 +99,29 @@ def quiet_hours_end(now: datetime, *, config: OutreachSettings, tz: zoneinfo.Zon
 # --- The letter ------------------------------------------------------------------------------
 
 
-def letter_context(scheduled: ScheduledInvitation, *, customer: Customer, language: str, link: str) -> dict[str, str]:
-    """The values a letter's placeholders take, in the customer's language."""
+def letter_context(
+    scheduled: ScheduledInvitation, *, customer: Customer, language: str, link: str, cache: dict | None = None
+) -> dict[str, str]:
+    """The values a letter's placeholders take, in the customer's language.
+
+    `cache` (a dict the caller keeps for a batch) holds what the language and the purchase day decide: the
+    word for a customer without a name and the formatted date. Switching the language and formatting a
+    date cost more than the rest of a letter.
+    """
     organization = scheduled.organization
-    with translation.override(language):
-        context = {
-            "customer_name": customer.name or _("customer"),
-            "organization": organization.name,
-            "link": link,
-        }
-        purchase = scheduled.purchase
-        if purchase is not None:
-            local = purchase.purchased_at.astimezone(organization.zone).date()
-            context |= {"product": purchase.product.name, "purchase_date": formats.date_format(local, "DATE_FORMAT")}
+    purchase = scheduled.purchase
+    day = purchase.purchased_at.astimezone(organization.zone).date() if purchase is not None else None
+    key = (language, day)
+    known = cache.get(key) if cache is not None else None
+    if known is None:
+        with translation.override(language):
+            known = (str(_("customer")), formats.date_format(day, "DATE_FORMAT") if day is not None else "")
+        if cache is not None:
+            cache[key] = known
+    nameless, date = known
+    context = {"customer_name": customer.name or nameless, "organization": organization.name, "link": link}
+    if purchase is not None:
+        context |= {"product": purchase.product.name, "purchase_date": date}
     return context
 
 
@@ -151,7 +176,8 @@ class _Batch:
         # Read after the locks, so a batch that waited sees what the batch before it sent.
         self.last_invited = self._last_invited(rows)
         self.finished: list[ScheduledInvitation] = []
-        self.sent: list[tuple[ScheduledInvitation, Invitation]] = []
+        self.sent: list[tuple[ScheduledInvitation, tuple]] = []  # each with its link's INVITATION_COLUMNS values
+        self.letter_values: dict = {}  # letter_context's cache
         self.letters: dict[int, list[Letter]] = {}  # per organization
 
     def link(self, token: str) -> str:
@@ -231,33 +257,14 @@ class _Batch:
 
     def write(self) -> None:
         """Store the links, queue the letters (one task per organization's lot) and record every outcome."""
-        Invitation.objects.bulk_create([invitation for _scheduled, invitation in self.sent])
-        for scheduled, invitation in self.sent:
-            scheduled.invitation_id = invitation.pk
+        ids = insert_rows(Invitation, INVITATION_COLUMNS, [row for _scheduled, row in self.sent], returning=["id"])
+        for (scheduled, _row), (invitation_id,) in zip(self.sent, ids, strict=True):
+            scheduled.invitation_id = invitation_id
         for organization_id, letters in self.letters.items():
             outbox_enqueue_many(organization=Organization(pk=organization_id), letters=letters)
-        _update_each(self.finished, FINISHED_FIELDS)
-
-
-def _update_each(rows: list[ScheduledInvitation], names: list[str]) -> None:
-    """One UPDATE per row, sent together with executemany.
-
-    Django's bulk_update builds a CASE per field over the whole batch: for 200 rows it
-    spent more time compiling the statement than everything else in the batch took.
-    """
-    if not rows:
-        return
-    fields = [ScheduledInvitation._meta.get_field(name) for name in names]
-    table, quote = ScheduledInvitation._meta.db_table, connection.ops.quote_name
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(table)} SET {sets} WHERE id = %s",
-            [
-                [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk]
-                for row in rows
-            ],
-        )
+        attnames = [ScheduledInvitation._meta.get_field(name).attname for name in FINISHED_FIELDS]
+        outcomes = [[getattr(row, name) for name in attnames] + [row.pk] for row in self.finished]
+        update_rows(ScheduledInvitation, FINISHED_FIELDS, outcomes)
 
 
 def _decide(
@@ -309,21 +316,13 @@ def _decide(
             scheduled, ScheduledStatus.NOT_SENT, _("Add a location with a touchpoint: answers are counted there.")
         )
     language = customer.language or organization.default_language
-    # Ids, not instances: setting a relation to an instance checks and caches it, which a row only inserted
-    # never reads (about a tenth of the batch's time went to relation descriptors).
-    invitation = Invitation(
-        organization_id=organization.pk,
-        survey_id=survey.pk,
-        touchpoint_id=touchpoint.pk,
-        customer_name=customer.name[:200],
-        customer_email=customer.email,
-        language=language,
-        customer_id=customer.pk,
-        purchase_id=scheduled.purchase_id,
-    )
-    link = batch.link(invitation.token)
+    # A row of values, not an instance: a link only inserted never needs one (otklik.rows).
+    token = new_invitation_token()
+    invitation = (organization.pk, survey.pk, touchpoint.pk, token, customer.name[:200], customer.email, language)
+    invitation += (customer.pk, scheduled.purchase_id, now)
+    link = batch.link(token)
     if letter is None:
-        context = letter_context(scheduled, customer=customer, language=language, link=link)
+        context = letter_context(scheduled, customer=customer, language=language, link=link, cache=batch.letter_values)
         subject, body = template_fill(batch.template(scheduled, language=language), context)
     else:
         subject, body = (part.format_map({"link": link}) for part in letter)
@@ -351,20 +350,17 @@ def _decide(
     )
 
 
-def _in_language(scheduled: ScheduledInvitation, decide, **options) -> str:
-    # Reasons are stored as text: written in the organization's language, not the worker's.
-    with translation.override(scheduled.organization.default_language):
-        return decide(scheduled, **options)
-
-
 def invitations_deliver(
     rows: list[ScheduledInvitation], *, now: datetime, quiet_hours: bool, by=None, letter=None
 ) -> Counter:
     """Decide and write the outcome of each claimed row, inside the caller's transaction; outcomes by status."""
     batch = _Batch(rows, now=now)
-    outcomes = Counter(
-        _in_language(row, _decide, batch=batch, quiet_hours=quiet_hours, by=by, letter=letter) for row in rows
-    )
+    outcomes: Counter = Counter()
+    # Reasons are stored as text: written in the organization's language, not the worker's. One switch per
+    # run of rows in the same language (a batch is mostly one organization's), not one per row.
+    for language, run in groupby(rows, key=lambda row: row.organization.default_language):
+        with translation.override(language):
+            outcomes.update(_decide(row, batch=batch, quiet_hours=quiet_hours, by=by, letter=letter) for row in run)
     batch.write()
     return outcomes
 

@@ -81,8 +81,12 @@ def test_outside_any_transaction_a_sent_message_is_recorded_in_its_own_commit(wo
     assert message.status == OutboxStatus.SENT and message.claimed_at is None and message.sent_at is not None
 
 
-def test_sending_costs_one_statement_per_message_after_one_claim_per_chunk(world, django_assert_num_queries):
-    messages = [
+@pytest.mark.parametrize(("group", "messages", "marks"), [(8, 10, 2), (1, 5, 5)])
+def test_sending_costs_a_claim_and_a_read_per_chunk_and_a_statement_per_group_of_marks(
+    world, settings, django_assert_num_queries, group, messages, marks
+):
+    settings.OTKLIK_OUTBOX_SENT_GROUP = group
+    queued = [
         outbox_enqueue(
             organization=world.org,
             key=f"count:{n}",
@@ -92,8 +96,9 @@ def test_sending_costs_one_statement_per_message_after_one_claim_per_chunk(world
             kind="case_report",
             deliver=False,
         )
-        for n in range(5)
+        for n in range(messages)
     ]
-    # The claim (its savepoint, the locking SELECT, the UPDATE, the release), the rows, then one mark per message.
-    with django_assert_num_queries(4 + 1 + 5):
-        assert outbox_deliver_many(message_ids=[message.pk for message in messages]) == 5
+    # The claim (one UPDATE … RETURNING), the rows, then one mark per group of sent messages.
+    with django_assert_num_queries(1 + 1 + marks):
+        assert outbox_deliver_many(message_ids=[message.pk for message in queued]) == messages
+    assert set(statuses().values()) == {"sent"}

@@ -13,7 +13,13 @@ exists. Whichever sender claims the batch first (the task runner or the outbox
 sweep) takes all eight, sends the first three and sticks in the middle of the
 fourth: claimed, nothing written. Then the worker is killed. The restarted
 worker (claim timeout 1 s, standing in for the real 5 minutes) must send the
-five claimed but unsent messages, and send nothing twice.
+five claimed but unsent messages, and send nothing twice that it had recorded.
+
+Sent messages are recorded in groups (OTKLIK_OUTBOX_SENT_GROUP, decision 0028):
+with groups of one, each is recorded as soon as it is sent and nothing is sent
+twice; with groups of two, the first two are recorded together, the third was
+sent but not yet recorded (in flight) when the worker died, and it alone is
+sent twice.
 """
 
 import os
@@ -63,8 +69,8 @@ def delivered(mail_dir: Path) -> Counter:
     return found
 
 
-@pytest.mark.parametrize("backend", ["db", "rq"])
-def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend):
+@pytest.mark.parametrize(("backend", "group"), [("db", 1), ("rq", 1), ("db", 2)])
+def test_a_killed_worker_loses_nothing_and_repeats_only_what_it_had_in_flight(tmp_path, backend, group):
     mail_dir = tmp_path / "mail"
     flag = tmp_path / "hang-flag"
     database = tmp_path / "otklik.sqlite3"
@@ -76,6 +82,7 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend
         "OTKLIK_EMAIL_BACKEND": "otklik.messaging.tests.mail_backends.HangingFileBackend",
         "OTKLIK_TEST_HANG_FLAG": str(flag),
         "OTKLIK_LOG_LEVEL": "WARNING",
+        "OTKLIK_OUTBOX_SENT_GROUP": str(group),
         **backend_env(backend),
     }
     run("migrate", "--no-input", env=env)
@@ -90,9 +97,11 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend
 
     with sqlite3.connect(database) as db:
         statuses = dict(db.execute("SELECT key, status FROM messaging_outboxmessage").fetchall())
-    # Killed in the middle of the batch: the first three sent and recorded, the rest claimed and unsent.
-    assert statuses == {f"crash:{n}": "sent" if n < HANGING else "sending" for n in range(MESSAGES)}
+    # Killed in the middle of the batch: the first three sent, those of full groups recorded, the rest claimed.
+    recorded = HANGING // group * group
+    assert statuses == {f"crash:{n}": "sent" if n < recorded else "sending" for n in range(MESSAGES)}
     assert delivered(mail_dir) == Counter({f"crash.{n}": 1 for n in range(HANGING)})
+    in_flight = {f"crash.{n}" for n in range(recorded, HANGING)}
 
     flag.unlink()
     restarted = manage(
@@ -109,7 +118,11 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, backend
     finally:
         stop(restarted, signal.SIGTERM)
 
-    assert delivered(mail_dir) == Counter({f"crash.{n}": 1 for n in range(MESSAGES)})
+    # Each message arrived; only those the killed worker had sent without recording them arrived twice.
+    assert delivered(mail_dir) == Counter(
+        {f"crash.{n}": 2 if f"crash.{n}" in in_flight else 1 for n in range(MESSAGES)}
+    )
+    assert len(in_flight) == (0 if group == 1 else 1)
     with sqlite3.connect(database) as db:
         statuses = dict(db.execute("SELECT key, status FROM messaging_outboxmessage").fetchall())
     assert statuses == {f"crash:{n}": "sent" for n in range(MESSAGES)}

@@ -1,0 +1,102 @@
+"""The worker's two halves in one process, timed apart: dispatching due invitations, then delivering them.
+
+    .venv/bin/python bench/dispatch_parts.py [--messages 2000] [--profile dispatch|deliver|both|none]
+        [--database-url postgres://…]
+
+`bench/dispatch.py`'s setup (N customers, purchases and due invitations), then
+`invitations_dispatch_due` until nothing is due and `outbox_deliver_many` over
+the queued messages in tasks of 200, against the aiosmtpd sink in its own
+process. Prints the CPU (`time.process_time`) and wall milliseconds per message
+of each half; with --profile, cProfile's top functions. The URLconf and the
+translations are loaded first, as a running worker has them. Run it alternately
+with the code before and after a change: the machine's load moves wall time far
+more than CPU time.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--profile", default="none", choices=["dispatch", "deliver", "both", "none"])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delivery_parts"),
+    )
+    args = parser.parse_args()
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "otklik.settings",
+            "OTKLIK_DATABASE_URL": args.database_url,
+            "OTKLIK_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+            "OTKLIK_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        }
+    )
+    os.environ.setdefault("OTKLIK_SECRET_KEY", "bench-" * 10)
+    import dispatch as bench
+
+    bench.ensure_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.urls import reverse
+    from django.utils import translation
+    from django_tasks_db.models import DBTaskResult
+
+    from otklik.messaging.models import OutboxMessage
+    from otklik.messaging.services import outbox_deliver_many
+    from otklik.outreach.dispatch import invitations_dispatch_due
+
+    call_command("migrate", verbosity=0)
+    count = args.messages
+    org = bench.prepare_invitations(count)
+    bench.forget_earlier_runs(org)
+    DBTaskResult.objects.all().delete()
+    sink = bench.Sink()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    reverse("surveys:invitation", args=["token"])  # a running worker has its URLconf and translations loaded
+    for language in ("en", "ru", "uk"):
+        with translation.override(language):
+            str(translation.gettext("customer"))
+
+    def dispatch() -> None:
+        while invitations_dispatch_due(budget_seconds=1000).get("sent"):
+            pass
+
+    def deliver() -> None:
+        ids = list(OutboxMessage.objects.filter(organization=org).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), 200):
+            outbox_deliver_many(message_ids=ids[start : start + 200])
+
+    print(f"load {os.getloadavg()[0]:.2f}", flush=True)
+    for name, part in (("dispatch", dispatch), ("deliver", deliver)):
+        profile = cProfile.Profile() if args.profile in ("both", name) else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profile:
+            profile.enable()
+        part()
+        if profile:
+            profile.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(f"{name}: CPU {cpu * 1000 / count:.3f} ms/msg, wall {wall * 1000 / count:.3f} ms/msg", flush=True)
+        if profile:
+            pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+    received, seconds = sink.finish()
+    print(f"the sink received {len(received)} messages ({len(set(received))} distinct) in {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
