@@ -220,7 +220,9 @@ def _process_claim(size: int, failed: list[int]) -> tuple[int, int]:
         Response.objects.filter(pk__in=[response.pk for response in processed]).update(rules_pending=False)
         for response in processed:
             response.rules_pending = False
-        outbox_deliver_after_commit(batch_gathered("outbox_deliver"))
+        delivered = batch_gathered("outbox_deliver")
+        if delivered:
+            outbox_deliver_after_commit(delivered)
         responses_tag_after_commit(batch_gathered("tag_responses"))
     return len(processed), len(claimed)
 
