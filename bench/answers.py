@@ -183,6 +183,24 @@ def load(port: int, path: str, bodies: list[str], concurrency: int, client=worke
     }
 
 
+def group_cpu(leaders: list[int]) -> float:
+    """CPU seconds (user and system) used so far by the live processes of these process groups (Linux /proc).
+
+    The machine is shared, so req/s move with the neighbours' load; CPU per request does not, and says what a
+    quiet machine's ratio would be (gunicorn's workers and `otklik worker` live as long as the run).
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) in leaders:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def percentile(values: list[float], share: float) -> float:
     values = sorted(values)
     return values[max(0, int(len(values) * share) - 1)]
@@ -311,12 +329,19 @@ def main() -> None:
         load(port, "/bench/bare/", bodies[:200], args.concurrency)
         if workers:
             db.drained(0)
+        web, background = [server.pid], [process.pid for process in workers]
+        cpu_before = group_cpu(web)
         bare = load(port, "/bench/bare/", bodies, args.concurrency)
+        cpu_bare = group_cpu(web) - cpu_before
         first_id, rollup_before = db.last_id(), db.rollup_total()
+        cpu_before, worker_before = group_cpu(web), group_cpu(background)
         ours = load(port, answer_path, bodies, args.concurrency)
+        cpu_ours, cpu_worker = group_cpu(web) - cpu_before, group_cpu(background) - worker_before
         if args.worker_after_load:
             start_workers()
+        worker_before = group_cpu([process.pid for process in workers])
         found, waited = db.drained(first_id)
+        cpu_drain = group_cpu([process.pid for process in workers]) - worker_before
         counted = db.rollup_total() - rollup_before
         latencies = db.alert_latencies(first_id)
         steady = None
@@ -346,6 +371,13 @@ def main() -> None:
     print(
         f"ratio answer/bare throughput: {ours['rps'] / bare['rps']:.2f}  "
         f"p99 ratio: {ours['p99_ms'] / bare['p99_ms']:.1f}x"
+    )
+    print(
+        f"CPU per request, gunicorn: bare {cpu_bare / bare['requests'] * 1000:.2f} ms, "
+        f"answer POST {cpu_ours / ours['requests'] * 1000:.2f} ms "
+        f"(ratio {cpu_bare / bare['requests'] / (cpu_ours / ours['requests']):.2f}); "
+        f"the worker per answer {(cpu_worker + cpu_drain) / ours['requests'] * 1000:.2f} ms "
+        f"({cpu_worker:.1f} s of CPU during the load, {cpu_drain:.1f} s after it)"
     )
     print(
         f"worker ({args.task_workers} process, nice {args.worker_nice}"

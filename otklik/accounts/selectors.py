@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from otklik.accounts.models import ApiToken, Location, MemberInvitation, Membership, Organization, Touchpoint
+from otklik.batch import once_per_batch
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
@@ -93,5 +94,10 @@ def site_url(*, organization: Organization | None = None) -> str:
 def member_language(*, user: User, organization: Organization) -> str:
     """The language to write to this person in (alerts, escalations, digests, call scripts): their own,
     else the organization's."""
-    own = Membership.objects.filter(user=user, organization=organization).values_list("language", flat=True).first()
+    own = once_per_batch(
+        ("member_language", user.pk, organization.pk),
+        lambda: (
+            Membership.objects.filter(user=user, organization=organization).values_list("language", flat=True).first()
+        ),
+    )
     return own or organization.default_language

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
 from otklik.accounts.selectors import member_language, site_url
+from otklik.batch import insert_later
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.compensation import compensation_limit_for
 from otklik.cases.models import Case, CaseEvent, CaseSource, CompensationKind, ContactWay, Severity, Step
@@ -203,7 +204,8 @@ def case_alert_queue(*, case: Case, person: User, channels: list[tuple[str, str]
 
 
 def _event(case: Case, step: str, actor: User | None, note: str = "") -> None:
-    CaseEvent.objects.create(case=case, step=step, actor=actor, note=note)
+    # In the worker's batch of answers, inserted with the batch's other events at its end (decision 0030).
+    insert_later(CaseEvent(case=case, step=step, actor=actor, note=note))
 
 
 def case_content_for_response(*, response: Response) -> str:

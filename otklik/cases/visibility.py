@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from otklik.accounts.models import Membership
 from otklik.accounts.selectors import visible_locations
+from otklik.batch import once_per_batch
 from otklik.cases.models import Case
 
 
@@ -24,7 +25,14 @@ def cases_visible_q(*, membership: Membership) -> Q:
 
 def case_visible_to(*, case: Case, user: User) -> bool:
     """Whether this person may open this case."""
-    membership = Membership.objects.filter(user=user, organization_id=case.organization_id, is_active=True).first()
+    membership = once_per_batch(
+        ("active_membership", user.pk, case.organization_id),
+        lambda: Membership.objects.filter(user=user, organization_id=case.organization_id, is_active=True).first(),
+    )
     if membership is None:
         return False
+    # What `cases_visible_q` says, without asking the database where the case alone answers: the whole
+    # organization, or the case's own holder (every alert goes to its holder).
+    if case.pk is not None and (membership.sees_whole_organization or case.responsible_id == user.pk):
+        return True
     return Case.objects.filter(cases_visible_q(membership=membership), pk=case.pk).exists()

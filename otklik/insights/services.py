@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Organization
+from otklik.batch import gather
 from otklik.insights import engine
 from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, ProfanityWord, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
@@ -295,6 +296,24 @@ def response_tag(*, response_id: int) -> int:
     return answers_tag(organization=response.organization, responses=[response])
 
 
+def responses_tag(*, response_ids: list[int]) -> int:
+    """Tag answers by id, an organization at a time (the task behind a worker's batch of answers)."""
+    by_organization: dict[int, list[Response]] = {}
+    for response in Response.objects.select_related("organization").filter(id__in=response_ids).order_by("id"):
+        by_organization.setdefault(response.organization_id, []).append(response)
+    return sum(answers_tag(organization=group[0].organization, responses=group) for group in by_organization.values())
+
+
+def responses_tag_after_commit(response_ids: list[int]) -> None:
+    """Have the worker tag these answers in one task once the current transaction commits."""
+    if not response_ids:
+        return
+    from otklik.insights.tasks import tag_responses
+
+    ids = list(response_ids)
+    transaction.on_commit(lambda: tag_responses.enqueue(response_ids=ids), robust=True)
+
+
 def response_tag_later(*, response: Response) -> None:
     """Have the worker tag a new answer once its transaction commits (seconds later).
 
@@ -305,6 +324,8 @@ def response_tag_later(*, response: Response) -> None:
     from otklik.insights.tasks import tag_response
 
     response_id = response.pk
+    if gather("tag_responses", [response_id]):  # the worker's batch of answers queues one task (decision 0030)
+        return
     # robust: with the task queue (Redis, for RQ) down, the customer's stored answer is still acknowledged.
     transaction.on_commit(lambda: tag_response.enqueue(response_id=response_id), robust=True)
 

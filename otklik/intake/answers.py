@@ -16,8 +16,11 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 
 from otklik.accounts.models import Organization, Touchpoint
-from otklik.insights.services import response_tag_later
+from otklik.batch import batch, batch_flush, batch_gathered, item, remember
+from otklik.cases.models import Case
+from otklik.insights.services import response_tag_later, responses_tag_after_commit
 from otklik.intake.complaints import complaint_open_for_answer
+from otklik.messaging.services import outbox_deliver_after_commit
 from otklik.rollups.services import rollup_add_response, rollup_add_statement
 from otklik.rules.engine import rules_apply_to_response
 from otklik.rules.models import RuleRun
@@ -36,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 # How many pending answers one call of `answers_process_pending` takes at most before it returns.
 PROCESS_BATCH = 100
+# How many it claims and processes in one transaction: the rules and people are read once for them, their rule
+# runs and case events inserted in one statement each. Their row locks are held until that commit, so the
+# thank-you page that needs one of them waits at most for the claim (tens of milliseconds an answer).
+CLAIM_BATCH = 25
 
 
 def answer_receive(
@@ -147,9 +154,9 @@ def answer_rules_run(*, response: Response, notify: bool = True) -> list[RuleRun
 
 def _pending_answers():
     # What the rules read, in the claim's one statement: the organization, the survey with its case rule,
-    # the touchpoint and the location.
+    # the touchpoint, the location and its responsible person (the case's holder, alerted).
     return Response.objects.filter(rules_pending=True).select_related(
-        "organization", "survey__case_rule", "touchpoint", "location"
+        "organization", "survey__case_rule", "touchpoint", "location__responsible"
     )
 
 
@@ -161,37 +168,63 @@ def _process(response: Response) -> None:
     response.rules_pending = False
 
 
-def answers_process_pending(*, limit: int = PROCESS_BATCH) -> int:
+def answers_process_pending(*, limit: int = PROCESS_BATCH, claim: int = CLAIM_BATCH) -> int:
     """Run the rules, case, alerts and tagging of answers stored with `rules_later`; the worker calls it.
 
-    Each answer is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and processed in a transaction that also
-    clears its mark, so any number of workers share the work and a worker killed mid-way leaves the answer
-    pending for the next one: processed once, never lost. Returns how many it processed (at most `limit`).
+    Answers are claimed `claim` at a time with `SELECT … FOR UPDATE SKIP LOCKED` and each claim is processed in
+    one transaction that also clears their marks, so any number of workers share the work and a worker killed
+    mid-way leaves its answers pending for the next one: processed once, never lost. Within a claim the rules,
+    people and channels are read once, the rule runs and case events inserted together, and delivery and
+    tagging queued as one task each (`otklik.batch`, decision 0030). An answer whose processing raises is
+    rolled back to its own savepoint and stays pending for the next call, holding up none of the others.
+    Returns how many it processed (at most `limit`).
     """
     done = 0
     failed: list[int] = []  # an answer whose processing raised waits for the next call, behind none of the others
-    while done + len(failed) < limit:
-        response = None
-        try:
-            with transaction.atomic():
-                response = (
-                    _pending_answers()
-                    .exclude(pk__in=failed)
-                    .order_by("id")
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .first()
-                )
-                if response is None:
-                    break
-                _process(response)
-        except Exception:
-            if response is None:  # the claim itself failed (the database is away): the caller's loop retries
-                raise
-            logger.exception("processing answer %s failed; it stays pending", response.pk)
-            failed.append(response.pk)
-            continue
-        done += 1
+    while done < limit:
+        size = min(claim, limit - done)
+        processed, claimed = _process_claim(size, failed)
+        done += processed
+        if claimed < size:
+            break
     return done
+
+
+def _process_claim(size: int, failed: list[int]) -> tuple[int, int]:
+    """Claim up to `size` pending answers (not those in `failed`) and process them in one transaction; returns
+    (processed, claimed) and adds the ones that failed to `failed`."""
+    with transaction.atomic(), batch():
+        pending = _pending_answers().exclude(pk__in=failed).order_by("id")
+        claimed = list(pending.select_for_update(skip_locked=True, of=("self",))[:size])
+        if not claimed:
+            return 0, 0
+        # Which of them have a case already (opened by hand, say): one read for the claim, not one per answer.
+        with_case = set(Case.objects.filter(response__in=claimed).values_list("response_id", flat=True))
+        for response in claimed:
+            if response.pk not in with_case:
+                remember(("case_of_answer", response.pk), None)
+        processed = []
+        for response in claimed:
+            try:
+                with transaction.atomic(), item():
+                    answer_rules_run(response=response)
+                    response_tag_later(response=response)
+            except Exception:
+                logger.exception("processing answer %s failed; it stays pending", response.pk)
+                failed.append(response.pk)
+                continue
+            processed.append(response)
+        if not processed:
+            return 0, len(claimed)
+        batch_flush()
+        Response.objects.filter(pk__in=[response.pk for response in processed]).update(rules_pending=False)
+        for response in processed:
+            response.rules_pending = False
+        delivered = batch_gathered("outbox_deliver")
+        if delivered:
+            outbox_deliver_after_commit(delivered)
+        responses_tag_after_commit(batch_gathered("tag_responses"))
+    return len(processed), len(claimed)
 
 
 def answer_process(*, response: Response) -> Response:

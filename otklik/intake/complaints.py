@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location
+from otklik.batch import once_per_batch, remember
 from otklik.cases.models import Case, CaseSource, Severity
 from otklik.cases.services import (
     case_alert_queue,
@@ -91,7 +92,9 @@ def complaint_open_for_answer(
     Call it inside a transaction: the rules engine runs it in the rule action's savepoint, which undoes all of
     it if any part fails, so it takes no savepoint of its own (two statements less per complaint).
     """
-    existing = Case.objects.filter(response=response).first()
+    # The worker's batch has read which of its answers have a case already (decision 0030).
+    key = ("case_of_answer", response.pk)
+    existing = once_per_batch(key, lambda: Case.objects.filter(response=response).first())
     if existing is not None:
         return existing
     location = response.location
@@ -112,6 +115,7 @@ def complaint_open_for_answer(
         responsible=responsible,
         note=_("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else "",
     )
+    remember(key, case)
     return _tell(case=case, notify=notify)
 
 

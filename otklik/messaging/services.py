@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
+from otklik.batch import gather
 from otklik.messaging.channels import CHANNELS, TransportError
 from otklik.messaging.consent import (
     address_mark_invalid,
@@ -248,6 +249,8 @@ def outbox_deliver_after_commit(message_ids: list[int]) -> None:
     from otklik.messaging.tasks import deliver_messages
 
     ids = list(message_ids)
+    if gather("outbox_deliver", ids):  # the worker's batch of answers queues one task for all (decision 0030)
+        return
     # robust: if the task queue (Redis) is down, the committed rows are still sent by the worker's outbox sweep.
     transaction.on_commit(lambda: deliver_messages.enqueue(message_ids=ids), robust=True)
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.accounts.selectors import member_language, site_url
+from otklik.batch import insert_later, once_per_batch
 from otklik.cases.addresses import customer_address
 from otklik.cases.case_rules import case_rule_matches
 from otklik.cases.models import Case, CompensationKind
@@ -401,14 +402,17 @@ def _run(rule: Rule, subject: Subject, notify: bool) -> RuleRun:
         except Exception as exc:  # noqa: BLE001 — a rule must never stop an answer from being saved
             logger.warning("rule %s (%s) failed at %s: %s", rule.pk, rule.name, name, exc)
             errors.append(f"{name}: {_describe(exc)}")
-    return RuleRun.objects.create(
-        organization=subject.organization,
-        rule=rule,
-        response=subject.response,
-        case=subject.case,
-        ok=not errors,
-        error="\n".join(errors),
-        detail="; ".join(subject.notes),
+    # In the worker's batch, inserted with the batch's other runs at its end (nothing reads it back before).
+    return insert_later(
+        RuleRun(
+            organization=subject.organization,
+            rule=rule,
+            response=subject.response,
+            case=subject.case,
+            ok=not errors,
+            error="\n".join(errors),
+            detail="; ".join(subject.notes),
+        )
     )
 
 
@@ -418,19 +422,26 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
-    runs = []
-    rules = (
-        Rule.objects.filter(organization=subject.organization, enabled=True, trigger=trigger)
+def _rules(*, organization: Organization, trigger: str) -> list[Rule]:
+    return list(
+        Rule.objects.filter(organization=organization, enabled=True, trigger=trigger)
         .select_related("assign_to", "location")
         .prefetch_related("tags")
         .order_by("order", "id")
     )
+
+
+def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
+    runs = []
+    # Read once per batch of the worker's answers (decision 0030): a rule edited meanwhile applies from the next.
+    key = ("rules", subject.organization.pk, trigger)
+    rules = once_per_batch(key, lambda: _rules(organization=subject.organization, trigger=trigger))
     # An organization with rules already has its defaults: only an empty list needs the check (one query less
     # on every answer). The shipped rules all act on answers, so a new case never needs it (one query less on
     # every complaint, which mostly finds no "case opened" rule); the rules page and the first answer make them.
     if not rules and trigger == Trigger.ANSWER and rules_ensure_defaults(organization=subject.organization):
-        rules = rules.all()
+        # Not kept for the batch: made inside this answer's savepoint, they may yet be rolled back with it.
+        rules = _rules(organization=subject.organization, trigger=trigger)
     for rule in rules:
         if not rule_matches(rule=rule, subject=subject):
             continue

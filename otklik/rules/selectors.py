@@ -5,6 +5,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from otklik.accounts.models import Membership, Organization, Role
+from otklik.batch import once_per_batch
 from otklik.rules.models import Rule, RuleRun
 
 FAILURES_SHOWN = 50
@@ -82,7 +83,10 @@ def employees_named(*, organization: Organization, text: str, language: str = ""
     # "Спасибо Ольге" names Olga: compare dictionary forms too, not only the written form.
     tokens |= {textlib.lemma(token, language) for token in tokens}
     named = []
-    for user in organization_workers(organization=organization):
+    workers = once_per_batch(
+        ("organization_workers", organization.pk), lambda: list(organization_workers(organization=organization))
+    )
+    for user in workers:
         names = {user.first_name.lower(), user.last_name.lower(), user.username.lower()}
         names = {name for name in names if len(name) >= 3}
         forms = names | {textlib.lemma(name, language) for name in names}

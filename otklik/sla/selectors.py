@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import formats, timezone
 
 from otklik.accounts.models import Location, Membership, Organization
+from otklik.batch import once_per_batch
 from otklik.cases.models import Case, Severity, Step
 from otklik.cases.visibility import cases_visible_q
 from otklik.sla.models import NotificationPreference, SlaPolicy
@@ -254,7 +255,10 @@ def alert_channels_for(
 
     A channel chosen without an address to send to is left out.
     """
-    preference = preference or notification_preference(user=user, organization=organization)
+    preference = preference or once_per_batch(
+        ("notification_preference", user.pk, organization.pk),
+        lambda: notification_preference(user=user, organization=organization),
+    )
     channels = []
     if preference.email and user.email:
         channels.append(("email", user.email))

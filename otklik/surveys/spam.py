@@ -53,7 +53,7 @@ def _count(key: str, *, timeout: float) -> int:
     if isinstance(backend, RedisCache):
         # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
         redis_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(redis_key, write=True)
+        client = _redis_client(backend)
         count = client.incr(redis_key)
         if count == 1:
             client.expire(redis_key, int(timeout))
@@ -65,6 +65,19 @@ def _count(key: str, *, timeout: float) -> int:
         if cache.add(key, 1, timeout=timeout):
             return 1
         return cache.incr(key)
+
+
+# One Redis client per connection pool for the process's life: Django's cache builds a new one on every call,
+# and building one (its 169 response callbacks) cost as much as the INCR itself (decision 0030).
+_clients: dict[int, object] = {}
+
+
+def _redis_client(backend: RedisCache):
+    pool = backend._cache._get_connection_pool(write=True)
+    client = _clients.get(id(pool))
+    if client is None:
+        client = _clients[id(pool)] = backend._cache._client(connection_pool=pool)
+    return client
 
 
 def is_honeypot_filled(data) -> bool:

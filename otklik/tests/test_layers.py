@@ -11,7 +11,7 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 
 # Lowest first. An app imports only apps listed before it. Modules outside the apps (settings, urls,
-# cli, http) sit outside the order: the shared helpers in otklik/http.py import no app.
+# cli, http, batch) sit outside the order: the shared helpers in otklik/http.py and otklik/batch.py import no app.
 APP_ORDER = [
     "audit",  # who did what: record() and its log
     "accounts",  # organizations, people, locations, touchpoints

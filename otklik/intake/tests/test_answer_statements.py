@@ -18,9 +18,10 @@ from otklik.surveys.services import AnswerInput
 
 # Before the intake (main at e6f37a1): 8 and 46. The case rule now comes with the survey (-1 each), and a
 # complaint opened by a rule takes no savepoint of its own, asks for no default "case opened" rules and reads
-# the organization it already has (-5 more for a detractor).
+# the organization it already has (-5 more for a detractor). Its holder's alert asks no more whether the holder
+# may see the case (a case's holder always may: -2, decision 0030).
 PROMOTER_STATEMENTS = 7
-DETRACTOR_STATEMENTS = 39
+DETRACTOR_STATEMENTS = 37
 
 
 @pytest.fixture

@@ -234,3 +234,87 @@ def test_workers_at_once_process_each_answer_once(world):
     assert Case.objects.filter(response__in=stored).count() == len(stored)
     assert RuleRun.objects.filter(response__in=stored).values("response").distinct().count() == len(stored)
     assert RuleRun.objects.filter(response__in=stored).count() == len(stored)
+
+
+# The worker's claim of pending answers (decision 0030). Once per claim: BEGIN, the claim, which of them have a
+# case already, the answer rules and their tags, the "case opened" rules, the holder's membership, alert
+# channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
+# rule runs and the case events in one INSERT each, the clearing of the marks, COMMIT; after the commit (not
+# counted here), one delivery task and one tagging task. Per detractor: its savepoint and the rule action's, the
+# case, the alert looked for by its key and then written in a savepoint of its own, the three releases.
+# Before (one transaction per answer, everything read again): 27 statements a detractor.
+CLAIM_STATEMENTS = 14
+DETRACTOR_IN_CLAIM_STATEMENTS = 9
+
+
+@pytest.mark.parametrize("detractors", [1, 5])
+def test_the_worker_processes_a_claim_of_answers_in_a_fixed_number_of_statements(
+    world, public, detractors, django_assert_num_queries
+):
+    survey, touchpoint = public
+    stored = [
+        answer_receive(
+            survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=2, comment=f"Answer {n}"), rules_later=True
+        )
+        for n in range(detractors)
+    ]
+    with django_assert_num_queries(CLAIM_STATEMENTS + DETRACTOR_IN_CLAIM_STATEMENTS * detractors):
+        assert answers_process_pending() == detractors
+    for response in stored:
+        assert Case.objects.filter(response=response).count() == 1
+        assert RuleRun.objects.filter(response=response).count() == 1
+        assert Case.objects.get(response=response).events.count() == 1
+        assert _outbox_kinds(response) == ["case_alert"]
+
+
+def test_a_claim_queues_one_delivery_task_and_one_tagging_task_for_all_its_answers(
+    world, public, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    survey, touchpoint = public
+    stored = [
+        answer_receive(
+            survey=survey,
+            touchpoint=touchpoint,
+            answer=AnswerInput(score=score, comment=f"Answer {n}"),
+            rules_later=True,
+        )
+        for n, score in enumerate([2, 3, 10, 7])
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert answers_process_pending() == len(stored)
+    [tagging] = DBTaskResult.objects.filter(task_path="otklik.insights.tasks.tag_responses")
+    assert sorted(tagging.args_kwargs["kwargs"]["response_ids"]) == sorted(response.pk for response in stored)
+    [delivery] = DBTaskResult.objects.filter(task_path="otklik.messaging.tasks.deliver_messages")
+    alerts = OutboxMessage.objects.filter(kind="case_alert").values_list("pk", flat=True)
+    assert sorted(delivery.args_kwargs["kwargs"]["message_ids"]) == sorted(alerts)
+    assert len(alerts) == 2
+
+
+def test_answers_beyond_one_claim_are_processed_in_several_and_each_once(world, public):
+    survey, touchpoint = public
+    stored = [
+        answer_receive(survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=2), rules_later=True)
+        for _ in range(7)
+    ]
+    assert answers_process_pending(claim=3) == len(stored)
+    assert Case.objects.filter(response__in=stored).count() == len(stored)
+    assert RuleRun.objects.filter(response__in=stored).count() == len(stored)
+    assert answers_process_pending(claim=3) == 0
+
+
+def test_a_tagging_task_of_a_claim_tags_its_answers(world, public):
+    from otklik.insights.tasks import tag_responses
+
+    survey, touchpoint = public
+    stored = [
+        answer_receive(
+            survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=3, comment="Cold coffee"), rules_later=True
+        )
+        for _ in range(2)
+    ]
+    from otklik.insights.models import AnswerAnalysis
+
+    tag_responses.call(response_ids=[response.pk for response in stored] + [10**9])  # a missing one is skipped
+    assert AnswerAnalysis.objects.filter(response__in=stored).count() == len(stored)

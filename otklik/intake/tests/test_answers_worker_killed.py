@@ -157,10 +157,13 @@ def _kill_mid_answer(env: dict[str, str], *, table: str, statement: str, held: R
 
 
 def _tag_tasks(response: Response) -> int:
+    """Tagging tasks queued for the answer: its own (the thank-you page's path) or its batch's (the worker's)."""
+    from django.db.models import Q
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(
-        task_path__endswith=".tag_response", args_kwargs__kwargs__response_id=response.pk
+        Q(task_path__endswith=".tag_response", args_kwargs__kwargs__response_id=response.pk)
+        | Q(task_path__endswith=".tag_responses", args_kwargs__kwargs__response_ids__contains=[response.pk])
     ).count()
 
 

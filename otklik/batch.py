@@ -1,0 +1,126 @@
+"""One batch of background work: reads kept for the batch, inserts and after-commit tasks gathered for it.
+
+The worker processes pending answers a batch at a time (decision 0030). Per answer the rules engine, the
+complaint flow and the alerts read the same things again (the organization's rules, its people's alert
+channels and languages, who may see a case) and each write a row or queue a task of their own. Inside
+`batch()` those reads are made once per batch, the rule runs and case events are inserted together at the end,
+and the tasks queued after the commit (delivery, tagging) become one task per batch. Outside a batch every
+helper here does the plain thing at once, so the API, imports and tests behave as before.
+
+Each item of the batch runs inside `item()`: what it gathered joins the batch only when it succeeds, so an
+item rolled back to its savepoint leaves no insert or task behind. Reads kept are only ever reads: a value
+computed inside an item that is then rolled back is still true of the database.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import models
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Batch:
+    reads: dict[tuple, Any] = field(default_factory=dict)
+    inserts: list[models.Model] = field(default_factory=list)
+    gathered: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    # The current item's own share, joined to the batch's when the item succeeds.
+    item_inserts: list[models.Model] | None = None
+    item_gathered: dict[str, list] | None = None
+
+
+_current: ContextVar[_Batch | None] = ContextVar("otklik_batch", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Open a batch for this thread; the caller flushes it (`batch_flush`, `batch_gathered`) before leaving."""
+    token = _current.set(_Batch())
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def item() -> Iterator[None]:
+    """One item of the batch: its inserts and gathered values count only if the block ends without an error."""
+    current = _current.get()
+    if current is None:
+        yield
+        return
+    current.item_inserts, current.item_gathered = [], defaultdict(list)
+    try:
+        yield
+        current.inserts.extend(current.item_inserts)
+        for key, values in current.item_gathered.items():
+            current.gathered[key].extend(values)
+    finally:
+        current.item_inserts = current.item_gathered = None
+
+
+def in_batch() -> bool:
+    return _current.get() is not None
+
+
+def once_per_batch(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, kept under `key` for the rest of the batch; outside a batch, `compute()` every time."""
+    current = _current.get()
+    if current is None:
+        return compute()
+    if key not in current.reads:
+        current.reads[key] = compute()
+    return current.reads[key]
+
+
+def remember(key: tuple, value: object) -> None:
+    """Say what a read under `key` would now find (a write of this batch changed it); no-op outside a batch."""
+    current = _current.get()
+    if current is not None:
+        current.reads[key] = value
+
+
+def insert_later(row: models.Model) -> models.Model:
+    """Insert the row with the batch's others at its end (`batch_flush`), or now outside a batch.
+
+    Only for rows nothing in the batch reads back or points at (rule runs, case events).
+    """
+    current = _current.get()
+    if current is None or current.item_inserts is None:
+        row.save(force_insert=True)
+    else:
+        current.item_inserts.append(row)
+    return row
+
+
+def gather(key: str, values: list) -> bool:
+    """Add values to the batch's list under `key` (ids for one task after the commit); False outside an item."""
+    current = _current.get()
+    if current is None or current.item_gathered is None:
+        return False
+    current.item_gathered[key].extend(values)
+    return True
+
+
+def batch_gathered(key: str) -> list:
+    """What the batch's successful items gathered under `key`."""
+    current = _current.get()
+    return list(current.gathered.get(key, [])) if current is not None else []
+
+
+def batch_flush() -> None:
+    """Insert the rows the successful items left for later, one INSERT per model, in the order they came."""
+    current = _current.get()
+    if current is None:
+        return
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for row in current.inserts:
+        by_model.setdefault(type(row), []).append(row)
+    for model, rows in by_model.items():
+        model.objects.bulk_create(rows)
+    current.inserts = []

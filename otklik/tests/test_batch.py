@@ -1,0 +1,70 @@
+"""`otklik.batch`: reads kept, inserts and tasks gathered for one batch of the worker's work (decision 0030).
+
+An item that fails leaves nothing of its own behind; outside a batch every helper does the plain thing at once.
+"""
+
+import pytest
+
+from otklik.batch import (
+    batch,
+    batch_flush,
+    batch_gathered,
+    gather,
+    in_batch,
+    insert_later,
+    item,
+    once_per_batch,
+    remember,
+)
+from otklik.cases.models import CaseEvent
+from otklik.testing import factories
+
+
+def test_outside_a_batch_every_read_is_made_and_nothing_is_gathered():
+    calls = []
+    assert not in_batch()
+    assert once_per_batch(("k",), lambda: calls.append(1) or len(calls)) == 1
+    assert once_per_batch(("k",), lambda: calls.append(1) or len(calls)) == 2
+    assert gather("ids", [1]) is False
+    assert batch_gathered("ids") == []
+
+
+def test_a_read_is_made_once_per_batch_and_a_new_batch_reads_again():
+    calls = []
+
+    def read():
+        calls.append(1)
+        return len(calls)
+
+    with batch():
+        assert [once_per_batch(("k",), read) for _ in range(3)] == [1, 1, 1]
+        remember(("k",), 7)
+        assert once_per_batch(("k",), read) == 7
+    with batch():
+        assert once_per_batch(("k",), read) == 2
+
+
+def test_a_failed_item_leaves_no_gathered_value_and_no_insert(db, world):
+    case = factories.make_case(location=world.store)
+    before = CaseEvent.objects.filter(case=case).count()
+    with batch():
+        with item():
+            gather("ids", [1, 2])
+            insert_later(CaseEvent(case=case, step="new", note="kept"))
+        with pytest.raises(RuntimeError), item():
+            gather("ids", [3])
+            insert_later(CaseEvent(case=case, step="new", note="dropped"))
+            raise RuntimeError("rolled back")
+        assert CaseEvent.objects.filter(case=case).count() == before  # not yet: at the flush
+        assert batch_gathered("ids") == [1, 2]
+        batch_flush()
+    notes = list(CaseEvent.objects.filter(case=case).values_list("note", flat=True))
+    assert "kept" in notes and "dropped" not in notes
+    assert len(notes) == before + 1
+
+
+def test_outside_an_item_a_row_is_inserted_at_once(db, world):
+    case = factories.make_case(location=world.store)
+    before = CaseEvent.objects.filter(case=case).count()
+    insert_later(CaseEvent(case=case, step="new", note="now"))
+    assert CaseEvent.objects.filter(case=case).count() == before + 1
