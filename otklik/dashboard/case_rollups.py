@@ -2,9 +2,9 @@
 
 Counts — opened, answered, answered in time, resolved, resolved in time — are sums of `rollups.CaseRollup`.
 "Considered" (answered, or past the first-answer deadline unanswered) depends on the moment of asking; it is
-every case but those unanswered and not yet due, and those are read from the cases: opened within the longest
-first-answer window, a few. The medians and 90th percentiles are read from the period's cases, only their
-group and clock columns: exact, and what the page still spends in proportion to the period's cases.
+every case but those unanswered and not yet due. Those, and the medians and 90th percentiles, are read from the
+period's cases in one grouped query over their group and clock columns: exact, and what the page still spends
+in proportion to the period's cases.
 """
 
 import datetime
@@ -55,21 +55,6 @@ def case_counts(scope, group) -> dict[object, dict]:
     return {row["group"]: row for row in rows.order_by()}
 
 
-def not_yet_due(cases: QuerySet, policies: dict, now: datetime.datetime) -> dict[object, int]:
-    """Per group: the cases not answered whose first-answer deadline is still ahead (`cases` annotated with
-    `group`). Only cases opened within the longest first-answer window can be such."""
-    longest = max(policy.first_answer_hours for policy in policies.values()) * HOUR
-    rows = (
-        cases.filter(thanked_at__isnull=True, created_at__gte=now - longest)
-        .annotate(first_due=F("created_at") + sla_interval(policies, "first_answer_hours"))
-        .filter(first_due__gte=now)
-        .values("group")
-        .annotate(waiting=Count("id"))
-        .order_by()
-    )
-    return {row["group"]: row["waiting"] for row in rows}
-
-
 def _hours_sql(end: str):
     from django.db.models import FloatField, Func
 
@@ -83,14 +68,18 @@ def _hours_sql(end: str):
     )
 
 
-def quantiles(cases: QuerySet) -> dict[object, dict[str, dict[float, float | None]]]:
-    """Per group: the median and 90th percentile of the hours to first answer and to resolution.
+def clocks(cases: QuerySet, policies: dict, now: datetime.datetime) -> dict[object, dict]:
+    """Per group (`cases` annotated with `group`): the median and 90th percentile of the hours to first answer
+    and to resolution ("first", "resolution": share → hours), and the cases not answered whose first-answer
+    deadline is still ahead ("waiting": what "considered" leaves out). One read of the group and clock columns.
 
-    PostgreSQL: one sort per clock (percentile_cont over an array of shares), two per group. Elsewhere the
-    clock columns are read and `stats.percentile` interpolates the same way.
+    PostgreSQL: percentile_cont over an array of shares. Elsewhere the clock columns are read and
+    `stats.percentile` interpolates the same way.
     """
     shares = ", ".join(str(float(share)) for share in QUANTILES)
-    result: dict[object, dict[str, dict[float, float | None]]] = {}
+    cases = cases.annotate(first_due=F("created_at") + sla_interval(policies, "first_answer_hours"))
+    waiting = Q(thanked_at__isnull=True, first_due__gte=now)
+    result: dict[object, dict] = {}
     if connection.vendor == "postgresql":
         from django.contrib.postgres.fields import ArrayField
         from django.db.models import Aggregate, FloatField
@@ -105,24 +94,35 @@ def quantiles(cases: QuerySet) -> dict[object, dict[str, dict[float, float | Non
             .annotate(
                 first=Quantiles(_hours_sql("thanked_at"), filter=Q(thanked_at__isnull=False)),
                 resolution=Quantiles(_hours_sql("resolved_at"), filter=Q(resolved_at__isnull=False)),
+                waiting=Count("id", filter=waiting),
             )
             .order_by()
         )
         for row in rows:
             result[row["group"]] = {
-                clock: dict(zip(QUANTILES, row[clock] or [None] * len(QUANTILES), strict=True))
-                for clock in ("first", "resolution")
+                **{
+                    clock: dict(zip(QUANTILES, row[clock] or [None] * len(QUANTILES), strict=True))
+                    for clock in ("first", "resolution")
+                },
+                "waiting": row["waiting"],
             }
         return result
-    hours: dict[object, dict[str, list[float]]] = {}
-    for group, created, thanked, resolved in cases.values_list("group", "created_at", "thanked_at", "resolved_at"):
-        item = hours.setdefault(group, {"first": [], "resolution": []})
+    hours: dict[object, dict] = {}
+    rows = cases.values_list("group", "created_at", "thanked_at", "resolved_at", "first_due")
+    for group, created, thanked, resolved, first_due in rows.order_by():
+        item = hours.setdefault(group, {"first": [], "resolution": [], "waiting": 0})
         if thanked is not None:
             item["first"].append((thanked - created) / HOUR)
+        else:
+            item["waiting"] += first_due >= now
         if resolved is not None:
             item["resolution"].append((resolved - created) / HOUR)
     for group, item in hours.items():
         result[group] = {
-            clock: {share: stats.percentile(values, share) for share in QUANTILES} for clock, values in item.items()
+            **{
+                clock: {share: stats.percentile(item[clock], share) for share in QUANTILES}
+                for clock in ("first", "resolution")
+            },
+            "waiting": item["waiting"],
         }
     return result

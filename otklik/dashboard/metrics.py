@@ -41,9 +41,8 @@ from otklik.dashboard.case_rollups import (
     CASE_ROLLUP_BREAKDOWNS,
     case_counts,
     case_rollups_usable,
-    not_yet_due,
-    quantiles,
 )
+from otklik.dashboard.case_rollups import clocks as case_clocks
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
@@ -460,12 +459,11 @@ def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[obje
 def _cases_from_rollups(
     scope: Scope, by: str | None, cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime
 ) -> dict[object, _CaseFigures]:
-    """`_cases_by` from the case rollups: the counts summed, the cases not yet due and the clocks' quantiles read
-    from the cases (docs/decisions/0026). The same figures as the raw path."""
+    """`_cases_by` from the case rollups: the counts summed; the clocks' quantiles and the cases not yet due read
+    from the cases in one query (docs/decisions/0026). The same figures as the raw path."""
     counts = case_counts(scope, CASE_ROLLUP_BREAKDOWNS[by])
     # The raw reads group by a moment (a month's first instant), the rollups by a date: compare them as dates.
-    waiting = {_key(group): n for group, n in not_yet_due(cases, policies, now).items()}
-    clocks = {_key(group): clock for group, clock in quantiles(cases).items()}
+    clocks = {_key(group): clock for group, clock in case_clocks(cases, policies, now).items()}
     figures = {}
     for group, row in counts.items():
         if not row["count"]:
@@ -476,7 +474,7 @@ def _cases_from_rollups(
             count=row["count"],
             answered=row["answered"],
             answered_in_time=row["answered_in_time"],
-            considered=row["count"] - waiting.get(key, 0),
+            considered=row["count"] - clock.get("waiting", 0),
             resolved=row["resolved"],
             resolved_in_time=row["resolved_in_time"],
             first_answer_quantiles=clock.get("first") or dict.fromkeys(QUANTILES),
