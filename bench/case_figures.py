@@ -4,8 +4,8 @@
 
 Runs on the database `bench/rollups.py --keep` left (default `otklik_bench_rollups`, reconciled): on a busy
 shared machine whole-page timings drift by seconds between runs, so each pair here alternates its two sides
-run by run and prints both medians and their ratio. Pairs: the case figures of /metrics/ (total and by
-location) and of /people/ (per person) from the case rollups against the raw grouped query over the cases;
+run by run and prints both medians and their ratio. Pairs: /people/'s case counts per person from the case
+rollups against the grouped query over the cases;
 the praise names of one month from the stored words against lemmatizing each comment; the most urgent twenty
 open cases of the person holding most, sorted by PostgreSQL against loading all of them.
 """
@@ -67,33 +67,24 @@ def main() -> None:
 
     def raw(fn):
         def run():
-            usable, ready = metrics.case_rollups_usable, people.case_rollups_ready
-            metrics.case_rollups_usable, people.case_rollups_ready = (lambda **k: False), (lambda **k: False)
+            ready = people.case_rollups_ready
+            people.case_rollups_ready = lambda **k: False
             try:
                 return fn()
             finally:
-                metrics.case_rollups_usable, people.case_rollups_ready = usable, ready
+                people.case_rollups_ready = ready
 
         return run
-
-    def figures(scope, by):
-        fields = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
-        return lambda: {
-            key: (*(getattr(f, c) for c in fields), f.first_answer(0.5), f.resolution(0.9))
-            for key, f in metrics._cases_by(scope, by, now).items()
-        }
 
     print(f"{'read (median ms)':<44}{'new':>10}{'old':>10}{'ratio':>9}")
     print(f"cases all-time: {Case.objects.filter(organization=organization).count():,}")
     for label, scope in (("all time", all_time), ("one month", month)):
-        for by in (None, "location"):
-            pair(f"case figures, {label}, by {by or 'total'}", figures(scope, by), raw(figures(scope, by)), args.runs)
-    pair(
-        "/people/ case counts per person, one month",
-        lambda: people._case_figures(month, "responsible_id"),
-        raw(lambda: people._case_figures(month, "responsible_id")),
-        args.runs,
-    )
+        pair(
+            f"/people/ case counts per person, {label}",
+            lambda scope=scope: people._case_figures(scope, "responsible_id"),
+            raw(lambda scope=scope: people._case_figures(scope, "responsible_id")),
+            args.runs,
+        )
     workers = list(people.workers(scope=month))
     real_name_words = textlib.name_words
 

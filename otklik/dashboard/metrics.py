@@ -37,12 +37,6 @@ from otklik.accounts.models import Location, Membership, Touchpoint
 from otklik.accounts.selectors import visible_locations
 from otklik.cases.models import Case, Severity
 from otklik.customers.models import Product
-from otklik.dashboard.case_rollups import (
-    CASE_ROLLUP_BREAKDOWNS,
-    case_counts,
-    case_rollups_usable,
-)
-from otklik.dashboard.case_rollups import clocks as case_clocks
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
@@ -448,39 +442,10 @@ def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[obje
     medians by percentile_cont), elsewhere from the case rows in Python (`case_figures`)."""
     cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
     policies = sla_policies(organization=scope.membership.organization)
-    if case_rollups_usable(organization=scope.membership.organization, by=by, policies=policies):
-        return _cases_from_rollups(scope, by, cases, policies, now)
     if connection.vendor == "postgresql":
         return _case_figures_in_database(cases, policies, now)
     rows = list(cases.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
     return case_figures(rows=rows, policies=policies, now=now)
-
-
-def _cases_from_rollups(
-    scope: Scope, by: str | None, cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime
-) -> dict[object, _CaseFigures]:
-    """`_cases_by` from the case rollups: the counts summed; the clocks' quantiles and the cases not yet due read
-    from the cases in one query (docs/decisions/0026). The same figures as the raw path."""
-    counts = case_counts(scope, CASE_ROLLUP_BREAKDOWNS[by])
-    # The raw reads group by a moment (a month's first instant), the rollups by a date: compare them as dates.
-    clocks = {_key(group): clock for group, clock in case_clocks(cases, policies, now).items()}
-    figures = {}
-    for group, row in counts.items():
-        if not row["count"]:
-            continue
-        key = _key(group)
-        clock = clocks.get(key, {})
-        figures[key] = _CaseFigures(
-            count=row["count"],
-            answered=row["answered"],
-            answered_in_time=row["answered_in_time"],
-            considered=row["count"] - clock.get("waiting", 0),
-            resolved=row["resolved"],
-            resolved_in_time=row["resolved_in_time"],
-            first_answer_quantiles=clock.get("first") or dict.fromkeys(QUANTILES),
-            resolution_quantiles=clock.get("resolution") or dict.fromkeys(QUANTILES),
-        )
-    return figures
 
 
 def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases, followups: dict | None) -> None:

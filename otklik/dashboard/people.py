@@ -15,12 +15,11 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import NullIf
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from otklik.accounts.models import Role
 from otklik.accounts.selectors import visible_locations
-from otklik.dashboard.case_rollups import case_counts
+from otklik.dashboard.case_rollups import CASE_ROLLUP_BREAKDOWNS, case_counts
 from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
@@ -254,8 +253,9 @@ def _case_figures(scope: Scope, group: str) -> dict[object, tuple[int, int, int]
     policies = sla_policies(organization=scope.membership.organization)
     if case_rollups_ready(organization=scope.membership.organization, policies=policies):
         # The rollups hold both groups (the person as an id, 0 for nobody) and the counts (docs/decisions/0026).
-        column = {"responsible_id": NullIf(F("responsible_id"), Value(0)), "location_id": F("location_id")}[group]
-        counts = case_counts(scope, column)
+        counts = case_counts(
+            scope, CASE_ROLLUP_BREAKDOWNS[{"responsible_id": "responsible", "location_id": "location"}[group]]
+        )
         return {
             key: (row["count"], row["resolved"], row["resolved_in_time"]) for key, row in counts.items() if row["count"]
         }

@@ -56,36 +56,26 @@ def cases(world):
 def _raw(monkeypatch, fn):
     """`fn()` computed from the cases alone, as before the case rollups."""
     with monkeypatch.context() as patch:
-        patch.setattr(metrics, "case_rollups_usable", lambda **kwargs: False)
         patch.setattr(people, "case_rollups_ready", lambda **kwargs: False)
         return fn()
 
 
-def _figures(result: dict) -> dict:
-    fields = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
-    return {
-        key: (
-            *(getattr(item, f) for f in fields),
-            *(item.first_answer(share) for share in metrics.QUANTILES),
-            *(item.resolution(share) for share in metrics.QUANTILES),
-        )
-        for key, item in result.items()
-    }
-
-
 @pytest.mark.parametrize("period", PERIODS)
 @pytest.mark.parametrize("by", [None, "touchpoint", "location", "month", "week"])
-def test_case_figures_from_rollups_equal_the_raw_ones(cases, monkeypatch, period, by):
+def test_case_rollup_counts_equal_the_raw_ones(cases, period, by):
+    """The sums per breakdown equal the counts /metrics/ computes from the cases (the same policies)."""
     membership = cases.owner.memberships.get()
     assert case_rollups_ready(organization=cases.org, policies=sla_policies(organization=cases.org))
+    fields = ("count", "answered", "answered_in_time", "resolved", "resolved_in_time")
     for location in (None, cases.store):
         scope = metrics.Scope(membership=membership, tz=cases.org.zone, location=location, **period)
 
-        from_rollups = metrics._cases_by(scope, by, NOW)
-        raw = _raw(monkeypatch, lambda scope=scope: metrics._cases_by(scope, by, NOW))
+        summed = case_rollups.case_counts(scope, case_rollups.CASE_ROLLUP_BREAKDOWNS[by])
+        raw = metrics._cases_by(scope, by, NOW)
 
-        assert _figures(from_rollups) == _figures(raw), (by, location)
-        assert from_rollups, "the seeded cases fall in every period"
+        got = {metrics._key(key): tuple(row[f] for f in fields) for key, row in summed.items() if row["count"]}
+        assert got == {key: tuple(getattr(item, f) for f in fields) for key, item in raw.items()}, (by, location)
+        assert got, "the seeded cases fall in every period"
 
 
 @pytest.mark.parametrize("period", PERIODS)
@@ -97,18 +87,6 @@ def test_people_case_counts_from_rollups_equal_the_raw_ones(cases, monkeypatch, 
     for group in ("responsible_id", "location_id"):
         raw = _raw(monkeypatch, lambda group=group: people._case_figures(scope, group))
         assert people._case_figures(scope, group) == raw, group
-
-
-def test_the_metrics_table_reads_the_case_rollups(cases, monkeypatch, django_assert_num_queries):
-    scope = metrics.Scope(membership=cases.owner.memberships.get(), tz=cases.org.zone)
-    raw = _raw(monkeypatch, lambda: metrics.metrics_table(scope=scope, by="location", now=NOW))
-    table = metrics.metrics_table(scope=scope, by="location", now=NOW)
-    assert [(r.key, r.cases, r.answered_in_sla_share, r.resolution_median_h) for r in table.rows] == [
-        (r.key, r.cases, r.answered_in_sla_share, r.resolution_median_h) for r in raw.rows
-    ]
-    # The case part of one breakdown: policies, readiness, rollup sums, the quantiles with the cases not yet due.
-    with django_assert_num_queries(4):
-        metrics._cases_by(scope, "location", NOW)
 
 
 def test_case_services_keep_the_rollups_exact(world):
@@ -150,7 +128,6 @@ def test_an_edited_policy_stops_the_rollups_until_reconciled(cases):
 
     edited = sla_policies(organization=cases.org)
     assert not case_rollups_ready(organization=cases.org, policies=edited)
-    assert not case_rollups.case_rollups_usable(organization=cases.org, by=None, policies=edited)
     assert cases.org in organizations_due(now=NOW)
     rollups_reconcile(organization=cases.org, now=timezone.now())
     assert case_rollups_ready(organization=cases.org, policies=edited)
