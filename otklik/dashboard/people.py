@@ -233,7 +233,7 @@ def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], d
     per_location: dict[int, int] = defaultdict(int)
     cache: dict[str, dict[int, set[str]]] = {}
     for comment, location_id, stored, stored_language in comments[:PRAISE_SCAN_LIMIT]:
-        if stored is None:
+        if not stored:  # tagged before the words were stored, or a comment added since (re-tagged in seconds)
             language, tokens = textlib.name_words(comment)
         else:
             language, tokens = stored_language, frozenset(stored.split())
