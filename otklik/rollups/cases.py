@@ -1,10 +1,9 @@
 """The case rollups: complaints opened, answered and resolved (and within their SLA) per place, day and month.
 
-The reports' case counts are sums over cases, so they are kept like the answer rollups: one increment per
-change of a case, in the transaction that changes it, and a month-by-month reconciliation from the cases
-(`rollups.services.rollups_reconcile_month` walks them with the answers). What a sum cannot hold — the
-medians and 90th percentiles of the hours to first answer and to resolution — the reports still read from the
-period's cases (docs/decisions/0026).
+Case counts are sums over cases, so they are kept like the answer rollups: one increment per change of a case,
+in the transaction that changes it, and a month-by-month reconciliation from the cases
+(`rollups.services.rollups_reconcile_month` walks them with the answers). /people/ reads them; /metrics/ and
+the report do not, since their exact medians must read the period's cases anyway (docs/decisions/0026).
 
 "In time" is judged by the organization's SLA policy per severity (`sla.selectors.sla_policies`), as
 the reports judge it: an unknown severity is held to the medium one. The policies the counts were judged by
