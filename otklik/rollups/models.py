@@ -110,12 +110,12 @@ class CaseRollup(models.Model):
     """The complaints (cases) opened on one day or in one month at one place, per severity and responsible person.
 
     The case counts /people/ reads (docs/decisions/0026): cases opened, answered (the customer was thanked),
-    answered within the severity's SLA, resolved, resolved within it; /metrics/ computes the same from the cases. "Within" is judged by the
-    organization's SLA policies as they were when the row was counted; `RollupState.case_policies` records them
-    and readers use these rows only while they are still the policies in force. The touchpoint and the
-    responsible person are plain ids with 0 for "none", so the unique key (the upsert's conflict target) holds
-    no NULL. Kept current by `rollups.cases.rollup_case_change` where a case is opened or changes state, and
-    reconciled from the cases with the answer rollups.
+    answered within the severity's SLA, resolved, resolved within it; /metrics/ computes the same from the
+    cases. "Within" is judged by the organization's SLA policies as they were when the row was counted;
+    `RollupState.case_policies` records them and readers use these rows only while they are still the
+    policies in force. The touchpoint and the responsible person are plain ids with 0 for "none", so the
+    unique key (the upsert's conflict target) holds no NULL. Kept current by `rollups.cases.rollup_case_change`
+    where a case is opened or changes state, and reconciled from the cases with the answer rollups.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
