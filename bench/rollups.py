@@ -331,6 +331,41 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
     return time.perf_counter() - started
 
 
+def store_name_words(*, organization) -> float:
+    """Give the praise answers with a comment the analysis row the tagger writes (language and the comment's name
+    words, docs/decisions/0031), once: /people/ reads the names there. Each distinct text is read by
+    `insights.text.name_words` in Python, then the rows are joined on the text inside PostgreSQL. Only the
+    praise band (NPS 9–10) gets them: /people/ reads no other. Returns the seconds it took."""
+    from django.db import connection
+
+    from otklik.insights import text as textlib
+
+    started = time.perf_counter()
+    missing = (
+        " FROM surveys_response r WHERE r.organization_id = %s AND r.kind = 'nps' AND r.score >= 9"
+        " AND r.comment <> '' AND NOT EXISTS (SELECT 1 FROM insights_answeranalysis a WHERE a.response_id = r.id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT r.comment" + missing, [organization.pk])
+        texts = [row[0] for row in cursor.fetchall()]
+        if not texts:
+            return 0.0
+        cursor.execute("CREATE TEMP TABLE bench_words (text text PRIMARY KEY, words text, language varchar(5))")
+        with cursor.cursor.copy("COPY bench_words (text, words, language) FROM STDIN") as copy:
+            for text in texts:
+                language, words = textlib.name_words(text)
+                copy.write_row((text, " ".join(sorted(words)), language))
+        cursor.execute(
+            "INSERT INTO insights_answeranalysis (response_id, language, has_profanity, tagged_at, comment_words,"
+            " comment_language) SELECT r.id, w.language, false, now(), w.words, w.language"
+            " FROM (SELECT r.id, r.comment" + missing + ") r JOIN bench_words w ON w.text = r.comment",
+            [organization.pk],
+        )
+        cursor.execute("DROP TABLE bench_words")
+        cursor.execute("VACUUM (ANALYZE) insights_answeranalysis")
+    return time.perf_counter() - started
+
+
 def export_parquet(*, organization, path: Path) -> float:
     import duckdb
     from django.db import connection
@@ -524,11 +559,16 @@ def main() -> None:
         if existing < args.answers:
             print(f"Generating {args.answers - existing:,} answers…", flush=True)
             generation_s = generate_answers(organization=organization, answers=args.answers - existing, seed=args.seed)
+        words_s = store_name_words(organization=organization)
+        if words_s:
+            print(f"Stored the name words of the praise comments ({words_s:.0f} s)", flush=True)
         started = time.perf_counter()
         reconcile = rollups_reconcile(organization=organization)
         reconcile_s = time.perf_counter() - started
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE rollups_responserollup")  # as autovacuum soon would after a first build
+            cursor.execute("ANALYZE rollups_responserollup")
+            cursor.execute("ANALYZE rollups_caserollup")
+            cursor.execute("ANALYZE rollups_tagrollup")  # as autovacuum soon would after a first build
 
         def from_rollups():
             source = selectors.metrics_source(membership=membership, tz=tz)

@@ -136,7 +136,15 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "step", "created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "step", "created_at"]),
+            # The cases of a period (the reports' medians, the reconciliation's months) without the step.
+            models.Index(fields=["organization", "created_at"], name="case_org_created"),
+            # A member's open cases, most urgent first, on `/` (sla.selectors.cases_held_by_urgency).
+            models.Index(
+                fields=["responsible"], condition=~models.Q(step=Step.RESOLVED), name="case_open_by_responsible"
+            ),
+        ]
         constraints = [models.UniqueConstraint(fields=["organization", "external_id"], name="case_unique_external_id")]
 
     def __str__(self) -> str:

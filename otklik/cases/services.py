@@ -27,6 +27,7 @@ from otklik.customers.services import customer_match
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue, render_customer_message, template_for
+from otklik.rollups.cases import case_facts, rollup_case_change
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -138,7 +139,9 @@ def case_mark_thanked_by_message(*, case: Case, message: OutboxMessage) -> bool:
     )
     if not marked:
         return False
+    before = case_facts(case)
     case.step, case.thanked_at, case.thanked_via = Step.THANKED, when, message.channel
+    rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
     _event(
         case,
         Step.THANKED,
@@ -299,6 +302,7 @@ def case_create(
         source=source,
         external_id=external_id or None,
     )
+    rollup_case_change(organization=case.organization, after=case_facts(case))
     _event(case, Step.NEW, by, note or _("Opened"))
     return case
 
@@ -328,8 +332,10 @@ def case_update(
         ).exists()
     ):
         raise ValidationError(_("The responsible person must belong to the organization."))
+    before = case_facts(case)
     case.responsible, case.severity, case.planned_fix_date = responsible, severity, planned_fix_date
     case.save(update_fields=["responsible", "severity", "planned_fix_date"])
+    rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
     _event(case, case.step, by, _("Updated assignment"))
     return case
 
@@ -340,8 +346,10 @@ def case_thank(*, case: Case, by: User, via: str, note: str = "") -> Case:
     _require_step(case, Step.NEW)
     if via not in ContactWay.values:
         raise CaseStepError(_("Say how the customer was thanked."))
+    before = case_facts(case)
     case.step, case.thanked_at, case.thanked_via = Step.THANKED, timezone.now(), via
     case.save(update_fields=["step", "thanked_at", "thanked_via"])
+    rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
     _event(case, Step.THANKED, by, note)
     return case
 
@@ -465,6 +473,7 @@ def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken
     if case.cannot_fix and not case.fix_description:
         case.fix_description = case.fix_promise
     now = timezone.now()
+    before = case_facts(case)
     case.step, case.report_via, case.report_sent_at, case.resolved_at = Step.RESOLVED, via, now, now
     case.save(
         update_fields=[
@@ -477,6 +486,7 @@ def case_report(*, case: Case, by: User, via: str, cause: str = "", action_taken
             "action_taken",
         ]
     )
+    rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
     _event(case, Step.RESOLVED, by)
     # A customer who left an e-mail always gets the written report, whatever else was done.
     _queue_customer_message(case, _report_kind(case), body=message)

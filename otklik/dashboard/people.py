@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from otklik.accounts.models import Role
 from otklik.accounts.selectors import visible_locations
+from otklik.dashboard.case_rollups import CASE_ROLLUP_BREAKDOWNS, case_counts
 from otklik.dashboard.metrics import (
     RESPONSE_PATHS,
     Scope,
@@ -30,6 +31,7 @@ from otklik.dashboard.metrics import (
 )
 from otklik.insights.models import Department
 from otklik.rollups import stats
+from otklik.rollups.cases import case_rollups_ready
 from otklik.rollups.metrics import NPS, band_count, nps_counts
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.selectors import sla_policies
@@ -222,18 +224,19 @@ def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], d
         .filter(praise_condition())
         .exclude(comment="")
         .order_by("-created_at", "-id")
-        .values_list("comment", "location_id")
+        # The words stored when the answer was tagged (docs/decisions/0031); NULL for one tagged before.
+        .values_list("comment", "location_id", "analysis__comment_words", "analysis__comment_language")
     )
     comments = list(praised[: PRAISE_SCAN_LIMIT + 1])
     capped = len(comments) > PRAISE_SCAN_LIMIT
     per_person: dict[int, int] = defaultdict(int)
     per_location: dict[int, int] = defaultdict(int)
     cache: dict[str, dict[int, set[str]]] = {}
-    for comment, location_id in comments[:PRAISE_SCAN_LIMIT]:
-        tokens = set(textlib.words(comment))
-        # The text's own language, not the customer's interface language: "Спасибо Ольге" may come from an English page.
-        language = textlib.detect_language(comment)
-        tokens |= {textlib.lemma(token, language) for token in tokens}
+    for comment, location_id, stored, stored_language in comments[:PRAISE_SCAN_LIMIT]:
+        if not stored:  # tagged before the words were stored, or a comment added since (re-tagged in seconds)
+            language, tokens = textlib.name_words(comment)
+        else:
+            language, tokens = stored_language, frozenset(stored.split())
         named = [pk for pk, forms in _name_forms(people, language, cache).items() if forms & tokens]
         for pk in named:
             per_person[pk] += 1
@@ -248,6 +251,14 @@ def _case_figures(scope: Scope, group: str) -> dict[object, tuple[int, int, int]
     One grouped query; an unknown severity is held to the first (most urgent) policy.
     """
     policies = sla_policies(organization=scope.membership.organization)
+    if case_rollups_ready(organization=scope.membership.organization, policies=policies):
+        # The rollups hold both groups (the person as an id, 0 for nobody) and the counts (docs/decisions/0031).
+        counts = case_counts(
+            scope, CASE_ROLLUP_BREAKDOWNS[{"responsible_id": "responsible", "location_id": "location"}[group]]
+        )
+        return {
+            key: (row["count"], row["resolved"], row["resolved_in_time"]) for key, row in counts.items() if row["count"]
+        }
     resolved = Q(resolved_at__isnull=False)
     due = F("created_at") + sla_hours(policies, "resolution_hours", default=next(iter(policies)))
     rows = (

@@ -92,6 +92,10 @@ class AnswerAnalysis(models.Model):
     language = models.CharField(max_length=5, blank=True)
     has_profanity = models.BooleanField(default=False)
     tagged_at = models.DateTimeField(auto_now=True)
+    # The comment's words, written and dictionary forms, space-separated, and the language they were read in
+    # (`text.name_words`): /people/ finds the names in praise here. NULL: tagged before they were stored.
+    comment_words = models.TextField(null=True, blank=True)
+    comment_language = models.CharField(max_length=5, blank=True)
 
     class Meta:
         # Owners and managers always may; this lets an owner grant it to anyone else (D2).

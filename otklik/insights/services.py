@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Membership, Organization
 from otklik.batch import gather
 from otklik.insights import engine
+from otklik.insights import text as textlib
 from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, ProfanityWord, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
 from otklik.rollups.services import rollup_tags_change
@@ -273,7 +274,16 @@ def _tag_batch(
             continue
         analyzed = engine.analyze(text)
         found = mask_profanity(text, analyzed.language)[1]
-        analyses.append(AnswerAnalysis(response=response, language=analyzed.language, has_profanity=found))
+        name_language, name_words = textlib.name_words(response.comment)
+        analyses.append(
+            AnswerAnalysis(
+                response=response,
+                language=analyzed.language,
+                has_profanity=found,
+                comment_words=" ".join(sorted(name_words)),
+                comment_language=name_language,
+            )
+        )
         for index, score in tagger.tag_terms(analyzed.terms):
             tags.append(AnswerTheme(response=response, theme=themes[index], weight=round(score, 4)))
     # A re-tagging run and tagging on arrival may meet on the same answer: the first write wins.

@@ -195,3 +195,14 @@ def lemmas(text: str, language: str | None = None) -> list[str]:
 def terms(lemma_list: list[str]) -> list[str]:
     """Lemmas plus adjacent-lemma bigrams ("long line"): what themes are made of and matched on."""
     return lemma_list + [f"{a} {b}" for a, b in zip(lemma_list, lemma_list[1:], strict=False)]
+
+
+def name_words(text: str) -> tuple[str, frozenset[str]]:
+    """The text's language and every word it writes, in the written form and the dictionary form: what a
+    person's name is looked for in ("Спасибо Ольге" names Olga). Stored per answer when it is tagged, so
+    /people/ matches names against it without lemmatizing thousands of comments per request."""
+    tokens = set(words(text))
+    # The text's own language, not the customer's interface language: "Спасибо Ольге" may come from an English page.
+    language = detect_language(text)
+    tokens |= {lemma(token, language) for token in tokens}
+    return language, frozenset(tokens)

@@ -106,6 +106,46 @@ class TagRollup(Counts):
         return f"theme {self.theme_id} {self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
 
 
+class CaseRollup(models.Model):
+    """The complaints (cases) opened on one day or in one month at one place, per severity and responsible person.
+
+    The case counts /people/ reads (docs/decisions/0031): cases opened, answered (the customer was thanked),
+    answered within the severity's SLA, resolved, resolved within it; /metrics/ computes the same from the
+    cases. "Within" is judged by the organization's SLA policies as they were when the row was counted;
+    `RollupState.case_policies` records them and readers use these rows only while they are still the
+    policies in force. The touchpoint and the responsible person are plain ids with 0 for "none", so the
+    unique key (the upsert's conflict target) holds no NULL. Kept current by `rollups.cases.rollup_case_change`
+    where a case is opened or changes state, and reconciled from the cases with the answer rollups.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    touchpoint_id = models.BigIntegerField()  # 0: the case came from no touchpoint
+    responsible_id = models.BigIntegerField()  # 0: nobody holds it
+    severity = models.CharField(max_length=10)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()
+    month_start = models.DateField()
+    count = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_in_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_in_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The conflict target of the upsert in services.py: keep the two in step.
+            models.UniqueConstraint(
+                fields=["location", "touchpoint_id", "responsible_id", "severity", "grain", "start"],
+                name="case_rollup_unique_key",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "grain", "start"])]
+
+    def __str__(self) -> str:
+        return f"cases {self.grain} {self.start} @ {self.location_id}/{self.touchpoint_id}: {self.count}"
+
+
 class RollupState(models.Model):
     """How far one organization's rollups can be trusted, and who is reconciling them now."""
 
@@ -118,6 +158,9 @@ class RollupState(models.Model):
     # What the last reconciliation found: answers counted and rollup rows it had to correct.
     answers_counted = models.BigIntegerField(default=0)
     rows_corrected = models.IntegerField(default=0)
+    # The SLA hours the case rollups' "in time" counts were judged by (`rollups.cases.policies_key`); a
+    # changed policy makes them unread until the next reconciliation counts them again.
+    case_policies = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"rollups of {self.organization_id} in {self.time_zone}"

@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, Grain, ResponseRollup, RollupState, TagRollup
+from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, TagRollup
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -43,6 +43,8 @@ class _Table:
     key_columns: tuple[str, ...]  # inserted in this order, then VALUE_COLUMNS
     # The model's unique constraint: the conflict target of the upsert, and what tells two rows apart.
     conflict: tuple[str, ...]
+    values: tuple[str, ...] = VALUE_COLUMNS  # the columns an upsert adds to
+    value_types: tuple[str, ...] = tuple(_VALUE_TYPES)
 
     @property
     def row_key(self) -> tuple[str, ...]:
@@ -66,6 +68,17 @@ TAGS = _Table(
     ),
     conflict=("theme_id", "touchpoint_id", "location_id", "kind", "grain", "start"),
 )
+# Complaints per place, severity and responsible person (rollups.cases keeps them).
+CASES = _Table(
+    model=CaseRollup,
+    key_columns=(
+        *("organization_id", "location_id", "touchpoint_id", "responsible_id"),
+        *("severity", "grain", "start", "month_start"),
+    ),
+    conflict=("location_id", "touchpoint_id", "responsible_id", "severity", "grain", "start"),
+    values=("count", "answered", "answered_in_time", "resolved", "resolved_in_time"),
+    value_types=("integer",) * 5,
+)
 KEY_COLUMNS = ANSWERS.key_columns
 # Both tables' keys: four ids, kind, grain, two dates.
 _KEY_TYPES = ["bigint"] * 4 + ["varchar", "varchar", "date", "date"]
@@ -75,14 +88,14 @@ _KEY_TYPES = ["bigint"] * 4 + ["varchar", "varchar", "date", "date"]
 def _upsert_sql(vendor: str, table: _Table = ANSWERS, unnest: bool = False, values_rows: int = 1) -> str:
     quote = connection.ops.quote_name
     name = quote(table.model._meta.db_table)
-    columns = ", ".join(quote(c) for c in (*table.key_columns, *VALUE_COLUMNS))
+    columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values))
     if unnest:
         # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
-        rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in _KEY_TYPES + _VALUE_TYPES) + ")"
+        rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in [*_KEY_TYPES, *table.value_types]) + ")"
     else:
-        row = "(" + ", ".join(["%s"] * (len(table.key_columns) + len(VALUE_COLUMNS))) + ")"
+        row = "(" + ", ".join(["%s"] * (len(table.key_columns) + len(table.values))) + ")"
         rows = "VALUES " + ", ".join([row] * values_rows)
-    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in VALUE_COLUMNS)
+    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in table.values)
     # The conflict target is the model's unique constraint (rollup_unique_key, tag_rollup_unique_key).
     target = ", ".join(quote(c) for c in table.conflict)
     # Raw SQL because the ORM's upsert can only overwrite; an increment needs `column + excluded.column`.
@@ -194,6 +207,7 @@ class ReconcileResult:
     rows: int = 0
     corrected: list[tuple] = field(default_factory=list)  # the keys whose rollup had drifted
     tags_corrected: list[tuple] = field(default_factory=list)  # the same for the theme tags' rollups
+    cases_corrected: list[tuple] = field(default_factory=list)  # the same for the case rollups
 
 
 def month_after(month: datetime.date) -> datetime.date:
@@ -223,7 +237,14 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
         for moment in (first_last["first"], first_last["last"])
         if moment is not None
     ]
-    for table in (ANSWERS, TAGS):
+    # The cases through the organization's reverse relation (the rollups sit below the cases app).
+    opened = organization.cases.aggregate(first=Min("created_at"), last=Max("created_at"))
+    months += [
+        timezone.localtime(moment, tz).date().replace(day=1)
+        for moment in (opened["first"], opened["last"])
+        if moment is not None
+    ]
+    for table in (ANSWERS, TAGS, CASES):
         rolled = table.model.objects.filter(organization=organization).aggregate(
             first=Min("month_start"), last=Max("month_start")
         )
@@ -231,7 +252,25 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
     return (min(months), max(months)) if months else None
 
 
+def _fresh_cases(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[tuple, dict]:
+    from otklik.rollups.cases import cases_fresh
+
+    fresh = {}
+    for row in cases_fresh(organization, tz, *_month_bounds(month, tz)):
+        row["touchpoint_id"], row["responsible_id"] = row.pop("touchpoint_key"), row.pop("responsible_key")
+        row["start"] = row.pop("day")
+        row["month_start"] = row["start"].replace(day=1)
+        for grain, start in ((Grain.DAY, row["start"]), (Grain.MONTH, row["month_start"])):
+            keyed = {**row, "grain": grain, "start": start}
+            total = fresh.setdefault(_row_key(keyed, CASES), {**keyed, **dict.fromkeys(CASES.values, 0)})
+            for column in CASES.values:
+                total[column] += row[column]
+    return fresh
+
+
 def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date, table: _Table) -> dict[tuple, dict]:
+    if table is CASES:
+        return _fresh_cases(organization, tz, month)
     per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
     with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
@@ -262,7 +301,7 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
 def _current(organization: Organization, month: datetime.date, table: _Table) -> dict[tuple, dict]:
     # The month's day rows and its month row, as counted in whichever time zone they were counted in.
     rows = table.model.objects.filter(organization=organization, month_start=month).values(
-        *table.key_columns[1:], *VALUE_COLUMNS
+        *table.key_columns[1:], *table.values
     )
     return {_row_key(row, table): row for row in rows}
 
@@ -283,7 +322,7 @@ def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.d
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return {
             table: (_fresh(organization, tz, month, table), _current(organization, month, table))
-            for table in (ANSWERS, TAGS)
+            for table in (ANSWERS, TAGS, CASES)
         }
 
 
@@ -292,7 +331,7 @@ def _deltas(organization: Organization, table: _Table, fresh: dict, current: dic
     deltas, corrected = [], []
     for key in fresh.keys() | current.keys():
         new, old = fresh.get(key), current.get(key)
-        delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in VALUE_COLUMNS]
+        delta = [(new or {}).get(c, 0) - (old or {}).get(c, 0) for c in table.values]
         if any(delta):
             row = new or old
             deltas.append([organization.pk, *(row[c] for c in table.key_columns[1:]), *delta])
@@ -306,6 +345,7 @@ class MonthResult:
     rows: int = 0
     corrected: list[tuple] = field(default_factory=list)
     tags_corrected: list[tuple] = field(default_factory=list)
+    cases_corrected: list[tuple] = field(default_factory=list)
 
 
 def rollups_reconcile_month(
@@ -330,7 +370,9 @@ def rollups_reconcile_month(
                 _apply(deltas[start : start + BATCH], table)
         if deltas:
             table.model.objects.filter(organization=organization, month_start=month, count=0).delete()
-        if table is ANSWERS:
+        if table is CASES:
+            result.cases_corrected = corrected
+        elif table is ANSWERS:
             result.corrected = corrected
             result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
             result.rows = len(fresh)
@@ -342,9 +384,20 @@ def rollups_reconcile_month(
 def rollups_reconcile_finish(
     *, organization: Organization, time_zone: str, now: datetime.datetime, answers: int, corrected: int
 ) -> None:
-    """Record a finished walk: reconciled now in `time_zone` (the one its slices used), and free the claim."""
+    """Record a finished walk: reconciled now in `time_zone` (the one its slices used), and free the claim.
+
+    The SLA policies recorded are those in force now: a policy edited during the walk may leave some months'
+    case rows counted under the old hours until the next walk (the edit itself makes the organization due).
+    """
+    from otklik.rollups.cases import _policies, policies_key
+
     RollupState.objects.filter(organization=organization).update(
-        time_zone=time_zone, reconciled_at=now, answers_counted=answers, rows_corrected=corrected, claimed_until=None
+        time_zone=time_zone,
+        reconciled_at=now,
+        answers_counted=answers,
+        rows_corrected=corrected,
+        claimed_until=None,
+        case_policies=policies_key(_policies(organization)),
     )
 
 
@@ -417,6 +470,7 @@ def rollups_reconcile(
             result.rows += part.rows
             result.corrected += part.corrected
             result.tags_corrected += part.tags_corrected
+            result.cases_corrected += part.cases_corrected
             month = month_after(month)
         rollups_reconcile_finish(
             organization=organization,
@@ -432,11 +486,12 @@ def rollups_reconcile(
 
 
 def organizations_due(*, now: datetime.datetime | None = None):
-    """Organizations whose rollups were never reconciled, are in another time zone, or are a day old."""
+    """Organizations whose rollups were never reconciled, are in another time zone, are a day old, or whose case
+    rollups wait for a reconciliation under edited SLA policies."""
     now = now or timezone.now()
     fresh_state = RollupState.objects.filter(
         organization=OuterRef("pk"), time_zone=OuterRef("time_zone"), reconciled_at__gte=now - RECONCILE_EVERY
-    )
+    ).exclude(case_policies="")  # an SLA policy edited since: the case rollups are counted again
     return Organization.objects.filter(~Exists(fresh_state)).order_by("pk")
 
 

@@ -29,6 +29,7 @@ from otklik.cases.services import case_mark_thanked_by_message, default_responsi
 from otklik.customers.models import Customer
 from otklik.insights.profanity import masked
 from otklik.messaging.services import outbox_enqueue, render_customer_message
+from otklik.rollups.cases import case_facts, rollup_case_change
 from otklik.rules.models import AssignMode, Rule, RuleRun, ScoreBand, Trigger
 from otklik.rules.selectors import employees_named, round_robin_next
 from otklik.rules.services import is_praise, rules_ensure_defaults
@@ -260,8 +261,10 @@ def _assign(rule: Rule, subject: Subject) -> None:
     person = _assignee(rule, subject)
     if person is None or case.responsible_id == person.pk:
         return
+    before = case_facts(case)
     case.responsible = person
     case.save(update_fields=["responsible"])
+    rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
     subject.notes.append(_("assigned to %(person)s") % {"person": person.get_username()})
 
 

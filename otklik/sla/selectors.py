@@ -11,7 +11,8 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q
+from django.db.models import Case as DbCase
+from django.db.models import Count, DurationField, F, Q, Value, When
 from django.http import Http404
 from django.utils import formats, timezone
 
@@ -275,14 +276,41 @@ class HeldCase:
     left: datetime.timedelta  # till the deadline; negative when past it
 
 
+def _policy_hours(policies: SlaPolicySet, attr: str) -> DbCase:
+    """The hours (`attr`) of the policy each case is held to, as an interval in SQL: `SlaPolicySet.policy`'s
+    choice (the segment's own policy first, an unknown severity held as medium)."""
+    whens = []
+    known = list(policies.defaults)
+    for (severity, segment), policy in policies.by_segment.items():
+        hours = Value(datetime.timedelta(hours=getattr(policy, attr)))
+        whens.append(When(severity=severity, customer__segment=segment, then=hours))
+        if severity == Severity.MEDIUM:
+            whens.append(When(~Q(severity__in=known), customer__segment=segment, then=hours))
+    for severity, policy in policies.defaults.items():
+        whens.append(When(severity=severity, then=Value(datetime.timedelta(hours=getattr(policy, attr)))))
+    medium = datetime.timedelta(hours=getattr(policies.defaults[Severity.MEDIUM], attr))
+    return DbCase(*whens, default=Value(medium), output_field=DurationField())
+
+
 def cases_held_by_urgency(*, membership: Membership, now: datetime.datetime, limit: int = 20) -> list[HeldCase]:
-    """The member's own open cases, the most urgent first (the nearest or most overdue deadline)."""
+    """The member's own open cases, the most urgent first (the nearest or most overdue deadline).
+
+    PostgreSQL orders them by the deadline and returns the first `limit`: a member may hold thousands of open
+    cases, and `/` shows twenty (docs/decisions/0031).
+    """
+    policies = sla_policy_set(organization=membership.organization)
+    next_hours = DbCase(
+        When(thanked_at__isnull=True, then=_policy_hours(policies, "first_answer_hours")),
+        default=_policy_hours(policies, "resolution_hours"),
+        output_field=DurationField(),
+    )
     cases = list(
         Case.objects.filter(organization=membership.organization, responsible_id=membership.user_id)
         .exclude(step=Step.RESOLVED)
+        .annotate(due=F("created_at") + next_hours)
         .select_related("location", "customer", "organization")
+        .order_by("due", "pk")[:limit]
     )
-    policies = sla_policy_set(organization=membership.organization)
     held = []
     for case in cases:
         state = case_sla_state(case=case, now=now, policy=policies.for_case(case))

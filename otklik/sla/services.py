@@ -25,6 +25,7 @@ from otklik.cases.models import Case, Step
 from otklik.insights.profanity import masked
 from otklik.messaging.models import OutboxMessage
 from otklik.messaging.services import outbox_enqueue
+from otklik.rollups.cases import case_rollups_policies_changed
 from otklik.sla.models import Escalation, EscalationLevel, EscalationReason, NotificationPreference, SlaPolicy
 from otklik.sla.selectors import (
     SEGMENT_LABEL,
@@ -90,6 +91,7 @@ def sla_policies_save(*, organization: Organization, hours: dict[str, tuple[int,
             segment="",
             defaults={"first_answer_hours": first, "resolution_hours": resolution},
         )
+    case_rollups_policies_changed(organization=organization)
     return sla_policies_ensure(organization=organization)
 
 

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from otklik.accounts.models import Organization
 from otklik.audit.services import audit_prune
+from otklik.insights.models import AnswerAnalysis
 from otklik.surveys.services import responses_personal_data_purge
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ def retention_purge(*, organization: Organization, now=None) -> tuple[int, int]:
     now = now or timezone.now()
     before = now - timedelta(days=organization.data_retention_days)
     answers = responses_personal_data_purge(organization=organization, before=before)
+    # The words of the blanked comments, stored for /people/'s praise names (ADR 0031), go with them.
+    AnswerAnalysis.objects.filter(response__organization=organization, response__created_at__lt=before).exclude(
+        comment_words=""
+    ).exclude(comment_words__isnull=True).update(comment_words="")
     events = audit_prune(organization=organization, now=now)
     if answers or events:
         logger.info("retention of %s: %d answers blanked, %d audit records deleted", organization.slug, answers, events)

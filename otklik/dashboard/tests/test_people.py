@@ -203,3 +203,26 @@ def test_a_defined_department_adds_up_its_members(world, team):
     assert (row.name, row.answers, row.praise) == ("Front desk", 11, 10)
     assert round(row.nps.value, 1) == round(100 * (10 - 1) / 11, 1)
     assert row.named_in_praise == 2
+
+
+def test_praise_names_read_the_words_stored_when_the_answer_was_tagged(world, monkeypatch):
+    """A tagged answer's name words are read, not lemmatized again; an untagged one is still read from its text."""
+    from otklik.insights import text as textlib
+    from otklik.insights.services import answers_tag
+
+    olga = make_user(organization=world.org, username="olga_k", locations=[world.store])
+    olga.first_name = "Ольга"
+    olga.save()
+    tagged = answer(survey=world.nps, touchpoint=world.checkout, score=10, comment="Спасибо Ольге за помощь", at=DAY)
+    answers_tag(organization=world.org, responses=[tagged])
+    assert "ольга" in tagged.analysis.comment_words.split()
+    answer(survey=world.nps, touchpoint=world.other_checkout, score=9, comment="Ольга молодец", at=DAY)
+    read = []
+    real = textlib.name_words
+    monkeypatch.setattr(textlib, "name_words", lambda text: read.append(text) or real(text))
+
+    named, per_location, _capped = people.praise_names(scope=scope_of(world, **MARCH), people=[olga])
+
+    assert named == {olga.pk: 2}
+    assert per_location == {world.store.pk: 1, world.other_store.pk: 1}
+    assert read == ["Ольга молодец"]

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from otklik.rollups.models import ResponseRollup, RollupState
+from otklik.cases.models import Case
+from otklik.rollups.models import CaseRollup, ResponseRollup, RollupState
 from otklik.rollups.services import organizations_due
 from otklik.rollups.tasks import reconcile_rollups, rollups_reconcile_enqueue_due
 from otklik.surveys.models import Response
@@ -69,7 +70,10 @@ def spread_answers(world) -> None:
     for month, score in ((1, 10), (1, 9), (3, 0)):
         response = make_response(survey=world.nps, touchpoint=world.checkout, score=score)
         Response.objects.filter(pk=response.pk).update(created_at=datetime(2026, month, 15, 12, tzinfo=UTC))
+        # The detractor's complaint moves with it: the walk covers the months of the cases too.
+        Case.objects.filter(response=response).update(created_at=datetime(2026, month, 15, 12, tzinfo=UTC))
     ResponseRollup.objects.all().delete()
+    CaseRollup.objects.all().delete()
 
 
 def test_a_reconciliation_is_a_chain_of_month_tasks(world):

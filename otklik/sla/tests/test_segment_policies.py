@@ -116,3 +116,30 @@ def test_the_case_page_names_the_policy_it_is_held_to(world, login):
     case = open_case(world, customer=make_customer(organization=world.org, segment="at_risk"))
     page = login(world.employee).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "segment “At risk”" in page and "first answer within 2 h" in page  # the name, not the code
+
+
+def test_held_cases_come_ordered_and_limited_by_the_database(world):
+    """The most urgent twenty of many, by each case's own policy (a segment's, a severity's): the order the
+    deadlines give when every case is loaded and sorted, read in one query."""
+    from otklik.sla.selectors import cases_held_by_urgency, sla_policy_set
+
+    at_risk_policy(world, severity="high", first=1, resolution=3)
+    at_risk = make_customer(organization=world.org, segment="at_risk")
+    for n in range(30):
+        case = open_case(world, customer=at_risk if n % 4 == 0 else None)
+        Case.objects.filter(pk=case.pk).update(
+            severity=["critical", "high", "medium", "low"][n % 4],
+            created_at=MONDAY_NOON - timedelta(hours=n * 7 % 50),
+            thanked_at=MONDAY_NOON if n % 3 == 0 else None,
+        )
+    membership = Membership.objects.get(user=world.employee)
+    now = MONDAY_NOON + timedelta(hours=1)
+    policies = sla_policy_set(organization=world.org)
+    every = []
+    for case in Case.objects.filter(responsible=world.employee).exclude(step=Step.RESOLVED):
+        state = case_sla_state(case=case, now=now, policy=policies.for_case(case))
+        every.append((state.first_answer_due if case.thanked_at is None else state.resolution_due, case.pk))
+
+    held = cases_held_by_urgency(membership=membership, now=now)
+
+    assert [(item.due, item.case.pk) for item in held] == sorted(every)[:20]
