@@ -13,21 +13,18 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import Case as Cases
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     Expression,
     F,
-    FloatField,
-    Func,
     IntegerField,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models import Case as Cases
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -366,28 +363,6 @@ def case_figures(
     return figures
 
 
-class _Quantile(Aggregate):
-    """PostgreSQL's percentile_cont: the `share` quantile with linear interpolation, as stats.percentile."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(share)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, share: float, **extra):
-        super().__init__(expression, share=float(share), **extra)
-
-
-def _hours_between(start: str, end: str) -> Func:
-    # Whole microseconds divided once, exactly as Python divides one timedelta by another (`_hours`).
-    return Func(
-        F(end),
-        F(start),
-        template="(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000000)::float8 / 3600000000.0",
-        arg_joiner=" - ",
-        output_field=FloatField(),
-    )
-
-
 def sla_hours(policies: dict[str, SlaPolicy], attr: str, *, default: str = Severity.MEDIUM) -> Cases:
     """The hours of the case's severity's policy (`attr`), as an interval; an unknown severity gets `default`'s."""
     return Cases(
@@ -400,52 +375,66 @@ def sla_hours(policies: dict[str, SlaPolicy], attr: str, *, default: str = Sever
 QUANTILES = (0.5, 0.9)
 
 
-def _case_figures_in_database(cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime) -> dict:
-    """`case_figures` computed by PostgreSQL: one grouped query, no case row read into Python."""
+def _case_figures_in_database(
+    cases: QuerySet, policies: dict[str, SlaPolicy], now: datetime.datetime, *, with_total: bool = False
+) -> tuple[dict, "_CaseFigures | None"]:
+    """`case_figures` computed by PostgreSQL, no case row read into Python; with `with_total`, the figures of
+    all the groups together too, from the same statement (GROUPING SETS), so the period's cases are scanned
+    and sorted for the medians once per page, not once for the groups and again for the total (ADR 0031)."""
     cases = cases.annotate(
         first_due=F("created_at") + sla_hours(policies, "first_answer_hours"),
         resolution_due=F("created_at") + sla_hours(policies, "resolution_hours"),
     )
-    answered = Q(thanked_at__isnull=False)
-    resolved = Q(resolved_at__isnull=False)
-    quantiles = {}
-    for share in QUANTILES:
-        quantiles[f"first_{share}"] = _Quantile(_hours_between("created_at", "thanked_at"), share, filter=answered)
-        resolution = _hours_between("created_at", "resolved_at")
-        quantiles[f"resolution_{share}"] = _Quantile(resolution, share, filter=resolved)
-    rows = cases.values("group").annotate(
-        count=Count("id"),
-        answered=Count("id", filter=answered),
-        answered_in_time=Count("id", filter=Q(thanked_at__lte=F("first_due"))),
-        considered=Count("id", filter=answered | Q(first_due__lt=now)),
-        resolved=Count("id", filter=resolved),
-        resolved_in_time=Count("id", filter=Q(resolved_at__lte=F("resolution_due"))),
-        **quantiles,
+    columns = ("group", "created_at", "thanked_at", "resolved_at", "first_due", "resolution_due")
+    inner, params = cases.values(*columns).order_by().query.sql_with_params()
+    # Whole microseconds divided once, exactly as Python divides one timedelta by another (`_hours`).
+    first = '(EXTRACT(EPOCH FROM (c."thanked_at" - c."created_at")) * 1000000)::float8 / 3600000000.0'
+    resolution = '(EXTRACT(EPOCH FROM (c."resolved_at" - c."created_at")) * 1000000)::float8 / 3600000000.0'
+    quantiles = ", ".join(
+        f'percentile_cont({float(share)}) WITHIN GROUP (ORDER BY {hours}) FILTER (WHERE c."{column}" IS NOT NULL)'
+        for share in QUANTILES
+        for hours, column in ((first, "thanked_at"), (resolution, "resolved_at"))
     )
-    return {
-        _key(row["group"]): _CaseFigures(
-            count=row["count"],
-            answered=row["answered"],
-            answered_in_time=row["answered_in_time"],
-            considered=row["considered"],
-            resolved=row["resolved"],
-            resolved_in_time=row["resolved_in_time"],
-            first_answer_quantiles={share: row[f"first_{share}"] for share in QUANTILES},
-            resolution_quantiles={share: row[f"resolution_{share}"] for share in QUANTILES},
-        )
-        for row in rows.order_by()
-    }
+    sets = '(c."group"), ()' if with_total else '(c."group")'
+    sql = (
+        'SELECT c."group", GROUPING(c."group"), count(*),'
+        ' count(*) FILTER (WHERE c."thanked_at" IS NOT NULL),'
+        ' count(*) FILTER (WHERE c."thanked_at" <= c."first_due"),'
+        ' count(*) FILTER (WHERE c."thanked_at" IS NOT NULL OR c."first_due" < %s),'
+        ' count(*) FILTER (WHERE c."resolved_at" IS NOT NULL),'
+        ' count(*) FILTER (WHERE c."resolved_at" <= c."resolution_due"),'
+        f" {quantiles} FROM ({inner}) c GROUP BY GROUPING SETS ({sets})"
+    )
+    groups, total = {}, None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
+        for group, is_total, *values in cursor.fetchall():
+            counts, hours = values[:6], values[6:]  # the quantiles: first answer, resolution, per share
+            figures = _CaseFigures(
+                *counts,
+                first_answer_quantiles=dict(zip(QUANTILES, hours[0::2], strict=True)),
+                resolution_quantiles=dict(zip(QUANTILES, hours[1::2], strict=True)),
+            )
+            if not is_total:
+                groups[_key(group)] = figures
+            elif figures.count:  # no case at all: no figures, as for a group with none
+                total = figures
+    return groups, total
 
 
-def _cases_by(scope: Scope, by: str | None, now: datetime.datetime) -> dict[object, _CaseFigures]:
-    """Answer and resolution figures of the scope's cases per group: computed by PostgreSQL (one grouped query,
-    medians by percentile_cont), elsewhere from the case rows in Python (`case_figures`)."""
+def _cases_by(
+    scope: Scope, by: str | None, now: datetime.datetime, *, with_total: bool = False
+) -> tuple[dict[object, _CaseFigures], "_CaseFigures | None"]:
+    """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all:
+    computed by PostgreSQL (one statement, medians by percentile_cont), elsewhere from the case rows in
+    Python (`case_figures`, the rows read once)."""
     cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
     policies = sla_policies(organization=scope.membership.organization)
     if connection.vendor == "postgresql":
-        return _case_figures_in_database(cases, policies, now)
+        return _case_figures_in_database(cases, policies, now, with_total=with_total)
     rows = list(cases.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
-    return case_figures(rows=rows, policies=policies, now=now)
+    total = case_figures(rows=[{**row, "group": 0} for row in rows], policies=policies, now=now) if with_total else {}
+    return case_figures(rows=rows, policies=policies, now=now), total.get(0)
 
 
 def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases, followups: dict | None) -> None:
@@ -472,18 +461,19 @@ def _fill(row: MetricsRow, answers: dict | None, invitations: dict | None, cases
         row.recovery_improved_share = _percent(followups["improved"], followups["answered"])
 
 
-def _collect(scope: Scope, by: str | None, now: datetime.datetime) -> tuple[dict, dict, dict, dict]:
+_INVITATION_AGGREGATES = {"invitations": Count("id"), "answered": Count("id", filter=Q(answered_at__isnull=False))}
+
+
+def _collect(
+    scope: Scope, by: str | None, now: datetime.datetime, *, case_total: bool = False
+) -> tuple[dict, dict, dict, dict, "_CaseFigures | None"]:
+    """Each source's figures per group; with `case_total`, the cases' figures over all groups too (one scan)."""
     tz = scope.tz
     answers = answer_groups(scope, by, all_aggregates)
-    invitations = _grouped(
-        scoped_invitations(scope),
-        by,
-        _INVITATION_PATHS,
-        tz,
-        {"invitations": Count("id"), "answered": Count("id", filter=Q(answered_at__isnull=False))},
-    )
+    invitations = _grouped(scoped_invitations(scope), by, _INVITATION_PATHS, tz, _INVITATION_AGGREGATES)
     followups = _grouped(scoped_followups(scope), by, _FOLLOWUP_PATHS, tz, _followup_aggregates())
-    return answers, invitations, _cases_by(scope, by, now), followups
+    cases, cases_total = _cases_by(scope, by, now, with_total=case_total)
+    return answers, invitations, cases, followups, cases_total
 
 
 def metrics_table(*, scope: Scope, by: str, now: datetime.datetime | None = None) -> MetricsTable:
@@ -495,7 +485,7 @@ def metrics_table(*, scope: Scope, by: str, now: datetime.datetime | None = None
     if by not in BREAKDOWNS:
         raise ValueError(f"No breakdown {by!r}")
     now = now or timezone.now()
-    answers, invitations, cases, followups = _collect(scope, by, now)
+    answers, invitations, cases, followups, cases_total = _collect(scope, by, now, case_total=True)
     keys = set(answers) | set(invitations) | set(cases) | set(followups)
     labels = _labels(scope=scope, by=by, keys=keys)
     rows = []
@@ -508,14 +498,26 @@ def metrics_table(*, scope: Scope, by: str, now: datetime.datetime | None = None
         _mark_changes(rows)
     else:
         rows.sort(key=lambda row: (row.key is None or row.key == "", row.label.casefold(), str(row.key)))
-    return MetricsTable(by=by, rows=rows, total=metrics_total(scope=scope, now=now))
+    return MetricsTable(by=by, rows=rows, total=_total(scope, now, cases_total))
 
 
 def metrics_total(*, scope: Scope, now: datetime.datetime | None = None) -> MetricsRow:
     """Every D5 metric over the whole scope."""
-    answers, invitations, cases, followups = _collect(scope, None, now or timezone.now())
+    now = now or timezone.now()
+    cases, _no_total = _cases_by(scope, None, now)
+    return _total(scope, now, cases.get(0))
+
+
+def _total(scope: Scope, now: datetime.datetime, cases: "_CaseFigures | None") -> MetricsRow:
+    """Every D5 metric over the whole scope, the case figures given: /metrics/ reads them beside its groups'
+    (the answers' totals are cheap reads of the rollups; the cases' medians are not)."""
+    answers, invitations, followups = (
+        answer_groups(scope, None, all_aggregates),
+        _grouped(scoped_invitations(scope), None, _INVITATION_PATHS, scope.tz, _INVITATION_AGGREGATES),
+        _grouped(scoped_followups(scope), None, _FOLLOWUP_PATHS, scope.tz, _followup_aggregates()),
+    )
     row = MetricsRow(key=None, label=_("Total"))
-    _fill(row, answers.get(0), invitations.get(0), cases.get(0), followups.get(0))
+    _fill(row, answers.get(0), invitations.get(0), cases, followups.get(0))
     return row
 
 

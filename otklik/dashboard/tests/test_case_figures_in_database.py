@@ -1,5 +1,6 @@
 """On PostgreSQL the case figures of /metrics/ and the report (answered in time, medians, 90th percentiles)
-are computed by one grouped query; they equal the figures computed from the case rows in Python."""
+are computed by one grouped query, the groups' and the total's in the same statement; they equal the figures
+computed from the case rows in Python."""
 
 import datetime
 import random
@@ -33,19 +34,35 @@ def test_the_database_gets_the_figures_python_gets(world):
     now = start + datetime.timedelta(days=20)
     policies = sla_policies(organization=world.org)
     scope = metrics.Scope(membership=world.manager.memberships.get(), tz=world.org.zone)
-    for by in (None, "touchpoint", "week"):
-        cases = metrics.scoped_cases(scope).annotate(group=metrics.group_expression(by, metrics.CASE_PATHS, scope.tz))
-        rows = list(cases.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
+    cases = metrics.scoped_cases(scope)
+    every_row = list(cases.values("severity", "created_at", "thanked_at", "resolved_at").order_by())
+    total_in_python = metrics.case_figures(rows=[{**row, "group": 0} for row in every_row], policies=policies, now=now)
+    for by in (None, "touchpoint", "location", "week", "month", "employee"):
+        grouped = cases.annotate(group=metrics.group_expression(by, metrics.CASE_PATHS, scope.tz))
+        rows = list(grouped.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
         in_python = metrics.case_figures(rows=rows, policies=policies, now=now)
 
-        in_database = metrics._case_figures_in_database(cases, policies, now)
+        in_database, total = metrics._case_figures_in_database(grouped, policies, now, with_total=True)
 
         assert in_database.keys() == in_python.keys()
         for key, expected in in_python.items():
-            got = in_database[key]
-            counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
-            assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], (by, key)
-            for share in metrics.QUANTILES:
-                assert got.first_answer(share) == expected.first_answer(share), (by, key, share)
-                assert got.resolution(share) == expected.resolution(share), (by, key, share)
+            assert_same(in_database[key], expected, (by, key))
+        assert_same(total, total_in_python[0], (by, "total"))
     assert Case.objects.filter(organization=world.org).count() == 150
+
+
+def test_no_case_gives_no_total(world):
+    scope = metrics.Scope(membership=world.manager.memberships.get(), tz=world.org.zone)
+    cases = metrics.scoped_cases(scope).annotate(group=metrics.group_expression("month", metrics.CASE_PATHS, scope.tz))
+    now = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    policies = sla_policies(organization=world.org)
+
+    assert metrics._case_figures_in_database(cases, policies, now, with_total=True) == ({}, None)
+
+
+def assert_same(got: metrics._CaseFigures, expected: metrics._CaseFigures, where: tuple) -> None:
+    counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
+    assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], where
+    for share in metrics.QUANTILES:
+        assert got.first_answer(share) == expected.first_answer(share), (*where, share)
+        assert got.resolution(share) == expected.resolution(share), (*where, share)
