@@ -9,9 +9,9 @@ the counts here beside it was no faster (ADR 0031).
 from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import NullIf, TruncWeek
 
+from otklik.dashboard.metrics import scope_rollups
 from otklik.rollups.cases import CASE_VALUES
 from otklik.rollups.models import CaseRollup, Grain
-from otklik.rollups.selectors import rollups_for_period
 
 # Groups the case rollups hold, as an expression over a rollup row (a touchpoint or person 0 is "none").
 CASE_ROLLUP_BREAKDOWNS = {
@@ -26,14 +26,7 @@ CASE_ROLLUP_BREAKDOWNS = {
 
 def case_rollup_rows(scope, *, grain: str | None = None) -> QuerySet:
     """The member's case rollups of the scope's period (and location), day or month rows as the period allows."""
-    return rollups_for_period(
-        membership=scope.membership,
-        date_from=scope.date_from,
-        date_to=scope.date_to,
-        location=scope.location,
-        grain=grain,
-        model=CaseRollup,
-    )
+    return scope_rollups(scope, grain=grain, model=CaseRollup)
 
 
 def case_counts(scope, group) -> dict[object, dict]:

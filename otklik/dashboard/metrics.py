@@ -37,7 +37,7 @@ from otklik.customers.models import Product
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
-from otklik.rollups.models import Grain
+from otklik.rollups.models import Grain, ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.models import SlaPolicy
 from otklik.sla.selectors import sla_policies
@@ -224,13 +224,15 @@ PURCHASE_BREAKDOWNS = {
 }
 
 
-def _rollups_of(scope: Scope, grain: str | None = None):
+def scope_rollups(scope: Scope, *, grain: str | None = None, model: type = ResponseRollup) -> QuerySet:
+    """The member's rollups (`model`: answers, tags or cases) of the scope's period and location."""
     return rollups_for_period(
         membership=scope.membership,
         date_from=scope.date_from,
         date_to=scope.date_to,
         location=scope.location,
         grain=grain,
+        model=model,
     )
 
 
@@ -245,7 +247,7 @@ def grouped_with_purchases(
     a purchase, and moved there from the group "nobody". Both aggregate dicts must name the same sums.
     """
     group, moved_q, path = PURCHASE_BREAKDOWNS[by]
-    rows = _rollups_of(scope).annotate(group=group).values("group", *also).annotate(**rollup_aggregates).order_by()
+    rows = scope_rollups(scope).annotate(group=group).values("group", *also).annotate(**rollup_aggregates).order_by()
     totals: dict[tuple, dict] = {}
 
     def add(row: dict, key: tuple, sign: int) -> None:
@@ -279,7 +281,7 @@ def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict])
     """
     membership = scope.membership
     if by in ROLLUP_BREAKDOWNS and rollups_ready(organization=membership.organization):
-        qs = _rollups_of(scope, grain=Grain.DAY if by == "week" else None)
+        qs = scope_rollups(scope, grain=Grain.DAY if by == "week" else None)
         rows = qs.annotate(group=ROLLUP_BREAKDOWNS[by]).values("group").annotate(**aggregates(rollups=True))
         return {_key(row["group"]): row for row in rows.order_by()}
     if by in PURCHASE_BREAKDOWNS and rollups_ready(organization=membership.organization):
