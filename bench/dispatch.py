@@ -117,6 +117,7 @@ class Sink:
         self.stop_event.set()
         ids, first, last = self.results.get(timeout=120)
         self.process.join(timeout=30)
+        self.first, self.last = first, last  # on the clock of time.perf_counter, the same in every process
         return ids, (last - first) if first and last and last > first else float("nan")
 
 
@@ -179,6 +180,13 @@ def prepare_invitations(count: int):
         ],
         batch_size=5000,
     )
+    # The customers' RFM segments are due once a day for an organization with customers: computed here, not by the
+    # first run's workers (it updated every customer while their dispatcher locked them, and only that run paid).
+    from otklik.accounts.models import Organization
+    from otklik.customers.segments import segments_claim_due, segments_compute
+
+    for organization_id in segments_claim_due():
+        segments_compute(organization=Organization.objects.get(pk=organization_id))
     return org
 
 
@@ -227,6 +235,25 @@ def reset_queues(env: dict, redis_url: str) -> None:
     from django_tasks_db.models import DBTaskResult
 
     DBTaskResult.objects.all().delete()
+
+
+def vacuum() -> None:
+    """Every run starts from the same tables.
+
+    Each run leaves a run's worth of dead rows and index entries behind (every invitation updated twice, every
+    link, message and task row deleted): without a vacuum each run scanned more of them than the one before, so
+    the later runs (two workers after one) paid for the earlier ones.
+    """
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from otklik.messaging.models import OutboxMessage
+    from otklik.outreach.models import ScheduledInvitation
+    from otklik.surveys.models import Invitation
+
+    with connection.cursor() as cursor:
+        for model in (ScheduledInvitation, OutboxMessage, Invitation, DBTaskResult):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def sent_count(org) -> int:
@@ -295,17 +322,21 @@ def dispatch_run(
     base_env: dict,
     tmp: Path,
     kills: int = 0,
+    account: dict | None = None,
 ):
     make_due_again(org)
     reset_queues(base_env, redis_url)
+    vacuum()
     sink = Sink()
+    processes: list[subprocess.Popen] = []
+    samplers = start_accounting(account, sink=sink, senders=lambda: [process.pid for process in processes])
     env = worker_env(base_env, backend=backend, redis_url=redis_url, sink_port=sink.port)
     if kills:
         env["OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "2"
     logs = [tmp / f"worker-{backend.split('.')[0]}-{workers}{'-kill' if kills else ''}-{n}.log" for n in range(workers)]
     # After a kill the outbox sweep retries what the dead worker held: sweep often so the run does not wait for it.
     sweep = 0.5 if kills else 10.0
-    processes = [start_worker(env, log, sweep_seconds=sweep) for log in logs]
+    processes.extend(start_worker(env, log, sweep_seconds=sweep) for log in logs)
     started, killed, cpu = time.perf_counter(), 0, 0.0
     try:
         while sent_count(org) < count:
@@ -336,10 +367,45 @@ def dispatch_run(
         "wall": wall,
         "cpu_ms": cpu * 1000 / count,
         "check": check_once(received, expected, kills=kills),
+        "account": finish_accounting(samplers, sink=sink, messages=len(received) - 1),
     }
 
 
-def baseline_run(*, org, expected) -> dict:
+def start_accounting(account: dict | None, *, sink: "Sink", senders) -> tuple | None:
+    """With --account: sample every taking part's CPU and the database connections' states (bench/cpu_account.py)."""
+    if not account:
+        return None
+    from cpu_account import CpuSampler, WaitSampler
+
+    roles = {"workers": senders, "sink": lambda: [sink.process.pid], "bench": lambda: [os.getpid()]}
+    return (
+        CpuSampler(database=account["database"], roles=roles).start(),
+        WaitSampler(url=account["url"], database=account["database"]).start(),
+    )
+
+
+def finish_accounting(samplers: tuple | None, *, sink: "Sink", messages: int) -> list[str]:
+    """The accounting's lines over the sink's window, first message to last."""
+    if samplers is None:
+        return []
+    from cpu_account import cpu_report
+
+    cpu, waits = samplers
+    cpu.stop()
+    waits.stop()
+    if not (sink.first and sink.last and sink.last > sink.first):
+        return []
+    seconds = sink.last - sink.first
+    used = cpu.window(sink.first, sink.last)
+    return [
+        f"  CPU over the sink's window ({seconds:.2f} s, {messages} messages):",
+        *cpu_report(used, messages=messages, seconds=seconds),
+        "  the bench database's connections (pg_stat_activity, looked at every 50 ms over the whole run):",
+        *waits.report(messages=messages),
+    ]
+
+
+def baseline_run(*, org, expected, account: dict | None = None) -> dict:
     """Django's SMTP backend in one loop over one open connection (as the channel keeps one): no outbox."""
     from django.conf import settings
     from django.core.mail import EmailMessage
@@ -348,6 +414,7 @@ def baseline_run(*, org, expected) -> dict:
     from otklik.messaging.models import OutboxMessage
 
     sink = Sink()
+    samplers = start_accounting(account, sink=sink, senders=lambda: [])
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
     messages = OutboxMessage.objects.filter(organization=org).only("key", "recipient", "subject", "body", "headers")
     connection = EmailBackend(host="127.0.0.1", port=sink.port, use_tls=False, fail_silently=False)
@@ -370,6 +437,7 @@ def baseline_run(*, org, expected) -> dict:
         "seconds": seconds,
         "rate": (len(received) - 1) / seconds,
         "check": check_once(received, expected),
+        "account": finish_accounting(samplers, sink=sink, messages=len(received) - 1),
     }
 
 
@@ -380,6 +448,11 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("OTKLIK_BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--runs", default="db1,db2,rq1,rq2,kill", help="which runs, comma-separated")
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the kill run")
+    parser.add_argument(
+        "--account",
+        action="store_true",
+        help="print where each run's CPU went, per process, and what its database connections waited on",
+    )
     args, _unknown = parser.parse_known_args()  # bench/run.py passes every benchmark the same arguments
 
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
@@ -410,6 +483,8 @@ def main() -> None:
         f"prepared {len(expected)} due invitations in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
     )
 
+    database = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+    account = {"database": database, "url": args.database_url} if args.account else None
     results = []
     for run in [name.strip() for name in args.runs.split(",") if name.strip()]:
         backend = RQ_BACKEND if run.startswith("rq") else DB_BACKEND
@@ -427,12 +502,17 @@ def main() -> None:
             base_env=base_env,
             tmp=tmp,
             kills=kills,
+            account=account,
         )
         print(f"{label}: {result['rate']:.0f} msg/s ({result['check']})", flush=True)
+        if result["account"]:
+            print("\n".join(result["account"]), flush=True)
         # The baseline right after each run, over the messages the run queued: on a shared machine whose load
         # moves by the minute, a run is compared with a baseline measured under the same load.
-        result["baseline"] = baseline_run(org=org, expected=expected)
+        result["baseline"] = baseline_run(org=org, expected=expected, account=account)
         print(f"  baseline beside it: {result['baseline']['rate']:.0f} msg/s", flush=True)
+        if result["baseline"]["account"]:
+            print("\n".join(result["baseline"]["account"]), flush=True)
         results.append((label, result))
     baseline = results[-1][1]["baseline"] if results else baseline_run(org=org, expected=expected)
     print(f"baseline: {baseline['rate']:.0f} msg/s ({baseline['check']})", flush=True)
