@@ -27,9 +27,19 @@ OTKLIK_OUTBOX_SENT_GROUP sent marks). Beside msg/s it prints the CPU time the se
 used per message (the workers' every thread, dispatch included; the baseline's
 loop), which a busy machine moves far less than it moves msg/s.
 
-The Redis database given by --redis-url is emptied before each RQ run. Prints
+The Redis database given by --redis-url is emptied before each RQ run, and the
+tables a run writes are vacuumed before it, so every run starts alike. Prints
 the load average (`uptime`) before and after: the figures mean little on a busy
 machine.
+
+--account prints, per run, where the CPU went over the sink's window (the
+workers, the sink, PostgreSQL's backends for this database and its background
+processes, Redis, the bench, other programs, idle: bench/cpu_account.py) and
+what the database connections were doing (running, waiting on a lock or the
+WAL, idle). On this machine the sink and PostgreSQL share the workers' cores,
+so two workers can add only what one worker left idle (decision 00NN).
+--smtp-delay-ms N makes the sink accept each message N ms late, as a server
+across a network does (it waits without using a core).
 """
 
 import argparse
@@ -69,7 +79,8 @@ def ensure_database(url: str) -> None:
 # --- The SMTP sink, in its own process so it does not share a core's GIL with the sender. ---
 
 
-def sink_main(port: int, ready, stop, results) -> None:
+def sink_main(port: int, ready, stop, results, delay: float = 0.0) -> None:
+    import asyncio
     import logging
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
@@ -81,6 +92,8 @@ def sink_main(port: int, ready, stop, results) -> None:
         first = last = None
 
         async def handle_DATA(self, server, session, envelope):
+            if delay:  # a server that takes this long to accept a message; other connections go on meanwhile
+                await asyncio.sleep(delay)
             now = time.perf_counter()
             TimedHandler.first = TimedHandler.first or now
             TimedHandler.last = now
@@ -96,6 +109,8 @@ def sink_main(port: int, ready, stop, results) -> None:
 
 
 class Sink:
+    delay = 0.0  # seconds the server takes to accept each message (--smtp-delay-ms)
+
     def __init__(self):
         from otklik.testing.smtp_sink import free_port
 
@@ -106,7 +121,7 @@ class Sink:
             multiprocessing.Queue(),
         )
         self.process = multiprocessing.Process(
-            target=sink_main, args=(self.port, self.ready, self.stop_event, self.results), daemon=True
+            target=sink_main, args=(self.port, self.ready, self.stop_event, self.results, self.delay), daemon=True
         )
         self.process.start()
         if not self.ready.wait(30):
@@ -449,6 +464,13 @@ def main() -> None:
     parser.add_argument("--runs", default="db1,db2,rq1,rq2,kill", help="which runs, comma-separated")
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the kill run")
     parser.add_argument(
+        "--smtp-delay-ms",
+        type=float,
+        default=0.0,
+        help="the SMTP sink answers each message's data this much later, as a server across a network does"
+        " (default 0: a server on this machine, which shares its cores with the workers)",
+    )
+    parser.add_argument(
         "--account",
         action="store_true",
         help="print where each run's CPU went, per process, and what its database connections waited on",
@@ -483,6 +505,7 @@ def main() -> None:
         f"prepared {len(expected)} due invitations in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
     )
 
+    Sink.delay = args.smtp_delay_ms / 1000
     database = urllib.parse.urlparse(args.database_url).path.lstrip("/")
     account = {"database": database, "url": args.database_url} if args.account else None
     results = []
@@ -517,8 +540,10 @@ def main() -> None:
     baseline = results[-1][1]["baseline"] if results else baseline_run(org=org, expected=expected)
     print(f"baseline: {baseline['rate']:.0f} msg/s ({baseline['check']})", flush=True)
 
+    delay = f", which accepts each message after {args.smtp_delay_ms:g} ms" if args.smtp_delay_ms else ""
     print(
-        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink, PostgreSQL {args.database_url}"
+        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink{delay},"
+        f" PostgreSQL {args.database_url}"
     )
     # CPU ms/msg: the sender processes' own CPU time per message (workers: every thread, dispatch included;
     # baseline: the loop). Unlike msg/s it hardly moves with what else the machine runs.
