@@ -27,9 +27,19 @@ OTKLIK_OUTBOX_SENT_GROUP sent marks). Beside msg/s it prints the CPU time the se
 used per message (the workers' every thread, dispatch included; the baseline's
 loop), which a busy machine moves far less than it moves msg/s.
 
-The Redis database given by --redis-url is emptied before each RQ run. Prints
+The Redis database given by --redis-url is emptied before each RQ run, and the
+tables a run writes are vacuumed before it, so every run starts alike. Prints
 the load average (`uptime`) before and after: the figures mean little on a busy
 machine.
+
+--account prints, per run, where the CPU went over the sink's window (the
+workers, the sink, PostgreSQL's backends for this database and its background
+processes, Redis, the bench, other programs, idle: bench/cpu_account.py) and
+what the database connections were doing (running, waiting on a lock or the
+WAL, idle). On this machine the sink and PostgreSQL share the workers' cores,
+so two workers can add only what one worker left idle (decision 00NN).
+--smtp-delay-ms N makes the sink accept each message N ms late, as a server
+across a network does (it waits without using a core).
 """
 
 import argparse
@@ -69,7 +79,8 @@ def ensure_database(url: str) -> None:
 # --- The SMTP sink, in its own process so it does not share a core's GIL with the sender. ---
 
 
-def sink_main(port: int, ready, stop, results) -> None:
+def sink_main(port: int, ready, stop, results, delay: float = 0.0) -> None:
+    import asyncio
     import logging
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
@@ -81,6 +92,8 @@ def sink_main(port: int, ready, stop, results) -> None:
         first = last = None
 
         async def handle_DATA(self, server, session, envelope):
+            if delay:  # a server that takes this long to accept a message; other connections go on meanwhile
+                await asyncio.sleep(delay)
             now = time.perf_counter()
             TimedHandler.first = TimedHandler.first or now
             TimedHandler.last = now
@@ -96,6 +109,8 @@ def sink_main(port: int, ready, stop, results) -> None:
 
 
 class Sink:
+    delay = 0.0  # seconds the server takes to accept each message (--smtp-delay-ms)
+
     def __init__(self):
         from otklik.testing.smtp_sink import free_port
 
@@ -106,7 +121,7 @@ class Sink:
             multiprocessing.Queue(),
         )
         self.process = multiprocessing.Process(
-            target=sink_main, args=(self.port, self.ready, self.stop_event, self.results), daemon=True
+            target=sink_main, args=(self.port, self.ready, self.stop_event, self.results, self.delay), daemon=True
         )
         self.process.start()
         if not self.ready.wait(30):
@@ -117,6 +132,7 @@ class Sink:
         self.stop_event.set()
         ids, first, last = self.results.get(timeout=120)
         self.process.join(timeout=30)
+        self.first, self.last = first, last  # on the clock of time.perf_counter, the same in every process
         return ids, (last - first) if first and last and last > first else float("nan")
 
 
@@ -179,6 +195,13 @@ def prepare_invitations(count: int):
         ],
         batch_size=5000,
     )
+    # The customers' RFM segments are due once a day for an organization with customers: computed here, not by the
+    # first run's workers (it updated every customer while their dispatcher locked them, and only that run paid).
+    from otklik.accounts.models import Organization
+    from otklik.customers.segments import segments_claim_due, segments_compute
+
+    for organization_id in segments_claim_due():
+        segments_compute(organization=Organization.objects.get(pk=organization_id))
     return org
 
 
@@ -227,6 +250,25 @@ def reset_queues(env: dict, redis_url: str) -> None:
     from django_tasks_db.models import DBTaskResult
 
     DBTaskResult.objects.all().delete()
+
+
+def vacuum() -> None:
+    """Every run starts from the same tables.
+
+    Each run leaves a run's worth of dead rows and index entries behind (every invitation updated twice, every
+    link, message and task row deleted): without a vacuum each run scanned more of them than the one before, so
+    the later runs (two workers after one) paid for the earlier ones.
+    """
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from otklik.messaging.models import OutboxMessage
+    from otklik.outreach.models import ScheduledInvitation
+    from otklik.surveys.models import Invitation
+
+    with connection.cursor() as cursor:
+        for model in (ScheduledInvitation, OutboxMessage, Invitation, DBTaskResult):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def sent_count(org) -> int:
@@ -295,17 +337,21 @@ def dispatch_run(
     base_env: dict,
     tmp: Path,
     kills: int = 0,
+    account: dict | None = None,
 ):
     make_due_again(org)
     reset_queues(base_env, redis_url)
+    vacuum()
     sink = Sink()
+    processes: list[subprocess.Popen] = []
+    samplers = start_accounting(account, sink=sink, senders=lambda: [process.pid for process in processes])
     env = worker_env(base_env, backend=backend, redis_url=redis_url, sink_port=sink.port)
     if kills:
         env["OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "2"
     logs = [tmp / f"worker-{backend.split('.')[0]}-{workers}{'-kill' if kills else ''}-{n}.log" for n in range(workers)]
     # After a kill the outbox sweep retries what the dead worker held: sweep often so the run does not wait for it.
     sweep = 0.5 if kills else 10.0
-    processes = [start_worker(env, log, sweep_seconds=sweep) for log in logs]
+    processes.extend(start_worker(env, log, sweep_seconds=sweep) for log in logs)
     started, killed, cpu = time.perf_counter(), 0, 0.0
     try:
         while sent_count(org) < count:
@@ -336,10 +382,45 @@ def dispatch_run(
         "wall": wall,
         "cpu_ms": cpu * 1000 / count,
         "check": check_once(received, expected, kills=kills),
+        "account": finish_accounting(samplers, sink=sink, messages=len(received) - 1),
     }
 
 
-def baseline_run(*, org, expected) -> dict:
+def start_accounting(account: dict | None, *, sink: "Sink", senders) -> tuple | None:
+    """With --account: sample every taking part's CPU and the database connections' states (bench/cpu_account.py)."""
+    if not account:
+        return None
+    from cpu_account import CpuSampler, WaitSampler
+
+    roles = {"workers": senders, "sink": lambda: [sink.process.pid], "bench": lambda: [os.getpid()]}
+    return (
+        CpuSampler(database=account["database"], roles=roles).start(),
+        WaitSampler(url=account["url"], database=account["database"]).start(),
+    )
+
+
+def finish_accounting(samplers: tuple | None, *, sink: "Sink", messages: int) -> list[str]:
+    """The accounting's lines over the sink's window, first message to last."""
+    if samplers is None:
+        return []
+    from cpu_account import cpu_report
+
+    cpu, waits = samplers
+    cpu.stop()
+    waits.stop()
+    if not (sink.first and sink.last and sink.last > sink.first):
+        return []
+    seconds = sink.last - sink.first
+    used = cpu.window(sink.first, sink.last)
+    return [
+        f"  CPU over the sink's window ({seconds:.2f} s, {messages} messages):",
+        *cpu_report(used, messages=messages, seconds=seconds),
+        "  the bench database's connections (pg_stat_activity, looked at every 50 ms over the whole run):",
+        *waits.report(messages=messages),
+    ]
+
+
+def baseline_run(*, org, expected, account: dict | None = None) -> dict:
     """Django's SMTP backend in one loop over one open connection (as the channel keeps one): no outbox."""
     from django.conf import settings
     from django.core.mail import EmailMessage
@@ -348,6 +429,7 @@ def baseline_run(*, org, expected) -> dict:
     from otklik.messaging.models import OutboxMessage
 
     sink = Sink()
+    samplers = start_accounting(account, sink=sink, senders=lambda: [])
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">")
     messages = OutboxMessage.objects.filter(organization=org).only("key", "recipient", "subject", "body", "headers")
     connection = EmailBackend(host="127.0.0.1", port=sink.port, use_tls=False, fail_silently=False)
@@ -370,6 +452,7 @@ def baseline_run(*, org, expected) -> dict:
         "seconds": seconds,
         "rate": (len(received) - 1) / seconds,
         "check": check_once(received, expected),
+        "account": finish_accounting(samplers, sink=sink, messages=len(received) - 1),
     }
 
 
@@ -380,6 +463,18 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("OTKLIK_BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--runs", default="db1,db2,rq1,rq2,kill", help="which runs, comma-separated")
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the kill run")
+    parser.add_argument(
+        "--smtp-delay-ms",
+        type=float,
+        default=0.0,
+        help="the SMTP sink answers each message's data this much later, as a server across a network does"
+        " (default 0: a server on this machine, which shares its cores with the workers)",
+    )
+    parser.add_argument(
+        "--account",
+        action="store_true",
+        help="print where each run's CPU went, per process, and what its database connections waited on",
+    )
     args, _unknown = parser.parse_known_args()  # bench/run.py passes every benchmark the same arguments
 
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
@@ -410,6 +505,9 @@ def main() -> None:
         f"prepared {len(expected)} due invitations in {time.perf_counter() - started:.1f}s (logs in {tmp})", flush=True
     )
 
+    Sink.delay = args.smtp_delay_ms / 1000
+    database = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+    account = {"database": database, "url": args.database_url} if args.account else None
     results = []
     for run in [name.strip() for name in args.runs.split(",") if name.strip()]:
         backend = RQ_BACKEND if run.startswith("rq") else DB_BACKEND
@@ -427,18 +525,25 @@ def main() -> None:
             base_env=base_env,
             tmp=tmp,
             kills=kills,
+            account=account,
         )
         print(f"{label}: {result['rate']:.0f} msg/s ({result['check']})", flush=True)
+        if result["account"]:
+            print("\n".join(result["account"]), flush=True)
         # The baseline right after each run, over the messages the run queued: on a shared machine whose load
         # moves by the minute, a run is compared with a baseline measured under the same load.
-        result["baseline"] = baseline_run(org=org, expected=expected)
+        result["baseline"] = baseline_run(org=org, expected=expected, account=account)
         print(f"  baseline beside it: {result['baseline']['rate']:.0f} msg/s", flush=True)
+        if result["baseline"]["account"]:
+            print("\n".join(result["baseline"]["account"]), flush=True)
         results.append((label, result))
     baseline = results[-1][1]["baseline"] if results else baseline_run(org=org, expected=expected)
     print(f"baseline: {baseline['rate']:.0f} msg/s ({baseline['check']})", flush=True)
 
+    delay = f", which accepts each message after {args.smtp_delay_ms:g} ms" if args.smtp_delay_ms else ""
     print(
-        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink, PostgreSQL {args.database_url}"
+        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink{delay},"
+        f" PostgreSQL {args.database_url}"
     )
     # CPU ms/msg: the sender processes' own CPU time per message (workers: every thread, dispatch included;
     # baseline: the loop). Unlike msg/s it hardly moves with what else the machine runs.

@@ -81,17 +81,31 @@ def main() -> None:
         for start in range(0, len(ids), 200):
             outbox_deliver_many(message_ids=ids[start : start + 200])
 
+    from cpu_account import CpuSampler
+
+    database = args.database_url.rsplit("/", 1)[-1]
+    sampler = CpuSampler(database=database, roles={"bench": lambda: [os.getpid()], "sink": lambda: [sink.process.pid]})
+    sampler.start()
     print(f"load {os.getloadavg()[0]:.2f}", flush=True)
     for name, part in (("dispatch", dispatch), ("deliver", deliver)):
         profile = cProfile.Profile() if args.profile in ("both", name) else None
+        time.sleep(0.3)  # the sampler looks every 0.2 s: the part's start falls between two looks of its own
         cpu, wall = time.process_time(), time.perf_counter()
         if profile:
             profile.enable()
         part()
         if profile:
             profile.disable()
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        print(f"{name}: CPU {cpu * 1000 / count:.3f} ms/msg, wall {wall * 1000 / count:.3f} ms/msg", flush=True)
+        ended = time.perf_counter()
+        cpu, wall = time.process_time() - cpu, ended - wall
+        time.sleep(0.3)
+        used = sampler.window(ended - wall, ended)
+        print(
+            f"{name}: CPU {cpu * 1000 / count:.3f} ms/msg, wall {wall * 1000 / count:.3f} ms/msg;"
+            f" PostgreSQL's backends {used['pg backends'] * 1000 / count:.3f} CPU ms/msg,"
+            f" the sink {used['sink'] * 1000 / count:.3f}",
+            flush=True,
+        )
         if profile:
             pstats.Stats(profile).sort_stats("tottime").print_stats(40)
     received, seconds = sink.finish()

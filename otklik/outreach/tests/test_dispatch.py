@@ -141,6 +141,21 @@ def test_a_backlog_larger_than_a_batch_drains_in_one_run(world):
     assert invitations_dispatch_due(now=NOON_UTC, limit=2) == {"sent": 5}
 
 
+def test_a_spent_budget_ends_the_slice_and_leaves_the_rest_due_for_the_next(world):
+    from otklik.outreach.dispatch import invitations_due_exist
+
+    OutreachSettings.objects.create(organization=world.org, min_days_between=0)
+    customer = make_customer(organization=world.org)
+    for delay in range(1, 6):
+        due_purchase(world, customer=customer, delay=delay)
+    # The loop's other jobs wait for at most one slice: a spent budget stops after the batch in hand.
+    assert invitations_dispatch_due(now=NOON_UTC, limit=2, budget_seconds=0) == {"sent": 2}
+    assert invitations_due_exist(now=NOON_UTC)
+    assert invitations_dispatch_due(now=NOON_UTC, limit=2, budget_seconds=0) == {"sent": 2}
+    assert invitations_dispatch_due(now=NOON_UTC, limit=2, budget_seconds=0) == {"sent": 1}
+    assert not invitations_due_exist(now=NOON_UTC)
+
+
 def test_a_product_without_a_survey_of_its_own_opens_the_organizations_default_survey(world):
     from otklik.testing.factories import make_survey
 
