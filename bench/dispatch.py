@@ -37,7 +37,7 @@ workers, the sink, PostgreSQL's backends for this database and its background
 processes, Redis, the bench, other programs, idle: bench/cpu_account.py) and
 what the database connections were doing (running, waiting on a lock or the
 WAL, idle). On this machine the sink and PostgreSQL share the workers' cores,
-so two workers can add only what one worker left idle (decision 00NN).
+so two workers can add only what one worker left idle (decision 0032).
 --smtp-delay-ms N makes the sink accept each message N ms late, as a server
 across a network does (it waits without using a core).
 """
