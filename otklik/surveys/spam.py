@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -76,8 +77,22 @@ def _redis_incr(backend: RedisCache, key: str, timeout: int) -> int:
     pool = backend._cache._get_connection_pool(write=True)
     held = getattr(_local, "held", None)
     if held is None or held[0] is not pool:
-        held = _local.held = (pool, pool.make_connection())
-    connection = held[1]
+        return _incr_on(_connect(pool), key, timeout)
+    try:
+        return _incr_on(held[1], key, timeout)
+    except redis.exceptions.ConnectionError:
+        # The server closed the connection since this thread's last answer (a restart, an idle timeout): once
+        # more on a fresh one, as redis-py's client retries. A timeout is not retried: it would wait twice.
+        return _incr_on(_connect(pool), key, timeout)
+
+
+def _connect(pool):
+    connection = pool.make_connection()
+    _local.held = (pool, connection)
+    return connection
+
+
+def _incr_on(connection, key: str, timeout: int) -> int:
     try:
         connection.send_command("INCR", key)
         count = connection.read_response()
