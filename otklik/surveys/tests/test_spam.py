@@ -92,10 +92,19 @@ def test_a_connection_the_server_closed_is_replaced_without_losing_the_count(red
     settings.OTKLIK_RATE_LIMIT_ANSWERS = 2
     ip = f"10.9.{os.getpid() % 250}.{int(time.time()) % 250 + 1}"
     assert answer_rate_exceeded(client_ip=ip) is False
-    held = spam._local.held[1]
+    held = spam._local.held[1]  # this thread's connection, kept between answers
     held.send_command("CLIENT", "ID")
     redis_cache.client_kill_filter(_id=held.read_response())  # as a restart or an idle timeout does
     with caplog.at_level(logging.WARNING, logger="otklik.surveys.spam"):
         assert answer_rate_exceeded(client_ip=ip) is False
         assert answer_rate_exceeded(client_ip=ip) is True  # the third in the window: the count went on
     assert not [record for record in caplog.records if "unavailable" in record.getMessage()]
+
+
+def test_a_count_never_read_is_not_taken_for_the_next_answers(redis_cache, settings):
+    """A request that fails between counting and reading leaves a reply on its thread's connection: dropped."""
+    settings.OTKLIK_RATE_LIMIT_ANSWERS = 2
+    ip = f"10.9.{os.getpid() % 250}.{int(time.time()) % 250 + 2}"
+    spam.answer_rate_count(client_ip=ip)  # counted (1), never read
+    assert answer_rate_exceeded(client_ip=ip) is False  # 2
+    assert answer_rate_exceeded(client_ip=ip) is True  # 3, over the limit of 2
