@@ -49,7 +49,7 @@ def answer_rate_count(*, client_ip: str, now: float | None = None) -> Callable[[
     try:
         if isinstance(backend, RedisCache):
             # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
-            read = _redis_incr(backend, backend.make_and_validate_key(key), window + 60)
+            read = _redis_incr(backend, backend.make_and_validate_key(key), int(window) + 60)
         else:
             count = _count(key, timeout=window + 60)
 
