@@ -22,6 +22,7 @@ from otklik.insights.services import response_tag_later, responses_tag_after_com
 from otklik.intake.complaints import complaint_open_for_answer
 from otklik.messaging.services import outbox_deliver_after_commit
 from otklik.rollups.services import rollup_add_response, rollup_add_statement
+from otklik.rows import bound_cursor
 from otklik.rules.engine import rules_apply_to_response
 from otklik.rules.models import RuleRun
 from otklik.surveys.models import Invitation, Response, Source, Survey
@@ -135,7 +136,9 @@ def _store_counted(*, response: Response, organization: Organization) -> None:
     the two commit together with no BEGIN and COMMIT around them, one round trip instead of four."""
     answer_sql, answer_params = response_insert_statement(response)
     count_sql, count_params = rollup_add_statement(response=response, organization=organization)
-    with connection.cursor() as cursor:
+    # Bound on the server: psycopg dumps the values in C (quoting them into the SQL on the client cost a fifth of
+    # the request's CPU, decision 0033).
+    with bound_cursor() as cursor:
         cursor.execute(
             f"WITH answer AS ({answer_sql}), counted AS ({count_sql}) SELECT id FROM answer",
             [*answer_params, *count_params],

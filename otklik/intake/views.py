@@ -22,7 +22,7 @@ from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, QuestionKind, Survey
 from otklik.surveys.questions import field_name
 from otklik.surveys.services import MAX_COMMENT, InvitationUsed, SurveyClosed
-from otklik.surveys.spam import answer_rate_exceeded, is_honeypot_filled
+from otklik.surveys.spam import answer_rate_count, is_honeypot_filled
 from otklik.surveys.views import ACT_DISSATISFIED, ACT_SATISFIED, activate_language, language_links, public_or_404
 
 
@@ -149,7 +149,10 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
         # Look successful, so the bot has no reason to try another way in.
         return HttpResponseSeeOther(thanks_url)
     form = AnswerForm(request.POST, survey=survey, language=language)
-    if answer_rate_exceeded(client_ip=request.META.get("REMOTE_ADDR", "")):
+    # The attempt is counted first; the form is checked while the cache answers, the count read after.
+    rate_exceeded = answer_rate_count(client_ip=request.META.get("REMOTE_ADDR", ""))
+    form.is_valid()
+    if rate_exceeded():
         notice = _("Too many answers have come from your network in the last few minutes. Please try again later.")
         return _render_form(
             request,

@@ -151,17 +151,39 @@ def rollup_add_response(*, response: Response, organization: Organization) -> No
 
 def rollup_add_statement(*, response: Response, organization: Organization) -> tuple[str, list]:
     """`rollup_add_response`'s one statement as SQL and parameters, for a caller that joins it with another (the
-    intake stores an answer and its count in one PostgreSQL statement). The answer's id is not needed."""
+    intake stores an answer and its count in one PostgreSQL statement). The answer's id is not needed.
+
+    On PostgreSQL the parameters are plain values, for a cursor that binds them on the server
+    (`otklik.rows.bound_cursor`): the two rows (day, month) share all but their grain and start, so each value
+    is passed once and the rows are made in SQL, 21 parameters in all.
+    """
+    day_row, month_row = _response_rows(response, organization, +1)
     adapt = connection.ops.adapt_datefield_value
-    rows = [
-        [*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]]
-        for row in _response_rows(response, organization, +1)
-    ]
     if connection.vendor == "postgresql":
-        # One array per column: 22 parameters, not 44, so with the answer's INSERT the statement stays under
-        # psycopg's 50 for which it keeps the parsed query; past it, every request parses it again (decision 0030).
-        return _upsert_sql(connection.vendor, unnest=True), [list(column) for column in zip(*rows, strict=True)]
+        key = len(KEY_COLUMNS)
+        return _upsert_one_answer_sql(), [*day_row[:5], *day_row[key:], adapt(day_row[6]), adapt(month_row[6])]
+    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]] for row in (day_row, month_row)]
     return _upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row]
+
+
+@functools.cache
+def _upsert_one_answer_sql() -> str:
+    # PostgreSQL: one answer's day and month rows from one set of values. Bound on the server, a parameter's
+    # type is what psycopg sends (a small int as smallint, a str as unknown): the INSERT casts each to its column.
+    table = ANSWERS
+    quote = connection.ops.quote_name
+    name = quote(table.model._meta.db_table)
+    columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values))
+    values = ", ".join(["%s"] * len(table.values))
+    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in table.values)
+    target = ", ".join(quote(c) for c in table.conflict)
+    assert table.key_columns[5:] == ("grain", "start", "month_start")  # the three the rows below make
+    return (
+        f"INSERT INTO {name} ({columns}) SELECT %s, %s, %s, %s, %s, g.grain, g.start, d.month, {values} "
+        f"FROM (SELECT %s::date AS day, %s::date AS month) AS d, "
+        f"LATERAL (VALUES ('{Grain.DAY.value}', d.day), ('{Grain.MONTH.value}', d.month)) AS g (grain, start) "
+        f"ON CONFLICT ({target}) DO UPDATE SET {increments}"
+    )
 
 
 def rollup_remove_response(*, response: Response, organization: Organization) -> None:

@@ -16,17 +16,36 @@ from otklik.surveys.services import AnswerInput, answer_errors
 SERVICE_TO_FORM_FIELD = {"customer_email": "email", "customer_name": "name", "customer_phone": "phone"}
 
 
+class _Shared:
+    """A field every form of its class shares instead of deep-copying it (Django copies each field, its widget,
+    validators and messages for every form it builds). Only for fields nothing changes after the class is made:
+    the answer form's template writes its own inputs and reads only values and errors, which live on the form.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _SharedCharField(_Shared, forms.CharField):
+    pass
+
+
+class _SharedBooleanField(_Shared, forms.BooleanField):
+    pass
+
+
 class AnswerForm(forms.Form):
     """The public answer form; the rules themselves live in `answer_errors`, shared with the API."""
 
-    score = forms.CharField(required=False)
-    comment = forms.CharField(required=False, strip=False, widget=forms.Textarea)
-    second_answer = forms.CharField(required=False, strip=False, widget=forms.Textarea)
-    name = forms.CharField(required=False, max_length=200)
-    email = forms.CharField(required=False, max_length=254)
-    phone = forms.CharField(required=False, max_length=40)
-    consent = forms.BooleanField(required=False)
-    contact_consent = forms.BooleanField(required=False)
+    # Shared, not copied per form: the public answer POST builds one per request (decision 0033).
+    score = _SharedCharField(required=False)
+    comment = _SharedCharField(required=False, strip=False, widget=forms.Textarea)
+    second_answer = _SharedCharField(required=False, strip=False, widget=forms.Textarea)
+    name = _SharedCharField(required=False, max_length=200)
+    email = _SharedCharField(required=False, max_length=254)
+    phone = _SharedCharField(required=False, max_length=40)
+    consent = _SharedBooleanField(required=False)
+    contact_consent = _SharedBooleanField(required=False)
 
     def __init__(self, *args, survey: Survey, language: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,11 @@ through (settings.CACHE_TIMEOUT_SECONDS bounds the wait) and the failure is logg
 """
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -28,36 +31,57 @@ def answer_rate_exceeded(*, client_ip: str, now: float | None = None) -> bool:
     A fixed window (OTKLIK_RATE_LIMIT_ANSWERS per OTKLIK_RATE_LIMIT_WINDOW_SECONDS):
     crude, but one cache key per IP and window is all it costs.
     """
+    return answer_rate_count(client_ip=client_ip, now=now)()
+
+
+def answer_rate_count(*, client_ip: str, now: float | None = None) -> Callable[[], bool]:
+    """`answer_rate_exceeded` in two steps: count the attempt now, learn whether it is over the limit when the
+    returned function is called. On Redis the INCR is sent here and its reply read in the call, so the request
+    does its own work (the form's checks) meanwhile instead of sleeping on the round trip. Call it once, soon.
+    """
     limit = settings.OTKLIK_RATE_LIMIT_ANSWERS
     window = settings.OTKLIK_RATE_LIMIT_WINDOW_SECONDS
-    if limit <= 0 or window <= 0:
-        return False
-    global _cache_down_until
-    if time.monotonic() < _cache_down_until:
-        return False
+    if limit <= 0 or window <= 0 or time.monotonic() < _cache_down_until:
+        return _not_exceeded
     current = int((time.time() if now is None else now) // window)
     key = f"otklik:answers:{client_ip or 'unknown'}:{current}"
+    backend = caches["default"]
     try:
-        count = _count(key, timeout=window + 60)
+        if isinstance(backend, RedisCache):
+            # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
+            read = _redis_incr(backend, backend.make_and_validate_key(key), int(window) + 60)
+        else:
+            count = _count(key, timeout=window + 60)
+
+            def read():
+                return count
     except Exception:  # noqa: BLE001  (Redis, the database cache or a hung socket: each has its own errors)
-        # A broken cache must not lose a real customer's answer; let it through and say so.
-        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
-        logger.warning("answer rate limit cache unavailable; letting answers through for a while", exc_info=True)
-        return False
-    return count > limit
+        _cache_failed()
+        return _not_exceeded
+
+    def exceeded() -> bool:
+        try:
+            return read() > limit
+        except Exception:  # noqa: BLE001  (as above)
+            _cache_failed()
+            return False
+
+    return exceeded
+
+
+def _not_exceeded() -> bool:
+    return False
+
+
+def _cache_failed() -> None:
+    # A broken cache must not lose a real customer's answer; let it through and say so.
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+    logger.warning("answer rate limit cache unavailable; letting answers through for a while", exc_info=True)
 
 
 def _count(key: str, *, timeout: float) -> int:
-    """Add one to the window's count: one cache round trip except for the window's first answer."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        # Django's incr() asks Redis whether the key exists first; INCR alone makes a missing key 1.
-        redis_key = backend.make_and_validate_key(key)
-        client = _redis_client(backend)
-        count = client.incr(redis_key)
-        if count == 1:
-            client.expire(redis_key, int(timeout))
-        return count
+    """Add one to the window's count in Django's cache (the database's): one round trip but the window's first."""
     try:
         return cache.incr(key)
     except ValueError:  # the window's first answer: no key yet
@@ -67,17 +91,84 @@ def _count(key: str, *, timeout: float) -> int:
         return cache.incr(key)
 
 
-# One Redis client per connection pool for the process's life: Django's cache builds a new one on every call,
-# and building one (its 169 response callbacks) cost as much as the INCR itself (decision 0030).
-_clients: dict[int, object] = {}
+# One Redis connection per thread (gunicorn's threads each serve one request at a time), made by the cache's
+# connection pool so it has the pool's address and timeouts, but kept out of the pool: taking a connection from
+# a pool and giving it back (a lock, a check that nothing is left to read) and redis-py's command machinery
+# cost half of the INCR's CPU in the request (decision 0033). Before that, Django built a whole client per call
+# (decision 0030).
+_local = threading.local()
 
 
-def _redis_client(backend: RedisCache):
+def _redis_incr(backend: RedisCache, key: str, timeout: int) -> Callable[[], int]:
+    """Send INCR `key` over this thread's own connection; the returned function reads the count (and, for the
+    window's first answer, sets the key's expiry)."""
     pool = backend._cache._get_connection_pool(write=True)
-    client = _clients.get(id(pool))
-    if client is None:
-        client = _clients[id(pool)] = backend._cache._client(connection_pool=pool)
-    return client
+    held = getattr(_local, "held", None)
+    if held is not None and (held[0] is not pool or held[2]):
+        # Another cache's connection, or one whose last reply was never read (its request failed in between):
+        # that reply must not be read as this answer's count.
+        held[1].disconnect()
+        held = None
+    # A connection the server closed since this thread's last answer (a restart, an idle timeout) fails on the
+    # send or, more often, on the read: then once more on a fresh one, as redis-py's client retries. A timeout
+    # is not retried: it would wait twice.
+    fresh = held is None
+    connection = _connect(pool) if fresh else held[1]
+    try:
+        _send(connection, "INCR", key)
+    except redis.exceptions.ConnectionError:
+        if fresh:
+            raise
+        fresh, connection = True, _connect(pool)
+        _send(connection, "INCR", key)
+
+    def read() -> int:
+        nonlocal connection
+        try:
+            count = _read(connection)
+        except redis.exceptions.ConnectionError:
+            if fresh:
+                raise
+            connection = _connect(pool)
+            _send(connection, "INCR", key)
+            count = _read(connection)
+        if count == 1:
+            _send(connection, "EXPIRE", key, timeout)
+            _read(connection)
+        return count
+
+    return read
+
+
+def _connect(pool):
+    connection = pool.make_connection()
+    _local.held = [pool, connection, False]
+    return connection
+
+
+def _send(connection, *command) -> None:
+    try:
+        connection.send_command(*command)
+    except BaseException:
+        _drop(connection)
+        raise
+    _local.held[2] = True  # a reply is owed
+
+
+def _read(connection):
+    try:
+        reply = connection.read_response()
+    except BaseException:
+        # Whatever was half read must not be read as the next answer's count: start afresh.
+        _drop(connection)
+        raise
+    _local.held[2] = False
+    return reply
+
+
+def _drop(connection) -> None:
+    connection.disconnect()
+    _local.held = None
 
 
 def is_honeypot_filled(data) -> bool:
