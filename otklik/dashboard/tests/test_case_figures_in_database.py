@@ -23,6 +23,9 @@ def test_the_database_gets_the_figures_python_gets(world):
         created = start + datetime.timedelta(seconds=rng.randint(0, 30 * 86400), microseconds=rng.randint(0, 999999))
         thanked = created + datetime.timedelta(hours=rng.random() * 48) if rng.random() < 0.8 else None
         resolved = created + datetime.timedelta(hours=rng.random() * 400) if rng.random() < 0.6 else None
+        if n % 25 == 0:  # ties, a zero clock and a clock of years: each microsecond is kept exactly
+            thanked = created + datetime.timedelta(hours=1) if n % 50 else created
+            resolved = created + datetime.timedelta(days=3 * 365, microseconds=rng.randint(0, 999999))
         make_case(
             location=world.store if n % 3 else world.other_store,
             touchpoint=world.checkout if n % 3 else world.other_checkout,
@@ -49,6 +52,19 @@ def test_the_database_gets_the_figures_python_gets(world):
             assert_same(in_database[key], expected, (by, key))
         assert_same(total, total_in_python[0], (by, "total"))
     assert Case.objects.filter(organization=world.org).count() == 150
+
+
+def test_one_case_is_every_quantile(world):
+    created = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    make_case(location=world.store, created_at=created, thanked_at=created + datetime.timedelta(minutes=90))
+    scope = metrics.Scope(membership=world.manager.memberships.get(), tz=world.org.zone)
+    cases = metrics.scoped_cases(scope).annotate(group=metrics.group_expression(None, metrics.CASE_PATHS, scope.tz))
+    policies = sla_policies(organization=world.org)
+
+    groups, total = metrics._case_figures_in_database(cases, policies, created, with_total=True)
+
+    assert groups[0].first_answer(0.5) == groups[0].first_answer(0.9) == total.first_answer(0.5) == 1.5
+    assert groups[0].resolution(0.5) is None and total.resolution(0.9) is None
 
 
 def test_no_case_gives_no_total(world):
