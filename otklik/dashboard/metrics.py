@@ -384,9 +384,11 @@ def sla_hours(policies: dict[str, SlaPolicy], attr: str, *, default: str = Sever
 QUANTILES = (0.5, 0.9)
 
 
-# A clock's whole microseconds, exact (EXTRACT of an interval is numeric), as 8 big-endian bytes: the durations of
-# a group come back as one bytea, so no per-case row crosses to Python and PostgreSQL sorts nothing.
-_MICROSECONDS = "round(date_part('epoch', c.\"{end}\" - c.\"created_at\") * 1000000)::int8"
+# A clock's whole microseconds as 8 big-endian bytes: the durations of a group come back as one bytea, so no
+# per-case row crosses to Python and PostgreSQL sorts nothing. date_part's float8 epoch (not EXTRACT's numeric,
+# about twice as slow) rounds back to the exact microsecond for any clock under 2**31 seconds (68 years): its
+# error there is under 0.001 µs.
+_MICROSECONDS = 'round(date_part(\'epoch\', c."{end}" - c."created_at") * 1000000)::int8'
 _US_PER_HOUR = 3600000000.0
 
 
