@@ -82,3 +82,55 @@ def assert_same(got: metrics._CaseFigures, expected: metrics._CaseFigures, where
     for share in metrics.QUANTILES:
         assert got.first_answer(share) == expected.first_answer(share), (*where, share)
         assert got.resolution(share) == expected.resolution(share), (*where, share)
+
+
+def test_cases_by_seller_and_product_read_the_purchase_only_where_there_is_one(world):
+    from otklik.dashboard.tests.helpers import answer
+    from otklik.dashboard.tests.metrics_helpers import answer_from, make_purchase
+    from otklik.testing.factories import make_customer, make_product, make_touchpoint, make_user
+
+    rng = random.Random(3)
+    olga = make_user(organization=world.org, username="olga_b", locations=[world.store])
+    ivan = make_user(organization=world.org, username="ivan_s", locations=[world.store])
+    badge = make_touchpoint(location=world.store, name="Olga's badge", kind="employee")
+    badge.employee = olga
+    badge.save()
+    customer = make_customer(organization=world.org)
+    kettle, toaster = (
+        make_product(organization=world.org, name="Kettle"),
+        make_product(organization=world.org, name="Toaster"),
+    )
+    start = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    for n in range(60):
+        touchpoint = [world.checkout, badge, world.other_checkout][n % 3]
+        if n % 4 == 0:  # tied to a purchase: sold by Ivan (or nobody), a kettle or a toaster
+            sold = make_purchase(
+                customer=customer, product=[kettle, toaster][n % 8 // 4], employee=[ivan, None][n % 3 % 2]
+            )
+            response = answer_from(survey=world.nps, touchpoint=touchpoint, score=7, customer=customer, purchase=sold)
+        else:
+            response = answer(survey=world.nps, touchpoint=touchpoint, score=8)
+        created = start + datetime.timedelta(hours=rng.random() * 500)
+        make_case(
+            location=touchpoint.location,
+            touchpoint=touchpoint,
+            response=response if n % 5 else None,
+            created_at=created,
+            thanked_at=created + datetime.timedelta(hours=rng.random() * 30) if n % 6 else None,
+            resolved_at=created + datetime.timedelta(hours=rng.random() * 90) if n % 2 else None,
+        )
+    now = start + datetime.timedelta(days=30)
+    policies = sla_policies(organization=world.org)
+    scope = metrics.Scope(membership=world.manager.memberships.get(), tz=world.org.zone)
+    for by in ("employee", "product"):
+        grouped = metrics.scoped_cases(scope).annotate(group=metrics.group_expression(by, metrics.CASE_PATHS, scope.tz))
+        rows = list(grouped.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
+        in_python = metrics.case_figures(rows=rows, policies=policies, now=now)
+        total_in_python = metrics.case_figures(rows=[{**row, "group": 0} for row in rows], policies=policies, now=now)
+
+        in_database, total = metrics._cases_by(scope, by, now, with_total=True)
+
+        assert len(in_python) >= 3 and in_database.keys() == in_python.keys(), by
+        for key, expected in in_python.items():
+            assert_same(in_database[key], expected, (by, key))
+        assert_same(total, total_in_python[0], (by, "total"))
