@@ -1,6 +1,7 @@
 """The report pages run a fixed number of statements, whatever the number of answers (read from the rollups)."""
 
 import pytest
+from django.db import connection
 
 from otklik.rollups.services import rollups_reconcile
 from otklik.rollups.tests.test_reports_from_rollups import answers  # noqa: F401 (a fixture)
@@ -8,7 +9,9 @@ from otklik.rollups.tests.test_reports_from_rollups import answers  # noqa: F401
 # Each page's statements with the rollups current and themes tagged (their figures read from the tag rollups):
 # session, user, membership, then the page's own reads. /people/'s case counts are three statements per group
 # (policies, case rollups ready, their sums: ADR 0031); /metrics/ reads its groups' and its total's case figures in
-# one statement (GROUPING SETS). None grows with the number of cases.
+# one statement (its total from the groups'; ADR 0034); by seller or product in two on PostgreSQL (the
+# cases whose answer has no purchase, then the others), one on SQLite (read in Python). None grows with the number
+# of cases.
 PAGES = [
     ("/", 33),
     ("/?date_from=2026-01-17&date_to=2026-03-04", 33),
@@ -16,6 +19,8 @@ PAGES = [
     ("/metrics/?by=week&date_from=2026-01-17&date_to=2026-03-04", 17),
     ("/metrics/?by=month&export=csv", 13),
     ("/metrics/?by=location&export=xlsx", 14),
+    ("/metrics/?by=employee", 19 + (connection.vendor == "postgresql")),
+    ("/metrics/?by=product", 19 + (connection.vendor == "postgresql")),
     ("/people/", 21),
     ("/people/?export=csv", 18),
     ("/report/?period=2026-03", 26),
