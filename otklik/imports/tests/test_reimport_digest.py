@@ -168,3 +168,20 @@ def test_an_order_split_over_chunks_keeps_no_digest(world, tmp_path):
     orm, pg = both(world, tmp_path, "b.csv", scattered)
     assert pg == orm
     assert stored(world.org) == stored(world.other_org)
+
+
+def test_an_unchanged_file_costs_the_same_statements_whatever_its_orders(world, tmp_path):
+    """Set-based: sent again, a chunk of 2 orders and one of 7 run the same statements (none per order)."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    lines = rows(timezone.now())
+    counted = []
+    for organization, part in ((world.org, lines[:4]), (world.other_org, lines)):
+        path = write_csv(tmp_path / f"{organization.slug}.csv", [HEADER, *part], delimiter=",")
+        run(organization, path, fast=True)
+        with CaptureQueriesContext(db) as queries:
+            again = run(organization, path, fast=True)
+        assert again.created == again.updated == 0
+        counted.append(len(queries))
+    assert counted[0] == counted[1]
