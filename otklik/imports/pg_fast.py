@@ -281,11 +281,15 @@ def _digest() -> str:
     sums, the line count and the products' settings (`%s`, _products_digest) are hashed together.
     No per-order sort: PostgreSQL 15 sorts each group of an ordered aggregate apart.
     """
-    text = f"ROW({', '.join(f's.{c}' for c in DIGEST_COLUMNS)})::text"
     return (
-        f"md5(%s || ':' || count(*) || ':' || sum(hashtextextended({text}, 0)::numeric)"
-        f" || ':' || sum(hashtextextended({text}, 1)::numeric))::uuid"
+        "md5(%s || ':' || count(*) || ':' || sum(hashtextextended(s.src, 0)::numeric)"
+        " || ':' || sum(hashtextextended(s.src, 1)::numeric))::uuid"
     )
+
+
+def _digest_source() -> str:
+    """Each staged line with its digest text (`src`), made once for both hashes."""
+    return f"SELECT s.*, ROW({', '.join(f's.{c}' for c in DIGEST_COLUMNS)})::text AS src FROM {STAGING} s"
 
 
 def _products_digest(cursor, *, organization_id: int) -> str:
@@ -331,7 +335,7 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
             SELECT s.external_id, count(*) AS n, max(s.rank) AS rank, {_digest()} AS digest,
                    min(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS first_customer,
                    max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
-            FROM {STAGING} s GROUP BY s.external_id
+            FROM ({_digest_source()}) s GROUP BY s.external_id
         ) k
         LEFT JOIN LATERAL (
             SELECT t.id, t.digest, t.customer_id FROM {purchase} t
@@ -511,19 +515,30 @@ def _remember_orders(cursor) -> None:
     """Add the chunk's orders to SEEN, with the lines stored so far and their strongest marker."""
     cursor.execute(
         f"""
-        INSERT INTO {SEEN} (external_id, id, lines, rank)
-        SELECT external_id, id, lines, rank FROM {ORDERS}
-        ON CONFLICT (external_id) DO UPDATE SET lines = EXCLUDED.lines, rank = EXCLUDED.rank
+        INSERT INTO {SEEN} (external_id, id, lines, rank, same)
+        SELECT external_id, id, lines, rank, same FROM {ORDERS}
+        ON CONFLICT (external_id) DO UPDATE SET lines = EXCLUDED.lines, rank = EXCLUDED.rank, same = false
         """
     )
 
 
 def _drop_stale_lines(cursor) -> int:
     """Delete the lines past each imported order's last: the file's order has fewer lines than the stored one."""
+    lines = _q(PurchaseLine._meta.db_table)
+    # An order found unchanged by its digest has exactly the lines the file gives (the digest counts
+    # them): only the others are looked at, each through the (purchase, line_no) index. Joined as a
+    # whole, PostgreSQL read every line of the table (all organizations') to find the few past their end.
     cursor.execute(f"ANALYZE {SEEN}")
     cursor.execute(
-        f"DELETE FROM {_q(PurchaseLine._meta.db_table)} l USING {SEEN} seen "
-        "WHERE l.purchase_id = seen.id AND l.line_no > seen.lines"
+        f"""
+        DELETE FROM {lines} WHERE id IN (
+            SELECT x.id FROM {SEEN} seen
+            CROSS JOIN LATERAL (
+                SELECT l.id FROM {lines} l WHERE l.purchase_id = seen.id AND l.line_no > seen.lines
+            ) x
+            WHERE NOT seen.same AND seen.id IS NOT NULL
+        )
+        """
     )
     return cursor.rowcount
 
@@ -801,7 +816,7 @@ def purchases_import_pg(
         )
         cursor.execute(
             f'CREATE TEMP TABLE {SEEN} (external_id text COLLATE "C" PRIMARY KEY, id bigint, lines integer, '
-            "rank smallint) ON COMMIT DROP"
+            "rank smallint, same boolean) ON COMMIT DROP"
         )
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
