@@ -153,6 +153,11 @@ class Purchase(models.Model):
     employee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # What the PostgreSQL import last stored this order from: a hash of its lines as staged (and of the
+    # product settings that decide its product), so that a file sent again finds an unchanged order by
+    # one comparison instead of recomputing it from its lines (imports/pg_fast.py, ADR 0035). Any other
+    # writer empties it: an order edited elsewhere is compared line by line again.
+    digest = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -170,6 +175,13 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id}: {self.amount} {self.currency}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, emptying the import's digest: an order saved here no longer holds what that import stored."""
+        self.digest = None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "digest"}
+        super().save(*args, **kwargs)
 
     @property
     def is_order(self) -> bool:

@@ -440,6 +440,10 @@ def _upsert(model, *, organization: Organization, rows: list[dict], fields: list
             to_create.append(obj)
             continue
         diff = [key for key in fields if key in row and getattr(obj, key) != row[key]]
+        if diff and getattr(obj, "digest", None) is not None:
+            # An order changed here: the PostgreSQL import's digest no longer says what it holds.
+            diff.append("digest")
+            row = {**row, "digest": None}
         if diff:
             for key in diff:
                 setattr(obj, key, row[key])
@@ -714,6 +718,9 @@ def _orders_store(organization: Organization, lines: list[dict], seen: LinesSeen
         pk for pk, row in zip(result.ids, rows, strict=True) if seen is not None and row["external_id"] in seen.orders
     }
     moved = len(lines_changed - result.changed_ids - continued)
+    if lines_changed - result.changed_ids:
+        # Lines changed under an order whose own fields stayed: its import digest no longer holds.
+        Purchase.objects.filter(pk__in=lines_changed - result.changed_ids, digest__isnull=False).update(digest=None)
     result.updated += moved - len(continued & result.changed_ids)
     result.unchanged -= moved + len(continued - result.changed_ids)
     # The seller is part of the order as stored; the invitations it calls for are the intake's step

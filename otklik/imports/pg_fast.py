@@ -71,6 +71,25 @@ STAGING_COLUMNS = [
     ("c_phone", "text"),
     ("c_language", "text"),
     ("p_name", "text"),
+    # The line's place among its order's lines in this chunk (1, 2, …), counted by the validator process:
+    # the stored line number (after those earlier chunks stored) and part of the order's digest.
+    ("pos", "integer"),
+]
+# The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
+# from (not the file's line number, nor the inline names and contacts, which only new customers and
+# products take).
+DIGEST_COLUMNS = [
+    "pos",
+    "customer_external_id",
+    "product_external_id",
+    "quantity",
+    "unit_price",
+    "amount",
+    "currency",
+    "purchased_at",
+    "location_id",
+    "employee_name",
+    "rank",
 ]
 # The order and line fields the upsert compares and sets: the API upsert's own lists, so both paths store the same.
 PURCHASE_COLUMNS = customers.PURCHASE_FIELDS
@@ -236,7 +255,7 @@ def _head(orders: str) -> str:
     customer = _q(Customer._meta.db_table)
     return f"""
         first AS (
-            SELECT s.external_id, min(o.id) AS id,
+            SELECT s.external_id, min(o.id) AS id, o.digest,
                    COALESCE({_first_nonempty("customer_external_id")}, '') AS customer_external_id,
                    (min(ARRAY[lpad(s.line::text, 10, '0'), s.currency] {BYTES}))[2] {UNBYTES} AS currency,
                    (min(ARRAY[lpad(s.line::text, 10, '0'), s.purchased_at::text] {BYTES}))[2]::timestamptz
@@ -245,7 +264,7 @@ def _head(orders: str) -> str:
                        FILTER (WHERE s.location_id IS NOT NULL))[2]::bigint AS location_id,
                    COALESCE({_first_nonempty("employee_name")}, '') AS employee_name
             FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
-            GROUP BY s.external_id
+            GROUP BY s.external_id, o.digest
         ), head AS (
             SELECT first.*, c.id AS customer_id FROM first
             LEFT JOIN LATERAL ({_by_external_id(customer, "first.customer_external_id")}) c
@@ -253,22 +272,81 @@ def _head(orders: str) -> str:
         )"""
 
 
-def _chunk_orders(cursor, *, organization_id: int) -> int:
-    """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not.
+def _digest() -> str:
+    """An order's digest from its staged lines (`s`), as SQL: a uuid that any change to a line changes.
 
-    Returns how many orders the chunk holds that no earlier chunk had.
+    Each line is its digest columns as one record's text (quoted where a value holds a comma, so
+    two different lines never read the same), with its place in the order; the lines' two 64-bit
+    hashes are summed, so the order of the rows does not matter (the place is in the text), and the
+    sums, the line count and the products' settings (`%s`, _products_digest) are hashed together.
+    No per-order sort: PostgreSQL 15 sorts each group of an ordered aggregate apart.
     """
-    purchase = _q(Purchase._meta.db_table)
+    return (
+        "md5(%s || ':' || count(*) || ':' || sum(hashtextextended(s.src, 0)::numeric)"
+        " || ':' || sum(hashtextextended(s.src, 1)::numeric))::uuid"
+    )
+
+
+def _digest_source() -> str:
+    """Each staged line with its digest text (`src`), made once for both hashes."""
+    return f"SELECT s.*, ROW({', '.join(f's.{c}' for c in DIGEST_COLUMNS)})::text AS src FROM {STAGING} s"
+
+
+def _products_digest(cursor, *, organization_id: int) -> str:
+    """A hash of what decides an order's product (ADR 0014) for every product whose settings are not the defaults.
+
+    Part of every order's digest: when a product is deactivated, its delay changes or it gets a
+    survey, the orders' products may change, so no order reads as unchanged by its digest until
+    compared again. Products the import creates have the defaults, so they leave it as it is.
+    """
+    default_delay = Product._meta.get_field("evaluation_delay_days").get_default()
     cursor.execute(
         f"""
-        INSERT INTO {ORDERS} (external_id, id, start, lines, rank, continued)
+        SELECT md5(COALESCE(string_agg(concat_ws(',', id, is_active, evaluation_delay_days, survey_id), ';'
+                                       ORDER BY id), ''))
+        FROM {_q(Product._meta.db_table)}
+        WHERE organization_id = %s AND NOT (is_active AND evaluation_delay_days = %s AND survey_id IS NULL)
+        """,
+        [organization_id, default_delay],
+    )
+    return cursor.fetchone()[0]
+
+
+def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> int:
+    """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not, digest.
+
+    With `compare`, an order is `same` when its stored digest is the staged one (so its lines, and
+    the fields they give, are what this import would store) and its stored customer is the one
+    its lines name (a customer's external id can have changed since). Returns how many orders the
+    chunk holds that no earlier chunk had.
+    """
+    purchase = _q(Purchase._meta.db_table)
+    customer = _q(Customer._meta.db_table)
+    cursor.execute(
+        f"""
+        INSERT INTO {ORDERS} (external_id, id, start, lines, rank, continued, digest, same)
         SELECT k.external_id, t.id, COALESCE(seen.lines, 0), COALESCE(seen.lines, 0) + k.n,
-               GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL
-        FROM (SELECT external_id, count(*) AS n, max(rank) AS rank FROM {STAGING} GROUP BY external_id) k
-        LEFT JOIN LATERAL ({_by_external_id(purchase, 'k.external_id COLLATE "default"')}) t ON true
+               GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL, k.digest,
+               COALESCE(%s AND seen.external_id IS NULL AND t.digest = k.digest
+                        AND CASE WHEN k.first_customer IS NULL THEN t.customer_id IS NULL
+                                 ELSE k.first_customer = k.last_customer AND c.external_id = k.first_customer END,
+                        false)
+        FROM (
+            SELECT s.external_id, count(*) AS n, max(s.rank) AS rank, {_digest()} AS digest,
+                   min(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS first_customer,
+                   max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
+            FROM ({_digest_source()}) s GROUP BY s.external_id
+        ) k
+        LEFT JOIN LATERAL (
+            SELECT t.id, t.digest, t.customer_id FROM {purchase} t
+            WHERE t.organization_id = %s AND t.external_id = k.external_id COLLATE "default" LIMIT 1
+        ) t ON true
+        LEFT JOIN LATERAL (
+            SELECT c.external_id {BYTES} AS external_id FROM {customer} c WHERE c.id = t.customer_id LIMIT 1
+        ) c ON true
         LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         """,
-        [organization_id],
+        [compare, products_digest, organization_id],
     )
     cursor.execute(f"ANALYZE {ORDERS}")
     cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued) FROM {ORDERS}")
@@ -300,11 +378,13 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
     A line's number is its place among its order's lines in the file, after those earlier
     chunks stored: the same file gives the same numbers, so a re-import finds each line.
     """
-    default_columns, default_values = _defaults(Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS], now)
+    default_columns, default_values = _defaults(
+        Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest"], now
+    )
     table = _q(Purchase._meta.db_table)
     lines_table = _q(PurchaseLine._meta.db_table)
     product = _q(Product._meta.db_table)
-    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, *default_columns]
+    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest", *default_columns]
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*PURCHASE_COLUMNS, "updated_at"])
     old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
@@ -328,20 +408,20 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
     cursor.execute(
         f"""
         WITH staged AS (
-            SELECT s.line, s.external_id, s.quantity, s.unit_price, s.amount, s.rank, p.id AS product_id,
+            SELECT s.line, s.pos, s.external_id, s.quantity, s.unit_price, s.amount, s.rank, p.id AS product_id,
                    o.id AS known_id, o.start, o.continued
-            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id
+            FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND NOT o.same
             CROSS JOIN LATERAL ({_by_external_id(product, "s.product_external_id")}) p
         ), lines AS (SELECT * FROM staged WHERE NOT continued
-        ), {_figures("lines")}, {_head("NOT o.continued")},
+        ), {_figures("lines")}, {_head("NOT o.continued AND NOT o.same")},
         src AS (
             SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
-                   h.purchased_at, h.location_id, h.employee_name
+                   h.purchased_at, h.location_id, h.employee_name, h.digest
             FROM head h JOIN figures f USING (external_id)
         ), todo AS ({todo}
         ), up AS (
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
-            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, {", ".join(["%s"] * len(default_columns))}
+            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, digest, {", ".join(["%s"] * len(default_columns))}
             FROM todo
             {conflict}
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
@@ -351,7 +431,7 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
             RETURNING id, external_id
         ), lsrc AS (
             SELECT COALESCE(l.known_id, n.id) AS purchase_id,
-                   (l.start + row_number() OVER (PARTITION BY l.external_id ORDER BY l.line))::integer AS line_no,
+                   l.start + l.pos AS line_no,
                    l.product_id, l.quantity, l.unit_price, l.amount, l.continued
             FROM staged l LEFT JOIN saved n ON l.known_id IS NULL AND n.external_id = l.external_id
         ), ltodo AS ({line_todo}
@@ -368,6 +448,17 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
         [organization_id, organization_id, organization_id] + default_values,
     )
     lines_only = cursor.fetchone()[0]
+    if skip_unchanged:
+        # The chunk's orders stored before and compared now hold what their staged lines give: their
+        # digest says so from here on (also where only the digest differed: the products' settings
+        # changed, or the order was stored before there were digests, or edited elsewhere).
+        cursor.execute(
+            f"""
+            UPDATE {table} t SET digest = o.digest FROM {ORDERS} o
+            WHERE o.id IS NOT NULL AND NOT o.continued AND NOT o.same AND t.id = o.id
+              AND t.digest IS DISTINCT FROM o.digest
+            """
+        )
     cursor.execute(
         f"UPDATE {ORDERS} o SET id = c.id FROM {CHANGED} c WHERE o.id IS NULL AND c.external_id = o.external_id"
     )
@@ -385,6 +476,10 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
     table = _q(Purchase._meta.db_table)
     lines_table = _q(PurchaseLine._meta.db_table)
     sets = ", ".join(f"{_q(c)} = src.{c}" for c in PURCHASE_COLUMNS)
+    # Its lines span chunks, so no chunk's digest is the whole order's: it is compared line by line next time.
+    cursor.execute(
+        f"UPDATE {table} t SET digest = NULL FROM {ORDERS} o WHERE o.continued AND t.id = o.id AND t.digest IS NOT NULL"
+    )
     cursor.execute(
         f"""
         WITH lines AS (
@@ -420,19 +515,30 @@ def _remember_orders(cursor) -> None:
     """Add the chunk's orders to SEEN, with the lines stored so far and their strongest marker."""
     cursor.execute(
         f"""
-        INSERT INTO {SEEN} (external_id, id, lines, rank)
-        SELECT external_id, id, lines, rank FROM {ORDERS}
-        ON CONFLICT (external_id) DO UPDATE SET lines = EXCLUDED.lines, rank = EXCLUDED.rank
+        INSERT INTO {SEEN} (external_id, id, lines, rank, same)
+        SELECT external_id, id, lines, rank, same FROM {ORDERS}
+        ON CONFLICT (external_id) DO UPDATE SET lines = EXCLUDED.lines, rank = EXCLUDED.rank, same = false
         """
     )
 
 
 def _drop_stale_lines(cursor) -> int:
     """Delete the lines past each imported order's last: the file's order has fewer lines than the stored one."""
+    lines = _q(PurchaseLine._meta.db_table)
+    # An order found unchanged by its digest has exactly the lines the file gives (the digest counts
+    # them): only the others are looked at, each through the (purchase, line_no) index. Joined as a
+    # whole, PostgreSQL read every line of the table (all organizations') to find the few past their end.
     cursor.execute(f"ANALYZE {SEEN}")
     cursor.execute(
-        f"DELETE FROM {_q(PurchaseLine._meta.db_table)} l USING {SEEN} seen "
-        "WHERE l.purchase_id = seen.id AND l.line_no > seen.lines"
+        f"""
+        DELETE FROM {lines} WHERE id IN (
+            SELECT x.id FROM {SEEN} seen
+            CROSS JOIN LATERAL (
+                SELECT l.id FROM {lines} l WHERE l.purchase_id = seen.id AND l.line_no > seen.lines
+            ) x
+            WHERE NOT seen.same AND seen.id IS NOT NULL
+        )
+        """
     )
     return cursor.rowcount
 
@@ -468,7 +574,19 @@ def staging_rows(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict], r
     """
     fast = getattr(clean, "staging_row", None)
     if fast is None:
-        return [_staging_row(line, values) for line, values in validate_chunk(chunk, clean, report)]
+        rows = [_staging_row(line, values) for line, values in validate_chunk(chunk, clean, report)]
+    else:
+        rows = _checked_rows(chunk, fast, clean, report)
+    # Each line's place among its order's lines in the chunk (the file's order), for `pos`.
+    seen: dict[str, int] = {}
+    placed = []
+    for row in rows:
+        place = seen[row[1]] = seen.get(row[1], 0) + 1
+        placed.append((*row, place))
+    return placed
+
+
+def _checked_rows(chunk: list[tuple[int, dict]], fast: Callable, clean: Callable[[dict], dict], report: ImportReport):
     rows = []
     for number, record in chunk:
         row = fast(number, record)
@@ -572,6 +690,7 @@ class _WriteState:
     """What one chunk's writing leaves for the next."""
 
     had_purchases: bool  # the organization had purchases before this import: some may come again unchanged
+    products_digest: str  # the products' settings that decide orders' products, in every order's digest
     analyzed: bool = False  # the customers' and products' statistics were refreshed
 
 
@@ -603,7 +722,7 @@ def _write_chunk(
         },
         now=now,
     )
-    created += _create_missing(
+    new_products = _create_missing(
         cursor,
         Product,
         organization_id=organization.pk,
@@ -611,6 +730,7 @@ def _write_chunk(
         given={"name": f"COALESCE({_last_nonempty('p_name')}, s.product_external_id)"},
         now=now,
     )
+    created += new_products
     if created and not state.analyzed:
         # Statistics taken while the organization had no customers (its first import, or just
         # after an ANALYZE) make a key lookup look as cheap through any index that starts with
@@ -621,7 +741,14 @@ def _write_chunk(
         cursor.execute(f"ANALYZE {_q(Product._meta.db_table)} (organization_id)")
         state.analyzed = True
     clock.lap("new customers and products")
-    distinct = _chunk_orders(cursor, organization_id=organization.pk)
+    # A product made now has no stored line yet, but one renamed since the last import would have its lines
+    # looked up anew: a chunk that makes products compares its orders line by line.
+    distinct = _chunk_orders(
+        cursor,
+        organization_id=organization.pk,
+        products_digest=state.products_digest,
+        compare=state.had_purchases and not new_products,
+    )
     lines_only = _upsert_orders_and_lines(
         cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases
     )
@@ -685,16 +812,19 @@ def purchases_import_pg(
         )
         cursor.execute(
             f'CREATE TEMP TABLE {ORDERS} (external_id text COLLATE "C", id bigint, start integer, lines integer, '
-            "rank smallint, continued boolean) ON COMMIT DROP"
+            "rank smallint, continued boolean, digest uuid, same boolean) ON COMMIT DROP"
         )
         cursor.execute(
             f'CREATE TEMP TABLE {SEEN} (external_id text COLLATE "C" PRIMARY KEY, id bigint, lines integer, '
-            "rank smallint) ON COMMIT DROP"
+            "rank smallint, same boolean) ON COMMIT DROP"
         )
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(foreign_keys)} IMMEDIATE")
-        state = _WriteState(had_purchases=Purchase.objects.filter(organization=organization).exists())
+        state = _WriteState(
+            had_purchases=Purchase.objects.filter(organization=organization).exists(),
+            products_digest=_products_digest(cursor, organization_id=organization.pk),
+        )
         while (item := next_chunk()) is not None:
             clock.lap("reading and validating (not overlapped)")
             chunk_report, payload = item
