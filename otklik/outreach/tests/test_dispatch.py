@@ -172,3 +172,29 @@ def test_a_product_without_a_survey_of_its_own_opens_the_organizations_default_s
     OutreachSettings.objects.update_or_create(organization=world.org, defaults={"min_days_between": 0})
     assert invitations_dispatch_due(now=NOON_UTC) == {"sent": 1}
     assert Invitation.objects.get(purchase=second).survey == world.nps
+
+
+def test_a_batch_reads_no_column_row_by_row(world, settings):
+    """The columns a batch leaves unread (DUE_UNREAD, CUSTOMER_UNREAD) are never fetched one row at a time:
+    a batch of four costs the statements a batch of one does, dispatching and sending."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.messaging.services import outbox_deliver_many
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    product = make_product(organization=world.org, name="Kettle", delay=3)
+
+    def statements(customers: int) -> tuple[int, int]:
+        for _ in range(customers):
+            customer = make_customer(organization=world.org, language="uk")
+            make_purchase(customer=customer, product=product, at=NOON_UTC - timedelta(days=3), location=world.store)
+        with CaptureQueriesContext(connection) as dispatching:
+            assert invitations_dispatch_due(now=NOON_UTC) == {"sent": customers}
+        ids = list(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as sending:
+            assert outbox_deliver_many(message_ids=ids) == customers
+        return len(dispatching), len(sending)
+
+    statements(1)  # the first batch reads what every later one finds cached (the URLconf, the templates)
+    assert statements(4) == statements(1)
