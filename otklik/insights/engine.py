@@ -53,6 +53,13 @@ EMBEDDING_WEIGHT = 0.5
 # At most this many answers are embedded per discovery (an evenly spread sample in canonical
 # order); the others are placed by the tagger trained on the sample's themes.
 EMBED_LIMIT = 4000
+# Both halves of a point are centred on the sample's mean and brought back to unit length before they
+# are joined: every USE vector shares a large common direction (and every term vector a smaller one),
+# which leaves the differences between answers a thin slice of each cosine; removing it let k-means see
+# them (docs/decisions/0036-themes3-centred-points.md, chosen on the choosing halves). Under CENTER_MIN answers the
+# mean is too near each answer to remove (one answer would become the zero vector).
+CENTER_POINTS = True
+CENTER_MIN = 50
 # Regularisation of that tagger (logistic regression on which terms an answer holds).
 PROFILE_C = 1.0
 
@@ -253,10 +260,11 @@ def _discover_sorted(
         embedded = normalize(np.asarray(embed([texts[i] for i in sample]), dtype=float))
         if embedded.shape[0] != len(sample):
             raise ValueError("the embedding model returned a wrong number of vectors")
+        words = points[sample]
+        if CENTER_POINTS and len(sample) >= CENTER_MIN:
+            embedded, words = _centered(embedded), _centered(words)
         # An answer's point: its meaning and its words side by side, each of unit length, weighted.
-        points = normalize(
-            np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * points[sample]])
-        )
+        points = normalize(np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * words]))
         # A term sits at the mean point of the sampled answers that use it.
         vectors = normalize(np.asarray(presence[sample].T @ points))
         seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
@@ -337,6 +345,13 @@ def _discover_sorted(
             )
         )
     return Discovery(themes=themes, clusters=[int(c) for c in clusters])
+
+
+def _centered(points):
+    """Rows less their mean, each brought back to unit length (a row equal to the mean stays zero)."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(points - points.mean(axis=0))
 
 
 def embed_sample(size: int):
