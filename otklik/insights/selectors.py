@@ -2,15 +2,17 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from otklik.accounts.models import Location, Membership, Organization
 from otklik.insights.models import AnswerTheme, Department, Theme, ThemeJob
 from otklik.insights.profanity import mask_profanity
-from otklik.rollups.metrics import NPS, band_count
-from otklik.rollups.models import TagRollup
+from otklik.rollups.metrics import NPS
+from otklik.rollups.models import SCORES, TagRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.surveys.filters import responses_visible
 from otklik.surveys.models import Response
@@ -79,6 +81,86 @@ class Counted:
     answers: QuerySet  # rollups.ResponseRollup
     tags: QuerySet[TagRollup]
 
+    @cached_property
+    def tag_groups(self) -> "TagGroups":
+        """The tag rollups' sums per theme, per theme and place, per theme and month: read once per `Counted`
+        by the three selectors that need them (`_theme_rows`, `themes_top_places`, `themes_trend`)."""
+        return _tag_groups(self.tags)
+
+
+@dataclass(frozen=True)
+class TagGroups:
+    """The sums of a period's tag rollups, grouped three ways (each dict keyed by the group's ids).
+
+    by_theme: theme → (tagged, detractors, promoters, nps_tagged); by_place: (theme, location, touchpoint) →
+    answers with text carrying it; by_month: (theme, month) → answers with text carrying it.
+    """
+
+    by_theme: dict[int, tuple[int, int, int, int]]
+    by_place: dict[tuple[int, int, int], int]
+    by_month: dict[tuple[int, datetime.date], int]
+
+
+def _band_sql(band) -> str:
+    return " + ".join(f'"s{score}"' for score in band.scores)
+
+
+def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
+    """One read of the tag rollups for all three groupings (docs/decisions/0037).
+
+    PostgreSQL groups them in one pass (`GROUPING SETS`, a few thousand rows back from some 65 000 month rows);
+    elsewhere the rows are grouped by theme, place and month once and added up here. Both are sums of the
+    same integers, so the figures are those of the three grouped reads they replace.
+    """
+    nps = NPS.kind
+    bad, good = _band_sql(NPS.bad(NPS.spec)), _band_sql(NPS.good(NPS.spec))
+    sums = (
+        'SUM("count"), '
+        f"SUM(CASE WHEN kind = %s THEN {bad} ELSE 0 END), "
+        f"SUM(CASE WHEN kind = %s THEN {good} ELSE 0 END), "
+        'SUM(CASE WHEN kind = %s THEN "count" ELSE 0 END), '
+        "SUM(with_text)"
+    )
+    columns = ["theme_id", "location_id", "touchpoint_id", "month_start", "kind", "count", "with_text"]
+    columns += [f"s{score}" for score in SCORES]
+    inner, params = tags.order_by().values(*columns).query.sql_with_params()
+    by_theme: dict[int, list[int]] = {}
+    by_place: dict[tuple[int, int, int], int] = {}
+    by_month: dict[tuple[int, datetime.date], int] = {}
+    with connections[tags.db].cursor() as cursor:
+        if connections[tags.db].vendor == "postgresql":
+            cursor.execute(
+                f"SELECT theme_id, location_id, touchpoint_id, month_start, GROUPING(location_id, month_start), "
+                f"{sums} FROM ({inner}) t GROUP BY GROUPING SETS "
+                "((theme_id), (theme_id, location_id, touchpoint_id), (theme_id, month_start))",
+                (nps, nps, nps, *params),
+            )
+            for theme, location, touchpoint, month, grouping, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                if grouping == 3:  # neither the place nor the month: the theme's own row
+                    by_theme[theme] = [int(tagged), int(bad_n), int(good_n), int(nps_n)]
+                elif grouping == 1:  # the place (the month rolled up)
+                    by_place[(theme, location, touchpoint)] = int(text)
+                else:
+                    by_month[(theme, _as_date(month))] = int(text)
+        else:
+            cursor.execute(
+                f"SELECT theme_id, location_id, touchpoint_id, month_start, {sums} FROM ({inner}) t "
+                "GROUP BY theme_id, location_id, touchpoint_id, month_start",
+                (nps, nps, nps, *params),
+            )
+            for theme, location, touchpoint, month, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                totals = by_theme.setdefault(theme, [0, 0, 0, 0])
+                for i, value in enumerate((tagged, bad_n, good_n, nps_n)):
+                    totals[i] += int(value)
+                place = (theme, location, touchpoint)
+                by_place[place] = by_place.get(place, 0) + int(text)
+                # SQLite's cursor gives the date as written ("2025-12-01"); Django's reads would convert it.
+                key = (theme, datetime.date.fromisoformat(month) if isinstance(month, str) else _as_date(month))
+                by_month[key] = by_month.get(key, 0) + int(text)
+    return TagGroups(
+        by_theme={theme: tuple(values) for theme, values in by_theme.items()}, by_place=by_place, by_month=by_month
+    )
+
 
 def counted_for(
     *,
@@ -98,7 +180,6 @@ def counted_for(
 def _theme_rows(organization: Organization, answers: QuerySet | None, counted: Counted | None) -> list[Theme]:
     """The organization's themes with `tagged`, `detractors`, `promoters`, `nps_tagged`, heaviest first."""
     themes = Theme.objects.filter(organization=organization)
-    nps = Q(kind=NPS.kind)
     if counted is None:
         in_answers = Q(answer_themes__response__in=answers)
         themes = themes.annotate(
@@ -110,22 +191,12 @@ def _theme_rows(organization: Organization, answers: QuerySet | None, counted: C
         return list(themes.order_by("-detractors", "-tagged", "name"))
     # One grouped read of the period's tag rollups; themes come by name from the database and a stable sort
     # keeps that order among equals, so ties fall as they do above (the database's collation, not Python's).
-    figures = {
-        row["theme_id"]: row
-        for row in counted.tags.values("theme_id")
-        .annotate(
-            tagged=Sum("count"),
-            detractors=band_count(NPS.bad(NPS.spec), rollups=True, kind_filter=nps),
-            promoters=band_count(NPS.good(NPS.spec), rollups=True, kind_filter=nps),
-            nps_tagged=Sum("count", filter=nps),
-        )
-        .order_by()
-    }
+    figures = counted.tag_groups.by_theme
     rows = list(themes.order_by("name"))
     for theme in rows:
-        row = figures.get(theme.pk, {})
-        for name in ("tagged", "detractors", "promoters", "nps_tagged"):
-            setattr(theme, name, int(row.get(name) or 0))
+        row = figures.get(theme.pk, (0, 0, 0, 0))
+        for name, value in zip(("tagged", "detractors", "promoters", "nps_tagged"), row, strict=True):
+            setattr(theme, name, value)
     return sorted(rows, key=lambda theme: (-theme.detractors, -theme.tagged))
 
 
@@ -329,12 +400,11 @@ def themes_top_places(
     Shares are of the answers with text; `counted` (the rollups of the same answers) is read instead when given.
     """
     if counted is not None:
-        tagged = list(
-            counted.tags.values("theme_id", "location_id", "touchpoint_id")
-            .annotate(count=Sum("with_text"))
-            .filter(count__gt=0)
-            .order_by("theme_id", "location_id", "touchpoint_id")
-        )
+        tagged = [
+            {"theme_id": theme, "location_id": location, "touchpoint_id": touchpoint, "count": count}
+            for (theme, location, touchpoint), count in sorted(counted.tag_groups.by_place.items())
+            if count > 0
+        ]
         if not tagged:
             return {}
         places_qs = counted.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
@@ -407,9 +477,11 @@ def themes_trend(
     """All themes' monthly trend in two queries (the loyalty-factors chart); from `counted` when given
     (its months are the organization's, so `tz` must be the organization's time zone then)."""
     if counted is not None:
-        rows = list(
-            counted.tags.values("theme_id", month=F("month_start")).annotate(n=Sum("with_text")).filter(n__gt=0)
-        )
+        rows = [
+            {"theme_id": theme, "month": month, "n": n}
+            for (theme, month), n in counted.tag_groups.by_month.items()
+            if n > 0
+        ]
         if not rows:
             return ThemesTrend(months=[], shares={}, counts={})
         month_totals = counted.answers.values(month=F("month_start")).annotate(n=Sum("with_text")).filter(n__gt=0)
