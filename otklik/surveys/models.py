@@ -66,7 +66,9 @@ class Source(models.TextChoices):
 class Response(models.Model):
     """One customer's answer: a score, the "why", and where it was given."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="responses")
+    # No index of its own: every index below that starts with the organization serves its lookups, and
+    # each index is one more entry written per stored answer (decision 00NN-answer4).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="responses", db_index=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="responses")
     # Denormalized from the touchpoint so dashboards and scoping need no join.
@@ -89,11 +91,22 @@ class Response(models.Model):
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )
     # The customer who answered: from a personal link, or matched by e-mail/phone (D3).
+    # Indexed only where set (Meta.indexes): most answers have neither, and a partial index skips them on insert.
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     purchase = models.ForeignKey(
-        "customers.Purchase", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        "customers.Purchase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     # Set by integrations and the demo loader so a repeated push changes nothing.
@@ -129,6 +142,10 @@ class Response(models.Model):
             ),
             # Only the few answers the worker has yet to process: the worker's poll reads this tiny index.
             models.Index(fields=["id"], condition=models.Q(rules_pending=True), name="response_rules_pending"),
+            # A customer's and a purchase's answers (the customer card, erasure, SET_NULL on delete): an
+            # anonymous answer has neither, so these indexes hold only the answers that have one.
+            models.Index(fields=["customer"], condition=models.Q(customer__isnull=False), name="response_customer"),
+            models.Index(fields=["purchase"], condition=models.Q(purchase__isnull=False), name="response_purchase"),
         ]
 
     def __str__(self) -> str:

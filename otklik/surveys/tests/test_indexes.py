@@ -1,0 +1,41 @@
+"""The answers' indexes (decision 00NN-answer4): none kept twice, and still one for every query on answers."""
+
+import pytest
+from django.db import connection
+
+from otklik.surveys.models import Response
+from otklik.testing.plans import indexes, plan, unindexed_foreign_keys
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
+
+
+def test_every_foreign_key_of_an_answer_leads_an_index():
+    assert unindexed_foreign_keys(Response) == []
+
+
+def test_an_anonymous_answer_skips_the_customer_and_purchase_indexes():
+    found = indexes(Response)
+    assert len(found) == 14
+    assert "WHERE (customer_id IS NOT NULL)" in found["response_customer"]
+    assert "WHERE (purchase_id IS NOT NULL)" in found["response_purchase"]
+    assert not any(definition.endswith("btree (organization_id)") for definition in found.values())
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        # The customer card, erasure, and deleting a customer (SET_NULL on its answers).
+        (lambda: Response.objects.filter(customer_id=1).order_by("-created_at", "-id"), "response_customer"),
+        (lambda: Response.objects.filter(customer_id__in=[1, 2]), "response_customer"),
+        # Deleting a purchase sets its answers' purchase to NULL.
+        (lambda: Response.objects.filter(purchase_id__in=[1, 2]), "response_purchase"),
+        # An organization's answers (every page; deleting an organization): a composite index leads with it.
+        (lambda: Response.objects.filter(organization_id=1), "surveys_res_organiz"),
+        (lambda: Response.objects.filter(organization_id__in=[1, 2]), "surveys_res_organiz"),
+    ],
+)
+def test_the_queries_on_answers_still_use_an_index(queryset, index):
+    assert index in plan(queryset())
