@@ -4,7 +4,7 @@ Stores `--answers` public answers per round through the real intake (`answer_rec
 what the public page calls) and reads the CPU time (user + system) of the one PostgreSQL backend serving
 this process from /proc/<pid>/stat (the server must run on this machine). Rounds alternate between the
 two index sets, switched in SQL on the same table, so drift and load hit both alike; a CHECKPOINT starts
-each round so both pay the same full-page writes. Decision 00NN-answer4.
+each round so both pay the same full-page writes. Decision 0038.
 
     python bench/answer_indexes.py --database-url postgres://postgres@127.0.0.1:5432/h2_bench
 """

@@ -67,7 +67,7 @@ class Response(models.Model):
     """One customer's answer: a score, the "why", and where it was given."""
 
     # No index of its own: every index below that starts with the organization serves its lookups, and
-    # each index is one more entry written per stored answer (decision 00NN-answer4).
+    # each index is one more entry written per stored answer (decision 0038).
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="responses", db_index=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="responses")

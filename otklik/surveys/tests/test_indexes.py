@@ -1,4 +1,4 @@
-"""The answers' indexes (decision 00NN-answer4): none kept twice, and still one for every query on answers."""
+"""The answers' indexes (decision 0038): none kept twice, and still one for every query on answers."""
 
 import pytest
 from django.db import connection
