@@ -35,10 +35,11 @@ def pair(name: str, new, old, runs: int) -> None:
     print(f"{name:<44}{new_ms:>10.1f}{old_ms:>10.1f}{old_ms / new_ms:>8.1f}x", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def django_on_bench_database(description: str, runs: int) -> int:
+    """Parse --database-url and --runs, point Django at that database and set it up; returns the runs."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_ROLLUPS_DATABASE_URL", DEFAULT_DB))
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=runs)
     args, _unknown = parser.parse_known_args()
     os.environ["OTKLIK_DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
@@ -46,6 +47,11 @@ def main() -> None:
     import django
 
     django.setup()
+    return args.runs
+
+
+def main() -> None:
+    runs = django_on_bench_database(__doc__, runs=7)
     import datetime
 
     from django.db.models import Count
@@ -83,7 +89,7 @@ def main() -> None:
             f"/people/ case counts per person, {label}",
             lambda scope=scope: people._case_figures(scope, "responsible_id"),
             raw(lambda scope=scope: people._case_figures(scope, "responsible_id")),
-            args.runs,
+            runs,
         )
     workers = list(people.workers(scope=month))
     real_name_words = textlib.name_words
@@ -92,7 +98,7 @@ def main() -> None:
         "/people/ praise names, one month",
         lambda: people.praise_names(scope=month, people=workers),
         lambda: _praise_relemmatized(people, month, workers, real_name_words),
-        args.runs,
+        runs,
     )
     holder = (
         Case.objects.filter(organization=organization)
@@ -121,7 +127,7 @@ def main() -> None:
         f"held cases, the top 20 of {holder['n']:,} open",
         lambda: [(item.due, item.case.pk) for item in sla.cases_held_by_urgency(membership=member, now=now)],
         held_in_python,
-        args.runs,
+        runs,
     )
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

@@ -8,7 +8,6 @@ its one count over every case; the theme tag rollups of all time read once in th
 three grouped reads /insights/ made (`/` made the first two). Both sides of a pair must give the same result.
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -16,20 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from case_figures import DEFAULT_DB, pair  # noqa: E402 (the bench folder is on the path above)
+from case_figures import django_on_bench_database, pair  # noqa: E402 (the bench folder is on the path above)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_ROLLUPS_DATABASE_URL", DEFAULT_DB))
-    parser.add_argument("--runs", type=int, default=11)
-    args, _unknown = parser.parse_known_args()
-    os.environ["OTKLIK_DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    runs = django_on_bench_database(__doc__, runs=11)
     from django.db.models import F, Q, Sum
     from django.utils import timezone
 
@@ -85,9 +75,9 @@ def main() -> None:
         "/ SLA card (sla_summary), all time",
         lambda: sla.sla_summary(membership=owner, now=now),
         sla_from_cases,
-        args.runs,
+        runs,
     )
-    pair("theme tag rollups, all time: 1 read / 3", tags_once, tags_three_reads, args.runs)
+    pair("theme tag rollups, all time: 1 read / 3", tags_once, tags_three_reads, runs)
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
