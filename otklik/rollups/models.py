@@ -11,6 +11,7 @@ from otklik.surveys.models import Survey
 # fit is refused where it is defined (surveys.kinds.COUNTED_SCORES); widening it needs columns here.
 SCORES = COUNTED_SCORES
 SCORE_FIELDS = [f"s{score}" for score in SCORES]
+CASE_COUNT_FIELDS = ["count", "answered", "answered_in_time", "resolved", "resolved_in_time"]
 
 
 class Grain(models.TextChoices):
@@ -167,7 +168,17 @@ class CaseRollup(models.Model):
                 name="case_rollup_unique_key",
             )
         ]
-        indexes = [models.Index(fields=["organization", "grain", "start"])]
+        indexes = [
+            models.Index(fields=["organization", "grain", "start"]),
+            # The month rows with every count the pages sum (`/`'s SLA card, /people/'s cases), read index-only: the
+            # heap interleaves them with the day rows (docs/decisions/00NN-pages3).
+            models.Index(
+                fields=["organization", "start"],
+                include=["location", "touchpoint_id", "responsible_id", "severity", *CASE_COUNT_FIELDS],
+                condition=models.Q(grain=Grain.MONTH),
+                name="case_rollup_months_covering",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"cases {self.grain} {self.start} @ {self.location_id}/{self.touchpoint_id}: {self.count}"
