@@ -11,11 +11,9 @@ locations instead.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from otklik.accounts.models import Role
 from otklik.accounts.selectors import visible_locations
@@ -29,13 +27,13 @@ from otklik.dashboard.metrics import (
     scoped_responses,
     sla_hours,
 )
-from otklik.insights.models import Department
+from otklik.insights.models import AnswerAnalysis, Department
 from otklik.rollups import stats
 from otklik.rollups.cases import case_rollups_ready
 from otklik.rollups.metrics import NPS, band_count, nps_counts
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.selectors import sla_policies
-from otklik.surveys.kinds import KINDS
+from otklik.surveys.kinds import KINDS, praise_q
 
 MIN_ANSWERS_TO_RANK = 5
 BEST_SHOWN = 5
@@ -46,7 +44,7 @@ MIN_NAME_LENGTH = 3  # as the rules app: "Al" would match too many words
 
 def praise_condition() -> Q:
     """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …): each kind's praise band."""
-    return reduce(or_, (Q(kind=code) & kind.praise.q() for code, kind in KINDS.items()))
+    return praise_q()
 
 
 def score_share_of_best(*, kind: str, mean: float) -> float:
@@ -198,17 +196,26 @@ def _combined(parts: list[dict]) -> dict | None:
     return total
 
 
-def _name_forms(people: list[User], language: str, cache: dict) -> dict[int, set[str]]:
+def _name_forms(people: list[User], language: str, cache: dict) -> dict[str, set[int]]:
+    """Every form of the people's names in `language` → the people it names (a word may name several)."""
     from otklik.insights import text as textlib
 
     if language not in cache:
-        forms = {}
+        forms: dict[str, set[int]] = defaultdict(set)
         for person in people:
             names = {person.first_name.lower(), person.last_name.lower(), person.username.lower()}
             names = {name for name in names if len(name) >= MIN_NAME_LENGTH}
-            forms[person.pk] = names | {textlib.lemma(name, language) for name in names}
+            for form in names | {textlib.lemma(name, language) for name in names}:
+                forms[form].add(person.pk)
         cache[language] = forms
     return cache[language]
+
+
+def _words_of(column: str):
+    # One value of the answer's stored analysis, looked up per row the LIMIT lets through: the answers come in
+    # the order of the praise index, so PostgreSQL stops after PRAISE_SCAN_LIMIT + 1 of them (a join would be
+    # planned before the LIMIT and could read every analysis of the organization).
+    return Subquery(AnswerAnalysis.objects.filter(response=OuterRef("pk")).values(column)[:1])
 
 
 def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], dict[int, int], bool]:
@@ -223,21 +230,25 @@ def praise_names(*, scope: Scope, people: list[User]) -> tuple[dict[int, int], d
         scoped_responses(scope)
         .filter(praise_condition())
         .exclude(comment="")
+        # Newest first, as the answers' partial index of praise comments holds them (surveys.Response).
         .order_by("-created_at", "-id")
         # The words stored when the answer was tagged (docs/decisions/0031); NULL for one tagged before.
-        .values_list("comment", "location_id", "analysis__comment_words", "analysis__comment_language")
+        .annotate(stored=_words_of("comment_words"), stored_language=_words_of("comment_language"))
+        .values_list("comment", "location_id", "stored", "stored_language")
     )
     comments = list(praised[: PRAISE_SCAN_LIMIT + 1])
     capped = len(comments) > PRAISE_SCAN_LIMIT
     per_person: dict[int, int] = defaultdict(int)
     per_location: dict[int, int] = defaultdict(int)
-    cache: dict[str, dict[int, set[str]]] = {}
+    cache: dict[str, dict[str, set[int]]] = {}
     for comment, location_id, stored, stored_language in comments[:PRAISE_SCAN_LIMIT]:
         if not stored:  # tagged before the words were stored, or a comment added since (re-tagged in seconds)
             language, tokens = textlib.name_words(comment)
         else:
             language, tokens = stored_language, frozenset(stored.split())
-        named = [pk for pk, forms in _name_forms(people, language, cache).items() if forms & tokens]
+        forms = _name_forms(people, language, cache)
+        # The name forms among the comment's words, then whom they name: a person named twice counts once.
+        named = set().union(*(forms[word] for word in tokens & forms.keys()))
         for pk in named:
             per_person[pk] += 1
         if named:

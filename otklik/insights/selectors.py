@@ -106,52 +106,56 @@ def _band_sql(band) -> str:
 
 
 def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
-    """One read of the tag rollups for all three groupings (docs/decisions/0037).
+    """One read of the tag rollups for all three groupings (docs/decisions/0037, 00NN-pages3).
 
-    PostgreSQL groups them in one pass (`GROUPING SETS`, a few thousand rows back from some 65 000 month rows);
-    elsewhere the rows are grouped by theme, place and month once and added up here. Both are sums of the
-    same integers, so the figures are those of the three grouped reads they replace.
+    PostgreSQL groups them in one pass (`GROUPING SETS` by place and by month, a few thousand rows back from some
+    65 000 month rows, read index-only from `tag_rollup_months_covering`); the per-theme sums are the places'
+    added up here. Elsewhere the rows are grouped by theme, place and month once and added up here. All are sums
+    of the same integers, so the figures are those of the three grouped reads they replace.
     """
     nps = NPS.kind
     bad, good = _band_sql(NPS.bad(NPS.spec)), _band_sql(NPS.good(NPS.spec))
-    sums = (
-        'SUM("count"), '
-        f"SUM(CASE WHEN kind = %s THEN {bad} ELSE 0 END), "
-        f"SUM(CASE WHEN kind = %s THEN {good} ELSE 0 END), "
-        'SUM(CASE WHEN kind = %s THEN "count" ELSE 0 END), '
-        "SUM(with_text)"
-    )
     columns = ["theme_id", "location_id", "touchpoint_id", "month_start", "kind", "count", "with_text"]
     columns += [f"s{score}" for score in SCORES]
     inner, params = tags.order_by().values(*columns).query.sql_with_params()
+    # Each row's figures once (tagged, NPS detractors, NPS promoters, NPS tagged, with text), then summed.
+    figures = (
+        f'SELECT theme_id, location_id, touchpoint_id, month_start, "count" AS tagged, '
+        f"CASE WHEN kind = %s THEN {bad} ELSE 0 END AS bad, CASE WHEN kind = %s THEN {good} ELSE 0 END AS good, "
+        f'CASE WHEN kind = %s THEN "count" ELSE 0 END AS nps, with_text FROM ({inner}) r'
+    )
+    sums = "SUM(tagged), SUM(bad), SUM(good), SUM(nps), SUM(with_text)"
     by_theme: dict[int, list[int]] = {}
     by_place: dict[tuple[int, int, int], int] = {}
     by_month: dict[tuple[int, datetime.date], int] = {}
+
+    def add(theme: int, values: tuple) -> None:
+        totals = by_theme.setdefault(theme, [0, 0, 0, 0])
+        for i, value in enumerate(values):
+            totals[i] += int(value)
+
     with connections[tags.db].cursor() as cursor:
         if connections[tags.db].vendor == "postgresql":
             cursor.execute(
-                f"SELECT theme_id, location_id, touchpoint_id, month_start, GROUPING(location_id, month_start), "
-                f"{sums} FROM ({inner}) t GROUP BY GROUPING SETS "
-                "((theme_id), (theme_id, location_id, touchpoint_id), (theme_id, month_start))",
+                f"SELECT theme_id, location_id, touchpoint_id, month_start, GROUPING(month_start), {sums} "
+                f"FROM ({figures}) t "
+                "GROUP BY GROUPING SETS ((theme_id, location_id, touchpoint_id), (theme_id, month_start))",
                 (nps, nps, nps, *params),
             )
-            for theme, location, touchpoint, month, grouping, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
-                if grouping == 3:  # neither the place nor the month: the theme's own row
-                    by_theme[theme] = [int(tagged), int(bad_n), int(good_n), int(nps_n)]
-                elif grouping == 1:  # the place (the month rolled up)
+            for theme, location, touchpoint, month, place_row, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                if place_row:  # the month rolled up: the place's row, whose sums add up to the theme's
                     by_place[(theme, location, touchpoint)] = int(text)
+                    add(theme, (tagged, bad_n, good_n, nps_n))
                 else:
                     by_month[(theme, _as_date(month))] = int(text)
         else:
             cursor.execute(
-                f"SELECT theme_id, location_id, touchpoint_id, month_start, {sums} FROM ({inner}) t "
+                f"SELECT theme_id, location_id, touchpoint_id, month_start, {sums} FROM ({figures}) t "
                 "GROUP BY theme_id, location_id, touchpoint_id, month_start",
                 (nps, nps, nps, *params),
             )
             for theme, location, touchpoint, month, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
-                totals = by_theme.setdefault(theme, [0, 0, 0, 0])
-                for i, value in enumerate((tagged, bad_n, good_n, nps_n)):
-                    totals[i] += int(value)
+                add(theme, (tagged, bad_n, good_n, nps_n))
                 place = (theme, location, touchpoint)
                 by_place[place] = by_place.get(place, 0) + int(text)
                 # SQLite's cursor gives the date as written ("2025-12-01"); Django's reads would convert it.

@@ -10,6 +10,8 @@ from otklik.surveys.models import Survey
 # so any metric over a score distribution can be read from a rollup. A survey kind whose scale does not
 # fit is refused where it is defined (surveys.kinds.COUNTED_SCORES); widening it needs columns here.
 SCORES = COUNTED_SCORES
+SCORE_FIELDS = [f"s{score}" for score in SCORES]
+CASE_COUNT_FIELDS = ["count", "answered", "answered_in_time", "resolved", "resolved_in_time"]
 
 
 class Grain(models.TextChoices):
@@ -68,7 +70,13 @@ class ResponseRollup(Counts):
                 fields=["survey", "touchpoint", "location", "grain", "start"], name="rollup_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["organization", "kind", "grain", "start"])]
+        indexes = [
+            models.Index(fields=["organization", "kind", "grain", "start"]),
+            # The reads of every kind at once (answers with text per place and month for the theme pages): without
+            # it they scanned the whole table, day rows included (docs/decisions/00NN-pages3). Its columns never
+            # change, so the answer's upsert stays a HOT update.
+            models.Index(fields=["organization", "grain", "start"], name="rollup_org_grain_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
@@ -100,7 +108,27 @@ class TagRollup(Counts):
                 fields=["theme_id", "touchpoint", "location", "kind", "grain", "start"], name="tag_rollup_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["organization", "grain", "start"])]
+        indexes = [
+            models.Index(fields=["organization", "grain", "start"]),
+            # The month rows with every column the theme pages sum (`insights.selectors._tag_groups`): read
+            # index-only, ~8 MB for 65 000 rows, where the heap interleaves them with six times as many day rows
+            # (docs/decisions/00NN-pages3). The price: a tag change's update is no longer HOT.
+            models.Index(
+                fields=["organization", "start"],
+                include=[
+                    "theme_id",
+                    "location",
+                    "touchpoint",
+                    "kind",
+                    "month_start",
+                    "count",
+                    "with_text",
+                    *SCORE_FIELDS,
+                ],
+                condition=models.Q(grain=Grain.MONTH),
+                name="tag_rollup_months_covering",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"theme {self.theme_id} {self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
@@ -140,7 +168,17 @@ class CaseRollup(models.Model):
                 name="case_rollup_unique_key",
             )
         ]
-        indexes = [models.Index(fields=["organization", "grain", "start"])]
+        indexes = [
+            models.Index(fields=["organization", "grain", "start"]),
+            # The month rows with every count the pages sum (`/`'s SLA card, /people/'s cases), read index-only: the
+            # heap interleaves them with the day rows (docs/decisions/00NN-pages3).
+            models.Index(
+                fields=["organization", "start"],
+                include=["location", "touchpoint_id", "responsible_id", "severity", *CASE_COUNT_FIELDS],
+                condition=models.Q(grain=Grain.MONTH),
+                name="case_rollup_months_covering",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"cases {self.grain} {self.start} @ {self.location_id}/{self.touchpoint_id}: {self.count}"

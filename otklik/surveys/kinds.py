@@ -7,6 +7,8 @@ Texts are marked for translation, so a survey speaks the customer's language.
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.db import models
 from django.db.models import Q
@@ -209,3 +211,12 @@ KINDS: dict[str, SurveyKind] = {
 }
 
 KIND_CHOICES = [(kind.code, kind.label) for kind in KINDS.values()]
+
+
+def praise_q(field: str = "score") -> Q:
+    """Answers at the top of their scale (NPS 9–10, CSAT 4–5, CES 1–2, …): each kind's praise band.
+
+    Also the condition of the answers' partial index of praise comments (`surveys.Response`): a change of a
+    praise band changes that index's condition, so `makemigrations --check` asks for a migration.
+    """
+    return reduce(or_, (Q(kind=code) & kind.praise.q(field) for code, kind in KINDS.items()))

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Location, Organization, Touchpoint, new_public_key
-from otklik.surveys.kinds import KIND_CHOICES, KINDS, SurveyKind
+from otklik.surveys.kinds import KIND_CHOICES, KINDS, SurveyKind, praise_q
 
 
 class Survey(models.Model):
@@ -146,6 +146,13 @@ class Response(models.Model):
             # anonymous answer has neither, so these indexes hold only the answers that have one.
             models.Index(fields=["customer"], condition=models.Q(customer__isnull=False), name="response_customer"),
             models.Index(fields=["purchase"], condition=models.Q(purchase__isnull=False), name="response_purchase"),
+            # Praise with a comment, newest first: /people/ reads the newest few thousand of a period for the names
+            # they mention (dashboard.people.praise_names) without reading the period's other answers.
+            models.Index(
+                fields=["organization", "created_at", "id"],
+                name="response_praise_comments",
+                condition=praise_q() & ~models.Q(comment=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ from otklik.dashboard import people
 from otklik.dashboard.metrics import Scope
 from otklik.dashboard.tests.helpers import LINE_TO_REBOOK, answer, utc
 from otklik.dashboard.tests.metrics_helpers import bulk_answers, set_case_times
+from otklik.surveys.kinds import KINDS
+from otklik.surveys.models import Response
 from otklik.testing.factories import make_survey, make_touchpoint, make_user
 
 # Real tweets from /work/shared/datasets/airline-tweets-en that thank an employee by name.
@@ -226,3 +228,56 @@ def test_praise_names_read_the_words_stored_when_the_answer_was_tagged(world, mo
     assert named == {olga.pk: 2}
     assert per_location == {world.store.pk: 1, world.other_store.pk: 1}
     assert read == ["Ольга молодец"]
+
+
+def _praise_names_raw(scope, people_list, limit):
+    """The computation before the praise index (docs/decisions/00NN-pages3): every praise comment of the scope
+    newest first, each lemmatized from its text, each person's name forms compared with it one by one."""
+    from otklik.insights import text as textlib
+    from otklik.surveys.models import Response
+
+    visible = people.scoped_responses(scope).values_list("pk", flat=True)
+    praised = [
+        answer
+        for answer in Response.objects.filter(pk__in=list(visible)).order_by("-created_at", "-id")
+        if answer.comment and KINDS[answer.kind].praise.low <= answer.score <= KINDS[answer.kind].praise.high
+    ]
+    per_person, per_location = {}, {}
+    for answer_ in praised[:limit]:
+        language, tokens = textlib.name_words(answer_.comment)
+        named = []
+        for person in people_list:
+            names = {person.first_name.lower(), person.last_name.lower(), person.username.lower()}
+            names = {name for name in names if len(name) >= people.MIN_NAME_LENGTH}
+            if (names | {textlib.lemma(name, language) for name in names}) & tokens:
+                named.append(person.pk)
+        for pk in named:
+            per_person[pk] = per_person.get(pk, 0) + 1
+        if named:
+            per_location[answer_.location_id] = per_location.get(answer_.location_id, 0) + 1
+    return per_person, per_location, len(praised) > limit
+
+
+@pytest.mark.parametrize("limit", [2, 3, people.PRAISE_SCAN_LIMIT])
+@pytest.mark.parametrize("who", ["manager", "employee"])
+def test_praise_names_are_those_of_the_raw_computation(world, team, monkeypatch, who, limit):
+    """Read through the praise index, words stored or not, a word naming two people, the newest `limit` only: the
+    figures of every praise comment lemmatized and compared person by person, for a manager and an employee."""
+    from otklik.insights.services import answers_tag
+
+    aaron, julian = team
+    # A second Aaron at the other store: one word names both; one comment names Aaron and Julian.
+    other_aaron, _badge = employee_with_qr(world, username="aaron_b", first_name="Aaron", location=world.other_store)
+    both = answer(
+        survey=world.nps, touchpoint=world.other_checkout, score=10, comment=THANKS_TO_AARON + " " + THANKS_TO_JULIAN
+    )
+    Response.objects.filter(pk=both.pk).update(created_at=DAY + datetime.timedelta(hours=2))
+    csat = make_survey(organization=world.org, kind="csat")
+    late = answer(survey=csat, touchpoint=world.checkout, score=4, comment=THANKS_TO_JULIAN)
+    Response.objects.filter(pk=late.pk).update(created_at=DAY + datetime.timedelta(hours=1))
+    answers_tag(organization=world.org, responses=[both])  # its words stored; the others read from their text
+    monkeypatch.setattr(people, "PRAISE_SCAN_LIMIT", limit)
+    scope = scope_of(world, user=getattr(world, who), **MARCH)
+    everyone = [aaron, julian, other_aaron]
+
+    assert people.praise_names(scope=scope, people=everyone) == _praise_names_raw(scope, everyone, limit)

@@ -40,3 +40,29 @@ def test_a_report_page_runs_a_fixed_number_of_statements(world, login, django_as
         response = client.get(page)
 
     assert response.status_code == 200
+
+
+# An employee limited to their locations: the reads narrowed to those locations (the rollups and open cases by
+# location, the praise comments through their index); /insights/ without the manager's forms. None grows with the
+# answers or cases (docs/decisions/00NN-pages3).
+EMPLOYEE_PAGES = [
+    ("/", 34),
+    ("/insights/", 13),
+    ("/people/", 21),
+    ("/people/?export=xlsx", 21),
+]
+
+
+@pytest.mark.parametrize("page, statements", EMPLOYEE_PAGES)
+@pytest.mark.usefixtures("answers")
+def test_an_employees_report_page_runs_a_fixed_number_of_statements(
+    world, login, django_assert_num_queries, page, statements
+):
+    rollups_reconcile(organization=world.org)
+    client = login(world.employee)
+    client.get("/")
+
+    with django_assert_num_queries(statements):
+        response = client.get(page)
+
+    assert response.status_code == 200
