@@ -147,7 +147,7 @@ class Case(models.Model):
             # The open cases of an organization, oldest first: `/`'s open-case count, holders, oldest cases and
             # SLA figures read only these, a few thousand where all time holds hundreds of thousands. It carries
             # what the count, the holders and the SLA card's open figures read (who may see a case, its clock),
-            # so those are index-only scans that never visit the cases' rows (docs/decisions/00NN-pages3).
+            # so those are index-only scans that never visit the cases' rows (docs/decisions/0039).
             models.Index(
                 fields=["organization", "created_at"],
                 include=["id", "responsible", "location", "severity", "thanked_at", "step"],

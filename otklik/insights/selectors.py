@@ -106,7 +106,7 @@ def _band_sql(band) -> str:
 
 
 def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
-    """One read of the tag rollups for all three groupings (docs/decisions/0037, 00NN-pages3).
+    """One read of the tag rollups for all three groupings (docs/decisions/0037, 0039).
 
     PostgreSQL groups them in one pass (`GROUPING SETS` by place and by month, a few thousand rows back from some
     65 000 month rows, read index-only from `tag_rollup_months_covering`); the per-theme sums are the places'

@@ -73,7 +73,7 @@ class ResponseRollup(Counts):
         indexes = [
             models.Index(fields=["organization", "kind", "grain", "start"]),
             # The reads of every kind at once (answers with text per place and month for the theme pages): without
-            # it they scanned the whole table, day rows included (docs/decisions/00NN-pages3). Its columns never
+            # it they scanned the whole table, day rows included (docs/decisions/0039). Its columns never
             # change, so the answer's upsert stays a HOT update.
             models.Index(fields=["organization", "grain", "start"], name="rollup_org_grain_start"),
         ]
@@ -112,7 +112,7 @@ class TagRollup(Counts):
             models.Index(fields=["organization", "grain", "start"]),
             # The month rows with every column the theme pages sum (`insights.selectors._tag_groups`): read
             # index-only, ~8 MB for 65 000 rows, where the heap interleaves them with six times as many day rows
-            # (docs/decisions/00NN-pages3). The price: a tag change's update is no longer HOT.
+            # (docs/decisions/0039). The price: a tag change's update is no longer HOT.
             models.Index(
                 fields=["organization", "start"],
                 include=[
@@ -171,7 +171,7 @@ class CaseRollup(models.Model):
         indexes = [
             models.Index(fields=["organization", "grain", "start"]),
             # The month rows with every count the pages sum (`/`'s SLA card, /people/'s cases), read index-only: the
-            # heap interleaves them with the day rows (docs/decisions/00NN-pages3).
+            # heap interleaves them with the day rows (docs/decisions/0039).
             models.Index(
                 fields=["organization", "start"],
                 include=["location", "touchpoint_id", "responsible_id", "severity", *CASE_COUNT_FIELDS],

@@ -231,7 +231,7 @@ def test_praise_names_read_the_words_stored_when_the_answer_was_tagged(world, mo
 
 
 def _praise_names_raw(scope, people_list, limit):
-    """The computation before the praise index (docs/decisions/00NN-pages3): every praise comment of the scope
+    """The computation before the praise index (docs/decisions/0039): every praise comment of the scope
     newest first, each lemmatized from its text, each person's name forms compared with it one by one."""
     from otklik.insights import text as textlib
     from otklik.surveys.models import Response

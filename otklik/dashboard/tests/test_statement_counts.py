@@ -44,7 +44,7 @@ def test_a_report_page_runs_a_fixed_number_of_statements(world, login, django_as
 
 # An employee limited to their locations: the reads narrowed to those locations (the rollups and open cases by
 # location, the praise comments through their index); /insights/ without the manager's forms. None grows with the
-# answers or cases (docs/decisions/00NN-pages3).
+# answers or cases (docs/decisions/0039).
 EMPLOYEE_PAGES = [
     ("/", 34),
     ("/insights/", 13),

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_member_invitations'),
-        ('rollups', '0004_pages_indexes_pages3'),
+        ('rollups', '0004_pages_indexes'),
     ]
 
     operations = [
