@@ -10,6 +10,12 @@ helper here does the plain thing at once, so the API, imports and tests behave a
 Each item of the batch runs inside `item()`: what it gathered joins the batch only when it succeeds, so an
 item rolled back to its savepoint leaves no insert or task behind. Reads kept are only ever reads: a value
 computed inside an item that is then rolled back is still true of the database.
+
+A batch is first run without savepoints (`batch(careful=False)`, decision 00NN): its items, the rules' actions and
+the queued messages then take none (`savepoints()` is False), and anything that raises rolls the whole batch back
+for the caller to run it again with them (`careful=True`), where a failing item or action is rolled back alone as
+before. Savepoints were six statements of a complaint's ten; the careful run is only for a batch that has a
+failure in it, so what it commits is what the careful run alone would commit.
 """
 
 from collections import defaultdict
@@ -32,15 +38,21 @@ class _Batch:
     # The current item's own share, joined to the batch's when the item succeeds.
     item_inserts: list[models.Model] | None = None
     item_gathered: dict[str, list] | None = None
+    # With savepoints (an item or action that fails is rolled back alone), or without (a failure undoes the batch).
+    careful: bool = True
 
 
 _current: ContextVar[_Batch | None] = ContextVar("otklik_batch", default=None)
 
 
 @contextmanager
-def batch() -> Iterator[None]:
-    """Open a batch for this thread; the caller flushes it (`batch_flush`, `batch_gathered`) before leaving."""
-    token = _current.set(_Batch())
+def batch(*, careful: bool = True) -> Iterator[None]:
+    """Open a batch for this thread; the caller flushes it (`batch_flush`, `batch_gathered`) before leaving.
+
+    `careful=False`: the items take no savepoints (`savepoints()`), so any failure inside must undo the whole
+    batch; the caller then runs it again carefully.
+    """
+    token = _current.set(_Batch(careful=careful))
     try:
         yield
     finally:
@@ -66,6 +78,14 @@ def item() -> Iterator[None]:
 
 def in_batch() -> bool:
     return _current.get() is not None
+
+
+def savepoints() -> bool:
+    """Whether a step that may fail takes a savepoint and records its failure (True), or lets it raise and undo
+    the batch (False: inside a batch run without savepoints). Use as `transaction.atomic(savepoint=savepoints())`.
+    """
+    current = _current.get()
+    return current is None or current.careful
 
 
 def once_per_batch(key: tuple, compute: Callable[[], T]) -> T:
