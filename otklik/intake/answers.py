@@ -46,7 +46,7 @@ PROCESS_BATCH = 100
 # How many it claims and processes in one transaction: the rules and people are read once for them, their rule
 # runs and case events inserted in one statement each. Their row locks are held until that commit, so the
 # thank-you page that needs one of them waits at most for the claim (tens of milliseconds an answer).
-CLAIM_BATCH = 25
+CLAIM_BATCH = 100
 # After a claim failed without savepoints, how long the claims of this process take them from the start.
 CAREFUL_AFTER_FAILURE_SECONDS = 60.0
 _careful_until = float("-inf")
