@@ -420,4 +420,6 @@ def test_a_claim_without_savepoints_stores_what_one_with_them_stores(world, publ
         found["alerts"] = [alert[:3] for alert in found["alerts"]]
     assert without == careful
     assert len(careful["cases"]) == 4 and careful["pending"] == 0
+    # The case counts of the claim, written once for it, are the cases counted raw: 4 on their day and month.
+    assert sorted((grain, count) for *_, grain, count in without["rollups"]) == [("day", 4), ("month", 4)]
     assert answers._careful_until == float("-inf")  # nothing failed: no careful run was forced
