@@ -10,6 +10,12 @@ helper here does the plain thing at once, so the API, imports and tests behave a
 Each item of the batch runs inside `item()`: what it gathered joins the batch only when it succeeds, so an
 item rolled back to its savepoint leaves no insert or task behind. Reads kept are only ever reads: a value
 computed inside an item that is then rolled back is still true of the database.
+
+A batch is first run without savepoints (`batch(careful=False)`, decision 0040): its items, the rules' actions and
+the queued messages then take none (`savepoints()` is False), and anything that raises rolls the whole batch back
+for the caller to run it again with them (`careful=True`), where a failing item or action is rolled back alone as
+before. Savepoints were six statements of a complaint's ten; the careful run is only for a batch that has a
+failure in it, so what it commits is what the careful run alone would commit.
 """
 
 from collections import defaultdict
@@ -19,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 
 T = TypeVar("T")
 
@@ -32,15 +38,23 @@ class _Batch:
     # The current item's own share, joined to the batch's when the item succeeds.
     item_inserts: list[models.Model] | None = None
     item_gathered: dict[str, list] | None = None
+    # With savepoints (an item or action that fails is rolled back alone), or without (a failure undoes the batch).
+    careful: bool = True
+    # Ids taken from a table's sequence for rows inserted at the end (`insert_later_with_id`), per model.
+    ids: dict[type[models.Model], list[int]] = field(default_factory=dict)
 
 
 _current: ContextVar[_Batch | None] = ContextVar("otklik_batch", default=None)
 
 
 @contextmanager
-def batch() -> Iterator[None]:
-    """Open a batch for this thread; the caller flushes it (`batch_flush`, `batch_gathered`) before leaving."""
-    token = _current.set(_Batch())
+def batch(*, careful: bool = True) -> Iterator[None]:
+    """Open a batch for this thread; the caller flushes it (`batch_flush`, `batch_gathered`) before leaving.
+
+    `careful=False`: the items take no savepoints (`savepoints()`), so any failure inside must undo the whole
+    batch; the caller then runs it again carefully.
+    """
+    token = _current.set(_Batch(careful=careful))
     try:
         yield
     finally:
@@ -66,6 +80,14 @@ def item() -> Iterator[None]:
 
 def in_batch() -> bool:
     return _current.get() is not None
+
+
+def savepoints() -> bool:
+    """Whether a step that may fail takes a savepoint and records its failure (True), or lets it raise and undo
+    the batch (False: inside a batch run without savepoints). Use as `transaction.atomic(savepoint=savepoints())`.
+    """
+    current = _current.get()
+    return current is None or current.careful
 
 
 def once_per_batch(key: tuple, compute: Callable[[], T]) -> T:
@@ -96,6 +118,36 @@ def insert_later(row: models.Model) -> models.Model:
     else:
         current.item_inserts.append(row)
     return row
+
+
+def insert_later_with_id(row: models.Model) -> bool:
+    """In a batch run without savepoints on PostgreSQL: give the unsaved row its id now, from its table's sequence,
+    and insert it with the batch's others at its end (`batch_flush`). False anywhere else: the caller saves it.
+
+    Only for rows nothing in the batch reads back from the database or updates (the outbox's messages: their id
+    goes to the delivery task after the commit). The ids are taken `IDS_AT_ONCE` at a time in one statement;
+    those left unused are gaps in the sequence, as a rolled-back insert leaves.
+    """
+    current = _current.get()
+    if current is None or current.careful or current.item_inserts is None or connection.vendor != "postgresql":
+        return False
+    model = type(row)
+    free = current.ids.setdefault(model, [])
+    if not free:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, model._meta.pk.column, IDS_AT_ONCE],
+            )
+            free.extend(sorted((row_id for (row_id,) in cursor.fetchall()), reverse=True))
+    row.pk = free.pop()
+    row._state.db = connection.alias
+    current.item_inserts.append(row)
+    return True
+
+
+# How many ids `insert_later_with_id` takes from a sequence at once: a claim's alerts, in one statement.
+IDS_AT_ONCE = 100
 
 
 def gather(key: str, values: list) -> bool:

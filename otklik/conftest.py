@@ -103,3 +103,12 @@ def login(client):
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def answer_claims_without_savepoints_first(monkeypatch):
+    # A claim of answers that failed makes the worker's next claims take savepoints for a minute (decision 0040);
+    # each test starts as a fresh worker does.
+    from otklik.intake import answers
+
+    monkeypatch.setattr(answers, "_careful_until", float("-inf"))

@@ -11,6 +11,7 @@ dies in between leaves the answer pending and it is processed once, later.
 """
 
 import logging
+import time
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +22,8 @@ from otklik.cases.models import Case
 from otklik.insights.services import response_tag_later, responses_tag_after_commit
 from otklik.intake.complaints import complaint_open_for_answer
 from otklik.messaging.services import outbox_deliver_after_commit
+from otklik.rollups.cases import GATHERED as ROLLUP_CASES
+from otklik.rollups.cases import rollup_cases_add_gathered
 from otklik.rollups.services import rollup_add_response, rollup_add_statement
 from otklik.rows import bound_cursor
 from otklik.rules.engine import rules_apply_to_response
@@ -41,9 +44,13 @@ logger = logging.getLogger(__name__)
 # How many pending answers one call of `answers_process_pending` takes at most before it returns.
 PROCESS_BATCH = 100
 # How many it claims and processes in one transaction: the rules and people are read once for them, their rule
-# runs and case events inserted in one statement each. Their row locks are held until that commit, so the
-# thank-you page that needs one of them waits at most for the claim (tens of milliseconds an answer).
-CLAIM_BATCH = 25
+# runs, case events, alerts and case counts written in one statement each. Their row locks are held until that
+# commit, so the thank-you page that needs one of them waits at most for the claim: about a millisecond of CPU an
+# answer, so a claim of 100 holds them about as long as one of 25 did at five (decision 0040; 25 in 0030).
+CLAIM_BATCH = 100
+# After a claim failed without savepoints, how long the claims of this process take them from the start.
+CAREFUL_AFTER_FAILURE_SECONDS = 60.0
+_careful_until = float("-inf")
 
 
 def answer_receive(
@@ -177,9 +184,10 @@ def answers_process_pending(*, limit: int = PROCESS_BATCH, claim: int = CLAIM_BA
     Answers are claimed `claim` at a time with `SELECT … FOR UPDATE SKIP LOCKED` and each claim is processed in
     one transaction that also clears their marks, so any number of workers share the work and a worker killed
     mid-way leaves its answers pending for the next one: processed once, never lost. Within a claim the rules,
-    people and channels are read once, the rule runs and case events inserted together, and delivery and
-    tagging queued as one task each (`otklik.batch`, decision 0030). An answer whose processing raises is
-    rolled back to its own savepoint and stays pending for the next call, holding up none of the others.
+    people and channels are read once, the rule runs, case events, alerts and case counts written together, and
+    delivery and tagging queued as one task each (`otklik.batch`, decisions 0030 and 0040). A claim runs without
+    savepoints first; if anything in it raises, it is run again with them, where an answer whose processing
+    raises is rolled back to its own savepoint and stays pending for the next call, holding up none of the others.
     Returns how many it processed (at most `limit`).
     """
     done = 0
@@ -195,8 +203,26 @@ def answers_process_pending(*, limit: int = PROCESS_BATCH, claim: int = CLAIM_BA
 
 def _process_claim(size: int, failed: list[int]) -> tuple[int, int]:
     """Claim up to `size` pending answers (not those in `failed`) and process them in one transaction; returns
-    (processed, claimed) and adds the ones that failed to `failed`."""
-    with transaction.atomic(), batch():
+    (processed, claimed) and adds the ones that failed to `failed`.
+
+    First without savepoints (six statements of a complaint's ten were savepoints and their releases); if anything
+    in it raises, that transaction is rolled back whole and the claim made again with a savepoint per answer and
+    per rule action, so a failing one is rolled back alone and the others are processed (decision 0040).
+    """
+    global _careful_until
+    if time.monotonic() >= _careful_until:
+        try:
+            return _claim_and_process(size, failed, careful=False)
+        except Exception:
+            logger.info("a claim of answers failed without savepoints; claiming again, answer by answer", exc_info=True)
+            # A failure that comes back (a rule whose action fails on every answer) would have every claim made
+            # twice: the claims of the next while take their savepoints at once.
+            _careful_until = time.monotonic() + CAREFUL_AFTER_FAILURE_SECONDS
+    return _claim_and_process(size, failed, careful=True)
+
+
+def _claim_and_process(size: int, failed: list[int], *, careful: bool) -> tuple[int, int]:
+    with transaction.atomic(), batch(careful=careful):
         pending = _pending_answers().exclude(pk__in=failed).order_by("id")
         claimed = list(pending.select_for_update(skip_locked=True, of=("self",))[:size])
         if not claimed:
@@ -209,10 +235,12 @@ def _process_claim(size: int, failed: list[int]) -> tuple[int, int]:
         processed = []
         for response in claimed:
             try:
-                with transaction.atomic(), item():
+                with transaction.atomic(savepoint=careful), item():
                     answer_rules_run(response=response)
                     response_tag_later(response=response)
             except Exception:
+                if not careful:
+                    raise
                 logger.exception("processing answer %s failed; it stays pending", response.pk)
                 failed.append(response.pk)
                 continue
@@ -220,6 +248,7 @@ def _process_claim(size: int, failed: list[int]) -> tuple[int, int]:
         if not processed:
             return 0, len(claimed)
         batch_flush()
+        rollup_cases_add_gathered(batch_gathered(ROLLUP_CASES))
         Response.objects.filter(pk__in=[response.pk for response in processed]).update(rules_pending=False)
         for response in processed:
             response.rules_pending = False

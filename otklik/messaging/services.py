@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
-from otklik.batch import gather
+from otklik.batch import gather, insert_later_with_id, savepoints
 from otklik.messaging.channels import CHANNELS, TransportError
 from otklik.messaging.consent import (
     address_mark_invalid,
@@ -160,21 +160,28 @@ def outbox_enqueue(
             organization=organization, channel=channel, recipient=recipient, language=address_language, body=body
         )
         headers.update(unsubscribe)
-    message, created = OutboxMessage.objects.get_or_create(
-        key=key,
-        defaults={
-            "organization": organization,
-            "recipient": recipient,
-            "subject": subject[:300],
-            "body": body,
-            "kind": kind,
-            "case": case,
-            "channel": channel,
-            "customer": customer,
-            "headers": headers,
-            "next_attempt_at": timezone.now(),
-        },
-    )
+    values = {
+        "organization": organization,
+        "recipient": recipient,
+        "subject": subject[:300],
+        "body": body,
+        "kind": kind,
+        "case": case,
+        "channel": channel,
+        "customer": customer,
+        "headers": headers,
+        "next_attempt_at": timezone.now(),
+    }
+    if savepoints():
+        message, created = OutboxMessage.objects.get_or_create(key=key, defaults=values)
+    else:
+        # The worker's batch run without savepoints (decision 0040): its keys are new (a new case's, an answer's
+        # first processing), so no look first and no savepoint, and the row is inserted with the batch's other
+        # messages at its end; a key that exists after all raises there, and the batch is run again with
+        # savepoints, where the row is found as above.
+        message, created = OutboxMessage(key=key, **values), True
+        if not insert_later_with_id(message):
+            message.save(force_insert=True)
     if created and deliver:
         outbox_deliver_after_commit([message.pk])
     return message

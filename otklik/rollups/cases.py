@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
+from otklik.batch import gather
 from otklik.rollups.models import Grain, RollupState
 
 HOUR = datetime.timedelta(hours=1)
@@ -118,6 +119,26 @@ def rollup_case_change(
             total = totals.setdefault((*place, facts.severity, grain, start, month), [0] * len(CASE_VALUES))
             for i, value in enumerate(values):
                 total[i] += value
+    rows = [[*key, *values] for key, values in totals.items() if any(values)]
+    # In the worker's batch of answers, added to the batch's other cases and written once at its end (decision 0040).
+    if rows and not gather(GATHERED, rows):
+        _apply(rows, CASES)
+
+
+GATHERED = "rollup_cases"
+
+
+def rollup_cases_add_gathered(rows: list[list]) -> None:
+    """Write the case rollup rows a batch gathered (`rollup_case_change` inside `otklik.batch.item`), rows of the
+    same key added up first: one statement for the batch."""
+    from otklik.rollups.services import CASES, _apply
+
+    keys = len(CASES.key_columns)
+    totals: dict[tuple, list[int]] = {}
+    for row in rows:
+        total = totals.setdefault(tuple(row[:keys]), [0] * len(CASE_VALUES))
+        for i, value in enumerate(row[keys:]):
+            total[i] += value
     _apply([[*key, *values] for key, values in totals.items() if any(values)], CASES)
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.accounts.selectors import member_language, site_url
-from otklik.batch import insert_later, once_per_batch
+from otklik.batch import insert_later, once_per_batch, savepoints
 from otklik.cases.addresses import customer_address
 from otklik.cases.case_rules import case_rule_matches
 from otklik.cases.models import Case, CompensationKind
@@ -398,11 +398,16 @@ def _actions(rule: Rule, subject: Subject, notify: bool) -> list[tuple[str, obje
 def _run(rule: Rule, subject: Subject, notify: bool) -> RuleRun:
     errors = []
     subject.notes = []
+    careful = savepoints()
     for name, action in _actions(rule, subject, notify):
         try:
-            with transaction.atomic():
+            # In the worker's batch run without savepoints, a failing action undoes the batch, which is then run
+            # again with them (decision 0040): the failure is recorded there, as here.
+            with transaction.atomic(savepoint=careful):
                 action()
         except Exception as exc:  # noqa: BLE001 — a rule must never stop an answer from being saved
+            if not careful:
+                raise
             logger.warning("rule %s (%s) failed at %s: %s", rule.pk, rule.name, name, exc)
             errors.append(f"{name}: {_describe(exc)}")
     # In the worker's batch, inserted with the batch's other runs at its end (nothing reads it back before).

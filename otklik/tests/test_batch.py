@@ -68,3 +68,47 @@ def test_outside_an_item_a_row_is_inserted_at_once(db, world):
     before = CaseEvent.objects.filter(case=case).count()
     insert_later(CaseEvent(case=case, step="new", note="now"))
     assert CaseEvent.objects.filter(case=case).count() == before + 1
+
+
+def test_a_batch_says_whether_it_takes_savepoints():
+    from otklik.batch import savepoints
+
+    assert savepoints()  # outside a batch: the plain thing
+    with batch():
+        assert savepoints()
+    with batch(careful=False):
+        assert not savepoints()
+
+
+def test_a_row_gets_its_id_now_and_is_inserted_at_the_flush_only_in_a_batch_without_savepoints(db, world):
+    from django.db import connection
+    from django.utils import timezone
+
+    from otklik.batch import insert_later_with_id
+    from otklik.messaging.models import OutboxMessage
+
+    def message(key):
+        return OutboxMessage(
+            organization=world.org,
+            key=key,
+            recipient="a@example.org",
+            subject="s",
+            body="b",
+            kind="case_alert",
+            next_attempt_at=timezone.now(),
+        )
+
+    assert not insert_later_with_id(message("outside"))
+    with batch(), item():
+        assert not insert_later_with_id(message("careful"))
+    with batch(careful=False):
+        with item():
+            later = message("later")
+            taken = insert_later_with_id(later)
+        if connection.vendor != "postgresql":
+            assert not taken  # no sequence to take ids from: the caller saves the row itself
+            return
+        assert taken and later.pk is not None
+        assert not OutboxMessage.objects.filter(pk=later.pk).exists()
+        batch_flush()
+    assert OutboxMessage.objects.get(pk=later.pk).key == "later"

@@ -10,7 +10,8 @@ own. The worker process (`worker.loop.answers_loop`, the very body of `otklik wo
 the first pending answer and blocks on that write inside its transaction; the test sees it waiting in
 `pg_stat_activity` and kills the process. Three kills, three places, three answers:
 
-1. on the alert's INSERT into the outbox: the case and its event are written, the alert is not;
+1. on the alerts' INSERT into the outbox (one for the claim, at its end: decision 0040): the cases are written,
+   their alerts are not;
 2. on the rule run's INSERT: the case and its alert are written;
 3. on the UPDATE that clears `rules_pending`: everything is written but the mark.
 
