@@ -76,7 +76,7 @@ STAGING_COLUMNS = [
     # The line's place among its order's lines in this chunk (1, 2, …), counted by the validator process:
     # the stored line number (after those earlier chunks stored) and part of the order's digest.
     ("pos", "integer"),
-    # The order's raw digest (imports.raw_orders; hex, the same on each of its lines), or empty: stored with it.
+    # The order's raw digest (imports.raw_orders; hex, on its first line only), or empty: stored with it.
     ("raw", 'text COLLATE "C"'),
 ]
 # The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
@@ -337,7 +337,7 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
                         false)
         FROM (
             SELECT s.external_id, count(*) AS n, max(s.rank) AS rank, {_digest()} AS digest,
-                   NULLIF(min(s.raw), '')::uuid AS raw,
+                   NULLIF(max(s.raw), '')::uuid AS raw,
                    min(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS first_customer,
                    max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
             FROM ({_digest_source()}) s GROUP BY s.external_id
@@ -625,7 +625,7 @@ def staging_rows(
     reasons and counts are the validator's own. The lines numbered in `fill_only` (the first
     of an order left out as unchanged, imports.raw_orders) only go through the cleaner's
     order-fields filler, in their place, and are neither counted nor staged. `raw` gives an
-    order's raw digest, staged with each of its lines.
+    order's raw digest, staged with its first line.
     """
     fast = getattr(clean, "staging_row", None)
     if fill_only:
@@ -640,7 +640,7 @@ def staging_rows(
     raw = raw or {}
     for row in rows:
         place = seen[row[1]] = seen.get(row[1], 0) + 1
-        placed.append((*row, place, raw.get(row[1], "")))
+        placed.append((*row, place, raw.get(row[1], "") if place == 1 else ""))
     return placed
 
 

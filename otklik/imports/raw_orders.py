@@ -44,6 +44,7 @@ _SOURCES = [
 _ROOT = Path(__file__).resolve().parent.parent
 CODE = hashlib.md5(b"".join((_ROOT / name).read_bytes() for name in _SOURCES)).hexdigest()
 FIELD, LINE, HEAD = "\x1f", "\x1e", "\x1d"
+_NOTHING = object()
 ORDER_ID_LIMIT = 100  # Purchase.external_id's length: longer ids are cut, so two raw ids may make one order
 
 
@@ -69,74 +70,93 @@ def stored_raw_digests(cursor, *, organization_id: int) -> set[bytes]:
     return {blob[i : i + 16] for i in range(0, len(blob), 16)}
 
 
-def _line_text(values: list) -> str:
-    """One line's values as text that no other values give (repr where a value is not text or holds a separator)."""
-    try:
-        text = FIELD.join(values)
-    except TypeError:
-        return repr(values)
-    if text.count(FIELD) != len(values) - 1 or LINE in text or HEAD in text:
-        return repr(values)
-    return text
+def _order_text(texts: list[str], records: list[dict]) -> str:
+    """An order's lines as one text that no other lines give.
+
+    `texts` are the lines' values joined by FIELD (None for a line with a value that is not text).
+    Joined by LINE, the text holds exactly one FIELD between values and one LINE between lines
+    unless a value holds a separator itself; then, or for a value that is not text, the lines'
+    values are written out by repr(), which quotes and escapes each.
+    """
+    if None not in texts:
+        text = LINE.join(texts)
+        fields = len(records[0])
+        if text.count(FIELD) == len(texts) * (fields - 1) and text.count(LINE) == len(texts) - 1:
+            if all(len(record) == fields for record in records):
+                return text
+    return repr([list(record.values()) for record in records])
 
 
 class RawOrders:
     """The validator process's side: per chunk, which orders are left out and each order's raw digest."""
 
     def __init__(self, *, settings: str, stored: set[bytes], fill: Callable[[dict], dict]):
-        self.settings, self.stored, self.fill = settings, stored, fill
-        self.seen: set[str] = set()  # every order of the earlier chunks
-        self.left_out: set[str] = set()  # those of them left out as unchanged
+        self.stored, self.fill = stored, fill
+        self.settings = hashlib.blake2b(settings.encode(), digest_size=16)
+        # hash() of every order of the earlier chunks: True for those left out as unchanged. A collision
+        # only costs a candidate (or, for one left out, the import starts over): no order is wrongly left out.
+        self.seen: dict[int, bool] = {}
 
     def split(self, chunk: list[tuple[int, dict]]) -> tuple[list, set[int], list[tuple], dict[str, str]]:
         """(lines to validate, the numbers among them only to fill, the orders left out, raw digests by order).
 
-        The orders left out are (external id, customer external id, raw digest) rows; the raw digests (hex) are those
-        of every candidate order, to be stored with the orders that are validated and stored now.
+        The orders left out are (external id, customer external id, raw digest) rows; the raw digests
+        (hex) are those of every candidate order, to be stored with the orders validated and stored now.
         """
-        groups: dict[str, list[tuple[int, dict]]] = {}
-        plain: dict[str, bool] = {}
-        previous = None
-        for item in chunk:
-            raw = item[1].get("external_id")
-            if type(raw) is str and len(raw) <= ORDER_ID_LIMIT and raw and raw == raw.strip():
-                key, is_plain = raw, True
-            else:
-                key, is_plain = ("" if raw is None else str(raw).strip()[:ORDER_ID_LIMIT]), False
-            if key != previous:
-                if key in groups:
-                    plain[key] = False  # not one line after another
+        # The runs of lines of one order (by its order number as written), and each line's values as one text.
+        runs: list[tuple[str, int, bool]] = []  # (order, first line's index, its number written plainly)
+        texts: list[str | None] = []
+        previous = _NOTHING
+        for index, (_number, record) in enumerate(chunk):
+            raw = record.get("external_id")
+            if raw != previous:
+                previous = raw
+                if type(raw) is str and len(raw) <= ORDER_ID_LIMIT and raw and raw == raw.strip():
+                    runs.append((raw, index, True))
                 else:
-                    groups[key], plain[key] = [], True
-                previous = key
-            groups[key].append(item)
-            if not is_plain:
-                plain[key] = False
+                    runs.append(("" if raw is None else str(raw).strip()[:ORDER_ID_LIMIT], index, False))
+            try:
+                texts.append(FIELD.join(record.values()))
+            except TypeError:
+                texts.append(None)
+        runs.append(("", len(chunk), False))
+        # An order is a candidate when it is one run, written plainly, new to the file.
+        counts: dict[str, int] = {}
+        for key, _index, _plain in runs:
+            counts[key] = counts.get(key, 0) + 1
+        seen, stored, settings, md5 = self.seen, self.stored, self.settings, hashlib.md5
         digests: dict[str, str] = {}
-        skipped_numbers: set[int] = set()
         fill_only: set[int] = set()
         left_out: list[tuple] = []
-        for key, lines in groups.items():
-            if key in self.seen:
-                if key in self.left_out:
+        todo: list[tuple[int, dict]] = []
+        for (key, start, plain), (_next, end, _p) in zip(runs, runs[1:], strict=False):
+            lines = chunk[start:end]
+            was = seen.get(hash(key))
+            if was is not None:
+                if was:
                     raise Reread(key)
+                todo += lines
                 continue
-            customer = self._customer(lines) if plain[key] and key else None
+            customer = self._customer(lines) if plain and counts[key] == 1 else None
             if customer is None:
+                todo += lines
                 continue
-            head = lines[0][1]
-            text = LINE.join([self.settings, FIELD.join(head), *(_line_text(list(r.values())) for _n, r in lines)])
-            digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
-            digests[key] = digest.hex()
-            if hashlib.md5(f"{digests[key]}:{customer}".encode()).digest() in self.stored:
-                left_out.append((key, customer, digests[key]))
-                self.left_out.add(key)
-                skipped_numbers.update(number for number, _r in lines)
+            records = [record for _number, record in lines]
+            digest = settings.copy()
+            digest.update(FIELD.join(records[0]).encode())
+            digest.update(HEAD.encode())
+            digest.update(_order_text(texts[start:end], records).encode())
+            digests[key] = hexed = digest.hexdigest()
+            if md5(f"{hexed}:{customer}".encode()).digest() in stored:
+                left_out.append((key, customer, hexed))
                 fill_only.add(lines[0][0])
-        self.seen.update(groups)
-        if not left_out:
-            return chunk, fill_only, left_out, digests
-        todo = [item for item in chunk if item[0] not in skipped_numbers or item[0] in fill_only]
+                todo.append(lines[0])
+            else:
+                todo += lines
+        for key, _index, _plain in runs[:-1]:
+            seen[hash(key)] = False
+        for key, _customer, _hexed in left_out:
+            seen[hash(key)] = True
         return todo, fill_only, left_out, digests
 
     @staticmethod

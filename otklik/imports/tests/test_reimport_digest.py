@@ -379,8 +379,16 @@ def test_an_order_changed_while_the_file_is_read_is_read_again(world, tmp_path, 
     assert stored(world.other_org) == stored(world.org)
 
 
-def test_lines_that_read_alike_when_joined_are_told_apart(world, tmp_path):
-    from otklik.imports.raw_orders import _line_text
+def test_lines_that_read_alike_when_joined_are_told_apart():
+    from otklik.imports.raw_orders import FIELD, LINE, _order_text
 
-    assert _line_text(["a\x1fb", "c"]) != _line_text(["a", "b\x1fc"])
-    assert _line_text(["a", None]) != _line_text(["a", "None"])
+    def text(*records):
+        texts = [FIELD.join(r.values()) if all(type(v) is str for v in r.values()) else None for r in records]
+        return _order_text(texts, list(records))
+
+    assert text({"a": "x\x1fy", "b": "z"}) != text({"a": "x", "b": "y\x1fz"})
+    assert text({"a": "x", "b": f"y{LINE}x"}, {"a": "z", "b": "w"}) != text(
+        {"a": "x", "b": "y"}, {"a": f"x{LINE}z", "b": "w"}
+    )
+    assert text({"a": "x", "b": None}) != text({"a": "x", "b": "None"})
+    assert text({"a": "x", "b": "y"}) == FIELD.join(["x", "y"])
