@@ -14,7 +14,9 @@ recomputed from all of them. The orders stored or changed are returned into a
 temporary table, from which the invitation hook schedules (or withdraws) set-based
 (intake.purchases.purchases_changed_in_table). A forked child process reads and
 validates while this one writes. A bad row stops the writing (the rest is still
-checked, for the report) and the whole transaction is rolled back.
+checked, for the report) and the whole transaction is rolled back. An order sent again
+as the last import stored it is left out by the child before validation and only
+counted (imports/raw_orders.py).
 """
 
 import csv
@@ -552,7 +554,7 @@ def _drop_stale_lines(cursor) -> int:
     return cursor.rowcount
 
 
-def _raw_orders(cursor, organization: Organization, clean: Callable[[dict], dict]) -> RawOrders | None:
+def _raw_orders(cursor, organization: Organization, clean: Callable[[dict], dict], clock: "_Clock") -> RawOrders | None:
     """What the validator process needs to leave out the orders sent again unchanged and give the others' raw digests.
 
     None for a cleaner that does not say what it depends on. With nothing stored, nothing is left
@@ -563,6 +565,7 @@ def _raw_orders(cursor, organization: Organization, clean: Callable[[dict], dict
         return None
     stored = stored_raw_digests(cursor, organization_id=organization.pk)
     products = _products_digest(cursor, organization_id=organization.pk)
+    clock.lap("reading the stored raw digests")
     return RawOrders(settings=f"{settings}:{products}", stored=stored, fill=clean.fill)
 
 
@@ -911,7 +914,9 @@ def purchases_import_pg(
     with (
         transaction.atomic(),
         connection.cursor() as cursor,
-        _validator(chunks, clean, _raw_orders(cursor, organization, clean) if by_raw_digest else None) as next_chunk,
+        _validator(
+            chunks, clean, _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None
+        ) as next_chunk,
     ):
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")

@@ -343,8 +343,8 @@ def test_an_order_changed_while_the_file_is_read_is_read_again(world, tmp_path, 
     both(world, tmp_path, "a.csv", lines)
     original, calls = pg_fast._raw_orders, []
 
-    def then_changed(cursor, organization, clean):
-        found = original(cursor, organization, clean)
+    def then_changed(cursor, organization, clean, clock):
+        found = original(cursor, organization, clean, clock)
         # Another writer changes the order after the stored digests were read: it empties the digest.
         customers.purchases_upsert(
             organization=organization,
