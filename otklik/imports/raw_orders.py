@@ -53,21 +53,31 @@ class Reread(Exception):  # noqa: N818 (a signal: the import starts over without
 
 
 def stored_raw_digests(cursor, *, organization_id: int) -> set[bytes]:
-    """Each stored order's raw digest hashed with its customer's external id (16 bytes each), as one read.
+    """Each stored order's raw digest (16 bytes) followed by its customer's external id (UTF-8), read at once.
 
     Only orders whose `digest` is still set: any other writer that changes an order empties it.
+    One blob, each entry ended by a NUL (which no text holds), split here: hashing each row in
+    SQL (md5) cost more than the join itself.
     """
+    # A hash join: looked up one by one (the plan that statistics taken before this import's orders
+    # suggest), the customers took three times as long.
+    cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute(
         f"""
-        SELECT string_agg(decode(md5(encode(uuid_send(p.raw_digest), 'hex') || ':' || c.external_id), 'hex'),
-                          ''::bytea)
+        SELECT string_agg(uuid_send(p.raw_digest) || convert_to(c.external_id, 'UTF8') || '\\x00'::bytea, ''::bytea)
         FROM {Purchase._meta.db_table} p JOIN {Customer._meta.db_table} c ON c.id = p.customer_id
         WHERE p.organization_id = %s AND p.raw_digest IS NOT NULL AND p.digest IS NOT NULL
         """,
         [organization_id],
     )
     blob = bytes(cursor.fetchone()[0] or b"")
-    return {blob[i : i + 16] for i in range(0, len(blob), 16)}
+    cursor.execute("RESET enable_nestloop")
+    stored, start, find = set(), 0, blob.find
+    while start < len(blob):
+        end = find(b"\0", start + 16)
+        stored.add(blob[start:end])
+        start = end + 1
+    return stored
 
 
 def _order_text(texts: list[str], records: list[dict]) -> str:
@@ -124,7 +134,7 @@ class RawOrders:
         counts: dict[str, int] = {}
         for key, _index, _plain in runs:
             counts[key] = counts.get(key, 0) + 1
-        seen, stored, settings, md5 = self.seen, self.stored, self.settings, hashlib.md5
+        seen, stored, settings = self.seen, self.stored, self.settings
         digests: dict[str, str] = {}
         fill_only: set[int] = set()
         left_out: list[tuple] = []
@@ -146,8 +156,9 @@ class RawOrders:
             digest.update(FIELD.join(records[0]).encode())
             digest.update(HEAD.encode())
             digest.update(_order_text(texts[start:end], records).encode())
-            digests[key] = hexed = digest.hexdigest()
-            if md5(f"{hexed}:{customer}".encode()).digest() in stored:
+            value = digest.digest()
+            digests[key] = hexed = value.hex()
+            if value + customer.encode() in stored:
                 left_out.append((key, customer, hexed))
                 fill_only.add(lines[0][0])
                 todo.append(lines[0])
