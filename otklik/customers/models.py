@@ -158,6 +158,10 @@ class Purchase(models.Model):
     # one comparison instead of recomputing it from its lines (imports/pg_fast.py, ADR 0035). Any other
     # writer empties it: an order edited elsewhere is compared line by line again.
     digest = models.UUIDField(null=True, blank=True, editable=False)
+    # The same import's hash of the order's lines as read from the file, before validation, with what
+    # validation depends on (imports/raw_orders.py): an order sent again so is left out unvalidated.
+    # Trusted only while `digest` is set, which every other writer empties.
+    raw_digest = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

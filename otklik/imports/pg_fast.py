@@ -14,7 +14,9 @@ recomputed from all of them. The orders stored or changed are returned into a
 temporary table, from which the invitation hook schedules (or withdraws) set-based
 (intake.purchases.purchases_changed_in_table). A forked child process reads and
 validates while this one writes. A bad row stops the writing (the rest is still
-checked, for the report) and the whole transaction is rolled back.
+checked, for the report) and the whole transaction is rolled back. An order sent again
+as the last import stored it is left out by the child before validation and only
+counted (imports/raw_orders.py).
 """
 
 import csv
@@ -33,12 +35,14 @@ from django.utils import timezone, translation
 from otklik.accounts.models import Organization
 from otklik.customers import services as customers
 from otklik.customers.models import Customer, OrderStatus, Product, Purchase, PurchaseLine
+from otklik.imports.raw_orders import RawOrders, Reread, stored_raw_digests
 from otklik.imports.services import ImportReport, Progress, validate_chunk
 from otklik.intake import purchases as intake
 
 STAGING = "otklik_import_staging"
 CHANGED = "otklik_import_changed"
 ORDERS = "otklik_import_orders"  # the chunk's orders: id, lines stored by earlier chunks, whether continued
+LEFT_OUT = "otklik_import_left_out"  # the orders left out as unchanged by their raw digest, checked at the end
 SEEN = "otklik_import_seen"  # every order this import stored lines of, with how many and its strongest marker
 _FORK = multiprocessing.get_context("fork")
 WORK_MEM = "64MB"
@@ -74,6 +78,8 @@ STAGING_COLUMNS = [
     # The line's place among its order's lines in this chunk (1, 2, …), counted by the validator process:
     # the stored line number (after those earlier chunks stored) and part of the order's digest.
     ("pos", "integer"),
+    # The order's raw digest (imports.raw_orders; hex, on its first line only), or empty: stored with it.
+    ("raw", 'text COLLATE "C"'),
 ]
 # The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
 # from (not the file's line number, nor the inline names and contacts, which only new customers and
@@ -255,7 +261,7 @@ def _head(orders: str) -> str:
     customer = _q(Customer._meta.db_table)
     return f"""
         first AS (
-            SELECT s.external_id, min(o.id) AS id, o.digest,
+            SELECT s.external_id, min(o.id) AS id, o.digest, o.raw,
                    COALESCE({_first_nonempty("customer_external_id")}, '') AS customer_external_id,
                    (min(ARRAY[lpad(s.line::text, 10, '0'), s.currency] {BYTES}))[2] {UNBYTES} AS currency,
                    (min(ARRAY[lpad(s.line::text, 10, '0'), s.purchased_at::text] {BYTES}))[2]::timestamptz
@@ -264,7 +270,7 @@ def _head(orders: str) -> str:
                        FILTER (WHERE s.location_id IS NOT NULL))[2]::bigint AS location_id,
                    COALESCE({_first_nonempty("employee_name")}, '') AS employee_name
             FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
-            GROUP BY s.external_id, o.digest
+            GROUP BY s.external_id, o.digest, o.raw
         ), head AS (
             SELECT first.*, c.id AS customer_id FROM first
             LEFT JOIN LATERAL ({_by_external_id(customer, "first.customer_external_id")}) c
@@ -324,15 +330,16 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
     customer = _q(Customer._meta.db_table)
     cursor.execute(
         f"""
-        INSERT INTO {ORDERS} (external_id, id, start, lines, rank, continued, digest, same)
+        INSERT INTO {ORDERS} (external_id, id, start, lines, rank, continued, digest, raw, same)
         SELECT k.external_id, t.id, COALESCE(seen.lines, 0), COALESCE(seen.lines, 0) + k.n,
-               GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL, k.digest,
+               GREATEST(k.rank, seen.rank), seen.external_id IS NOT NULL, k.digest, k.raw,
                COALESCE(%s AND seen.external_id IS NULL AND t.digest = k.digest
                         AND CASE WHEN k.first_customer IS NULL THEN t.customer_id IS NULL
                                  ELSE k.first_customer = k.last_customer AND c.external_id = k.first_customer END,
                         false)
         FROM (
             SELECT s.external_id, count(*) AS n, max(s.rank) AS rank, {_digest()} AS digest,
+                   NULLIF(max(s.raw), '')::uuid AS raw,
                    min(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS first_customer,
                    max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
             FROM ({_digest_source()}) s GROUP BY s.external_id
@@ -379,12 +386,12 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
     chunks stored: the same file gives the same numbers, so a re-import finds each line.
     """
     default_columns, default_values = _defaults(
-        Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest"], now
+        Purchase, ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest", "raw_digest"], now
     )
     table = _q(Purchase._meta.db_table)
     lines_table = _q(PurchaseLine._meta.db_table)
     product = _q(Product._meta.db_table)
-    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest", *default_columns]
+    insert_columns = ["organization_id", "external_id", *PURCHASE_COLUMNS, "digest", "raw_digest", *default_columns]
     sets = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*PURCHASE_COLUMNS, "updated_at"])
     old = ", ".join(f"{table}.{_q(c)}" for c in PURCHASE_COLUMNS)
     new = ", ".join(f"EXCLUDED.{_q(c)}" for c in PURCHASE_COLUMNS)
@@ -416,12 +423,13 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
         ), {_figures("lines")}, {_head("NOT o.continued AND NOT o.same")},
         src AS (
             SELECT h.id, h.external_id, h.customer_id, f.product_id, f.amount, h.currency, f.status,
-                   h.purchased_at, h.location_id, h.employee_name, h.digest
+                   h.purchased_at, h.location_id, h.employee_name, h.digest, h.raw
             FROM head h JOIN figures f USING (external_id)
         ), todo AS ({todo}
         ), up AS (
             INSERT INTO {table} ({", ".join(_q(c) for c in insert_columns)})
-            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, digest, {", ".join(["%s"] * len(default_columns))}
+            SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, digest, raw,
+                   {", ".join(["%s"] * len(default_columns))}
             FROM todo
             {conflict}
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
@@ -450,13 +458,15 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
     lines_only = cursor.fetchone()[0]
     if skip_unchanged:
         # The chunk's orders stored before and compared now hold what their staged lines give: their
-        # digest says so from here on (also where only the digest differed: the products' settings
-        # changed, or the order was stored before there were digests, or edited elsewhere).
+        # digests say so from here on (also where only a digest differed: the products' settings
+        # changed, or the order was stored before there were digests, or edited elsewhere). An order
+        # found `same` holds them too, and takes its raw digest where that is new (the file's text
+        # changed, not what it gives).
         cursor.execute(
             f"""
-            UPDATE {table} t SET digest = o.digest FROM {ORDERS} o
-            WHERE o.id IS NOT NULL AND NOT o.continued AND NOT o.same AND t.id = o.id
-              AND t.digest IS DISTINCT FROM o.digest
+            UPDATE {table} t SET digest = o.digest, raw_digest = o.raw FROM {ORDERS} o
+            WHERE o.id IS NOT NULL AND NOT o.continued AND t.id = o.id
+              AND (t.digest IS DISTINCT FROM o.digest OR t.raw_digest IS DISTINCT FROM o.raw)
             """
         )
     cursor.execute(
@@ -478,7 +488,8 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
     sets = ", ".join(f"{_q(c)} = src.{c}" for c in PURCHASE_COLUMNS)
     # Its lines span chunks, so no chunk's digest is the whole order's: it is compared line by line next time.
     cursor.execute(
-        f"UPDATE {table} t SET digest = NULL FROM {ORDERS} o WHERE o.continued AND t.id = o.id AND t.digest IS NOT NULL"
+        f"UPDATE {table} t SET digest = NULL, raw_digest = NULL FROM {ORDERS} o "
+        "WHERE o.continued AND t.id = o.id AND (t.digest IS NOT NULL OR t.raw_digest IS NOT NULL)"
     )
     cursor.execute(
         f"""
@@ -543,6 +554,44 @@ def _drop_stale_lines(cursor) -> int:
     return cursor.rowcount
 
 
+def _raw_orders(cursor, organization: Organization, clean: Callable[[dict], dict], clock: "_Clock") -> RawOrders | None:
+    """What the validator process needs to leave out the orders sent again unchanged and give the others' raw digests.
+
+    None for a cleaner that does not say what it depends on. With nothing stored, nothing is left
+    out, but the raw digests are still made, to be stored.
+    """
+    settings = getattr(clean, "raw_settings", None)
+    if settings is None:
+        return None
+    stored = stored_raw_digests(cursor, organization_id=organization.pk)
+    products = _products_digest(cursor, organization_id=organization.pk)
+    clock.lap("reading the stored raw digests")
+    return RawOrders(settings=f"{settings}:{products}", stored=stored, fill=clean.fill)
+
+
+def _check_left_out(cursor, *, organization_id: int) -> None:
+    """Raise Reread unless every order left out still has the raw digest it was left out for, and its digest.
+
+    They were read (with their customers' external ids, which nothing in Otklik changes) before the
+    validator process started; a writer that changed an order meanwhile emptied its digest.
+    """
+    purchase = _q(Purchase._meta.db_table)
+    cursor.execute(f"ANALYZE {LEFT_OUT}")
+    cursor.execute(
+        f"""
+        SELECT count(*) FROM {LEFT_OUT} k
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {purchase} p
+            WHERE p.organization_id = %s AND p.external_id = k.external_id
+              AND p.raw_digest = k.raw AND p.digest IS NOT NULL
+        )
+        """,
+        [organization_id],
+    )
+    if cursor.fetchone()[0]:
+        raise Reread("an order left out as unchanged was changed meanwhile")
+
+
 def _notify_changed(organization: Organization, *, changed: int) -> None:
     """Hand the chunk's stored or changed purchases to the invitation hook, inside the transaction.
 
@@ -565,30 +614,64 @@ def _copy_payload(rows: list[tuple]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def staging_rows(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict], report: ImportReport) -> list[tuple]:
+def staging_rows(
+    chunk: list[tuple[int, dict]],
+    clean: Callable[[dict], dict],
+    report: ImportReport,
+    *,
+    fill_only: set[int] = frozenset(),
+    raw: dict[str, str] | None = None,
+) -> list[tuple]:
     """The chunk's good rows as staging rows, each bad one in the report (as validate_chunk does).
 
     A plain line goes straight to its row (the cleaner's `staging_row`, imports.fast_rows);
     any other through the validator, one at a time and in the file's order, so the
-    reasons and counts are the validator's own.
+    reasons and counts are the validator's own. The lines numbered in `fill_only` (the first
+    of an order left out as unchanged, imports.raw_orders) only go through the cleaner's
+    order-fields filler, in their place, and are neither counted nor staged. `raw` gives an
+    order's raw digest, staged with its first line.
     """
     fast = getattr(clean, "staging_row", None)
+    if fill_only:
+        chunk = _filled_only(chunk, fill_only, clean.fill) if fast is None else chunk
     if fast is None:
         rows = [_staging_row(line, values) for line, values in validate_chunk(chunk, clean, report)]
     else:
-        rows = _checked_rows(chunk, fast, clean, report)
+        rows = _checked_rows(chunk, fast, clean, report, fill_only)
     # Each line's place among its order's lines in the chunk (the file's order), for `pos`.
     seen: dict[str, int] = {}
     placed = []
+    raw = raw or {}
     for row in rows:
         place = seen[row[1]] = seen.get(row[1], 0) + 1
-        placed.append((*row, place))
+        placed.append((*row, place, raw.get(row[1], "") if place == 1 else ""))
     return placed
 
 
-def _checked_rows(chunk: list[tuple[int, dict]], fast: Callable, clean: Callable[[dict], dict], report: ImportReport):
-    rows = []
+def _filled_only(chunk: list[tuple[int, dict]], fill_only: set[int], fill: Callable[[dict], dict]) -> list:
+    kept = []
     for number, record in chunk:
+        if number in fill_only:
+            fill(record)
+        else:
+            kept.append((number, record))
+    return kept
+
+
+def _checked_rows(
+    chunk: list[tuple[int, dict]],
+    fast: Callable,
+    clean: Callable[[dict], dict],
+    report: ImportReport,
+    fill_only: set[int] = frozenset(),
+):
+    rows = []
+    fill = getattr(clean, "fill", None)
+    for number, record in chunk:
+        if number in fill_only:
+            fill(record)
+            report.rows -= 1  # not a line of this chunk's to count: its order's lines are counted apart
+            continue
         row = fast(number, record)
         if row is None:
             good = validate_chunk([(number, record)], clean, report)
@@ -600,16 +683,34 @@ def _checked_rows(chunk: list[tuple[int, dict]], fast: Callable, clean: Callable
     return rows
 
 
-def _validated(chunk: list[tuple[int, dict]], clean: Callable[[dict], dict]) -> tuple[ImportReport, bytes]:
-    """One chunk checked: its own report, and its good rows as COPY data (none once a row is bad)."""
+def _validated(
+    chunk: list[tuple[int, dict]], clean: Callable[[dict], dict], raw_orders: RawOrders | None
+) -> tuple[ImportReport, tuple[bytes, bytes, int]]:
+    """One chunk checked: its own report, and as COPY data its good rows and the orders left out as unchanged.
+
+    None of either once a row is bad; the third item is how many orders were left out.
+    """
     report = ImportReport(kind="purchases")
-    rows = staging_rows(chunk, clean, report)
+    if raw_orders is None:
+        rows, left_out = staging_rows(chunk, clean, report), []
+    else:
+        todo, fill_only, left_out, digests = raw_orders.split(chunk)
+        rows = staging_rows(todo, clean, report, fill_only=fill_only, raw=digests)
+        report.rows += len(chunk) - len(todo) + len(fill_only)  # the lines of the orders left out
     # Plain strings: a lazy translation would be translated again, in the other process's language.
     report.errors = [(row, [str(reason) for reason in reasons]) for row, reasons in report.errors]
-    return report, (_copy_payload(rows) if report.ok else b"")
+    if not report.ok:
+        return report, (b"", b"", 0)
+    return report, (_copy_payload(rows) if rows else b"", _copy_payload(left_out) if left_out else b"", len(left_out))
 
 
-def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict], language: str | None) -> None:
+def _produce(
+    sender: Connection,
+    chunks: Iterator,
+    clean: Callable[[dict], dict],
+    language: str | None,
+    raw_orders: RawOrders | None = None,
+) -> None:
     """The validator process: read, check and encode chunk after chunk, and send each to the writer.
 
     A send blocks until the writer takes the chunk before, so at most one waits and memory
@@ -625,7 +726,7 @@ def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict]
     try:
         with translation.override(language):
             for chunk in chunks:
-                sender.send(_validated(chunk, clean))
+                sender.send(_validated(chunk, clean, raw_orders))
                 del chunk
                 gc.collect()
         sender.send((None, None))
@@ -641,7 +742,9 @@ def _produce(sender: Connection, chunks: Iterator, clean: Callable[[dict], dict]
 
 
 @contextmanager
-def _validator(chunks: Iterator, clean: Callable[[dict], dict]) -> Iterator[Callable[[], tuple | None]]:
+def _validator(
+    chunks: Iterator, clean: Callable[[dict], dict], raw_orders: RawOrders | None = None
+) -> Iterator[Callable[[], tuple | None]]:
     """Read and validate the file in a child process; yields a function that gives the next chunk or None.
 
     A process, not a thread: with one thread checking rows in Python, the thread that talks
@@ -652,7 +755,9 @@ def _validator(chunks: Iterator, clean: Callable[[dict], dict]) -> Iterator[Call
     """
     receiver, sender = _FORK.Pipe(duplex=False)
     child = _FORK.Process(
-        target=_produce, args=(sender, chunks, clean, translation.get_language()), name="otklik-import-validator"
+        target=_produce,
+        args=(sender, chunks, clean, translation.get_language(), raw_orders),
+        name="otklik-import-validator",
     )
     child.start()
     sender.close()  # the child's end: only it writes, so the reader sees the end if it dies
@@ -695,9 +800,26 @@ class _WriteState:
 
 
 def _write_chunk(
-    cursor, organization: Organization, payload: bytes, report: ImportReport, clock: "_Clock", state: _WriteState
+    cursor,
+    organization: Organization,
+    payload: tuple[bytes, bytes, int],
+    report: ImportReport,
+    clock: "_Clock",
+    state: _WriteState,
 ) -> None:
-    """Stage one validated chunk and store it: new customers and products first, then the purchases."""
+    """Stage one validated chunk and store it: new customers and products first, then the purchases.
+
+    The orders the validator process left out as unchanged (imports.raw_orders) are only counted,
+    and kept for the check at the end (_check_left_out).
+    """
+    payload, left_out, left_out_count = payload
+    if left_out_count:
+        with cursor.copy(f"COPY {LEFT_OUT} (external_id, customer, raw) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(left_out)
+        report.unchanged += left_out_count
+        clock.lap("orders left out by their raw digest")
+    if not payload:
+        return
     cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}, {ORDERS}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
     nullable = ", ".join(name for name, kind in STAGING_COLUMNS if not kind.startswith("text"))
@@ -774,8 +896,13 @@ def purchases_import_pg(
     chunks: Iterator[list[tuple[int, dict]]],
     clean: Callable[[dict], dict],
     progress: Progress,
+    by_raw_digest: bool = True,
 ) -> ImportReport:
     """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring).
+
+    With `by_raw_digest`, the orders sent again as the last import stored them are left out
+    before validation (imports.raw_orders); raises Reread when that turns out wrong for one,
+    having written nothing: the caller imports the file again without it.
 
     A child process reads and validates the next chunk while this one waits for
     PostgreSQL to store the last, so the Python work and the database's overlap.
@@ -785,10 +912,16 @@ def purchases_import_pg(
     """
     report = ImportReport(kind="purchases")
     clock = _Clock(report)
-    with transaction.atomic(), connection.cursor() as cursor, _validator(chunks, clean) as next_chunk:
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _validator(
+            chunks, clean, _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None
+        ) as next_chunk,
+    ):
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        for table in [CHANGED, ORDERS, SEEN]:
+        for table in [CHANGED, ORDERS, SEEN, LEFT_OUT]:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
@@ -812,12 +945,13 @@ def purchases_import_pg(
         )
         cursor.execute(
             f'CREATE TEMP TABLE {ORDERS} (external_id text COLLATE "C", id bigint, start integer, lines integer, '
-            "rank smallint, continued boolean, digest uuid, same boolean) ON COMMIT DROP"
+            "rank smallint, continued boolean, digest uuid, raw uuid, same boolean) ON COMMIT DROP"
         )
         cursor.execute(
             f'CREATE TEMP TABLE {SEEN} (external_id text COLLATE "C" PRIMARY KEY, id bigint, lines integer, '
             "rank smallint, same boolean) ON COMMIT DROP"
         )
+        cursor.execute(f"CREATE TEMP TABLE {LEFT_OUT} (external_id text, customer text, raw uuid) ON COMMIT DROP")
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(foreign_keys)} IMMEDIATE")
@@ -840,6 +974,9 @@ def purchases_import_pg(
         if not report.ok:
             transaction.set_rollback(True)
             return report
+        if by_raw_digest and state.had_purchases:
+            _check_left_out(cursor, organization_id=organization.pk)
+            clock.lap("orders left out by their raw digest")
         if state.had_purchases:
             _drop_stale_lines(cursor)
             clock.lap("lines no longer in the file")

@@ -192,6 +192,7 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
 
         # Only owners and managers import, and they may use every location of the organization.
         return ComplaintCleaner(organization=organization, locations=Location.objects.filter(organization=organization))
+    from otklik.imports import raw_orders
     from otklik.imports.fast_clean import purchase_cleaner
     from otklik.imports.fast_rows import staging_encoder
 
@@ -206,6 +207,9 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
 
     # The PostgreSQL path's shortcut for plain lines (straight to the COPY row); it shares the preparer's filler.
     clean.staging_row = staging_encoder(options=options, fill=fill, tz=zone, locations=places, currency=currency)
+    clean.fill = fill
+    # Everything but a line itself that decides what it becomes, for the raw digest (imports.raw_orders).
+    clean.raw_settings = repr((raw_orders.CODE, options, str(zone), currency, sorted(places.items())))
     return clean
 
 
@@ -396,14 +400,21 @@ def _check_and_write(
     before = {} if dry_run else _stored_counts(organization)
     if not dry_run and (use_fast_path(kind) if fast is None else fast):
         from otklik.imports.pg_fast import purchases_import_pg
+        from otklik.imports.raw_orders import Reread
 
-        records = file_records(path, fmt, mapping, typed=typed)
-        report = purchases_import_pg(
-            organization=organization,
-            chunks=whole_orders(chunked(records, chunk_rows), limit=2 * chunk_rows),
-            clean=clean,
-            progress=progress,
-        )
+        def chunks() -> Iterator[list[tuple[int, dict]]]:
+            records = file_records(path, fmt, mapping, typed=typed)
+            return whole_orders(chunked(records, chunk_rows), limit=2 * chunk_rows)
+
+        try:
+            report = purchases_import_pg(organization=organization, chunks=chunks(), clean=clean, progress=progress)
+        except Reread:
+            # An order left out as unchanged was not (nothing was written): the whole file once more,
+            # every order validated, with a fresh validator (the first one's filler has seen the file).
+            clean = row_cleaner(kind, organization, options)
+            report = purchases_import_pg(
+                organization=organization, chunks=chunks(), clean=clean, progress=progress, by_raw_digest=False
+            )
         report.date_format = date_format
         _count_kinds(report, organization, before)
         return report
