@@ -40,6 +40,7 @@ from otklik.cases.models import Case, Severity
 from otklik.customers.models import Product
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
+from otklik.rollups.cases import case_rollups_ready
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
 from otklik.rollups.models import Grain, ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
@@ -521,11 +522,22 @@ _COUNTED = ("count", "answered", "answered_in_time", "considered", "resolved", "
 def _cases_by(
     scope: Scope, by: str | None, now: datetime.datetime, *, with_total: bool = False
 ) -> tuple[dict[object, _CaseFigures], "_CaseFigures | None"]:
-    """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all:
-    computed by PostgreSQL (one statement, medians by percentile_cont), elsewhere from the case rows in
-    Python (`case_figures`, the rows read once)."""
+    """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all: on
+    PostgreSQL from the case rollups where they are counted under the policies in force (not by segment, which
+    they do not hold), else with one statement over the cases; elsewhere from the case rows in Python
+    (`case_figures`, the rows read once)."""
     cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
-    policies = sla_policies(organization=scope.membership.organization)
+    organization = scope.membership.organization
+    policies = sla_policies(organization=organization)
+    if (
+        connection.vendor == "postgresql"
+        and by != "segment"
+        and case_rollups_ready(organization=organization, policies=policies)
+    ):
+        # The counts and the clocks from the case rollups (ADR 00NN); the case module reads this one.
+        from otklik.dashboard.case_rollups import case_parts_from_rollups
+
+        return _figures_of(case_parts_from_rollups(scope, by, policies, now), with_total=with_total)
     if connection.vendor == "postgresql" and by in PURCHASE_BREAKDOWNS:
         return _figures_of(_purchase_case_parts(scope, by, policies, now), with_total=with_total)
     if connection.vendor == "postgresql":
