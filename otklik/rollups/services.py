@@ -360,7 +360,9 @@ def _row_key(row: dict, table: _Table = ANSWERS) -> tuple:
     return tuple(row[c] for c in table.row_key)
 
 
-def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[_Table, tuple[dict, dict]]:
+def _snapshot(
+    organization: Organization, tz: datetime.tzinfo, month: datetime.date, tables: tuple[_Table, ...]
+) -> dict[_Table, tuple[dict, dict]]:
     """One month's raw answers and tags and their rollups as of one moment, so their differences are
     exactly the drift."""
     outermost = not connection.in_atomic_block
@@ -371,8 +373,7 @@ def _snapshot(organization: Organization, tz: datetime.tzinfo, month: datetime.d
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return {
-            table: (_fresh(organization, tz, month, table), _current(organization, month, table))
-            for table in (ANSWERS, TAGS, CASES)
+            table: (_fresh(organization, tz, month, table), _current(organization, month, table)) for table in tables
         }
 
 
@@ -419,7 +420,11 @@ class MonthResult:
 
 
 def rollups_reconcile_month(
-    *, organization: Organization, month: datetime.date, tz: datetime.tzinfo | None = None
+    *,
+    organization: Organization,
+    month: datetime.date,
+    tz: datetime.tzinfo | None = None,
+    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES),
 ) -> MonthResult:
     """Correct one month's rollups of answers and of theme tags (its days and the month) from that
     month's raw answers: one slice.
@@ -432,7 +437,7 @@ def rollups_reconcile_month(
     """
     tz = tz or organization.zone
     result = MonthResult()
-    for table, (fresh, current) in _snapshot(organization, tz, month).items():
+    for table, (fresh, current) in _snapshot(organization, tz, month, tables).items():
         deltas, corrected, rewrites = _deltas(organization, table, fresh, current)
         for start in range(0, len(deltas), BATCH):
             # Short transactions: an answer arriving meanwhile waits for one batch at most.
@@ -554,6 +559,35 @@ def rollups_reconcile(
             corrected=len(result.corrected),
         )
         return result
+    except BaseException:
+        RollupState.objects.filter(organization=organization).update(claimed_until=None)
+        raise
+
+
+def rollups_reconcile_cases(*, organization: Organization) -> list[tuple]:
+    """Recompute the organization's case rollups alone (counts and clocks) from its cases, month by month, and
+    record the SLA policies they were judged by; returns the keys corrected. Minutes fewer than a full walk at
+    millions of answers: what a deployment runs once after the case rollups gained their clocks (migration
+    rollups 0004), or after an SLA policy edit. The answers' rollups must already be counted in the organization's
+    time zone (else `rollups_reconcile`); raises RollupsBusy when another process holds the claim."""
+    from otklik.rollups.cases import _policies, policies_key
+
+    if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
+        raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
+    if not _claim(organization, timezone.now()):
+        raise RollupsBusy(organization.slug)
+    corrected: list[tuple] = []
+    try:
+        tz = organization.zone
+        span = reconcile_months(organization=organization, tz=tz)
+        month = span[0] if span else None
+        while span and month <= span[1]:
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(CASES,))
+            corrected += part.cases_corrected
+            month = month_after(month)
+        policies = policies_key(_policies(organization))
+        RollupState.objects.filter(organization=organization).update(case_policies=policies, claimed_until=None)
+        return corrected
     except BaseException:
         RollupState.objects.filter(organization=organization).update(claimed_until=None)
         raise

@@ -237,3 +237,23 @@ def test_a_row_changed_while_reconciling_keeps_the_change(clocked):
     row.refresh_from_db()
     first, _resolution = stored_clocks({c: bytes(getattr(row, c)) for c in _PACKED})
     assert sorted(first.elements()) == sorted([*counted[1:], 99])
+
+
+def test_the_case_walk_alone_counts_the_clocks_after_the_migration(clocked):
+    """As migration 0004 leaves them: rows without clocks, unread (no policies recorded). `rollups rebuild
+    --cases-only` counts the clocks (appended, nothing written back twice) and makes the rows read again."""
+    from django.core.management import call_command
+
+    from otklik.rollups.models import RollupState
+
+    kept = _clocks(clocked)
+    CaseRollup.objects.update(first_answer_us=b"", resolution_us=b"")
+    RollupState.objects.update(case_policies="")
+    policies = sla_policies(organization=clocked.org)
+    assert not case_rollups_ready(organization=clocked.org, policies=policies)
+
+    call_command("rollups", "rebuild", "--cases-only")
+
+    assert _clocks(clocked) == kept
+    assert case_rollups_ready(organization=clocked.org, policies=policies)
+    assert rollups_reconcile(organization=clocked.org, now=NOW).cases_corrected == []
