@@ -9,7 +9,7 @@ rows carry packed (ADR 00NN).
 import datetime
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import NullIf, TruncWeek
 
 from otklik.accounts.models import Touchpoint
@@ -25,6 +25,7 @@ from otklik.dashboard.metrics import (
 )
 from otklik.rollups.cases import CASE_VALUES, HOUR
 from otklik.rollups.models import CaseRollup, Grain
+from otklik.surveys.models import Response
 
 # Groups the case rollups hold, as an expression over a rollup row (a touchpoint or person 0 is "none").
 CASE_ROLLUP_BREAKDOWNS = {
@@ -75,7 +76,9 @@ def case_parts_from_rollups(scope, by: str | None, policies: dict, now: datetime
         # The cases whose answer names a seller (and no touchpoint's employee holds them) or a product belong
         # there, not to "nobody": read through the partial index of answers with a purchase, and moved.
         path = CASE_PATHS[by][-1] if by == "employee" else CASE_PATHS[by]
-        moved = scoped_cases(scope).filter(_MOVED[by]).annotate(group=F(path))
+        # Said outright (`sold`), so PostgreSQL finds them by a semi-join on that index, not by joining every case.
+        sold = Exists(Response.objects.filter(pk=OuterRef("response_id"), purchase__isnull=False))
+        moved = scoped_cases(scope).filter(sold).filter(_MOVED[by]).annotate(group=F(path))
         for key, (counts, first, resolution) in _case_parts(moved, policies, now).items():
             _add(parts, key, counts, first, resolution)
             _take(parts, None, counts, first, resolution)
