@@ -50,9 +50,6 @@ def case_counts(scope, group) -> dict[object, dict]:
     return {row["group"]: row for row in rows.order_by()}
 
 
-# The breakdowns whose case figures (medians and 90th percentiles included) the case rollups give: those a row
-# holds, and employee and product, whose few cases tied to a purchase are moved as the answers' are.
-CLOCK_BREAKDOWNS = (None, "touchpoint", "location", "month", "week", "employee", "product")
 _PACKED = ("first_answer_us", "first_answer_gone", "resolution_us", "resolution_gone")
 _SUMMED = ("count", "answered", "answered_in_time", "resolved", "resolved_in_time")
 
@@ -69,7 +66,8 @@ def case_parts_from_rollups(scope, by: str | None, policies: dict, now: datetime
     if by == "employee":
         parts = _by_touchpoint_employee(scope, _rows_parts(scope, "touchpoint_id"))
     elif by == "product":
-        parts = dict(zip([None], _rows_parts(scope, None).values(), strict=False))  # a case row names no product
+        every = _rows_parts(scope, None).get(0)
+        parts = {None: every} if every else {}  # a case row names no product
     else:
         parts = _rows_parts(scope, by)
     if by in PURCHASE_BREAKDOWNS:
@@ -86,7 +84,7 @@ def case_parts_from_rollups(scope, by: str | None, policies: dict, now: datetime
     for key, (counts, _first, _resolution) in parts.items():
         counts[3] = counts[0] - waiting.get(key, 0)
     # A row left at 0 (its cases moved to another row, not yet reconciled away) is no group of the cases.
-    return {key: part for key, part in parts.items() if part[0][0]}
+    return {key: part for key, part in parts.items() if part[0][0] > 0}
 
 
 def _rows_parts(scope, by: str | None) -> dict[object, tuple]:
@@ -146,7 +144,8 @@ def _add(parts: dict, key, counts: list, first, resolution) -> None:
 
 
 def _take(parts: dict, key, counts: list, first, resolution) -> None:
-    before = parts[key]
+    # Rows drifted behind the services' back may lack the group: nothing to take then but the counts.
+    before = parts.get(key) or ([0] * 6, first[:0], resolution[:0])
     parts[key] = (
         [x - y for x, y in zip(before[0], counts, strict=True)],
         _without(before[1], first),

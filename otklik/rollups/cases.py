@@ -2,8 +2,9 @@
 
 Case counts are sums over cases, so they are kept like the answer rollups: one increment per change of a case,
 in the transaction that changes it, and a month-by-month reconciliation from the cases
-(`rollups.services.rollups_reconcile_month` walks them with the answers). /people/ reads them; /metrics/ and
-the report do not, since their exact medians must read the period's cases anyway (docs/decisions/0031).
+(`rollups.services.rollups_reconcile_month` walks them with the answers). /people/ reads them (0031). Each row
+also carries its cases' clocks, packed and appended to (`pack`, ADR 00NN), so /metrics/ and the report take
+exact medians and 90th percentiles from the rows instead of reading the period's cases.
 
 "In time" is judged by the organization's SLA policy per severity (`sla.selectors.sla_policies`), as
 the reports judge it: an unknown severity is held to the medium one. The policies the counts were judged by
