@@ -40,6 +40,7 @@ from otklik.cases.models import Case, Severity
 from otklik.customers.models import Product
 from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
+from otklik.rollups.cases import case_rollups_ready
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
 from otklik.rollups.models import Grain, ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
@@ -521,11 +522,22 @@ _COUNTED = ("count", "answered", "answered_in_time", "considered", "resolved", "
 def _cases_by(
     scope: Scope, by: str | None, now: datetime.datetime, *, with_total: bool = False
 ) -> tuple[dict[object, _CaseFigures], "_CaseFigures | None"]:
-    """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all:
-    computed by PostgreSQL (one statement, medians by percentile_cont), elsewhere from the case rows in
-    Python (`case_figures`, the rows read once)."""
+    """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all: on
+    PostgreSQL from the case rollups where they are counted under the policies in force (not by segment, which
+    they do not hold), else with one statement over the cases; elsewhere from the case rows in Python
+    (`case_figures`, the rows read once)."""
     cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
-    policies = sla_policies(organization=scope.membership.organization)
+    organization = scope.membership.organization
+    policies = sla_policies(organization=organization)
+    if (
+        connection.vendor == "postgresql"
+        and by != "segment"
+        and case_rollups_ready(organization=organization, policies=policies)
+    ):
+        # The counts and the clocks from the case rollups (ADR 0042); the case module reads this one.
+        from otklik.dashboard.case_rollups import case_parts_from_rollups
+
+        return _figures_of(case_parts_from_rollups(scope, by, policies, now), with_total=with_total)
     if connection.vendor == "postgresql" and by in PURCHASE_BREAKDOWNS:
         return _figures_of(_purchase_case_parts(scope, by, policies, now), with_total=with_total)
     if connection.vendor == "postgresql":
@@ -596,7 +608,22 @@ def metrics_table(*, scope: Scope, by: str, now: datetime.datetime | None = None
         _mark_changes(rows)
     else:
         rows.sort(key=lambda row: (row.key is None or row.key == "", row.label.casefold(), str(row.key)))
-    return MetricsTable(by=by, rows=rows, total=_total(scope, now, cases_total))
+    # Every answer, invitation and follow-up is in exactly one group and every figure of theirs is a count or a
+    # sum, so the total's are the groups' added: no second read of the rollups or the invitations.
+    sums = {"answers": _summed(answers), "invitations": _summed(invitations), "followups": _summed(followups)}
+    return MetricsTable(by=by, rows=rows, total=_total(scope, now, cases_total, sums=sums))
+
+
+def _summed(groups: dict[object, dict]) -> dict | None:
+    """The groups' rows added column by column (a missing or NULL figure as 0); None when there is no group."""
+    if not groups:
+        return None
+    total: dict = {}
+    for row in groups.values():
+        for name, value in row.items():
+            if name != "group":
+                total[name] = total.get(name, 0) + (value or 0)
+    return total
 
 
 def metrics_total(*, scope: Scope, now: datetime.datetime | None = None) -> MetricsRow:
@@ -606,16 +633,23 @@ def metrics_total(*, scope: Scope, now: datetime.datetime | None = None) -> Metr
     return _total(scope, now, cases.get(0))
 
 
-def _total(scope: Scope, now: datetime.datetime, cases: "_CaseFigures | None") -> MetricsRow:
+def _total(
+    scope: Scope, now: datetime.datetime, cases: "_CaseFigures | None", *, sums: dict[str, dict | None] | None = None
+) -> MetricsRow:
     """Every D5 metric over the whole scope, the case figures given: /metrics/ reads them beside its groups'
-    (the answers' totals are cheap reads of the rollups; the cases' medians are not)."""
-    answers, invitations, followups = (
-        answer_groups(scope, None, all_aggregates),
-        _grouped(scoped_invitations(scope), None, _INVITATION_PATHS, scope.tz, _INVITATION_AGGREGATES),
-        _grouped(scoped_followups(scope), None, _FOLLOWUP_PATHS, scope.tz, _followup_aggregates()),
-    )
+    and gives its groups' answer, invitation and follow-up figures added (`sums`); else they are read here."""
+    if sums is None:
+        sums = {
+            "answers": answer_groups(scope, None, all_aggregates).get(0),
+            "invitations": _grouped(
+                scoped_invitations(scope), None, _INVITATION_PATHS, scope.tz, _INVITATION_AGGREGATES
+            ).get(0),
+            "followups": _grouped(scoped_followups(scope), None, _FOLLOWUP_PATHS, scope.tz, _followup_aggregates()).get(
+                0
+            ),
+        }
     row = MetricsRow(key=None, label=_("Total"))
-    _fill(row, answers.get(0), invitations.get(0), cases, followups.get(0))
+    _fill(row, sums["answers"], sums["invitations"], cases, sums["followups"])
     return row
 
 

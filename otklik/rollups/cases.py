@@ -2,8 +2,9 @@
 
 Case counts are sums over cases, so they are kept like the answer rollups: one increment per change of a case,
 in the transaction that changes it, and a month-by-month reconciliation from the cases
-(`rollups.services.rollups_reconcile_month` walks them with the answers). /people/ reads them; /metrics/ and
-the report do not, since their exact medians must read the period's cases anyway (docs/decisions/0031).
+(`rollups.services.rollups_reconcile_month` walks them with the answers). /people/ reads them (0031). Each row
+also carries its cases' clocks, packed and appended to (`pack`, ADR 0042), so /metrics/ and the report take
+exact medians and 90th percentiles from the rows instead of reading the period's cases.
 
 "In time" is judged by the organization's SLA policy per severity (`sla.selectors.sla_policies`), as
 the reports judge it: an unknown severity is held to the medium one. The policies the counts were judged by
@@ -12,7 +13,9 @@ counted them again under the new hours.
 """
 
 import datetime
-from collections.abc import Callable
+import struct
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Case as Cases
@@ -25,6 +28,7 @@ from otklik.batch import gather
 from otklik.rollups.models import Grain, RollupState
 
 HOUR = datetime.timedelta(hours=1)
+MICROSECOND = datetime.timedelta(microseconds=1)
 MEDIUM = "medium"  # cases.models.Severity.MEDIUM: the policy of a severity that has none
 CASE_VALUES = ("count", "answered", "answered_in_time", "resolved", "resolved_in_time")
 
@@ -108,6 +112,9 @@ def rollup_case_change(
     policies = _policies(organization) if clocked else None
     tz = organization.zone
     totals: dict[tuple, list[int]] = {}
+    # Per row and clock: the clocks counted (+1) and uncounted (-1); a clock both leaves and comes back in one
+    # row (a case answered and then resolved keeps its first-answer clock) is not written at all.
+    clocks: dict[tuple, tuple[Counter, Counter]] = {}
     for facts, sign in ((before, -1), (after, +1)):
         if facts is None:
             continue
@@ -116,10 +123,20 @@ def rollup_case_change(
         place = [organization.pk, facts.location_id, facts.touchpoint_id or 0, facts.responsible_id or 0]
         values = _values(facts, policies, sign)
         for grain, start in ((Grain.DAY, day), (Grain.MONTH, month)):
-            total = totals.setdefault((*place, facts.severity, grain, start, month), [0] * len(CASE_VALUES))
+            key = (*place, facts.severity, grain, start, month)
+            total = totals.setdefault(key, [0] * len(CASE_VALUES))
             for i, value in enumerate(values):
                 total[i] += value
-    rows = [[*key, *values] for key, values in totals.items() if any(values)]
+            for counter, us in zip(clocks.setdefault(key, (Counter(), Counter())), case_clocks(facts), strict=True):
+                if us is not None:
+                    counter[us] += sign
+    rows = []
+    for key, values in totals.items():
+        packed = []
+        for counter in clocks[key]:
+            packed += [pack(counter.elements()), pack((-counter).elements())]
+        if any(values) or any(packed):
+            rows.append([*key, *values, *packed])
     # In the worker's batch of answers, added to the batch's other cases and written once at its end (decision 0040).
     if rows and not gather(GATHERED, rows):
         _apply(rows, CASES)
@@ -130,16 +147,108 @@ GATHERED = "rollup_cases"
 
 def rollup_cases_add_gathered(rows: list[list]) -> None:
     """Write the case rollup rows a batch gathered (`rollup_case_change` inside `otklik.batch.item`), rows of the
-    same key added up first: one statement for the batch."""
+    same key added up first: one statement for the batch.
+
+    Counts add up; packed clocks are joined by concatenation, as the upsert itself joins them (clocks less those
+    gone is the same multiset either way).
+    """
     from otklik.rollups.services import CASES, _apply
 
     keys = len(CASES.key_columns)
-    totals: dict[tuple, list[int]] = {}
+    counts = len(CASE_VALUES)
+    totals: dict[tuple, list] = {}
     for row in rows:
-        total = totals.setdefault(tuple(row[:keys]), [0] * len(CASE_VALUES))
+        total = totals.setdefault(tuple(row[:keys]), [0] * counts + [b""] * (len(row) - keys - counts))
         for i, value in enumerate(row[keys:]):
             total[i] += value
     _apply([[*key, *values] for key, values in totals.items() if any(values)], CASES)
+
+
+def case_clocks(facts: CaseFacts) -> tuple[int | None, int | None]:
+    """A case's time to first answer and to resolution in whole microseconds (None: not answered, not resolved)."""
+    return tuple(
+        None if end is None else (end - facts.created_at) // MICROSECOND
+        for end in (facts.thanked_at, facts.resolved_at)
+    )
+
+
+def pack(clocks) -> bytes:
+    """Clocks in whole microseconds as the case rollups store them: 8-byte big-endian signed integers, as
+    PostgreSQL's int8send writes them, so rows' clocks are joined by concatenating bytes."""
+    clocks = list(clocks)
+    return struct.pack(f">{len(clocks)}q", *clocks)
+
+
+def unpack(packed: bytes) -> list[int]:
+    """The clocks `pack` packed."""
+    return list(struct.unpack(f">{len(packed) // 8}q", packed))
+
+
+def _multiset_minus(values: list[int], gone: list[int]) -> Counter:
+    left = Counter(values)
+    left.subtract(gone)
+    return +left  # a clock gone that the row never held is ignored
+
+
+def stored_clocks(row: dict) -> tuple[Counter, Counter]:
+    """The clocks a case rollup row counts (its clocks less those gone), first answer and resolution, as multisets."""
+    return tuple(
+        _multiset_minus(unpack(row[f"{clock}_us"]), unpack(row[f"{clock}_gone"]))
+        for clock in ("first_answer", "resolution")
+    )
+
+
+def clock_drift(row: dict, clocks: tuple[list[int], list[int]]) -> tuple[tuple[list, list], tuple[list, list]]:
+    """What a stored row (as read) lacks of `clocks` (first answer, resolution) and what it holds beyond them."""
+    counted, fresh = stored_clocks(row), tuple(Counter(c) for c in clocks)
+    missing = tuple(sorted((f - c).elements()) for c, f in zip(counted, fresh, strict=True))
+    extra = tuple(sorted((c - f).elements()) for c, f in zip(counted, fresh, strict=True))
+    return missing, extra
+
+
+def pack_clocks(clocks: tuple[list[int], list[int]]) -> list[bytes]:
+    """The packed columns of a row holding exactly `clocks` (first answer, resolution): nothing gone."""
+    first, resolution = clocks
+    return [pack(first), b"", pack(resolution), b""]
+
+
+def case_clocks_rewrite(rewrites: list[tuple[dict, tuple[list[int], list[int]]]]) -> None:
+    """Write case rollup rows' clocks again (the reconciliation): each row, as it was read, gets exactly the fresh
+    clocks and nothing gone. A row changed since it was read (a case change appended to it meanwhile) is not
+    overwritten: the difference between what was read and the fresh clocks is appended instead, which lands
+    beside the concurrent change as the count increments do."""
+    from otklik.rollups.models import CaseRollup
+    from otklik.rollups.services import CASES, _apply
+
+    for row, clocks in rewrites:
+        first, resolution = pack_clocks(clocks)[::2]
+        as_read = {c: row[c] for c in CASES.packed}
+        if CaseRollup.objects.filter(pk=row["id"], **as_read).update(
+            first_answer_us=first, first_answer_gone=b"", resolution_us=resolution, resolution_gone=b""
+        ):
+            continue
+        packed = []
+        for counted, fresh in zip(stored_clocks(row), clocks, strict=True):
+            fresh = Counter(fresh)
+            packed += [pack((fresh - counted).elements()), pack((counted - fresh).elements())]
+        key = [row["organization_id"], *(row[c] for c in CASES.key_columns[1:])]
+        _apply([[*key, *[0] * len(CASES.values), *packed]], CASES)
+
+
+def case_clocks_fresh(
+    organization: Organization, tz: datetime.tzinfo, since: datetime.datetime, until: datetime.datetime
+) -> Iterator[tuple[tuple, int | None, int | None]]:
+    """Each case opened in [since, until): its day row's key (location, touchpoint or 0, person or 0, severity,
+    day) and its two clocks in whole microseconds (`case_clocks`)."""
+    cases = organization.cases.filter(created_at__gte=since, created_at__lt=until)
+    rows = cases.annotate(day=TruncDate("created_at", tzinfo=tz)).values_list(
+        "location_id", "touchpoint_id", "responsible_id", "severity", "day", "created_at", "thanked_at", "resolved_at"
+    )
+    for location, touchpoint, responsible, severity, day, created, thanked, resolved in rows.order_by().iterator(
+        chunk_size=2000
+    ):
+        clocks = [None if end is None else (end - created) // MICROSECOND for end in (thanked, resolved)]
+        yield (location, touchpoint or 0, responsible or 0, severity, day), *clocks
 
 
 def sla_interval(policies: dict, attr: str) -> Cases:

@@ -159,6 +159,16 @@ class CaseRollup(models.Model):
     answered_in_time = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
     resolved_in_time = models.IntegerField(default=0)
+    # The clocks of the counted cases, for exact medians and 90th percentiles without reading the cases
+    # (docs/decisions/0034, 0042): each answered case's time to first answer and each resolved case's time to
+    # resolution in whole microseconds, packed as 8-byte big-endian integers (`rollups.cases.pack`), unordered.
+    # Appended to, never rewritten by a case change: a clock that no longer counts here (a case re-graded,
+    # reassigned or deleted after its answer) is appended to the matching `…_gone`, and readers take the
+    # multiset difference; the reconciliation writes the rows back without it.
+    first_answer_us = models.BinaryField(default=b"", blank=True)
+    first_answer_gone = models.BinaryField(default=b"", blank=True)
+    resolution_us = models.BinaryField(default=b"", blank=True)
+    resolution_gone = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [

@@ -264,3 +264,34 @@ def test_previous_period_has_the_same_length():
 def test_an_unknown_breakdown_is_refused(world):
     with pytest.raises(ValueError):
         metrics.metrics_table(scope=scope_of(world), by="horoscope")
+
+
+@pytest.mark.parametrize("by", list(metrics.BREAKDOWNS))
+def test_the_tables_total_is_the_total_read_on_its_own(world, by):
+    """The table's total row adds its groups' answer, invitation and follow-up figures (ADR 0042): the same row
+    as `metrics_total`, which reads them, for every breakdown — answers of every kind, with customers, products,
+    invitations, cases and a recovery follow-up."""
+    seller = make_user(organization=world.org, username="seller_t", locations=[world.store])
+    customer = make_customer(organization=world.org)
+    customer.segment = "champions"
+    customer.save()
+    kettle = make_product(organization=world.org, name="Kettle")
+    sold = make_purchase(customer=customer, product=kettle, employee=seller)
+    for score in (2, 9, 10, 7):
+        answer(survey=world.nps, touchpoint=world.checkout, score=score)
+    answer_from(survey=world.nps, touchpoint=world.other_checkout, score=6, customer=customer, purchase=sold)
+    response = answer(survey=world.nps, touchpoint=world.checkout, score=3, comment=NEEDS_PILLOWS)
+    case = set_case_times(response, created_at=utc(2026, 5, 1), thanked_after_h=1, resolved_after_h=5)
+    invitation = make_invitation(survey=world.nps, touchpoint=world.checkout, at=utc(2026, 5, 10))
+    RecoveryFollowUp.objects.create(case=case, due_at=utc(2026, 5, 10), invitation=invitation)
+    answer_receive(survey=world.nps, touchpoint=world.checkout, answer=AnswerInput(score=9), invitation=invitation)
+    make_invitation(survey=world.nps, touchpoint=world.other_checkout, at=utc(2026, 5, 11))
+    from otklik.rollups.services import rollups_reconcile
+
+    rollups_reconcile(organization=world.org)
+    scope = scope_of(world, user=world.owner)
+
+    table = metrics.metrics_table(scope=scope, by=by, now=NOW)
+
+    assert table.total == metrics.metrics_total(scope=scope, now=NOW)
+    assert table.total.answers == 7 and table.total.invitations == 2 and table.total.recovery_answered == 1

@@ -195,8 +195,8 @@ def test_an_answer_arriving_during_reconciliation_is_counted_once(world, monkeyp
     submit(survey=world.nps, touchpoint=world.checkout, score=10, when=at(2026, 1, 10))
     taken = services._snapshot
 
-    def snapshot_then_an_answer(organization, tz, month):
-        result = taken(organization, tz, month)
+    def snapshot_then_an_answer(organization, tz, month, tables):
+        result = taken(organization, tz, month, tables)
         submit(survey=world.nps, touchpoint=world.checkout, score=0, when=at(2026, 1, 10))
         return result
 
