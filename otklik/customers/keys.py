@@ -1,0 +1,188 @@
+"""Foreign keys checked once per statement, for the tables an import fills a row at a time (ADR 00NN).
+
+PostgreSQL checks a declared foreign key with one query per written row: a million order lines
+cost two million lookups and locks of their order and product, half of the first import's main
+statement (ADR 0035). The keys listed here are not declared (`db_constraint=False` on the
+field) but kept by triggers that see a whole statement's rows at once (transition tables):
+
+- on the referencing table, after an INSERT or an UPDATE that changes the key, the distinct keys
+  the statement wrote are locked in the referenced table (`FOR KEY SHARE`, as PostgreSQL's own
+  check locks them) in one query, and one that is missing fails the statement with PostgreSQL's
+  foreign-key error (SQLSTATE 23503, Django's IntegrityError);
+- on the referenced table, a deleted row that is still referenced at the commit fails it the same
+  way (PostgreSQL's NO ACTION, per deleted row as PostgreSQL's own: deletes are rare, and Django's
+  deletion collector may delete a referenced row before the rows that reference it); so does a
+  TRUNCATE that leaves references to the emptied table.
+
+A referenced row locked by an import cannot be deleted until it commits, and the delete then sees
+the import's rows (each query of the trigger takes a fresh snapshot at READ COMMITTED, Django's
+level); a row deleted first is found missing by the import's lock, which waits for the delete to
+commit. Nothing here needs more than the tables' owner.
+
+The models still say these are foreign keys with a constraint, and on SQLite they are declared ones as
+before: only PostgreSQL's import writes a million rows at once. Django alters a foreign key's constraint
+only when one is found (`strict=False`), so a later migration of these fields finds none and adds none.
+"""
+
+from django.db import connection
+
+# (referencing table, its key column, referenced table): each key points at the referenced table's `id`.
+KEYS = [
+    ("customers_purchaseline", "purchase_id", "customers_purchase"),
+    ("customers_purchaseline", "product_id", "customers_product"),
+    ("customers_purchase", "organization_id", "accounts_organization"),
+    ("customers_purchase", "customer_id", "customers_customer"),
+    ("customers_purchase", "product_id", "customers_product"),
+    ("customers_purchase", "location_id", "accounts_location"),
+]
+INVITATION_KEYS = [
+    ("outreach_scheduledinvitation", "organization_id", "accounts_organization"),
+    ("outreach_scheduledinvitation", "customer_id", "customers_customer"),
+    ("outreach_scheduledinvitation", "purchase_id", "customers_purchase"),
+]
+
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION otklik_key_written() RETURNS trigger LANGUAGE plpgsql AS $$
+-- After an INSERT or UPDATE statement on the referencing table: TG_ARGV = key column, referenced table.
+DECLARE
+    keys text;
+    wanted bigint;
+    locked bigint;
+    missing text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        keys := format('SELECT DISTINCT n.%1$I AS id FROM otklik_new n WHERE n.%1$I IS NOT NULL', TG_ARGV[0]);
+    ELSE  -- only the rows whose key changed, as PostgreSQL's own check
+        keys := format(
+            'SELECT DISTINCT n.%1$I AS id FROM otklik_new n JOIN otklik_old o ON o.id = n.id '
+            'WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I', TG_ARGV[0]);
+    END IF;
+    EXECUTE format(
+        'WITH keys AS MATERIALIZED (%1$s), '
+        'locked AS MATERIALIZED (SELECT r.id FROM %2$I r JOIN keys ON r.id = keys.id FOR KEY SHARE OF r) '
+        'SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM locked)', keys, TG_ARGV[1])
+    INTO wanted, locked;
+    IF wanted <> locked THEN
+        EXECUTE format('SELECT k.id::text FROM (%1$s) k WHERE NOT EXISTS (SELECT 1 FROM %2$I r WHERE r.id = k.id) '
+                       'LIMIT 1', keys, TG_ARGV[1]) INTO missing;
+        RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', TG_TABLE_NAME, TG_NAME
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', TG_ARGV[0], missing, TG_ARGV[1]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION otklik_key_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- After a referenced row is deleted (at the commit, as PostgreSQL's NO ACTION), or after a TRUNCATE statement:
+-- TG_ARGV = referencing table, key column.
+DECLARE
+    found text;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN  -- fires after every table of the statement is emptied
+        EXECUTE format('SELECT c.%2$I::text FROM %1$I c WHERE c.%2$I IS NOT NULL LIMIT 1', TG_ARGV[0], TG_ARGV[1])
+        INTO found;
+    ELSE
+        EXECUTE format('SELECT c.%2$I::text FROM %1$I c WHERE c.%2$I = $1 LIMIT 1', TG_ARGV[0], TG_ARGV[1])
+        INTO found USING OLD.id;
+    END IF;
+    IF found IS NOT NULL THEN
+        RAISE EXCEPTION 'update or delete on table "%" violates foreign key "%" on table "%"',
+            TG_TABLE_NAME, TG_NAME, TG_ARGV[0]
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "%s".', found, TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION otklik_key_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Before an UPDATE that sets a referenced row's id: the referenced key never changes (Django never does it).
+BEGIN
+    IF NEW.id IS DISTINCT FROM OLD.id THEN
+        RAISE EXCEPTION 'the id of a row of "%" cannot change: rows reference it', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+
+
+def _name(child: str, column: str, what: str) -> str:
+    return f"otklik_key_{child}_{column}_{what}"
+
+
+def _declared(child: str, column: str) -> str:
+    """The declared foreign keys of `child` on `column`, as the names of pg_constraint (SQL)."""
+    return (
+        f"SELECT conname FROM pg_constraint WHERE conrelid = '{child}'::regclass AND contype = 'f' "
+        f"AND conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = '{child}'::regclass "
+        f"AND attname = '{column}')]"
+    )
+
+
+def create_sql(keys: list[tuple[str, str, str]]) -> list[str]:
+    """The statements that drop the declared `keys` and make the triggers that keep them (and their functions)."""
+    statements = [FUNCTIONS]
+    for child, column, parent in keys:
+        args = f"'{column}', '{parent}'"
+        statements += [
+            f"DO $$ DECLARE name text; BEGIN FOR name IN {_declared(child, column)} LOOP "
+            f"EXECUTE format('ALTER TABLE {child} DROP CONSTRAINT %I', name); END LOOP; END $$",
+            f"CREATE TRIGGER {_name(child, column, 'ins')} AFTER INSERT ON {child} "
+            f"REFERENCING NEW TABLE AS otklik_new FOR EACH STATEMENT EXECUTE FUNCTION otklik_key_written({args})",
+            f"CREATE TRIGGER {_name(child, column, 'upd')} AFTER UPDATE ON {child} "
+            "REFERENCING OLD TABLE AS otklik_old NEW TABLE AS otklik_new "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION otklik_key_written({args})",
+            # Per deleted row and at the commit, as PostgreSQL's own check: Django's deletion collector may
+            # delete a referenced row before the rows that reference it, in the same transaction.
+            f"CREATE CONSTRAINT TRIGGER {_name(child, column, 'del')} AFTER DELETE ON {parent} "
+            "DEFERRABLE INITIALLY DEFERRED "
+            f"FOR EACH ROW EXECUTE FUNCTION otklik_key_deleted('{child}', '{column}')",
+            f"CREATE TRIGGER {_name(child, column, 'trunc')} AFTER TRUNCATE ON {parent} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION otklik_key_deleted('{child}', '{column}')",
+        ]
+    for parent in sorted({parent for _child, _column, parent in keys}):
+        statements.append(
+            f"CREATE OR REPLACE TRIGGER otklik_key_{parent}_fixed BEFORE UPDATE OF id ON {parent} "
+            "FOR EACH ROW EXECUTE FUNCTION otklik_key_fixed()"
+        )
+    return statements
+
+
+def drop_sql(keys: list[tuple[str, str, str]]) -> list[str]:
+    """The statements that declare `keys` again and drop their triggers (the shared functions and id guards stay)."""
+    statements = []
+    for child, column, parent in keys:
+        statements += [
+            f"ALTER TABLE {child} ADD CONSTRAINT otklik_fk_{child}_{column} FOREIGN KEY ({column}) "
+            f"REFERENCES {parent} (id) DEFERRABLE INITIALLY DEFERRED",
+            f"DROP TRIGGER IF EXISTS {_name(child, column, 'ins')} ON {child}",
+            f"DROP TRIGGER IF EXISTS {_name(child, column, 'upd')} ON {child}",
+            f"DROP TRIGGER IF EXISTS {_name(child, column, 'del')} ON {parent}",
+            f"DROP TRIGGER IF EXISTS {_name(child, column, 'trunc')} ON {parent}",
+        ]
+    return statements
+
+
+def migration_operation(keys: list[tuple[str, str, str]]):
+    """A RunPython that makes (or, reversed, removes) the triggers, on PostgreSQL only."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in create_sql(keys):
+                schema_editor.execute(statement, params=None)
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in drop_sql(keys):
+                schema_editor.execute(statement, params=None)
+
+    return migrations.RunPython(forward, backward)
+
+
+def installed() -> bool:
+    """Whether this database keeps the keys with these triggers (PostgreSQL)."""
+    return connection.vendor == "postgresql"
