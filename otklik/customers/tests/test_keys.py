@@ -250,3 +250,47 @@ def test_a_customer_deleted_while_an_order_is_written_for_them_keeps_nothing_orp
     )
     assert outcome["second blocked"] and isinstance(outcome["second"], psycopg.errors.ForeignKeyViolation)
     assert Purchase.objects.filter(external_id="RACE", customer=customer).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_product_is_deleted_meanwhile_stores_nothing(world, tmp_path):
+    """A product deleted (not yet committed) while the PostgreSQL import writes lines of it: the import
+    waits for the delete, finds the product gone and stores nothing; the delete stands."""
+    from django.utils import timezone
+
+    from otklik.imports.tests.helpers import write_csv
+    from otklik.imports.tests.test_order_lines import HEADER, rows, run
+
+    product = factories.make_product(organization=world.org, external_id="85123A")
+    path = write_csv(tmp_path / "lines.csv", [HEADER, *rows(timezone.now())], delimiter=",")
+    outcome: dict[str, object] = {}
+
+    def importing():
+        try:
+            outcome["report"] = run(world.org, path, fast=True)
+        except IntegrityError as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with _connect() as deleting:
+        with deleting.transaction():
+            deleting.execute("DELETE FROM customers_product WHERE id = %s", [product.pk])
+            thread = threading.Thread(target=importing)
+            thread.start()
+            waited = False
+            for _attempt in range(200):  # until the import waits for the deleted row's lock
+                deleting.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+                waited = deleting.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
+                if waited or not thread.is_alive():
+                    break
+                threading.Event().wait(0.05)
+        thread.join()
+    assert waited, outcome
+    assert "is not present" in str(outcome.get("error", outcome.get("report")))
+    assert not Purchase.objects.filter(organization=world.org).exists()
+    assert not PurchaseLine.objects.filter(purchase__organization=world.org).exists()
+    assert not Product.objects.filter(pk=product.pk).exists()
