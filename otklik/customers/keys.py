@@ -2,13 +2,14 @@
 
 PostgreSQL checks a declared foreign key with one query per written row: a million order lines
 cost two million lookups and locks of their order and product, half of the first import's main
-statement (ADR 0035). The keys listed here are not declared (`db_constraint=False` on the
-field) but kept by triggers that see a whole statement's rows at once (transition tables):
+statement (ADR 0035). On PostgreSQL the keys listed here are not declared (the migrations that
+call `migration_operation` drop them) but kept by triggers:
 
-- on the referencing table, after an INSERT or an UPDATE that changes the key, the distinct keys
-  the statement wrote are locked in the referenced table (`FOR KEY SHARE`, as PostgreSQL's own
-  check locks them) in one query, and one that is missing fails the statement with PostgreSQL's
-  foreign-key error (SQLSTATE 23503, Django's IntegrityError);
+- on the referencing table, after an INSERT statement, the distinct keys it wrote (its transition
+  table) are locked in the referenced table (`FOR KEY SHARE`, as PostgreSQL's own check locks them)
+  in one query, and one that is missing fails the statement with PostgreSQL's foreign-key error
+  (SQLSTATE 23503, Django's IntegrityError); an UPDATE that changes a key is checked the same way
+  for that row (rare; an UPDATE that leaves the keys alone is not checked, as PostgreSQL's own);
 - on the referenced table, a deleted row that is still referenced at the commit fails it the same
   way (PostgreSQL's NO ACTION, per deleted row as PostgreSQL's own: deletes are rare, and Django's
   deletion collector may delete a referenced row before the rows that reference it); so does a
@@ -23,8 +24,6 @@ The models still say these are foreign keys with a constraint, and on SQLite the
 before: only PostgreSQL's import writes a million rows at once. Django alters a foreign key's constraint
 only when one is found (`strict=False`), so a later migration of these fields finds none and adds none.
 """
-
-from django.db import connection
 
 # (referencing table, its key column, referenced table): each key points at the referenced table's `id`.
 KEYS = [
@@ -78,9 +77,9 @@ $$;
 """
 
 
-# After an INSERT or UPDATE statement on the referencing table. One function per key, with static SQL, so
-# that PL/pgSQL plans its queries once per session: a single-row INSERT pays for the check, not for planning
-# it (with `EXECUTE format(…)` each statement re-planned two queries, about 0.1 ms a key on a loaded machine).
+# After an INSERT statement on the referencing table. One function per key, with static SQL, so that
+# PL/pgSQL plans its queries once per session: a single-row INSERT pays for the check, not for planning it
+# (with `EXECUTE format(…)` each statement re-planned two queries, about 0.1 ms a key on a loaded machine).
 WRITTEN = r"""
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -88,29 +87,31 @@ DECLARE
     locked bigint;
     missing text;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        WITH keys AS MATERIALIZED (SELECT DISTINCT n.{column} AS id FROM otklik_new n WHERE n.{column} IS NOT NULL),
-             locked AS MATERIALIZED (SELECT r.id FROM {parent} r JOIN keys ON r.id = keys.id FOR KEY SHARE OF r)
-        SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM locked) INTO wanted, locked;
-        IF wanted <> locked THEN
-            SELECT n.{column}::text INTO missing FROM otklik_new n
-            WHERE NOT EXISTS (SELECT 1 FROM {parent} r WHERE r.id = n.{column}) AND n.{column} IS NOT NULL LIMIT 1;
-        END IF;
-    ELSE  -- only the rows whose key changed, as PostgreSQL's own check
-        WITH keys AS MATERIALIZED (
-                 SELECT DISTINCT n.{column} AS id FROM otklik_new n JOIN otklik_old o ON o.id = n.id
-                 WHERE n.{column} IS NOT NULL AND n.{column} IS DISTINCT FROM o.{column}),
-             locked AS MATERIALIZED (SELECT r.id FROM {parent} r JOIN keys ON r.id = keys.id FOR KEY SHARE OF r)
-        SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM locked) INTO wanted, locked;
-        IF wanted <> locked THEN
-            SELECT n.{column}::text INTO missing FROM otklik_new n
-            WHERE NOT EXISTS (SELECT 1 FROM {parent} r WHERE r.id = n.{column}) AND n.{column} IS NOT NULL LIMIT 1;
-        END IF;
-    END IF;
+    WITH keys AS MATERIALIZED (SELECT DISTINCT n.{column} AS id FROM otklik_new n WHERE n.{column} IS NOT NULL),
+         locked AS MATERIALIZED (SELECT r.id FROM {parent} r JOIN keys ON r.id = keys.id FOR KEY SHARE OF r)
+    SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM locked) INTO wanted, locked;
     IF wanted <> locked THEN
+        SELECT n.{column}::text INTO missing FROM otklik_new n
+        WHERE n.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} r WHERE r.id = n.{column}) LIMIT 1;
         RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', TG_TABLE_NAME, TG_NAME
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".', missing);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+# After an UPDATE of a row whose key changed (the trigger's WHEN clause, evaluated without calling it, as
+# PostgreSQL skips its own check when the key stays): rare, so per row. An UPDATE that leaves the keys alone
+# (the dispatcher marking invitations sent, the re-import's updates) costs nothing, as before.
+CHANGED = r"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM {parent} r WHERE r.id = NEW.{column} FOR KEY SHARE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "%" violates foreign key "%"', TG_TABLE_NAME, TG_NAME
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".', NEW.{column});
     END IF;
     RETURN NULL;
 END
@@ -135,16 +136,17 @@ def create_sql(keys: list[tuple[str, str, str]]) -> list[str]:
     """The statements that drop the declared `keys` and make the triggers that keep them (and their functions)."""
     statements = [FUNCTIONS]
     for child, column, parent in keys:
-        function = _name(child, column, "written")
+        function, changed = _name(child, column, "written"), _name(child, column, "changed")
         statements += [
             WRITTEN.format(function=function, column=column, parent=parent),
             f"DO $$ DECLARE name text; BEGIN FOR name IN {_declared(child, column)} LOOP "
             f"EXECUTE format('ALTER TABLE {child} DROP CONSTRAINT %I', name); END LOOP; END $$",
             f"CREATE TRIGGER {_name(child, column, 'ins')} AFTER INSERT ON {child} "
             f"REFERENCING NEW TABLE AS otklik_new FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-            f"CREATE TRIGGER {_name(child, column, 'upd')} AFTER UPDATE ON {child} "
-            "REFERENCING OLD TABLE AS otklik_old NEW TABLE AS otklik_new "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            CHANGED.format(function=changed, column=column, parent=parent),
+            f"CREATE TRIGGER {_name(child, column, 'upd')} AFTER UPDATE ON {child} FOR EACH ROW "
+            f"WHEN (NEW.{column} IS DISTINCT FROM OLD.{column} AND NEW.{column} IS NOT NULL) "
+            f"EXECUTE FUNCTION {changed}()",
             # Per deleted row and at the commit, as PostgreSQL's own check: Django's deletion collector may
             # delete a referenced row before the rows that reference it, in the same transaction.
             f"CREATE CONSTRAINT TRIGGER {_name(child, column, 'del')} AFTER DELETE ON {parent} "
@@ -173,6 +175,7 @@ def drop_sql(keys: list[tuple[str, str, str]]) -> list[str]:
             f"DROP TRIGGER IF EXISTS {_name(child, column, 'del')} ON {parent}",
             f"DROP TRIGGER IF EXISTS {_name(child, column, 'trunc')} ON {parent}",
             f"DROP FUNCTION IF EXISTS {_name(child, column, 'written')}()",
+            f"DROP FUNCTION IF EXISTS {_name(child, column, 'changed')}()",
         ]
     return statements
 
@@ -192,8 +195,3 @@ def migration_operation(keys: list[tuple[str, str, str]]):
                 schema_editor.execute(statement, params=None)
 
     return migrations.RunPython(forward, backward)
-
-
-def installed() -> bool:
-    """Whether this database keeps the keys with these triggers (PostgreSQL)."""
-    return connection.vendor == "postgresql"
