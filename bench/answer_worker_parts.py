@@ -26,32 +26,21 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
+    from parts import add_profile_arguments, django_on
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="none", choices=["process", "tag", "deliver", "none"])
-    parser.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumulative…")
-    parser.add_argument("--top", type=int, default=40)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otklik_bench"),
-    )
+    add_profile_arguments(parser, default_database="otklik_bench")
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "otklik.settings",
-            "OTKLIK_DATABASE_URL": args.database_url,
-            "OTKLIK_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
-            "OTKLIK_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        }
-    )
-    os.environ.setdefault("OTKLIK_SECRET_KEY", "bench-" * 10)
     import answers as bench
 
-    bench.ensure_database(args.database_url)
-    import django
-
-    django.setup()
+    django_on(
+        args.database_url,
+        email_backend="django.core.mail.backends.dummy.EmailBackend",
+        ensure_database=bench.ensure_database,
+    )
     from django.core.management import call_command
     from django.db import connection
     from django_tasks_db.models import DBTaskResult

@@ -27,31 +27,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
+    from parts import add_profile_arguments, django_on
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--profile", default="none", choices=["dispatch", "deliver", "both", "none"])
-    parser.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumulative…")
-    parser.add_argument("--top", type=int, default=40)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/delivery_parts"),
-    )
+    add_profile_arguments(parser, default_database="delivery_parts")
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "otklik.settings",
-            "OTKLIK_DATABASE_URL": args.database_url,
-            "OTKLIK_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
-            "OTKLIK_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        }
-    )
-    os.environ.setdefault("OTKLIK_SECRET_KEY", "bench-" * 10)
     import dispatch as bench
 
-    bench.ensure_database(args.database_url)
-    import django
-
-    django.setup()
+    django_on(
+        args.database_url,
+        email_backend="django.core.mail.backends.smtp.EmailBackend",
+        ensure_database=bench.ensure_database,
+    )
     from django.conf import settings
     from django.core.management import call_command
     from django.urls import reverse
