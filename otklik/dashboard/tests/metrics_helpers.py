@@ -6,6 +6,7 @@ import itertools
 from otklik.accounts.models import Touchpoint
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, Product, Purchase
+from otklik.dashboard import metrics
 from otklik.surveys.models import Invitation, Response, Survey
 
 _seq = itertools.count(1)
@@ -81,3 +82,12 @@ def bulk_answers(*, survey: Survey, touchpoint: Touchpoint, scores: list[int], a
         )
         for score in scores
     )
+
+
+def assert_same(got: metrics._CaseFigures, expected: metrics._CaseFigures, where: tuple) -> None:
+    """Two case figures are the same: every count and every median and 90th percentile, or `where` is said."""
+    counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
+    assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], where
+    for share in metrics.QUANTILES:
+        assert got.first_answer(share) == expected.first_answer(share), (*where, share)
+        assert got.resolution(share) == expected.resolution(share), (*where, share)

@@ -10,6 +10,7 @@ from django.db import connection
 
 from otklik.cases.models import Case, Severity
 from otklik.dashboard import metrics
+from otklik.dashboard.tests.metrics_helpers import assert_same
 from otklik.sla.selectors import sla_policies
 from otklik.testing.factories import make_case
 
@@ -74,14 +75,6 @@ def test_no_case_gives_no_total(world):
     policies = sla_policies(organization=world.org)
 
     assert metrics._case_figures_in_database(cases, policies, now, with_total=True) == ({}, None)
-
-
-def assert_same(got: metrics._CaseFigures, expected: metrics._CaseFigures, where: tuple) -> None:
-    counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
-    assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], where
-    for share in metrics.QUANTILES:
-        assert got.first_answer(share) == expected.first_answer(share), (*where, share)
-        assert got.resolution(share) == expected.resolution(share), (*where, share)
 
 
 def test_cases_by_seller_and_product_read_the_purchase_only_where_there_is_one(world):

@@ -12,7 +12,7 @@ from otklik.cases import services as case_services
 from otklik.cases.models import Severity
 from otklik.dashboard import metrics
 from otklik.dashboard.tests.helpers import answer
-from otklik.dashboard.tests.metrics_helpers import answer_from, make_purchase
+from otklik.dashboard.tests.metrics_helpers import answer_from, assert_same, make_purchase
 from otklik.rollups.cases import case_rollups_ready, pack, stored_clocks, unpack
 from otklik.rollups.models import CaseRollup
 from otklik.rollups.services import rollups_reconcile
@@ -86,14 +86,6 @@ def _in_python(scope: metrics.Scope, by: str | None) -> tuple[dict, metrics._Cas
     rows = list(grouped.values("group", "severity", "created_at", "thanked_at", "resolved_at").order_by())
     total = metrics.case_figures(rows=[{**row, "group": 0} for row in rows], policies=policies, now=NOW)
     return metrics.case_figures(rows=rows, policies=policies, now=NOW), total.get(0)
-
-
-def assert_same(got: metrics._CaseFigures, expected: metrics._CaseFigures, where: tuple) -> None:
-    counts = ("count", "answered", "answered_in_time", "considered", "resolved", "resolved_in_time")
-    assert [getattr(got, c) for c in counts] == [getattr(expected, c) for c in counts], where
-    for share in metrics.QUANTILES:
-        assert got.first_answer(share) == expected.first_answer(share), (*where, share)
-        assert got.resolution(share) == expected.resolution(share), (*where, share)
 
 
 def assert_figures_are_raw(world, period: dict, by: str | None, location=None) -> None:
