@@ -163,6 +163,25 @@ def test_tag_groups_by_place_only_are_those_of_both_groupings(world, answers):
         themes_trend(organization=world.org, tz=world.org.zone, counted=by_place)
 
 
+@pytest.mark.parametrize("who", ["manager", "employee"])
+def test_the_overviews_one_read_gives_the_three_reads_figures(world, answers, who):
+    """`metrics_from_rollups` (the overview, one statement) against `metric`, `metric_by_touchpoint` and
+    `metric_by_month` per kind (nine statements) over the same rollups, for every period."""
+    membership = getattr(world, who).memberships.get()
+    tz = world.org.zone
+    rollups_reconcile(organization=world.org)
+    for period in PERIODS:
+        source = selectors.metrics_source(membership=membership, tz=tz, **period)
+        assert source.model.__name__ == "ResponseRollup"
+        figures = selectors.metrics_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+        for kind in selectors.METRIC_KINDS:
+            assert figures[kind].headline == selectors.metric(qs=source, kind=kind), (period, kind)
+            assert figures[kind].headline.count
+            assert figures[kind].by_touchpoint == selectors.metric_by_touchpoint(qs=source, kind=kind), (period, kind)
+            assert figures[kind].by_month == selectors.metric_by_month(qs=source, kind=kind, tz=tz), (period, kind)
+        assert len(figures["nps"].by_touchpoint) >= 2 and len(figures["nps"].by_month) >= 2
+
+
 def test_breakdowns_the_rollups_do_not_hold_are_read_from_the_answers(world, answers):
     membership = world.manager.memberships.get()
     tz = world.org.zone
