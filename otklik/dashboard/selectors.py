@@ -10,13 +10,14 @@ fast over tens of millions of answers.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db import connections
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
-from otklik.rollups.metrics import HEADLINE_METRICS, METRICS, Ces, Csat, Nps
+from otklik.rollups.metrics import HEADLINE_METRICS, METRICS, PARTS, Ces, Csat, Nps
 from otklik.rollups.models import ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.surveys.filters import responses_filter, responses_visible
@@ -178,6 +179,97 @@ def metric_by_location_month(
         for row in rows
     ]
     return sorted(metrics, key=lambda m: (m.location_name, m.location_id, m.month))
+
+
+@dataclass(frozen=True)
+class MetricFigures:
+    """One metric's overview figures: its headline, per touchpoint and per month (as the three reads above give)."""
+
+    headline: Metric
+    by_touchpoint: list[TouchpointMetric]
+    by_month: list[MonthMetric]
+
+
+def metrics_from_rollups(*, qs: QuerySet[ResponseRollup], kinds: tuple[str, ...]) -> dict[str, MetricFigures]:
+    """`metric`, `metric_by_touchpoint` and `metric_by_month` of every kind in `kinds` from ONE read of the rollups.
+
+    The rows are grouped by touchpoint and month with every kind's parts (integer sums, each filtered to its kind)
+    and added up per kind, per touchpoint and per month (on PostgreSQL by `GROUPING SETS`, elsewhere here): the
+    same integers, so the same figures. Places come ordered by location and touchpoint name in the database's
+    collation, as `metric_by_touchpoint` orders them.
+    """
+    aggregates = {}
+    for kind in kinds:
+        aggregates |= METRICS[kind].aggregates(rollups=True, prefix=f"{kind}_")
+        aggregates[f"{kind}_rows"] = Count("id", filter=Q(kind=kind))  # a group "has" a kind as its filter would
+    grouped = qs.values("touchpoint_id", "touchpoint__name", "touchpoint__location__name", "month_start")
+    grouped = grouped.annotate(**aggregates).order_by()
+    totals: dict[str, dict] = {kind: {} for kind in kinds}
+    by_touchpoint: dict[str, dict[int, dict]] = {kind: {} for kind in kinds}
+    by_month: dict[str, dict[datetime.date, dict]] = {kind: {} for kind in kinds}
+    names: dict[int, tuple[str, str]] = {}
+
+    def add(kind: str, target: dict, row: dict) -> None:
+        for part in PARTS:
+            key = f"{kind}_{part}"
+            target[key] = target.get(key, 0) + int(row.get(key) or 0)
+
+    if connections[qs.db].vendor == "postgresql":
+        # The touchpoint × month groups added up again in the database by touchpoint and by month (a few hundred
+        # rows back instead of thousands); places in name order (the database's collation), then the months.
+        inner, params = grouped.query.sql_with_params()
+        columns = list(aggregates)
+        sums = ", ".join(f'SUM("{column}") AS "{column}"' for column in columns)
+        sql = (
+            f"SELECT touchpoint_id, touchpoint__name, touchpoint__location__name, month_start, "
+            f"GROUPING(month_start) AS by_place, {sums} FROM ({inner}) g "
+            "GROUP BY GROUPING SETS ((touchpoint_id, touchpoint__name, touchpoint__location__name), (month_start)) "
+            "ORDER BY by_place, touchpoint__location__name, touchpoint__name, touchpoint_id, month_start"
+        )
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            names_of = [column[0] for column in cursor.description]
+            rows = [dict(zip(names_of, values, strict=True)) for values in cursor.fetchall()]
+        for row in rows:
+            for kind in kinds:
+                if not row[f"{kind}_rows"]:
+                    continue
+                if row["by_place"]:  # the month rolled up: one place's row; the places add up to the total
+                    names[row["touchpoint_id"]] = (row["touchpoint__name"], row["touchpoint__location__name"])
+                    add(kind, by_touchpoint[kind].setdefault(row["touchpoint_id"], {}), row)
+                    add(kind, totals[kind], row)
+                else:
+                    add(kind, by_month[kind].setdefault(_as_date(row["month_start"]), {}), row)
+    else:
+        ordered = grouped.order_by("touchpoint__location__name", "touchpoint__name", "touchpoint_id", "month_start")
+        for row in ordered:
+            names[row["touchpoint_id"]] = (row["touchpoint__name"], row["touchpoint__location__name"])
+            for kind in kinds:
+                if not row[f"{kind}_rows"]:
+                    continue
+                add(kind, totals[kind], row)
+                add(kind, by_touchpoint[kind].setdefault(row["touchpoint_id"], {}), row)
+                add(kind, by_month[kind].setdefault(_as_date(row["month_start"]), {}), row)
+    out = {}
+    for kind in kinds:
+        headline = METRICS[kind].headline(totals[kind], prefix=f"{kind}_")
+        touchpoints, months = [], []
+        if headline.count:  # as the overview asks for the breakdowns only of a metric with answers
+            touchpoints = [
+                TouchpointMetric(
+                    touchpoint_id=touchpoint,
+                    touchpoint_name=names[touchpoint][0],
+                    location_name=names[touchpoint][1],
+                    metric=METRICS[kind].headline(parts, prefix=f"{kind}_"),
+                )
+                for touchpoint, parts in by_touchpoint[kind].items()  # in the rows' (the database's) order
+            ]
+            months = [
+                MonthMetric(month=month, metric=METRICS[kind].headline(parts, prefix=f"{kind}_"))
+                for month, parts in sorted(by_month[kind].items())
+            ]
+        out[kind] = MetricFigures(headline=headline, by_touchpoint=touchpoints, by_month=months)
+    return out
 
 
 def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:

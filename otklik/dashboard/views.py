@@ -10,6 +10,7 @@ from otklik.accounts.decorators import membership_required
 from otklik.dashboard import selectors
 from otklik.dashboard.forms import AnswersFilterForm, PeriodFilterForm
 from otklik.rollups.metrics import METRICS
+from otklik.rollups.models import ResponseRollup
 
 ANSWERS_PER_PAGE = 50
 OLDEST_CASES_SHOWN = 10
@@ -69,7 +70,20 @@ def home(request: HttpRequest) -> HttpResponse:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    sections = [_metric_section(responses=source, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
+    if source.model is ResponseRollup:  # every kind's three figures from one read of the rollups
+        figures = selectors.metrics_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+        sections = [
+            {
+                "kind": kind,
+                "label": METRICS[kind].label,
+                "headline": figures[kind].headline,
+                "by_touchpoint": figures[kind].by_touchpoint,
+                "by_month": figures[kind].by_month,
+            }
+            for kind in selectors.METRIC_KINDS
+        ]
+    else:
+        sections = [_metric_section(responses=source, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
     # Open cases are the state of things now, so the period does not narrow them; the location does.
     open_cases = selectors.cases_open(membership=membership, location=filters.get("location"))
     context = {

@@ -80,12 +80,16 @@ class Counted:
 
     answers: QuerySet  # rollups.ResponseRollup
     tags: QuerySet[TagRollup]
+    # False where no monthly trend is drawn (the overview's card): the tag rollups are then grouped by place only,
+    # one grouping instead of two in the page's heaviest statement, and `themes_trend` refuses this `Counted`.
+    months: bool = True
 
     @cached_property
     def tag_groups(self) -> "TagGroups":
-        """The tag rollups' sums per theme, per theme and place, per theme and month: read once per `Counted`
-        by the three selectors that need them (`_theme_rows`, `themes_top_places`, `themes_trend`)."""
-        return _tag_groups(self.tags)
+        """The tag rollups' sums per theme, per theme and place, per theme and month (unless `months` is False):
+        read once per `Counted` by the selectors that need them (`_theme_rows`, `themes_top_places`, `themes_trend`).
+        """
+        return _tag_groups(self.tags, months=self.months)
 
 
 @dataclass(frozen=True)
@@ -93,25 +97,26 @@ class TagGroups:
     """The sums of a period's tag rollups, grouped three ways (each dict keyed by the group's ids).
 
     by_theme: theme → (tagged, detractors, promoters, nps_tagged); by_place: (theme, location, touchpoint) →
-    answers with text carrying it; by_month: (theme, month) → answers with text carrying it.
+    answers with text carrying it; by_month: (theme, month) → answers with text carrying it (None: not grouped).
     """
 
     by_theme: dict[int, tuple[int, int, int, int]]
     by_place: dict[tuple[int, int, int], int]
-    by_month: dict[tuple[int, datetime.date], int]
+    by_month: dict[tuple[int, datetime.date], int] | None
 
 
 def _band_sql(band) -> str:
     return " + ".join(f'"s{score}"' for score in band.scores)
 
 
-def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
+def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
     """One read of the tag rollups for all three groupings (docs/decisions/0037, 0039).
 
     PostgreSQL groups them in one pass (`GROUPING SETS` by place and by month, a few thousand rows back from some
     65 000 month rows, read index-only from `tag_rollup_months_covering`); the per-theme sums are the places'
     added up here. Elsewhere the rows are grouped by theme, place and month once and added up here. All are sums
-    of the same integers, so the figures are those of the three grouped reads they replace.
+    of the same integers, so the figures are those of the three grouped reads they replace. `months` False: the
+    rows are grouped by place only (one grouping, on both databases) and `by_month` is None.
     """
     nps = NPS.kind
     bad, good = _band_sql(NPS.bad(NPS.spec)), _band_sql(NPS.good(NPS.spec))
@@ -135,7 +140,16 @@ def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
             totals[i] += int(value)
 
     with connections[tags.db].cursor() as cursor:
-        if connections[tags.db].vendor == "postgresql":
+        if not months:
+            cursor.execute(
+                f"SELECT theme_id, location_id, touchpoint_id, {sums} FROM ({figures}) t "
+                "GROUP BY theme_id, location_id, touchpoint_id",
+                (nps, nps, nps, *params),
+            )
+            for theme, location, touchpoint, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                by_place[(theme, location, touchpoint)] = int(text)
+                add(theme, (tagged, bad_n, good_n, nps_n))
+        elif connections[tags.db].vendor == "postgresql":
             cursor.execute(
                 f"SELECT theme_id, location_id, touchpoint_id, month_start, GROUPING(month_start), {sums} "
                 f"FROM ({figures}) t "
@@ -162,7 +176,9 @@ def _tag_groups(tags: QuerySet[TagRollup]) -> TagGroups:
                 key = (theme, datetime.date.fromisoformat(month) if isinstance(month, str) else _as_date(month))
                 by_month[key] = by_month.get(key, 0) + int(text)
     return TagGroups(
-        by_theme={theme: tuple(values) for theme, values in by_theme.items()}, by_place=by_place, by_month=by_month
+        by_theme={theme: tuple(values) for theme, values in by_theme.items()},
+        by_place=by_place,
+        by_month=by_month if months else None,
     )
 
 
@@ -172,13 +188,17 @@ def counted_for(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     location: Location | None = None,
+    months: bool = True,
 ) -> Counted | None:
     """The member's rollups for the period (whole days in the organization's time zone), or None while the
-    rollups are not reconciled in that time zone (then the selectors read the answers)."""
+    rollups are not reconciled in that time zone (then the selectors read the answers). `months` False: for a
+    page that draws no monthly theme trend (see `Counted.months`)."""
     if not rollups_ready(organization=membership.organization):
         return None
     period = {"membership": membership, "date_from": date_from, "date_to": date_to, "location": location}
-    return Counted(answers=rollups_for_period(**period), tags=rollups_for_period(**period, model=TagRollup))
+    return Counted(
+        answers=rollups_for_period(**period), tags=rollups_for_period(**period, model=TagRollup), months=months
+    )
 
 
 def _theme_rows(organization: Organization, answers: QuerySet | None, counted: Counted | None) -> list[Theme]:
@@ -481,6 +501,8 @@ def themes_trend(
     """All themes' monthly trend in two queries (the loyalty-factors chart); from `counted` when given
     (its months are the organization's, so `tz` must be the organization's time zone then)."""
     if counted is not None:
+        if not counted.months:
+            raise ValueError("themes_trend needs a Counted grouped by month (counted_for(months=True))")
         rows = [
             {"theme_id": theme, "month": month, "n": n}
             for (theme, month), n in counted.tag_groups.by_month.items()

@@ -75,6 +75,7 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         location=filters.get("location"),
+        months=False,  # the card draws no trend: the tag rollups grouped by place only
     )
     summaries = selectors.theme_summaries(organization=membership.organization, qs=answers, counted=counted)
     complaints, praise = selectors.split_praise(summaries)

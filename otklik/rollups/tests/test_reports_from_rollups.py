@@ -112,6 +112,9 @@ def _tables(membership, tz) -> dict:
         answers = responses_filter(qs=responses_visible(membership=membership), tz=tz, **period)
         out[(i, "themes")] = theme_summaries(organization=membership.organization, qs=answers, counted=counted)
         out[(i, "trend")] = themes_trend(organization=membership.organization, qs=answers, tz=tz, counted=counted)
+        # The overview's card groups the tag rollups by place only (no trend): the same summaries.
+        by_place = counted_for(membership=membership, months=False, **period)
+        out[(i, "card themes")] = theme_summaries(organization=membership.organization, qs=answers, counted=by_place)
         out[(i, "report themes")] = report.top_themes(scope=scope)
         source = selectors.metrics_source(membership=membership, tz=tz, **period)
         for kind in selectors.METRIC_KINDS:
@@ -144,6 +147,39 @@ def test_rollups_give_the_raw_figures_on_every_report(world, answers, who):
     assert raw[(0, "headline", "nps")].count > 50  # the comparison is not over empty tables
     assert len(raw[(0, "employee")].rows) >= 3 and len(raw[(0, "product")].rows) == 3
     assert raw[(0, "themes")] and raw[(0, "trend")].months
+
+
+def test_tag_groups_by_place_only_are_those_of_both_groupings(world, answers):
+    """`counted_for(months=False)` (the overview's card) sums the same rows by place alone: the same figures per
+    theme and place, no months, and a trend asked of it is refused rather than drawn empty."""
+    membership = world.manager.memberships.get()
+    rollups_reconcile(organization=world.org)
+    for period in PERIODS:
+        both = counted_for(membership=membership, **period).tag_groups
+        by_place = counted_for(membership=membership, months=False, **period)
+        assert by_place.tag_groups.by_theme == both.by_theme and by_place.tag_groups.by_place == both.by_place
+        assert by_place.tag_groups.by_month is None and both.by_month
+    with pytest.raises(ValueError, match="by month"):
+        themes_trend(organization=world.org, tz=world.org.zone, counted=by_place)
+
+
+@pytest.mark.parametrize("who", ["manager", "employee"])
+def test_the_overviews_one_read_gives_the_three_reads_figures(world, answers, who):
+    """`metrics_from_rollups` (the overview, one statement) against `metric`, `metric_by_touchpoint` and
+    `metric_by_month` per kind (nine statements) over the same rollups, for every period."""
+    membership = getattr(world, who).memberships.get()
+    tz = world.org.zone
+    rollups_reconcile(organization=world.org)
+    for period in PERIODS:
+        source = selectors.metrics_source(membership=membership, tz=tz, **period)
+        assert source.model.__name__ == "ResponseRollup"
+        figures = selectors.metrics_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+        for kind in selectors.METRIC_KINDS:
+            assert figures[kind].headline == selectors.metric(qs=source, kind=kind), (period, kind)
+            assert figures[kind].headline.count
+            assert figures[kind].by_touchpoint == selectors.metric_by_touchpoint(qs=source, kind=kind), (period, kind)
+            assert figures[kind].by_month == selectors.metric_by_month(qs=source, kind=kind, tz=tz), (period, kind)
+        assert len(figures["nps"].by_touchpoint) >= 2 and len(figures["nps"].by_month) >= 2
 
 
 def test_breakdowns_the_rollups_do_not_hold_are_read_from_the_answers(world, answers):
