@@ -73,17 +73,6 @@ def main() -> None:
         membership=owner, tz=tz, date_from=datetime.date(2025, 12, 1), date_to=datetime.date(2025, 12, 31)
     )
 
-    def raw(fn):
-        def run():
-            ready = people.case_rollups_ready
-            people.case_rollups_ready = lambda **k: False
-            try:
-                return fn()
-            finally:
-                people.case_rollups_ready = ready
-
-        return run
-
     print(f"{'read (median ms)':<44}{'new':>10}{'old':>10}{'ratio':>9}")
     print(f"cases all-time: {Case.objects.filter(organization=organization).count():,}")
     for label, scope in (("all time", all_time), ("one month", month)):
@@ -100,7 +89,7 @@ def main() -> None:
         pair(
             f"/people/ case counts per person, {label}",
             lambda scope=scope: people._case_figures(scope, "responsible_id"),
-            raw(lambda scope=scope: people._case_figures(scope, "responsible_id")),
+            _from_the_cases(people, lambda scope=scope: people._case_figures(scope, "responsible_id")),
             runs,
         )
     workers = list(people.workers(scope=month))
@@ -144,16 +133,17 @@ def main() -> None:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
-def _from_the_cases(metrics, fn):
-    """`fn` as before the case rollups carried clocks: the case figures read from the period's cases."""
+def _from_the_cases(module, fn):
+    """`fn` with `module` (dashboard.metrics or dashboard.people) told the case rollups are not ready: the case
+    figures read from the period's cases, as before the rollups held them."""
 
     def run():
-        ready = metrics.case_rollups_ready
-        metrics.case_rollups_ready = lambda **k: False
+        ready = module.case_rollups_ready
+        module.case_rollups_ready = lambda **k: False
         try:
             return fn()
         finally:
-            metrics.case_rollups_ready = ready
+            module.case_rollups_ready = ready
 
     return run
 
