@@ -201,6 +201,38 @@ def group_cpu(leaders: list[int]) -> float:
     return total / ticks
 
 
+def database_cpu(name: str) -> dict[int, float]:
+    """CPU seconds used so far by each live PostgreSQL backend connected to the database `name`, by process id
+    (Linux /proc); `database_cpu_since` takes the difference across a load.
+
+    Shared processes (WAL writer, checkpointer) are not counted, nor a backend that ended during the load (the
+    server's connections live CONN_MAX_AGE seconds): a lower bound, close when no connection was replaced.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {name} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile, or is not ours to read
+            continue
+        used[int(proc.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def database_cpu_since(name: str, before: dict[int, float]) -> float:
+    """CPU seconds the backends of `name` used since `before` (a backend started since counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in database_cpu(name).items())
+
+
+def children_cpu() -> float:
+    """CPU seconds used by this process's ended children (the load's client processes, once their pool is closed)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def percentile(values: list[float], share: float) -> float:
     values = sorted(values)
     return values[max(0, int(len(values) * share) - 1)]
@@ -330,13 +362,17 @@ def main() -> None:
         if workers:
             db.drained(0)
         web, background = [server.pid], [process.pid for process in workers]
-        cpu_before = group_cpu(web)
+        database = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+        cpu_before, pg_before, client_before = group_cpu(web), database_cpu(database), children_cpu()
         bare = load(port, "/bench/bare/", bodies, args.concurrency)
-        cpu_bare = group_cpu(web) - cpu_before
+        cpu_bare, pg_bare = group_cpu(web) - cpu_before, database_cpu_since(database, pg_before)
+        client_bare = children_cpu() - client_before
         first_id, rollup_before = db.last_id(), db.rollup_total()
         cpu_before, worker_before = group_cpu(web), group_cpu(background)
+        pg_before, client_before = database_cpu(database), children_cpu()
         ours = load(port, answer_path, bodies, args.concurrency)
         cpu_ours, cpu_worker = group_cpu(web) - cpu_before, group_cpu(background) - worker_before
+        pg_ours, client_ours = database_cpu_since(database, pg_before), children_cpu() - client_before
         if args.worker_after_load:
             start_workers()
         worker_before = group_cpu([process.pid for process in workers])
@@ -378,6 +414,20 @@ def main() -> None:
         f"(ratio {cpu_bare / bare['requests'] / (cpu_ours / ours['requests']):.2f}); "
         f"the worker per answer {(cpu_worker + cpu_drain) / ours['requests'] * 1000:.2f} ms "
         f"({cpu_worker:.1f} s of CPU during the load, {cpu_drain:.1f} s after it)"
+    )
+    print(
+        f"CPU per request during the load, PostgreSQL backends (the worker's included): bare "
+        f"{pg_bare / bare['requests'] * 1000:.2f} ms, answer POST {pg_ours / ours['requests'] * 1000:.2f} ms; "
+        f"the bench's clients: bare {client_bare / bare['requests'] * 1000:.2f} ms, "
+        f"answer POST {client_ours / ours['requests'] * 1000:.2f} ms"
+    )
+    # What the two cores spent per request during each load (gunicorn, PostgreSQL, the worker, the clients): on a
+    # shared machine the req/s ratio moves with the neighbours; this one much less.
+    spent_bare = (cpu_bare + pg_bare + client_bare) / bare["requests"]
+    spent_ours = (cpu_ours + pg_ours + cpu_worker + client_ours) / ours["requests"]
+    print(
+        f"all CPU per request during the load: bare {spent_bare * 1000:.2f} ms, answer POST {spent_ours * 1000:.2f} ms "
+        f"(ratio {spent_bare / spent_ours:.2f})"
     )
     print(
         f"worker ({args.task_workers} process, nice {args.worker_nice}"

@@ -3,11 +3,12 @@
 Every way in (the public page, an invitation, the API, the demo, the test factories) calls
 `answer_receive`; the apps below only do their own part and never call each other upward.
 
-The public pages store the answer and its rollup count in the request and leave the rest (rules, case,
-alerts, tagging) to the worker right after the commit (`rules_later=True`, decision 0024): the answer is
-marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs the
-case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker that
-dies in between leaves the answer pending and it is processed once, later.
+The public pages store only the answer in the request and leave the rest (its rollup count, rules, case,
+alerts, tagging) to the worker right after the commit (`rules_later=True`, decisions 0024 and 00NN): the
+answer is marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs
+the case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker
+that dies in between leaves the answer pending and it is processed, and counted, once, later. So an answer is
+counted in the rollups exactly when it is not pending (the reconciliation counts only those).
 """
 
 import logging
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
-from otklik.accounts.models import Organization, Touchpoint
+from otklik.accounts.models import Touchpoint
 from otklik.batch import batch, batch_flush, batch_gathered, item, remember
 from otklik.cases.models import Case
 from otklik.insights.services import response_tag_later, responses_tag_after_commit
@@ -24,7 +25,7 @@ from otklik.intake.complaints import complaint_open_for_answer
 from otklik.messaging.services import outbox_deliver_after_commit
 from otklik.rollups.cases import GATHERED as ROLLUP_CASES
 from otklik.rollups.cases import rollup_cases_add_gathered
-from otklik.rollups.services import rollup_add_response, rollup_add_statement
+from otklik.rollups.services import rollup_add_response, rollup_add_responses
 from otklik.rows import bound_cursor
 from otklik.rules.engine import rules_apply_to_response
 from otklik.rules.models import RuleRun
@@ -71,8 +72,8 @@ def answer_receive(
     Everything happens in one transaction: either the answer, its case, its rollup count and the
     queued messages are all stored, or nothing is. A repeated `external_id` returns the stored answer
     unchanged. `notify=False` opens the case without queueing any alert or customer message.
-    `rules_later=True` (the public pages) stores only the answer and its rollup count and marks it
-    pending: the worker runs its rules, case, alerts and tagging right after (`answers_process_pending`),
+    `rules_later=True` (the public pages) stores only the answer and marks it pending: the worker counts it
+    in the rollups and runs its rules, case, alerts and tagging right after (`answers_process_pending`),
     always with `notify`.
     Raises ValidationError, `SurveyClosed` or `InvitationUsed` (surveys.services).
     """
@@ -90,7 +91,7 @@ def answer_receive(
             score_is_derived=score_is_derived,
             rules_pending=True,
         )
-        _store_counted(response=response, organization=survey.organization)
+        _store_alone(response=response)
         return response
     if external_id:
         existing = response_by_external_id(survey=survey, external_id=external_id)
@@ -113,8 +114,9 @@ def answer_receive(
             if not rules_later:
                 answer_rules_run(response=response, notify=notify)
                 response_tag_later(response=response)
-            # Last, so the rollup row's lock is held only until the commit right after.
-            rollup_add_response(response=response, organization=survey.organization)
+                # Last, so the rollup row's lock is held only until the commit right after. A pending answer
+                # is counted when it is processed (`_process`, `_claim_and_process`).
+                rollup_add_response(response=response, organization=survey.organization)
     except IntegrityError:
         # Two pushes of the same external_id raced; the other one won.
         if external_id:
@@ -128,7 +130,7 @@ def _stored_in_one_statement(
 ) -> bool:
     # The public page's usual answer (a score and words, no contact, no extra question, no invitation) on
     # PostgreSQL: nothing else to write in the request, so no transaction is needed around one statement.
-    # SQLite has no INSERT inside WITH: there it is the answer and its count in a transaction.
+    # Elsewhere (SQLite) it is the ORM's save in a transaction.
     return (
         connection.vendor == "postgresql"
         and invitation is None
@@ -138,18 +140,19 @@ def _stored_in_one_statement(
     )
 
 
-def _store_counted(*, response: Response, organization: Organization) -> None:
-    """Store a built answer and count it in its rollups in one statement (data-modifying WITH, PostgreSQL):
-    the two commit together with no BEGIN and COMMIT around them, one round trip instead of four."""
+def _store_alone(*, response: Response) -> None:
+    """Store a built, pending answer in one autocommitted INSERT (PostgreSQL): no BEGIN and COMMIT around it.
+
+    Not counted here: every answer of a place adds to the same two rollup rows (its day, its month), and each
+    such upsert held the row's lock until its commit was flushed, so concurrent answers queued on it one commit
+    after another and woke each other to retry (2.9 ms of PostgreSQL's CPU per answer at 8 at once against 0.7
+    for the INSERT alone, decision 00NN). The worker counts a claim's answers in one upsert instead.
+    """
     answer_sql, answer_params = response_insert_statement(response)
-    count_sql, count_params = rollup_add_statement(response=response, organization=organization)
     # Bound on the server: psycopg dumps the values in C (quoting them into the SQL on the client cost a fifth of
     # the request's CPU, decision 0033).
     with bound_cursor() as cursor:
-        cursor.execute(
-            f"WITH answer AS ({answer_sql}), counted AS ({count_sql}) SELECT id FROM answer",
-            [*answer_params, *count_params],
-        )
+        cursor.execute(answer_sql, answer_params)
         response.pk = cursor.fetchone()[0]
     response._state.adding = False
     response._state.db = connection.alias
@@ -171,9 +174,11 @@ def _pending_answers():
 
 
 def _process(response: Response) -> None:
-    """The rest of a pending answer, in the caller's transaction that holds its row: rules, tagging, the mark."""
+    """The rest of a pending answer, in the caller's transaction that holds its row: rules, tagging, its rollup
+    count, the mark."""
     answer_rules_run(response=response)
     response_tag_later(response=response)
+    rollup_add_response(response=response, organization=response.organization)
     Response.objects.filter(pk=response.pk).update(rules_pending=False)
     response.rules_pending = False
 
@@ -181,6 +186,7 @@ def _process(response: Response) -> None:
 def answers_process_pending(*, limit: int = PROCESS_BATCH, claim: int = CLAIM_BATCH) -> int:
     """Run the rules, case, alerts and tagging of answers stored with `rules_later`; the worker calls it.
 
+    Each answer is counted in the rollups here, with its mark cleared (the request stored it alone).
     Answers are claimed `claim` at a time with `SELECT … FOR UPDATE SKIP LOCKED` and each claim is processed in
     one transaction that also clears their marks, so any number of workers share the work and a worker killed
     mid-way leaves its answers pending for the next one: processed once, never lost. Within a claim the rules,
@@ -249,6 +255,8 @@ def _claim_and_process(size: int, failed: list[int], *, careful: bool) -> tuple[
             return 0, len(claimed)
         batch_flush()
         rollup_cases_add_gathered(batch_gathered(ROLLUP_CASES))
+        # Counted with the mark cleared below, in one transaction: an answer is counted once, when processed.
+        rollup_add_responses(processed)
         Response.objects.filter(pk__in=[response.pk for response in processed]).update(rules_pending=False)
         for response in processed:
             response.rules_pending = False

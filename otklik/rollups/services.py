@@ -1,4 +1,5 @@
-"""Writes that keep the answer rollups current: one upsert per answer, and reconciliation from raw answers.
+"""Writes that keep the answer rollups current: one upsert per answer (or per claim of pending answers), and
+reconciliation from raw answers.
 
 Every change is an *increment* (`count = count + delta`), never an overwrite, so the
 answer path and a reconciliation running at the same time both land: the upsert
@@ -163,41 +164,21 @@ def rollup_add_response(*, response: Response, organization: Organization) -> No
     _apply(_response_rows(response, organization, +1))
 
 
-def rollup_add_statement(*, response: Response, organization: Organization) -> tuple[str, list]:
-    """`rollup_add_response`'s one statement as SQL and parameters, for a caller that joins it with another (the
-    intake stores an answer and its count in one PostgreSQL statement). The answer's id is not needed.
+def rollup_add_responses(responses: Iterable[Response]) -> None:
+    """Count answers in their days' and months' rollups, one statement for all of them (each with its
+    organization loaded); call it in the transaction that stores them or clears their pending mark.
 
-    On PostgreSQL the parameters are plain values, for a cursor that binds them on the server
-    (`otklik.rows.bound_cursor`): the two rows (day, month) share all but their grain and start, so each value
-    is passed once and the rows are made in SQL, 21 parameters in all.
+    The worker counts a claim of pending answers this way: the rows of one place, day and month are added up
+    first, so a hundred answers to one touchpoint write its two rows once.
     """
-    day_row, month_row = _response_rows(response, organization, +1)
-    adapt = connection.ops.adapt_datefield_value
-    if connection.vendor == "postgresql":
-        key = len(KEY_COLUMNS)
-        return _upsert_one_answer_sql(), [*day_row[:5], *day_row[key:], adapt(day_row[6]), adapt(month_row[6])]
-    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(KEY_COLUMNS) :]] for row in (day_row, month_row)]
-    return _upsert_sql(connection.vendor, values_rows=len(rows)), [v for row in rows for v in row]
-
-
-@functools.cache
-def _upsert_one_answer_sql() -> str:
-    # PostgreSQL: one answer's day and month rows from one set of values. Bound on the server, a parameter's
-    # type is what psycopg sends (a small int as smallint, a str as unknown): the INSERT casts each to its column.
-    table = ANSWERS
-    quote = connection.ops.quote_name
-    name = quote(table.model._meta.db_table)
-    columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values))
-    values = ", ".join(["%s"] * len(table.values))
-    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in table.values)
-    target = ", ".join(quote(c) for c in table.conflict)
-    assert table.key_columns[5:] == ("grain", "start", "month_start")  # the three the rows below make
-    return (
-        f"INSERT INTO {name} ({columns}) SELECT %s, %s, %s, %s, %s, g.grain, g.start, d.month, {values} "
-        f"FROM (SELECT %s::date AS day, %s::date AS month) AS d, "
-        f"LATERAL (VALUES ('{Grain.DAY.value}', d.day), ('{Grain.MONTH.value}', d.month)) AS g (grain, start) "
-        f"ON CONFLICT ({target}) DO UPDATE SET {increments}"
-    )
+    totals: dict[tuple, list[int]] = {}
+    for response in responses:
+        for row in _response_rows(response, response.organization, +1):
+            key, values = tuple(row[: len(KEY_COLUMNS)]), row[len(KEY_COLUMNS) :]
+            total = totals.setdefault(key, [0] * len(VALUE_COLUMNS))
+            for i, value in enumerate(values):
+                total[i] += value
+    _apply([[*key, *values] for key, values in totals.items()])
 
 
 def rollup_remove_response(*, response: Response, organization: Organization) -> None:
@@ -320,6 +301,10 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
     with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
     answers = _answers_of(organization).filter(created_at__gte=since, created_at__lt=until)
+    if table is ANSWERS:
+        # A pending answer is counted when the worker processes it, in the transaction that clears its mark
+        # (intake.answers): in one snapshot the rollups hold exactly the answers not pending.
+        answers = answers.filter(rules_pending=False)
     if table is TAGS:
         # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights.
         answers = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)

@@ -1,7 +1,7 @@
-"""The public pages store an answer and its rollup count; the worker runs the rest right after (decision 0024).
+"""The public pages store an answer; the worker counts it and runs the rest right after (decisions 0024, 00NN).
 
-Nothing is lost and nothing is done twice: the rules, case and alerts commit with the clearing of the
-answer's "pending" mark, so a worker that dies before that commit leaves the answer pending, and the next
+Nothing is lost and nothing is done twice: the rollup count, rules, case and alerts commit with the clearing of
+the answer's "pending" mark, so a worker that dies before that commit leaves the answer pending, and the next
 worker (or the thank-you page that needs the case) processes it once.
 """
 
@@ -23,13 +23,14 @@ from otklik.surveys.selectors import public_survey
 from otklik.surveys.services import AnswerInput
 
 # The request's whole share of an answer: the survey's extra questions (the public page's form has read them
-# already), then the answer and its day's and month's rollup count. On PostgreSQL that is one statement (an
-# INSERT inside WITH); SQLite has none such, so there it is a transaction of two (a savepoint and its release
-# inside a test's transaction). A contact left with the answer finds or makes its customer in a transaction:
-# the questions, a savepoint, the customer looked for and made, the answer, its count, the release.
-# Before, with the rules in the request: 7 (promoter) and 39 (detractor with a contact).
-STORE_STATEMENTS = {"postgresql": 1, "sqlite": 4}
-WITH_CONTACT_STATEMENTS = 7
+# already), then the answer alone; its rollup count is the worker's (decision 00NN). On PostgreSQL that is one
+# autocommitted INSERT; on SQLite the ORM's save in a transaction (a savepoint, the INSERT, its release inside a
+# test's transaction). A contact left with the answer finds or makes its customer in a transaction: the
+# questions, a savepoint, the customer looked for and made, the answer, the release.
+# Before, with the rules in the request: 7 (promoter) and 39 (detractor with a contact); with the count in the
+# request (decision 0024 to 00NN): 1 and 4 (the count inside a WITH on PostgreSQL), 7 with a contact.
+STORE_STATEMENTS = {"postgresql": 1, "sqlite": 3}
+WITH_CONTACT_STATEMENTS = 6
 COMPLAINT = AnswerInput(score=2, comment="The coffee was cold.", customer_email="pat@example.org", consent=True)
 
 
@@ -48,21 +49,25 @@ def _outbox_kinds(response: Response) -> list[str]:
 @pytest.mark.parametrize(
     ("answer", "statements"),
     [
-        # The survey's questions, then the answer and its count.
+        # The survey's questions, then the answer.
         (AnswerInput(score=10), 1 + STORE_STATEMENTS[connection.vendor]),
         (AnswerInput(score=2), 1 + STORE_STATEMENTS[connection.vendor]),
         (COMPLAINT, WITH_CONTACT_STATEMENTS),
     ],
 )
-def test_the_request_stores_the_answer_and_its_count_in_a_fixed_number_of_statements(
+def test_the_request_stores_the_answer_in_a_fixed_number_of_statements_and_the_worker_counts_it(
     world, public, answer, statements, django_assert_num_queries
 ):
     survey, touchpoint = public
     with django_assert_num_queries(statements):
         response = answer_receive(survey=survey, touchpoint=touchpoint, answer=answer, rules_later=True)
     assert response.rules_pending
-    assert ResponseRollup.objects.filter(organization=world.org, count=1).count() == 2  # its day and its month
+    assert not ResponseRollup.objects.exists()  # counted when processed, with its mark cleared
     assert not Case.objects.exists() and not RuleRun.objects.exists()
+    assert answers_process_pending() == 1
+    assert ResponseRollup.objects.filter(organization=world.org, count=1).count() == 2  # its day and its month
+    assert answers_process_pending() == 0
+    assert ResponseRollup.objects.filter(organization=world.org, count=1).count() == 2  # counted once
 
 
 def test_the_worker_opens_the_case_and_queues_its_alert_once(world, public):
@@ -108,12 +113,32 @@ def test_a_worker_killed_before_its_commit_leaves_the_answer_pending_and_the_nex
     response.refresh_from_db()
     assert response.rules_pending
     assert not Case.objects.exists() and not OutboxMessage.objects.exists() and not RuleRun.objects.exists()
+    assert not ResponseRollup.objects.exists()
 
     monkeypatch.undo()
     assert answers_process_pending() == 1
     assert Case.objects.filter(response=response).count() == 1
     assert _outbox_kinds(response) == ["case_alert", "case_thank_you"]
     assert answers_process_pending() == 0
+    assert sorted(ResponseRollup.objects.values_list("grain", "count")) == [("day", 1), ("month", 1)]
+
+
+def test_a_claim_counts_its_answers_once_per_place_and_the_reconciliation_counts_no_pending_answer(world, public):
+    """The claim adds up its answers per place, day and month before writing; a reconciliation made while answers
+    are pending leaves them to the worker, so nothing is counted twice."""
+    from otklik.rollups.services import rollups_reconcile
+
+    survey, touchpoint = public
+    for score in (2, 10, 10):
+        answer_receive(survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=score), rules_later=True)
+    rollups_reconcile(organization=world.org)
+    assert not ResponseRollup.objects.filter(count__gt=0).exists()
+    assert answers_process_pending() == 3
+    rows = {row.grain: row for row in ResponseRollup.objects.all()}
+    assert sorted(rows) == ["day", "month"]
+    assert [(rows["day"].count, rows["day"].s2, rows["day"].s10, rows["day"].score_sum)] == [(3, 1, 2, 22)]
+    assert rollups_reconcile(organization=world.org).corrected == []
+    assert rows["month"].count == ResponseRollup.objects.get(grain="month").count == 3
 
 
 def test_an_answer_whose_processing_fails_stays_pending_and_does_not_hold_up_the_others(world, public, monkeypatch):
@@ -144,6 +169,7 @@ def test_processing_an_answer_the_worker_has_done_does_nothing(world, public):
     assert answers_process_pending() == 0
     assert Case.objects.filter(response=response).count() == 1
     assert _outbox_kinds(response) == ["case_alert", "case_thank_you"]
+    assert sorted(ResponseRollup.objects.values_list("grain", "count")) == [("day", 1), ("month", 1)]
 
 
 def test_the_thank_you_page_names_the_complaint_before_the_worker_comes(client, world, public):
@@ -176,7 +202,7 @@ def test_a_promoters_thank_you_page_leaves_the_answer_to_the_worker(client, worl
 def test_the_public_page_stores_an_answer_in_one_statement_on_postgresql(
     client, world, public, settings, django_assert_num_queries
 ):
-    """With the link's survey kept by the process (a few seconds), a POST is the answer and its count, no more."""
+    """With the link's survey kept by the process (a few seconds), a POST is the answer's INSERT, no more."""
     settings.OTKLIK_RATE_LIMIT_ANSWERS = (
         0  # the guard counts in the cache: the database's in tests, Redis in production
     )
@@ -240,13 +266,14 @@ def test_workers_at_once_process_each_answer_once(world):
 # The worker's claim of pending answers (decision 0030). Once per claim: BEGIN, the claim, which of them have a
 # case already, the answer rules and their tags, the "case opened" rules, the holder's membership, alert
 # channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
-# rule runs, the case events and the new cases' rollup counts in one statement each, the clearing of the marks,
-# COMMIT; after the commit (not counted here), one delivery task and one tagging task. Per detractor: its case.
+# rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 00NN: no
+# longer in the request) in one statement each, the clearing of the marks, COMMIT; after the commit (not counted
+# here), one delivery task and one tagging task. Per detractor: its case.
 # The alerts: on PostgreSQL their ids taken from the sequence and the rows inserted in one statement for the claim;
 # on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails is made again with them).
 # Before: 27 statements a detractor (decision 0030: 10, six of them savepoints and their releases, one the
 # case's rollup count, one the look for an alert by its key).
-CLAIM_STATEMENTS = {"postgresql": 17, "sqlite": 15}[connection.vendor]
+CLAIM_STATEMENTS = {"postgresql": 18, "sqlite": 16}[connection.vendor]
 DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 1, "sqlite": 2}[connection.vendor]
 
 
