@@ -4,7 +4,7 @@ Every way in (the public page, an invitation, the API, the demo, the test factor
 `answer_receive`; the apps below only do their own part and never call each other upward.
 
 The public pages store only the answer in the request and leave the rest (its rollup count, rules, case,
-alerts, tagging) to the worker right after the commit (`rules_later=True`, decisions 0024 and 00NN): the
+alerts, tagging) to the worker right after the commit (`rules_later=True`, decisions 0024 and 0046): the
 answer is marked `rules_pending`, and the worker (`answers_process_pending`), or the thank-you page that needs
 the case first (`answer_process`), runs the rest in one transaction that also clears the mark, so a worker
 that dies in between leaves the answer pending and it is processed, and counted, once, later. So an answer is
@@ -146,7 +146,7 @@ def _store_alone(*, response: Response) -> None:
     Not counted here: every answer of a place adds to the same two rollup rows (its day, its month), and each
     such upsert held the row's lock until its commit was flushed, so concurrent answers queued on it one commit
     after another and woke each other to retry (2.9 ms of PostgreSQL's CPU per answer at 8 at once against 0.7
-    for the INSERT alone, decision 00NN). The worker counts a claim's answers in one upsert instead.
+    for the INSERT alone, decision 0046). The worker counts a claim's answers in one upsert instead.
     """
     answer_sql, answer_params = response_insert_statement(response)
     # Bound on the server: psycopg dumps the values in C (quoting them into the SQL on the client cost a fifth of

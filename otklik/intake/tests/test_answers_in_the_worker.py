@@ -1,4 +1,4 @@
-"""The public pages store an answer; the worker counts it and runs the rest right after (decisions 0024, 00NN).
+"""The public pages store an answer; the worker counts it and runs the rest right after (decisions 0024, 0046).
 
 Nothing is lost and nothing is done twice: the rollup count, rules, case and alerts commit with the clearing of
 the answer's "pending" mark, so a worker that dies before that commit leaves the answer pending, and the next
@@ -23,12 +23,12 @@ from otklik.surveys.selectors import public_survey
 from otklik.surveys.services import AnswerInput
 
 # The request's whole share of an answer: the survey's extra questions (the public page's form has read them
-# already), then the answer alone; its rollup count is the worker's (decision 00NN). On PostgreSQL that is one
+# already), then the answer alone; its rollup count is the worker's (decision 0046). On PostgreSQL that is one
 # autocommitted INSERT; on SQLite the ORM's save in a transaction (a savepoint, the INSERT, its release inside a
 # test's transaction). A contact left with the answer finds or makes its customer in a transaction: the
 # questions, a savepoint, the customer looked for and made, the answer, the release.
 # Before, with the rules in the request: 7 (promoter) and 39 (detractor with a contact); with the count in the
-# request (decision 0024 to 00NN): 1 and 4 (the count inside a WITH on PostgreSQL), 7 with a contact.
+# request (decision 0024 to 0046): 1 and 4 (the count inside a WITH on PostgreSQL), 7 with a contact.
 STORE_STATEMENTS = {"postgresql": 1, "sqlite": 3}
 WITH_CONTACT_STATEMENTS = 6
 COMPLAINT = AnswerInput(score=2, comment="The coffee was cold.", customer_email="pat@example.org", consent=True)
@@ -266,7 +266,7 @@ def test_workers_at_once_process_each_answer_once(world):
 # The worker's claim of pending answers (decision 0030). Once per claim: BEGIN, the claim, which of them have a
 # case already, the answer rules and their tags, the "case opened" rules, the holder's membership, alert
 # channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
-# rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 00NN: no
+# rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 0046: no
 # longer in the request) in one statement each, the clearing of the marks, COMMIT; after the commit (not counted
 # here), one delivery task and one tagging task. Per detractor: its case.
 # The alerts: on PostgreSQL their ids taken from the sequence and the rows inserted in one statement for the claim;
