@@ -24,6 +24,7 @@ from otklik.intake.complaints import complaint_open_for_answer
 from otklik.messaging.services import outbox_deliver_after_commit
 from otklik.rollups.cases import GATHERED as ROLLUP_CASES
 from otklik.rollups.cases import rollup_cases_add_gathered
+from otklik.rollups.segments import segment_add_statement
 from otklik.rollups.services import rollup_add_response, rollup_add_statement
 from otklik.rows import bound_cursor
 from otklik.rules.engine import rules_apply_to_response
@@ -143,12 +144,15 @@ def _store_counted(*, response: Response, organization: Organization) -> None:
     the two commit together with no BEGIN and COMMIT around them, one round trip instead of four."""
     answer_sql, answer_params = response_insert_statement(response)
     count_sql, count_params = rollup_add_statement(response=response, organization=organization)
+    # The answer's count by its customer's segment, in the same statement (decision 00NN-segroll).
+    segment_sql, segment_params = segment_add_statement(response=response, organization=organization)
     # Bound on the server: psycopg dumps the values in C (quoting them into the SQL on the client cost a fifth of
     # the request's CPU, decision 0033).
     with bound_cursor() as cursor:
         cursor.execute(
-            f"WITH answer AS ({answer_sql}), counted AS ({count_sql}) SELECT id FROM answer",
-            [*answer_params, *count_params],
+            f"WITH answer AS ({answer_sql}), counted AS ({count_sql}), segment_counted AS ({segment_sql})"
+            " SELECT id FROM answer",
+            [*answer_params, *count_params, *segment_params],
         )
         response.pk = cursor.fetchone()[0]
     response._state.adding = False

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, TagRollup
+from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, SegmentRollup, TagRollup
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -47,6 +47,8 @@ class _Table:
     value_types: tuple[str, ...] = tuple(_VALUE_TYPES)
     # Packed columns (bytes) an upsert appends to, after the values: the case rollups' clocks.
     packed: tuple[str, ...] = ()
+    # The key columns' SQL types (PostgreSQL's unnest casts each array); None: four ids, kind, grain, two dates.
+    key_types: tuple[str, ...] | None = None
 
     @property
     def row_key(self) -> tuple[str, ...]:
@@ -82,8 +84,15 @@ CASES = _Table(
     value_types=("integer",) * 5,
     packed=("first_answer_us", "first_answer_gone", "resolution_us", "resolution_gone"),
 )
+# Answers by their customer's current RFM segment (rollups.segments keeps them).
+SEGMENTS = _Table(
+    model=SegmentRollup,
+    key_columns=("organization_id", "location_id", "segment", "kind", "grain", "start", "month_start"),
+    conflict=("location_id", "segment", "kind", "grain", "start"),
+    key_types=("bigint", "bigint", "varchar", "varchar", "varchar", "date", "date"),
+)
 KEY_COLUMNS = ANSWERS.key_columns
-# Both tables' keys: four ids, kind, grain, two dates.
+# The other tables' keys: four ids, kind, grain, two dates.
 _KEY_TYPES = ["bigint"] * 4 + ["varchar", "varchar", "date", "date"]
 
 
@@ -92,7 +101,7 @@ def _upsert_sql(vendor: str, table: _Table = ANSWERS, unnest: bool = False, valu
     quote = connection.ops.quote_name
     name = quote(table.model._meta.db_table)
     columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values, *table.packed))
-    types = [*_KEY_TYPES, *table.value_types, *["bytea"] * len(table.packed)]
+    types = [*(table.key_types or _KEY_TYPES), *table.value_types, *["bytea"] * len(table.packed)]
     if unnest:
         # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
         rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
@@ -129,7 +138,8 @@ def _apply(rows: list[list], table: _Table = ANSWERS) -> None:
     if not rows:
         return
     adapt = connection.ops.adapt_datefield_value
-    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(table.key_columns) :]] for row in rows]
+    keys = len(table.key_columns)  # the last two key columns are the dates
+    rows = [[*row[: keys - 2], adapt(row[keys - 2]), adapt(row[keys - 1]), *row[keys:]] for row in rows]
     with connection.cursor() as cursor:
         if len(rows) <= 2:  # one answer: its day and its month, one statement
             cursor.execute(
@@ -156,16 +166,38 @@ def _response_rows(response: Response, organization: Organization, sign: int) ->
 
 
 def rollup_add_response(*, response: Response, organization: Organization) -> None:
-    """Count a new answer in its day's and month's rollups; call it inside the transaction that stores the answer.
+    """Count a new answer in its day's and month's rollups (by touchpoint, and by its customer's current segment);
+    call it inside the transaction that stores the answer.
 
-    One statement. Being in the same transaction, the count and the answer commit (or roll back) together.
+    One statement on PostgreSQL (the segment rows' upsert in its WITH), two on SQLite. Being in the same
+    transaction, the counts and the answer commit (or roll back) together.
     """
-    _apply(_response_rows(response, organization, +1))
+    _count_response(response, organization, +1)
+
+
+def _count_response(response: Response, organization: Organization, sign: int) -> None:
+    from otklik.rollups.segments import segment_add_statement
+
+    segment_sql, segment_params = segment_add_statement(response=response, organization=organization, sign=sign)
+    rows = _response_rows(response, organization, sign)
+    if connection.vendor == "postgresql":
+        adapt = connection.ops.adapt_datefield_value
+        key = len(KEY_COLUMNS)
+        params = [*rows[0][:5], *rows[0][key:], adapt(rows[0][6]), adapt(rows[1][6])]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH segment_counted AS ({segment_sql}) {_upsert_one_answer_sql()}", segment_params + params
+            )
+        return
+    _apply(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(segment_sql, segment_params)
 
 
 def rollup_add_statement(*, response: Response, organization: Organization) -> tuple[str, list]:
-    """`rollup_add_response`'s one statement as SQL and parameters, for a caller that joins it with another (the
-    intake stores an answer and its count in one PostgreSQL statement). The answer's id is not needed.
+    """`rollup_add_response`'s touchpoint rows' statement as SQL and parameters, for a caller that joins it with
+    another (the intake stores an answer and its counts in one PostgreSQL statement; the segment rows' statement is
+    `rollups.segments.segment_add_statement`). The answer's id is not needed.
 
     On PostgreSQL the parameters are plain values, for a cursor that binds them on the server
     (`otklik.rows.bound_cursor`): the two rows (day, month) share all but their grain and start, so each value
@@ -205,7 +237,7 @@ def rollup_remove_response(*, response: Response, organization: Organization) ->
 
     Whoever deletes answers without calling this leaves drift that the next reconciliation removes.
     """
-    _apply(_response_rows(response, organization, -1))
+    _count_response(response, organization, -1)
 
 
 def rollup_tags_change(
@@ -244,6 +276,7 @@ class ReconcileResult:
     corrected: list[tuple] = field(default_factory=list)  # the keys whose rollup had drifted
     tags_corrected: list[tuple] = field(default_factory=list)  # the same for the theme tags' rollups
     cases_corrected: list[tuple] = field(default_factory=list)  # the same for the case rollups
+    segments_corrected: list[tuple] = field(default_factory=list)  # the same for the segment rollups
 
 
 def month_after(month: datetime.date) -> datetime.date:
@@ -280,7 +313,7 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
         for moment in (opened["first"], opened["last"])
         if moment is not None
     ]
-    for table in (ANSWERS, TAGS, CASES):
+    for table in (ANSWERS, TAGS, CASES, SEGMENTS):
         rolled = table.model.objects.filter(organization=organization).aggregate(
             first=Min("month_start"), last=Max("month_start")
         )
@@ -323,6 +356,9 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
     if table is TAGS:
         # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights.
         answers = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)
+    if table is SEGMENTS:
+        # Today's segment of the answer's customer; no customer and one not yet segmented are both "".
+        answers = answers.annotate(segment=Coalesce(F("customer__segment"), Value("")))
     fields = [c for c in table.row_key if c not in ("grain", "start")]
     rows = (
         answers.annotate(day=TruncDate("created_at", tzinfo=tz))
@@ -417,6 +453,7 @@ class MonthResult:
     corrected: list[tuple] = field(default_factory=list)
     tags_corrected: list[tuple] = field(default_factory=list)
     cases_corrected: list[tuple] = field(default_factory=list)
+    segments_corrected: list[tuple] = field(default_factory=list)
 
 
 def rollups_reconcile_month(
@@ -424,7 +461,7 @@ def rollups_reconcile_month(
     organization: Organization,
     month: datetime.date,
     tz: datetime.tzinfo | None = None,
-    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES),
+    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES, SEGMENTS),
 ) -> MonthResult:
     """Correct one month's rollups of answers and of theme tags (its days and the month) from that
     month's raw answers: one slice.
@@ -451,6 +488,8 @@ def rollups_reconcile_month(
             table.model.objects.filter(organization=organization, month_start=month, count=0).delete()
         if table is CASES:
             result.cases_corrected = corrected
+        elif table is SEGMENTS:
+            result.segments_corrected = corrected
         elif table is ANSWERS:
             result.corrected = corrected
             result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
@@ -477,6 +516,7 @@ def rollups_reconcile_finish(
         rows_corrected=corrected,
         claimed_until=None,
         case_policies=policies_key(_policies(organization)),
+        segments_counted=True,
     )
 
 
@@ -550,6 +590,7 @@ def rollups_reconcile(
             result.corrected += part.corrected
             result.tags_corrected += part.tags_corrected
             result.cases_corrected += part.cases_corrected
+            result.segments_corrected += part.segments_corrected
             month = month_after(month)
         rollups_reconcile_finish(
             organization=organization,
@@ -587,6 +628,32 @@ def rollups_reconcile_cases(*, organization: Organization) -> list[tuple]:
             month = month_after(month)
         policies = policies_key(_policies(organization))
         RollupState.objects.filter(organization=organization).update(case_policies=policies, claimed_until=None)
+        return corrected
+    except BaseException:
+        RollupState.objects.filter(organization=organization).update(claimed_until=None)
+        raise
+
+
+def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
+    """Recompute the organization's segment rollups alone from its answers and their customers' segments of now,
+    month by month, and mark them counted (so /metrics/?by=segment reads them); returns the keys corrected. What a
+    deployment runs once after migrating to the segment rollups, instead of a full walk. The answers' rollups must
+    already be counted in the organization's time zone (else `rollups_reconcile`); raises RollupsBusy when another
+    process holds the claim."""
+    if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
+        raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
+    if not _claim(organization, timezone.now()):
+        raise RollupsBusy(organization.slug)
+    corrected: list[tuple] = []
+    try:
+        tz = organization.zone
+        span = reconcile_months(organization=organization, tz=tz)
+        month = span[0] if span else None
+        while span and month <= span[1]:
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(SEGMENTS,))
+            corrected += part.segments_corrected
+            month = month_after(month)
+        RollupState.objects.filter(organization=organization).update(segments_counted=True, claimed_until=None)
         return corrected
     except BaseException:
         RollupState.objects.filter(organization=organization).update(claimed_until=None)
