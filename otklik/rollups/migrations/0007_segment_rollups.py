@@ -5,47 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_member_invitations'),
-        ('rollups', '0006_case_rollup_clocks'),
+        ("accounts", "0003_member_invitations"),
+        ("rollups", "0006_case_rollup_clocks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rollupstate',
-            name='segments_counted',
+            model_name="rollupstate",
+            name="segments_counted",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='SegmentRollup',
+            name="SegmentRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.IntegerField(default=0)),
-                ('with_text', models.IntegerField(default=0)),
-                ('score_sum', models.BigIntegerField(default=0)),
-                ('s0', models.IntegerField(default=0)),
-                ('s1', models.IntegerField(default=0)),
-                ('s2', models.IntegerField(default=0)),
-                ('s3', models.IntegerField(default=0)),
-                ('s4', models.IntegerField(default=0)),
-                ('s5', models.IntegerField(default=0)),
-                ('s6', models.IntegerField(default=0)),
-                ('s7', models.IntegerField(default=0)),
-                ('s8', models.IntegerField(default=0)),
-                ('s9', models.IntegerField(default=0)),
-                ('s10', models.IntegerField(default=0)),
-                ('segment', models.CharField(blank=True, max_length=30)),
-                ('kind', models.CharField(choices=[('nps', 'NPS'), ('csat', 'CSAT'), ('ces', 'CES'), ('grade', 'Grade and five-plus'), ('readiness', 'Readiness to complain')], max_length=20)),
-                ('grain', models.CharField(choices=[('day', 'day'), ('month', 'month')], max_length=5)),
-                ('start', models.DateField()),
-                ('month_start', models.DateField()),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.location')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("count", models.IntegerField(default=0)),
+                ("with_text", models.IntegerField(default=0)),
+                ("score_sum", models.BigIntegerField(default=0)),
+                ("s0", models.IntegerField(default=0)),
+                ("s1", models.IntegerField(default=0)),
+                ("s2", models.IntegerField(default=0)),
+                ("s3", models.IntegerField(default=0)),
+                ("s4", models.IntegerField(default=0)),
+                ("s5", models.IntegerField(default=0)),
+                ("s6", models.IntegerField(default=0)),
+                ("s7", models.IntegerField(default=0)),
+                ("s8", models.IntegerField(default=0)),
+                ("s9", models.IntegerField(default=0)),
+                ("s10", models.IntegerField(default=0)),
+                ("segment", models.CharField(blank=True, max_length=30)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nps", "NPS"),
+                            ("csat", "CSAT"),
+                            ("ces", "CES"),
+                            ("grade", "Grade and five-plus"),
+                            ("readiness", "Readiness to complain"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("grain", models.CharField(choices=[("day", "day"), ("month", "month")], max_length=5)),
+                ("start", models.DateField()),
+                ("month_start", models.DateField()),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.location"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'grain', 'start'], name='segment_rollup_org_grain')],
-                'constraints': [models.UniqueConstraint(fields=('location', 'segment', 'kind', 'grain', 'start'), name='segment_rollup_unique_key')],
+                "indexes": [models.Index(fields=["organization", "grain", "start"], name="segment_rollup_org_grain")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("location", "segment", "kind", "grain", "start"), name="segment_rollup_unique_key"
+                    )
+                ],
             },
         ),
     ]

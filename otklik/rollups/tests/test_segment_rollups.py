@@ -100,7 +100,9 @@ def test_segments_computed_again_move_their_customers_answers(world, answers, mo
     for n, customer in enumerate(customers):
         for _ in range(1 + 3 * (n == 0)):
             make_purchase(
-                customer=customer, amount="5000" if n == 0 else "10", purchased_at=NOW - datetime.timedelta(days=400 * n)
+                customer=customer,
+                amount="5000" if n == 0 else "10",
+                purchased_at=NOW - datetime.timedelta(days=400 * n),
             )
     before = dict(Customer.objects.filter(pk__in=[c.pk for c in customers]).values_list("pk", "segment"))
 
