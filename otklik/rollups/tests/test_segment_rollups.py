@@ -67,12 +67,14 @@ def _walk_finds_nothing(world) -> None:
 
 
 @pytest.mark.parametrize("who", ["manager", "employee"])
-def test_the_segment_rollups_give_the_raw_figures(world, answers, monkeypatch, who):
+@pytest.mark.usefixtures("answers")
+def test_the_segment_rollups_give_the_raw_figures(world, monkeypatch, who):
     rollups_reconcile(organization=world.org)
     _assert_same(world, monkeypatch, who)
 
 
-def test_an_answer_is_counted_under_its_customers_segment_of_now(world, answers, monkeypatch):
+@pytest.mark.usefixtures("answers")
+def test_an_answer_is_counted_under_its_customers_segment_of_now(world, monkeypatch):
     rollups_reconcile(organization=world.org)
     make_customer(organization=world.org, segment="champions", email="pat@example.org")
     make_customer(organization=world.org, segment="", email="sam@example.org")
@@ -85,7 +87,8 @@ def test_an_answer_is_counted_under_its_customers_segment_of_now(world, answers,
     _assert_same(world, monkeypatch)
 
 
-def test_a_deleted_answer_is_uncounted_under_its_segment(world, answers):
+@pytest.mark.usefixtures("answers")
+def test_a_deleted_answer_is_uncounted_under_its_segment(world):
     rollups_reconcile(organization=world.org)
     response = Response.objects.filter(organization=world.org, customer__segment="loyal").first()
     rollup_remove_response(response=response, organization=world.org)
@@ -93,7 +96,8 @@ def test_a_deleted_answer_is_uncounted_under_its_segment(world, answers):
     _walk_finds_nothing(world)
 
 
-def test_segments_computed_again_move_their_customers_answers(world, answers, monkeypatch):
+@pytest.mark.usefixtures("answers")
+def test_segments_computed_again_move_their_customers_answers(world, monkeypatch):
     rollups_reconcile(organization=world.org)
     customers = list(Customer.objects.filter(organization=world.org, responses__isnull=False).distinct())
     # Purchases that make them score anew: one recent big spender, the others long ago.
@@ -114,7 +118,8 @@ def test_segments_computed_again_move_their_customers_answers(world, answers, mo
     _assert_same(world, monkeypatch)
 
 
-def test_a_merge_and_a_segment_set_by_hand_move_with_the_service(world, answers):
+@pytest.mark.usefixtures("answers")
+def test_a_merge_and_a_segment_set_by_hand_move_with_the_service(world):
     """What a merge of customers (answers re-linked, the old customer deleted) or any other writer of segments
     calls: `rollup_segments_move` in its transaction."""
     rollups_reconcile(organization=world.org)
@@ -131,13 +136,15 @@ def test_a_merge_and_a_segment_set_by_hand_move_with_the_service(world, answers)
     _walk_finds_nothing(world)
 
 
-def test_an_erased_customers_answers_keep_their_segment_figures(world, answers, monkeypatch):
+@pytest.mark.usefixtures("answers")
+def test_an_erased_customers_answers_keep_their_segment_figures(world, monkeypatch):
     rollups_reconcile(organization=world.org)
     customer_erase(customer=Customer.objects.get(organization=world.org, segment="loyal"))
     _assert_same(world, monkeypatch)  # scores and segments stay; only the text (not a /metrics/ figure) went
 
 
-def test_the_reconciliation_repairs_lost_and_invented_counts(world, answers, monkeypatch):
+@pytest.mark.usefixtures("answers")
+def test_the_reconciliation_repairs_lost_and_invented_counts(world, monkeypatch):
     rollups_reconcile(organization=world.org)
     rows = SegmentRollup.objects.filter(organization=world.org)
     rows.filter(segment="loyal").delete()  # lost
@@ -161,7 +168,8 @@ def test_the_reconciliation_repairs_lost_and_invented_counts(world, answers, mon
     _assert_same(world, monkeypatch)
 
 
-def test_rebuild_segments_only_counts_them_and_makes_them_read(world, answers, monkeypatch):
+@pytest.mark.usefixtures("answers")
+def test_rebuild_segments_only_counts_them_and_makes_them_read(world, monkeypatch):
     rollups_reconcile(organization=world.org)
     # As migration 0007 leaves a database: no rows, not counted.
     SegmentRollup.objects.all().delete()
