@@ -426,6 +426,7 @@ PAGES = [
     ("/metrics/?by=month", f"SELECT date_trunc('month', timezone(?, created_at)), {_FIGURES} FROM answers GROUP BY 1"),
     ("/metrics/?by=employee", f"SELECT employee_id, {_FIGURES} FROM answers GROUP BY ALL"),
     ("/metrics/?by=segment", f"SELECT segment, {_FIGURES} FROM answers GROUP BY ALL"),
+    ("/metrics/?by=segment&export=csv", f"SELECT segment, {_FIGURES} FROM answers GROUP BY ALL"),
     ("/metrics/?by=product", f"SELECT {_FIGURES} FROM answers"),
     ("/metrics/?export=csv", _BY_TOUCHPOINT),
     ("/metrics/?export=xlsx", _BY_TOUCHPOINT),
@@ -581,6 +582,7 @@ def main() -> None:
             cursor.execute("ANALYZE rollups_responserollup")
             cursor.execute("ANALYZE rollups_caserollup")
             cursor.execute("ANALYZE rollups_tagrollup")  # as autovacuum soon would after a first build
+            cursor.execute("ANALYZE rollups_segmentrollup")
 
         def from_rollups():
             source = selectors.metrics_source(membership=membership, tz=tz)

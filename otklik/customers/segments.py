@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from otklik.accounts.models import Organization
 from otklik.customers.models import Customer, OrderStatus, Purchase, SegmentRun
 from otklik.customers.money import revenue_currency
+from otklik.rollups.segments import moves_by_pair, rollup_segments_move
 
 # The worker recomputes an organization's segments at most this often.
 SEGMENTS_EVERY = timedelta(days=1)
@@ -96,12 +97,14 @@ class SegmentsResult:
     cleared: int = 0
 
 
-@transaction.atomic
 def segments_compute(*, organization: Organization, now: datetime | None = None) -> SegmentsResult:
     """Recompute every customer's RFM scores and segment; writes only the customers whose values changed.
 
     Monetary counts net revenue in the organization's revenue currency (see customers.money).
-    Customers without orders (only returns, or nothing) get no scores and no segment.
+    Customers without orders (only returns, or nothing) get no scores and no segment. Each chunk of customers is
+    written in its own transaction with their answers moved to their new segment in the segment rollups
+    (`rollups.segments.rollup_segments_move`), so no long transaction holds the rollup rows the intake writes; a
+    run stopped half-way leaves consistent chunks and the next run writes the rest.
     """
     now = now or timezone.now()
     currency = revenue_currency(organization=organization)
@@ -130,6 +133,7 @@ def segments_compute(*, organization: Organization, now: datetime | None = None)
     # Customers grouped by their new values: at most 126 distinct ones, one UPDATE per group (and per chunk of
     # ids), which is far cheaper than bulk_update's CASE per row on a large base.
     groups: dict[tuple, list[int]] = defaultdict(list)
+    old_segments: dict[int, str] = {}
     current = Customer.objects.filter(organization=organization).values_list(
         "pk", "rfm_recency", "rfm_frequency", "rfm_monetary", "segment"
     )
@@ -137,11 +141,17 @@ def segments_compute(*, organization: Organization, now: datetime | None = None)
         target = wanted.get(pk, (None, None, None, ""))
         if tuple(values) != target:
             groups[target].append(pk)
+            old_segments[pk] = values[3]
     for (r, f, m, segment), ids in groups.items():
         for start in range(0, len(ids), UPDATE_CHUNK):
-            Customer.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
-                rfm_recency=r, rfm_frequency=f, rfm_monetary=m, segment=segment
-            )
+            chunk = ids[start : start + UPDATE_CHUNK]
+            with transaction.atomic():
+                Customer.objects.filter(pk__in=chunk).update(
+                    rfm_recency=r, rfm_frequency=f, rfm_monetary=m, segment=segment
+                )
+                # After the change: an answer stored meanwhile was counted under the old segment and moves too.
+                for (old, new), moved in moves_by_pair((pk, old_segments[pk], segment) for pk in chunk).items():
+                    rollup_segments_move(organization=organization, customer_ids=moved, old=old, new=new)
         result.changed += len(ids)
         result.cleared += len(ids) if segment == "" else 0
     SegmentRun.objects.update_or_create(organization=organization, defaults={"computed_at": now, "claimed_at": now})

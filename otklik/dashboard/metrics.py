@@ -42,7 +42,7 @@ from otklik.improvements.models import RecoveryFollowUp
 from otklik.rollups import stats
 from otklik.rollups.cases import case_rollups_ready
 from otklik.rollups.metrics import CES, CSAT, NPS, READINESS, all_aggregates, nps_counts
-from otklik.rollups.models import Grain, ResponseRollup
+from otklik.rollups.models import Grain, ResponseRollup, SegmentRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.sla.models import SlaPolicy
 from otklik.sla.selectors import sla_policies
@@ -212,8 +212,8 @@ def _key(value: object) -> object:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-# Breakdowns the rollups hold (they count answers per touchpoint, location and day); segment is read
-# from the answers of the period (a customer's segment changes every day, the answers do not).
+# Breakdowns the rollups hold (they count answers per touchpoint, location and day); segment has rollups of its
+# own, kept by the customers' segments of today (`rollups.segments`).
 ROLLUP_BREAKDOWNS = {
     None: Value(0),
     "touchpoint": F("touchpoint"),
@@ -294,6 +294,12 @@ def answer_groups(scope: Scope, by: str | None, aggregates: Callable[..., dict])
         qs = scope_rollups(scope, grain=Grain.DAY if by == "week" else None)
         rows = qs.annotate(group=ROLLUP_BREAKDOWNS[by]).values("group").annotate(**aggregates(rollups=True))
         return {_key(row["group"]): row for row in rows.order_by()}
+    if by == "segment" and rollups_ready(organization=membership.organization, segments=True):
+        # By the customers' segments of today, kept so by `rollups.segments` (decision 0047).
+        # Rows a move emptied (every answer of theirs now under another segment) are no group of the answers.
+        qs = scope_rollups(scope, model=SegmentRollup).filter(count__gt=0)
+        rows = qs.values(group=F("segment")).annotate(**aggregates(rollups=True))
+        return {row["group"]: row for row in rows.order_by()}
     if by in PURCHASE_BREAKDOWNS and rollups_ready(organization=membership.organization):
         groups = grouped_with_purchases(
             scope, by, rollup_aggregates=aggregates(rollups=True), answer_aggregates=aggregates(rollups=False)

@@ -134,6 +134,38 @@ class TagRollup(Counts):
         return f"theme {self.theme_id} {self.kind} {self.grain} {self.start} @ {self.touchpoint_id}: {self.count}"
 
 
+class SegmentRollup(Counts):
+    """The answers of one kind at one location on one day or in one month, by their customer's *current* RFM segment
+    ("" for no customer or one not yet segmented): /metrics/?by=segment reads these instead of joining every answer
+    of the period to its customer (docs/decisions/0047).
+
+    Kept current by `rollups.segments`: the intake counts a new answer under its customer's segment as it is at
+    that moment (a subquery in the same upsert), and a segment that changes (`segments_compute`) moves its
+    customer's answers from the old segment's rows to the new one's in the transaction that changes it. Reconciled
+    from the answers with the other rollups; read only once counted (`RollupState.segments_counted`).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    segment = models.CharField(max_length=30, blank=True)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()
+    month_start = models.DateField()
+
+    class Meta:
+        constraints = [
+            # The conflict target of the upserts in services.py and segments.py: keep them in step.
+            models.UniqueConstraint(
+                fields=["location", "segment", "kind", "grain", "start"], name="segment_rollup_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "grain", "start"], name="segment_rollup_org_grain")]
+
+    def __str__(self) -> str:
+        return f"{self.segment or '-'} {self.kind} {self.grain} {self.start} @ {self.location_id}: {self.count}"
+
+
 class CaseRollup(models.Model):
     """The complaints (cases) opened on one day or in one month at one place, per severity and responsible person.
 
@@ -209,6 +241,9 @@ class RollupState(models.Model):
     # The SLA hours the case rollups' "in time" counts were judged by (`rollups.cases.policies_key`); a
     # changed policy makes them unread until the next reconciliation counts them again.
     case_policies = models.CharField(max_length=200, blank=True)
+    # Whether the segment rollups were counted by a reconciliation (a full walk or `rollups_reconcile_segments`):
+    # until then /metrics/?by=segment reads the answers.
+    segments_counted = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"rollups of {self.organization_id} in {self.time_zone}"

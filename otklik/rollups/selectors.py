@@ -9,11 +9,13 @@ from otklik.accounts.selectors import visible_locations
 from otklik.rollups.models import Grain, ResponseRollup, RollupState
 
 
-def rollups_ready(*, organization: Organization) -> bool:
-    """Whether the organization's rollups were reconciled in its current time zone (so their days are its days)."""
-    return RollupState.objects.filter(
+def rollups_ready(*, organization: Organization, segments: bool = False) -> bool:
+    """Whether the organization's rollups were reconciled in its current time zone (so their days are its days);
+    with `segments`, the segment rollups also counted since they exist (`RollupState.segments_counted`)."""
+    state = RollupState.objects.filter(
         organization=organization, time_zone=organization.time_zone, reconciled_at__isnull=False
-    ).exists()
+    )
+    return (state.filter(segments_counted=True) if segments else state).exists()
 
 
 def rollups_visible(*, membership: Membership, grain: str, model: type = ResponseRollup) -> QuerySet:

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, TagRollup
+from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, SegmentRollup, TagRollup
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -48,6 +48,8 @@ class _Table:
     value_types: tuple[str, ...] = tuple(_VALUE_TYPES)
     # Packed columns (bytes) an upsert appends to, after the values: the case rollups' clocks.
     packed: tuple[str, ...] = ()
+    # The key columns' SQL types (PostgreSQL's unnest casts each array); None: four ids, kind, grain, two dates.
+    key_types: tuple[str, ...] | None = None
 
     @property
     def row_key(self) -> tuple[str, ...]:
@@ -83,8 +85,15 @@ CASES = _Table(
     value_types=("integer",) * 5,
     packed=("first_answer_us", "first_answer_gone", "resolution_us", "resolution_gone"),
 )
+# Answers by their customer's current RFM segment (rollups.segments keeps them).
+SEGMENTS = _Table(
+    model=SegmentRollup,
+    key_columns=("organization_id", "location_id", "segment", "kind", "grain", "start", "month_start"),
+    conflict=("location_id", "segment", "kind", "grain", "start"),
+    key_types=("bigint", "bigint", "varchar", "varchar", "varchar", "date", "date"),
+)
 KEY_COLUMNS = ANSWERS.key_columns
-# Both tables' keys: four ids, kind, grain, two dates.
+# The other tables' keys: four ids, kind, grain, two dates.
 _KEY_TYPES = ["bigint"] * 4 + ["varchar", "varchar", "date", "date"]
 
 
@@ -93,7 +102,7 @@ def _upsert_sql(vendor: str, table: _Table = ANSWERS, unnest: bool = False, valu
     quote = connection.ops.quote_name
     name = quote(table.model._meta.db_table)
     columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values, *table.packed))
-    types = [*_KEY_TYPES, *table.value_types, *["bytea"] * len(table.packed)]
+    types = [*(table.key_types or _KEY_TYPES), *table.value_types, *["bytea"] * len(table.packed)]
     if unnest:
         # PostgreSQL: one array per column, so a thousand rows are one short statement to parse.
         rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
@@ -130,7 +139,8 @@ def _apply(rows: list[list], table: _Table = ANSWERS) -> None:
     if not rows:
         return
     adapt = connection.ops.adapt_datefield_value
-    rows = [[*row[:6], adapt(row[6]), adapt(row[7]), *row[len(table.key_columns) :]] for row in rows]
+    keys = len(table.key_columns)  # the last two key columns are the dates
+    rows = [[*row[: keys - 2], adapt(row[keys - 2]), adapt(row[keys - 1]), *row[keys:]] for row in rows]
     with connection.cursor() as cursor:
         if len(rows) <= 2:  # one answer: its day and its month, one statement
             cursor.execute(
@@ -157,11 +167,32 @@ def _response_rows(response: Response, organization: Organization, sign: int) ->
 
 
 def rollup_add_response(*, response: Response, organization: Organization) -> None:
-    """Count a new answer in its day's and month's rollups; call it inside the transaction that stores the answer.
+    """Count a new answer in its day's and month's rollups (by touchpoint, and by its customer's current segment);
+    call it inside the transaction that stores the answer.
 
-    One statement. Being in the same transaction, the count and the answer commit (or roll back) together.
+    One statement on PostgreSQL (the segment rows' upsert in its WITH), two on SQLite. Being in the same
+    transaction, the counts and the answer commit (or roll back) together.
     """
-    _apply(_response_rows(response, organization, +1))
+    _count_response(response, organization, +1)
+
+
+def _count_response(response: Response, organization: Organization, sign: int) -> None:
+    from otklik.rollups.segments import segment_add_statement
+
+    segment_sql, segment_params = segment_add_statement(response=response, organization=organization, sign=sign)
+    rows = _response_rows(response, organization, sign)
+    if connection.vendor == "postgresql":
+        adapt = connection.ops.adapt_datefield_value
+        key = len(KEY_COLUMNS)
+        params = [*rows[0][:5], *rows[0][key:], adapt(rows[0][6]), adapt(rows[1][6])]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH segment_counted AS ({segment_sql}) {_upsert_one_answer_sql()}", segment_params + params
+            )
+        return
+    _apply(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(segment_sql, segment_params)
 
 
 def rollup_add_responses(responses: Iterable[Response]) -> None:
@@ -169,8 +200,10 @@ def rollup_add_responses(responses: Iterable[Response]) -> None:
     organization loaded); call it in the transaction that stores them or clears their pending mark.
 
     The worker counts a claim of pending answers this way: the rows of one place, day and month are added up
-    first, so a hundred answers to one touchpoint write its two rows once.
+    first, so a hundred answers to one touchpoint write its two rows once; their segment rows are a read of
+    their customers' segments and one more upsert.
     """
+    responses = list(responses)
     totals: dict[tuple, list[int]] = {}
     for response in responses:
         for row in _response_rows(response, response.organization, +1):
@@ -179,6 +212,30 @@ def rollup_add_responses(responses: Iterable[Response]) -> None:
             for i, value in enumerate(values):
                 total[i] += value
     _apply([[*key, *values] for key, values in totals.items()])
+    # The same answers by their customers' current segments (rollups.segments).
+    from otklik.rollups.segments import rollup_segments_add
+
+    rollup_segments_add(responses)
+
+
+@functools.cache
+def _upsert_one_answer_sql() -> str:
+    # PostgreSQL: one answer's day and month rows from one set of values. Bound on the server, a parameter's
+    # type is what psycopg sends (a small int as smallint, a str as unknown): the INSERT casts each to its column.
+    table = ANSWERS
+    quote = connection.ops.quote_name
+    name = quote(table.model._meta.db_table)
+    columns = ", ".join(quote(c) for c in (*table.key_columns, *table.values))
+    values = ", ".join(["%s"] * len(table.values))
+    increments = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in table.values)
+    target = ", ".join(quote(c) for c in table.conflict)
+    assert table.key_columns[5:] == ("grain", "start", "month_start")  # the three the rows below make
+    return (
+        f"INSERT INTO {name} ({columns}) SELECT %s, %s, %s, %s, %s, g.grain, g.start, d.month, {values} "
+        f"FROM (SELECT %s::date AS day, %s::date AS month) AS d, "
+        f"LATERAL (VALUES ('{Grain.DAY.value}', d.day), ('{Grain.MONTH.value}', d.month)) AS g (grain, start) "
+        f"ON CONFLICT ({target}) DO UPDATE SET {increments}"
+    )
 
 
 def rollup_remove_response(*, response: Response, organization: Organization) -> None:
@@ -186,7 +243,7 @@ def rollup_remove_response(*, response: Response, organization: Organization) ->
 
     Whoever deletes answers without calling this leaves drift that the next reconciliation removes.
     """
-    _apply(_response_rows(response, organization, -1))
+    _count_response(response, organization, -1)
 
 
 def rollup_tags_change(
@@ -225,6 +282,7 @@ class ReconcileResult:
     corrected: list[tuple] = field(default_factory=list)  # the keys whose rollup had drifted
     tags_corrected: list[tuple] = field(default_factory=list)  # the same for the theme tags' rollups
     cases_corrected: list[tuple] = field(default_factory=list)  # the same for the case rollups
+    segments_corrected: list[tuple] = field(default_factory=list)  # the same for the segment rollups
 
 
 def month_after(month: datetime.date) -> datetime.date:
@@ -261,7 +319,7 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
         for moment in (opened["first"], opened["last"])
         if moment is not None
     ]
-    for table in (ANSWERS, TAGS, CASES):
+    for table in (ANSWERS, TAGS, CASES, SEGMENTS):
         rolled = table.model.objects.filter(organization=organization).aggregate(
             first=Min("month_start"), last=Max("month_start")
         )
@@ -301,13 +359,16 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
     with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
     answers = _answers_of(organization).filter(created_at__gte=since, created_at__lt=until)
-    if table is ANSWERS:
+    if table in (ANSWERS, SEGMENTS):
         # A pending answer is counted when the worker processes it, in the transaction that clears its mark
         # (intake.answers): in one snapshot the rollups hold exactly the answers not pending.
         answers = answers.filter(rules_pending=False)
     if table is TAGS:
         # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights.
         answers = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)
+    if table is SEGMENTS:
+        # Today's segment of the answer's customer; no customer and one not yet segmented are both "".
+        answers = answers.annotate(segment=Coalesce(F("customer__segment"), Value("")))
     fields = [c for c in table.row_key if c not in ("grain", "start")]
     rows = (
         answers.annotate(day=TruncDate("created_at", tzinfo=tz))
@@ -402,6 +463,7 @@ class MonthResult:
     corrected: list[tuple] = field(default_factory=list)
     tags_corrected: list[tuple] = field(default_factory=list)
     cases_corrected: list[tuple] = field(default_factory=list)
+    segments_corrected: list[tuple] = field(default_factory=list)
 
 
 def rollups_reconcile_month(
@@ -409,7 +471,7 @@ def rollups_reconcile_month(
     organization: Organization,
     month: datetime.date,
     tz: datetime.tzinfo | None = None,
-    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES),
+    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES, SEGMENTS),
 ) -> MonthResult:
     """Correct one month's rollups of answers and of theme tags (its days and the month) from that
     month's raw answers: one slice.
@@ -436,6 +498,8 @@ def rollups_reconcile_month(
             table.model.objects.filter(organization=organization, month_start=month, count=0).delete()
         if table is CASES:
             result.cases_corrected = corrected
+        elif table is SEGMENTS:
+            result.segments_corrected = corrected
         elif table is ANSWERS:
             result.corrected = corrected
             result.answers = sum(row["count"] for row in fresh.values() if row["grain"] == Grain.DAY)
@@ -462,6 +526,7 @@ def rollups_reconcile_finish(
         rows_corrected=corrected,
         claimed_until=None,
         case_policies=policies_key(_policies(organization)),
+        segments_counted=True,
     )
 
 
@@ -535,6 +600,7 @@ def rollups_reconcile(
             result.corrected += part.corrected
             result.tags_corrected += part.tags_corrected
             result.cases_corrected += part.cases_corrected
+            result.segments_corrected += part.segments_corrected
             month = month_after(month)
         rollups_reconcile_finish(
             organization=organization,
@@ -572,6 +638,32 @@ def rollups_reconcile_cases(*, organization: Organization) -> list[tuple]:
             month = month_after(month)
         policies = policies_key(_policies(organization))
         RollupState.objects.filter(organization=organization).update(case_policies=policies, claimed_until=None)
+        return corrected
+    except BaseException:
+        RollupState.objects.filter(organization=organization).update(claimed_until=None)
+        raise
+
+
+def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
+    """Recompute the organization's segment rollups alone from its answers and their customers' segments of now,
+    month by month, and mark them counted (so /metrics/?by=segment reads them); returns the keys corrected. What a
+    deployment runs once after migrating to the segment rollups, instead of a full walk. The answers' rollups must
+    already be counted in the organization's time zone (else `rollups_reconcile`); raises RollupsBusy when another
+    process holds the claim."""
+    if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
+        raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
+    if not _claim(organization, timezone.now()):
+        raise RollupsBusy(organization.slug)
+    corrected: list[tuple] = []
+    try:
+        tz = organization.zone
+        span = reconcile_months(organization=organization, tz=tz)
+        month = span[0] if span else None
+        while span and month <= span[1]:
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(SEGMENTS,))
+            corrected += part.segments_corrected
+            month = month_after(month)
+        RollupState.objects.filter(organization=organization).update(segments_counted=True, claimed_until=None)
         return corrected
     except BaseException:
         RollupState.objects.filter(organization=organization).update(claimed_until=None)

@@ -27,6 +27,10 @@ PAGES = [
     ("/metrics/?by=location&export=xlsx", 10 + 2 * PG),
     ("/metrics/?by=employee", 15 + 4 * PG),
     ("/metrics/?by=product", 15 + 3 * PG),
+    # By segment: the segment rollups (whether counted, their sums; decision 0047); the invitations, cases and
+    # follow-ups joined to their customers' segments, one statement each.
+    ("/metrics/?by=segment", 13),
+    ("/metrics/?by=segment&date_from=2026-01-17&date_to=2026-03-04&export=csv", 9),
     ("/people/", 21),
     ("/people/?export=csv", 18),
     ("/report/?period=2026-03", 26 + 4 * PG),  # two months' case figures

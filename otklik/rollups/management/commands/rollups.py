@@ -1,9 +1,15 @@
-"""`otklik rollups rebuild [--org SLUG] [--cases-only]`: recompute rollups from the raw answers and cases, fix drift."""
+"""`otklik rollups rebuild [--org SLUG] [--cases-only | --segments-only]`: recompute rollups from the raw answers
+and cases, fix drift."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from otklik.accounts.models import Organization
-from otklik.rollups.services import RollupsBusy, rollups_reconcile, rollups_reconcile_cases
+from otklik.rollups.services import (
+    RollupsBusy,
+    rollups_reconcile,
+    rollups_reconcile_cases,
+    rollups_reconcile_segments,
+)
 
 
 class Command(BaseCommand):
@@ -17,8 +23,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the case rollups (counts and clocks), e.g. once after migrating to rollups 0006.",
         )
+        parser.add_argument(
+            "--segments-only",
+            action="store_true",
+            help="Only the rollups by customer segment, e.g. once after migrating to rollups 0007.",
+        )
 
-    def handle(self, *args, action: str, org: str | None, cases_only: bool = False, **options):
+    def handle(
+        self, *args, action: str, org: str | None, cases_only: bool = False, segments_only: bool = False, **options
+    ):
+        if cases_only and segments_only:
+            raise CommandError("Give --cases-only or --segments-only, not both.")
         organizations = Organization.objects.order_by("pk")
         if org:
             organizations = organizations.filter(slug=org)
@@ -27,16 +42,21 @@ class Command(BaseCommand):
         busy = False
         for organization in organizations:
             try:
-                self.stdout.write(self._rebuild(organization, cases_only))
+                self.stdout.write(self._rebuild(organization, cases_only, segments_only))
             except RollupsBusy:
                 self.stderr.write(f"{organization.slug}: another process is rebuilding these rollups; skipped")
                 busy = True
-            except ValueError as error:  # --cases-only, never counted in its time zone: the full walk does it
+            except (
+                ValueError
+            ) as error:  # --cases-only or --segments-only, never counted in its time zone: the full walk does it
                 self.stderr.write(f"{error}; skipped")
         if busy:
             raise CommandError("Some organizations were busy; run again later.")
 
-    def _rebuild(self, organization: Organization, cases_only: bool) -> str:
+    def _rebuild(self, organization: Organization, cases_only: bool, segments_only: bool = False) -> str:
+        if segments_only:
+            corrected = rollups_reconcile_segments(organization=organization)
+            return f"{organization.slug}: segment rollups, {len(corrected)} rows corrected"
         if cases_only:
             corrected = rollups_reconcile_cases(organization=organization)
             return f"{organization.slug}: case rollups, {len(corrected)} rows corrected"
