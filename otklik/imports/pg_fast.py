@@ -186,6 +186,7 @@ def _create_missing(
         WHERE {where}
         GROUP BY s.{key}
         HAVING NOT EXISTS ({_by_external_id(table, f"s.{key}")})
+        ORDER BY s.{key}
         ON CONFLICT (organization_id, external_id) DO NOTHING
         """,
         [organization_id, *default_values, organization_id],
@@ -288,8 +289,8 @@ def _digest() -> str:
     No per-order sort: PostgreSQL 15 sorts each group of an ordered aggregate apart.
     """
     return (
-        "md5(%s || ':' || count(*) || ':' || sum(hashtextextended(s.src, 0)::numeric)"
-        " || ':' || sum(hashtextextended(s.src, 1)::numeric))::uuid"
+        "md5(%s || ':' || count(*) || ':' || sum(hashtextextended(s.src, 0))"
+        " || ':' || sum(hashtextextended(s.src, 1)))::uuid"
     )
 
 
@@ -431,6 +432,7 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
             SELECT %s, external_id, {", ".join(PURCHASE_COLUMNS)}, digest, raw,
                    {", ".join(["%s"] * len(default_columns))}
             FROM todo
+            ORDER BY external_id
             {conflict}
             RETURNING id, (xmax = 0) AS created, customer_id, product_id, purchased_at, status, external_id
         ), saved AS (
@@ -446,6 +448,7 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
         ), lup AS (
             INSERT INTO {lines_table} (purchase_id, line_no, {", ".join(LINE_COLUMNS)})
             SELECT purchase_id, line_no, {", ".join(LINE_COLUMNS)} FROM ltodo
+            ORDER BY purchase_id, line_no
             {line_conflict}
             RETURNING purchase_id
         )
