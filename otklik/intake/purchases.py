@@ -7,7 +7,7 @@ is never stored without its invitation (or stored twice with one). The API's pur
 pushes, the import (both its paths) and the demo loader come through here.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from otklik.accounts.models import Organization
@@ -41,8 +41,19 @@ def purchases_changed_in_table(*, organization: Organization, table: str) -> Non
     """`purchases_changed` for purchases listed in a table (PostgreSQL's import fast path), in the transaction.
 
     The table holds one row per stored or changed purchase: id, created, customer_id,
-    product_id and purchased_at, as stored (see outreach.services.invitations_schedule_changed).
+    product_id, purchased_at, status and employee_name, as stored (see
+    outreach.services.invitations_schedule_changed).
     """
-    changed = Purchase.objects.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))  # noqa: S608 - our own temp table
-    purchases_match_sellers(organization=organization, purchases=changed)
+    # Only the purchases a seller's name can change: those naming one, and the updated ones (which may
+    # have lost theirs). A new purchase without a name has no seller to set or to take away (the insert
+    # leaves it empty). Where there is none, as in a first import of a file without sellers, the matching
+    # is skipped: its two queries read every purchase of the organization per chunk, planned with the
+    # statistics from before the import (an organization with no purchases).
+    sellers = f"SELECT id FROM {table} WHERE employee_name <> '' OR NOT created"  # noqa: S608 - our own temp table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({sellers})")
+        (any_seller,) = cursor.fetchone()
+    if any_seller:
+        sellers_changed = Purchase.objects.filter(pk__in=RawSQL(sellers, []))
+        purchases_match_sellers(organization=organization, purchases=sellers_changed)
     invitations_schedule_changed(organization=organization, table=table)

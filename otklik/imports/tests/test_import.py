@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from otklik.customers import services as customers_services
-from otklik.customers.models import Customer, Product, Purchase
+from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
 from otklik.imports import readers
 from otklik.imports.mapping import guess_mapping
 from otklik.imports.readers import FileError, detect_format, read_header
@@ -294,3 +295,42 @@ def test_an_imported_purchase_credits_the_seller_it_names(world, tmp_path, fast)
     assert run(world.org, "purchases", path, fast=fast).ok
     sellers = dict(Purchase.objects.filter(organization=world.org).values_list("external_id", "employee__username"))
     assert sellers == {"R1": "emma", "R2": None, "R3": "max"}
+
+
+def test_a_seller_no_longer_named_is_taken_off_an_imported_purchase(world, tmp_path, fast):
+    """An updated order whose file no longer names a seller loses the match (both paths)."""
+    named = [[*row, seller] for row, seller in zip(purchase_rows(2), ["emma", "max"], strict=True)]
+    path = write_csv(tmp_path / "p.csv", [[*PURCHASE_HEADER, "Продавец"], *named])
+    assert run(world.org, "purchases", path, fast=fast).ok
+    unnamed = [[*named[0][:-1], ""], named[1]]
+    path = write_csv(tmp_path / "p2.csv", [[*PURCHASE_HEADER, "Продавец"], *unnamed])
+    assert run(world.org, "purchases", path, fast=fast).ok
+    sellers = dict(Purchase.objects.filter(organization=world.org).values_list("external_id", "employee__username"))
+    assert sellers == {"R1": None, "R2": "max"}
+
+
+@on_postgresql
+def test_a_first_import_without_sellers_does_not_look_for_them(world, tmp_path):
+    """Matching sellers read every purchase of the organization per chunk; with no name to match it is skipped."""
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *purchase_rows(12)])
+    with CaptureQueriesContext(connection) as queries:
+        assert run(world.org, "purchases", path, fast=True, chunk_rows=4).ok
+    assert not [query for query in queries if '"customers_purchase"."employee_name"' in query["sql"]]
+    assert Purchase.objects.filter(organization=world.org).count() == 12
+
+
+@on_postgresql
+def test_the_fast_path_stores_a_chunks_orders_and_lines_in_key_order(world, tmp_path):
+    """Ids follow the external ids and the line numbers, so the unique indexes grow at their right edge."""
+    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *reversed(purchase_rows(12))])
+    assert run(world.org, "purchases", path, fast=True, chunk_rows=100).ok
+    orders = list(Purchase.objects.filter(organization=world.org).order_by("pk").values_list("external_id", flat=True))
+    # The file's last order (R1) is held back for a chunk of its own (imports.services.whole_orders).
+    assert orders == [*sorted(f"R{i}" for i in range(2, 13)), "R1"]
+    customers = list(
+        Customer.objects.filter(organization=world.org).order_by("pk").values_list("external_id", flat=True)
+    )
+    assert customers == sorted(customers)
+    lines = PurchaseLine.objects.filter(purchase__organization=world.org).order_by("pk")
+    keys = list(lines.values_list("purchase_id", "line_no"))
+    assert keys == sorted(keys)
