@@ -201,8 +201,9 @@ def discover_clusters(
     another order give the same themes, in the same order, with the same names.
 
     With `embed` (a sentence-embedding model), answers are placed by their embeddings
-    instead, and each term by the mean embedding of the answers that use it: key words
-    and tagging work the same way, only the grouping comes from the model.
+    beside their term vectors, each point averaged with its nearest answers' (`smoothed`),
+    and each term by the mean point of the answers that use it: key words and tagging work
+    the same way, only the grouping comes from the model.
     """
     import numpy as np
 
