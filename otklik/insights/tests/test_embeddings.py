@@ -174,3 +174,31 @@ def test_a_direction_every_answer_shares_does_not_drown_the_differences(monkeypa
     monkeypatch.setattr(engine, "CENTER_POINTS", False)
     assert centred > grouping() + 0.2
     assert centred > 0.9
+
+
+def test_averaging_over_near_answers_draws_a_noisy_group_together(monkeypatch):
+    """Answers on one matter scatter around it (each its own wording); averaging each over its nearest
+    answers removes most of that scatter, so k-means finds the matters instead of cutting the noise
+    (ADR 00NN, themes5). The embedder places each answer at its gold reason plus much random scatter."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    monkeypatch.setattr(engine, "EMBEDDING_WEIGHT", 1.0)
+    rows = samples.airline_complaints(300)
+    texts = [r["text"] for r in rows]
+    reasons = sorted({r["negativereason"] for r in rows})
+    scatter = np.random.default_rng(0).normal(scale=0.35, size=(len(rows), 64))
+    place = {r["text"]: np.eye(len(reasons), 64)[reasons.index(r["negativereason"])] for r in rows}
+    place = {text: place[text] + scatter[i] for i, text in enumerate(texts)}
+
+    def grouping():
+        found = discover_clusters(texts, k=len(reasons), embed=lambda batch: np.array([place[t] for t in batch]))
+        return normalized_mutual_info_score([r["negativereason"] for r in rows], found.clusters)
+
+    smoothed = grouping()
+    monkeypatch.setattr(engine, "SMOOTH_STEPS", 0)
+    assert smoothed > grouping() + 0.1
+
+
+def test_nearest_neighbours_break_ties_by_row_and_never_list_the_row_itself():
+    points = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert engine.nearest_neighbours(points, neighbours=2, block=3).tolist() == [[1, 2], [0, 2], [0, 1], [0, 1]]
