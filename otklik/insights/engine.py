@@ -64,7 +64,7 @@ CENTER_MIN = 50
 # times, before k-means: k-means alone cuts the sample into round pieces, while answers on the same matter
 # often lie along a thin, curved band; averaging over near neighbours pulls each band together, which is
 # what UMAP's neighbour graph gave BERTopic without its dependencies and its cost (docs/decisions/
-# 00NN-themes5-neighbour-smoothing.md, chosen on the choosing halves of every labelled set). Under
+# 0049.md, chosen on the choosing halves of every labelled set). Under
 # SMOOTH_MIN answers there are too few neighbours to average over.
 SMOOTH_NEIGHBOURS = 15
 SMOOTH_STEPS = 1

@@ -179,7 +179,7 @@ def test_a_direction_every_answer_shares_does_not_drown_the_differences(monkeypa
 def test_averaging_over_near_answers_draws_a_noisy_group_together(monkeypatch):
     """Answers on one matter scatter around it (each its own wording); averaging each over its nearest
     answers removes most of that scatter, so k-means finds the matters instead of cutting the noise
-    (ADR 00NN, themes5). The embedder places each answer at its gold reason plus much random scatter."""
+    (ADR 0049). The embedder places each answer at its gold reason plus much random scatter."""
     from sklearn.metrics import normalized_mutual_info_score
 
     monkeypatch.setattr(engine, "EMBEDDING_WEIGHT", 1.0)
