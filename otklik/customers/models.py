@@ -46,7 +46,7 @@ class Customer(models.Model):
     phone_invalid_at = models.DateTimeField(null=True, blank=True)
     telegram_invalid_at = models.DateTimeField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
-    # RFM segment, recomputed by a task (customers.tasks); empty until the first run.
+    # RFM segment, recomputed by a task (intake.segments); empty until the first run.
     segment = models.CharField(_("segment"), max_length=30, blank=True, db_index=True)
     rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)

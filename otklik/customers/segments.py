@@ -9,6 +9,7 @@ relative, so they say little until an organization has a few dozen customers.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from otklik.accounts.models import Organization
 from otklik.customers.models import Customer, OrderStatus, Purchase, SegmentRun
 from otklik.customers.money import revenue_currency
-from otklik.rollups.segments import moves_by_pair, rollup_segments_move
 
 # The worker recomputes an organization's segments at most this often.
 SEGMENTS_EVERY = timedelta(days=1)
@@ -97,14 +97,29 @@ class SegmentsResult:
     cleared: int = 0
 
 
-def segments_compute(*, organization: Organization, now: datetime | None = None) -> SegmentsResult:
+def _leaving(chunk: list[int], old_segments: dict[int, str], new: str) -> dict[str, list[int]]:
+    """The chunk's customers whose segment changes, by the segment they leave ("" and None both "no segment")."""
+    leaving: dict[str, list[int]] = defaultdict(list)
+    for pk in chunk:
+        if (old_segments[pk] or "") != (new or ""):
+            leaving[old_segments[pk] or ""].append(pk)
+    return leaving
+
+
+def segments_compute(
+    *,
+    organization: Organization,
+    now: datetime | None = None,
+    moved: Callable[[list[int], str, str], object] | None = None,
+) -> SegmentsResult:
     """Recompute every customer's RFM scores and segment; writes only the customers whose values changed.
 
     Monetary counts net revenue in the organization's revenue currency (see customers.money).
     Customers without orders (only returns, or nothing) get no scores and no segment. Each chunk of customers is
-    written in its own transaction with their answers moved to their new segment in the segment rollups
-    (`rollups.segments.rollup_segments_move`), so no long transaction holds the rollup rows the intake writes; a
-    run stopped half-way leaves consistent chunks and the next run writes the rest.
+    written in its own transaction, and `moved(customer_ids, old, new)` is called in it, after the change, for
+    each old segment the chunk's customers leave (the intake moves their answers in the segment rollups,
+    `intake.segments`), so no long transaction holds the rollup rows the worker writes; a run stopped half-way
+    leaves consistent chunks and the next run writes the rest.
     """
     now = now or timezone.now()
     currency = revenue_currency(organization=organization)
@@ -149,9 +164,10 @@ def segments_compute(*, organization: Organization, now: datetime | None = None)
                 Customer.objects.filter(pk__in=chunk).update(
                     rfm_recency=r, rfm_frequency=f, rfm_monetary=m, segment=segment
                 )
-                # After the change: an answer stored meanwhile was counted under the old segment and moves too.
-                for (old, new), moved in moves_by_pair((pk, old_segments[pk], segment) for pk in chunk).items():
-                    rollup_segments_move(organization=organization, customer_ids=moved, old=old, new=new)
+                if moved is not None:
+                    # After the change: an answer counted meanwhile under the old segment moves too.
+                    for old, leaving in _leaving(chunk, old_segments, segment).items():
+                        moved(leaving, old, segment)
         result.changed += len(ids)
         result.cleared += len(ids) if segment == "" else 0
     SegmentRun.objects.update_or_create(organization=organization, defaults={"computed_at": now, "claimed_at": now})

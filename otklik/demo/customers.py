@@ -23,10 +23,10 @@ from django.db.models import Sum
 from otklik.accounts.models import Location, Organization
 from otklik.cases.models import Case
 from otklik.customers.models import Customer, EvaluationMode, Product, Purchase, PurchaseLine, Tag
-from otklik.customers.segments import segments_compute
 from otklik.customers.services import connection_returns_ids, purchases_match_sellers
 from otklik.demo.datasets import AIRLINES, DATASETS, SENTIRUEVAL
 from otklik.intake.purchases import purchases_changed
+from otklik.intake.segments import segments_recompute
 from otklik.surveys.models import Response, Source, Survey
 
 CUSTOMERS_PER_LOCATION = 25
@@ -296,5 +296,5 @@ def demo_customers_load(*, organization: Organization, now: datetime) -> DemoCus
     _tag_vips(organization)
     _link_answers(organization, locations, result)
     _link_purchases(organization, result)
-    result.segments_changed = segments_compute(organization=organization, now=now).changed
+    result.segments_changed = segments_recompute(organization=organization, now=now).changed
     return result

@@ -139,10 +139,11 @@ class SegmentRollup(Counts):
     ("" for no customer or one not yet segmented): /metrics/?by=segment reads these instead of joining every answer
     of the period to its customer (docs/decisions/0047).
 
-    Kept current by `rollups.segments`: the intake counts a new answer under its customer's segment as it is at
-    that moment (a subquery in the same upsert), and a segment that changes (`segments_compute`) moves its
-    customer's answers from the old segment's rows to the new one's in the transaction that changes it. Reconciled
-    from the answers with the other rollups; read only once counted (`RollupState.segments_counted`).
+    Kept current by `rollups.segments`: an answer is counted under its customer's segment as it is when counted
+    (the worker's claim for a public answer, a subquery in the same upsert for another), and a segment that
+    changes (`intake.segments.segments_recompute`) moves its customer's answers from the old segment's rows to
+    the new one's in the transaction that changes it. Reconciled from the answers with the other rollups; read only
+    once counted (`RollupState.segments_counted`).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

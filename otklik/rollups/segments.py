@@ -8,7 +8,7 @@ always hold the answers by today's segments:
 
 - the intake counts an answer under the segment its customer has as the answer is stored (a subquery in the same
   upsert: on PostgreSQL the same one statement that stores the answer and its touchpoint rollup);
-- `segments_compute` (daily) moves the answers of each customer whose segment it changed
+- the daily RFM run (`intake.segments.segments_recompute`) moves the answers of each customer whose segment it changed
   (`rollup_segments_move`), set-based: one grouped read of those customers' answers and one upsert per slice of
   customers, committed with the customers' new segment;
 - the daily reconciliation recounts them from the answers joined to today's segments (`rollups.services`).
@@ -159,12 +159,3 @@ def rollup_segments_move(*, organization: Organization, customer_ids: Iterable[i
             _apply(rows[first : first + 1000], SEGMENTS)
         written += len(rows)
     return written
-
-
-def moves_by_pair(changes: Iterable[tuple[int, str, str]]) -> dict[tuple[str, str], list[int]]:
-    """Customers grouped by (old segment, new segment), those whose segment stays left out."""
-    pairs: dict[tuple[str, str], list[int]] = {}
-    for pk, old, new in changes:
-        if (old or "") != (new or ""):
-            pairs.setdefault((old or "", new or ""), []).append(pk)
-    return pairs

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from otklik.customers.tasks import segments_due
 from otklik.imports.jobs import imports_cleanup_due
 from otklik.improvements.services import recovery_followups_due
+from otklik.intake.segments import segments_due
 from otklik.outreach.dispatch import invitations_dispatch_due, invitations_due_exist
 from otklik.outreach.hunting import hunt_rules_run
 from otklik.rollups.tasks import rollups_reconcile_enqueue_due

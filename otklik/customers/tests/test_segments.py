@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from otklik.customers.models import Customer, SegmentRun
 from otklik.customers.segments import Segment, quintiles, segment_of, segments_claim_due, segments_compute
-from otklik.customers.tasks import compute_segments, segments_due
+from otklik.intake.segments import compute_segments, segments_due
 from otklik.testing.factories import make_customer, make_organization, make_purchase
 from otklik.worker.schedule import job_named
 

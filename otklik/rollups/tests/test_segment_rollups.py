@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from otklik.customers.models import Customer
-from otklik.customers.segments import segments_compute
 from otklik.dashboard import metrics
+from otklik.intake.segments import segments_recompute
 from otklik.privacy.services import customer_erase
 from otklik.rollups.models import Grain, RollupState, SegmentRollup
 from otklik.rollups.segments import rollup_segments_move
@@ -110,7 +110,7 @@ def test_segments_computed_again_move_their_customers_answers(world, monkeypatch
             )
     before = dict(Customer.objects.filter(pk__in=[c.pk for c in customers]).values_list("pk", "segment"))
 
-    result = segments_compute(organization=world.org, now=NOW)
+    result = segments_recompute(organization=world.org, now=NOW)
 
     after = dict(Customer.objects.filter(pk__in=before).values_list("pk", "segment"))
     assert result.changed and sum(before[pk] != after[pk] for pk in before) >= 2
