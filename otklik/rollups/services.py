@@ -10,7 +10,7 @@ between one consistent snapshot of the answers and of the rollups, then adds it.
 import datetime
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -623,25 +623,9 @@ def rollups_reconcile_cases(*, organization: Organization) -> list[tuple]:
     time zone (else `rollups_reconcile`); raises RollupsBusy when another process holds the claim."""
     from otklik.rollups.cases import _policies, policies_key
 
-    if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
-        raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
-    if not _claim(organization, timezone.now()):
-        raise RollupsBusy(organization.slug)
-    corrected: list[tuple] = []
-    try:
-        tz = organization.zone
-        span = reconcile_months(organization=organization, tz=tz)
-        month = span[0] if span else None
-        while span and month <= span[1]:
-            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(CASES,))
-            corrected += part.cases_corrected
-            month = month_after(month)
-        policies = policies_key(_policies(organization))
-        RollupState.objects.filter(organization=organization).update(case_policies=policies, claimed_until=None)
-        return corrected
-    except BaseException:
-        RollupState.objects.filter(organization=organization).update(claimed_until=None)
-        raise
+    return _reconcile_alone(
+        organization, CASES, "cases_corrected", lambda: {"case_policies": policies_key(_policies(organization))}
+    )
 
 
 def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
@@ -650,6 +634,14 @@ def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
     deployment runs once after migrating to the segment rollups, instead of a full walk. The answers' rollups must
     already be counted in the organization's time zone (else `rollups_reconcile`); raises RollupsBusy when another
     process holds the claim."""
+    return _reconcile_alone(organization, SEGMENTS, "segments_corrected", lambda: {"segments_counted": True})
+
+
+def _reconcile_alone(
+    organization: Organization, table: _Table, corrected_of: str, finished: Callable[[], dict]
+) -> list[tuple]:
+    """One rollup table recomputed month by month under the organization's claim; `finished()` gives what to record
+    on its RollupState when the walk ends (with the claim released)."""
     if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
         raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
     if not _claim(organization, timezone.now()):
@@ -660,10 +652,10 @@ def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
         span = reconcile_months(organization=organization, tz=tz)
         month = span[0] if span else None
         while span and month <= span[1]:
-            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(SEGMENTS,))
-            corrected += part.segments_corrected
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(table,))
+            corrected += getattr(part, corrected_of)
             month = month_after(month)
-        RollupState.objects.filter(organization=organization).update(segments_counted=True, claimed_until=None)
+        RollupState.objects.filter(organization=organization).update(**finished(), claimed_until=None)
         return corrected
     except BaseException:
         RollupState.objects.filter(organization=organization).update(claimed_until=None)
