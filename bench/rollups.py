@@ -583,6 +583,7 @@ def main() -> None:
             cursor.execute("ANALYZE rollups_caserollup")
             cursor.execute("ANALYZE rollups_tagrollup")  # as autovacuum soon would after a first build
             cursor.execute("ANALYZE rollups_segmentrollup")
+            cursor.execute("ANALYZE rollups_casesegmentrollup")
 
         def from_rollups():
             source = selectors.metrics_source(membership=membership, tz=tz)
