@@ -106,7 +106,8 @@ def rollup_case_change(
 ) -> None:
     """Count a case opened (`after` only), changed (both) or deleted (`before` only); call it in the transaction
     that writes the case. At most one statement on PostgreSQL (the rows by place and those by the customer's
-    segment of now in one upsert), two on SQLite; none when nothing counted changed (a note, an apology).
+    segment of now in one upsert), two on SQLite (no data-modifying WITH); none when nothing counted changed (a
+    note, an apology).
 
     The policies are read only for a case answered or resolved: a new case is in time by nobody's clock yet.
     """
@@ -187,7 +188,7 @@ def _added_up(rows) -> list[list]:
 
 def _write(rows: list[list], by_customer: list[list]) -> None:
     """Add case rollup rows by place and rows keyed by customer (counted under its segment of now, "" for none)."""
-    from otklik.rollups.services import CASE_SEGMENTS, CASES, _apply
+    from otklik.rollups.services import CASES, _apply
 
     if not by_customer:
         _apply(rows, CASES)
@@ -201,12 +202,15 @@ def _write(rows: list[list], by_customer: list[list]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
         return
-    # SQLite (no data-modifying WITH): the segments read, the rows added up by segment, one more upsert.
+    # SQLite (no data-modifying WITH): one more statement, each row's upsert with its customer's segment as a
+    # subquery, run row by row (executemany), so two customers of one segment land in the same row.
     _apply(rows, CASES)
-    customers = _customers()
-    ids = {row[2] for row in by_customer if row[2] is not None}
-    segments = dict(customers.objects.filter(pk__in=ids).values_list("pk", "segment")) if ids else {}
-    _apply(_added_up([[row[0], row[1], segments.get(row[2]) or "", *row[3:]] for row in by_customer]), CASE_SEGMENTS)
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _by_customer_upsert_sql(connection.vendor),
+            [[*row[:4], adapt(row[4]), adapt(row[5]), *row[6:]] for row in by_customer],
+        )
 
 
 def _customers():
@@ -226,7 +230,7 @@ def _unnest_upsert(rows: list[list], table) -> tuple[str, list]:
 
 
 @functools.cache
-def _by_customer_upsert_sql() -> str:
+def _by_customer_upsert_sql(vendor: str = "postgresql") -> str:
     from otklik.rollups.services import CASE_SEGMENTS
 
     quote = connection.ops.quote_name
@@ -245,10 +249,24 @@ def _by_customer_upsert_sql() -> str:
     )
     target = ", ".join(quote(c) for c in table.conflict)
     assert table.key_columns == ("organization_id", "location_id", "segment", "grain", "start", "month_start")
+    customers = quote(_customers()._meta.db_table)
+    if vendor != "postgresql":
+        # One row: its customer's segment as a scalar subquery; `WHERE true` tells SQLite's parser the ON CONFLICT
+        # is the upsert's. Appended blobs are cast back from the text || makes.
+        increments = ", ".join(
+            [f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in table.values]
+            + [f"{quote(c)} = CAST({name}.{quote(c)} || excluded.{quote(c)} AS BLOB)" for c in table.packed]
+        )
+        placeholders = ", ".join(["%s"] * (len(table.values) + len(table.packed)))
+        return (
+            f"INSERT INTO {name} ({columns}) SELECT %s, %s, "
+            f"COALESCE((SELECT c.{quote('segment')} FROM {customers} c WHERE c.{quote('id')} = %s), ''), "
+            f"%s, %s, %s, {placeholders} WHERE true ON CONFLICT ({target}) DO UPDATE SET {increments}"
+        )
     return (
         f"INSERT INTO {name} ({columns}) SELECT v.o, v.l, {segment}, v.g, v.s, v.m, {sums} "
         f"FROM unnest({unnest}) AS v (o, l, cu, g, s, m, {', '.join(values + packed)}) "
-        f"LEFT JOIN {quote(_customers()._meta.db_table)} c ON c.{quote('id')} = v.cu "
+        f"LEFT JOIN {customers} c ON c.{quote('id')} = v.cu "
         f"GROUP BY v.o, v.l, {segment}, v.g, v.s, v.m ON CONFLICT ({target}) DO UPDATE SET {increments}"
     )
 
