@@ -6,9 +6,11 @@ Runs on a database `bench/rollups.py --keep` left, reconciled with the segment r
 rebuild --segments-only` after migrating). Pairs, each side alternating run by run, both asserted equal: the
 answers of /metrics/?by=segment from the segment rollups against the answers joined to their customers (all time,
 one month); one answer's rollup upsert with its segment rows against the touchpoint rows alone (in a transaction
-rolled back). Then, one-sided: the other reads of the page by segment (invitations, cases, follow-ups), and moving
-the answers of MOVE_SLICE customers from one segment to another and back (rolled back), what `segments_compute`
-adds per slice of changed customers.
+rolled back); the case figures by segment from the case rollups by segment (decision 00NN-caseseg) against the one
+statement over the period's cases joined to their customers; whole pages with both read from rollups against the
+page as it was before each (answers, then cases). Then, one-sided: the other reads of the page by segment
+(invitations, follow-ups), and moving the answers and cases of MOVE_SLICE customers from one segment to another
+and back (rolled back), what `segments_compute` adds per slice of changed customers.
 """
 
 import statistics
@@ -38,6 +40,7 @@ def main() -> None:
     from otklik.customers.models import Customer
     from otklik.dashboard import metrics
     from otklik.rollups.metrics import all_aggregates
+    from otklik.rollups.models import RollupState
     from otklik.rollups.segments import MOVE_SLICE, rollup_segments_move
     from otklik.rollups.selectors import rollups_ready
     from otklik.rollups.services import _apply, _response_rows, rollup_add_response
@@ -66,6 +69,12 @@ def main() -> None:
             return {key: row["answers"] for key, row in rows.items()}
 
         pair(f"answers by segment, {name}", rolled, raw, runs)
+
+        def cases(counted: bool, scope=scope):
+            RollupState.objects.filter(organization=organization).update(case_segments_counted=counted)
+            return metrics._cases_by(scope, "segment", now, with_total=True)
+
+        pair(f"cases by segment, {name}", lambda: cases(True), lambda: cases(False), runs)
         others = {
             "invitations": lambda scope=scope: metrics._grouped(
                 metrics.scoped_invitations(scope),
@@ -74,7 +83,6 @@ def main() -> None:
                 tz,
                 metrics._INVITATION_AGGREGATES,
             ),
-            "cases": lambda scope=scope: metrics._cases_by(scope, "segment", now, with_total=True),
             "follow-ups": lambda scope=scope: metrics._grouped(
                 metrics.scoped_followups(scope), "segment", metrics._FOLLOWUP_PATHS, tz, metrics._followup_aggregates()
             ),
@@ -88,8 +96,6 @@ def main() -> None:
     from django.db import close_old_connections
     from django.test import Client
 
-    from otklik.rollups.models import RollupState
-
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     client = Client()
@@ -99,7 +105,7 @@ def main() -> None:
         for page in ("/metrics/?by=segment", "/metrics/?by=segment&export=csv"):
 
             def get(counted: bool, page=page):
-                state.update(segments_counted=counted)
+                state.update(segments_counted=counted, case_segments_counted=counted)
                 response = client.get(page)
                 assert response.status_code == 200
                 # The CSV must be the same both ways; the HTML page is compared by its status only.
@@ -108,7 +114,7 @@ def main() -> None:
             get(True), get(False)  # warm
             pair(page, lambda get=get: get(True), lambda get=get: get(False), runs)
     finally:
-        state.update(segments_counted=True)
+        state.update(segments_counted=True, case_segments_counted=True)
 
     answer = Response.objects.filter(organization=organization, customer__isnull=False).order_by("-pk").first()
     times = {"with": [], "without": []}
@@ -131,6 +137,7 @@ def main() -> None:
         Customer.objects.filter(organization=organization, segment=old).order_by("pk").values_list("pk", flat=True)
     )[:MOVE_SLICE]
     answers = Response.objects.filter(customer_id__in=ids).count()
+    case_count = organization.cases.filter(customer_id__in=ids).count()
     move = []
     for _ in range(runs):
         with transaction.atomic():
@@ -138,7 +145,8 @@ def main() -> None:
             rows = rollup_segments_move(organization=organization, customer_ids=ids, old=old, new="bench-moved")
             move.append((time.perf_counter() - started) * 1000)
             transaction.set_rollback(True)
-    print(f"move {len(ids)} customers' {answers} answers ({rows} rows): {statistics.median(move):.1f} ms", flush=True)
+    moved = f"move {len(ids)} customers' {answers} answers, {case_count} cases ({rows} rows)"
+    print(f"{moved}: {statistics.median(move):.1f} ms", flush=True)
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

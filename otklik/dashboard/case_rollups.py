@@ -24,7 +24,7 @@ from otklik.dashboard.metrics import (
     sla_hours,
 )
 from otklik.rollups.cases import CASE_VALUES, HOUR
-from otklik.rollups.models import CaseRollup, Grain
+from otklik.rollups.models import CaseRollup, CaseSegmentRollup, Grain
 from otklik.surveys.models import Response
 
 # Groups the case rollups hold, as an expression over a rollup row (a touchpoint or person 0 is "none").
@@ -38,9 +38,10 @@ CASE_ROLLUP_BREAKDOWNS = {
 }
 
 
-def case_rollup_rows(scope, *, grain: str | None = None) -> QuerySet:
-    """The member's case rollups of the scope's period (and location), day or month rows as the period allows."""
-    return scope_rollups(scope, grain=grain, model=CaseRollup)
+def case_rollup_rows(scope, *, grain: str | None = None, model: type = CaseRollup) -> QuerySet:
+    """The member's case rollups (`model`: by place, or by segment) of the scope's period (and location), day or
+    month rows as the period allows."""
+    return scope_rollups(scope, grain=grain, model=model)
 
 
 def case_counts(scope, group) -> dict[object, dict]:
@@ -92,7 +93,9 @@ def _rows_parts(scope, by: str | None) -> dict[object, tuple]:
     import numpy
 
     group = CASE_ROLLUP_BREAKDOWNS[by] if by in CASE_ROLLUP_BREAKDOWNS else F(by)
-    rows = case_rollup_rows(scope, grain=Grain.DAY if by == "week" else None).annotate(group=group)
+    # By segment: the case rollups by the customers' segments of today (their own table, ADR 00NN).
+    model = CaseSegmentRollup if by == "segment" else CaseRollup
+    rows = case_rollup_rows(scope, grain=Grain.DAY if by == "week" else None, model=model).annotate(group=group)
     inner, params = rows.values("group", *_SUMMED, *_PACKED).order_by().query.sql_with_params()
     sums = ", ".join(f'sum(r."{c}")' for c in _SUMMED)
     packed = ", ".join(f"string_agg(r.\"{c}\", ''::bytea)" for c in _PACKED)

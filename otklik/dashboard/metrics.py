@@ -529,16 +529,14 @@ def _cases_by(
     scope: Scope, by: str | None, now: datetime.datetime, *, with_total: bool = False
 ) -> tuple[dict[object, _CaseFigures], "_CaseFigures | None"]:
     """Answer and resolution figures of the scope's cases per group, and with `with_total` over them all: on
-    PostgreSQL from the case rollups where they are counted under the policies in force (not by segment, which
-    they do not hold), else with one statement over the cases; elsewhere from the case rows in Python
+    PostgreSQL from the case rollups where they are counted under the policies in force (by segment from those by
+    segment, once counted), else with one statement over the cases; elsewhere from the case rows in Python
     (`case_figures`, the rows read once)."""
     cases = scoped_cases(scope).annotate(group=group_expression(by, CASE_PATHS, scope.tz))
     organization = scope.membership.organization
     policies = sla_policies(organization=organization)
-    if (
-        connection.vendor == "postgresql"
-        and by != "segment"
-        and case_rollups_ready(organization=organization, policies=policies)
+    if connection.vendor == "postgresql" and case_rollups_ready(
+        organization=organization, policies=policies, segments=by == "segment"
     ):
         # The counts and the clocks from the case rollups (ADR 0042); the case module reads this one.
         from otklik.dashboard.case_rollups import case_parts_from_rollups

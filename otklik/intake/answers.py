@@ -24,6 +24,7 @@ from otklik.insights.services import response_tag_later, responses_tag_after_com
 from otklik.intake.complaints import complaint_open_for_answer
 from otklik.messaging.services import outbox_deliver_after_commit
 from otklik.rollups.cases import GATHERED as ROLLUP_CASES
+from otklik.rollups.cases import GATHERED_BY_CUSTOMER as ROLLUP_CASES_BY_CUSTOMER
 from otklik.rollups.cases import rollup_cases_add_gathered
 from otklik.rollups.services import rollup_add_response, rollup_add_responses
 from otklik.rows import bound_cursor
@@ -254,7 +255,7 @@ def _claim_and_process(size: int, failed: list[int], *, careful: bool) -> tuple[
         if not processed:
             return 0, len(claimed)
         batch_flush()
-        rollup_cases_add_gathered(batch_gathered(ROLLUP_CASES))
+        rollup_cases_add_gathered(batch_gathered(ROLLUP_CASES), batch_gathered(ROLLUP_CASES_BY_CUSTOMER))
         # Counted with the mark cleared below, in one transaction: an answer is counted once, when processed.
         rollup_add_responses(processed)
         Response.objects.filter(pk__in=[response.pk for response in processed]).update(rules_pending=False)

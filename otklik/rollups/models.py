@@ -227,6 +227,47 @@ class CaseRollup(models.Model):
         return f"cases {self.grain} {self.start} @ {self.location_id}/{self.touchpoint_id}: {self.count}"
 
 
+class CaseSegmentRollup(models.Model):
+    """The complaints (cases) opened on one day or in one month at one location, by their customer's *current* RFM
+    segment ("" for no customer or one not yet segmented): `CaseRollup`'s counts and packed clocks, which
+    /metrics/?by=segment reads instead of joining the period's cases to their customers (docs/decisions/00NN).
+
+    Kept like `SegmentRollup`: a case change counts here too (`rollups.cases.rollup_case_change`, the segment read
+    in the same upsert), a segment that changes moves its customer's cases from the old segment's rows to the new
+    one's (`rollups.segments.rollup_segments_move`), and the reconciliation recounts them from the cases. Read only
+    while counted (`RollupState.case_segments_counted`) under the SLA policies in force (`case_policies`).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    segment = models.CharField(max_length=30, blank=True)
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    start = models.DateField()
+    month_start = models.DateField()
+    count = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_in_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_in_time = models.IntegerField(default=0)
+    # As in CaseRollup: the clocks in whole microseconds, packed, appended to; those that left the row in `…_gone`.
+    first_answer_us = models.BinaryField(default=b"", blank=True)
+    first_answer_gone = models.BinaryField(default=b"", blank=True)
+    resolution_us = models.BinaryField(default=b"", blank=True)
+    resolution_gone = models.BinaryField(default=b"", blank=True)
+
+    class Meta:
+        constraints = [
+            # The conflict target of the upserts in services.py and cases.py: keep them in step.
+            models.UniqueConstraint(
+                fields=["location", "segment", "grain", "start"], name="case_segment_rollup_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "grain", "start"], name="case_segment_rollup_org_grain")]
+
+    def __str__(self) -> str:
+        return f"cases {self.segment or '-'} {self.grain} {self.start} @ {self.location_id}: {self.count}"
+
+
 class RollupState(models.Model):
     """How far one organization's rollups can be trusted, and who is reconciling them now."""
 
@@ -245,6 +286,9 @@ class RollupState(models.Model):
     # Whether the segment rollups were counted by a reconciliation (a full walk or `rollups_reconcile_segments`):
     # until then /metrics/?by=segment reads the answers.
     segments_counted = models.BooleanField(default=False)
+    # The same for the case rollups by segment (`CaseSegmentRollup`): until counted, /metrics/?by=segment reads the
+    # cases for its case figures.
+    case_segments_counted = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"rollups of {self.organization_id} in {self.time_zone}"

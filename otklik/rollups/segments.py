@@ -29,8 +29,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
+from otklik.rollups.cases import CaseFacts, _change_rows, _policies
 from otklik.rollups.models import SCORES, Grain
-from otklik.rollups.services import SEGMENTS, VALUE_COLUMNS, _answer_values, _apply, _has_text
+from otklik.rollups.services import CASE_SEGMENTS, SEGMENTS, VALUE_COLUMNS, _answer_values, _apply, _has_text
 from otklik.surveys.models import Response
 
 # Customers whose answers one move reads at once: a statement's `IN` list, and a short transaction.
@@ -141,21 +142,51 @@ def _moved_rows(organization: Organization, customer_ids: list[int], old: str, n
     return [[*key, *values] for key, values in totals.items() if any(values)]
 
 
+def _moved_case_rows(organization: Organization, customer_ids: list[int], old: str, new: str, policies) -> list[list]:
+    """The case rollup rows by segment that move these customers' cases from segment `old` to `new`: each case's
+    counts and clocks taken off `old` (its clocks as gone) and added to `new`. `policies()` reads the SLA policies
+    (once, and only when a case has a clock to judge)."""
+    cases = organization.cases.filter(customer_id__in=customer_ids).values_list(
+        "location_id", "severity", "created_at", "thanked_at", "resolved_at"
+    )
+    facts = [CaseFacts(location, None, None, severity, *at) for location, severity, *at in cases.order_by()]
+    if not facts:
+        return []
+    judged = policies() if any(f.thanked_at or f.resolved_at for f in facts) else None
+    tz = organization.zone
+    rows = []
+    for segment, sign in ((old, -1), (new, +1)):
+        place = functools.partial(_case_place, organization.pk, segment)
+        rows += _change_rows([(f, sign) for f in facts], judged, tz, place)
+    return rows
+
+
+def _case_place(organization_id: int, segment: str, facts: CaseFacts) -> tuple:
+    return organization_id, facts.location_id, segment
+
+
 def rollup_segments_move(*, organization: Organization, customer_ids: Iterable[int], old: str, new: str) -> int:
-    """Move the answers of these customers from segment `old` to `new` in the segment rollups; returns the rows
-    written. Call it in the transaction that changes their segment, *after* the change: an answer stored meanwhile
-    was counted under the segment its intake read (the old one, the change not yet committed) and is moved here.
+    """Move the answers and the cases of these customers from segment `old` to `new` in the segment rollups and the
+    case rollups by segment; returns the rows written. Call it in the transaction that changes their segment,
+    *after* the change: an answer or case counted meanwhile was counted under the segment its writer read (the old
+    one, the change not yet committed) and is moved here.
 
     Set-based: per slice of MOVE_SLICE customers one grouped read of their answers and one upsert of the
-    differences (`None` or "" segments are both "no segment")."""
+    differences, one read of their cases and (when they have any) one upsert of those (`None` or "" segments are
+    both "no segment")."""
     old, new = old or "", new or ""
     ids = sorted(set(customer_ids))
     if old == new or not ids:
         return 0
     written = 0
+    policies = functools.cache(lambda: _policies(organization))
     for start in range(0, len(ids), MOVE_SLICE):
         rows = _moved_rows(organization, ids[start : start + MOVE_SLICE], old, new)
         for first in range(0, len(rows), 1000):
             _apply(rows[first : first + 1000], SEGMENTS)
+        written += len(rows)
+        rows = _moved_case_rows(organization, ids[start : start + MOVE_SLICE], old, new, policies)
+        for first in range(0, len(rows), 1000):
+            _apply(rows[first : first + 1000], CASE_SEGMENTS)
         written += len(rows)
     return written

@@ -19,7 +19,16 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from otklik.accounts.models import Organization
-from otklik.rollups.models import SCORES, CaseRollup, Grain, ResponseRollup, RollupState, SegmentRollup, TagRollup
+from otklik.rollups.models import (
+    SCORES,
+    CaseRollup,
+    CaseSegmentRollup,
+    Grain,
+    ResponseRollup,
+    RollupState,
+    SegmentRollup,
+    TagRollup,
+)
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Response
 
@@ -91,6 +100,16 @@ SEGMENTS = _Table(
     key_columns=("organization_id", "location_id", "segment", "kind", "grain", "start", "month_start"),
     conflict=("location_id", "segment", "kind", "grain", "start"),
     key_types=("bigint", "bigint", "varchar", "varchar", "varchar", "date", "date"),
+)
+# Complaints per location by their customer's current RFM segment (rollups.cases and rollups.segments keep them).
+CASE_SEGMENTS = _Table(
+    model=CaseSegmentRollup,
+    key_columns=("organization_id", "location_id", "segment", "grain", "start", "month_start"),
+    conflict=("location_id", "segment", "grain", "start"),
+    values=CASES.values,
+    value_types=CASES.value_types,
+    packed=CASES.packed,
+    key_types=("bigint", "bigint", "varchar", "varchar", "date", "date"),
 )
 KEY_COLUMNS = ANSWERS.key_columns
 # The other tables' keys: four ids, kind, grain, two dates.
@@ -283,6 +302,7 @@ class ReconcileResult:
     tags_corrected: list[tuple] = field(default_factory=list)  # the same for the theme tags' rollups
     cases_corrected: list[tuple] = field(default_factory=list)  # the same for the case rollups
     segments_corrected: list[tuple] = field(default_factory=list)  # the same for the segment rollups
+    case_segments_corrected: list[tuple] = field(default_factory=list)  # the same for the cases by segment
 
 
 def month_after(month: datetime.date) -> datetime.date:
@@ -319,7 +339,7 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
         for moment in (opened["first"], opened["last"])
         if moment is not None
     ]
-    for table in (ANSWERS, TAGS, CASES, SEGMENTS):
+    for table in (ANSWERS, TAGS, CASES, SEGMENTS, CASE_SEGMENTS):
         rolled = table.model.objects.filter(organization=organization).aggregate(
             first=Min("month_start"), last=Max("month_start")
         )
@@ -327,23 +347,27 @@ def reconcile_months(*, organization: Organization, tz: datetime.tzinfo) -> tupl
     return (min(months), max(months)) if months else None
 
 
-def _fresh_cases(organization: Organization, tz: datetime.tzinfo, month: datetime.date) -> dict[tuple, dict]:
+def _fresh_cases(
+    organization: Organization, tz: datetime.tzinfo, month: datetime.date, table: _Table = CASES
+) -> dict[tuple, dict]:
     from otklik.rollups.cases import case_clocks_fresh, cases_fresh
 
+    by_segment = table is CASE_SEGMENTS
     fresh = {}
     bounds = _month_bounds(month, tz)
-    for row in cases_fresh(organization, tz, *bounds):
-        row["touchpoint_id"], row["responsible_id"] = row.pop("touchpoint_key"), row.pop("responsible_key")
+    for row in cases_fresh(organization, tz, *bounds, by_segment=by_segment):
+        if not by_segment:
+            row["touchpoint_id"], row["responsible_id"] = row.pop("touchpoint_key"), row.pop("responsible_key")
         row["start"] = row.pop("day")
         row["month_start"] = row["start"].replace(day=1)
         for grain, start in ((Grain.DAY, row["start"]), (Grain.MONTH, row["month_start"])):
             keyed = {**row, "grain": grain, "start": start}
-            total = fresh.setdefault(_row_key(keyed, CASES), {**keyed, **dict.fromkeys(CASES.values, 0)})
+            total = fresh.setdefault(_row_key(keyed, table), {**keyed, **dict.fromkeys(table.values, 0)})
             total.setdefault("clocks", ([], []))
-            for column in CASES.values:
+            for column in table.values:
                 total[column] += row[column]
     # Each case's clocks, in the day's and the month's rows (every case counted above is in one of them).
-    for key, first_us, resolution_us in case_clocks_fresh(organization, tz, *bounds):
+    for key, first_us, resolution_us in case_clocks_fresh(organization, tz, *bounds, by_segment=by_segment):
         for grain, start in ((Grain.DAY, key[-1]), (Grain.MONTH, key[-1].replace(day=1))):
             clocks = fresh[(*key[:-1], grain, start)]["clocks"]
             for clock, us in zip(clocks, (first_us, resolution_us), strict=True):
@@ -353,8 +377,8 @@ def _fresh_cases(organization: Organization, tz: datetime.tzinfo, month: datetim
 
 
 def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date, table: _Table) -> dict[tuple, dict]:
-    if table is CASES:
-        return _fresh_cases(organization, tz, month)
+    if table in (CASES, CASE_SEGMENTS):
+        return _fresh_cases(organization, tz, month, table)
     per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
     with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
@@ -394,7 +418,7 @@ def _current(organization: Organization, month: datetime.date, table: _Table) ->
     rows = table.model.objects.filter(organization=organization, month_start=month).values(
         *table.key_columns[1:], *table.values, *table.packed
     )
-    if table is CASES:
+    if table.packed:
         rows = table.model.objects.filter(organization=organization, month_start=month).values(
             "id", *table.key_columns, *table.values, *table.packed
         )
@@ -464,6 +488,7 @@ class MonthResult:
     tags_corrected: list[tuple] = field(default_factory=list)
     cases_corrected: list[tuple] = field(default_factory=list)
     segments_corrected: list[tuple] = field(default_factory=list)
+    case_segments_corrected: list[tuple] = field(default_factory=list)
 
 
 def rollups_reconcile_month(
@@ -471,7 +496,7 @@ def rollups_reconcile_month(
     organization: Organization,
     month: datetime.date,
     tz: datetime.tzinfo | None = None,
-    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES, SEGMENTS),
+    tables: tuple[_Table, ...] = (ANSWERS, TAGS, CASES, SEGMENTS, CASE_SEGMENTS),
 ) -> MonthResult:
     """Correct one month's rollups of answers and of theme tags (its days and the month) from that
     month's raw answers: one slice.
@@ -493,11 +518,13 @@ def rollups_reconcile_month(
         if rewrites:
             from otklik.rollups.cases import case_clocks_rewrite
 
-            case_clocks_rewrite(rewrites)
+            case_clocks_rewrite(rewrites, table)
         if deltas:
             table.model.objects.filter(organization=organization, month_start=month, count=0).delete()
         if table is CASES:
             result.cases_corrected = corrected
+        elif table is CASE_SEGMENTS:
+            result.case_segments_corrected = corrected
         elif table is SEGMENTS:
             result.segments_corrected = corrected
         elif table is ANSWERS:
@@ -527,6 +554,7 @@ def rollups_reconcile_finish(
         claimed_until=None,
         case_policies=policies_key(_policies(organization)),
         segments_counted=True,
+        case_segments_counted=True,
     )
 
 
@@ -601,6 +629,7 @@ def rollups_reconcile(
             result.tags_corrected += part.tags_corrected
             result.cases_corrected += part.cases_corrected
             result.segments_corrected += part.segments_corrected
+            result.case_segments_corrected += part.case_segments_corrected
             month = month_after(month)
         rollups_reconcile_finish(
             organization=organization,
@@ -620,11 +649,16 @@ def rollups_reconcile_cases(*, organization: Organization) -> list[tuple]:
     record the SLA policies they were judged by; returns the keys corrected. Minutes fewer than a full walk at
     millions of answers: what a deployment runs once after the case rollups gained their clocks (migration
     rollups 0006), or after an SLA policy edit. The answers' rollups must already be counted in the organization's
-    time zone (else `rollups_reconcile`); raises RollupsBusy when another process holds the claim."""
+    time zone (else `rollups_reconcile`); raises RollupsBusy when another process holds the claim.
+
+    The cases by segment are walked too: their "in time" counts are judged by the same policies, which this walk
+    records as those the case rows were counted under."""
     from otklik.rollups.cases import _policies, policies_key
 
     return _reconcile_alone(
-        organization, CASES, "cases_corrected", lambda: {"case_policies": policies_key(_policies(organization))}
+        organization,
+        (CASES, CASE_SEGMENTS),
+        lambda: {"case_policies": policies_key(_policies(organization)), "case_segments_counted": True},
     )
 
 
@@ -633,15 +667,26 @@ def rollups_reconcile_segments(*, organization: Organization) -> list[tuple]:
     month by month, and mark them counted (so /metrics/?by=segment reads them); returns the keys corrected. What a
     deployment runs once after migrating to the segment rollups, instead of a full walk. The answers' rollups must
     already be counted in the organization's time zone (else `rollups_reconcile`); raises RollupsBusy when another
-    process holds the claim."""
-    return _reconcile_alone(organization, SEGMENTS, "segments_corrected", lambda: {"segments_counted": True})
+    process holds the claim. The cases by segment (`CaseSegmentRollup`) are walked with them and marked counted."""
+    return _reconcile_alone(
+        organization,
+        (SEGMENTS, CASE_SEGMENTS),
+        lambda: {"segments_counted": True, "case_segments_counted": True},
+    )
+
+
+_CORRECTED_OF = {
+    CASES: "cases_corrected",
+    SEGMENTS: "segments_corrected",
+    CASE_SEGMENTS: "case_segments_corrected",
+}
 
 
 def _reconcile_alone(
-    organization: Organization, table: _Table, corrected_of: str, finished: Callable[[], dict]
+    organization: Organization, tables: tuple[_Table, ...], finished: Callable[[], dict]
 ) -> list[tuple]:
-    """One rollup table recomputed month by month under the organization's claim; `finished()` gives what to record
-    on its RollupState when the walk ends (with the claim released)."""
+    """Some rollup tables recomputed month by month under the organization's claim (the keys corrected returned);
+    `finished()` gives what to record on its RollupState when the walk ends (with the claim released)."""
     if not RollupState.objects.filter(organization=organization, time_zone=organization.time_zone).exists():
         raise ValueError(f"{organization.slug}: rollups not counted in its time zone; run a full reconciliation")
     if not _claim(organization, timezone.now()):
@@ -652,8 +697,9 @@ def _reconcile_alone(
         span = reconcile_months(organization=organization, tz=tz)
         month = span[0] if span else None
         while span and month <= span[1]:
-            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=(table,))
-            corrected += getattr(part, corrected_of)
+            part = rollups_reconcile_month(organization=organization, month=month, tz=tz, tables=tables)
+            for table in tables:
+                corrected += getattr(part, _CORRECTED_OF[table])
             month = month_after(month)
         RollupState.objects.filter(organization=organization).update(**finished(), claimed_until=None)
         return corrected

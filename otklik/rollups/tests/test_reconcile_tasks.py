@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from otklik.cases.models import Case
-from otklik.rollups.models import CaseRollup, ResponseRollup, RollupState, SegmentRollup
+from otklik.rollups.models import CaseRollup, CaseSegmentRollup, ResponseRollup, RollupState, SegmentRollup
 from otklik.rollups.services import organizations_due
 from otklik.rollups.tasks import reconcile_rollups, rollups_reconcile_enqueue_due
 from otklik.surveys.models import Response
@@ -75,6 +75,7 @@ def spread_answers(world) -> None:
     ResponseRollup.objects.all().delete()
     CaseRollup.objects.all().delete()
     SegmentRollup.objects.all().delete()
+    CaseSegmentRollup.objects.all().delete()
 
 
 def test_a_reconciliation_is_a_chain_of_month_tasks(world):

@@ -56,10 +56,10 @@ class Command(BaseCommand):
     def _rebuild(self, organization: Organization, cases_only: bool, segments_only: bool = False) -> str:
         if segments_only:
             corrected = rollups_reconcile_segments(organization=organization)
-            return f"{organization.slug}: segment rollups, {len(corrected)} rows corrected"
+            return f"{organization.slug}: segment rollups (answers and cases), {len(corrected)} rows corrected"
         if cases_only:
             corrected = rollups_reconcile_cases(organization=organization)
-            return f"{organization.slug}: case rollups, {len(corrected)} rows corrected"
+            return f"{organization.slug}: case rollups (by place and by segment), {len(corrected)} rows corrected"
         result = rollups_reconcile(organization=organization)
         return (
             f"{organization.slug}: {result.answers} answers in {result.rows} rollup rows "
