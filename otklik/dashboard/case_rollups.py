@@ -93,7 +93,7 @@ def _rows_parts(scope, by: str | None) -> dict[object, tuple]:
     import numpy
 
     group = CASE_ROLLUP_BREAKDOWNS[by] if by in CASE_ROLLUP_BREAKDOWNS else F(by)
-    # By segment: the case rollups by the customers' segments of today (their own table, ADR 00NN).
+    # By segment: the case rollups by the customers' segments of today (their own table, ADR 0050).
     model = CaseSegmentRollup if by == "segment" else CaseRollup
     rows = case_rollup_rows(scope, grain=Grain.DAY if by == "week" else None, model=model).annotate(group=group)
     inner, params = rows.values("group", *_SUMMED, *_PACKED).order_by().query.sql_with_params()

@@ -230,7 +230,7 @@ class CaseRollup(models.Model):
 class CaseSegmentRollup(models.Model):
     """The complaints (cases) opened on one day or in one month at one location, by their customer's *current* RFM
     segment ("" for no customer or one not yet segmented): `CaseRollup`'s counts and packed clocks, which
-    /metrics/?by=segment reads instead of joining the period's cases to their customers (docs/decisions/00NN).
+    /metrics/?by=segment reads instead of joining the period's cases to their customers (docs/decisions/0050).
 
     Kept like `SegmentRollup`: a case change counts here too (`rollups.cases.rollup_case_change`, the segment read
     in the same upsert), a segment that changes moves its customer's cases from the old segment's rows to the new
