@@ -581,7 +581,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             # As autovacuum soon would after a first build: statistics, and the visibility map without which no
             # covering index is read index-only (the theme read of `/` read 7 954 heap pages at 1 M answers
-            # instead; decision 0050-caseseg). Outside a transaction: Django's connection is in autocommit here.
+            # instead; decision 0050). Outside a transaction: Django's connection is in autocommit here.
             cursor.execute(
                 "VACUUM (ANALYZE) rollups_responserollup, rollups_caserollup, rollups_tagrollup,"
                 " rollups_segmentrollup, rollups_casesegmentrollup"

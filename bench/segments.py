@@ -6,7 +6,7 @@ Runs on a database `bench/rollups.py --keep` left, reconciled with the segment r
 rebuild --segments-only` after migrating). Pairs, each side alternating run by run, both asserted equal: the
 answers of /metrics/?by=segment from the segment rollups against the answers joined to their customers (all time,
 one month); one answer's rollup upsert with its segment rows against the touchpoint rows alone (in a transaction
-rolled back); the case figures by segment from the case rollups by segment (decision 0050-caseseg) against the one
+rolled back); the case figures by segment from the case rollups by segment (decision 0050) against the one
 statement over the period's cases joined to their customers; whole pages with both read from rollups against the
 page as it was before each (answers, then cases). Then, one-sided: the other reads of the page by segment
 (invitations, follow-ups), and moving the answers and cases of MOVE_SLICE customers from one segment to another

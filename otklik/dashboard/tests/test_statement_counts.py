@@ -29,7 +29,7 @@ PAGES = [
     ("/metrics/?by=product", 15 + 3 * PG),
     # By segment: the segment rollups (whether counted, their sums; decision 0047); the invitations and follow-ups
     # joined to their customers' segments, one statement each; the cases on SQLite one statement over the cases,
-    # on PostgreSQL the case rollups by segment (decision 0050-caseseg): whether counted, their sums and clocks, the
+    # on PostgreSQL the case rollups by segment (decision 0050): whether counted, their sums and clocks, the
     # unanswered cases not yet due (a bounded read).
     ("/metrics/?by=segment", 13 + 2 * PG),
     ("/metrics/?by=segment&date_from=2026-01-17&date_to=2026-03-04&export=csv", 9 + 2 * PG),

@@ -28,7 +28,7 @@ PROMOTER_STATEMENTS = 7 + SEGMENT_STATEMENT
 # +3 with the case rollups (decision 0031): the new case counted, and the automatic thank-you's mark counted with
 # the SLA policies it is judged by.
 # SQLite: +2 more, the case counted by its customer's segment when opened and when marked thanked (decision
-# 0050-caseseg); on PostgreSQL each is in the case rollups' one upsert (a WITH).
+# 0050); on PostgreSQL each is in the case rollups' one upsert (a WITH).
 DETRACTOR_STATEMENTS = 40 + 3 * SEGMENT_STATEMENT
 
 

@@ -273,7 +273,7 @@ def test_workers_at_once_process_each_answer_once(world):
 # on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails is made again with them).
 # Before: 27 statements a detractor (decision 0030: 10, six of them savepoints and their releases, one the
 # case's rollup count, one the look for an alert by its key).
-# SQLite: +1, the new cases counted by their customers' segments (decision 0050-caseseg); on PostgreSQL that upsert
+# SQLite: +1, the new cases counted by their customers' segments (decision 0050); on PostgreSQL that upsert
 # is in the case rollups' one statement (a WITH).
 CLAIM_STATEMENTS = {"postgresql": 19, "sqlite": 18}[connection.vendor]
 DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 1, "sqlite": 2}[connection.vendor]

@@ -1,6 +1,6 @@
 """The case figures of /metrics/?by=segment from the case rollups by segment (`CaseSegmentRollup`): the numbers of a
 raw computation over the cases joined to their customers' segments of today, after cases change, segments are
-computed again and rows drift (docs/decisions/0050-caseseg-case-rollups-by-segment.md)."""
+computed again and rows drift (docs/decisions/0050-case-rollups-by-segment.md)."""
 
 import datetime
 

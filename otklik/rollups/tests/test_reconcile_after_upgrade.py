@@ -1,4 +1,5 @@
-"""The upgrade that moved an answer's count to the worker makes every organization's rollups due (rollups 0008)."""
+"""Upgrades that need a reconciliation make every organization's rollups due: rollups 0008 (an answer's count
+moved to the worker), 0009 (the case rollups by segment start empty)."""
 
 import pytest
 from django.db import connection
@@ -8,12 +9,16 @@ from django.utils import timezone
 from otklik.accounts.models import Organization
 from otklik.rollups.services import organizations_due
 
-BEFORE = [("rollups", "0007_segment_rollups")]
-AFTER = [("rollups", "0008_reconcile_after_upgrade")]
+UPGRADES = [
+    ("0007_segment_rollups", "0008_reconcile_after_upgrade"),
+    ("0008_reconcile_after_upgrade", "0009_case_segment_rollups"),
+]
 
 
+@pytest.mark.parametrize(("before", "after"), UPGRADES)
 @pytest.mark.django_db(transaction=True)
-def test_an_organization_reconciled_just_before_the_upgrade_is_due_right_after():
+def test_an_organization_reconciled_just_before_the_upgrade_is_due_right_after(before, after):
+    BEFORE, AFTER = [("rollups", before)], [("rollups", after)]
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     accounts = [node for node in executor.loader.graph.leaf_nodes() if node[0] == "accounts"]
