@@ -280,10 +280,10 @@ def response_insert_statement(response: Response) -> tuple[str, list]:
     conn = connections[alias]
     row = response.__dict__
     params = [
-        row[name]
+        (row[name] if wrap is None or row[name] is None else wrap(row[name]))
         if plain is not None and _is_plain(row[name], plain)
         else f.get_db_prep_save(f.pre_save(response, True), connection=conn)
-        for f, name, plain in _response_insert_columns(conn.vendor)
+        for f, name, plain, wrap in _response_insert_columns(alias, conn.vendor)
     ]
     return _response_insert_sql(alias, conn.vendor), params
 
@@ -314,9 +314,12 @@ def _is_plain(value, types: tuple) -> bool:
 
 
 @functools.cache
-def _response_insert_columns(vendor: str) -> tuple:
-    # Per inserted column: the field, its attribute, and the types whose values go as they are (None: always
-    # through the field: another database, another class of field, a time set on save).
+def _response_insert_columns(alias: str, vendor: str) -> tuple:
+    # Per inserted column: the field, its attribute, the types whose values skip the field (None: always through
+    # the field: another database, another class of field, a time set on save), and what the field's conversion
+    # would still wrap such a value in (None: nothing). On PostgreSQL with psycopg 3 Django wraps an integer
+    # field's value in its width (`Int2` for a smallint), so the server is told the same parameter types.
+    wraps = getattr(connections[alias].ops, "integerfield_type_map", {}) if vendor == "postgresql" else {}
     columns = []
     for f in Response._meta.local_concrete_fields:
         if f.primary_key:
@@ -326,7 +329,9 @@ def _response_insert_columns(vendor: str) -> tuple:
         plain = _PLAIN_TYPES.get(type(target)) if vendor == "postgresql" and (relation or not f.is_relation) else None
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             plain = None
-        columns.append((f, f.attname, plain))
+        # A foreign key's value is its target's: an auto field's, which Django leaves unwrapped.
+        wrap = None if relation else wraps.get(target.get_internal_type())
+        columns.append((f, f.attname, plain, wrap))
     return tuple(columns)
 
 
