@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -11,3 +12,8 @@ from otklik.ops.secret import startup_refusal  # noqa: E402  (needs the settings
 # gunicorn started by hand (not through `otklik serve`) must refuse a missing key just the same.
 if refusal := startup_refusal():
     raise ImproperlyConfigured(refusal)
+
+# What is loaded by now (Django, the apps and their models: some 100 000 objects) lives as long as the
+# process. Frozen, the cyclic collector no longer walks it on each of its full passes, which a request's
+# allocations set off now and then: that walk was about 4 % of a public answer's CPU (decision 00NN).
+gc.freeze()

@@ -5,10 +5,13 @@ They live here, not in surveys, because a POST runs the whole answer flow (`inta
 Their URL names stay in the "surveys" namespace (`intake/urls.py`); the templates stay in surveys.
 """
 
+import functools
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +32,18 @@ from otklik.surveys.views import ACT_DISSATISFIED, ACT_SATISFIED, activate_langu
 class HttpResponseSeeOther(HttpResponseRedirect):
     # 303 makes the browser GET the thank-you page, so "reload" cannot post the answer twice.
     status_code = 303
+
+
+def _thanks_path(survey_key: str, touchpoint_key: str) -> str:
+    """The thank-you page's path for a link: `reverse` once per link, URLconf and script prefix in this process
+    (reversing cost about 3 % of the public answer's CPU, decision 00NN)."""
+    return _thanks_path_in(survey_key, touchpoint_key, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=1024)
+def _thanks_path_in(survey_key: str, touchpoint_key: str, prefix: str, urlconf) -> str:
+    # `reverse` reads the prefix itself; it is in the key so a path made under another prefix is not reused.
+    return reverse("surveys:thanks", args=[survey_key, touchpoint_key], urlconf=urlconf)
 
 
 def _act_score(survey: Survey, act: str | None) -> int | None:
@@ -133,7 +148,7 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
         return _closed(request, survey)
     if invitation is not None and invitation.answered_at is not None:
         return _already_answered(request, survey)
-    thanks_url = reverse("surveys:thanks", args=[survey.public_key, touchpoint.public_key]) + f"?lang={language}"
+    thanks_url = _thanks_path(survey.public_key, touchpoint.public_key) + f"?lang={language}"
     product = invitation.purchase.product.name if invitation and invitation.purchase_id else ""
     if request.method != "POST":
         return _render_form(
