@@ -15,5 +15,5 @@ if refusal := startup_refusal():
 
 # What is loaded by now (Django, the apps and their models: some 100 000 objects) lives as long as the
 # process. Frozen, the cyclic collector no longer walks it on each of its full passes, which a request's
-# allocations set off now and then: that walk was about 4 % of a public answer's CPU (decision 00NN).
+# allocations set off now and then: that walk was about 4 % of a public answer's CPU (decision 0051).
 gc.freeze()

@@ -36,7 +36,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 def _thanks_path(survey_key: str, touchpoint_key: str) -> str:
     """The thank-you page's path for a link: `reverse` once per link, URLconf and script prefix in this process
-    (reversing cost about 3 % of the public answer's CPU, decision 00NN)."""
+    (reversing cost about 3 % of the public answer's CPU, decision 0051)."""
     return _thanks_path_in(survey_key, touchpoint_key, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 

@@ -203,7 +203,7 @@ def response_build(
     }
     # Made from its columns in order, as the ORM makes a row it reads: by keyword, with an object per relation,
     # the model's __init__ cost three quarters of this function, and the public answer builds one per request
-    # (decision 00NN). The objects already loaded stay on it, so the rules read them without a query.
+    # (decision 0051). The objects already loaded stay on it, so the rules read them without a query.
     response = Response(*[values[name] if name in values else default() for name, default in _response_columns()])
     cached = {"organization": organization, "survey": survey, "touchpoint": touchpoint}
     if location is not None:
@@ -275,7 +275,7 @@ def response_insert_statement(response: Response) -> tuple[str, list]:
     # The SQL is the same for every answer: built by the ORM once per process, only the values each time (on
     # every public answer the ORM's compiling cost a tenth of the request's CPU, decision 0030). The values are
     # prepared as the compiler prepares them: `pre_save` (a creation time), then the field's own conversion,
-    # except a value that conversion would hand back unchanged (decision 00NN: 21 conversions were a twentieth of
+    # except a value that conversion would hand back unchanged (decision 0051: 21 conversions were a twentieth of
     # the public answer's CPU).
     conn = connections[alias]
     row = response.__dict__

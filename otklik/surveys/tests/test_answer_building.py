@@ -1,4 +1,4 @@
-"""What the public answer request builds with less work (decision 00NN) gives what the ORM and Django gave."""
+"""What the public answer request builds with less work (decision 0051) gives what the ORM and Django gave."""
 
 from datetime import datetime
 from unittest import mock
