@@ -60,6 +60,12 @@ EMBED_LIMIT = 4000
 # mean is too near each answer to remove (one answer would become the zero vector).
 CENTER_POINTS = True
 CENTER_MIN = 50
+# The term half is centred per language (each language with at least CENTER_MIN sampled answers on its own
+# mean): Russian and Ukrainian answers share almost no lemmas, so their term vectors lie apart and k-means
+# spent a theme on "answers written in Russian" (rozetka-uk: 189 of one theme's 206 answers). A language is
+# not a matter; the multilingual encoder's half already places both languages together and stays centred
+# as one (docs/decisions/0052-*.md, chosen on the choosing halves of every labelled set).
+CENTER_BY_LANGUAGE = True
 # Each joined point is then moved towards the mean of its SMOOTH_NEIGHBOURS nearest answers, SMOOTH_STEPS
 # times, before k-means: k-means alone cuts the sample into round pieces, while answers on the same matter
 # often lie along a thin, curved band; averaging over near neighbours pulls each band together, which is
@@ -272,7 +278,8 @@ def _discover_sorted(
             raise ValueError("the embedding model returned a wrong number of vectors")
         words = points[sample]
         if CENTER_POINTS and len(sample) >= CENTER_MIN:
-            embedded, words = _centered(embedded), _centered(words)
+            groups = [analyzed[i].language for i in sample] if CENTER_BY_LANGUAGE else None
+            embedded, words = _centered(embedded), _centered(words, groups=groups)
         # An answer's point: its meaning and its words side by side, each of unit length, weighted.
         points = normalize(np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * words]))
         if SMOOTH_STEPS and len(sample) >= SMOOTH_MIN:
@@ -359,11 +366,25 @@ def _discover_sorted(
     return Discovery(themes=themes, clusters=[int(c) for c in clusters])
 
 
-def _centered(points):
-    """Rows less their mean, each brought back to unit length (a row equal to the mean stays zero)."""
+def _centered(points, *, groups: Sequence[str] | None = None):
+    """Rows less their mean, each brought back to unit length (a row equal to the mean stays zero).
+
+    With `groups` (each row's language), where two or more groups have at least CENTER_MIN rows each, each
+    of those is centred on its own mean instead, so what all answers of one language share is not taken for
+    a theme; smaller groups keep the common mean (too few rows to estimate their own).
+    """
+    import numpy as np
     from sklearn.preprocessing import normalize
 
-    return normalize(points - points.mean(axis=0))
+    centred = points - points.mean(axis=0)
+    if groups is not None:
+        groups = np.asarray(groups)
+        big = [group for group, count in sorted(Counter(groups.tolist()).items()) if count >= CENTER_MIN]
+        # Answers in one language (a few stray ones aside) are centred exactly as without groups.
+        for group in big if len(big) > 1 else ():
+            rows = groups == group
+            centred[rows] = points[rows] - points[rows].mean(axis=0)
+    return normalize(centred)
 
 
 def nearest_neighbours(points, *, neighbours: int, block: int = 1000):

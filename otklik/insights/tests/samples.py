@@ -46,3 +46,16 @@ def _hotline_rows() -> dict[str, str]:
 def ukrainian(review_id: str) -> str:
     """A Ukrainian store review (hotline-store-reviews-uk) by its review id."""
     return _hotline_rows()[review_id]
+
+
+def rozetka_reviews(limit: int) -> list[dict[str, str]]:
+    """The first `limit` product reviews of rozetka-reviews-uk (Ukrainian and Russian mixed), as
+    {"text": comment, pros and cons, "category": product group}."""
+    with (datasets_dir() / "rozetka-reviews-uk" / "reviews_part1.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        text = "\n".join(part for part in (row["comment"], row["pros"], row["cons"]) if part.strip())
+        if text:
+            out.append({"text": text, "category": row["category"]})
+    return out[:limit]

@@ -202,3 +202,47 @@ def test_averaging_over_near_answers_draws_a_noisy_group_together(monkeypatch):
 def test_nearest_neighbours_break_ties_by_row_and_never_list_the_row_itself():
     points = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     assert engine.nearest_neighbours(points, neighbours=2, block=3).tolist() == [[1, 2], [0, 2], [0, 1], [0, 1]]
+
+
+def test_a_language_is_not_taken_for_a_theme(monkeypatch):
+    """Ukrainian and Russian reviews share almost no lemmas, so their term vectors lie apart; centred as one,
+    k-means spent a theme on "written in Russian" (rozetka-uk). Centred per language, no theme follows the
+    language. The embedder places each review at its product group plus scatter, the same for both
+    languages (a multilingual encoder); one theme more than there are groups leaves k-means room to split."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from otklik.insights.text import detect_language
+
+    rows = samples.rozetka_reviews(600)
+    texts = [r["text"] for r in rows]
+    groups = sorted({r["category"] for r in rows})
+    languages = [detect_language(t) for t in texts]
+    assert languages.count("ru") >= engine.CENTER_MIN and languages.count("uk") >= engine.CENTER_MIN
+    scatter = np.random.default_rng(0).normal(scale=1.0, size=(len(rows), 32))
+    place = {r["text"]: np.eye(len(groups), 32)[groups.index(r["category"])] + scatter[i] for i, r in enumerate(rows)}
+
+    def by_language():
+        found = discover_clusters(texts, k=len(groups) + 1, embed=lambda batch: np.array([place[t] for t in batch]))
+        return normalized_mutual_info_score(languages, found.clusters)
+
+    centred_per_language = by_language()
+    monkeypatch.setattr(engine, "CENTER_BY_LANGUAGE", False)
+    centred_as_one = by_language()
+    assert centred_as_one > 0.1
+    assert centred_per_language < centred_as_one / 3
+
+
+def test_each_language_is_centred_on_its_own_mean_when_it_has_enough_answers():
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(size=(60, 8)) + 5 * np.eye(8)[0], rng.normal(size=(60, 8)) - 5 * np.eye(8)[0]])
+    points = np.vstack([points, rng.normal(size=(3, 8))])
+    groups = ["uk"] * 60 + ["ru"] * 60 + ["other"] * 3
+    centred = engine._centered(points, groups=groups)
+    raw = points[:120] - points[:120].mean(axis=0)
+    # Each big group's rows point every way from its own centre: no shared language direction is left.
+    assert abs(centred[:60, 0].mean()) < 0.2 and abs(centred[60:120, 0].mean()) < 0.2
+    assert (raw[:60, 0] > 0).mean() > 0.95
+    # A group too small to have its own mean keeps the common one; without groups nothing changes.
+    common = points - points.mean(axis=0)
+    assert np.allclose(centred[120:], common[120:] / np.linalg.norm(common[120:], axis=1, keepdims=True))
+    assert np.allclose(engine._centered(points), common / np.linalg.norm(common, axis=1, keepdims=True))
