@@ -10,6 +10,7 @@ fast over tens of millions of answers.
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -285,19 +286,26 @@ def cases_open(*, membership: Membership, location: Location | None = None) -> Q
 
 
 def cases_open_holders(*, cases: QuerySet[Case]) -> list[CaseHolder]:
-    """Who holds the given open cases: count and oldest case per responsible person, busiest first."""
-    rows = (
-        cases.values("responsible_id", "responsible__username", "responsible__first_name", "responsible__last_name")
+    """Who holds the given open cases: count and oldest case per responsible person, busiest first.
+
+    The cases are grouped by the responsible person's id alone and the few people read after: joining the user to
+    every open case before grouping cost twice the grouping itself at 100 000 open cases (decision 0053).
+    """
+    rows = list(
+        cases.order_by()
+        .values("responsible_id")
         .annotate(open_count=Count("id"), oldest_created_at=Min("created_at"))
         .order_by("-open_count", "oldest_created_at")
     )
+    held_by = [row["responsible_id"] for row in rows if row["responsible_id"] is not None]
+    people = get_user_model().objects.in_bulk(held_by)
     holders = []
     for row in rows:
-        full_name = f"{row['responsible__first_name']} {row['responsible__last_name']}".strip()
+        person = people.get(row["responsible_id"])
         holders.append(
             CaseHolder(
                 user_id=row["responsible_id"],
-                name=full_name or row["responsible__username"] or "",
+                name=(person.get_full_name() or person.username) if person is not None else "",
                 open_count=row["open_count"],
                 oldest_created_at=row["oldest_created_at"],
             )

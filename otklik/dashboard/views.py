@@ -86,13 +86,15 @@ def home(request: HttpRequest) -> HttpResponse:
         sections = [_metric_section(responses=source, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
     # Open cases are the state of things now, so the period does not narrow them; the location does.
     open_cases = selectors.cases_open(membership=membership, location=filters.get("location"))
+    case_holders = selectors.cases_open_holders(cases=open_cases)
     context = {
         "form": form,
         "tz": tz,
         "sections": sections,
         "chart_data": _chart_data(sections),
-        "open_case_count": open_cases.count(),
-        "case_holders": selectors.cases_open_holders(cases=open_cases),
+        # Every open case has one holder row (nobody's included), so their counts add up to the open cases.
+        "open_case_count": sum(holder.open_count for holder in case_holders),
+        "case_holders": case_holders,
         "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
         "reviews": selectors.review_outcomes(
             qs=selectors.responses_filter(

@@ -128,3 +128,18 @@ def test_it_lists_open_cases_with_their_holders_and_age(login, world):
     assert f'href="/cases/{detractor.case.pk}/"' in html
     assert [(h.name, h.open_count) for h in response.context["case_holders"]] == [("emma", 1)]
     assert "Who holds them" in html
+
+
+def test_the_open_case_count_is_the_holders_counts_added_up_nobodys_included(login, world):
+    answer(survey=world.nps, touchpoint=world.checkout, score=1)
+    answer(survey=world.nps, touchpoint=world.checkout, score=2)
+    unassigned = answer(survey=world.nps, touchpoint=world.other_checkout, score=3).case
+    unassigned.responsible = None
+    unassigned.save()
+    world.employee.first_name, world.employee.last_name = "Emma", "Stone"
+    world.employee.save()
+
+    response = login(world.manager).get("/")
+
+    assert response.context["open_case_count"] == 3
+    assert [(h.name, h.open_count) for h in response.context["case_holders"]] == [("Emma Stone", 2), ("", 1)]

@@ -187,5 +187,6 @@ def test_open_cases_are_scoped_and_grouped_by_holder(world):
     holders = selectors.cases_open_holders(cases=selectors.cases_open(membership=manager))
 
     assert [(h.user_id, h.open_count) for h in holders] == [(world.employee.pk, 2), (None, 1)]
+    assert [h.name for h in holders] == [world.employee.username, ""]  # no first or last name: the username
     assert selectors.cases_open(membership=employee).count() == 2
     assert selectors.cases_open(membership=manager, location=world.other_store).count() == 1
