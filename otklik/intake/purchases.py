@@ -8,11 +8,16 @@ pushes, the import (both its paths) and the demo loader come through here.
 """
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 
 from otklik.accounts.models import Organization
 from otklik.customers.models import Purchase
-from otklik.customers.services import LinesSeen, UpsertResult, purchases_match_sellers, purchases_upsert
+from otklik.customers.services import (
+    LinesSeen,
+    UpsertResult,
+    purchases_match_sellers,
+    purchases_match_sellers_in_table,
+    purchases_upsert,
+)
 from otklik.outreach.services import invitations_schedule, invitations_schedule_changed
 
 
@@ -47,13 +52,11 @@ def purchases_changed_in_table(*, organization: Organization, table: str) -> Non
     # Only the purchases a seller's name can change: those naming one, and the updated ones (which may
     # have lost theirs). A new purchase without a name has no seller to set or to take away (the insert
     # leaves it empty). Where there is none, as in a first import of a file without sellers, the matching
-    # is skipped: its two queries read every purchase of the organization per chunk, planned with the
-    # statistics from before the import (an organization with no purchases).
-    sellers = f"SELECT id FROM {table} WHERE employee_name <> '' OR NOT created"  # noqa: S608 - our own temp table
+    # is skipped; where there are, each listed purchase is read and updated by its id.
+    sellers = "c.employee_name <> '' OR NOT c.created"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS ({sellers})")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} c WHERE {sellers})")  # noqa: S608 - our own temp table
         (any_seller,) = cursor.fetchone()
     if any_seller:
-        sellers_changed = Purchase.objects.filter(pk__in=RawSQL(sellers, []))
-        purchases_match_sellers(organization=organization, purchases=sellers_changed)
+        purchases_match_sellers_in_table(organization=organization, table=table, where=sellers)
     invitations_schedule_changed(organization=organization, table=table)

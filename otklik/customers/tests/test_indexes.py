@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from otklik.customers.models import Purchase
+from otklik.customers.models import Customer, Purchase
 from otklik.testing.plans import indexes, plan, unindexed_foreign_keys
 
 pytestmark = [
@@ -38,4 +38,30 @@ def test_a_purchase_pays_for_six_indexes_and_a_row_without_a_seller_for_five():
     ],
 )
 def test_the_queries_on_purchases_still_use_an_index(queryset, index):
+    assert index in plan(queryset())
+
+
+def test_a_customer_pays_for_six_indexes_none_of_them_a_twin():
+    """No index of `organization_id` alone (every other one leads with it) and no `LIKE` twin of the segment's."""
+    found = indexes(Customer)
+    assert len(found) == 6, sorted(found)
+    assert not [name for name in found if name.endswith("_like")]
+    assert "WHERE (erased_at IS NOT NULL)" in found["customer_erased"]
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        # An organization's customers (lists, segments, deleting an organization): the unique key's prefix.
+        (lambda: Customer.objects.filter(organization_id=1), "customer_unique_external_id"),
+        (lambda: Customer.objects.filter(organization_id__in=[1, 2]), "customer_unique_external_id"),
+        (lambda: Customer.objects.filter(organization_id=1, external_id="C1"), "customer_unique_external_id"),
+        # Whether an organization has an erased customer (planning invitations).
+        (lambda: Customer.objects.filter(organization_id=1, erased_at__isnull=False), "customer_erased"),
+        # Answers and cases by segment, the SLA's segments: compared whole.
+        (lambda: Customer.objects.filter(segment="champions"), "customer_segment"),
+        (lambda: Customer.objects.filter(segment__in=["champions", "at_risk"]), "customer_segment"),
+    ],
+)
+def test_the_queries_on_customers_still_use_an_index(queryset, index):
     assert index in plan(queryset())
