@@ -28,7 +28,7 @@ class Tag(models.Model):
 
 
 class Customer(models.Model):
-    # No index of its own: every index below leads with it, the unique key first (ADR 00NN-firstimp3),
+    # No index of its own: every index below leads with it, the unique key first (ADR 0054),
     # and an import of a million order lines writes some 100 000 customers, each entry paid per row.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="customers", db_index=False)
     # Null for customers we met first through an anonymous answer, not through the CRM.
