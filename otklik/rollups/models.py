@@ -167,7 +167,31 @@ class SegmentRollup(Counts):
         return f"{self.segment or '-'} {self.kind} {self.grain} {self.start} @ {self.location_id}: {self.count}"
 
 
-class CaseRollup(models.Model):
+class CaseCounts(models.Model):
+    """The figures a case rollup row holds (`CASE_COUNT_FIELDS` and the clocks): cases opened, answered (the
+    customer was thanked), answered within the severity's SLA, resolved, resolved within it."""
+
+    count = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_in_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_in_time = models.IntegerField(default=0)
+    # The clocks of the counted cases, for exact medians and 90th percentiles without reading the cases
+    # (docs/decisions/0034, 0042): each answered case's time to first answer and each resolved case's time to
+    # resolution in whole microseconds, packed as 8-byte big-endian integers (`rollups.cases.pack`), unordered.
+    # Appended to, never rewritten by a case change: a clock that no longer counts here (a case re-graded,
+    # reassigned or deleted after its answer) is appended to the matching `…_gone`, and readers take the
+    # multiset difference; the reconciliation writes the rows back without it.
+    first_answer_us = models.BinaryField(default=b"", blank=True)
+    first_answer_gone = models.BinaryField(default=b"", blank=True)
+    resolution_us = models.BinaryField(default=b"", blank=True)
+    resolution_gone = models.BinaryField(default=b"", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CaseRollup(CaseCounts):
     """The complaints (cases) opened on one day or in one month at one place, per severity and responsible person.
 
     The case counts /people/ reads (docs/decisions/0031): cases opened, answered (the customer was thanked),
@@ -187,21 +211,6 @@ class CaseRollup(models.Model):
     grain = models.CharField(max_length=5, choices=Grain.choices)
     start = models.DateField()
     month_start = models.DateField()
-    count = models.IntegerField(default=0)
-    answered = models.IntegerField(default=0)
-    answered_in_time = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolved_in_time = models.IntegerField(default=0)
-    # The clocks of the counted cases, for exact medians and 90th percentiles without reading the cases
-    # (docs/decisions/0034, 0042): each answered case's time to first answer and each resolved case's time to
-    # resolution in whole microseconds, packed as 8-byte big-endian integers (`rollups.cases.pack`), unordered.
-    # Appended to, never rewritten by a case change: a clock that no longer counts here (a case re-graded,
-    # reassigned or deleted after its answer) is appended to the matching `…_gone`, and readers take the
-    # multiset difference; the reconciliation writes the rows back without it.
-    first_answer_us = models.BinaryField(default=b"", blank=True)
-    first_answer_gone = models.BinaryField(default=b"", blank=True)
-    resolution_us = models.BinaryField(default=b"", blank=True)
-    resolution_gone = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [
@@ -227,7 +236,7 @@ class CaseRollup(models.Model):
         return f"cases {self.grain} {self.start} @ {self.location_id}/{self.touchpoint_id}: {self.count}"
 
 
-class CaseSegmentRollup(models.Model):
+class CaseSegmentRollup(CaseCounts):
     """The complaints (cases) opened on one day or in one month at one location, by their customer's *current* RFM
     segment ("" for no customer or one not yet segmented): `CaseRollup`'s counts and packed clocks, which
     /metrics/?by=segment reads instead of joining the period's cases to their customers (docs/decisions/0050).
@@ -244,16 +253,6 @@ class CaseSegmentRollup(models.Model):
     grain = models.CharField(max_length=5, choices=Grain.choices)
     start = models.DateField()
     month_start = models.DateField()
-    count = models.IntegerField(default=0)
-    answered = models.IntegerField(default=0)
-    answered_in_time = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolved_in_time = models.IntegerField(default=0)
-    # As in CaseRollup: the clocks in whole microseconds, packed, appended to; those that left the row in `…_gone`.
-    first_answer_us = models.BinaryField(default=b"", blank=True)
-    first_answer_gone = models.BinaryField(default=b"", blank=True)
-    resolution_us = models.BinaryField(default=b"", blank=True)
-    resolution_gone = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [
