@@ -858,16 +858,19 @@ def purchases_match_sellers_in_table(*, organization: Organization, table: str, 
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT q.id, q.employee_name, q.employee_id
+            SELECT q.id, q.employee_name, q.employee_id, q.organization_id
             FROM (SELECT DISTINCT c.id FROM {table} c WHERE {where}) c
             CROSS JOIN LATERAL (
-                SELECT q.id, q.employee_name, q.employee_id FROM {purchase} q
-                WHERE q.id = c.id AND q.organization_id = %s LIMIT 1
+                SELECT q.id, q.employee_name, q.employee_id, q.organization_id FROM {purchase} q
+                WHERE q.id = c.id LIMIT 1
             ) q
             """,  # noqa: S608 - trusted table name and condition, as in outreach.services
-            [organization.pk],
         )
-        rows = cursor.fetchall()
+        # The organization is checked here, not in the lookup: with it there the planner may walk the
+        # organization's index (`organization_id` leads the external-id key) instead of the primary key, reading
+        # every purchase stored so far — seen in CI with statistics taken on an emptier table. `LIMIT 1` keeps the
+        # lookup a per-row subquery (a plain join may become a scan of all purchases with a hash join).
+        rows = [row[:3] for row in cursor.fetchall() if row[3] == organization.pk]
         keys: dict[str, int | None] = {}
         moves: dict[int | None, list[int]] = {}
         for pk, name, employee_id in rows:
