@@ -53,8 +53,8 @@ EMBEDDING_WEIGHT = 0.5
 # Short answers (a one-line question, one sentence of a review): when the sampled answers' median number of
 # known terms is under SHORT_TERMS, the encoder's share is EMBEDDING_WEIGHT_SHORT instead. The term half is
 # learned from which terms share an answer and is the mean of the answer's few term vectors, so on answers
-# of a handful of terms it is the noisier half (docs/decisions/00NN-themes7-*.md, chosen on the choosing
-# halves of every labelled set: the sets' medians are 5-6 or 10 and more, nothing in between).
+# of a handful of terms it is the noisier half (docs/decisions/0055-short-answers-and-small-themes.md, chosen
+# on the choosing halves of every labelled set: the sets' medians are 5-6 or 10 and more, nothing in between).
 SHORT_TERMS = 8
 EMBEDDING_WEIGHT_SHORT = 0.7
 # At most this many answers are embedded per discovery (an evenly spread sample in canonical
