@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 # The unique index on (organization, external_id) without the answers that have no external id (the public page's,
-# nearly all of them): the index is rebuilt under a write lock on the answers table, seconds at 10 M answers.
+# nearly all of them). Built in one pass over the answers table, during which answers cannot be stored.
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_member_invitations"),
