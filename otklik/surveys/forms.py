@@ -37,7 +37,7 @@ class _SharedBooleanField(_Shared, forms.BooleanField):
 class _SharedFields(dict):
     """A form class's `base_fields` whose fields are all `_Shared`: a form's own `fields` is a plain copy of the
     dict, the fields in it the same objects. Django deep-copies `base_fields` for every form, which walked the
-    dict key by key only to get each shared field back (about a fifth of the answer form's CPU, decision 00NN).
+    dict key by key only to get each shared field back (about a tenth of the answer form's CPU, decision 00NN).
     """
 
     def __deepcopy__(self, memo):
