@@ -34,6 +34,16 @@ class _SharedBooleanField(_Shared, forms.BooleanField):
     pass
 
 
+class _SharedFields(dict):
+    """A form class's `base_fields` whose fields are all `_Shared`: a form's own `fields` is a plain copy of the
+    dict, the fields in it the same objects. Django deep-copies `base_fields` for every form, which walked the
+    dict key by key only to get each shared field back (about a tenth of the answer form's CPU, decision 0056).
+    """
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class AnswerForm(forms.Form):
     """The public answer form; the rules themselves live in `answer_errors`, shared with the API."""
 
@@ -80,6 +90,7 @@ class AnswerForm(forms.Form):
             form_field = SERVICE_TO_FORM_FIELD.get(field, field if field in self.fields else None)
             if form_field not in self.errors:
                 self.add_error(form_field, message)
+        # Read again: a field with an error has left `cleaned_data`, so a refused e-mail is no contact to consent to.
         answer = self.answer_input()
         if answer.leaves_contact and not answer.contact_consent and "contact_consent" not in self.errors:
             # A contact is personal data: it is kept only with the customer's consent to this exact purpose.
@@ -103,6 +114,12 @@ class AnswerForm(forms.Form):
             consent=bool(data.get("consent")),
             contact_consent=bool(data.get("contact_consent")),
         )
+
+
+# Every field of the class is shared (above), so the dict of them is copied flat per form.
+if not all(isinstance(field, _Shared) for field in AnswerForm.base_fields.values()):
+    raise TypeError("AnswerForm's fields must all be shared (_Shared) for its fields to be copied flat")
+AnswerForm.base_fields = _SharedFields(AnswerForm.base_fields)
 
 
 class SurveyCreateForm(forms.Form):

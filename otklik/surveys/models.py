@@ -122,7 +122,13 @@ class Response(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "external_id"], name="response_unique_external_id")
+            # Only answers an integration pushed have an external id; NULLs never conflict, so leaving them out
+            # of the index changes no uniqueness, and the public page's anonymous answer writes one entry less.
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                name="response_unique_external_id",
+                condition=models.Q(external_id__isnull=False),
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "kind", "created_at"]),

@@ -24,6 +24,10 @@ def test_an_anonymous_answer_skips_the_customer_and_purchase_indexes():
     assert "WHERE (purchase_id IS NOT NULL)" in found["response_purchase"]
     assert " WHERE " in found["response_praise_comments"]
     assert not any(definition.endswith("btree (organization_id)") for definition in found.values())
+    # Only answers pushed with an external id are in its unique index (decision 0056).
+    assert found["response_unique_external_id"].endswith(
+        "btree (organization_id, external_id) WHERE (external_id IS NOT NULL)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,6 +41,11 @@ def test_an_anonymous_answer_skips_the_customer_and_purchase_indexes():
         # An organization's answers (every page; deleting an organization): a composite index leads with it.
         (lambda: Response.objects.filter(organization_id=1), "surveys_res_organiz"),
         (lambda: Response.objects.filter(organization_id__in=[1, 2]), "surveys_res_organiz"),
+        # An integration's repeated push: its answer by external id.
+        (
+            lambda: Response.objects.filter(organization_id=1, external_id="570035876845084672"),
+            "response_unique_external_id",
+        ),
     ],
 )
 def test_the_queries_on_answers_still_use_an_index(queryset, index):
