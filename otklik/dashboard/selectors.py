@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Aggregate, Count, F, Min, Q, QuerySet
+from django.db.models import Aggregate, Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
-from otklik.rollups.metrics import HEADLINE_METRICS, METRICS, PARTS, Ces, Csat, Nps
+from otklik.insights.selectors import AnswerSums
+from otklik.rollups.metrics import HEADLINE_METRICS, METRICS, NPS, PARTS, Ces, Csat, Nps
 from otklik.rollups.models import ResponseRollup
 from otklik.rollups.selectors import rollups_for_period, rollups_ready
 from otklik.surveys.filters import responses_filter, responses_visible
@@ -192,50 +193,79 @@ class MetricFigures:
 
 
 def metrics_from_rollups(*, qs: QuerySet[ResponseRollup], kinds: tuple[str, ...]) -> dict[str, MetricFigures]:
-    """`metric`, `metric_by_touchpoint` and `metric_by_month` of every kind in `kinds` from ONE read of the rollups.
+    """`metric`, `metric_by_touchpoint` and `metric_by_month` of every kind in `kinds` from ONE read of the rollups
+    (`overview_from_rollups` without its sums for the theme card)."""
+    return overview_from_rollups(qs=qs, kinds=kinds)[0]
+
+
+def overview_from_rollups(
+    *, qs: QuerySet[ResponseRollup], kinds: tuple[str, ...]
+) -> tuple[dict[str, MetricFigures], AnswerSums]:
+    """`metric`, `metric_by_touchpoint` and `metric_by_month` of every kind in `kinds` from ONE read of the rollups,
+    and the sums the loyalty card needs of the same rows (the NPS parts, the answers with text per place).
 
     The rows are grouped by touchpoint and month with every kind's parts (integer sums, each filtered to its kind)
     and added up per kind, per touchpoint and per month (on PostgreSQL by `GROUPING SETS`, elsewhere here): the
     same integers, so the same figures. Places come ordered by location and touchpoint name in the database's
-    collation, as `metric_by_touchpoint` orders them.
+    collation, as `metric_by_touchpoint` orders them. The answers with text are added up per location and
+    touchpoint of the rollup rows, as the card's own read groups them (a third grouping set, decision 00NN).
     """
     aggregates = {}
     for kind in kinds:
         aggregates |= METRICS[kind].aggregates(rollups=True, prefix=f"{kind}_")
         aggregates[f"{kind}_rows"] = Count("id", filter=Q(kind=kind))  # a group "has" a kind as its filter would
-    grouped = qs.values("touchpoint_id", "touchpoint__name", "touchpoint__location__name", "month_start")
+    aggregates["with_text"] = Sum("with_text")
+    grouped = qs.values(
+        "touchpoint_id",
+        "touchpoint__name",
+        "touchpoint__location__name",
+        "month_start",
+        "location_id",
+        "location__name",
+    )
     grouped = grouped.annotate(**aggregates).order_by()
     totals: dict[str, dict] = {kind: {} for kind in kinds}
     by_touchpoint: dict[str, dict[int, dict]] = {kind: {} for kind in kinds}
     by_month: dict[str, dict[datetime.date, dict]] = {kind: {} for kind in kinds}
     names: dict[int, tuple[str, str]] = {}
+    with_text: dict[tuple[int, int], tuple[str, str, int]] = {}
 
     def add(kind: str, target: dict, row: dict) -> None:
         for part in PARTS:
             key = f"{kind}_{part}"
             target[key] = target.get(key, 0) + int(row.get(key) or 0)
 
+    def add_text(row: dict) -> None:
+        place = (row["location_id"], row["touchpoint_id"])
+        before = with_text.get(place, ("", "", 0))[2]
+        with_text[place] = (row["location__name"], row["touchpoint__name"], before + int(row["with_text"] or 0))
+
     if connections[qs.db].vendor == "postgresql":
-        # The touchpoint × month groups added up again in the database by touchpoint and by month (a few hundred
-        # rows back instead of thousands); places in name order (the database's collation), then the months.
+        # The touchpoint × month groups added up again in the database by touchpoint, by month and by the rows'
+        # place (a few hundred rows back instead of thousands); touchpoints in name order (the database's
+        # collation), then the months. GROUPING(month_start, location_id): 3 by touchpoint, 1 by month, 2 by place.
         inner, params = grouped.query.sql_with_params()
         columns = list(aggregates)
         sums = ", ".join(f'SUM("{column}") AS "{column}"' for column in columns)
         sql = (
-            f"SELECT touchpoint_id, touchpoint__name, touchpoint__location__name, month_start, "
-            f"GROUPING(month_start) AS by_place, {sums} FROM ({inner}) g "
-            "GROUP BY GROUPING SETS ((touchpoint_id, touchpoint__name, touchpoint__location__name), (month_start)) "
-            "ORDER BY by_place, touchpoint__location__name, touchpoint__name, touchpoint_id, month_start"
+            f"SELECT touchpoint_id, touchpoint__name, touchpoint__location__name, month_start, location_id, "
+            f"location__name, GROUPING(month_start, location_id) AS grouped_out, {sums} FROM ({inner}) g "
+            "GROUP BY GROUPING SETS ((touchpoint_id, touchpoint__name, touchpoint__location__name), (month_start), "
+            "(location_id, location__name, touchpoint_id, touchpoint__name)) "
+            "ORDER BY grouped_out DESC, touchpoint__location__name, touchpoint__name, touchpoint_id, month_start"
         )
         with connections[qs.db].cursor() as cursor:
             cursor.execute(sql, params)
             names_of = [column[0] for column in cursor.description]
             rows = [dict(zip(names_of, values, strict=True)) for values in cursor.fetchall()]
         for row in rows:
+            if row["grouped_out"] == 2:  # by the rows' place: the answers with text
+                add_text(row)
+                continue
             for kind in kinds:
                 if not row[f"{kind}_rows"]:
                     continue
-                if row["by_place"]:  # the month rolled up: one place's row; the places add up to the total
+                if row["grouped_out"] == 3:  # by touchpoint: one place's row; the places add up to the total
                     names[row["touchpoint_id"]] = (row["touchpoint__name"], row["touchpoint__location__name"])
                     add(kind, by_touchpoint[kind].setdefault(row["touchpoint_id"], {}), row)
                     add(kind, totals[kind], row)
@@ -244,6 +274,7 @@ def metrics_from_rollups(*, qs: QuerySet[ResponseRollup], kinds: tuple[str, ...]
     else:
         ordered = grouped.order_by("touchpoint__location__name", "touchpoint__name", "touchpoint_id", "month_start")
         for row in ordered:
+            add_text(row)
             names[row["touchpoint_id"]] = (row["touchpoint__name"], row["touchpoint__location__name"])
             for kind in kinds:
                 if not row[f"{kind}_rows"]:
@@ -270,7 +301,8 @@ def metrics_from_rollups(*, qs: QuerySet[ResponseRollup], kinds: tuple[str, ...]
                 for month, parts in sorted(by_month[kind].items())
             ]
         out[kind] = MetricFigures(headline=headline, by_touchpoint=touchpoints, by_month=months)
-    return out
+    nps = NPS.parts(totals[NPS.kind], prefix=f"{NPS.kind}_") if NPS.kind in kinds else {}
+    return out, AnswerSums(nps=nps, with_text=with_text)
 
 
 def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:

@@ -92,8 +92,9 @@ def home(request: HttpRequest) -> HttpResponse:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    if source.model is ResponseRollup:  # every kind's three figures from one read of the rollups
-        figures = selectors.metrics_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+    answer_sums = None  # the loyalty card reads what it needs itself
+    if source.model is ResponseRollup:  # every kind's three figures (and the loyalty card's sums) from one read
+        figures, answer_sums = selectors.overview_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
         sections = [
             {
                 "kind": kind,
@@ -111,6 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "tz": tz,
         "sections": sections,
         "chart_data": _chart_data(sections),
+        "answer_sums": answer_sums,
         **_open_cases(membership=membership, location=filters.get("location")),
         "reviews": selectors.review_outcomes(
             qs=selectors.responses_filter(
