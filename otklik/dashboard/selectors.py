@@ -15,7 +15,7 @@ from django.db import connections
 from django.db.models import Aggregate, Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from otklik.accounts.models import Location, Membership
+from otklik.accounts.models import Location, Membership, Touchpoint
 from otklik.cases.models import Case, Step
 from otklik.cases.visibility import cases_visible_q
 from otklik.insights.selectors import AnswerSums
@@ -215,15 +215,6 @@ def overview_from_rollups(
         aggregates |= METRICS[kind].aggregates(rollups=True, prefix=f"{kind}_")
         aggregates[f"{kind}_rows"] = Count("id", filter=Q(kind=kind))  # a group "has" a kind as its filter would
     aggregates["with_text"] = Sum("with_text")
-    grouped = qs.values(
-        "touchpoint_id",
-        "touchpoint__name",
-        "touchpoint__location__name",
-        "month_start",
-        "location_id",
-        "location__name",
-    )
-    grouped = grouped.annotate(**aggregates).order_by()
     totals: dict[str, dict] = {kind: {} for kind in kinds}
     by_touchpoint: dict[str, dict[int, dict]] = {kind: {} for kind in kinds}
     by_month: dict[str, dict[datetime.date, dict]] = {kind: {} for kind in kinds}
@@ -241,18 +232,23 @@ def overview_from_rollups(
         with_text[place] = (row["location__name"], row["touchpoint__name"], before + int(row["with_text"] or 0))
 
     if connections[qs.db].vendor == "postgresql":
-        # The touchpoint × month groups added up again in the database by touchpoint, by month and by the rows'
-        # place (a few hundred rows back instead of thousands); touchpoints in name order (the database's
-        # collation), then the months. GROUPING(month_start, location_id): 3 by touchpoint, 1 by month, 2 by place.
-        inner, params = grouped.query.sql_with_params()
-        columns = list(aggregates)
-        sums = ", ".join(f'SUM("{column}") AS "{column}"' for column in columns)
+        # The rows grouped by their ids alone (touchpoint, month, place), added up again by touchpoint, by month and
+        # by place (a few hundred rows back instead of thousands), and only then joined to the names: grouping the
+        # names too made PostgreSQL sort the rows by them (40 → 100 ms at 1 M answers). Touchpoints in name order
+        # (the database's collation), then the months. GROUPING(month_start, location_id): 3 by touchpoint, 1 by
+        # month, 2 by place.
+        by_ids = qs.values("touchpoint_id", "month_start", "location_id").annotate(**aggregates).order_by()
+        inner, params = by_ids.query.sql_with_params()
+        sums = ", ".join(f'SUM("{column}") AS "{column}"' for column in aggregates)
+        touchpoints, locations = Touchpoint._meta.db_table, Location._meta.db_table
         sql = (
-            f"SELECT touchpoint_id, touchpoint__name, touchpoint__location__name, month_start, location_id, "
-            f"location__name, GROUPING(month_start, location_id) AS grouped_out, {sums} FROM ({inner}) g "
-            "GROUP BY GROUPING SETS ((touchpoint_id, touchpoint__name, touchpoint__location__name), (month_start), "
-            "(location_id, location__name, touchpoint_id, touchpoint__name)) "
-            "ORDER BY grouped_out DESC, touchpoint__location__name, touchpoint__name, touchpoint_id, month_start"
+            "SELECT g.*, t.name AS touchpoint__name, tl.name AS touchpoint__location__name, l.name AS location__name "
+            f"FROM (SELECT touchpoint_id, month_start, location_id, GROUPING(month_start, location_id) AS grouped_out, "
+            f"{sums} FROM ({inner}) i "
+            "GROUP BY GROUPING SETS ((touchpoint_id), (month_start), (location_id, touchpoint_id))) g "
+            f"LEFT JOIN {touchpoints} t ON t.id = g.touchpoint_id LEFT JOIN {locations} tl ON tl.id = t.location_id "
+            f"LEFT JOIN {locations} l ON l.id = g.location_id "
+            "ORDER BY g.grouped_out DESC, tl.name, t.name, g.touchpoint_id, g.month_start"
         )
         with connections[qs.db].cursor() as cursor:
             cursor.execute(sql, params)
@@ -272,6 +268,8 @@ def overview_from_rollups(
                 else:
                     add(kind, by_month[kind].setdefault(_as_date(row["month_start"]), {}), row)
     else:
+        places = ("touchpoint_id", "touchpoint__name", "touchpoint__location__name", "location_id", "location__name")
+        grouped = qs.values(*places, "month_start").annotate(**aggregates)
         ordered = grouped.order_by("touchpoint__location__name", "touchpoint__name", "touchpoint_id", "month_start")
         for row in ordered:
             add_text(row)
