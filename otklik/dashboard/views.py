@@ -63,14 +63,21 @@ def _open_cases(*, membership: Membership, location: Location | None) -> dict:
     now = timezone.now()
     policies = sla_policy_set(organization=membership.organization)  # read once for the SLA card and "my cases"
     open_cases = selectors.cases_open(membership=membership, location=location)
-    read = selectors.cases_open_read(cases=open_cases, figures=sla_open_aggregates(policies=policies, now=now))
+    # With a policy for some customer segment the SLA card counts every figure over the cases itself (0037): the
+    # open cases are then not joined to their customers here for figures nobody would use.
+    figures = None if policies.by_segment else sla_open_aggregates(policies=policies, now=now)
+    read = selectors.cases_open_read(cases=open_cases, figures=figures)
     return {
         "open_case_count": read.count,
         "case_holders": read.holders,
         "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
         "sla_policies": policies,
         "sla_summary": sla_summary(
-            membership=membership, now=now, location=location, policies=policies, open_figures=read.figures
+            membership=membership,
+            now=now,
+            location=location,
+            policies=policies,
+            open_figures=read.figures if figures else None,
         ),
     }
 

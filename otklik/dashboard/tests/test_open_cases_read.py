@@ -11,7 +11,9 @@ from otklik.cases.tests.samples import WIFI
 from otklik.dashboard import selectors
 from otklik.rollups.services import rollups_reconcile
 from otklik.sla.selectors import case_sla_state, sla_open_aggregates, sla_policy_set, sla_summary
+from otklik.sla.services import sla_segment_policy_save
 from otklik.sla.tests.test_summary import NOW, known_set
+from otklik.testing.factories import make_customer
 
 WHO = ["manager", "employee", "stranger"]
 WHERE = [None, "store", "other_store"]
@@ -118,3 +120,19 @@ def test_a_case_resolved_leaves_every_figure(world, cases):
 
     assert world.manager.pk not in [h.user_id for h in read.holders]
     assert read.figures == {"unanswered": 3, "first_overdue": 2, "breached_open": 2}
+
+
+def test_with_a_segment_policy_the_sla_card_counts_from_the_cases(world, cases, login):
+    rollups_reconcile(organization=world.org)
+    sla_segment_policy_save(
+        organization=world.org, severity="medium", segment="at_risk", first_answer_hours=1, resolution_hours=5
+    )
+    Case.objects.filter(pk=cases["airport"].pk).update(
+        customer=make_customer(organization=world.org, segment="at_risk")
+    )
+    manager = Membership.objects.get(user=world.manager)
+
+    response = login(world.manager).get("/")
+
+    assert response.context["sla_summary"] == sla_summary(membership=manager)
+    assert response.context["open_case_count"] == 6
