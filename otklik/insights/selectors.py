@@ -487,28 +487,33 @@ def themes_top_places(
             total=Count("id")
         )
     places = {(row["location_id"], row["touchpoint_id"]): row for row in places_qs}
-    best: dict[int, ThemePlace] = {}
+    # Each theme's best place by its rank alone; the winners only are built (`/` ranks ~1 800 theme × place pairs).
+    best: dict[int, tuple[tuple, dict, int]] = {}
     for row in tagged:
         place = places.get((row["location_id"], row["touchpoint_id"]))
         if place is None:
             continue
-        candidate = ThemePlace(
+        count = row["count"]
+        rank = _place_rank(count, _percent(count, place["total"]))
+        current = best.get(row["theme_id"])
+        if current is None or rank > current[0]:
+            best[row["theme_id"]] = (rank, place, count)
+    return {
+        theme: ThemePlace(
             location_id=place["location_id"],
             location=place["location__name"],
             touchpoint_id=place["touchpoint_id"],
             touchpoint=place["touchpoint__name"],
-            count=row["count"],
-            share=_percent(row["count"], place["total"]),
+            count=count,
+            share=rank[1],
         )
-        current = best.get(row["theme_id"])
-        if current is None or _place_rank(candidate) > _place_rank(current):
-            best[row["theme_id"]] = candidate
-    return best
+        for theme, (rank, place, count) in best.items()
+    }
 
 
-def _place_rank(place: ThemePlace) -> tuple:
+def _place_rank(count: int, share: float) -> tuple:
     # A share built on one or two answers says little: such places rank after the others.
-    return (place.count >= PLACE_MIN_TAGGED, place.share, place.count)
+    return (count >= PLACE_MIN_TAGGED, share, count)
 
 
 def theme_summaries(
