@@ -7,10 +7,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
+from otklik.accounts.models import Location, Membership
 from otklik.dashboard import selectors
 from otklik.dashboard.forms import AnswersFilterForm, PeriodFilterForm
 from otklik.rollups.metrics import METRICS
 from otklik.rollups.models import ResponseRollup
+from otklik.sla.selectors import sla_open_aggregates, sla_policy_set, sla_summary
 
 ANSWERS_PER_PAGE = 50
 OLDEST_CASES_SHOWN = 10
@@ -53,6 +55,33 @@ def _chart_data(sections: list[dict]) -> dict:
     }
 
 
+def _open_cases(*, membership: Membership, location: Location | None) -> dict:
+    """The open cases' cards: holders, count, oldest, and the SLA card's figures (its open ones from the same read).
+
+    Open cases are the state of things now, so the period does not narrow them; the location does.
+    """
+    now = timezone.now()
+    policies = sla_policy_set(organization=membership.organization)  # read once for the SLA card and "my cases"
+    open_cases = selectors.cases_open(membership=membership, location=location)
+    # With a policy for some customer segment the SLA card counts every figure over the cases itself (0037): the
+    # open cases are then not joined to their customers here for figures nobody would use.
+    figures = None if policies.by_segment else sla_open_aggregates(policies=policies, now=now)
+    read = selectors.cases_open_read(cases=open_cases, figures=figures)
+    return {
+        "open_case_count": read.count,
+        "case_holders": read.holders,
+        "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
+        "sla_policies": policies,
+        "sla_summary": sla_summary(
+            membership=membership,
+            now=now,
+            location=location,
+            policies=policies,
+            open_figures=read.figures if figures else None,
+        ),
+    }
+
+
 @membership_required
 def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership
@@ -70,8 +99,9 @@ def home(request: HttpRequest) -> HttpResponse:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
     )
-    if source.model is ResponseRollup:  # every kind's three figures from one read of the rollups
-        figures = selectors.metrics_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+    answer_sums = None  # the loyalty card reads what it needs itself
+    if source.model is ResponseRollup:  # every kind's three figures (and the loyalty card's sums) from one read
+        figures, answer_sums = selectors.overview_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
         sections = [
             {
                 "kind": kind,
@@ -84,18 +114,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
     else:
         sections = [_metric_section(responses=source, kind=kind, tz=tz) for kind in selectors.METRIC_KINDS]
-    # Open cases are the state of things now, so the period does not narrow them; the location does.
-    open_cases = selectors.cases_open(membership=membership, location=filters.get("location"))
-    case_holders = selectors.cases_open_holders(cases=open_cases)
     context = {
         "form": form,
         "tz": tz,
         "sections": sections,
         "chart_data": _chart_data(sections),
-        # Every open case has one holder row (nobody's included), so their counts add up to the open cases.
-        "open_case_count": sum(holder.open_count for holder in case_holders),
-        "case_holders": case_holders,
-        "oldest_cases": selectors.cases_open_oldest(cases=open_cases, limit=OLDEST_CASES_SHOWN),
+        "answer_sums": answer_sums,
+        **_open_cases(membership=membership, location=filters.get("location")),
         "reviews": selectors.review_outcomes(
             qs=selectors.responses_filter(
                 qs=selectors.responses_visible(membership=membership),

@@ -71,6 +71,19 @@ def _percent(part: int, whole: int) -> float:
 
 
 @dataclass(frozen=True)
+class AnswerSums:
+    """The sums of a period's answer rollups the theme selectors need besides the tags, when the page has them.
+
+    nps: the NPS parts (`NPS.parts`) of the period; with_text: per (location id, touchpoint id) of the rollup rows,
+    (location name, touchpoint name, answers with text). `/` adds them up from its one read of the answer rollups
+    (`dashboard.selectors.overview_from_rollups`), so its loyalty card does not read the same rows twice more.
+    """
+
+    nps: dict[str, int]
+    with_text: dict[tuple[int, int], tuple[str, str, int]]
+
+
+@dataclass(frozen=True)
 class Counted:
     """The rollups of the answers a page looks at (a member's period and place) and of their theme tags.
 
@@ -80,6 +93,8 @@ class Counted:
 
     answers: QuerySet  # rollups.ResponseRollup
     tags: QuerySet[TagRollup]
+    # The sums of `answers` the selectors need, when the page has read them already (else read from `answers`).
+    sums: AnswerSums | None = None
     # False where no monthly trend is drawn (the overview's card): the tag rollups are then grouped by place only,
     # one grouping instead of two in the page's heaviest statement, and `themes_trend` refuses this `Counted`.
     months: bool = True
@@ -189,15 +204,20 @@ def counted_for(
     date_to: datetime.date | None = None,
     location: Location | None = None,
     months: bool = True,
+    sums: AnswerSums | None = None,
 ) -> Counted | None:
     """The member's rollups for the period (whole days in the organization's time zone), or None while the
     rollups are not reconciled in that time zone (then the selectors read the answers). `months` False: for a
-    page that draws no monthly theme trend (see `Counted.months`)."""
+    page that draws no monthly theme trend (see `Counted.months`). `sums`: those of the same period's answer
+    rollups, when the page has added them up (`AnswerSums`)."""
     if not rollups_ready(organization=membership.organization):
         return None
     period = {"membership": membership, "date_from": date_from, "date_to": date_to, "location": location}
     return Counted(
-        answers=rollups_for_period(**period), tags=rollups_for_period(**period, model=TagRollup), months=months
+        answers=rollups_for_period(**period),
+        tags=rollups_for_period(**period, model=TagRollup),
+        months=months,
+        sums=sums,
     )
 
 
@@ -240,7 +260,9 @@ def theme_weights(
     rows = _theme_rows(organization, answers, counted)
     if not rows:  # no themes: the totals below would scan every answer for nothing
         return []
-    if counted is not None:
+    if counted is not None and counted.sums is not None:
+        parts = counted.sums.nps
+    elif counted is not None:
         parts = NPS.parts(counted.answers.aggregate(**NPS.aggregates(rollups=True)))
     else:
         parts = NPS.parts(answers.aggregate(**NPS.aggregates(rollups=False)))
@@ -431,8 +453,24 @@ def themes_top_places(
         ]
         if not tagged:
             return {}
-        places_qs = counted.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
-        places_qs = places_qs.annotate(total=Sum("with_text"))
+        if counted.sums is not None:
+            places_qs = [
+                {
+                    "location_id": location_id,
+                    "location__name": location_name,
+                    "touchpoint_id": touchpoint_id,
+                    "touchpoint__name": touchpoint_name,
+                    "total": total,
+                }
+                for (location_id, touchpoint_id), (
+                    location_name,
+                    touchpoint_name,
+                    total,
+                ) in counted.sums.with_text.items()
+            ]
+        else:
+            places_qs = counted.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
+            places_qs = places_qs.annotate(total=Sum("with_text"))
     else:
         answers = _with_text(Response.objects.filter(organization=organization))
         if qs is not None:
@@ -449,28 +487,33 @@ def themes_top_places(
             total=Count("id")
         )
     places = {(row["location_id"], row["touchpoint_id"]): row for row in places_qs}
-    best: dict[int, ThemePlace] = {}
+    # Each theme's best place by its rank alone; the winners only are built (`/` ranks ~1 800 theme × place pairs).
+    best: dict[int, tuple[tuple, dict, int]] = {}
     for row in tagged:
         place = places.get((row["location_id"], row["touchpoint_id"]))
         if place is None:
             continue
-        candidate = ThemePlace(
+        count = row["count"]
+        rank = _place_rank(count, _percent(count, place["total"]))
+        current = best.get(row["theme_id"])
+        if current is None or rank > current[0]:
+            best[row["theme_id"]] = (rank, place, count)
+    return {
+        theme: ThemePlace(
             location_id=place["location_id"],
             location=place["location__name"],
             touchpoint_id=place["touchpoint_id"],
             touchpoint=place["touchpoint__name"],
-            count=row["count"],
-            share=_percent(row["count"], place["total"]),
+            count=count,
+            share=rank[1],
         )
-        current = best.get(row["theme_id"])
-        if current is None or _place_rank(candidate) > _place_rank(current):
-            best[row["theme_id"]] = candidate
-    return best
+        for theme, (rank, place, count) in best.items()
+    }
 
 
-def _place_rank(place: ThemePlace) -> tuple:
+def _place_rank(count: int, share: float) -> tuple:
     # A share built on one or two answers says little: such places rank after the others.
-    return (place.count >= PLACE_MIN_TAGGED, place.share, place.count)
+    return (count >= PLACE_MIN_TAGGED, share, count)
 
 
 def theme_summaries(

@@ -245,17 +245,40 @@ def _answered_from_rollups(
     return {name: int(value or 0) for name, value in sums.items()}
 
 
+# The SLA figures that only open cases have (the rest come from the case rollups where they can).
+OPEN_FIGURES = ("unanswered", "first_overdue", "breached_open")
+
+
+def sla_open_aggregates(*, policies: SlaPolicySet, now: datetime.datetime) -> dict[str, Count]:
+    """The SLA figures of open cases (`OPEN_FIGURES`) as aggregates, for a caller that reads the open cases anyway.
+
+    `/` adds them to its read of the open cases by holder (one statement instead of two over ~100 000 open cases
+    at 10 M answers, docs/decisions/00NN-overview6-open-cases-read-once.md) and passes the sums to `sla_summary`.
+    """
+    conditions = sla_conditions(policies=policies, now=now)
+    return {name: Count("id", filter=conditions[name]) for name in OPEN_FIGURES}
+
+
 def sla_summary(
-    *, membership: Membership, now: datetime.datetime | None = None, location: Location | None = None
+    *,
+    membership: Membership,
+    now: datetime.datetime | None = None,
+    location: Location | None = None,
+    policies: SlaPolicySet | None = None,
+    open_figures: dict[str, int] | None = None,
 ) -> SlaSummary:
     """The member's SLA figures, for the dashboard and the digest.
 
     The share counts, among cases that were answered or are overdue without an
     answer, those answered within their policy; an unanswered case not yet due
     counts for neither side.
+
+    `policies`: the organization's, when the caller has read them. `open_figures`: the `OPEN_FIGURES` of the
+    member's open cases (of `location`) as the caller counted them with `sla_open_aggregates` under the same
+    `policies` and `now`; they are used where the rest comes from the case rollups, instead of a read of their own.
     """
     now = now or timezone.now()
-    policies = sla_policy_set(organization=membership.organization)
+    policies = policies or sla_policy_set(organization=membership.organization)
     conditions = sla_conditions(policies=policies, now=now)
     cases = Case.objects.filter(cases_visible_q(membership=membership))
     if location is not None:  # a dashboard narrowed to one location counts only its complaints
@@ -266,10 +289,10 @@ def sla_summary(
     else:
         # Every other figure is about open cases: read through the partial index of open cases
         # (`case_open_by_org`), a few thousand rows where all time holds hundreds of thousands.
-        open_names = ("unanswered", "first_overdue", "breached_open")
-        figures = cases.exclude(step=Step.RESOLVED).aggregate(
-            **{name: Count("id", filter=conditions[name]) for name in open_names}
-        )
+        if open_figures is None:
+            figures = cases.exclude(step=Step.RESOLVED).aggregate(**sla_open_aggregates(policies=policies, now=now))
+        else:
+            figures = {name: open_figures[name] for name in OPEN_FIGURES}
         figures.update(answered)
     considered = figures["answered"] + figures["first_overdue"]
     return SlaSummary(
@@ -331,13 +354,15 @@ def _policy_hours(policies: SlaPolicySet, attr: str) -> DbCase:
     return DbCase(*whens, default=Value(medium), output_field=DurationField())
 
 
-def cases_held_by_urgency(*, membership: Membership, now: datetime.datetime, limit: int = 20) -> list[HeldCase]:
+def cases_held_by_urgency(
+    *, membership: Membership, now: datetime.datetime, limit: int = 20, policies: SlaPolicySet | None = None
+) -> list[HeldCase]:
     """The member's own open cases, the most urgent first (the nearest or most overdue deadline).
 
     PostgreSQL orders them by the deadline and returns the first `limit`: a member may hold thousands of open
-    cases, and `/` shows twenty (docs/decisions/0031).
+    cases, and `/` shows twenty (docs/decisions/0031). `policies`: the organization's, when the caller has them.
     """
-    policies = sla_policy_set(organization=membership.organization)
+    policies = policies or sla_policy_set(organization=membership.organization)
     next_hours = DbCase(
         When(thanked_at__isnull=True, then=_policy_hours(policies, "first_answer_hours")),
         default=_policy_hours(policies, "resolution_hours"),

@@ -58,8 +58,10 @@ def answer_text(context, text: str, element_id: str = "") -> dict:
 
 
 @register.inclusion_tag("insights/_loyalty_card.html")
-def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
-    """`{% loyalty_factors_card membership form %}`: the heaviest loyalty factors for the dashboard's period."""
+def loyalty_factors_card(membership: Membership | None, form=None, sums: selectors.AnswerSums | None = None) -> dict:
+    """`{% loyalty_factors_card membership form [sums] %}`: the heaviest loyalty factors for the dashboard's period.
+
+    `sums`: the period's answer rollups added up by the page (`selectors.AnswerSums`), not read again here."""
     if membership is None:
         return {"summaries": None}
     filters = form.cleaned_data if form is not None and form.is_bound and form.is_valid() else {}
@@ -76,6 +78,7 @@ def loyalty_factors_card(membership: Membership | None, form=None) -> dict:
         date_to=filters.get("date_to"),
         location=filters.get("location"),
         months=False,  # the card draws no trend: the tag rollups grouped by place only
+        sums=sums if isinstance(sums, selectors.AnswerSums) else None,
     )
     summaries = selectors.theme_summaries(organization=membership.organization, qs=answers, counted=counted)
     complaints, praise = selectors.split_praise(summaries)

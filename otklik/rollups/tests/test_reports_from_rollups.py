@@ -4,11 +4,13 @@ import datetime
 import random
 
 import pytest
+from django.db.models import Sum
 
 from otklik.dashboard import metrics, people, report, selectors
 from otklik.dashboard.tests.metrics_helpers import bulk_answers
 from otklik.insights.models import AnswerTheme, Theme
 from otklik.insights.selectors import counted_for, theme_summaries, themes_trend
+from otklik.rollups.metrics import NPS
 from otklik.rollups.models import RollupState
 from otklik.rollups.services import rollups_reconcile
 from otklik.surveys.filters import responses_filter, responses_visible
@@ -116,6 +118,13 @@ def _tables(membership, tz) -> dict:
         # The overview's card groups the tag rollups by place only (no trend): the same summaries.
         by_place = counted_for(membership=membership, months=False, **period)
         out[(i, "card themes")] = theme_summaries(organization=membership.organization, qs=answers, counted=by_place)
+        # ... and on `/` with the NPS parts and answers with text per place of the page's one read (decision 00NN).
+        source = selectors.metrics_source(membership=membership, tz=tz, **period)
+        sums = None
+        if source.model.__name__ == "ResponseRollup":
+            sums = selectors.overview_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)[1]
+        with_sums = counted_for(membership=membership, months=False, sums=sums, **period)
+        out[(i, "overview card")] = theme_summaries(organization=membership.organization, qs=answers, counted=with_sums)
         out[(i, "report themes")] = report.top_themes(scope=scope)
         source = selectors.metrics_source(membership=membership, tz=tz, **period)
         for kind in selectors.METRIC_KINDS:
@@ -195,3 +204,23 @@ def test_segments_are_read_from_the_answers_until_their_rollups_are_counted(worl
 
     table = metrics.metrics_table(scope=scope, by="segment")
     assert sum(row.answers for row in table.rows) < before  # the answers, not the stale rollups
+
+
+@pytest.mark.parametrize("who", ["manager", "employee"])
+def test_the_overviews_one_read_gives_the_loyalty_cards_sums(world, answers, who):
+    """`overview_from_rollups`'s sums for the loyalty card against the two reads of the rollups they replace: the
+    period's NPS parts and the answers with text per location and touchpoint of the rows (decision 00NN)."""
+    membership = getattr(world, who).memberships.get()
+    tz = world.org.zone
+    rollups_reconcile(organization=world.org)
+    for period in PERIODS:
+        source = selectors.metrics_source(membership=membership, tz=tz, **period)
+        _figures, sums = selectors.overview_from_rollups(qs=source, kinds=selectors.METRIC_KINDS)
+        assert sums.nps == NPS.parts(source.aggregate(**NPS.aggregates(rollups=True))), period
+        places = source.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
+        read = {
+            (row["location_id"], row["touchpoint_id"]): (row["location__name"], row["touchpoint__name"], row["total"])
+            for row in places.annotate(total=Sum("with_text"))
+        }
+        assert sums.with_text == read, period
+        assert sums.nps["n"] > 10 and len(read) >= 2 and all(total for _l, _t, total in read.values())

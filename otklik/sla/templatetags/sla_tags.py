@@ -7,21 +7,34 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership
 from otklik.cases.models import Case
-from otklik.sla.selectors import case_sla_state, cases_held_by_urgency, sla_policy_for, sla_policy_set, sla_summary
+from otklik.sla.selectors import (
+    SlaPolicySet,
+    SlaSummary,
+    case_sla_state,
+    cases_held_by_urgency,
+    sla_policy_for,
+    sla_policy_set,
+    sla_summary,
+)
 
 register = template.Library()
 
 
 @register.inclusion_tag("sla/_summary.html")
-def sla_summary_card(membership: Membership | None, location: Location | None = None) -> dict:
-    """`{% sla_summary_card membership location %}`: unanswered complaints and the share answered in time.
+def sla_summary_card(
+    membership: Membership | None, location: Location | None = None, summary: SlaSummary | None = None
+) -> dict:
+    """`{% sla_summary_card membership location [summary] %}`: unanswered complaints and the share answered in time.
 
-    `location` (optional, empty for all) narrows the figures like the page's location filter.
+    `location` (optional, empty for all) narrows the figures like the page's location filter. `summary`: the
+    figures when the page has counted them already (`/` counts them with its open cases, decision 00NN).
     """
     if membership is None:
         return {"summary": None}
-    location = location if isinstance(location, Location) else None
-    return {"summary": sla_summary(membership=membership, location=location), "membership": membership}
+    if not isinstance(summary, SlaSummary):
+        location = location if isinstance(location, Location) else None
+        summary = sla_summary(membership=membership, location=location)
+    return {"summary": summary, "membership": membership}
 
 
 @register.inclusion_tag("sla/_case_state.html")
@@ -36,11 +49,13 @@ def sla_case_card(case: Case) -> dict:
 
 
 @register.inclusion_tag("sla/_my_open_cases.html")
-def my_open_cases(membership: Membership | None) -> dict:
-    """`{% my_open_cases membership %}`: the member's own open complaints, most urgent first, with the SLA clock."""
+def my_open_cases(membership: Membership | None, policies: SlaPolicySet | None = None) -> dict:
+    """`{% my_open_cases membership [policies] %}`: the member's own open complaints, most urgent first, with the
+    SLA clock. `policies`: the organization's, when the page has read them already."""
     if membership is None or not membership.can_work_cases:
         return {"held": []}
-    return {"held": cases_held_by_urgency(membership=membership, now=timezone.now())}
+    policies = policies if isinstance(policies, SlaPolicySet) else None
+    return {"held": cases_held_by_urgency(membership=membership, now=timezone.now(), policies=policies)}
 
 
 @register.simple_tag(takes_context=True)
