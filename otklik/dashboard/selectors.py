@@ -208,7 +208,7 @@ def overview_from_rollups(
     and added up per kind, per touchpoint and per month (on PostgreSQL by `GROUPING SETS`, elsewhere here): the
     same integers, so the same figures. Places come ordered by location and touchpoint name in the database's
     collation, as `metric_by_touchpoint` orders them. The answers with text are added up per location and
-    touchpoint of the rollup rows, as the card's own read groups them (a third grouping set, decision 00NN).
+    touchpoint of the rollup rows, as the card's own read groups them (a third grouping set, decision 0057).
     """
     aggregates = {}
     for kind in kinds:
@@ -332,7 +332,7 @@ def cases_open_read(*, cases: QuerySet[Case], figures: dict[str, Aggregate] | No
     every open case before grouping cost twice the grouping itself at 100 000 open cases (decision 0053). The SLA
     card's open figures ride along (`sla.selectors.sla_open_aggregates`): every open case falls in exactly one
     holder row (nobody's included), so the rows' counts add up to the whole, and the ~100 000 open cases at 10 M
-    answers are scanned once, not twice (decision 00NN).
+    answers are scanned once, not twice (decision 0057).
     """
     figures = figures or {}
     rows = list(

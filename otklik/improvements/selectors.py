@@ -241,7 +241,7 @@ def recovery_scores(*, organization: Organization, locations: QuerySet[Location]
         followups = followups.filter(case__location__in=locations)
     # Asked first, with a LIMIT 1 that plans from the follow-ups: an organization that never asked (the table empty
     # or never analyzed, as autovacuum leaves a table nobody writes to) had the grouped read below planned as a
-    # scan of every case of the organization hashed against the follow-ups (decision 00NN).
+    # scan of every case of the organization hashed against the follow-ups (decision 0057).
     if not followups.exists():
         return []
     answered = Q(invitation__response__isnull=False)

@@ -253,7 +253,7 @@ def sla_open_aggregates(*, policies: SlaPolicySet, now: datetime.datetime) -> di
     """The SLA figures of open cases (`OPEN_FIGURES`) as aggregates, for a caller that reads the open cases anyway.
 
     `/` adds them to its read of the open cases by holder (one statement instead of two over ~100 000 open cases
-    at 10 M answers, docs/decisions/00NN-overview6-open-cases-read-once.md) and passes the sums to `sla_summary`.
+    at 10 M answers, docs/decisions/0057-open-cases-read-once.md) and passes the sums to `sla_summary`.
     """
     conditions = sla_conditions(policies=policies, now=now)
     return {name: Count("id", filter=conditions[name]) for name in OPEN_FIGURES}

@@ -1,5 +1,5 @@
 """`/` reads its open cases once: who holds them, how many, and the SLA card's open figures in one statement
-(decision 00NN), with the figures of the separate reads and of the cases themselves."""
+(decision 0057), with the figures of the separate reads and of the cases themselves."""
 
 from datetime import timedelta
 

@@ -23,7 +23,7 @@ PAGES = [
     # people among them (none here, so no read; ADR 0053); the SLA policies read once for the SLA card and the
     # member's own cases; the recovery card asks whether there is a follow-up before grouping them; the loyalty
     # card's NPS parts and answers with text per place come from the page's one read of the answer rollups
-    # (decision 00NN).
+    # (decision 0057).
     ("/", 20),
     ("/?date_from=2026-01-17&date_to=2026-03-04", 20),
     ("/metrics/", 14 + 2 * PG),

@@ -1,4 +1,4 @@
-"""The dashboard's recovery card does not scan the organization's cases when nobody was asked again (decision 00NN).
+"""The dashboard's recovery card does not scan the organization's cases when nobody was asked again (decision 0057).
 
 The follow-up table of an organization that never asked is empty and, with no writes, never analyzed: PostgreSQL
 then guesses ~1 000 follow-ups and planned the grouped read as a (parallel) scan of every case of the organization

@@ -118,7 +118,7 @@ def _tables(membership, tz) -> dict:
         # The overview's card groups the tag rollups by place only (no trend): the same summaries.
         by_place = counted_for(membership=membership, months=False, **period)
         out[(i, "card themes")] = theme_summaries(organization=membership.organization, qs=answers, counted=by_place)
-        # ... and on `/` with the NPS parts and answers with text per place of the page's one read (decision 00NN).
+        # ... and on `/` with the NPS parts and answers with text per place of the page's one read (decision 0057).
         source = selectors.metrics_source(membership=membership, tz=tz, **period)
         sums = None
         if source.model.__name__ == "ResponseRollup":
@@ -209,7 +209,7 @@ def test_segments_are_read_from_the_answers_until_their_rollups_are_counted(worl
 @pytest.mark.parametrize("who", ["manager", "employee"])
 def test_the_overviews_one_read_gives_the_loyalty_cards_sums(world, answers, who):
     """`overview_from_rollups`'s sums for the loyalty card against the two reads of the rollups they replace: the
-    period's NPS parts and the answers with text per location and touchpoint of the rows (decision 00NN)."""
+    period's NPS parts and the answers with text per location and touchpoint of the rows (decision 0057)."""
     membership = getattr(world, who).memberships.get()
     tz = world.org.zone
     rollups_reconcile(organization=world.org)

@@ -27,7 +27,7 @@ def sla_summary_card(
     """`{% sla_summary_card membership location [summary] %}`: unanswered complaints and the share answered in time.
 
     `location` (optional, empty for all) narrows the figures like the page's location filter. `summary`: the
-    figures when the page has counted them already (`/` counts them with its open cases, decision 00NN).
+    figures when the page has counted them already (`/` counts them with its open cases, decision 0057).
     """
     if membership is None:
         return {"summary": None}
