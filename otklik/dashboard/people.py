@@ -158,7 +158,9 @@ def _figure_rows(scope: Scope, by: str) -> list[dict] | QuerySet:
 def _answer_figures(scope: Scope, by: str) -> dict[object, dict]:
     """Per group: answers, NPS counts, the mean score as % of the best, praise count."""
     figures: dict[object, dict] = defaultdict(_empty_figures)
-    for row in _figure_rows(scope, by):
+    # A group's kinds are added in one fixed order: float sums taken in the database's row order differed in the
+    # last bit between the rollups and the raw answers, the same figures read two ways.
+    for row in sorted(_figure_rows(scope, by), key=lambda row: row["kind"]):
         count = int(row["answers"] or 0)
         if not count:  # a rollup whose answers were all removed
             continue
