@@ -80,6 +80,11 @@ STAGING_COLUMNS = [
     ("pos", "integer"),
     # The order's raw digest (imports.raw_orders; hex, on its first line only), or empty: stored with it.
     ("raw", 'text COLLATE "C"'),
+    # On an order's first line in the chunk only (`pos` 1): the first non-empty customer, place and seller
+    # among its lines in the chunk, found by the validator process (see staging_rows and _head).
+    ("head_customer", "text"),
+    ("head_location_id", "bigint"),
+    ("head_employee", "text"),
 ]
 # The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
 # from (not the file's line number, nor the inline names and contacts, which only new customers and
@@ -243,17 +248,15 @@ def _figures(lines: str) -> str:
         )"""
 
 
-def _first_nonempty(column: str, *, empty: str = "''") -> str:
-    """The column's value in the first row (lowest line) where it is not empty, as text (see _last_nonempty)."""
-    value = f"ARRAY[lpad(s.line::text, 10, '0'), s.{column}::text] {BYTES}"
-    return f"(min({value}) FILTER (WHERE s.{column} <> {empty}))[2] {UNBYTES}"
-
-
 def _head(orders: str) -> str:
     """Each staged order's own fields, each from its first line that has it (the customer looked up once per order).
 
     Shopify's orders export writes the customer, dates and currency on an order's first
-    row only; the ORM writer (customers.services._order_head) takes the same. `orders` is
+    row only; the ORM writer (customers.services._order_head) takes the same. The currency
+    and date are those of the order's first line in the chunk (`pos` 1), which also carries
+    the first non-empty customer, place and seller of its lines (`head_*`, found by the
+    validator process in staging_rows): no per-order aggregate over the lines here, which
+    was a sort of the chunk and a fifth of the orders-and-lines statement. `orders` is
     the condition on ORDERS (`o`) that picks the orders wanted: the chunk's new ones or
     those it continues. Joined through ORDERS, analysed per chunk, so the planner knows
     how many there are (a NOT EXISTS on the import's running list of orders was
@@ -262,16 +265,10 @@ def _head(orders: str) -> str:
     customer = _q(Customer._meta.db_table)
     return f"""
         first AS (
-            SELECT s.external_id, min(o.id) AS id, o.digest, o.raw,
-                   COALESCE({_first_nonempty("customer_external_id")}, '') AS customer_external_id,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.currency] {BYTES}))[2] {UNBYTES} AS currency,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.purchased_at::text] {BYTES}))[2]::timestamptz
-                       AS purchased_at,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.location_id::text] {BYTES})
-                       FILTER (WHERE s.location_id IS NOT NULL))[2]::bigint AS location_id,
-                   COALESCE({_first_nonempty("employee_name")}, '') AS employee_name
+            SELECT s.external_id, o.id, o.digest, o.raw, s.head_customer AS customer_external_id, s.currency,
+                   s.purchased_at, s.head_location_id AS location_id, s.head_employee AS employee_name
             FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
-            GROUP BY s.external_id, o.digest, o.raw
+            WHERE s.pos = 1
         ), head AS (
             SELECT first.*, c.id AS customer_id FROM first
             LEFT JOIN LATERAL ({_by_external_id(customer, "first.customer_external_id")}) c
@@ -648,14 +645,28 @@ def staging_rows(
         rows = [_staging_row(line, values) for line, values in validate_chunk(chunk, clean, report)]
     else:
         rows = _checked_rows(chunk, fast, clean, report, fill_only)
-    # Each line's place among its order's lines in the chunk (the file's order), for `pos`.
+    # Each line's place among its order's lines in the chunk (the file's order), for `pos`; and on its first
+    # line the first non-empty customer, place and seller of its lines (the rows are in the file's order).
     seen: dict[str, int] = {}
+    heads: dict[str, list] = {}
     placed = []
     raw = raw or {}
     for row in rows:
-        place = seen[row[1]] = seen.get(row[1], 0) + 1
-        placed.append((*row, place, raw.get(row[1], "") if place == 1 else ""))
-    return placed
+        order = row[1]
+        place = seen[order] = seen.get(order, 0) + 1
+        if place == 1:
+            head = heads[order] = [row[2] or "", row[9], row[10] or ""]
+        else:
+            head = heads[order]
+            if not head[0] and row[2]:
+                head[0] = row[2]
+            if head[1] is None and row[9] is not None:
+                head[1] = row[9]
+            if not head[2] and row[10]:
+                head[2] = row[10]
+        placed.append((*row, place, raw.get(order, "") if place == 1 else "", head))
+    # The heads are complete once every line is seen: each first line takes its order's.
+    return [(*row[:-1], *row[-1]) if row[-3] == 1 else (*row[:-1], "", None, "") for row in placed]
 
 
 def _filled_only(chunk: list[tuple[int, dict]], fill_only: set[int], fill: Callable[[dict], dict]) -> list:
@@ -836,8 +847,9 @@ def _write_chunk(
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({nullable}))") as copy:
         copy.write(payload)
     # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
-    # count and the keys they join and group on (the other columns' statistics would go unused).
-    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id)")
+    # count and the keys they join and group on, and `pos`, whose first lines are the orders' heads (the
+    # other columns' statistics would go unused).
+    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id, pos)")
     clock.lap("COPY to staging")
     now = timezone.now()
     created = _create_missing(
@@ -936,7 +948,7 @@ def purchases_import_pg(
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
-        for column in ["external_id", "customer_external_id", "product_external_id"]:
+        for column in ["external_id", "customer_external_id", "product_external_id", "pos"]:
             cursor.execute(f"ALTER TABLE {STAGING} ALTER COLUMN {column} SET STATISTICS {STAGING_STATISTICS}")
         # Room for the chunks' sorts and hashes in memory; for this transaction only.
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
