@@ -316,13 +316,13 @@ def _products_digest(cursor, *, organization_id: int) -> str:
     return cursor.fetchone()[0]
 
 
-def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> int:
+def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> tuple[int, int]:
     """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not, digest.
 
     With `compare`, an order is `same` when its stored digest is the staged one (so its lines, and
     the fields they give, are what this import would store) and its stored customer is the one
     its lines name (a customer's external id can have changed since). Returns how many orders the
-    chunk holds that no earlier chunk had.
+    chunk holds that no earlier chunk had, and how many it holds.
     """
     purchase = _q(Purchase._meta.db_table)
     customer = _q(Customer._meta.db_table)
@@ -356,8 +356,8 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
     # The columns the chunk's statements join and filter on: the others' statistics would go unused, and
     # analysing all nine took a few times as long.
     cursor.execute(f"ANALYZE {ORDERS} (external_id, id, continued, same)")
-    cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued) FROM {ORDERS}")
-    return cursor.fetchone()[0]
+    cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued), count(*) FROM {ORDERS}")
+    return cursor.fetchone()
 
 
 def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchanged: bool) -> int:
@@ -524,11 +524,6 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
         """,
         [organization_id, now],
     )
-
-
-def _chunk_order_count(cursor) -> int:
-    cursor.execute(f"SELECT count(*) FROM {ORDERS}")
-    return cursor.fetchone()[0]
 
 
 def _remember_orders(cursor) -> None:
@@ -892,7 +887,7 @@ def _write_chunk(
     clock.lap("new customers and products")
     # A product made now has no stored line yet, but one renamed since the last import would have its lines
     # looked up anew: a chunk that makes products compares its orders line by line.
-    distinct = _chunk_orders(
+    distinct, orders = _chunk_orders(
         cursor,
         organization_id=organization.pk,
         products_digest=state.products_digest,
@@ -904,16 +899,18 @@ def _write_chunk(
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
     created, updated = cursor.fetchone()
     clock.lap("orders and lines upsert")
-    if distinct < _chunk_order_count(cursor):
+    changed = created + updated
+    if distinct < orders:
         _continue_orders(cursor, organization_id=organization.pk, now=now)
+        cursor.execute(f"SELECT count(*) FROM {CHANGED}")  # with the continued orders it changed
+        changed = cursor.fetchone()[0]
     _remember_orders(cursor)
     # Counted once, in the chunk where an order first appears; one whose lines alone changed was updated.
     report.created += created
     report.updated += updated + lines_only
     report.unchanged += distinct - created - updated - lines_only
     clock.lap("orders continued from earlier chunks")
-    cursor.execute(f"SELECT count(*) FROM {CHANGED}")
-    _notify_changed(organization, changed=cursor.fetchone()[0])
+    _notify_changed(organization, changed=changed)
     clock.lap("invitation hook")
 
 
