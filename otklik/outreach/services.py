@@ -152,7 +152,6 @@ def _schedule_sql(
                    '', '', %s, %s
             FROM ({source}) c JOIN {product} pr ON pr.id = c.product_id
             WHERE pr.is_active AND c.status = %s AND c.customer_id IS NOT NULL AND {due} >= %s {erased}
-            ORDER BY {due}
             {"" if new_only else "ON CONFLICT (purchase_id) DO NOTHING"}
             """,
             [

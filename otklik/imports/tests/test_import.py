@@ -334,22 +334,3 @@ def test_the_fast_path_stores_a_chunks_orders_and_lines_in_key_order(world, tmp_
     lines = PurchaseLine.objects.filter(purchase__organization=world.org).order_by("pk")
     keys = list(lines.values_list("purchase_id", "line_no"))
     assert keys == sorted(keys)
-
-
-@on_postgresql
-def test_the_fast_path_schedules_a_chunks_invitations_in_date_order(world, tmp_path):
-    """Ids follow the send date, so the two queue indexes that end with it are filled in order, not at random."""
-    now = timezone.now().astimezone(UTC)
-    rows = purchase_rows(12)
-    for i, row in enumerate(rows):  # dates that go back and forth through the last days
-        row[1] = (now - timedelta(days=(i * 5) % 7, hours=i)).strftime("%d.%m.%Y %H:%M")
-    path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
-    assert run(world.org, "purchases", path, fast=True, chunk_rows=100).ok
-    scheduled = ScheduledInvitation.objects.filter(organization=world.org).order_by("pk")
-    dates = list(scheduled.values_list("send_at", flat=True))
-    assert len(dates) == 12
-    # The file's last order (R12) is held back for a chunk of its own (imports.services.whole_orders).
-    assert dates[:11] == sorted(dates[:11])
-    assert [p.external_id for p in Purchase.objects.filter(organization=world.org).order_by("purchased_at")] != [
-        p.external_id for p in Purchase.objects.filter(organization=world.org).order_by("pk")
-    ]
