@@ -24,7 +24,7 @@ import gc
 import io
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -80,6 +80,11 @@ STAGING_COLUMNS = [
     ("pos", "integer"),
     # The order's raw digest (imports.raw_orders; hex, on its first line only), or empty: stored with it.
     ("raw", 'text COLLATE "C"'),
+    # On an order's first line in the chunk only (`pos` 1): the first non-empty customer, place and seller
+    # among its lines in the chunk, found by the validator process (see staging_rows and _head).
+    ("head_customer", "text"),
+    ("head_location_id", "bigint"),
+    ("head_employee", "text"),
 ]
 # The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
 # from (not the file's line number, nor the inline names and contacts, which only new customers and
@@ -243,17 +248,15 @@ def _figures(lines: str) -> str:
         )"""
 
 
-def _first_nonempty(column: str, *, empty: str = "''") -> str:
-    """The column's value in the first row (lowest line) where it is not empty, as text (see _last_nonempty)."""
-    value = f"ARRAY[lpad(s.line::text, 10, '0'), s.{column}::text] {BYTES}"
-    return f"(min({value}) FILTER (WHERE s.{column} <> {empty}))[2] {UNBYTES}"
-
-
 def _head(orders: str) -> str:
     """Each staged order's own fields, each from its first line that has it (the customer looked up once per order).
 
     Shopify's orders export writes the customer, dates and currency on an order's first
-    row only; the ORM writer (customers.services._order_head) takes the same. `orders` is
+    row only; the ORM writer (customers.services._order_head) takes the same. The currency
+    and date are those of the order's first line in the chunk (`pos` 1), which also carries
+    the first non-empty customer, place and seller of its lines (`head_*`, found by the
+    validator process in staging_rows): no per-order aggregate over the lines here, which
+    was a sort of the chunk and a fifth of the orders-and-lines statement. `orders` is
     the condition on ORDERS (`o`) that picks the orders wanted: the chunk's new ones or
     those it continues. Joined through ORDERS, analysed per chunk, so the planner knows
     how many there are (a NOT EXISTS on the import's running list of orders was
@@ -262,16 +265,10 @@ def _head(orders: str) -> str:
     customer = _q(Customer._meta.db_table)
     return f"""
         first AS (
-            SELECT s.external_id, min(o.id) AS id, o.digest, o.raw,
-                   COALESCE({_first_nonempty("customer_external_id")}, '') AS customer_external_id,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.currency] {BYTES}))[2] {UNBYTES} AS currency,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.purchased_at::text] {BYTES}))[2]::timestamptz
-                       AS purchased_at,
-                   (min(ARRAY[lpad(s.line::text, 10, '0'), s.location_id::text] {BYTES})
-                       FILTER (WHERE s.location_id IS NOT NULL))[2]::bigint AS location_id,
-                   COALESCE({_first_nonempty("employee_name")}, '') AS employee_name
+            SELECT s.external_id, o.id, o.digest, o.raw, s.head_customer AS customer_external_id, s.currency,
+                   s.purchased_at, s.head_location_id AS location_id, s.head_employee AS employee_name
             FROM {STAGING} s JOIN {ORDERS} o ON o.external_id = s.external_id AND {orders}
-            GROUP BY s.external_id, o.digest, o.raw
+            WHERE s.pos = 1
         ), head AS (
             SELECT first.*, c.id AS customer_id FROM first
             LEFT JOIN LATERAL ({_by_external_id(customer, "first.customer_external_id")}) c
@@ -319,13 +316,13 @@ def _products_digest(cursor, *, organization_id: int) -> str:
     return cursor.fetchone()[0]
 
 
-def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> int:
+def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> tuple[int, int]:
     """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not, digest.
 
     With `compare`, an order is `same` when its stored digest is the staged one (so its lines, and
     the fields they give, are what this import would store) and its stored customer is the one
     its lines name (a customer's external id can have changed since). Returns how many orders the
-    chunk holds that no earlier chunk had.
+    chunk holds that no earlier chunk had, and how many it holds.
     """
     purchase = _q(Purchase._meta.db_table)
     customer = _q(Customer._meta.db_table)
@@ -356,9 +353,11 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
         """,
         [compare, products_digest, organization_id],
     )
-    cursor.execute(f"ANALYZE {ORDERS}")
-    cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued) FROM {ORDERS}")
-    return cursor.fetchone()[0]
+    # The columns the chunk's statements join and filter on: the others' statistics would go unused, and
+    # analysing all nine took a few times as long.
+    cursor.execute(f"ANALYZE {ORDERS} (external_id, id, continued, same)")
+    cursor.execute(f"SELECT count(*) FILTER (WHERE NOT continued), count(*) FROM {ORDERS}")
+    return cursor.fetchone()
 
 
 def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchanged: bool) -> int:
@@ -527,11 +526,6 @@ def _continue_orders(cursor, *, organization_id: int, now) -> None:
     )
 
 
-def _chunk_order_count(cursor) -> int:
-    cursor.execute(f"SELECT count(*) FROM {ORDERS}")
-    return cursor.fetchone()[0]
-
-
 def _remember_orders(cursor) -> None:
     """Add the chunk's orders to SEEN, with the lines stored so far and their strongest marker."""
     cursor.execute(
@@ -611,7 +605,7 @@ def _notify_changed(organization: Organization, *, changed: int) -> None:
         intake.purchases_changed_in_table(organization=organization, table=CHANGED)
 
 
-def _copy_payload(rows: list[tuple]) -> bytes:
+def _copy_payload(rows: list[Sequence]) -> bytes:
     """A chunk's staging rows in COPY's CSV format, made in the validator process so the writer only sends it.
 
     The csv module writes in C, about three times faster than escaping each field for COPY's
@@ -631,7 +625,7 @@ def staging_rows(
     *,
     fill_only: set[int] = frozenset(),
     raw: dict[str, str] | None = None,
-) -> list[tuple]:
+) -> list[Sequence]:
     """The chunk's good rows as staging rows, each bad one in the report (as validate_chunk does).
 
     A plain line goes straight to its row (the cleaner's `staging_row`, imports.fast_rows);
@@ -639,7 +633,9 @@ def staging_rows(
     reasons and counts are the validator's own. The lines numbered in `fill_only` (the first
     of an order left out as unchanged, imports.raw_orders) only go through the cleaner's
     order-fields filler, in their place, and are neither counted nor staged. `raw` gives an
-    order's raw digest, staged with its first line.
+    order's raw digest, staged with its first line, as are the first non-empty customer, place and
+    seller of its lines (STAGING_COLUMNS' `head_*`; an order's first row is a list, filled in as
+    later lines give them).
     """
     fast = getattr(clean, "staging_row", None)
     if fill_only:
@@ -648,13 +644,28 @@ def staging_rows(
         rows = [_staging_row(line, values) for line, values in validate_chunk(chunk, clean, report)]
     else:
         rows = _checked_rows(chunk, fast, clean, report, fill_only)
-    # Each line's place among its order's lines in the chunk (the file's order), for `pos`.
+    # Each line's place among its order's lines in the chunk (the file's order), for `pos`; and on its first
+    # line the first non-empty customer, place and seller of its lines (the rows are in the file's order),
+    # filled in as later lines give them.
     seen: dict[str, int] = {}
+    firsts: dict[str, list] = {}
     placed = []
     raw = raw or {}
     for row in rows:
-        place = seen[row[1]] = seen.get(row[1], 0) + 1
-        placed.append((*row, place, raw.get(row[1], "") if place == 1 else ""))
+        order = row[1]
+        place = seen[order] = seen.get(order, 0) + 1
+        if place == 1:
+            first = firsts[order] = [*row, 1, raw.get(order, ""), row[2] or "", row[9], row[10] or ""]
+            placed.append(first)
+            continue
+        first = firsts[order]
+        if not first[-3] and row[2]:
+            first[-3] = row[2]
+        if first[-2] is None and row[9] is not None:
+            first[-2] = row[9]
+        if not first[-1] and row[10]:
+            first[-1] = row[10]
+        placed.append((*row, place, "", "", None, ""))
     return placed
 
 
@@ -836,8 +847,9 @@ def _write_chunk(
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({nullable}))") as copy:
         copy.write(payload)
     # Fresh statistics for the staged rows, so the planner sizes the joins below right: the row
-    # count and the keys they join and group on (the other columns' statistics would go unused).
-    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id)")
+    # count and the keys they join and group on, and `pos`, whose first lines are the orders' heads (the
+    # other columns' statistics would go unused).
+    cursor.execute(f"ANALYZE {STAGING} (external_id, customer_external_id, product_external_id, pos)")
     clock.lap("COPY to staging")
     now = timezone.now()
     created = _create_missing(
@@ -875,7 +887,7 @@ def _write_chunk(
     clock.lap("new customers and products")
     # A product made now has no stored line yet, but one renamed since the last import would have its lines
     # looked up anew: a chunk that makes products compares its orders line by line.
-    distinct = _chunk_orders(
+    distinct, orders = _chunk_orders(
         cursor,
         organization_id=organization.pk,
         products_digest=state.products_digest,
@@ -887,16 +899,18 @@ def _write_chunk(
     cursor.execute(f"SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM {CHANGED}")
     created, updated = cursor.fetchone()
     clock.lap("orders and lines upsert")
-    if distinct < _chunk_order_count(cursor):
+    changed = created + updated
+    if distinct < orders:
         _continue_orders(cursor, organization_id=organization.pk, now=now)
+        cursor.execute(f"SELECT count(*) FROM {CHANGED}")  # with the continued orders it changed
+        changed = cursor.fetchone()[0]
     _remember_orders(cursor)
     # Counted once, in the chunk where an order first appears; one whose lines alone changed was updated.
     report.created += created
     report.updated += updated + lines_only
     report.unchanged += distinct - created - updated - lines_only
     clock.lap("orders continued from earlier chunks")
-    cursor.execute(f"SELECT count(*) FROM {CHANGED}")
-    _notify_changed(organization, changed=cursor.fetchone()[0])
+    _notify_changed(organization, changed=changed)
     clock.lap("invitation hook")
 
 
@@ -936,7 +950,7 @@ def purchases_import_pg(
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
         )
-        for column in ["external_id", "customer_external_id", "product_external_id"]:
+        for column in ["external_id", "customer_external_id", "product_external_id", "pos"]:
             cursor.execute(f"ALTER TABLE {STAGING} ALTER COLUMN {column} SET STATISTICS {STAGING_STATISTICS}")
         # Room for the chunks' sorts and hashes in memory; for this transaction only.
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")

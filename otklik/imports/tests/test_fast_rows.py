@@ -9,7 +9,8 @@ from otklik.customers.services import RowError, order_fields_filler
 from otklik.imports.cleaning import ReadOptions, SkipRow, purchase_preparer
 from otklik.imports.fast_clean import purchase_cleaner
 from otklik.imports.fast_rows import staging_encoder
-from otklik.imports.pg_fast import _staging_row
+from otklik.imports.pg_fast import STAGING_COLUMNS, _staging_row, staging_rows
+from otklik.imports.services import ImportReport
 from otklik.imports.tests.test_fast_clean import LOCATIONS, TZ, VALUES
 
 # The staging columns' scales (quantity, unit price, amount): what PostgreSQL stores from either text.
@@ -126,3 +127,54 @@ def test_a_1c_line_with_a_sum_and_no_quantity_takes_the_shortcut_as_one_piece():
     fast = pair.fast(2, line)
     assert fast is not None and stored(fast) == stored(pair.slow(2, line))
     assert stored(fast)[4] == Decimal("1.000") and fast[14] == "79160000001"
+
+
+def test_an_orders_first_staged_line_carries_its_first_nonempty_customer_place_and_seller():
+    def row(line, order, customer, place, seller):
+        return (
+            line,
+            order,
+            customer,
+            "P1",
+            "1",
+            None,
+            "1.00",
+            "RUB",
+            "2026-01-01 00:00:00+00:00",
+            place,
+            seller,
+            0,
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+
+    rows = [
+        row(1, "A", "", None, ""),
+        row(2, "B", "c2", 7, ""),
+        row(3, "A", "c1", None, "emma"),
+        row(4, "A", "c9", 8, "max"),
+        row(5, "B", "c3", None, "ann"),
+    ]
+
+    def clean(record):
+        return record
+
+    clean.staging_row = lambda _number, record: record  # each record here is already its staging row
+    staged = staging_rows(
+        [(number, record) for number, record in enumerate(rows, 1)], clean, ImportReport(kind="purchases")
+    )
+    names = [name for name, _type in STAGING_COLUMNS]
+    heads = [{name: value for name, value in zip(names, staged_row, strict=True)} for staged_row in staged]
+    picked = [
+        (h["external_id"], h["pos"], h["head_customer"], h["head_location_id"], h["head_employee"]) for h in heads
+    ]
+    assert picked == [
+        ("A", 1, "c1", 8, "emma"),
+        ("B", 1, "c2", 7, "ann"),
+        ("A", 2, "", None, ""),
+        ("A", 3, "", None, ""),
+        ("B", 2, "", None, ""),
+    ]

@@ -188,3 +188,31 @@ def test_ties_between_products_go_to_an_active_one_with_a_survey_then_the_first_
     run(world.org, write_csv(tmp_path / "a.csv", [HEADER, *lines[:5]], delimiter=","), fast=fast)
     assert Purchase.objects.get(external_id="536365").product.external_id == "84406B"
     assert Purchase.objects.get(external_id="536366").product.external_id == "22633"
+
+
+@pytest.mark.django_db
+def test_an_orders_customer_place_and_seller_come_from_its_first_line_that_has_each(world, tmp_path, fast):
+    # The fast path takes them from the order's first staged line, where the validator process put the
+    # first non-empty ones of its lines (pg_fast.staging_rows); the ORM path from customers.services._order_head.
+    at = (timezone.now() - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    header = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Store", "Seller"]
+    lines = [
+        ["A1", "P1", "1", at, "2.00", "", "", ""],
+        ["A1", "P2", "1", at, "3.00", "17850", "", "emma"],
+        ["A1", "P3", "1", at, "4.00", "13047", "Airport", "max"],
+        ["A1", "P1", "1", at, "5.00", "", "Main Street", ""],
+        ["B2", "P1", "1", at, "6.00", "14527", "Main Street", ""],
+        ["B2", "P2", "1", at, "7.00", "", "", "max"],
+    ]
+    path = write_csv(tmp_path / "heads.csv", [header, *lines], delimiter=",")
+    mapping = {**{name: MAPPING[name] for name in list(MAPPING)[:6]}, "location": 6, "employee": 7}
+    import_file(
+        organization=world.org, kind="purchases", path=path, fmt=detect_format(path), mapping=mapping, fast=fast
+    )
+    orders = {
+        order[0]: order[1:]
+        for order in Purchase.objects.filter(organization=world.org).values_list(
+            "external_id", "customer__external_id", "location__name", "employee_name"
+        )
+    }
+    assert orders == {"A1": ("17850", "Airport", "emma"), "B2": ("14527", "Main Street", "max")}
