@@ -6,7 +6,9 @@ For each set below, up to --sample texts (a fixed random sample) are split into 
 Each method's parameter is chosen by NMI on the first half and the method is then run, with
 that choice, on the second half alone; the table scores the second half (NMI, adjusted Rand
 index, purity against the gold label), with K = the number of gold labels. Every method sees
-the texts only, never the labels, and gives each text one group.
+the texts only, never the labels, and gives each text one group. A "chance" row per set scores
+ours' stored groups shuffled against the labels (the same group sizes, 200 shuffles per split):
+a figure under its 95th percentile is not told from luck.
 
 --splits N repeats this on N random splits of the same sample (split 0 is the fixed halves
 earlier versions used; each split chooses on its own first half and reports on its second)
@@ -157,6 +159,25 @@ def scores(gold: list[str], predicted: list[int]) -> tuple[float, float, float]:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     return normalized_mutual_info_score(gold, predicted), adjusted_rand_score(gold, predicted), purity(gold, predicted)
+
+
+# How often ours' groups are shuffled to tell a figure from chance (per split; ~1 ms each on 1 000 texts).
+CHANCE_DRAWS = 200
+
+
+def chance(gold: list[str], predicted: list[int], draws: int = CHANCE_DRAWS, seed: int = 0) -> tuple[float, float]:
+    """NMI of `predicted` shuffled against `gold`: the mean and the 95th percentile over `draws` shuffles.
+
+    A shuffle keeps the groups' sizes and breaks any link to the labels, so it is what a grouping with
+    these sizes scores by luck on these texts; a method under the 95th percentile is not told from chance.
+    """
+    import numpy as np
+    from sklearn.metrics import normalized_mutual_info_score
+
+    rng = np.random.default_rng(seed)
+    predicted = np.asarray(predicted)
+    values = [normalized_mutual_info_score(gold, rng.permutation(predicted)) for _ in range(draws)]
+    return float(np.mean(values)), float(np.percentile(values, 95))
 
 
 def clean(texts: list[str]) -> list[str]:
@@ -326,6 +347,7 @@ def halves(size: int, sample: int, split: int = 0) -> tuple[list[int], list[int]
 
 SAME_ENCODER = "BERTopic (same encoder as ours, UMAP, k-means)"
 OTHER_ENCODER = "BERTopic (MiniLM, UMAP, k-means)"
+CHANCE = "chance: ours' groups shuffled"
 
 
 def _spread(values: list[float]) -> str:
@@ -337,10 +359,14 @@ def _spread(values: list[float]) -> str:
 
 
 def evaluate(name: str, pairs: list[tuple[str, str]], sample: int, splits: int = 1) -> dict[str, list[float]]:
-    """Prints one row per method (mean ± sd over the splits); returns each method's NMI per split."""
+    """Prints one row per method (mean ± sd over the splits) and chance's row; returns each method's NMI per split.
+
+    Under CHANCE it returns, per split, the 95th percentile of ours' stored groups shuffled (see `chance`).
+    """
     texts = [t for t, _ in pairs]
     gold = [g for _, g in pairs]
     results: dict[str, list[tuple[float, float, float, str, float]]] = {m: [] for m, _, _ in METHODS}
+    luck: list[tuple[float, float]] = []  # ours' stored groups shuffled: (mean, 95th percentile) per split
     for split in range(splits):
         choose, report = halves(len(texts), sample, split)
         k = len(set(gold[i] for i in report))
@@ -359,6 +385,8 @@ def evaluate(name: str, pairs: list[tuple[str, str]], sample: int, splits: int =
                 predicted = method([texts[i] for i in report], k, choice)
                 took = time.perf_counter() - start
             results[method_name].append((*scores([gold[i] for i in report], predicted), str(choice), took))
+            if method is run_ours:
+                luck.append(chance([gold[i] for i in report], predicted))
     size = len(report)
     for method_name, _method, grid in METHODS:
         rows = results[method_name]
@@ -367,13 +395,17 @@ def evaluate(name: str, pairs: list[tuple[str, str]], sample: int, splits: int =
             choices += f" ({size * len(rows) / max(sum(r[4] for r in rows), 1e-9):,.0f} texts/s)"
         figures = " | ".join(_spread([r[i] for r in rows]) for i in range(3))
         print(f"| {name} | {method_name} | {figures} | {choices} |", flush=True)
+    means, tops = [m for m, _ in luck], [t for _, t in luck]
+    figures = f"{_spread(means)} (95th percentile {_spread(tops)})"
+    print(f"| {name} | {CHANCE} | {figures} | – | – | {CHANCE_DRAWS} shuffles |")
     found = run_ours.found
     print(f"  {name}: {size} texts reported per split, K = {k}, {splits} split(s); our themes on the last half:")
     for theme in found.themes:
         mixed = " (mixed)" if theme.is_mixed else ""
         outcomes = f" — outcomes: {', '.join(theme.outcomes)}" if theme.outcomes else ""
         print(f"    {theme.size:>4} {theme.name}{mixed}{outcomes}", flush=True)
-    return {method_name: [r[0] for r in rows] for method_name, rows in results.items()}
+    nmi = {method_name: [r[0] for r in rows] for method_name, rows in results.items()}
+    return {**nmi, CHANCE: tops}
 
 
 def compare(nmi: dict[str, dict[str, list[float]]]) -> None:
@@ -381,20 +413,27 @@ def compare(nmi: dict[str, dict[str, list[float]]]) -> None:
     import numpy as np
 
     print()
-    print("| set | ours NMI | BERTopic, same encoder | ours − it (paired) | ours ≥ it | BERTopic, MiniLM |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| set | ours NMI | BERTopic, same encoder | ours − it (paired) | ours ≥ it | BERTopic, MiniLM "
+        "| chance, 95th pct |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, by_method in nmi.items():
         ours = by_method[METHODS[0][0]]
         same = by_method.get(SAME_ENCODER)
         other = by_method.get(OTHER_ENCODER)
+        # Where both means are under what shuffled groups reach one time in 20, neither is told from luck.
+        luck = float(np.mean(by_method[CHANCE]))
+        both = same is not None and max(np.mean(ours), np.mean(same)) < luck
+        luck_cell = f"{luck:.3f}" + (" (both at chance)" if both else "")
         if same is None:
-            print(f"| {name} | {_spread(ours)} | – | – | – | – |")
+            print(f"| {name} | {_spread(ours)} | – | – | – | – | {luck_cell} |")
             continue
         difference = list(np.subtract(ours, same))
         at_least = sum(d >= 0 for d in difference)
         print(
             f"| {name} | {_spread(ours)} | {_spread(same)} | {_spread(difference)} | {at_least}/{len(ours)} "
-            f"| {_spread(other) if other else '–'} |"
+            f"| {_spread(other) if other else '–'} | {luck_cell} |"
         )
 
 

@@ -44,3 +44,18 @@ def test_the_embedding_cache_embeds_each_text_once_and_keeps_it_on_disk(tmp_path
     assert calls == [["a", "bb"]]
     assert first.tolist() == [[1, 1], [2, 1], [1, 1]]
     assert again.tolist() == [[2, 1], [1, 1]]
+
+
+def test_chance_is_what_the_same_group_sizes_score_shuffled():
+    bench = _bench()
+    rng = np.random.default_rng(7)
+    gold = [str(label) for label in rng.integers(0, 5, 180)]  # tripadvisor's size: 177 texts, 5 labels
+    luck = [int(group) for group in rng.integers(0, 5, 180)]  # a grouping unrelated to the labels
+    mean, top = bench.chance(gold, luck)
+    assert 0.0 < mean < top < 0.08
+    assert bench.chance(gold, luck) == (mean, top)  # the same shuffles every run
+    assert bench.scores(gold, luck)[0] < top  # told apart from chance: it is not
+    # The labels themselves are far above what their sizes score shuffled.
+    same = [int(label) for label in gold]
+    assert bench.scores(gold, same)[0] == 1.0
+    assert bench.chance(gold, same)[1] < 0.1
