@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 
+from otklik.rows import insert_many
+
 T = TypeVar("T")
 
 
@@ -173,6 +175,6 @@ def batch_flush() -> None:
     by_model: dict[type[models.Model], list[models.Model]] = {}
     for row in current.inserts:
         by_model.setdefault(type(row), []).append(row)
-    for model, rows in by_model.items():
-        model.objects.bulk_create(rows)
+    for rows in by_model.values():
+        insert_many(rows)
     current.inserts = []

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
 from otklik.accounts.selectors import member_language, site_url
-from otklik.batch import insert_later, once_per_batch, savepoints
+from otklik.batch import in_batch, insert_later, once_per_batch, savepoints
 from otklik.cases.addresses import customer_address
 from otklik.cases.case_rules import case_rule_matches
 from otklik.cases.models import Case, CompensationKind
@@ -439,11 +439,35 @@ def _rules(*, organization: Organization, trigger: str) -> list[Rule]:
     )
 
 
+def _rules_by_trigger(*, organization: Organization) -> dict[str, list[Rule]]:
+    rules: dict[str, list[Rule]] = {}
+    for rule in (
+        Rule.objects.filter(organization=organization, enabled=True)
+        .select_related("assign_to", "location")
+        .prefetch_related("tags")
+        .order_by("order", "id")
+    ):
+        rules.setdefault(rule.trigger, []).append(rule)
+    return rules
+
+
+def _rules_once(*, organization: Organization, trigger: str) -> list[Rule]:
+    """The organization's enabled rules of `trigger`, in order.
+
+    In the worker's batch of answers they are read once per batch (decision 0030), every trigger in one read: a
+    claim with a complaint needs the "case opened" rules too, and reading them with the answer rules saves the
+    claim a statement and the ORM's compiling of it (decision 00NN). A rule edited meanwhile applies from the next
+    batch. Outside a batch only `trigger`'s rules are read, as before.
+    """
+    if not in_batch():
+        return _rules(organization=organization, trigger=trigger)
+    by_trigger = once_per_batch(("rules", organization.pk), lambda: _rules_by_trigger(organization=organization))
+    return by_trigger.get(trigger, [])
+
+
 def _apply(*, subject: Subject, trigger: str, notify: bool) -> list[RuleRun]:
     runs = []
-    # Read once per batch of the worker's answers (decision 0030): a rule edited meanwhile applies from the next.
-    key = ("rules", subject.organization.pk, trigger)
-    rules = once_per_batch(key, lambda: _rules(organization=subject.organization, trigger=trigger))
+    rules = _rules_once(organization=subject.organization, trigger=trigger)
     # An organization with rules already has its defaults: only an empty list needs the check (one query less
     # on every answer). The shipped rules all act on answers, so a new case never needs it (one query less on
     # every complaint, which mostly finds no "case opened" rule); the rules page and the first answer make them.

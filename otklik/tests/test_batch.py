@@ -112,3 +112,47 @@ def test_a_row_gets_its_id_now_and_is_inserted_at_the_flush_only_in_a_batch_with
         assert not OutboxMessage.objects.filter(pk=later.pk).exists()
         batch_flush()
     assert OutboxMessage.objects.get(pk=later.pk).key == "later"
+
+
+def test_the_flush_inserts_as_bulk_create_did_in_one_statement_per_model_and_kind(db, world):
+    """`batch_flush` writes with `rows.insert_many` (decision 00NN): a row without an id gets the id the table
+    gave it, a row with one keeps it, `auto_now_add` is filled in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from otklik.messaging.models import OutboxMessage
+    from otklik.rows import insert_many
+
+    case = factories.make_case(location=world.store)
+    events = [CaseEvent(case=case, step="new", note=f"event {n}") for n in range(3)]
+    given = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    messages = [
+        OutboxMessage(
+            pk=given + 1000 + n,
+            organization=world.org,
+            key=f"insert-many-{n}",
+            recipient="a@example.org",
+            subject="s",
+            body="b",
+            kind="case_alert",
+            case=case,
+            next_attempt_at=timezone.now(),
+        )
+        for n in range(2)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_many(events)
+        insert_many(messages)
+        insert_many([])
+    assert len(queries) == 2
+    for event in events:
+        assert event.pk is not None and not event._state.adding
+        stored = CaseEvent.objects.get(pk=event.pk)
+        assert (stored.case_id, stored.note, stored.created_at) == (case.pk, event.note, event.created_at)
+        assert stored.created_at is not None
+    assert len({event.pk for event in events}) == 3
+    assert sorted(OutboxMessage.objects.filter(key__startswith="insert-many-").values_list("pk", flat=True)) == [
+        given + 1000,
+        given + 1001,
+    ]

@@ -264,7 +264,8 @@ def test_workers_at_once_process_each_answer_once(world):
 
 
 # The worker's claim of pending answers (decision 0030). Once per claim: BEGIN, the claim, which of them have a
-# case already, the answer rules and their tags, the "case opened" rules, the holder's membership, alert
+# case already, the organization's rules of both triggers (one read since decision 00NN: before, the answer
+# rules and the "case opened" rules were two) and their tags, the holder's membership, alert
 # channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
 # rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 0046: no
 # longer in the request) in one statement each, the clearing of the marks, COMMIT; after the commit (not counted
@@ -275,7 +276,7 @@ def test_workers_at_once_process_each_answer_once(world):
 # case's rollup count, one the look for an alert by its key).
 # SQLite: +1, the new cases counted by their customers' segments (decision 0050); on PostgreSQL that upsert
 # is in the case rollups' one statement (a WITH).
-CLAIM_STATEMENTS = {"postgresql": 19, "sqlite": 18}[connection.vendor]
+CLAIM_STATEMENTS = {"postgresql": 18, "sqlite": 17}[connection.vendor]
 DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 1, "sqlite": 2}[connection.vendor]
 
 
@@ -452,3 +453,45 @@ def test_a_claim_without_savepoints_stores_what_one_with_them_stores(world, publ
     # The case counts of the claim, written once for it, are the cases counted raw: 4 on their day and month.
     assert sorted((grain, count) for *_, grain, count in without["rollups"]) == [("day", 4), ("month", 4)]
     assert answers._careful_until == float("-inf")  # nothing failed: no careful run was forced
+
+
+def test_a_claim_reads_the_rules_of_both_triggers_once_and_runs_each_as_before(world, public):
+    """Decision 00NN: in a claim the answer rules and the "case opened" rules are one read; each trigger still runs
+    its own rules, in order, on each answer and case of the claim."""
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.accounts.models import Membership
+    from otklik.rules.models import AssignMode, Trigger
+    from otklik.rules.tests.helpers import make_rule
+
+    Membership.objects.get_or_create(organization=world.org, user=world.manager, defaults={"role": "manager"})
+    make_rule(
+        organization=world.org,
+        name="to the manager",
+        trigger=Trigger.CASE_OPENED,
+        assign_mode=AssignMode.PERSON,
+        assign_to=world.manager,
+    )
+    survey, touchpoint = public
+    stored = [
+        answer_receive(
+            survey=survey,
+            touchpoint=touchpoint,
+            answer=AnswerInput(score=score, comment=f"Answer {n}"),
+            rules_later=True,
+        )
+        for n, score in enumerate([2, 10, 1])
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert answers_process_pending() == 3
+    rule_reads = [q["sql"] for q in queries if 'FROM "rules_rule"' in q["sql"] and "rules_rule_tags" not in q["sql"]]
+    assert len(rule_reads) == 1
+    for response in (stored[0], stored[2]):
+        case = Case.objects.get(response=response)
+        assert case.responsible == world.manager
+        assert set(RuleRun.objects.filter(case=case).values_list("rule__trigger", flat=True)) == {
+            Trigger.ANSWER,
+            Trigger.CASE_OPENED,
+        }
+    assert not Case.objects.filter(response=stored[1]).exists()
+    assert RuleRun.objects.filter(response=stored[1], rule__trigger=Trigger.CASE_OPENED).count() == 0
