@@ -155,7 +155,7 @@ def insert_many(rows: Sequence[models.Model]) -> None:
     On PostgreSQL the one-row INSERT is compiled once per model and process (as `insert_one`), each row's values
     prepared as the compiler prepares them, and the rows sent together with executemany (pipelined, one round
     trip, prepared once): `bulk_create` compiled a multi-row INSERT and prepared every value through the compiler
-    for every batch, the largest part of the worker's flush at the end of a claim (decision 00NN). No model signals
+    for every batch, the largest part of the worker's flush at the end of a claim (decision 0060). No model signals
     are sent (`bulk_create` sends none either). Elsewhere (SQLite) it is `bulk_create`.
     """
     if not rows:

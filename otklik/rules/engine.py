@@ -430,23 +430,22 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _rules(*, organization: Organization, trigger: str) -> list[Rule]:
-    return list(
-        Rule.objects.filter(organization=organization, enabled=True, trigger=trigger)
+def _enabled_rules(organization: Organization):
+    return (
+        Rule.objects.filter(organization=organization, enabled=True)
         .select_related("assign_to", "location")
         .prefetch_related("tags")
         .order_by("order", "id")
     )
 
 
+def _rules(*, organization: Organization, trigger: str) -> list[Rule]:
+    return list(_enabled_rules(organization).filter(trigger=trigger))
+
+
 def _rules_by_trigger(*, organization: Organization) -> dict[str, list[Rule]]:
     rules: dict[str, list[Rule]] = {}
-    for rule in (
-        Rule.objects.filter(organization=organization, enabled=True)
-        .select_related("assign_to", "location")
-        .prefetch_related("tags")
-        .order_by("order", "id")
-    ):
+    for rule in _enabled_rules(organization):
         rules.setdefault(rule.trigger, []).append(rule)
     return rules
 
@@ -456,7 +455,7 @@ def _rules_once(*, organization: Organization, trigger: str) -> list[Rule]:
 
     In the worker's batch of answers they are read once per batch (decision 0030), every trigger in one read: a
     claim with a complaint needs the "case opened" rules too, and reading them with the answer rules saves the
-    claim a statement and the ORM's compiling of it (decision 00NN). A rule edited meanwhile applies from the next
+    claim a statement and the ORM's compiling of it (decision 0060). A rule edited meanwhile applies from the next
     batch. Outside a batch only `trigger`'s rules are read, as before.
     """
     if not in_batch():

@@ -115,7 +115,7 @@ def test_a_row_gets_its_id_now_and_is_inserted_at_the_flush_only_in_a_batch_with
 
 
 def test_the_flush_inserts_as_bulk_create_did_in_one_statement_per_model_and_kind(db, world):
-    """`batch_flush` writes with `rows.insert_many` (decision 00NN): a row without an id gets the id the table
+    """`batch_flush` writes with `rows.insert_many` (decision 0060): a row without an id gets the id the table
     gave it, a row with one keeps it, `auto_now_add` is filled in."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -264,7 +264,7 @@ def test_workers_at_once_process_each_answer_once(world):
 
 
 # The worker's claim of pending answers (decision 0030). Once per claim: BEGIN, the claim, which of them have a
-# case already, the organization's rules of both triggers (one read since decision 00NN: before, the answer
+# case already, the organization's rules of both triggers (one read since decision 0060: before, the answer
 # rules and the "case opened" rules were two) and their tags, the holder's membership, alert
 # channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
 # rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 0046: no
@@ -456,7 +456,7 @@ def test_a_claim_without_savepoints_stores_what_one_with_them_stores(world, publ
 
 
 def test_a_claim_reads_the_rules_of_both_triggers_once_and_runs_each_as_before(world, public):
-    """Decision 00NN: in a claim the answer rules and the "case opened" rules are one read; each trigger still runs
+    """Decision 0060: in a claim the answer rules and the "case opened" rules are one read; each trigger still runs
     its own rules, in order, on each answer and case of the claim."""
     from django.test.utils import CaptureQueriesContext
 
