@@ -46,6 +46,20 @@ def _outbox_kinds(response: Response) -> list[str]:
     return sorted(OutboxMessage.objects.filter(case__response=response).values_list("kind", flat=True))
 
 
+def _stored(public, scores: list[int]) -> list[Response]:
+    """Public answers with these scores, stored as the page stores them, their rules left to the worker."""
+    survey, touchpoint = public
+    return [
+        answer_receive(
+            survey=survey,
+            touchpoint=touchpoint,
+            answer=AnswerInput(score=score, comment=f"Answer {n}"),
+            rules_later=True,
+        )
+        for n, score in enumerate(scores)
+    ]
+
+
 @pytest.mark.parametrize(
     ("answer", "statements"),
     [
@@ -284,13 +298,7 @@ DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 1, "sqlite": 2}[connection.vendor
 def test_the_worker_processes_a_claim_of_answers_in_a_fixed_number_of_statements(
     world, public, detractors, django_assert_num_queries
 ):
-    survey, touchpoint = public
-    stored = [
-        answer_receive(
-            survey=survey, touchpoint=touchpoint, answer=AnswerInput(score=2, comment=f"Answer {n}"), rules_later=True
-        )
-        for n in range(detractors)
-    ]
+    stored = _stored(public, [2] * detractors)
     with django_assert_num_queries(CLAIM_STATEMENTS + DETRACTOR_IN_CLAIM_STATEMENTS * detractors):
         assert answers_process_pending() == detractors
     for response in stored:
@@ -305,16 +313,7 @@ def test_a_claim_queues_one_delivery_task_and_one_tagging_task_for_all_its_answe
 ):
     from django_tasks_db.models import DBTaskResult
 
-    survey, touchpoint = public
-    stored = [
-        answer_receive(
-            survey=survey,
-            touchpoint=touchpoint,
-            answer=AnswerInput(score=score, comment=f"Answer {n}"),
-            rules_later=True,
-        )
-        for n, score in enumerate([2, 3, 10, 7])
-    ]
+    stored = _stored(public, [2, 3, 10, 7])
     with django_capture_on_commit_callbacks(execute=True):
         assert answers_process_pending() == len(stored)
     [tagging] = DBTaskResult.objects.filter(task_path="otklik.insights.tasks.tag_responses")
@@ -472,16 +471,7 @@ def test_a_claim_reads_the_rules_of_both_triggers_once_and_runs_each_as_before(w
         assign_mode=AssignMode.PERSON,
         assign_to=world.manager,
     )
-    survey, touchpoint = public
-    stored = [
-        answer_receive(
-            survey=survey,
-            touchpoint=touchpoint,
-            answer=AnswerInput(score=score, comment=f"Answer {n}"),
-            rules_later=True,
-        )
-        for n, score in enumerate([2, 10, 1])
-    ]
+    stored = _stored(public, [2, 10, 1])
     with CaptureQueriesContext(connection) as queries:
         assert answers_process_pending() == 3
     rule_reads = [q["sql"] for q in queries if 'FROM "rules_rule"' in q["sql"] and "rules_rule_tags" not in q["sql"]]
