@@ -361,11 +361,6 @@ def cases_open_read(*, cases: QuerySet[Case], figures: dict[str, Aggregate] | No
     )
 
 
-def cases_open_holders(*, cases: QuerySet[Case]) -> list[CaseHolder]:
-    """Who holds the given open cases: count and oldest case per responsible person, busiest first."""
-    return cases_open_read(cases=cases).holders
-
-
 def cases_open_oldest(*, cases: QuerySet[Case], limit: int = 10) -> list[Case]:
     """The `limit` oldest of the given open cases, with their holder and place loaded."""
     return list(cases.select_related("responsible", "location", "touchpoint").order_by("created_at", "id")[:limit])

@@ -184,7 +184,7 @@ def test_open_cases_are_scoped_and_grouped_by_holder(world):
     manager = Membership.objects.get(user=world.manager)
     employee = Membership.objects.get(user=world.employee)
 
-    holders = selectors.cases_open_holders(cases=selectors.cases_open(membership=manager))
+    holders = selectors.cases_open_read(cases=selectors.cases_open(membership=manager)).holders
 
     assert [(h.user_id, h.open_count) for h in holders] == [(world.employee.pk, 2), (None, 1)]
     assert [h.name for h in holders] == [world.employee.username, ""]  # no first or last name: the username
