@@ -387,6 +387,11 @@ FIELDS: dict[str, list[Field]] = {
                 "имя покупателя",
                 "піб",
                 "ім я клієнта",
+                "піб покупця",
+                "піб клієнта",
+                "ім я покупця",
+                "покупець піб",
+                "контактна особа",
             ),
             ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
@@ -394,7 +399,16 @@ FIELDS: dict[str, list[Field]] = {
             "customer_email",
             False,
             EMAIL
-            + ("customer email", "client email", "billing email", "email billing", "email клиента", "email покупателя"),
+            + (
+                "customer email",
+                "client email",
+                "billing email",
+                "email billing",
+                "email клиента",
+                "email покупателя",
+                "email клієнта",
+                "email покупця",
+            ),
         ),
         Field(
             "customer_phone",
@@ -407,6 +421,8 @@ FIELDS: dict[str, list[Field]] = {
                 "phone billing",
                 "телефон клиента",
                 "телефон покупателя",
+                "телефон клієнта",
+                "телефон покупця",
             ),
         ),
         Field("customer_language", False, LANGUAGE),
@@ -491,7 +507,12 @@ def normalize_header(name: object) -> str:
     text = text.lower().replace("ё", "е").replace("’", "'")
     # "E-mail" is as common as "email" in headers; one spelling keeps the name lists short.
     text = text.replace("e-mail", "email")
-    return re.sub(r"[\s_\-.:/\\()#№]+", " ", text).strip()
+    text = re.sub(r"[\s_\-.,;:/\\()#№]+", " ", text).strip()
+    # "Ціна, грн", "Сумма (руб.)", "Price USD": the currency a column's amounts are in is not its name.
+    return CURRENCY_SUFFIX.sub("", text) or text
+
+
+CURRENCY_SUFFIX = re.compile(r" (?:грн|руб|р|uah|rub|usd|eur|₴|₽|\$|€)$")
 
 
 def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
@@ -526,18 +547,35 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
             if index not in taken and name in item.strong:
                 assign(item.name, index)
                 break
+    weak: set[str] = set()
     for index, name in enumerate(names):
         if index in taken:
             continue
         for item in FIELDS[kind]:
             if item.name not in mapping and name in item.weak:
                 assign(item.name, index)
+                weak.add(item.name)
                 break
-    if kind == "purchases" and "customer_external_id" not in mapping and "customer_email" in mapping:
-        # A shop that knows its customers by e-mail only (InSales, Shopify): the e-mail is the id,
-        # and cleaning.purchase_preparer keeps it as the e-mail too.
-        mapping["customer_external_id"] = mapping.pop("customer_email")
+    if kind == "purchases":
+        _customer_by_contact(mapping, weak)
     return mapping
+
+
+def _customer_by_contact(mapping: dict[str, int], weak: set[str]) -> None:
+    """A shop that knows its customers by e-mail or phone only (InSales, Shopify, Prom, Rozetka): that is the id.
+
+    A column named only "Покупець" / "Customer" beside an e-mail or a phone holds the
+    customer's name, not an id (two Оленas are not one customer): it becomes the name.
+    cleaning.purchase_preparer keeps an e-mail id as the e-mail too, and a row whose id is
+    empty takes its e-mail or phone as the id.
+    """
+    contact = "customer_email" in mapping or "customer_phone" in mapping
+    if "customer_external_id" in weak and contact and "customer_name" not in mapping:
+        mapping["customer_name"] = mapping.pop("customer_external_id")
+    if "customer_external_id" not in mapping and "customer_email" in mapping:
+        mapping["customer_external_id"] = mapping.pop("customer_email")
+    elif "customer_external_id" not in mapping and "customer_phone" in mapping:
+        mapping["customer_external_id"] = mapping.pop("customer_phone")
 
 
 class MappingError(ValueError):

@@ -28,11 +28,13 @@ from otklik.imports.cleaning import (
     NULL_SPELLINGS,
     NULL_STARTS,
     NULL_TOKENS,
+    TOTALS_STARTS,
     AmbiguousDates,
     ReadOptions,
     SkipRow,
     date_format_of,
     purchase_preparer,
+    totals_row,
 )
 from otklik.imports.mapping import mapping_problems
 from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
@@ -128,6 +130,9 @@ def file_records(
                 record[name] = value
             if typed and type(record[typed]) is str and record[typed]:
                 raise TextDateSeen(number)
+            order = record.get("external_id", "-")
+            if (not order or (type(order) is str and order[:1] in TOTALS_STARTS)) and totals_row(order, values):
+                continue  # a report's "Итого" / "Total" row: a sum of the rows above, not an order
             yield number, record
     finally:
         rows.close()
