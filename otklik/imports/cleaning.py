@@ -44,11 +44,15 @@ TOTALS = ("итого", "итог", "всего", "total", "totals", "grand tota
 TOTALS_STARTS = frozenset(word[:1] for word in TOTALS) | frozenset(word[:1].upper() for word in TOTALS)
 
 
+TOTALS_OF = tuple(f"{word} {of} " for word in TOTALS for of in ("по", "for", "of"))  # "Итого по магазину"
+
+
 def _totals_word(value) -> bool:
-    if type(value) is not str or len(value) > 60:
+    """ "Итого", "Total:", "Итого по магазину"; not a product that starts with the word ("Total Care")."""
+    if type(value) is not str or len(value) > 80:
         return False
-    text = value.strip().lower().rstrip(":.").strip()
-    return text in TOTALS or any(text.startswith((f"{word} ", f"{word}:")) for word in TOTALS)
+    text = " ".join(value.lower().split()).rstrip(":.").strip()
+    return text in TOTALS or text.startswith(TOTALS_OF)
 
 
 def totals_row(order, values: list) -> bool:
@@ -357,6 +361,15 @@ def customer_key(value) -> str:
     return text
 
 
+NOT_CANCELLED = frozenset({"no", "false", "0", "нет", "ні", "n"})
+
+
+def is_cancelled(value) -> bool:
+    """A "cancelled at" cell: a date (or yes) cancels the order; empty, or no/false/0, does not."""
+    text = str(value or "").strip().lower()
+    return bool(text) and text not in NOT_CANCELLED
+
+
 # One record
 
 
@@ -440,6 +453,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         # The currency column; else the sign written beside the amounts ("$12.50"); else the organization's.
         record["currency"] = currency_code(raw_currency) or written_currency or default_currency
         status = order_status(record["status"]) if "status" in record else ""
+        if is_cancelled(record.pop("cancelled_at", "")):
+            status = CANCELLED  # Shopify's "Cancelled at": a cancelled order may still read "paid"
         order = record.get("external_id")
         if not status and type(order) is str and order[:1] == "C" and CANCELLED_INVOICE.fullmatch(order.strip()):
             status = CANCELLED  # the Online Retail convention: a cancelling invoice's number starts with C

@@ -130,6 +130,8 @@ def staging_encoder(
             return None
         if order != order.strip() or customer != customer.strip() or product != product.strip():
             return None
+        if get("cancelled_at"):
+            return None  # a cancellation date: the preparer marks the order
         if customer_keys(customer) != customer:
             return None  # a guest's 0, or a phone number spelled with marks: the preparer decides
         quantity = get("quantity")

@@ -301,6 +301,20 @@ FIELDS: dict[str, list[Field]] = {
             ),
         ),
         Field(
+            "cancelled_at",
+            False,
+            (
+                "cancelled at",
+                "canceled at",
+                "cancelled date",
+                "cancellation date",
+                "date cancelled",
+                "дата отмены",
+                "дата отмены заказа",
+                "дата скасування",
+            ),
+        ),
+        Field(
             "purchased_at",
             True,
             (
@@ -512,7 +526,25 @@ def normalize_header(name: object) -> str:
     return CURRENCY_SUFFIX.sub("", text) or text
 
 
-CURRENCY_SUFFIX = re.compile(r" (?:грн|руб|р|uah|rub|usd|eur|₴|₽|\$|€)$")
+HEADER_CURRENCIES = {"грн": "UAH", "uah": "UAH", "₴": "UAH", "руб": "RUB", "р": "RUB", "rub": "RUB", "₽": "RUB"}
+HEADER_CURRENCIES |= {"usd": "USD", "$": "USD", "eur": "EUR", "€": "EUR"}
+CURRENCY_SUFFIX = re.compile(r" (" + "|".join(re.escape(word) for word in HEADER_CURRENCIES) + ")$")
+
+
+def header_currency(header: list[str], mapping: dict[str, int]) -> tuple[str, str]:
+    """(currency, column) when a purchases file's amount or price column names its currency ("Ціна, грн" → UAH).
+
+    ("", "") when neither does. Used only where no column holds the currency (services.import_file).
+    """
+    for field in ("amount", "unit_price"):
+        index = mapping.get(field)
+        if index is None or index >= len(header):
+            continue
+        name = str(header[index] or "").replace("\ufeff", "").strip().lower()
+        match = CURRENCY_SUFFIX.search(re.sub(r"[\s_\-.,;:/\\()#№]+", " ", name).strip())
+        if match:
+            return HEADER_CURRENCIES[match.group(1)], str(header[index]).strip()
+    return "", ""
 
 
 def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
@@ -642,6 +674,7 @@ FIELD_LABELS = {
     "quantity": _("quantity"),
     "unit_price": _("unit price"),
     "status": _("order status (cancelled, returned…)"),
+    "cancelled_at": _("cancelled at (any value but no: the order is cancelled)"),
     "currency": _("currency"),
     "purchased_at": _("date"),
     "location": _("location"),

@@ -36,8 +36,8 @@ from otklik.imports.cleaning import (
     purchase_preparer,
     totals_row,
 )
-from otklik.imports.mapping import mapping_problems
-from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
+from otklik.imports.mapping import header_currency, mapping_problems
+from otklik.imports.readers import FileError, FileFormat, cell_value, read_header, read_rows, sheets_kept
 from otklik.intake.purchases import purchases_receive
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
@@ -383,6 +383,9 @@ def _import_file(
     passes |= {"dry_run": dry_run, "progress": progress, "chunk_rows": chunk_rows, "fast": fast, "by": by}
     if kind == "purchases":
         options = options or read_options(organization)
+        if "currency" not in mapping:
+            named, _column = header_currency(read_header(path, fmt), mapping)  # "Ціна, грн": the file's currency
+            options = replace(options, currency=named or options.currency)
         if options.date_format not in DATE_FORMATS:
             # A spreadsheet's typed dates need no format: the file is read once, not once more for the column.
             if dates_typed(path, fmt, mapping):

@@ -8,21 +8,26 @@ change it names.
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from otklik.cli import main
 from otklik.customers.models import Customer, Purchase, PurchaseLine
 from otklik.imports.cleaning import ReadOptions, number_and_currency, plain_number, purchase_preparer
 from otklik.imports.mapping import guess_mapping
+from otklik.imports.models import ImportJob, ImportStatus
 from otklik.imports.readers import detect_format, read_header, read_start
 from otklik.imports.services import import_file
 from otklik.imports.tests.exports import COMMERCEML_ORDERS, write_text
+from otklik.imports.tests.test_pages import columns_of, upload
+from otklik.outreach.models import ScheduledInvitation, ScheduledStatus
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +54,7 @@ def write(path: Path, rows: list[list], *, delimiter: str = ",", encoding: str =
     return path
 
 
-def imported(organization, path: Path, *, fast: bool, **options) -> None:
+def imported(organization, path: Path, *, fast: bool, **options):
     fmt = detect_format(path)
     report = import_file(
         organization=organization,
@@ -61,6 +66,7 @@ def imported(organization, path: Path, *, fast: bool, **options) -> None:
         options=ReadOptions(currency=organization.currency, **options),
     )
     assert report.ok, report.errors
+    return report
 
 
 def orders(organization) -> list[tuple]:
@@ -81,26 +87,34 @@ def command(path: Path, capsys) -> str:
 
 
 SHOPIFY = ["Name", "Email", "Financial Status", "Currency", "Created at", "Lineitem quantity", "Lineitem name",
-           "Lineitem price", "Lineitem sku", "Billing Name"]  # fmt: skip
+           "Lineitem price", "Lineitem sku", "Billing Name", "Cancelled at"]  # fmt: skip
 
 
 @pytest.mark.django_db
-def test_a_shopify_line_item_without_a_sku_is_known_by_its_name(world, tmp_path, fast):
+def test_a_shopify_export_lines_without_a_sku_and_orders_cancelled_while_paid(world, tmp_path, fast):
+    at = (timezone.now() - timedelta(days=1)).astimezone(timezone.get_fixed_timezone(180))
+    created = at.strftime("%Y-%m-%d %H:%M:%S %z")  # Shopify's "2024-03-05 14:22:11 +0300"
     rows = [
         SHOPIFY,
-        ["#1001", "anna@example.com", "paid", "USD", "2024-03-05 14:22:11 +0300", "2", "Green tea", "12.50", "", "A"],
-        ["#1001", "", "", "", "", "1", "Kettle", "10.00", "KET", ""],
-        ["#1002", "bob@example.com", "voided", "USD", "2024-03-06 10:00:00 +0300", "1", "Green tea", "12.50", "", ""],
+        ["#1001", "anna@example.com", "paid", "USD", created, "2", "Green tea", "12.50", "", "Anna", ""],
+        ["#1001", "", "", "", "", "1", "Kettle", "10.00", "KET", "", ""],
+        ["#1002", "bob@example.com", "voided", "USD", created, "1", "Green tea", "12.50", "", "", created],
+        ["#1003", "carl@example.com", "paid", "USD", created, "1", "Kettle", "10.00", "KET", "", created],
+        ["#1003", "", "", "", "", "1", "Green tea", "12.50", "", "", ""],
     ]
     imported(world.org, write(tmp_path / "orders_export.csv", rows), fast=fast)
     assert orders(world.org) == [
         ("#1001", "anna@example.com", "completed", Decimal("35.00"), "USD"),
         ("#1002", "bob@example.com", "cancelled", Decimal("0.00"), "USD"),
+        ("#1003", "carl@example.com", "cancelled", Decimal("0.00"), "USD"),
     ]
     lines = PurchaseLine.objects.filter(purchase__organization=world.org).order_by("purchase__external_id", "line_no")
-    assert [line.product.external_id for line in lines] == ["Green tea", "KET", "Green tea"]
+    assert [line.product.external_id for line in lines] == ["Green tea", "KET", "Green tea", "KET", "Green tea"]
     first = Purchase.objects.get(organization=world.org, external_id="#1001")
-    assert first.purchased_at == datetime(2024, 3, 5, 11, 22, 11, tzinfo=UTC)
+    assert first.purchased_at == at.replace(microsecond=0)
+    # Only the order that stands is asked about.
+    invited = ScheduledInvitation.objects.filter(organization=world.org).values_list("purchase__external_id", "status")
+    assert sorted(invited) == [("#1001", ScheduledStatus.SCHEDULED)]
 
 
 # WooCommerce: guests are customer 0
@@ -290,6 +304,23 @@ def test_an_excel_report_with_titles_totals_and_mixed_dates(world, tmp_path, fas
     assert moments["R2"].replace(tzinfo=None) == datetime(2024, 3, 6, 12, 0)
 
 
+@pytest.mark.django_db
+def test_a_row_without_an_order_number_is_still_refused_unless_it_is_a_total(world, tmp_path):
+    rows = [["Order", "Date", "Customer", "Product"], ["1", "2024-03-05", "c1", "Total Care Shampoo"]]
+    rows += [["", "2024-03-05", "c1", "Total Care Shampoo"], ["Total:", "", "", ""], ["", "", "", "Итого по магазину"]]
+    path = write(tmp_path / "lines.csv", rows)
+    fmt = detect_format(path)
+    report = import_file(
+        organization=world.org,
+        kind="purchases",
+        path=path,
+        fmt=fmt,
+        mapping=guess_mapping("purchases", read_header(path, fmt)),
+        options=ReadOptions(currency="RUB"),
+    )
+    assert (report.rows, report.errors) == (2, [(3, ["external_id is required"])])
+
+
 def test_the_header_is_found_under_a_reports_title_rows(tmp_path):
     path = write(
         tmp_path / "report.csv",
@@ -367,6 +398,8 @@ def test_a_customer_id_spelled_several_ways_is_one_customer(world, tmp_path, fas
     path = tmp_path / "unicode.txt"
     path.write_bytes(csv_bytes(rows, delimiter="\t").encode("utf-16"))
     imported(world.org, path, fast=fast)
+    again = imported(world.org, path, fast=fast)  # the same file again: every spelling finds what it stored
+    assert (again.created, again.updated, again.unchanged, again.changed) == (0, 0, 6, False)
     customers = Customer.objects.filter(organization=world.org)
     assert sorted(customers.values_list("external_id", "email", "phone")) == [
         ("000017", "", ""),
@@ -397,3 +430,46 @@ def test_a_commerceml_return_document_takes_its_lines_off_the_customers_revenue(
     ]
     line = PurchaseLine.objects.get(purchase__external_id="В-7")
     assert (line.quantity, line.amount) == (Decimal("-1"), Decimal("-1200.00"))
+
+
+# Through the /imports/ page's mapping step
+
+
+@pytest.fixture
+def tasks_run_at_once(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path / "var"
+
+
+ROZETKA = ["№ замовлення", "Дата створення", "Статус", "Покупець", "Телефон покупця", "Код товару", "Назва товару",
+           "Кількість", "Ціна, грн", "Сума, грн"]  # fmt: skip
+
+
+def test_a_rozetka_export_through_the_mapping_step_is_in_the_currency_its_header_names(
+    world, login, tmp_path, tasks_run_at_once, django_capture_on_commit_callbacks
+):
+    rows = [
+        ["Замовлення за березень 2024"],
+        ROZETKA,
+        ["301", "2024-03-05 14:22", "Виконано", "Олена", "+380671234567", "R-1", "Чашка", "2", "150,00", "300,00"],
+        ["302", "2024-03-06 14:22", "Скасовано", "Петро", "+380671234568", "R-1", "Чашка", "1", "150,00", "150,00"],
+        ["303", "2024-03-07 14:22", "Виконано", "Олена", "+38 (067) 123-45-67", "R-1", "Чашка", "1", "150,00", ""],
+        ["Разом", "", "", "", "", "", "", "4", "", "600,00"],
+    ]
+    client = login(world.manager)
+    upload(client, write(tmp_path / "rozetka.csv", rows, delimiter=";"))
+    job = ImportJob.objects.get()
+    assert job.header == ROZETKA
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "the column “Сума, грн” says UAH" in page
+    for action in ("check", "import"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("imports:detail", args=[job.pk]), {**columns_of(job), "action": action})
+        job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert orders(world.org) == [
+        ("301", "380671234567", "completed", Decimal("300.00"), "UAH"),
+        ("302", "380671234568", "cancelled", Decimal("0.00"), "UAH"),
+        ("303", "380671234567", "completed", Decimal("150.00"), "UAH"),
+    ]
+    assert Customer.objects.get(organization=world.org, external_id="380671234567").name == "Олена"
