@@ -251,8 +251,10 @@ def _currency_apart(text: str) -> tuple[str, str]:
 
 def number_and_currency(value) -> tuple[str | None, str]:
     """plain_number of the value and the currency written beside it, if any ("$1,234.50" → "1234.50", "USD")."""
-    if type(value) is not str or PLAIN_NUMBER.fullmatch(value):
-        return plain_number(value), ""  # the common case, first
+    if type(value) is not str:
+        return plain_number(value), ""
+    if PLAIN_NUMBER.fullmatch(value):
+        return value, ""  # the common case, first
     text, sign = _currency_apart(GROUPING.sub("", value).translate(MINUSES).strip())
     return plain_number(text), currency_code(sign)
 
@@ -401,12 +403,18 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
     # A later line of an order that leaves its customer, date or currency empty takes its first line's
     # (Shopify writes them on an order's first row only): before the skip, so it is not taken as anonymous.
     fill = fill or order_fields_filler()
+    keys: dict[str, str] = {}  # customer_key of each customer id met (customers repeat over a file)
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []
         fill(record)
-        raw_customer = str(record.get("customer_external_id") or "").strip()
-        customer = customer_key(record.get("customer_external_id"))
+        raw_customer = record.get("customer_external_id")
+        raw_customer = raw_customer.strip() if type(raw_customer) is str else str(raw_customer or "").strip()
+        customer = keys.get(raw_customer)
+        if customer is None:
+            if len(keys) >= 50_000:
+                keys.clear()
+            customer = keys[raw_customer] = customer_key(raw_customer)
         if not customer:
             # A guest (WooCommerce's customer 0, an empty id) who left an e-mail or a phone is known by it.
             email = str(record.get("customer_email") or "").strip().lower()
