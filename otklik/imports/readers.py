@@ -440,6 +440,12 @@ def _holds_data(values: list) -> bool:
     return any(type(value) is not str or DATA_CELL.fullmatch(value.strip()) for value in values if value)
 
 
+def _column_numbers(values: list) -> bool:
+    """Whether a row is 1, 2, 3… (three at least), as 1C prints under a report's header."""
+    cells = [str(value).strip() for value in values if value is not None and str(value).strip()]
+    return len(cells) >= 3 and cells == [str(number) for number in range(1, len(cells) + 1)]
+
+
 def _from_header(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
     """The rows from the header on: title rows above it («Отчёт о продажах», «Период: …») left out.
 
@@ -459,6 +465,8 @@ def _from_header(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]
             start = next((index for index, width in enumerate(widths) if width >= least), 0)
             if start and _holds_data(head[start][1]):
                 start = 0
+            if _column_numbers(head[start + 1][1] if start + 1 < len(head) else []):
+                del head[start + 1]  # 1C's printed form numbers its columns under the header: 1, 2, 3…
             yield from head[start:]
         yield from rows
     finally:

@@ -423,6 +423,7 @@ def _check_and_write(
             report = purchases_import_pg(
                 organization=organization, chunks=chunks(), clean=clean, progress=progress, by_raw_digest=False
             )
+        _refuse_empty(report)
         report.date_format = date_format
         _count_kinds(report, organization, before)
         return report
@@ -432,6 +433,7 @@ def _check_and_write(
         validate_chunk(chunk, clean, report)
         progress("checking", report.rows)
     report.timings["check"] = time.perf_counter() - started
+    _refuse_empty(report)
     if dry_run or not report.ok:
         return report
     _write_orm(
@@ -448,6 +450,18 @@ def _check_and_write(
     )
     _count_kinds(report, organization, before)
     return report
+
+
+def _refuse_empty(report: ImportReport) -> None:
+    """A file with nothing under its header (a report's totals alone, a CommerceML document without goods) is
+    refused: "0 rows, nothing changed" would read as if it had been stored already."""
+    if report.rows == 0:
+        raise FileError(
+            _(
+                "The file has nothing to import: no rows under its header but blank or totals rows, or no goods in "
+                "its documents."
+            )
+        )
 
 
 def wrong_kind_message(fmt: FileFormat) -> str:

@@ -321,6 +321,29 @@ def test_a_row_without_an_order_number_is_still_refused_unless_it_is_a_total(wor
     assert (report.rows, report.errors) == (2, [(3, ["external_id is required"])])
 
 
+def test_1cs_column_numbers_under_the_header_are_not_a_row(tmp_path):
+    rows = [["Продажи"], ["Номер документа", "Дата", "Код контрагента", "Сумма"], ["1", "2", "3", "4"]]
+    path = write(tmp_path / "printed.csv", [*rows, ["D1", "05.03.2024", "K1", "1 234,50"]], delimiter=";")
+    header, samples = read_start(path, detect_format(path))
+    assert (header, samples) == (rows[1], [["D1", "05.03.2024", "K1", "1 234,50"]])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["totals.csv", "empty.xml"])
+def test_a_file_with_nothing_to_import_says_so_and_writes_nothing(world, tmp_path, capsys, name):
+    if name == "totals.csv":
+        path = write(tmp_path / name, [["Номер", "Дата", "Код клиента", "Товар"], ["Итого", "", "", ""]], delimiter=";")
+    else:
+        document = "<Документ><Номер>1</Номер><Дата>2025-03-05</Дата></Документ>"
+        path = write_text(
+            tmp_path / name, f'<?xml version="1.0"?><КоммерческаяИнформация>{document}</КоммерческаяИнформация>'
+        )
+    with pytest.raises(SystemExit):
+        command(path, capsys)
+    assert "The file has nothing to import" in capsys.readouterr().err
+    assert not Purchase.objects.exists()
+
+
 def test_the_header_is_found_under_a_reports_title_rows(tmp_path):
     path = write(
         tmp_path / "report.csv",
