@@ -145,7 +145,7 @@ def date_format_of(values: Iterable) -> str:
         if formats == BOTH_ORDERS and len(examples) < 3:
             examples.append(value.strip())
     tally.pop(None, None)
-    if len(tally) > 1:
+    if any(formats and formats != EXCEL_ONLY for formats in tally):
         # Excel's serial numbers among text dates (cells typed as numbers beside cells typed as text) are read
         # as serials whatever the text's format (parse_date): the text alone decides it.
         tally.pop(EXCEL_ONLY, None)
@@ -225,7 +225,11 @@ GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*|\d+")  # thousands, gr
 
 
 # A currency written beside a number: a sign ("$12", "1 234,50 ₽") or a code ("EUR 12.50", "12,50 грн").
-CURRENCY_SIGNS = r"₽|\$|€|£|₴|₸|(?i:руб\.?|грн\.?|р\.)|[A-Z]{3}"
+# ISO codes only those met in shops' files: "12 PCS" is no currency.
+CURRENCY_CODES = (
+    "RUB RUR UAH USD EUR GBP KZT BYN PLN CHF CNY JPY TRY GEL AMD AZN UZS KGS MDL CZK SEK NOK DKK CAD AUD ILS AED INR"
+)
+CURRENCY_SIGNS = r"₽|\$|€|£|₴|₸|(?i:руб\.?|грн\.?|р\.)|" + "|".join(CURRENCY_CODES.split())
 CURRENCY_BEFORE = re.compile(rf"([-+(]*)(?:US)?({CURRENCY_SIGNS})([-+(]*\d.*)")
 CURRENCY_AFTER = re.compile(rf"(.*?\d\)?)({CURRENCY_SIGNS})")
 # Minus signs other than the hyphen: Unicode's minus (Excel, Numbers), the figure dash and the en dash.
@@ -452,7 +456,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
                     reasons.append(_("%(field)s “%(value)s” is not a number") % {"field": key, "value": record[key]})
                 else:
                     record[key] = numbers[key] = number
-                    written_currency = written_currency or sign
+                    if key != "quantity":
+                        written_currency = written_currency or sign
         if not numbers.get("amount") and numbers.get("quantity") and numbers.get("unit_price"):
             record["amount"] = str(
                 (Decimal(numbers["quantity"]) * Decimal(numbers["unit_price"])).quantize(Decimal("0.01"))

@@ -20,7 +20,14 @@ from openpyxl import Workbook
 
 from otklik.cli import main
 from otklik.customers.models import Customer, Purchase, PurchaseLine
-from otklik.imports.cleaning import ReadOptions, number_and_currency, plain_number, purchase_preparer
+from otklik.imports.cleaning import (
+    ReadOptions,
+    date_format_of,
+    number_and_currency,
+    parse_date,
+    plain_number,
+    purchase_preparer,
+)
 from otklik.imports.mapping import guess_mapping
 from otklik.imports.models import ImportJob, ImportStatus
 from otklik.imports.readers import detect_format, read_header, read_start
@@ -344,6 +351,12 @@ def test_a_file_with_nothing_to_import_says_so_and_writes_nothing(world, tmp_pat
     assert not Purchase.objects.exists()
 
 
+def test_excel_serials_beside_text_dates_leave_the_format_to_the_text():
+    assert date_format_of(["45357.5", "07.03.2024", "13.03.2024"]) == "dmy"
+    assert date_format_of(["45357.5", "45358", "not a date"]) == "excel"  # the text that is no date is a bad row
+    assert parse_date("45357.5", "dmy") == datetime(2024, 3, 6, 12, 0)
+
+
 def test_the_header_is_found_under_a_reports_title_rows(tmp_path):
     path = write(
         tmp_path / "report.csv",
@@ -391,7 +404,7 @@ def test_numbers_with_their_currency(raw, number, currency):
     assert plain_number(raw) == number
 
 
-@pytest.mark.parametrize("raw", ["$$5", "abc12", "EUR", "12-3", "12 шт"])
+@pytest.mark.parametrize("raw", ["$$5", "abc12", "EUR", "12-3", "12 шт", "12 PCS"])
 def test_still_not_numbers(raw):
     assert number_and_currency(raw)[0] is None
 
