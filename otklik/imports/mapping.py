@@ -547,8 +547,12 @@ def header_currency(header: list[str], mapping: dict[str, int]) -> tuple[str, st
     return "", ""
 
 
-def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
-    """Field name → column index (0-based) guessed from the header; unknown columns stay unmapped."""
+def guess_mapping(kind: str, header: list[str], samples: list[list] | None = None) -> dict[str, int]:
+    """Field name → column index (0-based) guessed from the header; unknown columns stay unmapped.
+
+    `samples` (the first rows, as read_start gives them) settle what a weakly named customer
+    column holds: names, or ids (_customer_by_contact).
+    """
     names = [normalize_header(name) for name in header]
     mapping: dict[str, int] = {}
     taken: set[int] = set()
@@ -589,20 +593,28 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
                 weak.add(item.name)
                 break
     if kind == "purchases":
-        _customer_by_contact(mapping, weak)
+        _customer_by_contact(mapping, weak, samples or [])
     return mapping
 
 
-def _customer_by_contact(mapping: dict[str, int], weak: set[str]) -> None:
+def _names_only(samples: list[list], index: int) -> bool:
+    """Whether the column's first values are all names: letters and spaces, no digit, no @ (one value at least)."""
+    values = [str(row[index]).strip() for row in samples if index < len(row) and str(row[index] or "").strip()]
+    return bool(values) and not any("@" in value or any(c.isdigit() for c in value) for value in values)
+
+
+def _customer_by_contact(mapping: dict[str, int], weak: set[str], samples: list[list]) -> None:
     """A shop that knows its customers by e-mail or phone only (InSales, Shopify, Prom, Rozetka): that is the id.
 
-    A column named only "Покупець" / "Customer" beside an e-mail or a phone holds the
-    customer's name, not an id (two Оленas are not one customer): it becomes the name.
+    A column named only "Покупець" / "Customer" beside an e-mail or a phone, whose first
+    values are names ("Олена"), holds the customer's name, not an id (two Оленas are not one
+    customer): it becomes the name. Holding codes, e-mails or phones, it stays the id.
     cleaning.purchase_preparer keeps an e-mail id as the e-mail too, and a row whose id is
     empty takes its e-mail or phone as the id.
     """
     contact = "customer_email" in mapping or "customer_phone" in mapping
-    if "customer_external_id" in weak and contact and "customer_name" not in mapping:
+    column = mapping.get("customer_external_id")
+    if "customer_external_id" in weak and contact and "customer_name" not in mapping and _names_only(samples, column):
         mapping["customer_name"] = mapping.pop("customer_external_id")
     if "customer_external_id" not in mapping and "customer_email" in mapping:
         mapping["customer_external_id"] = mapping.pop("customer_email")
@@ -614,13 +626,13 @@ class MappingError(ValueError):
     pass
 
 
-def parse_mapping(kind: str, header: list[str], spec: str) -> dict[str, int]:
+def parse_mapping(kind: str, header: list[str], spec: str, samples: list[list] | None = None) -> dict[str, int]:
     """`col=field,…` from the command line (a column by its header name or 1-based number), over the guess.
 
     A field named explicitly takes its column away from whatever the guess gave it;
     `col=` (no field) leaves that column out.
     """
-    mapping = guess_mapping(kind, header)
+    mapping = guess_mapping(kind, header, samples)
     names = [normalize_header(name) for name in header]
     known = set(field_names(kind))
     for part in filter(None, (piece.strip() for piece in spec.split(","))):
