@@ -513,3 +513,11 @@ def test_a_rozetka_export_through_the_mapping_step_is_in_the_currency_its_header
         ("303", "380671234567", "completed", Decimal("150.00"), "UAH"),
     ]
     assert Customer.objects.get(organization=world.org, external_id="380671234567").name == "Олена"
+
+
+@pytest.mark.django_db
+def test_the_command_says_which_header_named_the_currency(world, tmp_path, capsys):
+    rows = [ROZETKA, ["301", "2024-03-05 14:22", "Виконано", "Олена", "+380671234567", "R-1", "Чашка", "2", "150", ""]]
+    out = command(write(tmp_path / "rozetka.csv", rows, delimiter=";"), capsys)
+    assert "every amount is in UAH, as the column “Сума, грн” says" in out
+    assert orders(world.org) == [("301", "380671234567", "completed", Decimal("300.00"), "UAH")]
