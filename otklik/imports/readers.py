@@ -94,11 +94,21 @@ def _sniff_delimiter(text: str) -> str:
     # delimiter at most may be a report's title above the header ("Продажи, март 2024"): then the line of the
     # first few that has the most of one decides.
     counts = {delimiter: lines[0].count(delimiter) for delimiter in DELIMITERS}
-    if max(counts.values()) <= 1:
-        widest = max(lines, key=lambda line: max(line.count(delimiter) for delimiter in DELIMITERS))
-        counts = {delimiter: widest.count(delimiter) for delimiter in DELIMITERS}
+    if max(counts.values()) <= 1 and len(lines) > 1:
+        # The delimiter that splits the most lines into the same number of fields ("Smith, John" in a value
+        # of a two-column file with semicolons does not make it comma-separated).
+        counts = {delimiter: _steadiness([line.count(delimiter) for line in lines]) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
+
+
+def _steadiness(counts: list[int]) -> tuple[int, int]:
+    """(how many lines share the commonest non-zero count, that count); (0, 0) when none has any."""
+    seen = [count for count in counts if count]
+    if not seen:
+        return (0, 0)
+    common = max(set(seen), key=lambda count: (seen.count(count), count))
+    return (seen.count(common), common)
 
 
 def _xml_kind(sample: bytes) -> str:

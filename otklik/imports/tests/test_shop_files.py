@@ -521,3 +521,8 @@ def test_the_command_says_which_header_named_the_currency(world, tmp_path, capsy
     out = command(write(tmp_path / "rozetka.csv", rows, delimiter=";"), capsys)
     assert "every amount is in UAH, as the column “Сума, грн” says" in out
     assert orders(world.org) == [("301", "380671234567", "completed", Decimal("300.00"), "UAH")]
+
+
+def test_a_two_column_file_with_commas_in_its_values_stays_semicolon_separated(tmp_path):
+    path = write_text(tmp_path / "c.csv", "id;name\r\n1;Smith, John, Jr\r\n2;Doe, Jane\r\n3;Roe\r\n")
+    assert detect_format(path).delimiter == ";"
