@@ -172,7 +172,8 @@ def parse_date(value, date_format: str):
     """The value as a datetime (naive: the organization's time zone applies later) or None when unreadable.
 
     Dates without a time are noon, as customers.parse_moment makes them. A real date
-    (from an XLSX cell) is taken whatever the format; so is ISO text with its zone.
+    (from an XLSX cell) is taken whatever the format; so is ISO text with its zone, and an
+    Excel serial number (a date cell Excel typed as a number among text dates).
     """
     if isinstance(value, datetime):
         return value

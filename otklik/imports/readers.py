@@ -11,8 +11,9 @@ work alike for all of them.
 CSV comes as UTF-8 (with or without a BOM) or as Windows-1251, the code page 1C and
 Excel write on Russian and Ukrainian machines; the delimiter is a semicolon, a comma
 or a tab, told from the header line. Rows are numbered as a spreadsheet shows them:
-the header is row 1. CommerceML has no header: its reader gives one made of field
-names (one row per order line), numbered as if it had.
+the header is row 1, or the row under a report's title rows (_from_header). CommerceML
+has no header: its reader gives one made of field names (one row per order line),
+numbered as if it had.
 
 Spreadsheets are read by spreadsheets.py: XLSX streamed row by row (python-calamine-plus),
 old Excel .xls (an OLE2 file) and OpenDocument .ods loaded a sheet at a time (python-calamine),
