@@ -194,6 +194,7 @@ FIELDS: dict[str, list[Field]] = {
                 "sku",
                 "item sku",
                 "lineitem sku",
+                "product sku",
                 "stock code",
                 "stockcode",
                 "article",
@@ -277,6 +278,9 @@ FIELDS: dict[str, list[Field]] = {
                 "сумма с ндс",
                 "сумма позиции",
                 "сумма строки",
+                "сумма со скидкой",
+                "сумма с учетом скидки",
+                "сума зі знижкою",
                 "стоимость позиции",
                 "сума",
                 "вартість",
@@ -284,7 +288,19 @@ FIELDS: dict[str, list[Field]] = {
                 "сума продажу",
             ),
         ),
-        Field("currency", False, ("currency", "order currency", "currency code", "валюта", "валюта документа")),
+        Field(
+            "currency",
+            False,
+            (
+                "currency",
+                "order currency",
+                "currency code",
+                "валюта",
+                "валюта документа",
+                "валюта заказа",
+                "валюта замовлення",
+            ),
+        ),
         Field(
             "status",
             False,
@@ -453,7 +469,18 @@ FIELDS: dict[str, list[Field]] = {
                 "товар наименование",
                 "назва товару",
             ),
-            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "наименование", "найменування"),
+            (
+                "product",
+                "item",
+                "товар",
+                "номенклатура",
+                "услуга",
+                "послуга",
+                "наименование",
+                "найменування",
+                "название",
+                "назва",
+            ),
         ),
     ],
 }
@@ -521,6 +548,8 @@ def normalize_header(name: object) -> str:
     text = text.lower().replace("ё", "е").replace("’", "'")
     # "E-mail" is as common as "email" in headers; one spelling keeps the name lists short.
     text = text.replace("e-mail", "email")
+    # "№ заказа" is "номер заказа", as 1C and InSales write it; a "№" alone is a report's line number.
+    text = re.sub(r"№\s*(?=[^\W\d_])", " номер ", text)
     text = re.sub(r"[\s_\-.,;:/\\()#№]+", " ", text).strip()
     # "Ціна, грн", "Сумма (руб.)", "Price USD": the currency a column's amounts are in is not its name.
     return CURRENCY_SUFFIX.sub("", text) or text

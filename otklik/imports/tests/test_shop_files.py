@@ -526,3 +526,25 @@ def test_the_command_says_which_header_named_the_currency(world, tmp_path, capsy
 def test_a_two_column_file_with_commas_in_its_values_stays_semicolon_separated(tmp_path):
     path = write_text(tmp_path / "c.csv", "id;name\r\n1;Smith, John, Jr\r\n2;Doe, Jane\r\n3;Roe\r\n")
     assert detect_format(path).delimiter == ";"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            ["№", "№ заказа", "Дата создания", "Email", "Название", "Количество", "Цена", "Валюта заказа"],
+            {"external_id": "№ заказа", "product_name": "Название", "currency": "Валюта заказа"},
+        ),
+        (
+            ["Order #", "Order date", "Customer e-mail", "Product SKU", "Product", "Qty.", "Unit price (€)"],
+            {"product_external_id": "Product SKU", "product_name": "Product", "unit_price": "Unit price (€)"},
+        ),
+        (
+            ["Номер чека", "Дата и время", "Номер карты", "Артикул", "Наименование", "Кол-во", "Сумма со скидкой"],
+            {"external_id": "Номер чека", "amount": "Сумма со скидкой"},
+        ),
+    ],
+)
+def test_more_shop_headers(header, expected):
+    mapping = guess_mapping("purchases", header)
+    assert {field: header[mapping[field]] for field in expected if field in mapping} == expected
