@@ -82,7 +82,7 @@ def main() -> None:
                 services.chunked(services.file_records(path, fmt, mapping), 25000), limit=50000
             )
             for chunk in chunks:
-                report, (payload, _left_out, _count) = _validated(chunk, clean)
+                report, (payload, _left_out, _count) = _validated(chunk, clean, None)
                 assert report.ok, report.errors[:3]
                 payloads.append(payload)
                 del chunk

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from otklik.customers.services import RowError, order_fields_filler, status_word
+from otklik.customers.services import RowError, normalize_phone, order_fields_filler, status_word
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
 NULL_TOKENS = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "—", "#n/a", "нет", "немає"})
@@ -37,6 +37,29 @@ def blank_if_null(value):
     if type(value) is str and len(value) <= NULL_LONGEST + 2 and value.strip().lower() in NULL_TOKENS:
         return ""
     return value
+
+
+# Totals rows: a report saved as a spreadsheet ends with a sum of the rows above ("Итого", "Total", "Разом").
+TOTALS = ("итого", "итог", "всего", "total", "totals", "grand total", "разом", "усього", "всього", "підсумок")
+TOTALS_STARTS = frozenset(word[:1] for word in TOTALS) | frozenset(word[:1].upper() for word in TOTALS)
+
+
+TOTALS_OF = tuple(f"{word} {of} " for word in TOTALS for of in ("по", "for", "of"))  # "Итого по магазину"
+
+
+def _totals_word(value) -> bool:
+    """ "Итого", "Total:", "Итого по магазину"; not a product that starts with the word ("Total Care")."""
+    if type(value) is not str or len(value) > 80:
+        return False
+    text = " ".join(value.lower().split()).rstrip(":.").strip()
+    return text in TOTALS or text.startswith(TOTALS_OF)
+
+
+def totals_row(order, values: list) -> bool:
+    """Whether a row is a totals row: its order id is a totals word ("Итого:"), or it has none and a cell is one."""
+    if order:
+        return _totals_word(order)
+    return any(_totals_word(value) for value in values)
 
 
 # Dates
@@ -86,6 +109,7 @@ def _date_formats_of(value) -> frozenset[str] | None:
 
 _UNSEEN = object()
 BOTH_ORDERS = frozenset({"dmy", "mdy"})
+EXCEL_ONLY = frozenset({"excel"})
 
 
 class AmbiguousDates(ValueError):
@@ -121,6 +145,10 @@ def date_format_of(values: Iterable) -> str:
         if formats == BOTH_ORDERS and len(examples) < 3:
             examples.append(value.strip())
     tally.pop(None, None)
+    if any(formats and formats != EXCEL_ONLY for formats in tally):
+        # Excel's serial numbers among text dates (cells typed as numbers beside cells typed as text) are read
+        # as serials whatever the text's format (parse_date): the text alone decides it.
+        tally.pop(EXCEL_ONLY, None)
     total = sum(tally.values())
     counts = {name: sum(n for formats, n in tally.items() if name in formats) for name in DATE_FORMATS}
     if not total:
@@ -144,13 +172,16 @@ def parse_date(value, date_format: str):
     """The value as a datetime (naive: the organization's time zone applies later) or None when unreadable.
 
     Dates without a time are noon, as customers.parse_moment makes them. A real date
-    (from an XLSX cell) is taken whatever the format; so is ISO text with its zone.
+    (from an XLSX cell) is taken whatever the format; so is ISO text with its zone, and an
+    Excel serial number (a date cell Excel typed as a number among text dates).
     """
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime.combine(value, time(12))
     text = str(value).strip()
+    if date_format != "excel" and EXCEL.fullmatch(text) and 20000 <= float(text.replace(",", ".")) < 80000:
+        date_format = "excel"  # a serial number among text dates: a cell Excel typed as a number
     try:
         if date_format == "iso":
             match = ISO_FULL.fullmatch(text)
@@ -194,11 +225,51 @@ NUMBER = re.compile(r"[-+]?\d[\d.,]*")
 GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*|\d+")  # thousands, grouped one way throughout
 
 
+# A currency written beside a number: a sign ("$12", "1 234,50 ₽") or a code ("EUR 12.50", "12,50 грн").
+# ISO codes only those met in shops' files: "12 PCS" is no currency.
+CURRENCY_CODES = (
+    "RUB RUR UAH USD EUR GBP KZT BYN PLN CHF CNY JPY TRY GEL AMD AZN UZS KGS MDL CZK SEK NOK DKK CAD AUD ILS AED INR"
+)
+CURRENCY_SIGNS = r"₽|\$|€|£|₴|₸|(?i:руб\.?|грн\.?|р\.)|" + "|".join(CURRENCY_CODES.split())
+CURRENCY_BEFORE = re.compile(rf"([-+(]*)(?:US)?({CURRENCY_SIGNS})([-+(]*\d.*)")
+CURRENCY_AFTER = re.compile(rf"(.*?\d\)?)({CURRENCY_SIGNS})")
+# Minus signs other than the hyphen: Unicode's minus (Excel, Numbers), the figure dash and the en dash.
+MINUSES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-"})
+
+
+def currency_code(sign: str) -> str:
+    """ "₽", "руб.", "грн", "$", "eur" → the ISO code; "" for no sign."""
+    sign = sign.strip()
+    return CURRENCY_WORDS.get(sign.lower(), sign.upper()) if sign else ""
+
+
+def _currency_apart(text: str) -> tuple[str, str]:
+    """(the number's text, the currency sign beside it or "") of a text without spaces."""
+    match = CURRENCY_BEFORE.fullmatch(text)
+    if match:
+        return match.group(1) + match.group(3), match.group(2)
+    match = CURRENCY_AFTER.fullmatch(text)
+    if match:
+        return match.group(1), match.group(2)
+    return text, ""
+
+
+def number_and_currency(value) -> tuple[str | None, str]:
+    """plain_number of the value and the currency written beside it, if any ("$1,234.50" → "1234.50", "USD")."""
+    if type(value) is not str:
+        return plain_number(value), ""
+    if PLAIN_NUMBER.fullmatch(value):
+        return value, ""  # the common case, first
+    text, sign = _currency_apart(GROUPING.sub("", value).translate(MINUSES).strip())
+    return plain_number(text), currency_code(sign)
+
+
 def plain_number(value) -> str | None:
-    """ "1 234,50", "1.234,50" and "1,234.50" → "1234.50"; "(12.5)" → "-12.5"; None for no number.
+    """ "1 234,50", "1.234,50" and "1,234.50" → "1234.50"; "(12.5)", "−12.5" and "12.5-" → "-12.5"; None for no number.
 
     With both separators the last one is the decimal point. A lone comma is a decimal
-    comma ("10,5"), unless it groups thousands more than once ("1,234,567").
+    comma ("10,5"), unless it groups thousands more than once ("1,234,567"). A currency
+    beside the number ("$12", "12 €") is left out here: number_and_currency gives it.
     """
     if value is None or value == "":
         return ""
@@ -206,11 +277,14 @@ def plain_number(value) -> str | None:
         return value  # the common case, first
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value)
-    text = GROUPING.sub("", str(value)).strip()
+    text = GROUPING.sub("", str(value)).translate(MINUSES).strip()
     if PLAIN_NUMBER.fullmatch(text):
         return text
+    text = _currency_apart(text)[0]
     negative = text.startswith("(") and text.endswith(")")
-    text = text.strip("()").rstrip("₽$€£₴").removesuffix("руб").removesuffix("грн").rstrip(".")
+    text = text.strip("()").rstrip(".")
+    if len(text) > 1 and text.endswith("-") and text[0] not in "+-":
+        negative, text = True, text[:-1]  # accounting's trailing minus: "12-"
     if not NUMBER.fullmatch(text):
         return None
     sign = "-" if text.startswith("-") else ""
@@ -267,6 +341,42 @@ def order_status(raw) -> str:
     return status_word(str(raw or ""))
 
 
+# Customers
+
+# A customer id written as a phone number: digits with the punctuation people put in them, ten digits at least.
+PHONE_ID = re.compile(r"\+?[\d\s().\-\u00a0]{10,25}")
+PHONE_MARKS = re.compile(r"[+\s().\-\u00a0]")
+GUEST_IDS = frozenset({"0"})  # WooCommerce's "Customer User ID" of a guest
+
+
+def customer_key(value) -> str:
+    """A customer's id as stored: an e-mail in lower case, a phone as its digits, "" for a guest; else as written.
+
+    Shops that know their customers by e-mail or phone write them in several spellings
+    ("Anna@Example.com ", "+7 (916) 123-45-67", "8 916 123 45 67"); each spelling must
+    find the same customer. A plain code ("000017", "79161234567") is kept as it is.
+    """
+    text = str(value or "").strip()
+    if text in GUEST_IDS:
+        return ""
+    if "@" in text:
+        return text.lower()
+    if PHONE_MARKS.search(text) and PHONE_ID.fullmatch(text):
+        digits = normalize_phone(text)
+        if 10 <= len(digits) <= 15:
+            return digits
+    return text
+
+
+NOT_CANCELLED = frozenset({"no", "false", "0", "нет", "ні", "n"})
+
+
+def is_cancelled(value) -> bool:
+    """A "cancelled at" cell: a date (or yes) cancels the order; empty, or no/false/0, does not."""
+    text = str(value or "").strip().lower()
+    return bool(text) and text not in NOT_CANCELLED
+
+
 # One record
 
 
@@ -298,17 +408,36 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
     # A later line of an order that leaves its customer, date or currency empty takes its first line's
     # (Shopify writes them on an order's first row only): before the skip, so it is not taken as anonymous.
     fill = fill or order_fields_filler()
+    keys: dict[str, str] = {}  # customer_key of each customer id met (customers repeat over a file)
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []
         fill(record)
-        customer = str(record.get("customer_external_id") or "").strip()
+        raw_customer = record.get("customer_external_id")
+        raw_customer = raw_customer.strip() if type(raw_customer) is str else str(raw_customer or "").strip()
+        customer = keys.get(raw_customer)
+        if customer is None:
+            if len(keys) >= 50_000:
+                keys.clear()
+            customer = keys[raw_customer] = customer_key(raw_customer)
+        if not customer:
+            # A guest (WooCommerce's customer 0, an empty id) who left an e-mail or a phone is known by it.
+            email = str(record.get("customer_email") or "").strip().lower()
+            phone = normalize_phone(str(record.get("customer_phone") or ""))
+            customer = email if "@" in email else phone if 10 <= len(phone) <= 15 else ""
         if not customer:
             if skip:
                 raise SkipRow
             record["customer_external_id"] = ""
-        elif "@" in customer and "customer_email" not in record:
-            record["customer_email"] = customer  # Shopify knows its customers by e-mail alone
+        else:
+            record["customer_external_id"] = customer
+            if "@" in customer and not record.get("customer_email"):
+                record["customer_email"] = customer  # Shopify knows its customers by e-mail alone
+            elif customer != raw_customer and customer.isdigit() and not record.get("customer_phone"):
+                record["customer_phone"] = customer  # an id spelled as a phone number is the phone too
+        if not str(record.get("product_external_id") or "").strip() and record.get("product_name"):
+            # Shopify and Prom leave the SKU empty for a product that has none: its name is what names it.
+            record["product_external_id"] = str(record["product_name"]).strip()[:100]
         raw_date = record.get("purchased_at")
         if raw_date not in (None, "") and type(raw_date) is not datetime:
             if not (date_format == "iso" and type(raw_date) is str and ISO_SECONDS.fullmatch(raw_date)):
@@ -320,23 +449,26 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
                     )
                 elif moment is not None:
                     record["purchased_at"] = moment
-        numbers = {}
+        numbers, written_currency = {}, ""
         for key in ("amount", "quantity", "unit_price"):
             if key in record:
-                number = plain_number(record[key])
+                number, sign = number_and_currency(record[key])
                 if number is None:
                     reasons.append(_("%(field)s “%(value)s” is not a number") % {"field": key, "value": record[key]})
                 else:
                     record[key] = numbers[key] = number
+                    if key != "quantity":
+                        written_currency = written_currency or sign
         if not numbers.get("amount") and numbers.get("quantity") and numbers.get("unit_price"):
             record["amount"] = str(
                 (Decimal(numbers["quantity"]) * Decimal(numbers["unit_price"])).quantize(Decimal("0.01"))
             )
         raw_currency = str(record.get("currency") or "").strip()
-        record["currency"] = (
-            CURRENCY_WORDS.get(raw_currency.lower(), raw_currency.upper()) if raw_currency else default_currency
-        )
+        # The currency column; else the sign written beside the amounts ("$12.50"); else the organization's.
+        record["currency"] = currency_code(raw_currency) or written_currency or default_currency
         status = order_status(record["status"]) if "status" in record else ""
+        if is_cancelled(record.pop("cancelled_at", "")):
+            status = CANCELLED  # Shopify's "Cancelled at": a cancelled order may still read "paid"
         order = record.get("external_id")
         if not status and type(order) is str and order[:1] == "C" and CANCELLED_INVOICE.fullmatch(order.strip()):
             status = CANCELLED  # the Online Retail convention: a cancelling invoice's number starts with C

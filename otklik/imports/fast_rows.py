@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from otklik.customers import services as customers
-from otklik.imports.cleaning import CURRENCY_WORDS, ISO_SECONDS, ReadOptions, order_status, parse_date
+from otklik.imports.cleaning import CURRENCY_WORDS, ISO_SECONDS, ReadOptions, customer_key, order_status, parse_date
 from otklik.imports.fast_clean import CENT, CURRENCY, INLINE, PLAIN_AMOUNT, PLAIN_PRICE, PLAIN_QUANTITY
 
 CACHE_LIMIT = 50_000
@@ -114,8 +114,8 @@ def staging_encoder(
         inline = customers.customer_clean(raw)
         return (inline.get("name", ""), inline.get("email", ""), inline.get("phone", ""), inline.get("language", ""))
 
-    moments, currencies, statuses, places, inlines = map(
-        _cached, (moment_text, currency_of, status_of, location_of, inline_of)
+    moments, currencies, statuses, places, inlines, customer_keys = map(
+        _cached, (moment_text, currency_of, status_of, location_of, inline_of, customer_key)
     )
 
     def encode(line: int, record: dict) -> StagingRow | None:
@@ -130,6 +130,10 @@ def staging_encoder(
             return None
         if order != order.strip() or customer != customer.strip() or product != product.strip():
             return None
+        if get("cancelled_at"):
+            return None  # a cancellation date: the preparer marks the order
+        if customer_keys(customer) != customer:
+            return None  # a guest's 0, or a phone number spelled with marks: the preparer decides
         quantity = get("quantity")
         counted = quantity is not None and quantity != ""
         if not counted:

@@ -99,7 +99,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
         delimiter=fmt.delimiter if fmt.kind == "csv" else "",
         header=header,
         samples=samples,
-        mapping=guess_mapping(kind, header),
+        mapping=guess_mapping(kind, header, samples),
         without_customer=(remembered and remembered.without_customer) or "anonymous",
     )
 

@@ -194,6 +194,7 @@ FIELDS: dict[str, list[Field]] = {
                 "sku",
                 "item sku",
                 "lineitem sku",
+                "product sku",
                 "stock code",
                 "stockcode",
                 "article",
@@ -277,6 +278,9 @@ FIELDS: dict[str, list[Field]] = {
                 "сумма с ндс",
                 "сумма позиции",
                 "сумма строки",
+                "сумма со скидкой",
+                "сумма с учетом скидки",
+                "сума зі знижкою",
                 "стоимость позиции",
                 "сума",
                 "вартість",
@@ -284,7 +288,19 @@ FIELDS: dict[str, list[Field]] = {
                 "сума продажу",
             ),
         ),
-        Field("currency", False, ("currency", "order currency", "currency code", "валюта", "валюта документа")),
+        Field(
+            "currency",
+            False,
+            (
+                "currency",
+                "order currency",
+                "currency code",
+                "валюта",
+                "валюта документа",
+                "валюта заказа",
+                "валюта замовлення",
+            ),
+        ),
         Field(
             "status",
             False,
@@ -298,6 +314,20 @@ FIELDS: dict[str, list[Field]] = {
                 "состояние",
                 "статус замовлення",
                 "стан",
+            ),
+        ),
+        Field(
+            "cancelled_at",
+            False,
+            (
+                "cancelled at",
+                "canceled at",
+                "cancelled date",
+                "cancellation date",
+                "date cancelled",
+                "дата отмены",
+                "дата отмены заказа",
+                "дата скасування",
             ),
         ),
         Field(
@@ -387,6 +417,11 @@ FIELDS: dict[str, list[Field]] = {
                 "имя покупателя",
                 "піб",
                 "ім я клієнта",
+                "піб покупця",
+                "піб клієнта",
+                "ім я покупця",
+                "покупець піб",
+                "контактна особа",
             ),
             ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
@@ -394,7 +429,16 @@ FIELDS: dict[str, list[Field]] = {
             "customer_email",
             False,
             EMAIL
-            + ("customer email", "client email", "billing email", "email billing", "email клиента", "email покупателя"),
+            + (
+                "customer email",
+                "client email",
+                "billing email",
+                "email billing",
+                "email клиента",
+                "email покупателя",
+                "email клієнта",
+                "email покупця",
+            ),
         ),
         Field(
             "customer_phone",
@@ -407,6 +451,8 @@ FIELDS: dict[str, list[Field]] = {
                 "phone billing",
                 "телефон клиента",
                 "телефон покупателя",
+                "телефон клієнта",
+                "телефон покупця",
             ),
         ),
         Field("customer_language", False, LANGUAGE),
@@ -423,7 +469,18 @@ FIELDS: dict[str, list[Field]] = {
                 "товар наименование",
                 "назва товару",
             ),
-            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "наименование", "найменування"),
+            (
+                "product",
+                "item",
+                "товар",
+                "номенклатура",
+                "услуга",
+                "послуга",
+                "наименование",
+                "найменування",
+                "название",
+                "назва",
+            ),
         ),
     ],
 }
@@ -491,11 +548,40 @@ def normalize_header(name: object) -> str:
     text = text.lower().replace("ё", "е").replace("’", "'")
     # "E-mail" is as common as "email" in headers; one spelling keeps the name lists short.
     text = text.replace("e-mail", "email")
-    return re.sub(r"[\s_\-.:/\\()#№]+", " ", text).strip()
+    # "№ заказа" is "номер заказа", as 1C and InSales write it; a "№" alone is a report's line number.
+    text = re.sub(r"№\s*(?=[^\W\d_])", " номер ", text)
+    text = re.sub(r"[\s_\-.,;:/\\()#№]+", " ", text).strip()
+    # "Ціна, грн", "Сумма (руб.)", "Price USD": the currency a column's amounts are in is not its name.
+    return CURRENCY_SUFFIX.sub("", text) or text
 
 
-def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
-    """Field name → column index (0-based) guessed from the header; unknown columns stay unmapped."""
+HEADER_CURRENCIES = {"грн": "UAH", "uah": "UAH", "₴": "UAH", "руб": "RUB", "р": "RUB", "rub": "RUB", "₽": "RUB"}
+HEADER_CURRENCIES |= {"usd": "USD", "$": "USD", "eur": "EUR", "€": "EUR"}
+CURRENCY_SUFFIX = re.compile(r" (" + "|".join(re.escape(word) for word in HEADER_CURRENCIES) + ")$")
+
+
+def header_currency(header: list[str], mapping: dict[str, int]) -> tuple[str, str]:
+    """(currency, column) when a purchases file's amount or price column names its currency ("Ціна, грн" → UAH).
+
+    ("", "") when neither does. Used only where no column holds the currency (services.import_file).
+    """
+    for field in ("amount", "unit_price"):
+        index = mapping.get(field)
+        if index is None or index >= len(header):
+            continue
+        name = str(header[index] or "").replace("\ufeff", "").strip().lower()
+        match = CURRENCY_SUFFIX.search(re.sub(r"[\s_\-.,;:/\\()#№]+", " ", name).strip())
+        if match:
+            return HEADER_CURRENCIES[match.group(1)], str(header[index]).strip()
+    return "", ""
+
+
+def guess_mapping(kind: str, header: list[str], samples: list[list] | None = None) -> dict[str, int]:
+    """Field name → column index (0-based) guessed from the header; unknown columns stay unmapped.
+
+    `samples` (the first rows, as read_start gives them) settle what a weakly named customer
+    column holds: names, or ids (_customer_by_contact).
+    """
     names = [normalize_header(name) for name in header]
     mapping: dict[str, int] = {}
     taken: set[int] = set()
@@ -526,31 +612,56 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
             if index not in taken and name in item.strong:
                 assign(item.name, index)
                 break
+    weak: set[str] = set()
     for index, name in enumerate(names):
         if index in taken:
             continue
         for item in FIELDS[kind]:
             if item.name not in mapping and name in item.weak:
                 assign(item.name, index)
+                weak.add(item.name)
                 break
-    if kind == "purchases" and "customer_external_id" not in mapping and "customer_email" in mapping:
-        # A shop that knows its customers by e-mail only (InSales, Shopify): the e-mail is the id,
-        # and cleaning.purchase_preparer keeps it as the e-mail too.
-        mapping["customer_external_id"] = mapping.pop("customer_email")
+    if kind == "purchases":
+        _customer_by_contact(mapping, weak, samples or [])
     return mapping
+
+
+def _names_only(samples: list[list], index: int) -> bool:
+    """Whether the column's first values are all names: letters and spaces, no digit, no @ (one value at least)."""
+    values = [str(row[index]).strip() for row in samples if index < len(row) and str(row[index] or "").strip()]
+    return bool(values) and not any("@" in value or any(c.isdigit() for c in value) for value in values)
+
+
+def _customer_by_contact(mapping: dict[str, int], weak: set[str], samples: list[list]) -> None:
+    """A shop that knows its customers by e-mail or phone only (InSales, Shopify, Prom, Rozetka): that is the id.
+
+    A column named only "Покупець" / "Customer" beside an e-mail or a phone, whose first
+    values are names ("Олена"), holds the customer's name, not an id (two Оленas are not one
+    customer): it becomes the name. Holding codes, e-mails or phones, it stays the id.
+    cleaning.purchase_preparer keeps an e-mail id as the e-mail too, and a row whose id is
+    empty takes its e-mail or phone as the id.
+    """
+    contact = "customer_email" in mapping or "customer_phone" in mapping
+    column = mapping.get("customer_external_id")
+    if "customer_external_id" in weak and contact and "customer_name" not in mapping and _names_only(samples, column):
+        mapping["customer_name"] = mapping.pop("customer_external_id")
+    if "customer_external_id" not in mapping and "customer_email" in mapping:
+        mapping["customer_external_id"] = mapping.pop("customer_email")
+    elif "customer_external_id" not in mapping and "customer_phone" in mapping:
+        mapping["customer_external_id"] = mapping.pop("customer_phone")
 
 
 class MappingError(ValueError):
     pass
 
 
-def parse_mapping(kind: str, header: list[str], spec: str) -> dict[str, int]:
+def parse_mapping(kind: str, header: list[str], spec: str, samples: list[list] | None = None) -> dict[str, int]:
     """`col=field,…` from the command line (a column by its header name or 1-based number), over the guess.
 
     A field named explicitly takes its column away from whatever the guess gave it;
     `col=` (no field) leaves that column out.
     """
-    mapping = guess_mapping(kind, header)
+    mapping = guess_mapping(kind, header, samples)
     names = [normalize_header(name) for name in header]
     known = set(field_names(kind))
     for part in filter(None, (piece.strip() for piece in spec.split(","))):
@@ -604,6 +715,7 @@ FIELD_LABELS = {
     "quantity": _("quantity"),
     "unit_price": _("unit price"),
     "status": _("order status (cancelled, returned…)"),
+    "cancelled_at": _("cancelled at (any value but no: the order is cancelled)"),
     "currency": _("currency"),
     "purchased_at": _("date"),
     "location": _("location"),

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from otklik.customers.models import Customer, Purchase
+from otklik.imports.cleaning import customer_key
 
 # The code that decides what an order's lines become: a change to any of it makes every stored raw digest differ.
 _SOURCES = [
@@ -176,7 +177,8 @@ class RawOrders:
         first = lines[0][1].get("customer_external_id")
         if type(first) is not str:
             return None
-        customer = first.strip()[:ORDER_ID_LIMIT]
+        # As the preparer stores it: an e-mail in lower case, a phone as digits; a guest's 0 is none.
+        customer = customer_key(first)[:ORDER_ID_LIMIT]
         if not customer:
             return None
         for _number, record in lines[1:]:
@@ -184,7 +186,7 @@ class RawOrders:
             if type(value) is not str:
                 return None
             if value != first:
-                value = value.strip()
+                value = customer_key(value)
                 if value and value[:ORDER_ID_LIMIT] != customer:
                     return None
         return customer

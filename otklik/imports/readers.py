@@ -11,8 +11,9 @@ work alike for all of them.
 CSV comes as UTF-8 (with or without a BOM) or as Windows-1251, the code page 1C and
 Excel write on Russian and Ukrainian machines; the delimiter is a semicolon, a comma
 or a tab, told from the header line. Rows are numbered as a spreadsheet shows them:
-the header is row 1. CommerceML has no header: its reader gives one made of field
-names (one row per order line), numbered as if it had.
+the header is row 1, or the row under a report's title rows (_from_header). CommerceML
+has no header: its reader gives one made of field names (one row per order line),
+numbered as if it had.
 
 Spreadsheets are read by spreadsheets.py: XLSX streamed row by row (python-calamine-plus),
 old Excel .xls (an OLE2 file) and OpenDocument .ods loaded a sheet at a time (python-calamine),
@@ -87,13 +88,28 @@ def _sniff_encoding(sample: bytes) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:5] if line.strip()]
+    lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
     if not lines:
         raise FileError(_("The file is empty."))
-    # The header's count decides; ties go to the first in DELIMITERS (1C's semicolon).
+    # The header's count decides; ties go to the first in DELIMITERS (1C's semicolon). A first line with one
+    # delimiter at most may be a report's title above the header ("Продажи, март 2024"): then the line of the
+    # first few that has the most of one decides.
     counts = {delimiter: lines[0].count(delimiter) for delimiter in DELIMITERS}
+    if max(counts.values()) <= 1 and len(lines) > 1:
+        # The delimiter that splits the most lines into the same number of fields ("Smith, John" in a value
+        # of a two-column file with semicolons does not make it comma-separated).
+        counts = {delimiter: _steadiness([line.count(delimiter) for line in lines]) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
+
+
+def _steadiness(counts: list[int]) -> tuple[int, int]:
+    """(how many lines share the commonest non-zero count, that count); (0, 0) when none has any."""
+    seen = [count for count in counts if count]
+    if not seen:
+        return (0, 0)
+    common = max(set(seen), key=lambda count: (seen.count(count), count))
+    return (seen.count(common), common)
 
 
 def _xml_kind(sample: bytes) -> str:
@@ -348,17 +364,27 @@ def _order_lines(document) -> list[list[str]]:
     order = [_text(document, "Номер") or _text(document, "Ид"), moment, _document_status(document)]
     buyer = _buyer(document)
     head = [*order, _text(document, "Валюта"), buyer["id"], buyer["name"], buyer["email"], buyer["phone"]]
+    # A return is a document of its own («Возврат товара»), listing what came back as positive quantities:
+    # its lines are given back, so they are written negative and take their amount off the customer's revenue.
+    given_back = _returned if "возврат" in _text(document, "ХозОперация").lower() else str
     return [
         [
             *head,
             _text(line, "Ид") or _text(line, "Артикул"),
             _text(line, "Наименование"),
-            _text(line, "Количество"),
+            given_back(_text(line, "Количество")),
             _text(line, "ЦенаЗаЕдиницу"),
-            _text(line, "Сумма"),
+            given_back(_text(line, "Сумма")),
         ]
         for line in _children(_child(document, "Товары"), "Товар")
     ]
+
+
+def _returned(number: str) -> str:
+    """A return document's quantity or amount as a negative number ("2" → "-2"); empty and zero stay."""
+    if not number or number.startswith("-") or not number.strip("0.,"):
+        return number
+    return "-" + number
 
 
 def _goods_lines(item) -> list[list[str]]:
@@ -411,13 +437,65 @@ READERS: dict[str, Callable[[Path, FileFormat], Iterator[tuple[int, list]]]] = {
 }
 
 
+# Title rows: a report saved from 1C or Excel puts its name, period and organization above the header.
+HEADER_SEARCH_ROWS = 10
+DATA_CELL = re.compile(r"[-+(]?[\d.,:/\s\u00a0]+\)?")
+
+
+def _filled(values: list) -> int:
+    return sum(1 for value in values if value is not None and (type(value) is not str or value.strip()))
+
+
+def _holds_data(values: list) -> bool:
+    """Whether a cell of the row is a number or a date: a header names its columns, it holds no figures."""
+    return any(type(value) is not str or DATA_CELL.fullmatch(value.strip()) for value in values if value)
+
+
+def _column_numbers(values: list) -> bool:
+    """Whether a row is 1, 2, 3… (three at least), as 1C prints under a report's header."""
+    cells = [str(value).strip() for value in values if value is not None and str(value).strip()]
+    return len(cells) >= 3 and cells == [str(number) for number in range(1, len(cells) + 1)]
+
+
+def _from_header(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """The rows from the header on: title rows above it («Отчёт о продажах», «Период: …») left out.
+
+    The header is the first of the first HEADER_SEARCH_ROWS rows that fills at least two thirds
+    as many cells as the widest of them (two at least), unless that row holds a figure: a file
+    whose header names fewer columns than its rows fill keeps its first row as the header.
+    """
+    try:
+        head = []
+        for item in rows:
+            head.append(item)
+            if len(head) >= HEADER_SEARCH_ROWS:
+                break
+        if head:
+            widths = [_filled(values) for _number, values in head]
+            least = max(2, -(-max(widths) * 2 // 3))  # two thirds, rounded up
+            start = next((index for index, width in enumerate(widths) if width >= least), 0)
+            if start and _holds_data(head[start][1]):
+                start = 0
+            if _column_numbers(head[start + 1][1] if start + 1 < len(head) else []):
+                del head[start + 1]  # 1C's printed form numbers its columns under the header: 1, 2, 3…
+            yield from head[start:]
+        yield from rows
+    finally:
+        rows.close()
+
+
 def read_rows(path: Path, fmt: FileFormat, *, raw: bool = False) -> Iterator[tuple[int, list]]:
-    """(row number, cell values) for every row, the header (row 1) included; blank rows left out.
+    """(row number, cell values) for every row from the header on (_from_header); blank rows left out.
 
     Values are text, or dates as such (cell_value). With `raw`, an XLSX row's numbers and
     other values are left as read, for a caller that converts only the cells it uses with
     cell_value (services.file_records: a million rows of a dozen columns, of which a few matter).
     """
+    rows = _rows(path, fmt, raw=raw)
+    return rows if fmt.kind.startswith("cml-") else _from_header(rows)
+
+
+def _rows(path: Path, fmt: FileFormat, *, raw: bool = False) -> Iterator[tuple[int, list]]:
     if fmt.kind == "csv":
         for number, values in _csv_rows(path, fmt):
             if "".join(values).strip():

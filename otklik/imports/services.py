@@ -28,14 +28,16 @@ from otklik.imports.cleaning import (
     NULL_SPELLINGS,
     NULL_STARTS,
     NULL_TOKENS,
+    TOTALS_STARTS,
     AmbiguousDates,
     ReadOptions,
     SkipRow,
     date_format_of,
     purchase_preparer,
+    totals_row,
 )
-from otklik.imports.mapping import mapping_problems
-from otklik.imports.readers import FileError, FileFormat, cell_value, read_rows, sheets_kept
+from otklik.imports.mapping import header_currency, mapping_problems
+from otklik.imports.readers import FileError, FileFormat, cell_value, read_header, read_rows, sheets_kept
 from otklik.intake.purchases import purchases_receive
 
 # Big enough that per-statement costs vanish on PostgreSQL (5 000 was 15 % slower), small enough for flat memory.
@@ -128,6 +130,9 @@ def file_records(
                 record[name] = value
             if typed and type(record[typed]) is str and record[typed]:
                 raise TextDateSeen(number)
+            order = record.get("external_id", "-")
+            if (not order or (type(order) is str and order[:1] in TOTALS_STARTS)) and totals_row(order, values):
+                continue  # a report's "Итого" / "Total" row: a sum of the rows above, not an order
             yield number, record
     finally:
         rows.close()
@@ -378,6 +383,9 @@ def _import_file(
     passes |= {"dry_run": dry_run, "progress": progress, "chunk_rows": chunk_rows, "fast": fast, "by": by}
     if kind == "purchases":
         options = options or read_options(organization)
+        if "currency" not in mapping:
+            named, _column = header_currency(read_header(path, fmt), mapping)  # "Ціна, грн": the file's currency
+            options = replace(options, currency=named or options.currency)
         if options.date_format not in DATE_FORMATS:
             # A spreadsheet's typed dates need no format: the file is read once, not once more for the column.
             if dates_typed(path, fmt, mapping):
@@ -415,6 +423,7 @@ def _check_and_write(
             report = purchases_import_pg(
                 organization=organization, chunks=chunks(), clean=clean, progress=progress, by_raw_digest=False
             )
+        _refuse_empty(report)
         report.date_format = date_format
         _count_kinds(report, organization, before)
         return report
@@ -424,6 +433,7 @@ def _check_and_write(
         validate_chunk(chunk, clean, report)
         progress("checking", report.rows)
     report.timings["check"] = time.perf_counter() - started
+    _refuse_empty(report)
     if dry_run or not report.ok:
         return report
     _write_orm(
@@ -440,6 +450,18 @@ def _check_and_write(
     )
     _count_kinds(report, organization, before)
     return report
+
+
+def _refuse_empty(report: ImportReport) -> None:
+    """A file with nothing under its header (a report's totals alone, a CommerceML document without goods) is
+    refused: "0 rows, nothing changed" would read as if it had been stored already."""
+    if report.rows == 0:
+        raise FileError(
+            _(
+                "The file has nothing to import: no rows under its header but blank or totals rows, or no goods in "
+                "its documents."
+            )
+        )
 
 
 def wrong_kind_message(fmt: FileFormat) -> str:

@@ -18,7 +18,7 @@ from otklik.http import see_other
 from otklik.imports import complaints, jobs
 from otklik.imports.cleaning import DATE_FORMATS
 from otklik.imports.forms import ComplaintImportForm, MappingForm, UploadForm
-from otklik.imports.mapping import KINDS, field_names
+from otklik.imports.mapping import KINDS, field_names, header_currency
 from otklik.imports.models import ImportJob
 
 ERRORS_PER_PAGE = 50
@@ -110,6 +110,9 @@ def _currency_source(job: ImportJob) -> dict:
     index = job.mapping.get("currency")
     if index is not None and index < len(job.header):
         return {"column": job.header[index], "code": job.organization.currency}
+    named, column = header_currency(job.header, job.mapping)  # "Ціна, грн": the amounts' column names it
+    if named:
+        return {"column": "", "code": named, "named_by": column}
     return {"column": "", "code": job.organization.currency}
 
 

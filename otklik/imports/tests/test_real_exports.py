@@ -101,6 +101,7 @@ def test_shopify_orders_export():
         "product_external_id": "Lineitem sku",
         "customer_name": "Billing Name",
         "customer_phone": "Billing Phone",
+        "cancelled_at": "Cancelled at",  # a cancelled order may still read "paid"
     }
 
 

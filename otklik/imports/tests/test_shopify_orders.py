@@ -122,7 +122,7 @@ EXPECTED = [
         "bob@example.com",
         "Bob Jones",
         "USD",
-        "returned",
+        "cancelled",  # refunded, and cancelled at 2024-03-03: its "Cancelled at" says so
         Decimal("0.00"),
         datetime(2024, 3, 2, 13, 0, tzinfo=UTC),
     ),  # fmt: skip

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Organization
 from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import remembered_date_format
-from otklik.imports.mapping import KINDS, MappingError, field_names, parse_mapping
-from otklik.imports.readers import FileError, detect_format, read_header, sheets_kept
+from otklik.imports.mapping import KINDS, MappingError, field_names, header_currency, parse_mapping
+from otklik.imports.readers import FileError, detect_format, read_start, sheets_kept
 from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 SHOWN_ERRORS = 50
@@ -66,8 +66,8 @@ class Command(BaseCommand):
             fmt = detect_format(file, delimiter=delimiter, encoding=options.get("encoding"))
             if kind not in fmt.kinds:
                 raise FileError(wrong_kind_message(fmt))
-            header = read_header(file, fmt)
-            columns = parse_mapping(kind, header, mapping)
+            header, samples = read_start(file, fmt)
+            columns = parse_mapping(kind, header, mapping, samples)
         except FileNotFoundError as exc:
             raise CommandError(_("No file %(path)s.") % {"path": file}) from exc
         except (FileError, MappingError) as exc:
@@ -115,7 +115,10 @@ class Command(BaseCommand):
                 % {"bad": report.errors_total, "rows": report.rows}
             )
         if kind == "purchases":
-            self._purchases_notes(report, currency_column="currency" in columns, currency=organization.currency)
+            named = header_currency(header, columns)
+            self._purchases_notes(
+                report, currency_column="currency" in columns, currency=organization.currency, named=named
+            )
         if options["verbosity"] >= 2:
             for phase, seconds in report.timings.items():
                 self.stdout.write(f"  {phase}: {seconds:.1f} s")
@@ -146,11 +149,16 @@ class Command(BaseCommand):
         if report.written and not report.changed:
             self.stdout.write(_("Nothing changed: everything in this file was stored already."))
 
-    def _purchases_notes(self, report, *, currency_column: bool, currency: str) -> None:
+    def _purchases_notes(self, report, *, currency_column: bool, currency: str, named: tuple[str, str]) -> None:
         """What was read how: the dates' format, the currency's source, the rows without a customer."""
         if report.date_format:
             self.stdout.write(_("Dates read as %(format)s.") % {"format": DATE_FORMATS[report.date_format]})
-        if not currency_column:
+        if not currency_column and named[0]:
+            self.stdout.write(
+                _("No currency column: every amount is in %(code)s, as the column “%(column)s” says.")
+                % {"code": named[0], "column": named[1]}
+            )
+        elif not currency_column:
             self.stdout.write(
                 _("No currency column: every amount is in %(code)s, the organization's currency.") % {"code": currency}
             )
