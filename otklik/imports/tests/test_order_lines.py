@@ -216,3 +216,50 @@ def test_an_orders_customer_place_and_seller_come_from_its_first_line_that_has_e
         )
     }
     assert orders == {"A1": ("17850", "Airport", "emma"), "B2": ("14527", "Main Street", "max")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk_rows", [100, 2])  # the whole file in one chunk; each order in a chunk of its own
+def test_a_new_customer_and_product_take_the_details_their_lines_give_on_both_paths(world, tmp_path, chunk_rows):
+    # The fast path reads them from the chunk's first line naming each, where the validator process put the last
+    # non-empty ones of their lines (pg_fast.staging_rows); the ORM path goes line by line (customers.services).
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    at = (timezone.now() - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    header = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Name", "Email",
+              "Product"]  # fmt: skip
+    lines = [
+        ["A1", "P1", "1", at, "2.00", "17850", "", "first@example.com", ""],
+        ["A1", "P2", "1", at, "3.00", "17850", "Anna", "", "Kettle"],
+        ["B2", "P1", "1", at, "4.00", "13047", "Olga", "", "Teapot"],
+        ["B2", "P2", "1", at, "5.00", "17850", "", "", ""],
+        ["C3", "P3", "1", at, "6.00", "17850", "Anna K.", "second@example.com", ""],
+        ["C3", "P1", "1", at, "7.00", "13047", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "details.csv", [header, *lines], delimiter=",")
+    mapping = {
+        **{name: MAPPING[name] for name in list(MAPPING)[:6]},
+        "customer_name": 6,
+        "customer_email": 7,
+        "product_name": 8,
+    }
+    found = []
+    for organization, fast in [(world.org, False), (world.other_org, True)]:
+        import_file(
+            organization=organization,
+            kind="purchases",
+            path=path,
+            fmt=detect_format(path),
+            mapping=mapping,
+            fast=fast,
+            chunk_rows=chunk_rows,
+        )
+        customers = set(organization.customers.values_list("external_id", "name", "email"))
+        products = set(Product.objects.filter(organization=organization).values_list("external_id", "name"))
+        found.append((customers, products))
+    assert found[0] == found[1]
+    if chunk_rows == 100:
+        assert found[1] == (
+            {("17850", "Anna", "first@example.com"), ("13047", "Olga", "")},
+            {("P1", "Teapot"), ("P2", "Kettle"), ("P3", "P3")},
+        )
