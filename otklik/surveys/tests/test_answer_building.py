@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
-from otklik.surveys import services
+from otklik.rows import insert_columns
 from otklik.surveys.models import Response
 from otklik.surveys.next_step import THANKS_SALT, response_by_thanks_token, thanks_token
 from otklik.surveys.services import AnswerInput, response_build, response_insert_statement
@@ -80,9 +80,9 @@ def test_the_insert_binds_the_values_the_orm_would(world):
 
 def test_only_exact_field_classes_bind_their_values_as_they_are():
     if connection.vendor != "postgresql":
-        assert all(types is None for _f, _name, types, _wrap in services._response_insert_columns("default", "sqlite"))
+        assert all(types is None for _f, _name, types, _wrap in insert_columns(Response, "default"))
         return
-    columns = services._response_insert_columns("default", "postgresql")
+    columns = insert_columns(Response, "default")
     plain = {f.name: types for f, _name, types, _wrap in columns}
     assert plain["comment"] == (str,) and plain["score"] == (int,) and plain["organization"] == (int,)
     assert plain["created_at"] == (datetime,) and plain["rules_pending"] == (bool,)
