@@ -197,10 +197,11 @@ def insert_many(rows: Sequence[models.Model]) -> None:
 # The Python types each field class's conversion returns unchanged on PostgreSQL (`get_db_prep_save` makes a str
 # of a text, an int of a number, a bool of a flag, and hands the driver an aware datetime as it is). Exact classes
 # only: a subclass may convert otherwise.
+_TEXT = (str,)
 PLAIN_TYPES = {
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.EmailField: (str,),
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.EmailField: _TEXT,
     models.SmallIntegerField: (int,),
     models.IntegerField: (int,),
     models.BigIntegerField: (int,),
@@ -257,9 +258,18 @@ def prepared_values(row: models.Model, columns: tuple, conn=None) -> list:
     return [
         (values[name] if wrap is None or values[name] is None else wrap(values[name]))
         if plain is not None and _is_plain(values[name], plain)
+        else values[name]._value_
+        if plain is _TEXT and _is_text_choice(values[name])
         else f.get_db_prep_save(f.pre_save(row, True), connection=conn)
         for f, name, plain, wrap in columns
     ]
+
+
+def _is_text_choice(value: object) -> bool:
+    # A text field's conversion hands a `TextChoices` member (`Source.WEB`) to the driver as it is, and psycopg finds
+    # no dumper for its class at once: it walks the class's ancestry on every value (4.3 µs against 0.3 for a `str`).
+    # The member's value is the same text, bound as a plain `str`.
+    return isinstance(value, models.TextChoices) and type(value._value_) is str
 
 
 def _insert_fields(model: type[models.Model], *, with_pk: bool = False) -> list[models.Field]:

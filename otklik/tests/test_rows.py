@@ -10,7 +10,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -27,8 +27,15 @@ def _orm(row) -> list:
 
 
 def _comparable(values: list) -> list:
-    # The JSON adapter has no equality of its own: compare what it wraps.
-    return [(type(value), value.obj if isinstance(value, Jsonb) else value) for value in values]
+    # The JSON adapter has no equality of its own: compare what it wraps. A `TextChoices` member is bound as its
+    # text on PostgreSQL (the ORM hands the member itself to the driver).
+    postgresql = connection.vendor == "postgresql"
+    return [
+        (str, value._value_)
+        if postgresql and isinstance(value, models.TextChoices)
+        else (type(value), value.obj if isinstance(value, Jsonb) else value)
+        for value in values
+    ]
 
 
 def _rows(world) -> list:
@@ -118,3 +125,21 @@ def test_rows_inserted_read_back_as_given(world):
         2,
         rows[3].next_attempt_at,
     )
+
+
+@pytest.mark.django_db
+def test_a_text_choices_member_is_bound_as_its_text(world):
+    """The ORM hands `Step.NEW` to the driver as it is; psycopg looks its class up anew every time: bound as "new"."""
+    from otklik.cases.models import Step
+
+    event = CaseEvent(case=factories.make_case(location=world.store), step=Step.NEW, note="")
+    columns = insert_columns(CaseEvent, connection.alias)
+    names = [name for _f, name, _plain, _wrap in columns]
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now()):
+        ours, orms = prepared_values(event, columns), _orm(event)
+    assert ours == orms
+    step = ours[names.index("step")]
+    if connection.vendor == "postgresql":
+        assert type(step) is str and step == "new"
+    insert_many([event])
+    assert CaseEvent.objects.get(pk=event.pk).step == "new"
