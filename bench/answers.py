@@ -460,8 +460,8 @@ def main() -> None:
             f"answer to alert in the outbox at a steady {args.steady_rate:.0f} answers/s "
             f"for {args.steady_seconds:.0f} s: "
             f"p50 {percentile(times, 0.5):.2f} s, p99 {percentile(times, 0.99):.2f} s, max {max(times):.2f} s "
-            f"({len(times)} alerts for {found_steady['detractors']} detractors, {found_steady['pending']} left pending); "
-            f"the worker's CPU {cpu_per_answer * 1000:.2f} ms per answer"
+            f"({len(times)} alerts for {found_steady['detractors']} detractors, "
+            f"{found_steady['pending']} left pending); the worker's CPU {cpu_per_answer * 1000:.2f} ms per answer"
         )
     if browsed:
         print(
