@@ -14,6 +14,7 @@ from datetime import datetime
 
 import psycopg
 from django.db import connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.sql import InsertQuery
 
 # PostgreSQL takes at most 65 535 parameters in one statement; SQLite 32 766.
@@ -250,7 +251,7 @@ def insert_columns(model: type[models.Model], alias: str, *, with_pk: bool = Fal
     return tuple(columns)
 
 
-def prepared_values(row: models.Model, columns: tuple, conn=None) -> list:
+def prepared_values(row: models.Model, columns: tuple, conn: BaseDatabaseWrapper | None = None) -> list:
     """The row's values for its INSERT (`insert_columns`), each as the ORM's compiler would hand it to the driver:
     `pre_save` (auto_now_add…), then the field's own conversion, except where that would hand it back unchanged."""
     conn = conn or connection
