@@ -292,6 +292,12 @@ def main() -> None:
         "--steady-rate", type=float, default=20, help="answers/s of the steady round that times the alerts (0: skip)"
     )
     parser.add_argument("--steady-seconds", type=float, default=15)
+    parser.add_argument(
+        "--answers-interval",
+        type=float,
+        default=None,
+        help="the worker's --answers-interval, to measure it against its CPU (default: the product's own default)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("OTKLIK_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument(
         "--cache-url",
@@ -330,12 +336,14 @@ def main() -> None:
         start_new_session=True,
     )
     workers: list[subprocess.Popen] = []
+    # The worker as the product ships it (decision 0063), unless an interval is being measured.
+    interval = [] if args.answers_interval is None else [f"--answers-interval={args.answers_interval}"]
 
     def start_workers() -> None:
         # Its task runner logs every task to stderr; the counts below say whether it did its work.
         workers.extend(
             subprocess.Popen(
-                ["nice", "-n", str(args.worker_nice), *manage, "worker", "--answers-interval=0.2"],
+                ["nice", "-n", str(args.worker_nice), *manage, "worker", *interval],
                 **quiet,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
@@ -384,9 +392,11 @@ def main() -> None:
         if args.steady_rate > 0:
             steady_id = db.last_id()
             count = int(args.steady_rate * args.steady_seconds)
+            worker_before = group_cpu([process.pid for process in workers])
             paced(port, answer_path, (bodies * (count // len(bodies) + 1))[:count], args.steady_rate)
             steady_found, _ = db.drained(steady_id)
-            steady = (steady_found, db.alert_latencies(steady_id))
+            cpu_steady = group_cpu([process.pid for process in workers]) - worker_before
+            steady = (steady_found, db.alert_latencies(steady_id), cpu_steady / count)
         if not args.no_browser:
             second_id = db.last_id()
             browsed = load(port, answer_path, bodies[:BROWSER_ANSWERS], args.concurrency, client=browser)
@@ -445,12 +455,13 @@ def main() -> None:
     complete = complete and found["cases"] == found["alerts"] == found["detractors"]
     print("full path: " + ("every answer stored, counted and processed" if complete else "INCOMPLETE"))
     if steady and steady[1]:
-        found_steady, times = steady
+        found_steady, times, cpu_per_answer = steady
         print(
             f"answer to alert in the outbox at a steady {args.steady_rate:.0f} answers/s "
             f"for {args.steady_seconds:.0f} s: "
             f"p50 {percentile(times, 0.5):.2f} s, p99 {percentile(times, 0.99):.2f} s, max {max(times):.2f} s "
-            f"({len(times)} alerts for {found_steady['detractors']} detractors, {found_steady['pending']} left pending)"
+            f"({len(times)} alerts for {found_steady['detractors']} detractors, "
+            f"{found_steady['pending']} left pending); the worker's CPU {cpu_per_answer * 1000:.2f} ms per answer"
         )
     if browsed:
         print(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Organization, Touchpoint, TouchpointKind
 from otklik.customers.services import customer_from_contacts
+from otklik.rows import insert_columns, prepared_values
 from otklik.surveys.kinds import KINDS
 from otklik.surveys.models import Invitation, QuestionAnswer, QuestionKind, Response, Source, Survey
 from otklik.surveys.presets import TEMPLATES
@@ -278,61 +279,7 @@ def response_insert_statement(response: Response) -> tuple[str, list]:
     # except a value that conversion would hand back unchanged (decision 0051: 21 conversions were a twentieth of
     # the public answer's CPU).
     conn = connections[alias]
-    row = response.__dict__
-    params = [
-        (row[name] if wrap is None or row[name] is None else wrap(row[name]))
-        if plain is not None and _is_plain(row[name], plain)
-        else f.get_db_prep_save(f.pre_save(response, True), connection=conn)
-        for f, name, plain, wrap in _response_insert_columns(alias, conn.vendor)
-    ]
-    return _response_insert_sql(alias, conn.vendor), params
-
-
-# The Python types each field class's conversion returns unchanged on PostgreSQL (`get_db_prep_save` makes a str
-# of a text, an int of a number, a bool of a flag, and hands the driver an aware datetime as it is). Exact classes
-# only: a subclass may convert otherwise.
-_PLAIN_TYPES = {
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.EmailField: (str,),
-    models.SmallIntegerField: (int,),
-    models.IntegerField: (int,),
-    models.BigIntegerField: (int,),
-    models.AutoField: (int,),
-    models.BigAutoField: (int,),
-    models.BooleanField: (bool,),
-    models.DateTimeField: (datetime,),
-}
-
-
-def _is_plain(value, types: tuple) -> bool:
-    if value is None:
-        return True  # each of those conversions keeps None
-    if type(value) not in types:
-        return False  # a subclass (a bool for a number, a lazy text) goes through the field
-    return not isinstance(value, datetime) or value.tzinfo is not None  # a naive time is made aware there
-
-
-@functools.cache
-def _response_insert_columns(alias: str, vendor: str) -> tuple:
-    # Per inserted column: the field, its attribute, the types whose values skip the field (None: always through
-    # the field: another database, another class of field, a time set on save), and what the field's conversion
-    # would still wrap such a value in (None: nothing). On PostgreSQL with psycopg 3 Django wraps an integer
-    # field's value in its width (`Int2` for a smallint), so the server is told the same parameter types.
-    wraps = getattr(connections[alias].ops, "integerfield_type_map", {}) if vendor == "postgresql" else {}
-    columns = []
-    for f in Response._meta.local_concrete_fields:
-        if f.primary_key:
-            continue
-        relation = type(f) in (models.ForeignKey, models.OneToOneField)
-        target = f.target_field if relation else f
-        plain = _PLAIN_TYPES.get(type(target)) if vendor == "postgresql" and (relation or not f.is_relation) else None
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            plain = None
-        # A foreign key's value is its target's: an auto field's, which Django leaves unwrapped.
-        wrap = None if relation else wraps.get(target.get_internal_type())
-        columns.append((f, f.attname, plain, wrap))
-    return tuple(columns)
+    return _response_insert_sql(alias, conn.vendor), prepared_values(response, insert_columns(Response, alias), conn)
 
 
 @functools.cache
