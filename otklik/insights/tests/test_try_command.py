@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from otklik.demo.datasets import datasets_dir
+from otklik.insights.management.commands.themes import read_texts
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def test_the_same_file_gives_the_same_labels(answers_csv, tmp_path):
 
 def test_a_missing_column_is_named_with_the_columns_there(answers_csv):
     path, _texts = answers_csv
-    with pytest.raises(CommandError, match="No column “comment”.*id, text"):
+    with pytest.raises(CommandError, match="No column “comment”.*“id”, “text”"):
         call_command("themes", "try", str(path), column="comment", stdout=io.StringIO())
 
 
@@ -87,3 +88,86 @@ def test_a_semicolon_file_with_answers_holding_commas_is_read(answers_csv, tmp_p
     out = tmp_path / "labels.csv"
     call_command("themes", "try", str(path), column="text", themes=3, out=out, stdout=io.StringIO())
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(texts) + 1
+
+
+def _labels(path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _russian(texts: list[str]) -> list[str]:
+    return [text for text in texts if text and not text.isascii()]
+
+
+def test_blank_rows_of_a_one_column_file_keep_their_row_numbers(answers_csv, tmp_path):
+    """Excel writes an empty cell of a one-column sheet as an empty line; skipping it shifted every later label."""
+    _path, texts = answers_csv
+    path = tmp_path / "one-column.csv"
+    cells = [text if i % 5 else "" for i, text in enumerate(_russian(texts)[:30])]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text"])
+        for cell in cells:
+            if cell:
+                writer.writerow([cell])
+            else:
+                handle.write("\n")
+    assert read_texts(path, "text")[0] == [cell.strip() for cell in cells]
+    out = tmp_path / "labels.csv"
+    call_command("themes", "try", str(path), column="text", themes=2, out=out, stdout=io.StringIO())
+    rows = _labels(out)
+    assert len(rows) == len(cells)
+    assert all(row["theme"] == "other" for row, cell in zip(rows, cells, strict=True) if not cell)
+
+
+def test_a_one_column_file_keeps_the_commas_and_semicolons_of_unquoted_answers(answers_csv, tmp_path):
+    """Excel in a semicolon locale quotes an answer only when it holds a semicolon: its commas are not delimiters."""
+    _path, texts = answers_csv
+    cells = [text for text in _russian(texts) if "," in text and '"' not in text and "\n" not in text][:10]
+    path = tmp_path / "one-column.csv"
+    path.write_text("text\r\n" + "".join(f"{cell}\r\n" for cell in cells), encoding="utf-8")
+    assert read_texts(path, "text")[0] == cells
+
+
+def test_windows_1251_and_excels_unicode_text_are_read(answers_csv, tmp_path):
+    """Excel on a Russian Windows saves CSV in Windows-1251; its "Unicode text" is UTF-16, tab-separated."""
+    _path, texts = answers_csv
+    cells = [text for text in _russian(texts) if text == text.encode("cp1251", "ignore").decode("cp1251")][:20]
+    semicolons, tabs = io.StringIO(), io.StringIO()
+    for buffer, delimiter, header in ((semicolons, ";", ["№", "Текст"]), (tabs, "\t", ["id", "text"])):
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerows([header, *([n, cell] for n, cell in enumerate(cells, 1))])
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(semicolons.getvalue().encode("cp1251"))
+    assert read_texts(windows, "текст") == ([cell.strip() for cell in cells], "windows-1251")
+    unicode_text = tmp_path / "unicode.txt"
+    unicode_text.write_bytes(tabs.getvalue().encode("utf-16"))
+    assert read_texts(unicode_text, "text") == ([cell.strip() for cell in cells], "utf-16")
+    out = tmp_path / "labels.csv"
+    error = io.StringIO()
+    call_command("themes", "try", str(windows), column="Текст", themes=2, out=out, stdout=io.StringIO(), stderr=error)
+    assert len(_labels(out)) == len(cells)
+    assert "windows-1251" in error.getvalue()
+
+
+def test_a_column_named_in_another_case_or_with_spaces_is_found(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("ID, Comment \n1,on time\n", encoding="utf-8")
+    assert read_texts(path, "comment") == (["on time"], "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "workbook, not a CSV file"),
+        ("text\nAlle Menschen sind frei und gleich an Würde\n".encode("latin-1"), "not text in UTF-8, UTF-16"),
+        (b"", "no header row"),
+        (b'id,text\n1,"an answer whose quote never closes\n' + b"x" * 200_000 + b"\n", "not a well-formed CSV"),
+    ],
+    ids=["xlsx", "latin-1", "empty", "unclosed-quote"],
+)
+def test_files_that_cannot_be_read_get_a_clear_message(tmp_path, content, message):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("themes", "try", str(path), column="text", stdout=io.StringIO())
