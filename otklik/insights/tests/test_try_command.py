@@ -171,3 +171,45 @@ def test_files_that_cannot_be_read_get_a_clear_message(tmp_path, content, messag
     path.write_bytes(content)
     with pytest.raises(CommandError, match=message):
         call_command("themes", "try", str(path), column="text", stdout=io.StringIO())
+
+
+def test_a_large_file_is_discovered_on_a_bounded_sample_and_every_row_is_tagged(answers_csv, tmp_path, monkeypatch):
+    """As the product reads at most DISCOVERY_LIMIT answers: 100 000 rows took 2.6 GB and 5 minutes in full."""
+    from otklik.insights import engine, services
+
+    path, texts = answers_csv
+    monkeypatch.setattr(services, "DISCOVERY_LIMIT", 30)
+    seen = []
+    discover = engine.discover_clusters
+    monkeypatch.setattr(
+        engine, "discover_clusters", lambda sample, **kw: seen.append(len(sample)) or discover(sample, **kw)
+    )
+    out = tmp_path / "labels.csv"
+    call_command("themes", "try", str(path), column="text", themes=3, out=out, stdout=io.StringIO())
+    assert seen == [30]
+    rows = _labels(out)
+    assert len(rows) == len(texts)
+    assert sum(row["theme"] != "other" for row in rows) > 30
+
+
+def test_fewer_answers_than_themes_is_said(answers_csv, tmp_path):
+    _path, texts = answers_csv
+    path = tmp_path / "few.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["text"], *([text] for text in _russian(texts)[:3])])
+    report = io.StringIO()
+    call_command("themes", "try", str(path), column="text", themes=8, out=tmp_path / "labels.csv", stdout=report)
+    assert "of the 8 asked" in report.getvalue()
+    assert len(_labels(tmp_path / "labels.csv")) == 3
+
+
+def test_an_output_that_cannot_be_written_is_a_clear_message(answers_csv, tmp_path):
+    path, _texts = answers_csv
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("themes", "try", str(path), column="text", themes=3, out=tmp_path / "no" / "labels.csv")
+
+
+def test_themes_with_the_same_name_are_told_apart():
+    from otklik.insights.management.commands.themes import unique_names
+
+    assert unique_names(["…", "delay", "…", "other", "…"]) == ["…", "delay", "… (2)", "other (2)", "… (3)"]

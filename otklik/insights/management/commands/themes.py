@@ -3,6 +3,7 @@
 import codecs
 import csv
 import io
+import logging
 import re
 import sys
 from pathlib import Path
@@ -126,6 +127,20 @@ def theme_label(theme: engine.ThemeSpec) -> str:
     return theme.name or OTHER
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """The themes' names, a repeated one numbered ("…", "… (2)"): in the labels file a name is the theme."""
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        candidate, number = name, 1
+        while candidate in seen or candidate == OTHER:
+            number += 1
+            candidate = f"{name} ({number})"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
 class Command(BaseCommand):
     help = (
         "Preview theme discovery on your own file before importing anything: "
@@ -152,17 +167,28 @@ class Command(BaseCommand):
         with_text = [i for i, text in enumerate(texts) if text]
         if not with_text:
             raise CommandError(_("The column “%(column)s” has no text.") % {"column": column})
+        # pymorphy3 announces every dictionary it loads at INFO: noise in a report meant for a person.
+        logging.getLogger("pymorphy3").setLevel(logging.WARNING)
         found, assigned = texts_discover([texts[i] for i in with_text], k=themes)
         row_theme = [-1] * len(texts)
         for i, theme in zip(with_text, assigned, strict=True):
             row_theme[i] = theme
-        names = [theme_label(theme) for theme in found]
+        names = unique_names([theme_label(theme) for theme in found])
         self._write_labels(out, [names[t] if t >= 0 else OTHER for t in row_theme])
         report = self.stderr if out is None else self.stdout
-        self._describe(report, texts, row_theme, found)
+        if len(found) < themes:
+            report.write(
+                _("%(found)s themes of the %(asked)s asked: too few answers have words that discovery can group.")
+                % {"found": len(found), "asked": themes}
+            )
+        self._describe(report, texts, row_theme, found, names)
 
     def _write_labels(self, out: Path | None, labels: list[str]) -> None:
-        handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        try:
+            handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        except OSError as error:
+            message = _("Cannot write %(path)s: %(error)s.") % {"path": out, "error": error.strerror}
+            raise CommandError(message) from error
         try:
             writer = csv.writer(handle)
             writer.writerow(["row", "theme"])
@@ -171,12 +197,14 @@ class Command(BaseCommand):
             if out:
                 handle.close()
 
-    def _describe(self, report, texts: list[str], row_theme: list[int], found: list[engine.ThemeSpec]) -> None:
+    def _describe(
+        self, report, texts: list[str], row_theme: list[int], found: list[engine.ThemeSpec], names: list[str]
+    ) -> None:
         total = len(texts)
         for index, theme in enumerate(found):
             rows = [i for i, t in enumerate(row_theme) if t == index]
             mixed = _(" — mixed, not one factor") if theme.is_mixed else ""
-            report.write(f"\n{theme_label(theme)} ({len(rows)} of {total}){mixed}")
+            report.write(f"\n{names[index]} ({len(rows)} of {total}){mixed}")
             words = [engine.label_for(term, theme.labels) for term in list(theme.keywords)[:10]]
             report.write(_("  key words: %(words)s") % {"words": ", ".join(words)})
             if theme.outcomes:
