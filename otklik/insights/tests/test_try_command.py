@@ -152,8 +152,8 @@ def test_windows_1251_and_excels_unicode_text_are_read(answers_csv, tmp_path):
 
 def test_a_column_named_in_another_case_or_with_spaces_is_found(tmp_path):
     path = tmp_path / "answers.csv"
-    path.write_text("ID, Comment \n1,on time\n", encoding="utf-8")
-    assert read_texts(path, "comment") == (["on time"], "utf-8")
+    path.write_text("ID, Comment \n1,cell one\n", encoding="utf-8")
+    assert read_texts(path, "comment") == (["cell one"], "utf-8")
 
 
 @pytest.mark.parametrize(
@@ -213,3 +213,9 @@ def test_themes_with_the_same_name_are_told_apart():
     from otklik.insights.management.commands.themes import unique_names
 
     assert unique_names(["…", "delay", "…", "other", "…"]) == ["…", "delay", "… (2)", "other (2)", "… (3)"]
+
+
+def test_empty_lines_after_the_last_row_are_not_rows(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("text\r\ncell one\r\n\r\ncell three\r\n\r\n\r\n", encoding="utf-8")
+    assert read_texts(path, "text") == (["cell one", "", "cell three"], "utf-8")

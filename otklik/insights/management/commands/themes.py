@@ -115,12 +115,16 @@ def read_texts(path: Path, column: str) -> tuple[list[str], str]:
     try:
         header = next(reader)
         index = _column_index(header, column, path)
-        return [(row[index] if index < len(row) else "").strip() for row in reader], encoding
+        records = list(reader)
     except csv.Error as error:
         raise CommandError(
             _("%(file)s is not a well-formed CSV file (line %(line)s: %(error)s).")
             % {"file": path, "line": reader.line_num, "error": error}
         ) from error
+    # Empty lines after the last row are the end of the file, not rows.
+    while records and not records[-1]:
+        records.pop()
+    return [(row[index] if index < len(row) else "").strip() for row in records], encoding
 
 
 def theme_label(theme: engine.ThemeSpec) -> str:
