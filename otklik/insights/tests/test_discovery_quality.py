@@ -217,6 +217,7 @@ def test_praise_adverbs_and_ukrainian_function_words_never_name_a_theme():
     for word, language in [
         ("чудово", "uk"),
         ("добре", "uk"),
+        ("добре", "ru"),
         ("та", "uk"),
         ("як", "uk"),
         ("отлично", "ru"),
