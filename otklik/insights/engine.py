@@ -211,8 +211,7 @@ def discover_clusters(
     them; spherical k-means (the lowest-inertia of several starts) groups the answers, and
     each answer then belongs to the theme whose centroid is nearest (cluster -1, "other",
     only when it has no known term or is in a language we do not promise). Key words for tagging
-    are the terms nearest each
-    centroid (`theme_keywords`); names are the terms that set a theme apart (`theme_labels`).
+    are the terms nearest each centroid (`theme_keywords`); names are the terms that set a theme apart (`theme_labels`).
 
     The answers are put in a canonical order first (sorted by text), so the same answers in
     another order give the same themes, in the same order, with the same names.
