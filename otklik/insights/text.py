@@ -27,11 +27,13 @@ _LATIN = re.compile(r"[a-z]")
 
 _HANDLE = re.compile(r"@\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
-# An e-mail address is contact data, not a matter: left in, "gmail com" named themes of signed answers.
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An e-mail address is contact data, not a matter: left in, "gmail com" named themes of signed answers. Every
+# part is bounded (a local part is at most 64 characters, a domain label 63) and a match starts only where a
+# word does: unbounded, a long run of letters (an unclosed quote swallowing a file) took quadratic time.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # HTML left in answers copied from a web form or a help desk ("<p>", "<div class=…>"): the tags and comments
-# go, their text stays; "<3" and "a < b" are not tags.
-_TAG = re.compile(r"<!--.*?-->|</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.DOTALL)
+# go, their text stays; "<3" and "a < b" are not tags. Bounded for the same reason.
+_TAG = re.compile(r"<!--.{0,2000}?-->|</?[a-z][a-z0-9]{0,20}(?:\s[^<>]{0,500})?/?>", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 # Function words only. The ready-made lists (e.g. stopwords-iso) also drop words that

@@ -38,6 +38,11 @@ _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 # scripts in the odd typo only).
 MIXED_SCRIPT_SHARE = 0.05
 DELIMITERS = ",;\t|"
+# An answer may be long, but not a megabyte: past that a quote was never closed and swallowed the file. The
+# same limit as the imports' (otklik/imports/readers.py), set here too so the command does not depend on
+# whether that module happened to be loaded.
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 # A file of one column has no delimiter: it is read with one that never occurs, so the commas and semicolons
 # in unquoted answers stay in them (Excel quotes an answer only when it holds its own list separator).
 _NO_DELIMITER = "\x1f"
