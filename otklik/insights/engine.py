@@ -586,7 +586,7 @@ def theme_labels(usage, row: int, vocabulary: Sequence[str], sizes, *, skip: set
 # Words that praise or blame without saying what about (adjectives and their adverbs: "чудовий", "чудово"),
 # and filler: never a cause's name.
 FILLER_WORDS = {
-    "en": """good great best better nice love like lik excellent amazing awesome wonderful perfect fantastic
+    "en": """good great best better nice love like lik excellent amazing awesome wonderful perfect fantastic super
         lovely bad worst worse terrible horrible awful poor new one two first really just also get got go
         went going well thank thanks lot much will always never even still definitely highly ever
         time thing things way make made say said know want would could today now yet already please hi
