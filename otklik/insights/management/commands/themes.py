@@ -187,7 +187,7 @@ class Command(BaseCommand):
         report = self.stderr if out is None else self.stdout
         if len(found) < themes:
             report.write(
-                _("%(found)s themes of the %(asked)s asked: too few answers have words that discovery can group.")
+                _("Themes found: %(found)s of the %(asked)s asked; too few answers have words to group.")
                 % {"found": len(found), "asked": themes}
             )
         self._describe(report, texts, row_theme, found, names)
