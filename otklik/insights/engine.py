@@ -210,8 +210,8 @@ def discover_clusters(
     "late", "delay" and "hour" pull an answer the same way even when it uses only one of
     them; spherical k-means (the lowest-inertia of several starts) groups the answers, and
     each answer then belongs to the theme whose centroid is nearest (cluster -1, "other",
-    only when it has no known term). Key words for tagging are the terms nearest each
-    centroid (`theme_keywords`); names are the terms that set a theme apart (`theme_labels`).
+    only when it has no known term or is in a language we do not promise). Key words for tagging
+    are the terms nearest each centroid (`theme_keywords`); names are the terms that set a theme apart (`theme_labels`).
 
     The answers are put in a canonical order first (sorted by text), so the same answers in
     another order give the same themes, in the same order, with the same names.
@@ -267,22 +267,29 @@ def _discover_sorted(
         return Discovery(themes=themes, clusters=[-1] * len(texts))
     vocabulary = [str(term) for term in vectorizer.get_feature_names_out()]
     idf = vectorizer.idf_
-    k = max(1, min(k, matrix.shape[0], matrix.shape[1]))
+    known = np.asarray(matrix.getnnz(axis=1)) > 0
+    # Only answers with a known term, written in a language we promise, are grouped: the others are "other"
+    # whatever the grouping, so letting them in only spent themes on them (a hundred "👍" made a theme with
+    # no key word, and Kazakh or German answers a theme named in their words).
+    placed = known & np.array([item.language in textlib.LANGUAGES for item in analyzed], dtype=bool)
+    if not placed.any():
+        themes = [ThemeSpec(keywords=dict(seed.keywords), pinned=seed.pinned, banned=seed.banned) for seed in seeds]
+        return Discovery(themes=themes, clusters=[-1] * len(texts))
+    k = max(1, min(k, int(placed.sum()), matrix.shape[1]))
 
     presence = matrix.copy()
     presence.data[:] = 1.0
     vectors = term_vectors(presence, dimensions=TERM_DIMENSIONS, random_state=random_state)
     points = normalize(np.asarray(matrix @ vectors))
-    known = np.asarray(matrix.getnnz(axis=1)) > 0
     learned = None
     if embed is None:
         seed_points = [_seed_point(seed, vocabulary, idf, vectors) for seed in seeds[:k]]
-        centroids, _ = spherical_kmeans(points, k=k, seeds=seed_points, random_state=random_state)
-        # Each answer goes to its nearest centroid (what the stored profile reproduces); none
-        # without a known term: it stays "other".
-        clusters = np.where(known, (points @ centroids.T).argmax(axis=1), -1)
+        centroids, _ = spherical_kmeans(points[placed], k=k, seeds=seed_points, random_state=random_state)
+        # Each answer goes to its nearest centroid (what the stored profile reproduces).
+        clusters = np.where(placed, (points @ centroids.T).argmax(axis=1), -1)
     else:
-        sample = embed_sample(len(texts))
+        candidates = np.flatnonzero(placed)
+        sample = candidates[embed_sample(len(candidates))]
         embedded = normalize(np.asarray(embed([texts[i] for i in sample]), dtype=float))
         if embedded.shape[0] != len(sample):
             raise ValueError("the embedding model returned a wrong number of vectors")
@@ -307,7 +314,8 @@ def _discover_sorted(
         rest = np.setdiff1d(np.arange(len(texts)), sample)
         if len(rest):
             totals = np.asarray(presence[rest] @ learned)
-            clusters[rest] = np.where(known[rest], totals.argmax(axis=1), -1)
+            # As the tagger: "other" when none of the answer's terms has a weight.
+            clusters[rest] = np.where(np.abs(totals).max(axis=1) > 0, totals.argmax(axis=1), -1)
     # Fewer distinct answers than k leave clusters empty: such a theme would tag nothing.
     # Free themes are listed biggest first (ties by their members), so the order is canonical.
     sizes = np.bincount(clusters[clusters >= 0], minlength=k)
@@ -321,7 +329,11 @@ def _discover_sorted(
     sizes = sizes[kept]
 
     answers_with_term = np.asarray(presence.sum(axis=0)).ravel()
+    index = {term: i for i, term in enumerate(vocabulary)}
+    foreign = _foreign_terms(analyzed, index)
     affinity = vectors @ centroids.T
+    # A word only answers in a language we do not promise use is no key word: it neither names nor tags.
+    affinity[[index[term] for term in sorted(foreign)]] = 0.0
     weights = theme_keywords(affinity, support=answers_with_term)
     if learned is None:
         profiles = assignment_profiles(affinity, idf=idf, support=answers_with_term)
@@ -335,8 +347,6 @@ def _discover_sorted(
         (np.ones(int(inside.sum())), (clusters[inside], np.flatnonzero(inside))), shape=(k, len(clusters))
     )
     usage = np.asarray((members @ presence).todense()).T  # terms × themes: answers using the term
-    index = {term: i for i, term in enumerate(vocabulary)}
-    foreign = _foreign_terms(analyzed, index)
     labels = _surface_labels(texts, analyzed)
     themes = []
     for row in range(k):
@@ -573,9 +583,10 @@ def theme_labels(usage, row: int, vocabulary: Sequence[str], sizes, *, skip: set
     return Described(causes=causes, outcomes=outcomes, coverage=float(coverage))
 
 
-# Words that praise or blame without saying what about, and filler: never a cause's name.
+# Words that praise or blame without saying what about (adjectives and their adverbs: "чудовий", "чудово"),
+# and filler: never a cause's name.
 FILLER_WORDS = {
-    "en": """good great best better nice love like lik excellent amazing awesome wonderful perfect fantastic
+    "en": """good great best better nice love like lik excellent amazing awesome wonderful perfect fantastic super
         lovely bad worst worse terrible horrible awful poor new one two first really just also get got go
         went going well thank thanks lot much will always never even still definitely highly ever
         time thing things way make made say said know want would could today now yet already please hi
@@ -585,12 +596,14 @@ FILLER_WORDS = {
         классный очень спасибо весь один два новый большой любить нравиться понравиться просто вообще
         ещё также раз всегда никогда каждый вполне довольно сказать мочь хотеть приятный конечно
         единственный общий целый довольный остаться который какой такой через после если потому поэтому
-        мой ваш свой наш кто-то что-то туда сюда обязательно огромный отдельный бывать ура""",
+        мой ваш свой наш кто-то что-то туда сюда обязательно огромный отдельный бывать ура
+        отлично хорошо прекрасно круто классно много молодец топ ок около добро""",
     "uk": """добрий хороший гарний відмінний чудовий найкращий кращий гірший поганий жахливий нормальний супер
         клас класний дуже дякую дякувати весь усе один два новий великий любити подобатися сподобатися
         просто взагалі ще також раз завжди ніколи кожний сказати могти хотіти приємний звичайно
         єдиний загальний цілий задоволений залишитися який котрий такий через після щодо якщо тому бо чи
-        мій ваш свій наш їхній інший немає туди сюди обов'язково величезний окремий бувати""",
+        мій ваш свій наш їхній інший немає туди сюди обов'язково величезний окремий бувати
+        чудово добре гарно файно відмінно круто класно багато мати нема як та топ молодець""",
 }
 # Loyalty outcomes: what the customer will do, not why. Shown beside a theme, never as its name.
 OUTCOME_WORDS = {

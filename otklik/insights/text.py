@@ -18,11 +18,22 @@ OTHER = "other"
 # alone, and py3langid (restricted to ru/uk/en) decides the rest.
 UK_ONLY = frozenset("іїєґ")
 RU_ONLY = frozenset("ыэъё")
+# Letters of Cyrillic languages we do not promise (Belarusian ў, Kazakh әғқңөұүһ, Serbian and Macedonian
+# ђјљњћџѓќѕ), and Belarusian's і beside ы with no и: such an answer is checked against every language, so a
+# Kazakh or Belarusian answer is `other` instead of being forced into ru or uk.
+OTHER_CYRILLIC = frozenset("ўәғқңөұүһђјљњћџѓќѕ")
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _LATIN = re.compile(r"[a-z]")
 
 _HANDLE = re.compile(r"@\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
+# An e-mail address is contact data, not a matter: left in, "gmail com" named themes of signed answers. Every
+# part is bounded (a local part is at most 64 characters, a domain label 63) and a match starts only where a
+# word does: unbounded, a long run of letters (an unclosed quote swallowing a file) took quadratic time.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# HTML left in answers copied from a web form or a help desk ("<p>", "<div class=…>"): the tags and comments
+# go, their text stays; "<3" and "a < b" are not tags. Bounded for the same reason.
+_TAG = re.compile(r"<!--.{0,2000}?-->|</?[a-z][a-z0-9]{0,20}(?:\s[^<>]{0,500})?/?>", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 # Function words only. The ready-made lists (e.g. stopwords-iso) also drop words that
@@ -131,9 +142,10 @@ def _latin_language(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Lower-case text without @handles, links and HTML entities (`&amp;` → `&`)."""
-    text = html.unescape(text).lower()
+    """Lower-case text without HTML tags, links, e-mail addresses and @handles; entities decoded (`&amp;` → `&`)."""
+    text = _TAG.sub(" ", html.unescape(text).lower())
     text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)
     return _HANDLE.sub(" ", text)
 
 
@@ -144,6 +156,10 @@ def detect_language(text: str, *, default: str = "en") -> str:
         return _latin_language(text) if _LATIN.search(text) else default
     letters = set(text)
     uk, ru = bool(letters & UK_ONLY), bool(letters & RU_ONLY)
+    if letters & OTHER_CYRILLIC or (uk and ru and "и" not in letters):
+        code, probability = _langid_any().classify(text)
+        if code not in LANGUAGES and probability >= OTHER_LANGUAGE_FLOOR:
+            return OTHER
     if uk != ru:
         return "uk" if uk else "ru"
     return _langid().classify(text)[0]

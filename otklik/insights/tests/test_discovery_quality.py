@@ -2,7 +2,9 @@
 themes on rediscovery, and languages we don't promise kept out of the names."""
 
 import csv
+from collections import Counter
 
+import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
@@ -123,3 +125,103 @@ def test_a_theme_is_never_left_unnamed_even_on_a_handful_of_answers(world):
     staff_world(world)
     themes = list(Theme.objects.filter(organization=world.org))
     assert themes and all(theme.name.strip() for theme in themes)
+
+
+# Article 1 of the Universal Declaration of Human Rights in Polish, Turkish, Kazakh and Belarusian (published text).
+OTHER_LANGUAGES = {
+    "pl": (
+        "Wszyscy ludzie rodzą się wolni i równi pod względem swej godności i swych praw. Są oni obdarzeni "
+        "rozumem i sumieniem i powinni postępować wobec innych w duchu braterstwa."
+    ),
+    "tr": (
+        "Bütün insanlar hür, haysiyet ve haklar bakımından eşit doğarlar. Akıl ve vicdana sahiptirler ve "
+        "birbirlerine karşı kardeşlik zihniyeti ile hareket etmelidirler."
+    ),
+    "kk": (
+        "Барлық адамдар тумысынан азат және қадір-қасиеті мен құқықтары тең болып дүниеге келеді. Адамдарға "
+        "ақыл-парасат, ар-ождан берілген, сондықтан олар бір-бірімен туыстық, бауырмалдық қарым-қатынас "
+        "жасаулары тиіс."
+    ),
+    "be": (
+        "Усе людзі нараджаюцца свабоднымі і роўнымі ў сваёй годнасці і правах. Яны надзелены розумам і "
+        "сумленнем і павінны ставіцца адзін да аднаго ў духу брацтва."
+    ),
+    "de": GERMAN,
+    "nl": DUTCH,
+}
+
+
+def test_kazakh_and_belarusian_are_other_not_russian_or_ukrainian():
+    """Both write Cyrillic with letters of Russian and Ukrainian alike: they were forced into ru or uk."""
+    for language, article in OTHER_LANGUAGES.items():
+        assert text.detect_language(article) == "other", language
+    # Russian and Ukrainian answers stay what they are (those with both letter sets included).
+    root = datasets_dir()
+    if not (root / "rozetka-reviews-uk").is_dir():
+        pytest.skip("the datasets are not on this machine")
+    with (root / "rozetka-reviews-uk" / "reviews_part1.csv").open(encoding="utf-8", newline="") as handle:
+        reviews = [row["comment"] for row in csv.DictReader(handle) if row["comment"]][:1000]
+    assert "other" not in {text.detect_language(review) for review in reviews}
+
+
+def _toy_embed(batch):
+    """A stand-in encoder: a point from a text's length and letters, enough to group by."""
+    return np.array([[len(t) % 7 + 1.0, t.count("a") + 1.0, t.count("e") + 1.0] for t in batch])
+
+
+@pytest.mark.parametrize("with_encoder", [False, True], ids=["key words", "encoder"])
+def test_answers_in_other_languages_are_other_and_their_words_name_and_tag_nothing(with_encoder):
+    """A theme of German, Polish, Turkish, Kazakh and Belarusian answers was named "begabt geist, begegnen"."""
+    complaints = complaint_texts(200)
+    foreign = [article for article in OTHER_LANGUAGES.values() for _ in range(15)]
+    texts = complaints + foreign
+    embed = _toy_embed if with_encoder else None
+    found = engine.discover_clusters(texts, k=6, embed=embed)
+    theirs = {term for article in OTHER_LANGUAGES.values() for term in engine.analyze(article).terms}
+    ours = {term for complaint in complaints for term in engine.analyze(complaint).terms}
+    for theme in found.themes:
+        assert not (theirs - ours) & set(theme.keywords), theme.name
+        assert not (theirs - ours) & set(theme.name.replace(",", " ").split()), theme.name
+    assert found.clusters[len(complaints) :] == [-1] * len(foreign)
+    tagger = engine.Tagger(found.themes)
+    assert {tagger.best(article) for article in OTHER_LANGUAGES.values()} == {-1}
+
+
+@pytest.mark.parametrize("with_encoder", [False, True], ids=["key words", "encoder"])
+def test_answers_without_a_known_word_spend_no_theme(with_encoder):
+    """A hundred "👍" and "10" answers made themes with no key word and no answer that the tagger gives them."""
+    complaints = complaint_texts(200)
+    texts = complaints + ["👍", "😡😡😡", "10", "5", "-", "."] * 20
+    embed = _toy_embed if with_encoder else None
+    found = engine.discover_clusters(texts, k=6, embed=embed)
+    assert all(theme.keywords and theme.name != "…" for theme in found.themes)
+    assert found.clusters[len(complaints) :] == [-1] * 120
+    tagger = engine.Tagger(found.themes)
+    stored = Counter(tagger.best(complaint) for complaint in complaints)
+    assert all(stored[row] for row in range(len(found.themes)))
+
+
+def test_html_tags_and_email_addresses_are_not_words():
+    assert text.words('<div class="answer"><p>Late&nbsp;flight<br/>again</p></div> <3') == ["late", "flight", "again"]
+    assert text.words("Write to me at jo.smith+feedback@mail.example.com, please") == [
+        "write",
+        "to",
+        "me",
+        "at",
+        "please",
+    ]
+
+
+def test_praise_adverbs_and_ukrainian_function_words_never_name_a_theme():
+    fillers, _outcomes, _phrases = engine._label_word_lists()
+    for word, language in [
+        ("чудово", "uk"),
+        ("добре", "uk"),
+        ("добре", "ru"),
+        ("та", "uk"),
+        ("як", "uk"),
+        ("отлично", "ru"),
+        ("хорошо", "ru"),
+        ("super", "en"),
+    ]:
+        assert text.lemma(word, language) in fillers, word
