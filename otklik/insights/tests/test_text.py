@@ -43,3 +43,11 @@ def test_lemmas_of_a_real_answer_drop_stop_words():
     found = lemmas(samples.russian("618022289767050000"))  # "отсидеть полтора часа в очереди, ..."
     assert "очередь" in found
     assert "в" not in found and "у" not in found
+
+
+def test_ukrainian_function_words_are_not_lemmas():
+    # "та" (and), "як" (as) and "мої" (my) were missing from the Ukrainian list: they showed among themes' key
+    # words and counted in grouping.
+    found = lemmas(samples.ukrainian("pos-mt-945"))  # "… якість товару, як віх сервізів … мої питання … та й …"
+    assert "якість" in found and "ціна" in found
+    assert not {"та", "як", "мій", "мої"} & set(found)
