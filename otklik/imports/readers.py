@@ -109,6 +109,12 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+def _same_in_both_code_pages(sample: bytes) -> bool:
+    """Whether every byte above ASCII in the sample is the same character in Windows-1251 and -1252."""
+    high = set(sample.translate(None, bytes(range(128))))
+    return all(bytes([byte]).decode("cp1251", "replace") == bytes([byte]).decode("cp1252", "replace") for byte in high)
+
+
 def _shown(encoding: str) -> str:
     """An encoding as the mapping step and the command report name it: "UTF-8", "CP1252", "UTF-16-LE"."""
     return encoding.removesuffix("-sig").upper()
@@ -134,6 +140,8 @@ def _sniff_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     except UnicodeDecodeError:
         pass
+    if _same_in_both_code_pages(sample):
+        return "cp1251"  # ASCII with only “quotes”, dashes, №…: either reading gives the same text
     matches = charset_normalizer.from_bytes(sample, cp_isolation=list(CODE_PAGES))
     readings = sorted(
         (match for match in matches if match.encoding in CODE_PAGES), key=lambda match: (match.chaos, -match.coherence)
@@ -149,7 +157,7 @@ def _sniff_encoding(sample: bytes) -> str:
     raise FileError(
         _(
             "The file's encoding cannot be told from its bytes (tried %(encodings)s); save it as “CSV UTF-8” "
-            "or name its encoding."
+            "(the import command also takes --encoding)."
         )
         % {"encodings": TRIED}
     )

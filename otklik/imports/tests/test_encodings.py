@@ -87,6 +87,11 @@ def test_bytes_that_fit_both_code_pages_are_refused_naming_the_encodings_tried(t
         detect_format(path)
 
 
+def test_punctuation_that_both_code_pages_share_is_read_without_asking(tmp_path):
+    fmt, rows = written(tmp_path, ["code;note", "1;It’s “fine” – really"], "cp1252")
+    assert rows[1] == ["1", "It’s “fine” – really"]
+
+
 @pytest.fixture
 def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
