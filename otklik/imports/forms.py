@@ -12,9 +12,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV, Excel, OpenDocument or 1C CommerceML file"),
         help_text=_(
-            "CSV in UTF-8 or Windows-1251 (as 1C and Excel save it), separated by ; or , — an Excel workbook "
-            "(XLSX, or XLS of Excel 97–2003), an OpenDocument spreadsheet (ODS), or 1C's CommerceML exchange "
-            "file (orders or the catalogue)."
+            "CSV in UTF-8, UTF-16, Windows-1251 or Windows-1252 (as 1C and Excel save it), separated by ; or , — "
+            "an Excel workbook (XLSX, or XLS of Excel 97–2003), an OpenDocument spreadsheet (ODS), or 1C's "
+            "CommerceML exchange file (orders or the catalogue)."
         ),
     )
 

@@ -8,8 +8,10 @@ kind has its reader in READERS. Every reader gives the
 same thing: (row number, cell values), the header first, so mapping and checking
 work alike for all of them.
 
-CSV comes as UTF-8 (with or without a BOM) or as Windows-1251, the code page 1C and
-Excel write on Russian and Ukrainian machines; the delimiter is a semicolon, a comma
+CSV comes as UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text", with a BOM or
+without), Windows-1251 (the code page 1C and Excel write on Russian and Ukrainian machines) or
+Windows-1252 (Excel on English and Western European ones), told from the bytes (_sniff_encoding)
+and refused when they cannot tell; the delimiter is a semicolon, a comma
 or a tab, told from the header line. Rows are numbered as a spreadsheet shows them:
 the header is row 1, or the row under a report's title rows (_from_header). CommerceML
 has no header: its reader gives one made of field names (one row per order line),
@@ -30,6 +32,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+import charset_normalizer
 from django.utils.translation import gettext as _
 
 from otklik.imports import spreadsheets
@@ -66,7 +69,7 @@ class FileFormat:
         if self.kind == "cml-goods":
             return _("1C CommerceML, catalogue")
         shown = {"\t": "tab", ";": ";", ",": ",", "|": "|"}.get(self.delimiter, self.delimiter)
-        return f"CSV, {self.encoding.removesuffix('-sig').upper()}, «{shown}»"
+        return f"CSV, {_shown(self.encoding)}, «{shown}»"
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -76,15 +79,88 @@ class FileFormat:
         )
 
 
+# The single-byte code pages real exports come in: 1C and Excel on Russian and Ukrainian machines write
+# Windows-1251, Excel on English and Western European ones Windows-1252. Any byte decodes in either, so the
+# choice is charset-normalizer's: which reading looks like text (its "chaos", mess such as "Cafй" or "MьЛler")
+# and like a language (its "coherence"). When neither reading is clearly better the file is refused.
+CODE_PAGES = ("cp1251", "cp1252")
+TRIED = "UTF-8, UTF-16, Windows-1251, Windows-1252"
+# How much clearer one reading must be than the other to decide: in chaos, or else in coherence.
+CHAOS_MARGIN = 0.05
+COHERENCE_MARGIN = 0.1
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 saved without a BOM: the zero high bytes of ASCII (digits, delimiters) sit on one side."""
+    head = sample[:4096]
+    head = head[: len(head) - len(head) % 2]
+    pairs = len(head) // 2
+    if not pairs:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for zeros, others, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= pairs * 0.2 and others <= pairs * 0.01:
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            except UnicodeDecodeError:
+                return None
+            controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+            return encoding if not controls else None
+    return None
+
+
+def _same_in_both_code_pages(sample: bytes) -> bool:
+    """Whether every byte above ASCII in the sample is the same character in Windows-1251 and -1252."""
+    high = set(sample.translate(None, bytes(range(128))))
+    return all(bytes([byte]).decode("cp1251", "replace") == bytes([byte]).decode("cp1252", "replace") for byte in high)
+
+
+def _shown(encoding: str) -> str:
+    """An encoding as the mapping step and the command report name it: "UTF-8", "CP1252", "UTF-16-LE"."""
+    return encoding.removesuffix("-sig").upper()
+
+
 def _sniff_encoding(sample: bytes) -> str:
+    """The encoding of a CSV without a UTF-16 BOM: UTF-8 (BOM or not), BOM-less UTF-16, Windows-1251 or -1252.
+
+    Never a guess stored silently: a file whose bytes fit both code pages equally well is refused (FileError)
+    with the encodings tried, and the user can name one (the import command's --encoding).
+    """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    # UTF-16 first: its zero bytes are valid UTF-8.
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
+    if b"\x00" in sample[:4096]:
+        raise FileError(_("This is not a CSV or XLSX file (save it from Excel as CSV or XLSX)."))
     try:
         # An incremental decoder tolerates a character cut in two at the sample's end.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8-sig"
     except UnicodeDecodeError:
-        return "cp1251"
+        pass
+    if _same_in_both_code_pages(sample):
+        return "cp1251"  # ASCII with only “quotes”, dashes, №…: either reading gives the same text
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=list(CODE_PAGES))
+    readings = sorted(
+        (match for match in matches if match.encoding in CODE_PAGES), key=lambda match: (match.chaos, -match.coherence)
+    )
+    if len(readings) == 1 or (
+        len(readings) > 1
+        and (
+            readings[1].chaos - readings[0].chaos >= CHAOS_MARGIN
+            or readings[0].coherence - readings[1].coherence >= COHERENCE_MARGIN
+        )
+    ):
+        return readings[0].encoding
+    raise FileError(
+        _(
+            "The file's encoding cannot be told from its bytes (tried %(encodings)s); save it as “CSV UTF-8” "
+            "(the import command also takes --encoding)."
+        )
+        % {"encodings": TRIED}
+    )
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -191,13 +267,14 @@ def detect_format(path: Path, *, delimiter: str | None = None, encoding: str | N
             return fmt
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = encoding or "utf-16"  # Excel's "Unicode text": UTF-16 with a BOM, tab-separated
-    elif b"\x00" in sample[:4096]:
-        raise FileError(_("This is not a CSV or XLSX file (save it from Excel as CSV or XLSX)."))
     encoding = encoding or _sniff_encoding(sample)
     try:
         text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise FileError(_("The file is neither UTF-8 nor Windows-1251 text.")) from exc
+        raise FileError(
+            _("The file is not %(encoding)s text (tried %(encodings)s).")
+            % {"encoding": _shown(encoding), "encodings": TRIED}
+        ) from exc
     return FileFormat("csv", encoding, delimiter or _sniff_delimiter(text))
 
 
@@ -267,7 +344,7 @@ def _csv_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list]]:
         except UnicodeDecodeError as exc:
             raise FileError(
                 _("Row %(row)s is not %(encoding)s text; save the whole file in one encoding.")
-                % {"row": number + 1, "encoding": fmt.encoding.removesuffix("-sig").upper()}
+                % {"row": number + 1, "encoding": _shown(fmt.encoding)}
             ) from exc
         except csv.Error as exc:
             raise FileError(_("Row %(row)s cannot be read: %(error)s") % {"row": number + 1, "error": exc}) from exc

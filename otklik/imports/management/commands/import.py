@@ -17,8 +17,8 @@ SHOWN_ERRORS = 50
 
 class Command(BaseCommand):
     help = (
-        "Import customers, products or purchases from a CSV (UTF-8 or Windows-1251; ; , or tab), XLSX, XLS, ODS or "
-        "1C CommerceML file. "
+        "Import customers, products or purchases from a CSV (UTF-8, UTF-16, Windows-1251 or -1252; ; , or tab), "
+        "XLSX, XLS, ODS or 1C CommerceML file. "
         "Every row is checked first; a file with any bad row is refused whole (exit code 1, each bad row "
         "listed with its row number). Importing the same file again changes nothing."
     )
@@ -35,7 +35,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Only check the file; write nothing.")
         parser.add_argument("--delimiter", help="The CSV delimiter, if the guess is wrong (\\t for a tab).")
-        parser.add_argument("--encoding", help="The CSV encoding, if the guess is wrong (utf-8, cp1251).")
+        parser.add_argument(
+            "--encoding", help="The CSV encoding, if the guess is wrong or refused (utf-8, utf-16, cp1251, cp1252)."
+        )
         parser.add_argument(
             "--date-format",
             choices=list(DATE_FORMATS),
