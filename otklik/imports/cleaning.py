@@ -409,6 +409,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
     # (Shopify writes them on an order's first row only): before the skip, so it is not taken as anonymous.
     fill = fill or order_fields_filler()
     keys: dict[str, str] = {}  # customer_key of each customer id met (customers repeat over a file)
+    # Per order whose refund was read: what of it is still to be taken off its lines (see take_refund).
+    refunds: dict[str, Decimal] = {}
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []
@@ -463,6 +465,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
             record["amount"] = str(
                 (Decimal(numbers["quantity"]) * Decimal(numbers["unit_price"])).quantize(Decimal("0.01"))
             )
+        if "refunded_amount" in record:
+            take_refund(record, refunds, reasons)
         raw_currency = str(record.get("currency") or "").strip()
         # The currency column; else the sign written beside the amounts ("$12.50"); else the organization's.
         record["currency"] = currency_code(raw_currency) or written_currency or default_currency
@@ -479,3 +483,35 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         return record
 
     return prepare
+
+
+def take_refund(record: dict, refunds: dict[str, Decimal], reasons: list[str]) -> None:
+    """Take the order's refunded amount (Shopify's "Refunded Amount") off its lines, once per order.
+
+    Exports repeat the order's refund on every line, or give it on the first only: the
+    first non-empty value of an order is its refund, later ones are ignored. It is taken
+    off the order's positive lines in the file's order, each down to zero at most, so
+    the order's net revenue is its lines' sum less the refund, never below zero, in the
+    order's own currency, and "revenue = sum of lines" stays true for both writers
+    (decision 0066). The record's amount must be a plain number already.
+    """
+    raw = record.pop("refunded_amount")
+    order = str(record.get("external_id") or "").strip()
+    if order not in refunds and str(raw or "").strip():
+        number, _sign = number_and_currency(raw)
+        if number is None:
+            reasons.append(_("refunded amount “%(value)s” is not a number") % {"value": raw})
+            return
+        if len(refunds) >= 100_000:
+            refunds.clear()
+        refunds[order] = abs(Decimal(number))
+    left = refunds.get(order)
+    amount = record.get("amount")
+    if not left or amount in (None, "") or reasons:
+        return
+    amount = Decimal(str(amount))
+    if amount <= 0 or str(record.get("quantity") or "").startswith("-"):
+        return  # a returned line already takes its own amount off
+    taken = min(left, amount)
+    refunds[order] = left - taken
+    record["amount"] = str((amount - taken).quantize(Decimal("0.01")))

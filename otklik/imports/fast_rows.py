@@ -132,6 +132,8 @@ def staging_encoder(
             return None
         if get("cancelled_at"):
             return None  # a cancellation date: the preparer marks the order
+        if "refunded_amount" in record:
+            return None  # a refund column: the preparer takes each order's refund off its lines
         if customer_keys(customer) != customer:
             return None  # a guest's 0, or a phone number spelled with marks: the preparer decides
         quantity = get("quantity")

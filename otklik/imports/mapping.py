@@ -317,6 +317,19 @@ FIELDS: dict[str, list[Field]] = {
             ),
         ),
         Field(
+            "refunded_amount",
+            False,
+            (
+                "refunded amount",
+                "refund amount",
+                "order refund amount",
+                "amount refunded",
+                "total refunded",
+                "сумма возврата",
+                "сума повернення",
+            ),
+        ),
+        Field(
             "cancelled_at",
             False,
             (
@@ -715,6 +728,7 @@ FIELD_LABELS = {
     "quantity": _("quantity"),
     "unit_price": _("unit price"),
     "status": _("order status (cancelled, returned…)"),
+    "refunded_amount": _("refunded amount (once per order: taken off its revenue)"),
     "cancelled_at": _("cancelled at (any value but no: the order is cancelled)"),
     "currency": _("currency"),
     "purchased_at": _("date"),
