@@ -23,12 +23,10 @@ import csv
 import gc
 import io
 import multiprocessing
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 
 from django.db import connection, transaction
@@ -87,9 +85,6 @@ STAGING_COLUMNS = [
     ("head_customer", "text"),
     ("head_location_id", "bigint"),
     ("head_employee", "text"),
-    # The line's digest text (`ROW(DIGEST_COLUMNS)::text` as PostgreSQL writes it), made by the validator process
-    # where it can be (record_texts), else empty and made by _digest_source.
-    ("digest_text", "text"),
 ]
 # The staged columns an order's digest covers, with `pos`: everything its stored fields and lines are made
 # from (not the file's line number, nor the inline names and contacts, which only new customers and
@@ -297,14 +292,8 @@ def _digest() -> str:
 
 
 def _digest_source() -> str:
-    """Each staged line with its digest text (`src`), made once for both hashes.
-
-    The validator process staged the text of most lines (record_texts): PostgreSQL's record output,
-    a call of each column's output function per line, was about half of the digest's time. Where it
-    staged none, the line's text is made here, as before.
-    """
-    row = f"ROW({', '.join(f's.{c}' for c in DIGEST_COLUMNS)})::text"
-    return f"SELECT s.*, COALESCE(NULLIF(s.digest_text, ''), {row}) AS src FROM {STAGING} s"
+    """Each staged line with its digest text (`src`), made once for both hashes."""
+    return f"SELECT s.*, ROW({', '.join(f's.{c}' for c in DIGEST_COLUMNS)})::text AS src FROM {STAGING} s"
 
 
 def _products_digest(cursor, *, organization_id: int) -> str:
@@ -327,17 +316,13 @@ def _products_digest(cursor, *, organization_id: int) -> str:
     return cursor.fetchone()[0]
 
 
-def _chunk_orders(
-    cursor, *, organization_id: int, products_digest: str, compare: bool, fresh: bool = False
-) -> tuple[int, int]:
+def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> tuple[int, int]:
     """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not, digest.
 
     With `compare`, an order is `same` when its stored digest is the staged one (so its lines, and
     the fields they give, are what this import would store) and its stored customer is the one
-    its lines name (a customer's external id can have changed since). With `fresh` (the organization
-    had no orders before this import) only the orders an earlier chunk stored can be stored: the
-    others are not looked up. Returns how many orders the chunk holds that no earlier chunk had, and
-    how many it holds.
+    its lines name (a customer's external id can have changed since). Returns how many orders the
+    chunk holds that no earlier chunk had, and how many it holds.
     """
     purchase = _q(Purchase._meta.db_table)
     customer = _q(Customer._meta.db_table)
@@ -357,15 +342,14 @@ def _chunk_orders(
                    max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
             FROM ({_digest_source()}) s GROUP BY s.external_id
         ) k
-        LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         LEFT JOIN LATERAL (
             SELECT t.id, t.digest, t.customer_id FROM {purchase} t
-            WHERE {"seen.external_id IS NOT NULL AND" if fresh else ""}
-                  t.organization_id = %s AND t.external_id = k.external_id COLLATE "default" LIMIT 1
+            WHERE t.organization_id = %s AND t.external_id = k.external_id COLLATE "default" LIMIT 1
         ) t ON true
         LEFT JOIN LATERAL (
             SELECT c.external_id {BYTES} AS external_id FROM {customer} c WHERE c.id = t.customer_id LIMIT 1
         ) c ON true
+        LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         """,
         [compare, products_digest, organization_id],
     )
@@ -426,17 +410,8 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
             f"ON CONFLICT (purchase_id, line_no) DO UPDATE SET {line_sets} "
             f"WHERE ({line_old}) IS DISTINCT FROM ({line_new})"
         )
-        # The orders whose lines alone changed: stored before, not continued, their own fields left.
-        lines_only = f"""RETURNING purchase_id
-        )
-        SELECT count(DISTINCT lup.purchase_id) FROM lup
-        WHERE NOT EXISTS (SELECT 1 FROM saved WHERE saved.id = lup.purchase_id)
-          AND NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.id = lup.purchase_id AND o.continued)"""
     else:
         todo, line_todo, conflict, line_conflict = "SELECT * FROM src", "SELECT * FROM lsrc", "", ""
-        # Nothing was stored before: a line is a new order's or a continued one's, so none changed alone (and
-        # the lines need not come back). The insert runs all the same: PostgreSQL runs a WITH's every write.
-        lines_only = ") SELECT 0"
     cursor.execute(
         f"""
         WITH staged AS (
@@ -476,7 +451,11 @@ def _upsert_orders_and_lines(cursor, *, organization_id: int, now, skip_unchange
             SELECT purchase_id, line_no, {", ".join(LINE_COLUMNS)} FROM ltodo
             ORDER BY purchase_id, line_no
             {line_conflict}
-            {lines_only}
+            RETURNING purchase_id
+        )
+        SELECT count(DISTINCT lup.purchase_id) FROM lup
+        WHERE NOT EXISTS (SELECT 1 FROM saved WHERE saved.id = lup.purchase_id)
+          AND NOT EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.id = lup.purchase_id AND o.continued)
         """,
         [organization_id, organization_id, organization_id] + default_values,
     )
@@ -639,124 +618,6 @@ def _copy_payload(rows: list[Sequence]) -> bytes:
     return buffer.getvalue().encode()
 
 
-# A field of PostgreSQL's record output is quoted when it is empty or holds one of these (record_out: the
-# C library's isspace, which for the server's UTF-8 bytes is ASCII whitespace only).
-_RECORD_QUOTED = re.compile(r'[",\\() \t\n\r\v\f]')
-_TEXT_CACHE_LIMIT = 50_000
-
-
-class _NoText(Exception):  # noqa: N818 (a signal: PostgreSQL makes this line's text)
-    pass
-
-
-def session_writes_utc_iso(cursor) -> bool:
-    """Whether this session writes a timestamptz as record_texts does: in UTC, in ISO style (Django sets UTC)."""
-    cursor.execute("SELECT current_setting('TimeZone'), current_setting('DateStyle')")
-    zone, style = cursor.fetchone()
-    return zone in ("UTC", "Etc/UTC") and style.split(",")[0].strip() == "ISO"
-
-
-class _Texts(dict):
-    """Each value's text in a line's record, worked out once per value (most repeat: ids, dates, quantities)."""
-
-    def __init__(self, make: Callable[[object], str]):
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, value) -> str:
-        text = self.make(value)
-        if len(self) >= _TEXT_CACHE_LIMIT:
-            self.clear()
-        self[value] = text
-        return text
-
-
-def _field_text(value) -> str:
-    """A text field as record_out writes it: quoted when empty or holding a special character."""
-    if type(value) is not str:
-        raise _NoText
-    if value and not _RECORD_QUOTED.search(value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '""') + '"'
-
-
-def _numeric_text(scale: int) -> Callable[[object], str]:
-    """A number as numeric_out writes it at the column's scale (NULL as nothing), from its plain text.
-
-    Plain text only: ASCII digits, a minus sign, at most `scale` decimals (the validator's patterns).
-    """
-    zeros = "0" * scale
-
-    def make(value) -> str:
-        if value is None:
-            return ""
-        text = value if type(value) is str else str(value)  # a Decimal of the validator's: its text
-        whole, _dot, part = text.partition(".")
-        negative = whole[:1] == "-"
-        if negative:
-            whole = whole[1:]
-        if (
-            not (whole.isascii() and whole.isdigit())
-            or len(part) > scale
-            or not (part.isascii() and (part.isdigit() or not part))
-        ):
-            raise _NoText
-        if whole[0] == "0":
-            whole = whole.lstrip("0") or "0"
-        part += zeros[len(part) :]
-        return f"-{whole}.{part}" if negative and (whole != "0" or part != zeros) else f"{whole}.{part}"
-
-    return make
-
-
-def _moment_text(value) -> str:
-    """A moment as timestamptz_out writes it in UTC, ISO style, quoted (it holds a space); NULL as nothing."""
-    if value is None:
-        return ""
-    at = datetime.fromisoformat(value) if type(value) is str else value
-    if not isinstance(at, datetime) or at.tzinfo is None:
-        raise _NoText
-    at = at.astimezone(UTC).replace(tzinfo=None)
-    text = at.isoformat(sep=" ")
-    return f'"{text.rstrip("0") if at.microsecond else text}+00"'
-
-
-def _integer_text(value) -> str:
-    if value is None:
-        return ""
-    if type(value) is not int:
-        raise _NoText
-    return str(value)
-
-
-def record_texts() -> Callable[[Sequence, int], str]:
-    """A function (staging row, its place in the order) → the line's digest text, or "" where it cannot tell.
-
-    The text is what PostgreSQL's `ROW(DIGEST_COLUMNS)::text` gives for the staged values in a session
-    writing UTC in ISO style (session_writes_utc_iso): numbers at their column's scale, the moment in
-    UTC, a field quoted as record_out quotes it, NULL as nothing. Values of another shape than the
-    validator's (numbers written plainly, an aware datetime or its text, text ids) give "", and the
-    writer makes that line's text itself (_digest_source). Made in the validator process, beside the
-    writer; each value's text is worked out once and looked up after.
-    """
-    texts, moments, places = _Texts(_field_text), _Texts(_moment_text), _Texts(_integer_text)
-    quantities = _Texts(_numeric_text(3))
-    price, amount = _numeric_text(4), _numeric_text(2)  # seldom the same twice: not kept
-
-    def text(row: Sequence, pos: int) -> str:
-        # DIGEST_COLUMNS: pos, then the staging row's customer, product, quantity, unit price, amount, currency,
-        # moment, place, seller and rank.
-        try:
-            return (
-                f"({pos},{texts[row[2]]},{texts[row[3]]},{quantities[row[4]]},{price(row[5])},{amount(row[6])},"
-                f"{texts[row[7]]},{moments[row[8]]},{places[row[9]]},{texts[row[10]]},{places[row[11]]})"
-            )
-        except (_NoText, ValueError, TypeError):
-            return ""
-
-    return text
-
-
 def staging_rows(
     chunk: list[tuple[int, dict]],
     clean: Callable[[dict], dict],
@@ -764,7 +625,6 @@ def staging_rows(
     *,
     fill_only: set[int] = frozenset(),
     raw: dict[str, str] | None = None,
-    texts: Callable[[Sequence, int], str] | None = None,
 ) -> list[Sequence]:
     """The chunk's good rows as staging rows, each bad one in the report (as validate_chunk does).
 
@@ -775,8 +635,7 @@ def staging_rows(
     order-fields filler, in their place, and are neither counted nor staged. `raw` gives an
     order's raw digest, staged with its first line, as are the first non-empty customer, place and
     seller of its lines (STAGING_COLUMNS' `head_*`; an order's first row is a list, filled in as
-    later lines give them). `texts` (record_texts) gives each line's digest text, staged as `digest_text`;
-    without it that is empty.
+    later lines give them).
     """
     fast = getattr(clean, "staging_row", None)
     if fill_only:
@@ -792,23 +651,21 @@ def staging_rows(
     firsts: dict[str, list] = {}
     placed = []
     raw = raw or {}
-    head = len(rows[0]) + 2 if rows else 0  # where head_customer is, then head_location_id and head_employee
     for row in rows:
         order = row[1]
         place = seen[order] = seen.get(order, 0) + 1
-        src = texts(row, place) if texts is not None else ""
         if place == 1:
-            first = firsts[order] = [*row, 1, raw.get(order, ""), row[2] or "", row[9], row[10] or "", src]
+            first = firsts[order] = [*row, 1, raw.get(order, ""), row[2] or "", row[9], row[10] or ""]
             placed.append(first)
             continue
         first = firsts[order]
-        if not first[head] and row[2]:
-            first[head] = row[2]
-        if first[head + 1] is None and row[9] is not None:
-            first[head + 1] = row[9]
-        if not first[head + 2] and row[10]:
-            first[head + 2] = row[10]
-        placed.append((*row, place, "", "", None, "", src))
+        if not first[-3] and row[2]:
+            first[-3] = row[2]
+        if first[-2] is None and row[9] is not None:
+            first[-2] = row[9]
+        if not first[-1] and row[10]:
+            first[-1] = row[10]
+        placed.append((*row, place, "", "", None, ""))
     return placed
 
 
@@ -848,10 +705,7 @@ def _checked_rows(
 
 
 def _validated(
-    chunk: list[tuple[int, dict]],
-    clean: Callable[[dict], dict],
-    raw_orders: RawOrders | None,
-    texts: Callable[[Sequence, int], str] | None = None,
+    chunk: list[tuple[int, dict]], clean: Callable[[dict], dict], raw_orders: RawOrders | None
 ) -> tuple[ImportReport, tuple[bytes, bytes, int]]:
     """One chunk checked: its own report, and as COPY data its good rows and the orders left out as unchanged.
 
@@ -859,10 +713,10 @@ def _validated(
     """
     report = ImportReport(kind="purchases")
     if raw_orders is None:
-        rows, left_out = staging_rows(chunk, clean, report, texts=texts), []
+        rows, left_out = staging_rows(chunk, clean, report), []
     else:
         todo, fill_only, left_out, digests = raw_orders.split(chunk)
-        rows = staging_rows(todo, clean, report, fill_only=fill_only, raw=digests, texts=texts)
+        rows = staging_rows(todo, clean, report, fill_only=fill_only, raw=digests)
         report.rows += len(chunk) - len(todo) + len(fill_only)  # the lines of the orders left out
     # Plain strings: a lazy translation would be translated again, in the other process's language.
     report.errors = [(row, [str(reason) for reason in reasons]) for row, reasons in report.errors]
@@ -877,13 +731,11 @@ def _produce(
     clean: Callable[[dict], dict],
     language: str | None,
     raw_orders: RawOrders | None = None,
-    digest_texts: bool = False,
 ) -> None:
     """The validator process: read, check and encode chunk after chunk, and send each to the writer.
 
     A send blocks until the writer takes the chunk before, so at most one waits and memory
     stays flat. The end is (None, None); a failure ("error", exception) for the writer to raise.
-    With `digest_texts`, each staged line carries its digest text (record_texts).
     """
     # A chunk is tens of thousands of small dicts that live until it is sent. With the cyclic
     # garbage collector on, they were traversed again at every collection while they aged,
@@ -892,11 +744,10 @@ def _produce(
     # alone: freeze() sets aside the objects the process was forked with.
     gc.disable()
     gc.freeze()
-    texts = record_texts() if digest_texts else None
     try:
         with translation.override(language):
             for chunk in chunks:
-                sender.send(_validated(chunk, clean, raw_orders, texts))
+                sender.send(_validated(chunk, clean, raw_orders))
                 del chunk
                 gc.collect()
         sender.send((None, None))
@@ -913,7 +764,7 @@ def _produce(
 
 @contextmanager
 def _validator(
-    chunks: Iterator, clean: Callable[[dict], dict], raw_orders: RawOrders | None = None, digest_texts: bool = False
+    chunks: Iterator, clean: Callable[[dict], dict], raw_orders: RawOrders | None = None
 ) -> Iterator[Callable[[], tuple | None]]:
     """Read and validate the file in a child process; yields a function that gives the next chunk or None.
 
@@ -926,7 +777,7 @@ def _validator(
     receiver, sender = _FORK.Pipe(duplex=False)
     child = _FORK.Process(
         target=_produce,
-        args=(sender, chunks, clean, translation.get_language(), raw_orders, digest_texts),
+        args=(sender, chunks, clean, translation.get_language(), raw_orders),
         name="otklik-import-validator",
     )
     child.start()
@@ -1041,7 +892,6 @@ def _write_chunk(
         organization_id=organization.pk,
         products_digest=state.products_digest,
         compare=state.had_purchases and not new_products,
-        fresh=not state.had_purchases,
     )
     lines_only = _upsert_orders_and_lines(
         cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases
@@ -1090,10 +940,7 @@ def purchases_import_pg(
         transaction.atomic(),
         connection.cursor() as cursor,
         _validator(
-            chunks,
-            clean,
-            _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None,
-            digest_texts=session_writes_utc_iso(cursor),
+            chunks, clean, _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None
         ) as next_chunk,
     ):
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
