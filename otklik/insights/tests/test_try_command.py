@@ -43,7 +43,7 @@ def test_every_row_gets_a_theme_or_other(answers_csv, tmp_path):
     out = tmp_path / "labels.csv"
     report = io.StringIO()
     call_command("themes", "try", str(path), column="text", themes=4, out=out, stdout=report)
-    with out.open(encoding="utf-8", newline="") as handle:
+    with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(row["row"]) for row in rows] == list(range(1, len(texts) + 1))
     assert all(row["theme"] for row in rows)
@@ -56,6 +56,19 @@ def test_every_row_gets_a_theme_or_other(answers_csv, tmp_path):
         assert name in printed
     assert "key words:" in printed
     assert any(text[:40] in printed for text in texts if text)
+
+
+def test_the_labels_file_opens_in_excel_with_its_cyrillic_intact(answers_csv, tmp_path, capsys):
+    """Excel on Windows takes a CSV for UTF-8 only by its byte-order mark; else the labels read as mojibake."""
+    path, _texts = answers_csv
+    out = tmp_path / "labels.csv"
+    call_command("themes", "try", str(path), column="text", themes=4, out=out, stdout=io.StringIO())
+    call_command("themes", "try", str(path), column="text", themes=4, stderr=io.StringIO())
+    printed = capsys.readouterr().out  # standard output gets no mark: it may be piped on
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfrow,theme\r\n")
+    assert data[3:].decode("utf-8") == printed  # otherwise the same text
+    assert any(not label.isascii() for label in data.decode("utf-8-sig").split()[1:])
 
 
 def test_the_same_file_gives_the_same_labels(answers_csv, tmp_path):
@@ -91,7 +104,7 @@ def test_a_semicolon_file_with_answers_holding_commas_is_read(answers_csv, tmp_p
 
 
 def _labels(path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

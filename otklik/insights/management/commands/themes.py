@@ -194,7 +194,8 @@ class Command(BaseCommand):
 
     def _write_labels(self, out: Path | None, labels: list[str]) -> None:
         try:
-            handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+            # With a byte-order mark: Excel on Windows reads a CSV without one in the ANSI code page.
+            handle = out.open("w", encoding="utf-8-sig", newline="") if out else sys.stdout
         except OSError as error:
             message = _("Cannot write %(path)s: %(error)s.") % {"path": out, "error": error.strerror}
             raise CommandError(message) from error
