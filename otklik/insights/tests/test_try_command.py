@@ -186,6 +186,31 @@ def test_files_that_cannot_be_read_get_a_clear_message(tmp_path, content, messag
         call_command("themes", "try", str(path), column="text", stdout=io.StringIO())
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Runs to the end of the file.
+        'id,text\r\n1,fine\r\n2,"a quote never closed\r\n3,next answer\r\n4,"quoted, and closed"\r\n5,last\r\n',
+        # "Closed" by the next quoted answer's opening quote, in the middle of its field.
+        'id,text\r\n1,fine\r\n2,"a quote never closed\r\n3,next answer\r\n4,"quoted, and closed"\r\n',
+    ],
+    ids=["to-the-end", "closed-by-a-later-quote"],
+)
+def test_an_unclosed_quote_in_a_small_file_is_refused_naming_its_row(tmp_path, content):
+    """Under the 1 MB field limit too: the rows after the quote would have been merged into row 2's answer."""
+    path, out = tmp_path / "answers.csv", tmp_path / "labels.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"quote opened in row 2 \(line 3\) is not closed"):
+        call_command("themes", "try", str(path), column="text", out=out, stdout=io.StringIO())
+    assert not out.exists()
+
+
+def test_answers_quoted_over_several_lines_are_still_one_row_each(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text('id,text\r\n1,"two\r\nlines"\r\n2,"with ""quotes""\nand, a comma"\r\n3,plain\r\n')
+    assert read_texts(path, "text") == (["two\r\nlines", 'with "quotes"\nand, a comma', "plain"], "utf-8")
+
+
 def test_a_large_file_is_discovered_on_a_bounded_sample_and_every_row_is_tagged(answers_csv, tmp_path, monkeypatch):
     """As the product reads at most DISCOVERY_LIMIT answers: 100 000 rows took 2.6 GB and 5 minutes in full."""
     from otklik.insights import engine, services
