@@ -490,7 +490,8 @@ def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:
     """Take the order's refunded amount (Shopify's "Refunded Amount") off its lines, once per order.
 
     Exports repeat the order's refund on every line, or give it on the first only: the
-    first non-empty value of an order is its refund, later ones are ignored. It is taken
+    first non-empty value of an order other than zero is its refund, later ones are
+    ignored, however far apart its lines lie (decision 00NN). It is taken
     off the order's positive lines in the file's order, each down to zero at most, so
     the order's net revenue is its lines' sum less the refund, never below zero, in the
     order's own currency, and "revenue = sum of lines" stays true for both writers
@@ -504,8 +505,10 @@ def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:
         if number is None:
             reasons.append(_("refunded amount “%(value)s” is not a number") % {"value": raw})
             return
-        # Never forgotten (an order's lines may lie far apart): see imports.refunds.
-        left = refunds[order] = abs(Decimal(number))
+        left = abs(Decimal(number))
+        if left:  # a zero refund (WooCommerce writes one for every order) takes nothing off: not kept
+            # Never forgotten (an order's lines may lie far apart): see imports.refunds.
+            refunds[order] = left
     amount = record.get("amount")
     if not left or amount in (None, "") or reasons:
         return
