@@ -113,6 +113,13 @@ def test_the_answers_loop_survives_a_database_away(monkeypatch):
     assert done == [2]
 
 
+def in_a_thread(function, **kwargs) -> None:
+    """Run `function` as the worker does, in a thread of its own (with its own database connection)."""
+    thread = threading.Thread(target=function, kwargs=kwargs)
+    thread.start()
+    thread.join(timeout=30)
+
+
 def test_a_worker_loads_the_text_tools_before_its_first_claim_and_logs_it(monkeypatch, caplog):
     order, stop = [], threading.Event()
     monkeypatch.setattr(loop, "text_tools_load", lambda: order.append("load"))
@@ -124,13 +131,13 @@ def test_a_worker_loads_the_text_tools_before_its_first_claim_and_logs_it(monkey
 
     monkeypatch.setattr(loop, "answers_process_pending", process)
     with caplog.at_level("INFO", logger="otklik.worker.loop"):
-        loop.answers_loop(interval=0.01, stop=stop, preload=True)
+        in_a_thread(loop.answers_loop, interval=0.01, stop=stop, preload=True)
     assert order == ["load", "claim"]
     assert "loaded the dictionaries and word lists" in caplog.text
     # Without it (the tests' own workers), the first answer loads them.
     order.clear()
     stop.clear()
-    loop.answers_loop(interval=0.01, stop=stop)
+    in_a_thread(loop.answers_loop, interval=0.01, stop=stop)
     assert order == ["claim"]
 
 
@@ -138,7 +145,7 @@ def test_a_failed_preload_is_logged_and_the_worker_claims_all_the_same(monkeypat
     stop = threading.Event()
     monkeypatch.setattr(loop, "text_tools_load", lambda: 1 / 0)
     monkeypatch.setattr(loop, "answers_process_pending", lambda: stop.set() or 0)
-    loop.answers_loop(interval=0.01, stop=stop, preload=True)
+    in_a_thread(loop.answers_loop, interval=0.01, stop=stop, preload=True)
     assert stop.is_set() and "loading the dictionaries failed" in caplog.text
 
 
