@@ -16,6 +16,8 @@ pytest_plugins = ["otklik.testing.browser", "otklik.testing.nginx"]
 # `otklik serve` and `otklik worker` refuse to start without a real secret key; the processes that
 # tests start inherit this one (a fresh one per test run, never a key written down anywhere).
 os.environ.setdefault("OTKLIK_SECRET_KEY", secrets.token_urlsafe(50))
+# Nor do they load the dictionaries as they start (a second of CPU each): only the test of that loading does.
+os.environ.setdefault("OTKLIK_WORKER_PRELOAD", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.customers.services import RowError, normalize_phone, order_fields_filler, status_word
+from otklik.imports.refunds import RefundsLeft
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
 NULL_TOKENS = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "—", "#n/a", "нет", "немає"})
@@ -410,7 +411,7 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
     fill = fill or order_fields_filler()
     keys: dict[str, str] = {}  # customer_key of each customer id met (customers repeat over a file)
     # Per order whose refund was read: what of it is still to be taken off its lines (see take_refund).
-    refunds: dict[str, Decimal] = {}
+    refunds = RefundsLeft()
 
     def prepare(record: dict) -> dict:
         reasons: list[str] = []
@@ -485,11 +486,12 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
     return prepare
 
 
-def take_refund(record: dict, refunds: dict[str, Decimal], reasons: list[str]) -> None:
+def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:
     """Take the order's refunded amount (Shopify's "Refunded Amount") off its lines, once per order.
 
     Exports repeat the order's refund on every line, or give it on the first only: the
-    first non-empty value of an order is its refund, later ones are ignored. It is taken
+    first non-empty value of an order other than zero is its refund, later ones are
+    ignored, however far apart its lines lie (decision 00NN). It is taken
     off the order's positive lines in the file's order, each down to zero at most, so
     the order's net revenue is its lines' sum less the refund, never below zero, in the
     order's own currency, and "revenue = sum of lines" stays true for both writers
@@ -497,15 +499,16 @@ def take_refund(record: dict, refunds: dict[str, Decimal], reasons: list[str]) -
     """
     raw = record.pop("refunded_amount")
     order = str(record.get("external_id") or "").strip()
-    if order not in refunds and str(raw or "").strip():
+    left = refunds.get(order)
+    if left is None and str(raw or "").strip():
         number, _sign = number_and_currency(raw)
         if number is None:
             reasons.append(_("refunded amount “%(value)s” is not a number") % {"value": raw})
             return
-        if len(refunds) >= 100_000:
-            refunds.clear()
-        refunds[order] = abs(Decimal(number))
-    left = refunds.get(order)
+        left = abs(Decimal(number))
+        if left:  # a zero refund (WooCommerce writes one for every order) takes nothing off: not kept
+            # Never forgotten (an order's lines may lie far apart): see imports.refunds.
+            refunds[order] = left
     amount = record.get("amount")
     if not left or amount in (None, "") or reasons:
         return

@@ -43,9 +43,11 @@ LABEL_MIN_SHARE = 0.02
 OUTCOME_MIN_SHARE = 0.05
 PHRASE_SHARE = 0.25
 # A catch-all: its leading cause is in under MIXED_COVERAGE of its answers, or it holds over
-# MIXED_SHARE of all answers (with 4 themes or more).
+# MIXED_SHARE of all answers (with 4 themes or more) unless its leading cause is in ONE_CAUSE of
+# them: a large theme whose answers all say the same thing (the same text 500 times) is one factor.
 MIXED_COVERAGE = 0.1
 MIXED_SHARE = 0.3
+ONE_CAUSE = 0.9
 # Discovery on meaning (see discover_clusters): the share of an answer's point that comes from its
 # sentence embedding, the rest from its term vector; chosen on the choosing halves of the labelled
 # sets (bench/themes.py, docs/decisions/0025-encoder-*.md), never on the reported ones.
@@ -533,8 +535,10 @@ class Described:
     coverage: float  # share of the theme's answers that use its leading cause
 
     def is_mixed(self, *, share: float, k: int) -> bool:
-        """A catch-all: its leading words are in few of its answers, or it holds too many of them."""
-        return not self.causes or self.coverage < MIXED_COVERAGE or (k >= 4 and share > MIXED_SHARE)
+        """A catch-all: its leading words are in few of its answers, or it holds too many answers of varied causes."""
+        if not self.causes or self.coverage < MIXED_COVERAGE:
+            return True
+        return k >= 4 and share > MIXED_SHARE and self.coverage < ONE_CAUSE
 
 
 def theme_labels(usage, row: int, vocabulary: Sequence[str], sizes, *, skip: set[str] = frozenset()) -> Described:

@@ -32,6 +32,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from otklik.insights.text import morph_analyzer
+
 # Verb prefixes seen before mat roots ("на-хуй", "за-ебал", "вы-блядок", "до-лбо-ёб").
 _PREFIX = r"(?:|а|в|во|вз|вы|до|за|из|на|не|недо|о|об|от|по|под|пере|при|про|раз|рас|съ|сь|у|долбо|довбо|пол)"
 
@@ -126,11 +128,8 @@ def package_words() -> frozenset[str]:
 _INNOCENT_FOLDED = frozenset(_fold(w) for w in INNOCENT)
 
 
-@lru_cache(maxsize=2)
-def _morph(language: str):
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang=language)
+# The tagging's own analyzer: a second one would load the same dictionaries again (a third of a second each).
+_morph = morph_analyzer
 
 
 @lru_cache(maxsize=300_000)

@@ -167,10 +167,14 @@ def detect_language(text: str, *, default: str = "en") -> str:
 
 
 @lru_cache(maxsize=2)
-def _morph(language: str):
+def morph_analyzer(language: str):
+    """pymorphy3's analyzer for "ru" or "uk", loaded once per process (the profanity check shares it)."""
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang=language)
+
+
+_morph = morph_analyzer  # the name its callers here use
 
 
 @lru_cache(maxsize=1)

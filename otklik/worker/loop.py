@@ -7,6 +7,7 @@ import time
 
 from django.db import close_old_connections
 
+from otklik.insights.warm import text_tools_load
 from otklik.intake.answers import PROCESS_BATCH, answers_process_pending
 from otklik.messaging.services import outbox_deliver_due, worker_heartbeat
 from otklik.worker.schedule import SCHEDULE, PeriodicJob, run_safely
@@ -52,13 +53,27 @@ def worker_loop(
             stop.wait(interval)
 
 
-def answers_loop(*, interval: float, stop: threading.Event) -> None:
+def text_tools_preload() -> None:
+    """Load what reading an answer uses (dictionaries, word lists) now, and log what it took (decision 00NN)."""
+    wall, cpu = time.monotonic(), time.process_time()
+    if run_safely(text_tools_load, name="loading the dictionaries"):
+        logger.info(
+            "loaded the dictionaries and word lists for reading answers in %.1f s (%.1f s of CPU)",
+            time.monotonic() - wall,
+            time.process_time() - cpu,
+        )
+
+
+def answers_loop(*, interval: float, stop: threading.Event, preload: bool = False) -> None:
     """Until `stop` is set: process the answers whose rules, case and alerts are still to run (decision 0024).
 
     Its own thread, so a detractor's alert never waits behind the minute jobs or the outbox sweep; with
     nothing pending, one read of a tiny partial index every `interval` seconds. A full batch means more are
-    waiting, so it goes on without waiting.
+    waiting, so it goes on without waiting. With `preload`, the text tools are loaded before the first
+    claim, so the first answers' alerts do not wait for them (the heartbeat and the task runner start meanwhile).
     """
+    if preload:
+        text_tools_preload()
     while not stop.is_set():
         close_old_connections()
         done = 0

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from otklik.customers.models import Customer, Purchase
+from otklik.testing import factories
 from otklik.testing.plans import indexes, plan, unindexed_foreign_keys
 
 pytestmark = [
@@ -49,19 +50,55 @@ def test_a_customer_pays_for_six_indexes_none_of_them_a_twin():
     assert "WHERE (erased_at IS NOT NULL)" in found["customer_erased"]
 
 
+# The indexes that lead with the organization: each serves "an organization's customers" as well as the next.
+BY_ORGANIZATION = ("customer_unique_external_id", "customers_c_organiz_d03b43_idx", "customers_c_organiz_d39d52_idx")
+
+
+@pytest.fixture
+def customers_at_scale():
+    """Two organizations' customers, counted by ANALYZE: the plans of a customer base, not of an empty table.
+
+    On a near-empty table the planner picks, among the indexes that fit, the one with the fewest pages, and
+    what earlier tests left there decides that: rows rolled back still fill index pages until a vacuum, and the
+    fast import's ANALYZE (run inside a test's transaction) leaves its page and row counts in pg_class after
+    the rollback. After the imports' tests the (organization, phone) index was the smaller one.
+    """
+    organizations = [factories.make_organization(), factories.make_organization()]
+    segments = ["champions", "at_risk", "loyal", "", ""]
+    Customer.objects.bulk_create(
+        Customer(
+            organization=organizations[n % 2],
+            external_id=f"C{n}",
+            email=f"customer{n}@example.com",
+            phone=f"+38050{n:07d}",
+            segment=segments[n % len(segments)],
+        )
+        for n in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Customer._meta.db_table}")
+    return [organization.pk for organization in organizations]
+
+
 @pytest.mark.parametrize(
     ("queryset", "index"),
     [
-        # An organization's customers (lists, segments, deleting an organization): the unique key's prefix.
-        (lambda: Customer.objects.filter(organization_id=1), "customer_unique_external_id"),
-        (lambda: Customer.objects.filter(organization_id__in=[1, 2]), "customer_unique_external_id"),
-        (lambda: Customer.objects.filter(organization_id=1, external_id="C1"), "customer_unique_external_id"),
+        # An organization's customers (lists, segments, deleting an organization): any index that leads with it
+        # (the unique key's prefix, or the e-mail's or the phone's: the same rows, whichever has fewer pages).
+        (lambda orgs: Customer.objects.filter(organization_id=orgs[0]), BY_ORGANIZATION),
+        (lambda orgs: Customer.objects.filter(organization_id__in=orgs), BY_ORGANIZATION),
+        (
+            lambda orgs: Customer.objects.filter(organization_id=orgs[0], external_id="C1"),
+            "customer_unique_external_id",
+        ),
         # Whether an organization has an erased customer (planning invitations).
-        (lambda: Customer.objects.filter(organization_id=1, erased_at__isnull=False), "customer_erased"),
+        (lambda orgs: Customer.objects.filter(organization_id=orgs[0], erased_at__isnull=False), "customer_erased"),
         # Answers and cases by segment, the SLA's segments: compared whole.
-        (lambda: Customer.objects.filter(segment="champions"), "customer_segment"),
-        (lambda: Customer.objects.filter(segment__in=["champions", "at_risk"]), "customer_segment"),
+        (lambda orgs: Customer.objects.filter(segment="champions"), "customer_segment"),
+        (lambda orgs: Customer.objects.filter(segment__in=["champions", "at_risk"]), "customer_segment"),
     ],
 )
-def test_the_queries_on_customers_still_use_an_index(queryset, index):
-    assert index in plan(queryset())
+def test_the_queries_on_customers_still_use_an_index(customers_at_scale, queryset, index):
+    planned = plan(queryset(customers_at_scale))
+    indexes_named = (index,) if isinstance(index, str) else index
+    assert any(f" {name} " in planned for name in indexes_named), planned

@@ -225,3 +225,19 @@ def test_praise_adverbs_and_ukrainian_function_words_never_name_a_theme():
         ("super", "en"),
     ]:
         assert text.lemma(word, language) in fillers, word
+
+
+def test_the_same_text_many_times_is_one_theme_and_not_a_catch_all():
+    """500 copies of one complaint among varied ones: the clearest theme there is, not "mixed" for its size."""
+    from otklik.insights.services import texts_discover
+
+    texts = complaint_texts(600) + ["Delivery was late"] * 500
+    found, assigned = texts_discover(texts, k=5)
+    copies = Counter(assigned[600:])
+    theme, count = copies.most_common(1)[0]
+    assert count == 500 and theme >= 0
+    assert found[theme].size >= 500 and not found[theme].is_mixed, found[theme]
+    # A large theme whose answers share no cause is still a catch-all.
+    spread = engine.Described(causes=["seat"], outcomes=[], coverage=0.4)
+    assert spread.is_mixed(share=0.45, k=5) and not spread.is_mixed(share=0.2, k=5)
+    assert not engine.Described(causes=["late"], outcomes=[], coverage=0.95).is_mixed(share=0.45, k=5)

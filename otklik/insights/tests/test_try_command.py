@@ -43,7 +43,7 @@ def test_every_row_gets_a_theme_or_other(answers_csv, tmp_path):
     out = tmp_path / "labels.csv"
     report = io.StringIO()
     call_command("themes", "try", str(path), column="text", themes=4, out=out, stdout=report)
-    with out.open(encoding="utf-8", newline="") as handle:
+    with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(row["row"]) for row in rows] == list(range(1, len(texts) + 1))
     assert all(row["theme"] for row in rows)
@@ -56,6 +56,19 @@ def test_every_row_gets_a_theme_or_other(answers_csv, tmp_path):
         assert name in printed
     assert "key words:" in printed
     assert any(text[:40] in printed for text in texts if text)
+
+
+def test_the_labels_file_opens_in_excel_with_its_cyrillic_intact(answers_csv, tmp_path, capsys):
+    """Excel on Windows takes a CSV for UTF-8 only by its byte-order mark; else the labels read as mojibake."""
+    path, _texts = answers_csv
+    out = tmp_path / "labels.csv"
+    call_command("themes", "try", str(path), column="text", themes=4, out=out, stdout=io.StringIO())
+    call_command("themes", "try", str(path), column="text", themes=4, stderr=io.StringIO())
+    printed = capsys.readouterr().out  # standard output gets no mark: it may be piped on
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfrow,theme\r\n")
+    assert data[3:].decode("utf-8") == printed  # otherwise the same text
+    assert any(not label.isascii() for label in data.decode("utf-8-sig").split()[1:])
 
 
 def test_the_same_file_gives_the_same_labels(answers_csv, tmp_path):
@@ -91,7 +104,7 @@ def test_a_semicolon_file_with_answers_holding_commas_is_read(answers_csv, tmp_p
 
 
 def _labels(path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -171,6 +184,31 @@ def test_files_that_cannot_be_read_get_a_clear_message(tmp_path, content, messag
     path.write_bytes(content)
     with pytest.raises(CommandError, match=message):
         call_command("themes", "try", str(path), column="text", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Runs to the end of the file.
+        'id,text\r\n1,fine\r\n2,"a quote never closed\r\n3,next answer\r\n4,"quoted, and closed"\r\n5,last\r\n',
+        # "Closed" by the next quoted answer's opening quote, in the middle of its field.
+        'id,text\r\n1,fine\r\n2,"a quote never closed\r\n3,next answer\r\n4,"quoted, and closed"\r\n',
+    ],
+    ids=["to-the-end", "closed-by-a-later-quote"],
+)
+def test_an_unclosed_quote_in_a_small_file_is_refused_naming_its_row(tmp_path, content):
+    """Under the 1 MB field limit too: the rows after the quote would have been merged into row 2's answer."""
+    path, out = tmp_path / "answers.csv", tmp_path / "labels.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"quote opened in row 2 \(line 3\) is not closed"):
+        call_command("themes", "try", str(path), column="text", out=out, stdout=io.StringIO())
+    assert not out.exists()
+
+
+def test_answers_quoted_over_several_lines_are_still_one_row_each(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text('id,text\r\n1,"two\r\nlines"\r\n2,"with ""quotes""\nand, a comma"\r\n3,plain\r\n')
+    assert read_texts(path, "text") == (["two\r\nlines", 'with "quotes"\nand, a comma', "plain"], "utf-8")
 
 
 def test_a_large_file_is_discovered_on_a_bounded_sample_and_every_row_is_tagged(answers_csv, tmp_path, monkeypatch):

@@ -111,3 +111,51 @@ def test_the_answers_loop_goes_on_at_once_while_batches_come_back_full(monkeypat
 def test_the_answers_loop_survives_a_database_away(monkeypatch):
     done = run_answers_loop(monkeypatch, batches=[RuntimeError("away"), 2], interval=0.05, seconds=5)
     assert done == [2]
+
+
+def in_a_thread(function, **kwargs) -> None:
+    """Run `function` as the worker does, in a thread of its own (with its own database connection)."""
+    thread = threading.Thread(target=function, kwargs=kwargs)
+    thread.start()
+    thread.join(timeout=30)
+
+
+def test_a_worker_loads_the_text_tools_before_its_first_claim_and_logs_it(monkeypatch, caplog):
+    order, stop = [], threading.Event()
+    monkeypatch.setattr(loop, "text_tools_load", lambda: order.append("load"))
+
+    def process():
+        order.append("claim")
+        stop.set()
+        return 0
+
+    monkeypatch.setattr(loop, "answers_process_pending", process)
+    with caplog.at_level("INFO", logger="otklik.worker.loop"):
+        in_a_thread(loop.answers_loop, interval=0.01, stop=stop, preload=True)
+    assert order == ["load", "claim"]
+    assert "loaded the dictionaries and word lists" in caplog.text
+    # Without it (the tests' own workers), the first answer loads them.
+    order.clear()
+    stop.clear()
+    in_a_thread(loop.answers_loop, interval=0.01, stop=stop)
+    assert order == ["claim"]
+
+
+def test_a_failed_preload_is_logged_and_the_worker_claims_all_the_same(monkeypatch, caplog):
+    stop = threading.Event()
+    monkeypatch.setattr(loop, "text_tools_load", lambda: 1 / 0)
+    monkeypatch.setattr(loop, "answers_process_pending", lambda: stop.set() or 0)
+    in_a_thread(loop.answers_loop, interval=0.01, stop=stop, preload=True)
+    assert stop.is_set() and "loading the dictionaries failed" in caplog.text
+
+
+def test_the_preload_reaches_every_lazily_loaded_text_tool():
+    from otklik.insights import profanity
+    from otklik.insights import text as textlib
+    from otklik.insights.warm import text_tools_load
+
+    text_tools_load()
+    assert textlib.morph_analyzer.cache_info().currsize == 2  # ru and uk
+    assert profanity._morph is textlib.morph_analyzer  # one set of dictionaries, not two
+    for cached in (textlib._langid, textlib._english_stemmer, textlib._foreign_stop_words, profanity.package_words):
+        assert cached.cache_info().currsize == 1, cached

@@ -116,11 +116,19 @@ def read_texts(path: Path, column: str) -> tuple[list[str], str]:
     header_line = text.split("\n", 1)[0].rstrip("\r")
     if not header_line.strip():
         raise CommandError(_("%(file)s has no header row: its first line is empty.") % {"file": path})
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    lines = io.StringIO(text, newline="").readlines()  # as the reader splits them, to find a record's own text
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(lines, delimiter=delimiter)
+    records = []
     try:
         header = next(reader)
         index = _column_index(header, column, path)
-        records = list(reader)
+        start = reader.line_num
+        for record in reader:
+            if reader.line_num - start > 1:
+                _check_quotes(lines, start, reader.line_num, delimiter, path, row=len(records) + 1)
+            records.append(record)
+            start = reader.line_num
     except csv.Error as error:
         raise CommandError(
             _("%(file)s is not a well-formed CSV file (line %(line)s: %(error)s).")
@@ -130,6 +138,25 @@ def read_texts(path: Path, column: str) -> tuple[list[str], str]:
     while records and not records[-1]:
         records.pop()
     return [(row[index] if index < len(row) else "").strip() for row in records], encoding
+
+
+def _check_quotes(lines: list[str], start: int, end: int, delimiter: str, path: Path, *, row: int) -> None:
+    """Refuse a record of several lines whose quote is not closed where its field ends.
+
+    Only a quoted field spans lines. Excel closes each one right before a delimiter or the line's end; a
+    quote that runs to the end of the file, or that some later quote "closes" in the middle of a field,
+    has swallowed the rows after it into one answer (a lenient reader accepts both; a strict one does not).
+    """
+    try:
+        list(csv.reader(lines[start:end], delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        raise CommandError(
+            _(
+                "In %(file)s the quote opened in row %(row)s (line %(line)s) is not closed where its answer ends, "
+                "so the rows after it would be read as one answer. Close or remove that quote and try again."
+            )
+            % {"file": path, "row": row, "line": start + 1}
+        ) from error
 
 
 def theme_label(theme: engine.ThemeSpec) -> str:
@@ -194,7 +221,8 @@ class Command(BaseCommand):
 
     def _write_labels(self, out: Path | None, labels: list[str]) -> None:
         try:
-            handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+            # With a byte-order mark: Excel on Windows reads a CSV without one in the ANSI code page.
+            handle = out.open("w", encoding="utf-8-sig", newline="") if out else sys.stdout
         except OSError as error:
             message = _("Cannot write %(path)s: %(error)s.") % {"path": out, "error": error.strerror}
             raise CommandError(message) from error

@@ -79,7 +79,9 @@ class Command(BaseCommand):
         )
         thread.start()
         answers = threading.Thread(
-            target=answers_loop, kwargs={"interval": answers_interval, "stop": stop}, daemon=True
+            target=answers_loop,
+            kwargs={"interval": answers_interval, "stop": stop, "preload": settings.OTKLIK_WORKER_PRELOAD},
+            daemon=True,
         )
         answers.start()
         try:
