@@ -8,7 +8,7 @@ passed (its start-up over), it POSTs `--answers` detractor answers (real Russian
 ../shared/datasets, a third of a second apart) to the public answer page and prints each one's
 answer-to-alert times (the alert's outbox row queued, and sent, against the answer's) and the worker's CPU seconds
 for the round. The worker is stopped after each round. The first answer is the one a worker
-that loads its dictionaries lazily makes wait (decision 00NN).
+that loads its dictionaries lazily makes wait (decision 0067).
 """
 
 import argparse

@@ -236,7 +236,7 @@ OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OTKLIK_OUTBOX_CLAIM_TIMEOUT_SECON
 # this many (decision 0028). 1: each in its own commit.
 OTKLIK_OUTBOX_SENT_GROUP = env_int("OTKLIK_OUTBOX_SENT_GROUP", 8)
 # `otklik worker` loads the dictionaries and word lists for reading answers as it starts, not on the first
-# answers (about a second of CPU, decision 00NN). The test run turns it off for the workers it starts.
+# answers (about a second of CPU, decision 0067). The test run turns it off for the workers it starts.
 OTKLIK_WORKER_PRELOAD = env_bool("OTKLIK_WORKER_PRELOAD", True)
 
 # Loyalty after recovery: a resolved complaint's customer is asked again this many days later.

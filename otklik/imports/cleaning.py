@@ -491,7 +491,7 @@ def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:
 
     Exports repeat the order's refund on every line, or give it on the first only: the
     first non-empty value of an order other than zero is its refund, later ones are
-    ignored, however far apart its lines lie (decision 00NN). It is taken
+    ignored, however far apart its lines lie (decision 0067). It is taken
     off the order's positive lines in the file's order, each down to zero at most, so
     the order's net revenue is its lines' sum less the refund, never below zero, in the
     order's own currency, and "revenue = sum of lines" stays true for both writers

@@ -1,4 +1,4 @@
-"""What is left of each refunded order's refund over a whole file, in bounded memory (decision 00NN).
+"""What is left of each refunded order's refund over a whole file, in bounded memory (decision 0067).
 
 An order's lines may lie far apart in a file, its refund repeated on each: forgetting an order
 makes its refund be taken again from a later line. So no order is ever forgotten. The orders

@@ -1,4 +1,4 @@
-"""Loading what the tagging and the rules read lazily, once, when a worker starts (decision 00NN).
+"""Loading what the tagging and the rules read lazily, once, when a worker starts (decision 0067).
 
 The Russian and Ukrainian dictionaries, the language identifier, the English stemmer and the
 word lists load on first use: about a second of CPU that a fresh worker's first answers paid,

@@ -54,7 +54,7 @@ def worker_loop(
 
 
 def text_tools_preload() -> None:
-    """Load what reading an answer uses (dictionaries, word lists) now, and log what it took (decision 00NN)."""
+    """Load what reading an answer uses (dictionaries, word lists) now, and log what it took (decision 0067)."""
     wall, cpu = time.monotonic(), time.process_time()
     if run_safely(text_tools_load, name="loading the dictionaries"):
         logger.info(
