@@ -143,7 +143,7 @@ class DateTally:
     of a column merge (`merge`) into the whole column's.
     """
 
-    __slots__ = ("counts", "examples", "_cache")
+    __slots__ = ("counts", "examples", "_cache", "_previous", "_previous_formats")
 
     def __init__(self) -> None:
         self.counts: dict[frozenset | None, int] = {}
@@ -151,17 +151,24 @@ class DateTally:
         # By the value's date part ("12/1/2010" of "12/1/2010 8:26"): a column of a million
         # date-times has a few thousand days, each classified once.
         self._cache: dict[str, frozenset | None] = {}
+        # An order's lines repeat its date one after another: the value before is compared first.
+        self._previous: str | None = None
+        self._previous_formats: frozenset | None = None
 
     def add(self, value) -> None:
         """Count one raw value of the column."""
         if type(value) is str:
-            key = value.strip().partition(" ")[0].partition("T")[0]
-            cache = self._cache
-            formats = cache.get(key, _UNSEEN)
-            if formats is _UNSEEN:
-                if len(cache) > 100_000:
-                    cache.clear()
-                formats = cache[key] = _date_formats_of(key)
+            if value == self._previous:
+                formats = self._previous_formats
+            else:
+                key = value.strip().partition(" ")[0].partition("T")[0]
+                cache = self._cache
+                formats = cache.get(key, _UNSEEN)
+                if formats is _UNSEEN:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                    formats = cache[key] = _date_formats_of(key)
+                self._previous, self._previous_formats = value, formats
         else:
             formats = _date_formats_of(value)
         counts = self.counts
@@ -180,7 +187,7 @@ class DateTally:
 
     def __setstate__(self, state: tuple) -> None:
         self.counts, self.examples = state
-        self._cache = {}
+        self._cache, self._previous, self._previous_formats = {}, None, None
 
     def decided(self) -> str:
         """The format of the values counted so far, as date_format_of says (AmbiguousDates included)."""
