@@ -44,6 +44,9 @@ from otklik.intake.purchases import purchases_receive
 CHUNK_ROWS = 25000
 NUMBERS_KEPT = 20_000  # a spreadsheet's distinct numbers kept as text while it is read (file_records)
 ERRORS_KEPT = 1000  # reasons kept for display; the count covers them all
+# The PostgreSQL path's first chunk: the writer waits for it alone, so it is small, and each next one twice the
+# last up to CHUNK_ROWS (the reading keeps ahead of a writer that stores half as many rows a second).
+FIRST_CHUNK_ROWS = 3000
 
 Progress = Callable[[str, int], None]  # (phase, rows done in that phase)
 
@@ -147,6 +150,14 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def ramped(items: Iterable, size: int, *, first: int) -> Iterator[list]:
+    """Lists of `first` items, then twice as many each time up to `size`, lazily (chunked when first >= size)."""
+    iterator, step = iter(items), min(first, size)
+    while chunk := list(islice(iterator, step)):
+        yield chunk
+        step = min(2 * step, size)
 
 
 def whole_orders(chunks: Iterable[list], *, limit: int) -> Iterator[list]:
@@ -514,7 +525,8 @@ def _check_and_write(
 
         def chunks(tally: DateTally | None = None) -> Iterator[list[tuple[int, dict]]]:
             records = file_records(path, fmt, mapping, typed=typed, dates=tally)
-            return whole_orders(chunked(records, chunk_rows), limit=2 * chunk_rows)
+            # Small chunks first: the writer waits for the first one alone.
+            return whole_orders(ramped(records, chunk_rows, first=FIRST_CHUNK_ROWS), limit=2 * chunk_rows)
 
         try:
             report = purchases_import_pg(

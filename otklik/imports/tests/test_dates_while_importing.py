@@ -5,7 +5,10 @@ result must be the one a whole-column decision made first gives (the guards, whi
 the provisional format too); the tests that name a pass count are the aim itself.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from otklik.customers.models import Purchase, PurchaseLine
 from otklik.imports import services
@@ -156,3 +159,21 @@ def test_a_second_import_of_the_same_file_changes_nothing(world, tmp_path, fast,
     run(world.org, "purchases", path, fast=fast, chunk_rows=4)
     again = run(world.org, "purchases", path, fast=fast, chunk_rows=4)
     assert again.written and again.date_format == "dmy" and not again.changed and again.unchanged == 30
+
+
+def test_ramped_chunks_start_small_and_double():
+    assert [len(chunk) for chunk in services.ramped(range(40), 10, first=2)] == [2, 4, 8, 10, 10, 6]
+    assert [len(chunk) for chunk in services.ramped(range(25), 10, first=30)] == [10, 10, 5]
+
+
+def test_small_first_chunks_store_what_even_chunks_store(world, tmp_path, fast, monkeypatch):  # noqa: F811
+    recent = [timezone.now() - timedelta(days=2 + i % 5, minutes=i) for i in range(40)]  # due for invitations
+    path = write_csv(tmp_path / "dmy.csv", lines([f"{moment:%d.%m.%Y %H:%M}" for moment in recent]))
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 1000)
+    even = run(world.other_org, "purchases", path, fast=fast, chunk_rows=16)
+    monkeypatch.setattr(services, "FIRST_CHUNK_ROWS", 1)
+    ramped = run(world.org, "purchases", path, fast=fast, chunk_rows=16)
+    assert (ramped.rows, ramped.created, ramped.updated) == (even.rows, even.created, even.updated) == (80, 40, 0)
+    assert snapshot(world.org) == snapshot(world.other_org)
+    invitations = ScheduledInvitation.objects.filter(organization=world.org).count()
+    assert invitations and invitations == ScheduledInvitation.objects.filter(organization=world.other_org).count()
