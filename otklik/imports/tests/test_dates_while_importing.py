@@ -91,7 +91,7 @@ def test_first_rows_day_month_later_rows_month_day_decided_by_the_whole_column(w
     assert not Purchase.objects.filter(organization=world.org).exists()
 
 
-def test_excel_serials_first_then_text_dates_imported_once_as_a_clean_import(world, tmp_path, fast, counted):  # noqa: F811
+def test_excel_serials_first_then_text_dates_stored_once_as_a_clean_import(world, tmp_path, fast, counted):  # noqa: F811
     dates = ["45717.5", "45718", "45719.25"] + [f"{13 + i}.03.2025" for i in range(10)]
     path = write_csv(tmp_path / "serials.csv", lines(dates))
     report = run(world.org, "purchases", path, fast=fast, chunk_rows=4)
