@@ -419,7 +419,8 @@ def import_file(
     """Check a file and, unless `dry_run` or any row is bad, store it whole in one transaction.
 
     Purchases' dates are read in `options.date_format`; when none is given it is decided
-    first from the whole date column (one more read of the file), and DatesAmbiguous
+    from the whole date column: taken from the first rows and confirmed by all of them as the
+    import reads them (first_date_format, DateCheck; decision 00NN), and DatesAmbiguous
     (a FileError) is raised when the column does not settle it. A spreadsheet whose date
     column starts with typed dates skips that read (dates_typed): it is read once, and
     only a text date further down brings the decision back (decision 0027). Raises FileError when
