@@ -217,7 +217,8 @@ def postgres_copy_stored(url: str, directory: Path) -> float:
 
 
 def timed_child(args: list[str], env: dict) -> tuple[float, int, str]:
-    """(seconds, peak resident memory in MB, output) of one child process."""
+    """(seconds, peak resident memory in MB, output) of one child process; its CPU seconds (with the
+    validator process it forks) are printed, since on a busy machine they vary less than the wall time."""
     started = time.perf_counter()
     child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = child.stdout.read()
@@ -226,6 +227,8 @@ def timed_child(args: list[str], env: dict) -> tuple[float, int, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
+    load = os.getloadavg()[0]
+    print(f"  CPU {usage.ru_utime:.1f} s user + {usage.ru_stime:.1f} s system; load {load:.1f}", flush=True)
     return elapsed, usage.ru_maxrss // 1024, output
 
 

@@ -128,38 +128,86 @@ def date_format_of(values: Iterable) -> str:
     format reads them all, the one that reads most is chosen: the rest are bad rows,
     each named by the check. "" when the column holds no date text at all.
     """
-    # Tallied by the value's date part ("12/1/2010" of "12/1/2010 8:26"): a column of a million
-    # date-times has a few thousand days, each classified once.
-    tally: dict[frozenset | None, int] = {}
-    examples, cache = [], {}
+    tally = DateTally()
+    add = tally.add
     for value in values:
+        add(value)
+    return tally.decided()
+
+
+class DateTally:
+    """A date column's raw values counted by the formats that read them, value by value, then decided.
+
+    Two steps, so that a column can be counted where it is read anyway (the import's validator
+    process, decision 0068) and decided later from the same counts as date_format_of decides
+    from a pass of its own: both go through here and cannot drift. Tallies of consecutive parts
+    of a column merge (`merge`) into the whole column's.
+    """
+
+    __slots__ = ("counts", "examples", "_cache", "_previous", "_previous_formats")
+
+    def __init__(self) -> None:
+        self.counts: dict[frozenset | None, int] = {}
+        self.examples: list[str] = []  # the first three values that read both ways, in the column's order
+        # By the value's date part ("12/1/2010" of "12/1/2010 8:26"): a column of a million
+        # date-times has a few thousand days, each classified once.
+        self._cache: dict[str, frozenset | None] = {}
+        # An order's lines repeat its date one after another: the value before is compared first.
+        self._previous: str | None = None
+        self._previous_formats: frozenset | None = None
+
+    def add(self, value) -> None:
+        """Count one raw value of the column."""
         if type(value) is str:
-            key = value.strip().partition(" ")[0].partition("T")[0]
-            formats = cache.get(key, _UNSEEN)
-            if formats is _UNSEEN:
-                if len(cache) > 100_000:
-                    cache.clear()
-                formats = cache[key] = _date_formats_of(key)
+            if value == self._previous:
+                formats = self._previous_formats
+            else:
+                key = value.strip().partition(" ")[0].partition("T")[0]
+                cache = self._cache
+                formats = cache.get(key, _UNSEEN)
+                if formats is _UNSEEN:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                    formats = cache[key] = _date_formats_of(key)
+                self._previous, self._previous_formats = value, formats
         else:
             formats = _date_formats_of(value)
-        tally[formats] = tally.get(formats, 0) + 1
-        if formats == BOTH_ORDERS and len(examples) < 3:
-            examples.append(value.strip())
-    tally.pop(None, None)
-    if any(formats and formats != EXCEL_ONLY for formats in tally):
-        # Excel's serial numbers among text dates (cells typed as numbers beside cells typed as text) are read
-        # as serials whatever the text's format (parse_date): the text alone decides it.
-        tally.pop(EXCEL_ONLY, None)
-    total = sum(tally.values())
-    counts = {name: sum(n for formats, n in tally.items() if name in formats) for name in DATE_FORMATS}
-    if not total:
-        return ""
-    full = [name for name, count in counts.items() if count == total]
-    if set(full) == {"dmy", "mdy"}:
-        raise AmbiguousDates(examples)
-    if full:
-        return full[0]
-    return max(counts, key=lambda name: counts[name]) if max(counts.values()) else ""
+        counts = self.counts
+        counts[formats] = counts.get(formats, 0) + 1
+        if formats == BOTH_ORDERS and len(self.examples) < 3:
+            self.examples.append(value.strip())
+
+    def merge(self, later: "DateTally") -> None:
+        """Add the counts of the column's values that come after those counted here."""
+        for formats, count in later.counts.items():
+            self.counts[formats] = self.counts.get(formats, 0) + count
+        self.examples = (self.examples + later.examples)[:3]
+
+    def __getstate__(self) -> tuple:  # sent between processes without the cache
+        return self.counts, self.examples
+
+    def __setstate__(self, state: tuple) -> None:
+        self.counts, self.examples = state
+        self._cache, self._previous, self._previous_formats = {}, None, None
+
+    def decided(self) -> str:
+        """The format of the values counted so far, as date_format_of says (AmbiguousDates included)."""
+        tally = dict(self.counts)
+        tally.pop(None, None)
+        if any(formats and formats != EXCEL_ONLY for formats in tally):
+            # Excel's serial numbers among text dates (cells typed as numbers beside cells typed as text) are read
+            # as serials whatever the text's format (parse_date): the text alone decides it.
+            tally.pop(EXCEL_ONLY, None)
+        total = sum(tally.values())
+        counts = {name: sum(n for formats, n in tally.items() if name in formats) for name in DATE_FORMATS}
+        if not total:
+            return ""
+        full = [name for name, count in counts.items() if count == total]
+        if set(full) == {"dmy", "mdy"}:
+            raise AmbiguousDates(list(self.examples))
+        if full:
+            return full[0]
+        return max(counts, key=lambda name: counts[name]) if max(counts.values()) else ""
 
 
 def _year(text: str) -> int:

@@ -35,8 +35,9 @@ from django.utils import timezone, translation
 from otklik.accounts.models import Organization
 from otklik.customers import services as customers
 from otklik.customers.models import Customer, OrderStatus, Product, Purchase, PurchaseLine
+from otklik.imports.cleaning import DateTally
 from otklik.imports.raw_orders import RawOrders, Reread, stored_raw_digests
-from otklik.imports.services import ImportReport, Progress, validate_chunk
+from otklik.imports.services import DateCheck, ImportReport, Progress, validate_chunk
 from otklik.intake import purchases as intake
 
 STAGING = "otklik_import_staging"
@@ -731,11 +732,13 @@ def _produce(
     clean: Callable[[dict], dict],
     language: str | None,
     raw_orders: RawOrders | None = None,
+    dates: DateTally | None = None,
 ) -> None:
     """The validator process: read, check and encode chunk after chunk, and send each to the writer.
 
     A send blocks until the writer takes the chunk before, so at most one waits and memory
-    stays flat. The end is (None, None); a failure ("error", exception) for the writer to raise.
+    stays flat. The end is (None, `dates`: the date column as the reading counted it, or None);
+    a failure ("error", exception) for the writer to raise.
     """
     # A chunk is tens of thousands of small dicts that live until it is sent. With the cyclic
     # garbage collector on, they were traversed again at every collection while they aged,
@@ -750,7 +753,7 @@ def _produce(
                 sender.send(_validated(chunk, clean, raw_orders))
                 del chunk
                 gc.collect()
-        sender.send((None, None))
+        sender.send((None, dates))
     except BrokenPipeError:  # the writer is gone (it failed, and says why itself)
         pass
     except BaseException as exc:  # noqa: BLE001 (anything the reading raises is the writer's to report)
@@ -764,7 +767,7 @@ def _produce(
 
 @contextmanager
 def _validator(
-    chunks: Iterator, clean: Callable[[dict], dict], raw_orders: RawOrders | None = None
+    chunks: Iterator, clean: Callable[[dict], dict], raw_orders: RawOrders | None = None, dates: DateTally | None = None
 ) -> Iterator[Callable[[], tuple | None]]:
     """Read and validate the file in a child process; yields a function that gives the next chunk or None.
 
@@ -772,12 +775,14 @@ def _validator(
     to PostgreSQL waited for the interpreter lock after each reply (up to its 5 ms switch
     interval), and Python's work did not overlap the database's. The child is forked, so it
     has the validator (with its organization's time zone and locations) and the translations
-    as they are here; it never touches the database connection it inherits.
+    as they are here; it never touches the database connection it inherits. `dates`, the tally
+    the chunks' reading counts the date column into (in the child's copy), gets the child's
+    counts at the end.
     """
     receiver, sender = _FORK.Pipe(duplex=False)
     child = _FORK.Process(
         target=_produce,
-        args=(sender, chunks, clean, translation.get_language(), raw_orders),
+        args=(sender, chunks, clean, translation.get_language(), raw_orders, dates),
         name="otklik-import-validator",
     )
     child.start()
@@ -790,7 +795,11 @@ def _validator(
             raise RuntimeError(f"the validator process stopped (exit code {child.exitcode})") from None
         if report == "error":
             raise payload
-        return None if report is None else (report, payload)
+        if report is None:
+            if dates is not None and payload is not None:
+                dates.merge(payload)
+            return None
+        return report, payload
 
     try:
         yield next_chunk
@@ -921,12 +930,15 @@ def purchases_import_pg(
     clean: Callable[[dict], dict],
     progress: Progress,
     by_raw_digest: bool = True,
+    dates: DateCheck | None = None,
 ) -> ImportReport:
     """Check and store a purchases file on PostgreSQL, all or nothing (see the module's docstring).
 
     With `by_raw_digest`, the orders sent again as the last import stored them are left out
     before validation (imports.raw_orders); raises Reread when that turns out wrong for one,
-    having written nothing: the caller imports the file again without it.
+    having written nothing: the caller imports the file again without it. With `dates`, the chunks
+    count the date column into `dates.tally` as they are read, and the format is confirmed once
+    every row was read (DateFormatChanged, nothing kept, when the whole column says another).
 
     A child process reads and validates the next chunk while this one waits for
     PostgreSQL to store the last, so the Python work and the database's overlap.
@@ -940,7 +952,10 @@ def purchases_import_pg(
         transaction.atomic(),
         connection.cursor() as cursor,
         _validator(
-            chunks, clean, _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None
+            chunks,
+            clean,
+            _raw_orders(cursor, organization, clean, clock) if by_raw_digest else None,
+            dates.tally if dates is not None else None,
         ) as next_chunk,
     ):
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
@@ -995,6 +1010,9 @@ def purchases_import_pg(
             if report.ok:
                 _write_chunk(cursor, organization, payload, report, clock, state)
             progress("importing" if report.ok else "checking", report.rows)
+        if dates is not None:
+            # Before the commit, and before a bad file's reasons are reported: they must be the right format's.
+            dates.confirm()
         if not report.ok:
             transaction.set_rollback(True)
             return report

@@ -30,9 +30,9 @@ from otklik.imports.cleaning import (
     NULL_TOKENS,
     TOTALS_STARTS,
     AmbiguousDates,
+    DateTally,
     ReadOptions,
     SkipRow,
-    date_format_of,
     purchase_preparer,
     totals_row,
 )
@@ -44,6 +44,9 @@ from otklik.intake.purchases import purchases_receive
 CHUNK_ROWS = 25000
 NUMBERS_KEPT = 20_000  # a spreadsheet's distinct numbers kept as text while it is read (file_records)
 ERRORS_KEPT = 1000  # reasons kept for display; the count covers them all
+# The PostgreSQL path's first chunk: the writer waits for it alone, so it is small, and each next one twice the
+# last up to CHUNK_ROWS (the reading keeps ahead of a writer that stores half as many rows a second).
+FIRST_CHUNK_ROWS = 3000
 
 Progress = Callable[[str, int], None]  # (phase, rows done in that phase)
 
@@ -87,13 +90,15 @@ def _no_progress(phase: str, done: int) -> None:
 
 
 def file_records(
-    path: Path, fmt: FileFormat, mapping: dict[str, int], *, typed: str = ""
+    path: Path, fmt: FileFormat, mapping: dict[str, int], *, typed: str = "", dates: DateTally | None = None
 ) -> Iterator[tuple[int, dict]]:
     """(row number, {field: raw value}) for every data row; unmapped fields are absent, not empty.
 
     Null tokens ("NA", "N/A", "null", "-", "#N/A", "нет"…) are empty values here, before any
     validator: never an identifier, a name or a number. With `typed` (a field), a row whose
     value there is text raises TextDateSeen: the import read that column as typed dates only.
+    With `dates`, every row's purchase date is counted there as it is read (totals rows too, as
+    decide_date_format counts them): the whole column's format, decided after the rows.
     """
     rows = read_rows(path, fmt, raw=True)
     # Inlined, not blank_if_null per value: this loop runs once per cell of a million-row file.
@@ -130,6 +135,8 @@ def file_records(
                 record[name] = value
             if typed and type(record[typed]) is str and record[typed]:
                 raise TextDateSeen(number)
+            if dates is not None:
+                dates.add(record["purchased_at"])
             order = record.get("external_id", "-")
             if (not order or (type(order) is str and order[:1] in TOTALS_STARTS)) and totals_row(order, values):
                 continue  # a report's "Итого" / "Total" row: a sum of the rows above, not an order
@@ -143,6 +150,14 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def ramped(items: Iterable, size: int, *, first: int) -> Iterator[list]:
+    """Lists of `first` items, then twice as many each time up to `size`, lazily (chunked when first >= size)."""
+    iterator, step = iter(items), min(first, size)
+    while chunk := list(islice(iterator, step)):
+        yield chunk
+        step = min(2 * step, size)
 
 
 def whole_orders(chunks: Iterable[list], *, limit: int) -> Iterator[list]:
@@ -264,14 +279,85 @@ def decide_date_format(path: Path, fmt: FileFormat, mapping: dict[str, int], *, 
     a column that reads both as day/month and month/day. Raises DatesAmbiguous when nothing settles it."""
     if "purchased_at" not in mapping:
         return ""
-    column = {"purchased_at": mapping["purchased_at"]}
-    values = (record["purchased_at"] for _number, record in file_records(path, fmt, column))
+    tally = DateTally()
+    for _row in file_records(path, fmt, {"purchased_at": mapping["purchased_at"]}, dates=tally):
+        pass
+    return _settled(tally, remembered)
+
+
+def _settled(tally: DateTally, remembered: str) -> str:
+    """The tallied column's format, or the remembered answer where it reads both ways (else DatesAmbiguous)."""
     try:
-        return date_format_of(values)
+        return tally.decided()
     except AmbiguousDates as exc:
         if remembered in ("dmy", "mdy"):
             return remembered
         raise DatesAmbiguous(exc.examples) from None
+
+
+# The first rows a purchases file's date format is taken from, provisionally, while the rest is read by the import.
+DATE_PEEK_ROWS = 20_000
+
+
+def first_date_format(
+    path: Path, fmt: FileFormat, mapping: dict[str, int], *, remembered: str = "", rows: int | None = None
+) -> tuple[str, bool]:
+    """The date column's format from its first `rows` values (DATE_PEEK_ROWS), and whether it is the whole column's.
+
+    A file no longer than that is decided whole, as decide_date_format decides it. Otherwise the
+    format is provisional: the import reads with it and counts the whole column as it goes, and
+    DateCheck confirms it before anything is kept (decision 0068). First rows that read both ways
+    take the organization's remembered answer provisionally; without one, or when they hold no
+    date text, the whole column is decided first (decide_date_format), as before.
+    """
+    if "purchased_at" not in mapping:
+        return "", True
+    rows = DATE_PEEK_ROWS if rows is None else rows
+    tally, seen = DateTally(), 0
+    records = file_records(path, fmt, {"purchased_at": mapping["purchased_at"]}, dates=tally)
+    try:
+        for _row in islice(records, rows + 1):
+            seen += 1
+    finally:
+        records.close()
+    if seen <= rows:  # the whole column
+        return _settled(tally, remembered), True
+    try:
+        provisional = tally.decided()
+    except AmbiguousDates:
+        if remembered in ("dmy", "mdy"):
+            return remembered, False
+        provisional = ""
+    if not provisional:
+        return decide_date_format(path, fmt, mapping, remembered=remembered), True
+    return provisional, False
+
+
+class DateFormatChanged(Exception):  # noqa: N818 (a signal, not an error: the import starts over)
+    """The whole date column reads in another format than the provisional one: nothing was kept, import again."""
+
+    def __init__(self, decided: str):
+        super().__init__(decided)
+        self.decided = decided
+
+
+@dataclass
+class DateCheck:
+    """An import read with a provisional date format: `tally` counts the whole column as the import reads it."""
+
+    provisional: str
+    remembered: str = ""
+    tally: DateTally = field(default_factory=DateTally)
+
+    def confirm(self) -> None:
+        """Raise DateFormatChanged (or DatesAmbiguous) unless the whole column decides the provisional format.
+
+        Called once every row was read, before anything is committed (and before a file refused for
+        bad rows is reported: its reasons must be those of the right format).
+        """
+        decided = _settled(self.tally, self.remembered)
+        if decided != self.provisional:
+            raise DateFormatChanged(decided)
 
 
 UPSERTS = {
@@ -333,7 +419,8 @@ def import_file(
     """Check a file and, unless `dry_run` or any row is bad, store it whole in one transaction.
 
     Purchases' dates are read in `options.date_format`; when none is given it is decided
-    first from the whole date column (one more read of the file), and DatesAmbiguous
+    from the whole date column: taken from the first rows and confirmed by all of them as the
+    import reads them (first_date_format, DateCheck; decision 0068), and DatesAmbiguous
     (a FileError) is raised when the column does not settle it. A spreadsheet whose date
     column starts with typed dates skips that read (dates_typed): it is read once, and
     only a text date further down brings the decision back (decision 0027). Raises FileError when
@@ -394,15 +481,42 @@ def _import_file(
                     return _check_and_write(**passes, options=as_typed, typed="purchased_at", notify=notify)
                 except TextDateSeen:
                     pass  # a date as text further down (nothing was written): decided from the whole column
-            date_format = decide_date_format(path, fmt, mapping, remembered=remembered_date_format)
+            # Taken from the first rows, and confirmed by the whole column as the import reads it: the
+            # decision is no longer a pass of its own before the import (decision 0068).
+            date_format, settled = first_date_format(path, fmt, mapping, remembered=remembered_date_format)
             options = replace(options, date_format=date_format)
+            if not settled:
+                check = DateCheck(date_format, remembered_date_format)
+                try:
+                    return _check_and_write(**passes, options=options, typed="", notify=notify, dates=check)
+                except DateFormatChanged as changed:
+                    # Nothing was kept: the file once more, in the whole column's format (no third read to decide it).
+                    options = replace(options, date_format=changed.decided)
     return _check_and_write(**passes, options=options, typed="", notify=notify)
 
 
 def _check_and_write(
-    *, organization, kind, path, fmt, mapping, dry_run, progress, chunk_rows, fast, options, typed, by, notify
+    *,
+    organization,
+    kind,
+    path,
+    fmt,
+    mapping,
+    dry_run,
+    progress,
+    chunk_rows,
+    fast,
+    options,
+    typed,
+    by,
+    notify,
+    dates: DateCheck | None = None,
 ) -> ImportReport:
-    """Check the file and, unless dry_run or a row is bad, write it: the passes after the date format is known."""
+    """Check the file and, unless dry_run or a row is bad, write it: the passes after the date format is known.
+
+    With `dates`, the date format is provisional: the whole column is counted as the file is read and
+    confirmed before anything is written or reported (DateFormatChanged when it is another).
+    """
     date_format = options.date_format if kind == "purchases" else ""
     clean = row_cleaner(kind, organization, options)
     before = {} if dry_run else _stored_counts(organization)
@@ -410,14 +524,22 @@ def _check_and_write(
         from otklik.imports.pg_fast import purchases_import_pg
         from otklik.imports.raw_orders import Reread
 
-        def chunks() -> Iterator[list[tuple[int, dict]]]:
-            records = file_records(path, fmt, mapping, typed=typed)
-            return whole_orders(chunked(records, chunk_rows), limit=2 * chunk_rows)
+        def chunks(tally: DateTally | None = None) -> Iterator[list[tuple[int, dict]]]:
+            records = file_records(path, fmt, mapping, typed=typed, dates=tally)
+            # Small chunks first: the writer waits for the first one alone.
+            return whole_orders(ramped(records, chunk_rows, first=FIRST_CHUNK_ROWS), limit=2 * chunk_rows)
 
         try:
-            report = purchases_import_pg(organization=organization, chunks=chunks(), clean=clean, progress=progress)
+            report = purchases_import_pg(
+                organization=organization,
+                chunks=chunks(dates and dates.tally),
+                clean=clean,
+                progress=progress,
+                dates=dates,
+            )
         except Reread:
-            # An order left out as unchanged was not (nothing was written): the whole file once more,
+            # An order left out as unchanged was not (nothing was written; the date format was confirmed
+            # before this is checked, so it stands): the whole file once more,
             # every order validated, with a fresh validator (the first one's filler has seen the file).
             clean = row_cleaner(kind, organization, options)
             report = purchases_import_pg(
@@ -429,9 +551,11 @@ def _check_and_write(
         return report
     report = ImportReport(kind=kind, date_format=date_format)
     started = time.perf_counter()
-    for chunk in chunked(file_records(path, fmt, mapping, typed=typed), chunk_rows):
+    for chunk in chunked(file_records(path, fmt, mapping, typed=typed, dates=dates and dates.tally), chunk_rows):
         validate_chunk(chunk, clean, report)
         progress("checking", report.rows)
+    if dates is not None:
+        dates.confirm()
     report.timings["check"] = time.perf_counter() - started
     _refuse_empty(report)
     if dry_run or not report.ok:
