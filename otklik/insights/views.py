@@ -24,6 +24,7 @@ from otklik.insights.forms import (
     ThemeDepartmentForm,
 )
 from otklik.insights.models import ProfanityWord, Theme, ThemeJob
+from otklik.insights.other import other_answers
 from otklik.insights.representativeness import response_representativeness
 from otklik.surveys.filters import PeriodFilterForm, responses_filter, responses_visible
 
@@ -80,6 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
     charted = [s.weight.theme for s in summaries if s.weight.count][:TRENDS_CHARTED]
     context.update(
         summaries=summaries,
+        other=other_answers(organization=organization, qs=answers, counted=counted) if summaries else None,
         jobs=selectors.theme_jobs_recent(organization=organization),
         chart_data={
             "labels": [_month_label(month) for month in trend.months],
