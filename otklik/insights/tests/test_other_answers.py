@@ -2,8 +2,10 @@
 (docs/decisions/00NN), and shown on /insights/ from the rollups alone."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 
 from otklik.accounts.models import Membership
 from otklik.insights import other
@@ -195,3 +197,13 @@ def test_insights_says_nothing_of_other_when_every_answer_has_a_theme(world, log
     response = login(world.manager).get("/insights/")
 
     assert 'id="other-answers"' not in response.content.decode()
+
+
+def test_rollups_rebuild_counts_the_other_rows_again(world, answered):
+    answers_tag(organization=world.org, responses=world.org.responses.all())
+    expected = _raw(world)
+    TagRollup.objects.filter(organization=world.org, theme_id__lte=0).delete()
+
+    call_command("rollups", "rebuild", "--org", world.org.slug, stdout=io.StringIO())
+
+    assert _from_rollups(world) == expected
