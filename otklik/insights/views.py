@@ -186,7 +186,18 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
         return render(request, "insights/theme.html", context, status=400)
     weight = next((w for w in selectors.theme_weights(organization=organization, qs=answers) if w.theme == theme), None)
     trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz)
+    # The answers no theme holds, beside this theme's shares: from the rollups grouped by place only (no trend of
+    # theirs is drawn here), as /insights/ reads them.
+    filters = form.cleaned_data if form.is_bound else {}
+    counted = selectors.counted_for(
+        membership=membership,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+        months=False,
+    )
     context.update(
+        other=other_answers(organization=organization, qs=answers, counted=counted),
         weight=weight,
         trend=trend,
         places=selectors.theme_concentration(theme=theme, qs=answers),

@@ -188,6 +188,22 @@ def test_insights_shows_other_from_the_rollups_alone(world, answered, login, mon
 OTHER_PAGE_STATEMENTS = 14
 
 
+def test_a_themes_page_shows_other_from_the_rollups_in_its_language(world, answered, login, monkeypatch):
+    answers_tag(organization=world.org, responses=world.org.responses.all())
+    rollups_reconcile(organization=world.org)
+    client = login(world.manager)
+
+    def no_answer_scan(*args, **kwargs):
+        raise AssertionError("the 'other' count read the answers")
+
+    monkeypatch.setattr(other, "_from_answers", no_answer_scan)
+    client.cookies["django_language"] = "ru"
+    page = client.get(f"/insights/themes/{answered.pk}/?date_from=2015-03-01&date_to=2015-03-31").content.decode()
+
+    assert "Другое — ответы, которые не относятся ни к одной теме: 1 (100,0% ответов с текстом)." in page
+    assert "нет достаточно близкой темы: 1" in page
+
+
 def test_insights_says_nothing_of_other_when_every_answer_has_a_theme(world, login):
     add_answers(world_touchpoint=world.checkout, survey=world.nps, answers=[(1, samples.airline(BAG_LOST_NO_HELP))])
     make_theme(world.org, "Luggage", ["bag"])
