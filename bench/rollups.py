@@ -9,8 +9,9 @@ spread over 36 months inside PostgreSQL with INSERT … SELECT generate_series (
 real English and Russian texts of ../shared/datasets (or $OTKLIK_DATASETS_DIR) are COPYed in once;
 35 % of the answers keep theirs as a comment; each score lies in the range of its text's sentiment
 label; 60 % come from customers with an RFM segment; 30 % of the detractors with a comment opened a
-case, held by the location's employee, most answered and resolved; every comment carries one or two
-theme tags; seeded), and builds the rollups with the same reconciliation the worker runs daily.
+case, held by the location's employee, most answered and resolved; every comment but one in five carries one
+or two theme tags, that one is "other" with a reason; seeded), and builds the rollups with the same
+reconciliation the worker runs daily.
 `--pages-only` times the pages alone (a kept database is reused). In the same run it times
 
   (a) the dashboard's selector, NPS by location × month, reading the rollups;
@@ -172,6 +173,10 @@ def _without_indexes(cursor, table: str) -> list[str]:
     return [sql for _name, sql in indexes]
 
 
+# One answer with a comment in this many carries no theme ("other"), the rest one or two.
+OTHER_EVERY = 5
+
+
 def generate_answers(*, organization, answers: int, seed: float) -> float:
     """Insert `answers` NPS answers (a share with real comments, customers, cases and theme tags) in PostgreSQL.
 
@@ -184,7 +189,7 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
     from otklik.customers.models import Customer
     from otklik.customers.segments import SEGMENT_LABELS
     from otklik.demo.datasets import SCORE_RANGES
-    from otklik.insights.models import AnswerTheme, Theme
+    from otklik.insights.models import AnswerAnalysis, AnswerTheme, Theme
     from otklik.surveys.models import Response, Source
 
     survey = organization.surveys.get(kind="nps")
@@ -326,7 +331,22 @@ def generate_answers(*, organization, answers: int, seed: float) -> float:
             " FROM surveys_response r CROSS JOIN LATERAL (SELECT DISTINCT (%(themes)s::bigint[])"
             "[1 + ((r.id * k) %% array_length(%(themes)s::bigint[], 1))::int] AS theme_id"
             "  FROM unnest(ARRAY[7919, CASE WHEN r.id %% 3 = 0 THEN 104729 ELSE 7919 END]) k) t"
-            " WHERE r.id > %(after)s AND r.comment <> ''",
+            f" WHERE r.id > %(after)s AND r.comment <> '' AND r.id %% {OTHER_EVERY} <> 0",
+            {**params, "after": answers_before},
+        )
+        # The rest, "other" (no theme holds them): the analysis the tagger writes, with its reason in turn (another
+        # language, no words, no theme close enough: decision 0069), counted in the tag rollups' reserved rows.
+        generated = {
+            "response_id": "r.id",
+            "language": "r.language",
+            "tagged_at": "r.created_at",
+            "other_reason": f"-1 - ((r.id / {OTHER_EVERY}) %% 3)",
+        }
+        params = {}
+        _defaults(AnswerAnalysis, generated, params)
+        cursor.execute(
+            f"INSERT INTO insights_answeranalysis ({', '.join(generated)}) SELECT {', '.join(generated.values())}"
+            f" FROM surveys_response r WHERE r.id > %(after)s AND r.comment <> '' AND r.id %% {OTHER_EVERY} = 0",
             {**params, "after": answers_before},
         )
         cursor.execute("SET session_replication_role = origin")

@@ -85,6 +85,10 @@ class AnswerTheme(models.Model):
         constraints = [models.UniqueConstraint(fields=["response", "theme"], name="answer_theme_unique")]
 
 
+# `AnswerAnalysis.other_reason` of an answer a theme held when tagged (the "other" reasons are ≤ 0).
+PLACED = 1
+
+
 class AnswerAnalysis(models.Model):
     """What the engine read in an answer's comment: its language and whether it swears."""
 
@@ -96,6 +100,11 @@ class AnswerAnalysis(models.Model):
     # (`text.name_words`): /people/ finds the names in praise here. NULL: tagged before they were stored.
     comment_words = models.TextField(null=True, blank=True)
     comment_language = models.CharField(max_length=5, blank=True)
+    # Why no theme holds the answer, as the reserved theme id its "other" rollup rows carry (`rollups.models`'s
+    # OTHER_LANGUAGE, OTHER_NO_WORDS, OTHER_NO_THEME); PLACED when a theme held it as tagged (its tags may since
+    # have gone with a deleted theme: it waits for the re-tagging, it is not "other"); NULL when tagged before the
+    # reason was kept. The reconciliation recounts the "other" rollups from it.
+    other_reason = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
         # Owners and managers always may; this lets an owner grant it to anyone else (D2).

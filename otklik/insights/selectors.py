@@ -1,7 +1,7 @@
 """Reads behind the loyalty-factor pages: each theme's weight on NPS, its trend and where it gathers."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connections
@@ -100,6 +100,21 @@ class Counted:
     months: bool = True
 
     @cached_property
+    def with_text(self) -> dict[tuple[int, int], tuple[str, str, int]]:
+        """The answers with text per (location id, touchpoint id): (location name, touchpoint name, how many); from
+        `sums` when the page has them, else read once per `Counted` (the themes' top places and the "Other" line
+        both take their shares of it)."""
+        if self.sums is not None:
+            return self.sums.with_text
+        rows = self.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name").annotate(
+            total=Sum("with_text")
+        )
+        return {
+            (row["location_id"], row["touchpoint_id"]): (row["location__name"], row["touchpoint__name"], row["total"])
+            for row in rows.order_by()
+        }
+
+    @cached_property
     def tag_groups(self) -> "TagGroups":
         """The tag rollups' sums per theme, per theme and place, per theme and month (unless `months` is False):
         read once per `Counted` by the selectors that need them (`_theme_rows`, `themes_top_places`, `themes_trend`).
@@ -118,6 +133,9 @@ class TagGroups:
     by_theme: dict[int, tuple[int, int, int, int]]
     by_place: dict[tuple[int, int, int], int]
     by_month: dict[tuple[int, datetime.date], int] | None
+    # The answers with text no theme holds, by reason (the reserved theme ids ≤ 0 of rollups.models): read with
+    # the themes' rows and kept out of the three groupings above.
+    other: dict[int, int] = field(default_factory=dict)
 
 
 def _band_sql(band) -> str:
@@ -149,6 +167,8 @@ def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
     by_place: dict[tuple[int, int, int], int] = {}
     by_month: dict[tuple[int, datetime.date], int] = {}
 
+    other: dict[int, int] = {}
+
     def add(theme: int, values: tuple) -> None:
         totals = by_theme.setdefault(theme, [0, 0, 0, 0])
         for i, value in enumerate(values):
@@ -162,6 +182,9 @@ def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
                 (nps, nps, nps, *params),
             )
             for theme, location, touchpoint, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                if theme <= 0:
+                    other[theme] = other.get(theme, 0) + int(text)
+                    continue
                 by_place[(theme, location, touchpoint)] = int(text)
                 add(theme, (tagged, bad_n, good_n, nps_n))
         elif connections[tags.db].vendor == "postgresql":
@@ -172,7 +195,10 @@ def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
                 (nps, nps, nps, *params),
             )
             for theme, location, touchpoint, month, place_row, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
-                if place_row:  # the month rolled up: the place's row, whose sums add up to the theme's
+                if theme <= 0:
+                    if place_row:  # each answer once: in its place's row (its month's row holds it again)
+                        other[theme] = other.get(theme, 0) + int(text)
+                elif place_row:  # the month rolled up: the place's row, whose sums add up to the theme's
                     by_place[(theme, location, touchpoint)] = int(text)
                     add(theme, (tagged, bad_n, good_n, nps_n))
                 else:
@@ -184,6 +210,9 @@ def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
                 (nps, nps, nps, *params),
             )
             for theme, location, touchpoint, month, tagged, bad_n, good_n, nps_n, text in cursor.fetchall():
+                if theme <= 0:
+                    other[theme] = other.get(theme, 0) + int(text)
+                    continue
                 add(theme, (tagged, bad_n, good_n, nps_n))
                 place = (theme, location, touchpoint)
                 by_place[place] = by_place.get(place, 0) + int(text)
@@ -194,6 +223,7 @@ def _tag_groups(tags: QuerySet[TagRollup], *, months: bool = True) -> TagGroups:
         by_theme={theme: tuple(values) for theme, values in by_theme.items()},
         by_place=by_place,
         by_month=by_month if months else None,
+        other=other,
     )
 
 
@@ -453,24 +483,16 @@ def themes_top_places(
         ]
         if not tagged:
             return {}
-        if counted.sums is not None:
-            places_qs = [
-                {
-                    "location_id": location_id,
-                    "location__name": location_name,
-                    "touchpoint_id": touchpoint_id,
-                    "touchpoint__name": touchpoint_name,
-                    "total": total,
-                }
-                for (location_id, touchpoint_id), (
-                    location_name,
-                    touchpoint_name,
-                    total,
-                ) in counted.sums.with_text.items()
-            ]
-        else:
-            places_qs = counted.answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
-            places_qs = places_qs.annotate(total=Sum("with_text"))
+        places_qs = [
+            {
+                "location_id": location_id,
+                "location__name": location_name,
+                "touchpoint_id": touchpoint_id,
+                "touchpoint__name": touchpoint_name,
+                "total": total,
+            }
+            for (location_id, touchpoint_id), (location_name, touchpoint_name, total) in counted.with_text.items()
+        ]
     else:
         answers = _with_text(Response.objects.filter(organization=organization))
         if qs is not None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +15,17 @@ from otklik.accounts.models import Membership, Organization
 from otklik.batch import gather
 from otklik.insights import engine
 from otklik.insights import text as textlib
-from otklik.insights.models import AnswerAnalysis, AnswerTheme, Department, ProfanityWord, Theme, ThemeJob
+from otklik.insights.models import (
+    PLACED,
+    AnswerAnalysis,
+    AnswerTheme,
+    Department,
+    ProfanityWord,
+    Theme,
+    ThemeJob,
+)
 from otklik.insights.profanity import mask_profanity
+from otklik.rollups.models import OTHER_LANGUAGE, OTHER_NO_THEME, OTHER_NO_WORDS, OTHER_NOT_RECORDED
 from otklik.rollups.services import rollup_tags_change
 from otklik.rows import insert_rows
 from otklik.surveys.models import Response
@@ -242,7 +251,17 @@ def tagger_for(*, organization: Organization) -> tuple[engine.Tagger, list[Theme
 
 TAG_BATCH = 1000
 # An answer's analysis as `_tag_batch` writes it (`tagged_at`: the batch's time, as `auto_now` would set it).
-ANALYSIS_COLUMNS = ("response", "language", "has_profanity", "tagged_at", "comment_words", "comment_language")
+ANALYSIS_COLUMNS = (
+    *("response", "language", "has_profanity", "tagged_at", "comment_words", "comment_language"),
+    "other_reason",
+)
+
+
+def other_reason(analyzed: engine.Analyzed) -> int:
+    """Why an answer with text that no theme holds is "other" (a reserved theme id of its rollup rows)."""
+    if analyzed.language not in textlib.LANGUAGES:
+        return OTHER_LANGUAGE
+    return OTHER_NO_THEME if analyzed.terms else OTHER_NO_WORDS
 
 
 @transaction.atomic
@@ -269,14 +288,10 @@ def answers_tag(*, organization: Organization, responses: Iterable[Response]) ->
 def _tag_batch(
     responses: list[Response], tagger: engine.Tagger, themes: list[Theme], organization: Organization
 ) -> int:
-    ids = [r.id for r in responses]
     by_id = {r.id: r for r in responses}
     # The tags being replaced leave the theme rollups in the same transaction as the new ones enter.
-    old = AnswerTheme.objects.filter(response_id__in=ids).values_list("response_id", "theme_id")
-    removed = [(by_id[response_id], theme_id) for response_id, theme_id in old]
-    AnswerTheme.objects.filter(response_id__in=ids).delete()
-    AnswerAnalysis.objects.filter(response_id__in=ids).delete()
-    tags, analyses = [], []
+    removed = _untag(by_id)
+    tags, analyses, others = [], [], []
     tagged_at = timezone.now()
     for response in responses:
         text = answer_text(response)
@@ -285,21 +300,72 @@ def _tag_batch(
         analyzed = engine.analyze(text)
         found = mask_profanity(text, analyzed.language)[1]
         name_language, name_words = textlib.name_words(response.comment)
-        analyses.append((response.id, analyzed.language, found, tagged_at, " ".join(sorted(name_words)), name_language))
-        for index, score in tagger.tag_terms(analyzed.terms):
+        found_tags = tagger.tag_terms(analyzed.terms)
+        reason = PLACED if found_tags else other_reason(analyzed)
+        analyses.append(
+            (response.id, analyzed.language, found, tagged_at, " ".join(sorted(name_words)), name_language, reason)
+        )
+        if reason != PLACED:
+            others.append((response, reason))
+        for index, score in found_tags:
             tags.append(AnswerTheme(response=response, theme=themes[index], weight=round(score, 4)))
     # A re-tagging run and tagging on arrival may meet on the same answer: the first write wins. The analyses as
     # plain rows (one per answer with text: building a model instance each and `bulk_create` preparing every value
     # through its field was a sixth of the tagging task's CPU, decision 0063).
     insert_rows(AnswerAnalysis, ANALYSIS_COLUMNS, analyses, ignore_conflicts=True)
     AnswerTheme.objects.bulk_create(tags, ignore_conflicts=True)
-    if removed or tags:
+    if removed or tags or others:
         rollup_tags_change(
             organization=organization,
             removed=removed,
-            added=[(by_id[tag.response_id], tag.theme_id) for tag in tags],
+            added=[*((by_id[tag.response_id], tag.theme_id) for tag in tags), *others],
         )
     return len(tags)
+
+
+def _untag(by_id: dict[int, Response]) -> list[tuple[Response, int]]:
+    """Delete these answers' tags and analyses; returns what they counted in the tag rollups, (answer, theme id):
+    their tags, and for an answer with an analysis, no tag and no theme when tagged ("other") its reason's reserved
+    id (0 when none was stored). An answer whose themes were deleted since (PLACED, no tag) was counted nowhere."""
+    ids = list(by_id)
+    old = list(AnswerTheme.objects.filter(response_id__in=ids).values_list("response_id", "theme_id"))
+    removed = [(by_id[response_id], theme_id) for response_id, theme_id in old]
+    themed = {response_id for response_id, _theme in old}
+    removed += [
+        (by_id[response_id], OTHER_NOT_RECORDED if reason is None else reason)
+        for response_id, reason in _analyses_deleted(ids)
+        if response_id not in themed and (reason is None or reason <= 0)
+    ]
+    AnswerTheme.objects.filter(response_id__in=ids).delete()
+    return removed
+
+
+@transaction.atomic
+def answers_forget_themes(*, organization: Organization, responses: Iterable[Response]) -> None:
+    """Delete the tags and analyses of these answers (of the organization) and uncount them from the tag rollups,
+    "other" included; call it before their text is removed (erasure), so their with-text counts leave too."""
+    batch: dict[int, Response] = {}
+    for response in responses:
+        if response.organization_id == organization.id:
+            batch[response.id] = response
+        if len(batch) == TAG_BATCH:
+            rollup_tags_change(organization=organization, removed=_untag(batch))
+            batch = {}
+    if batch:
+        rollup_tags_change(organization=organization, removed=_untag(batch))
+
+
+def _analyses_deleted(ids: list[int]) -> list[tuple[int, int | None]]:
+    """Delete these answers' analyses; returns (answer id, "other" reason) of each one deleted.
+
+    One statement (`DELETE … RETURNING`, PostgreSQL and SQLite ≥ 3.35), as the plain delete it replaces: the
+    tagging on arrival reads no more than before to uncount an answer that was "other".
+    """
+    table = connection.ops.quote_name(AnswerAnalysis._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE response_id IN ({marks}) RETURNING response_id, other_reason", ids)
+        return cursor.fetchall()
 
 
 def response_tag(*, response_id: int) -> int:

@@ -24,6 +24,7 @@ from otklik.insights.forms import (
     ThemeDepartmentForm,
 )
 from otklik.insights.models import ProfanityWord, Theme, ThemeJob
+from otklik.insights.other import other_answers
 from otklik.insights.representativeness import response_representativeness
 from otklik.surveys.filters import PeriodFilterForm, responses_filter, responses_visible
 
@@ -80,6 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
     charted = [s.weight.theme for s in summaries if s.weight.count][:TRENDS_CHARTED]
     context.update(
         summaries=summaries,
+        other=other_answers(organization=organization, qs=answers, counted=counted) if summaries else None,
         jobs=selectors.theme_jobs_recent(organization=organization),
         chart_data={
             "labels": [_month_label(month) for month in trend.months],
@@ -184,7 +186,18 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
         return render(request, "insights/theme.html", context, status=400)
     weight = next((w for w in selectors.theme_weights(organization=organization, qs=answers) if w.theme == theme), None)
     trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz)
+    # The answers no theme holds, beside this theme's shares: from the rollups grouped by place only (no trend of
+    # theirs is drawn here), as /insights/ reads them.
+    filters = form.cleaned_data if form.is_bound else {}
+    counted = selectors.counted_for(
+        membership=membership,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+        months=False,
+    )
     context.update(
+        other=other_answers(organization=organization, qs=answers, counted=counted),
         weight=weight,
         trend=trend,
         places=selectors.theme_concentration(theme=theme, qs=answers),

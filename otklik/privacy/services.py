@@ -36,11 +36,12 @@ from otklik.audit.services import record
 from otklik.cases.models import Case, CaseEvent
 from otklik.customers.models import Customer
 from otklik.improvements.models import ContactAttempt
-from otklik.insights.models import AnswerAnalysis, AnswerTheme
+from otklik.insights.services import TAG_BATCH, answers_forget_themes
 from otklik.messaging.channels import CHANNELS
 from otklik.messaging.models import OutboxMessage, OutboxStatus
 from otklik.outreach.models import OutreachTask, ScheduledInvitation, ScheduledStatus
 from otklik.publication.redaction import redact
+from otklik.rollups.services import rollup_add_response, rollup_remove_response
 from otklik.surveys.models import Invitation, Response
 
 EXPORT_VERSION = 1
@@ -253,7 +254,10 @@ def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureR
     ScheduledInvitation.objects.filter(customer=customer).update(recipient="")
     _invitations(customer).update(customer_name="", customer_email="")
 
-    # Free text removed, staff's words anonymized, scores kept.
+    # Free text removed, staff's words anonymized, scores kept. The themes found in the text go first, while the
+    # answers still have it: the tag rollups uncount them as they were counted.
+    _forget_themes(customer, answers)
+    _uncount_text(customer, answers)
     answer_count = answers.update(comment="", second_answer="", customer_name="", customer_email="", customer_phone="")
     removed = _("[removed at the customer's request]")
     for case in cases:
@@ -270,7 +274,6 @@ def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureR
             title=_anonymize(task.title, names=names), note=_anonymize(task.note, names=names)
         )
     customer.events.update(data={})
-    _forget_themes(answers)
 
     customer.tags.clear()
     for field in ("name", "language", *(channel.address_field for channel in CHANNELS.values())):
@@ -288,10 +291,21 @@ def customer_erase(*, customer: Customer, actor: User | None = None) -> ErasureR
     )
 
 
-def _forget_themes(answers) -> None:
-    # The themes were found in the removed text; their weights would otherwise still count it.
-    AnswerTheme.objects.filter(response__in=answers).delete()
-    AnswerAnalysis.objects.filter(response__in=answers).delete()
+def _uncount_text(customer: Customer, answers) -> None:
+    # The answer rollups count answers with text (what theme shares and the "Other" line are taken of): each
+    # counted answer that had text moves to "without text" in its day's and month's rows. A pending answer is
+    # counted later by the worker, as it then is.
+    organization = customer.organization
+    with_text = answers.filter(rules_pending=False).filter(~Q(comment="") | ~Q(second_answer=""))
+    for response in with_text.iterator(chunk_size=TAG_BATCH):
+        rollup_remove_response(response=response, organization=organization)
+        response.comment = response.second_answer = ""
+        rollup_add_response(response=response, organization=organization)
+
+
+def _forget_themes(customer: Customer, answers) -> None:
+    # The themes were found in the removed text; their weights (and the "other" count) would otherwise still count it.
+    answers_forget_themes(organization=customer.organization, responses=answers.iterator(chunk_size=TAG_BATCH))
 
 
 def customer_export_to(*, customer: Customer, actor: User | None, request=None, via: str = "web") -> bytes:

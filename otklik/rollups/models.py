@@ -14,6 +14,16 @@ SCORE_FIELDS = [f"s{score}" for score in SCORES]
 CASE_COUNT_FIELDS = ["count", "answered", "answered_in_time", "resolved", "resolved_in_time"]
 
 
+# Reserved theme ids of `TagRollup` rows that count the answers with text no theme holds ("other"), one per
+# reason (docs/decisions/0069). A theme's id is a positive primary key, so readers that start from the
+# organization's themes never read these rows; `insights.selectors` reads them for the "Other" line.
+OTHER_NOT_RECORDED = 0  # tagged before the reason was kept (a re-tagging records it)
+OTHER_LANGUAGE = -1  # written in a language we do not promise
+OTHER_NO_WORDS = -2  # no word the engine can place (emoji, numbers, stop words only)
+OTHER_NO_THEME = -3  # words, but no theme close enough to them
+OTHER_REASONS = (OTHER_LANGUAGE, OTHER_NO_WORDS, OTHER_NO_THEME, OTHER_NOT_RECORDED)
+
+
 class Grain(models.TextChoices):
     # Days answer any period of whole days; months answer whole-month periods (the default
     # dashboard) from ~30 times fewer rows.
@@ -88,6 +98,7 @@ class TagRollup(Counts):
     The loyalty-factor pages and the report read each theme's counts and score bands from here. The
     theme is an id, not a key to insights' Theme (rollups sit below insights): rows of a deleted theme
     are never read (readers start from the organization's themes) and the next reconciliation drops them.
+    Rows with a theme id ≤ 0 (`OTHER_REASONS`) count the tagged answers that no theme holds, by reason.
     Kept current by `rollup_tags_change`, which the tagging service calls where it replaces tags, and
     reconciled from the tags by `rollups_reconcile` with the answer rollups.
     """

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from otklik.accounts.models import Organization
 from otklik.rollups.models import (
+    OTHER_NOT_RECORDED,
     SCORES,
     CaseRollup,
     CaseSegmentRollup,
@@ -379,8 +380,6 @@ def _fresh_cases(
 def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date, table: _Table) -> dict[tuple, dict]:
     if table in (CASES, CASE_SEGMENTS):
         return _fresh_cases(organization, tz, month, table)
-    per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
-    with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     since, until = _month_bounds(month, tz)
     answers = _answers_of(organization).filter(created_at__gte=since, created_at__lt=until)
     if table in (ANSWERS, SEGMENTS):
@@ -388,11 +387,32 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
         # (intake.answers): in one snapshot the rollups hold exactly the answers not pending.
         answers = answers.filter(rules_pending=False)
     if table is TAGS:
-        # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights.
-        answers = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)
+        # One row per tag: the reverse relation of insights' AnswerTheme, read without importing insights; then the
+        # answers no theme holds, by the reason their analysis stored (`_others_of`).
+        tagged = answers.annotate(theme_id=F("answer_themes__theme_id")).filter(theme_id__isnull=False)
+        fresh = _fresh_grouped(tagged, tz, table)
+        return _fresh_grouped(_others_of(answers), tz, table, fresh)
     if table is SEGMENTS:
         # Today's segment of the answer's customer; no customer and one not yet segmented are both "".
         answers = answers.annotate(segment=Coalesce(F("customer__segment"), Value("")))
+    return _fresh_grouped(answers, tz, table)
+
+
+def _others_of(answers):
+    """The answers counted in the "other" rows of the tag rollups: tagged (an analysis, which insights writes
+    for every answer with text it reads), holding no theme and put in "other" by that tagging (a reason ≤ 0: an
+    answer whose themes were deleted since waits for its re-tagging), each with its reason's reserved theme id
+    (`OTHER_NOT_RECORDED` when tagged before the reason was kept)."""
+    reason = Q(analysis__other_reason__isnull=True) | Q(analysis__other_reason__lte=OTHER_NOT_RECORDED)
+    return answers.filter(reason, analysis__isnull=False, answer_themes__isnull=True).annotate(
+        theme_id=Coalesce(F("analysis__other_reason"), Value(OTHER_NOT_RECORDED))
+    )
+
+
+def _fresh_grouped(answers, tz: datetime.tzinfo, table: _Table, fresh: dict | None = None) -> dict[tuple, dict]:
+    """The answers grouped into the table's day rows and month rows (added to `fresh` when given)."""
+    per_score = {f"s{score}": Count("id", filter=Q(score=score)) for score in SCORES}
+    with_text = Count("id", filter=~Q(comment="") | ~Q(second_answer=""))
     fields = [c for c in table.row_key if c not in ("grain", "start")]
     rows = (
         answers.annotate(day=TruncDate("created_at", tzinfo=tz))
@@ -400,7 +420,7 @@ def _fresh(organization: Organization, tz: datetime.tzinfo, month: datetime.date
         .annotate(count=Count("id"), with_text=with_text, score_sum=Sum("score"), **per_score)
         .order_by()
     )
-    fresh = {}
+    fresh = {} if fresh is None else fresh
     for row in rows:
         row["grain"] = Grain.DAY
         row["start"] = row.pop("day")
