@@ -2,7 +2,7 @@
 
 They go through the same pipeline as customers, products and purchases: the file is
 told by its content (CSV in UTF-8, UTF-16, Windows-1251 or -1252, XLSX), its columns are
-guessed from their names in en/ru/uk (mapping.FIELDS["complaints"]), every row is
+guessed from their names in en/ru/uk (mapping_fields.FIELDS["complaints"]), every row is
 checked and reported by its row number, and a file is imported whole or not at all.
 A row whose external_id was imported before is left alone, so importing the same file
 twice adds nothing.

@@ -2,7 +2,7 @@
 
 A re-import of a nightly file waits on the validator process (ADR 0021): every line
 went through the preparer (cleaning.purchase_preparer), the validator (fast_clean)
-and the staging encoder (pg_fast._staging_row), building Decimals and datetimes that
+and the staging encoder (pg_fast_validator._staging_row), building Decimals and datetimes that
 the COPY turned back into text for PostgreSQL to parse again. A plain line — ids
 without surrounding spaces, numbers written plainly, a date in the decided format,
 a known place, a customer named — needs none of that: its numbers go to COPY as

@@ -39,6 +39,9 @@ _SOURCES = [
     "imports/fast_clean.py",
     "imports/fast_rows.py",
     "imports/pg_fast.py",
+    "imports/pg_fast_sql.py",
+    "imports/pg_fast_statements.py",
+    "imports/pg_fast_validator.py",
     "imports/raw_orders.py",
     "imports/services.py",
 ]
