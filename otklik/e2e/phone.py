@@ -32,6 +32,15 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+def unlabelled_cells(page) -> list[str]:
+    """Cells of a headed table that would show on a phone's card without saying what they are (buttons aside)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("table thead ~ tbody td:not([data-label])"))
+            .filter(cell => cell.textContent.trim() && !cell.querySelector("button, form"))
+            .map(cell => cell.textContent.trim().replace(/\\s+/g, " ").slice(0, 40))"""
+    )
+
+
 def axe_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     if not AXE.exists():
