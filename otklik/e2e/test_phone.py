@@ -124,6 +124,9 @@ def test_the_thank_you_page_gives_each_customer_the_right_next_step(live_server,
 
     def answer(score: int, comment: str = "", email: str = "") -> None:
         page.goto(answer_url + "?lang=uk")
+        # A customer who opened the page in the wrong language can hit the other languages with a thumb.
+        for link in page.locator(".langs a").all():
+            assert link.bounding_box()["height"] >= 44
         page.check(f"input[name=score][value='{score}']", force=True)
         if comment:
             page.fill("#comment", comment)
