@@ -33,10 +33,13 @@ def overflow(page) -> int:
 
 
 def unlabelled_cells(page) -> list[str]:
-    """Cells of a headed table that would show on a phone's card without saying what they are (buttons aside)."""
+    """Cells of a headed table that would show on a phone's card without saying what they are (buttons aside),
+    and cells spanning several columns (an empty table's "Nothing yet.") that wrongly took one column's name."""
     return page.evaluate(
-        """() => Array.from(document.querySelectorAll("table thead ~ tbody td:not([data-label])"))
-            .filter(cell => cell.textContent.trim() && !cell.querySelector("button, form"))
+        """() => Array.from(document.querySelectorAll("table thead ~ tbody td"))
+            .filter(cell => cell.colSpan === 1
+                ? !cell.hasAttribute("data-label") && cell.textContent.trim() && !cell.querySelector("button, form")
+                : cell.hasAttribute("data-label"))
             .map(cell => cell.textContent.trim().replace(/\\s+/g, " ").slice(0, 40))"""
     )
 
