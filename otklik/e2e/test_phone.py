@@ -57,6 +57,10 @@ def test_every_staff_page_fits_a_phone(live_server, browser, world, role, langua
     assert pages_wider_than_the_screen(page, live_server.url, paths, unlabelled) == {}
     # A table's rows are cards on a phone, its header hidden: every figure says what it is.
     assert unlabelled == {}
+    # The report's headline figures are wide enough to read ("NPS", "-10.0" not broken letter by letter).
+    page.goto(live_server.url + "/report/")
+    widths = [box["width"] for box in (f.bounding_box() for f in page.locator(".headline-grid .figure").all())]
+    assert widths and min(widths) >= 150, widths
     page.context.close()
 
 
