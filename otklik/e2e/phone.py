@@ -32,6 +32,18 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+def unlabelled_cells(page) -> list[str]:
+    """Cells of a headed table that would show on a phone's card without saying what they are (buttons aside),
+    and cells spanning several columns (an empty table's "Nothing yet.") that wrongly took one column's name."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("table thead ~ tbody td"))
+            .filter(cell => cell.colSpan === 1
+                ? !cell.hasAttribute("data-label") && cell.textContent.trim() && !cell.querySelector("button, form")
+                : cell.hasAttribute("data-label"))
+            .map(cell => cell.textContent.trim().replace(/\\s+/g, " ").slice(0, 40))"""
+    )
+
+
 def axe_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     if not AXE.exists():

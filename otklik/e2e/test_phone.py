@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from otklik.cases.models import Case, Step
-from otklik.e2e.phone import axe_violations, log_in, overflow, phone_page
+from otklik.e2e.phone import axe_violations, log_in, overflow, phone_page, unlabelled_cells
 from otklik.publication.models import BookEntry
 from otklik.surveys.models import Response
 from otklik.tests.pagewalk import staff_paths, staff_world
@@ -27,12 +27,15 @@ def html_pages(user, paths: list[str]) -> list[str]:
     return found
 
 
-def pages_wider_than_the_screen(page, base: str, paths: list[str]) -> dict[str, int]:
+def pages_wider_than_the_screen(page, base: str, paths: list[str], unlabelled: dict | None = None) -> dict[str, int]:
+    """The paths whose page sticks out of the screen; `unlabelled`, when given, collects each page's bare cells."""
     wide = {}
     for path in paths:
         page.goto(base + path)
         if overflow(page) > 0:
             wide[path] = page.evaluate("document.documentElement.scrollWidth")
+        if unlabelled is not None and (cells := unlabelled_cells(page)):
+            unlabelled[path] = cells
     return wide
 
 
@@ -50,7 +53,14 @@ def test_every_staff_page_fits_a_phone(live_server, browser, world, role, langua
 
     paths = html_pages(getattr(world, role), staff_paths(values))
     assert len(paths) > 20
-    assert pages_wider_than_the_screen(page, live_server.url, paths) == {}
+    unlabelled = {}
+    assert pages_wider_than_the_screen(page, live_server.url, paths, unlabelled) == {}
+    # A table's rows are cards on a phone, its header hidden: every figure says what it is.
+    assert unlabelled == {}
+    # The report's headline figures are wide enough to read ("NPS", "-10.0" not broken letter by letter).
+    page.goto(live_server.url + "/report/")
+    widths = [box["width"] for box in (f.bounding_box() for f in page.locator(".headline-grid .figure").all())]
+    assert widths and min(widths) >= 150, widths
     page.context.close()
 
 
@@ -118,6 +128,9 @@ def test_the_thank_you_page_gives_each_customer_the_right_next_step(live_server,
 
     def answer(score: int, comment: str = "", email: str = "") -> None:
         page.goto(answer_url + "?lang=uk")
+        # A customer who opened the page in the wrong language can hit the other languages with a thumb.
+        for link in page.locator(".langs a").all():
+            assert link.bounding_box()["height"] >= 44
         page.check(f"input[name=score][value='{score}']", force=True)
         if comment:
             page.fill("#comment", comment)

@@ -91,6 +91,9 @@ def upload(page, base: str, name: str, mime: str, content: bytes) -> str:
 def accept_and_import(page) -> None:
     """The mapping step: the guess stands; rows without a customer become orders without one."""
     if page.locator("#import-without-customer").count():
+        # A radio button is a small circle beside its words, not one stretched to the width of the form.
+        for radio in page.locator("#import-without-customer input[type=radio]").all():
+            assert radio.bounding_box()["width"] < 30
         page.check("#import-without-customer input[value=anonymous]")
     page.click("#import-check-run")
     page.wait_for_selector("#import-ok")

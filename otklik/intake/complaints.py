@@ -8,6 +8,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location
@@ -101,6 +102,10 @@ def complaint_open_for_answer(
     if not Location.organization.is_cached(location) and location.organization_id == response.organization_id:
         # The answer's organization is loaded already; the case reads it through the location.
         location.organization = response.organization
+    # The history is read by the staff, so the note is in the organization's language, not the customer's
+    # (which the answer's request or the worker has active here).
+    with translation.override(response.organization.default_language):
+        note = _("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else ""
     case = case_create(
         response=response,
         location=response.location,
@@ -113,7 +118,7 @@ def complaint_open_for_answer(
         language=response.language or response.organization.default_language,
         created_at=response.created_at,
         responsible=responsible,
-        note=_("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else "",
+        note=note,
     )
     remember(key, case)
     return _tell(case=case, notify=notify)

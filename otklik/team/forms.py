@@ -119,5 +119,11 @@ class LocationLinksForm(forms.ModelForm):
         formfield_callback = _https_by_default
         fields = ["review_url_yandex", "review_url_2gis", "review_url_google"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The inputs sit in a table without <label>s: each names its site and location for a screen reader.
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} · {self.instance.name}"
+
 
 LocationLinksFormSet = forms.modelformset_factory(Location, form=LocationLinksForm, extra=0)

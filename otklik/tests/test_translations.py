@@ -117,6 +117,23 @@ def test_translations_keep_every_brace_placeholder(language):
             assert text.count("{{") == entry.msgid.count("{{"), (entry.msgid, text)
 
 
+# {% translate "Share, %" %}: Django looks the text up with its percent signs doubled ("Share, %%").
+TRANSLATE_WITH_PERCENT = re.compile(r'\{%\s*(?:translate|trans)\s+"([^"]*%[^"]*)"(?!\s+context)')
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_template_text_with_a_percent_sign_is_found_in_the_catalog(language):
+    # An entry written with a single "%" is never found: the page shows the English text.
+    msgids = {entry.msgid for entry in catalog(language)}
+    missing = [
+        f"{path.name}: {text}"
+        for path in sorted(Path(settings.BASE_DIR, "otklik").rglob("*.html"))
+        for text in TRANSLATE_WITH_PERCENT.findall(path.read_text(encoding="utf-8"))
+        if text.replace("%", "%%") not in msgids
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalog_matches_the_po_file(language):
     # CI may have no msgfmt: a stale .mo would silently show old or English texts.

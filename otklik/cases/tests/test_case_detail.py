@@ -279,7 +279,8 @@ def test_the_case_page_shows_the_customers_segment_and_tags(world, login):
     case = complaint_open(location=world.store, content=SEAT, customer=customer)
     html = login(world.employee).get(f"/cases/{case.pk}/").content.decode()
     segment = html.split('id="case-segment">')[1].split("</dd>")[0]
-    assert "at_risk" in segment and "VIP" in segment
+    # The segment's name in the reader's language, never its stored code.
+    assert "At risk" in segment and "at_risk" not in segment and "VIP" in segment
 
 
 def test_a_case_cannot_name_another_organizations_customer(world):

@@ -64,6 +64,18 @@ def test_a_complaint_many_others_share_is_a_pattern(world):
     assert echo.verdict_text == "A pattern: 20 % of answers at this location mention it."
 
 
+def test_the_panel_names_the_segments_in_the_readers_language(world):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    _theme, main, _airport = luggage_story(world)
+    panel = response_representativeness(response=main[0])
+    with translation.override("ru"):
+        html = render_to_string("insights/_representativeness.html", {"panel": panel})
+    # The stored RFM codes ("champions") are for the database; a reader sees the segment's name.
+    assert "Чемпионы: 2" in html and "champions" not in html
+
+
 def test_a_lone_complaint_among_many_answers_is_an_outlier(world):
     _theme, _main, airport = luggage_story(world)
     [echo] = response_representativeness(response=airport[0]).echoes

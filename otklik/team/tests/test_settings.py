@@ -130,3 +130,10 @@ def test_the_logo_shows_on_the_thank_you_page_too(owner_client, client, world, s
     assert owner_client.post("/settings/", data).status_code == 303
     page = client.get(f"/s/{world.nps.public_key}/{world.checkout.public_key}/thanks/?lang=en").content.decode()
     assert '<img src="/logo/acme/"' in page
+
+
+def test_each_review_page_input_names_its_site_and_location(owner_client, world):
+    html = owner_client.get("/settings/").content.decode()
+    # The table's inputs have no <label>: a screen reader hears which site and which location each is for.
+    assert f'aria-label="Yandex Maps review page · {world.store.name}"' in html
+    assert f'aria-label="Google review page · {world.other_store.name}"' in html
