@@ -20,8 +20,8 @@ reconciliation the worker runs daily.
 
 checks the three agree, prints median and p95 and the ratios, and measures what
 keeping the rollups current costs one answer. Then it times every report page (`/`, /metrics/,
-/people/, /report/, /insights/ and the CSV/XLSX exports; server time in process, the rollups current)
-beside the DuckDB query that computes that page's answer figures over the same Parquet. The database
+/people/, /report/, /insights/, a theme's page and the CSV/XLSX exports; server time in process, the rollups
+current) beside the DuckDB query that computes that page's answer figures over the same Parquet. The database
 it created is dropped at the end unless --keep.
 """
 
@@ -459,6 +459,13 @@ PAGES = [
         " WHERE timezone(?, created_at) >= DATE '2025-11-01' GROUP BY ALL",
     ),
     ("/insights/", f"SELECT touchpoint_id, has_text, {_FIGURES} FROM answers GROUP BY ALL"),
+    # A theme's page (the first theme), over all time and over a month: the weight, trend and places of one
+    # theme; DuckDB's figures are the answers' per touchpoint, with text or not (the Parquet holds no tags).
+    ("/insights/themes/{theme}/", f"SELECT touchpoint_id, has_text, {_FIGURES} FROM answers GROUP BY ALL"),
+    (
+        f"/insights/themes/{{theme}}/?{PEOPLE_MONTH}",
+        f"SELECT touchpoint_id, has_text, {_FIGURES} FROM answers WHERE {_MONTH} GROUP BY ALL",
+    ),
 ]
 
 
@@ -482,8 +489,12 @@ def time_pages(*, membership, runs: int, duck=None, parquet: Path | None = None)
     client.force_login(membership.user)
     if duck is not None:
         duck.execute(f"CREATE OR REPLACE VIEW answers AS SELECT * FROM read_parquet('{parquet}')")
+    from otklik.insights.models import Theme
+
+    theme = Theme.objects.filter(organization=membership.organization).order_by("pk").first()
     results = []
     for page, duck_sql in PAGES:
+        page = page.format(theme=theme.pk if theme else 0)
         response = client.get(page)  # warm, as a live server would be
         with CaptureQueriesContext(connection) as queries:
             client.get(page)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from otklik.accounts.models import Location, Membership, Organization
@@ -343,25 +343,37 @@ def _with_text(qs: QuerySet[Response]) -> QuerySet[Response]:
 
 
 def theme_trend_by_month(
-    *, theme: Theme, qs: QuerySet[Response] | None = None, tz: datetime.tzinfo = datetime.UTC
+    *,
+    theme: Theme,
+    qs: QuerySet[Response] | None = None,
+    tz: datetime.tzinfo = datetime.UTC,
+    counted: Counted | None = None,
 ) -> list[ThemeMonth]:
-    """Per month: answers with the theme, and their share of that month's answers with text."""
-    answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
-    if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    totals = {
-        row["month"]: row["n"]
-        for row in answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month").annotate(n=Count("id"))
-    }
-    tagged = {
-        row["month"]: row["n"]
-        for row in answers.filter(answer_themes__theme=theme)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .values("month")
-        .annotate(n=Count("id"))
-    }
+    """Per month: answers with the theme, and their share of that month's answers with text.
+
+    From `counted` (the rollups of the same answers) when given: its tag groups by month, which /insights/ reads
+    too, and the answer rollups' answers with text per month (its months are the organization's, so `tz` must be
+    the organization's time zone then).
+    """
+    if counted is not None:
+        if not counted.months:
+            raise ValueError("theme_trend_by_month needs a Counted grouped by month (counted_for(months=True))")
+        by_month = counted.tag_groups.by_month
+        month_totals = counted.answers.values(month=F("month_start")).annotate(n=Sum("with_text")).filter(n__gt=0)
+        totals = {_as_date(row["month"]): row["n"] for row in month_totals.order_by()}
+        tagged = {month: by_month.get((theme.pk, month), 0) for month in totals}
+    else:
+        answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
+        if qs is not None:
+            answers = answers.filter(id__in=qs.values("id"))
+        by_month = answers.annotate(month=TruncMonth("created_at", tzinfo=tz)).values("month")
+        totals = {_as_date(row["month"]): row["n"] for row in by_month.annotate(n=Count("id"))}
+        tagged = {
+            _as_date(row["month"]): row["n"]
+            for row in by_month.filter(answer_themes__theme=theme).annotate(n=Count("id"))
+        }
     return [
-        ThemeMonth(month=_as_date(month), count=tagged.get(month, 0), share=_percent(tagged.get(month, 0), total))
+        ThemeMonth(month=month, count=tagged.get(month, 0), share=_percent(tagged.get(month, 0), total))
         for month, total in sorted(totals.items())
     ]
 
@@ -370,16 +382,38 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def theme_concentration(*, theme: Theme, qs: QuerySet[Response] | None = None) -> list[ThemePlace]:
-    """Where the theme gathers: per location and touchpoint, its count and share, highest share first."""
-    answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
-    if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    rows = (
-        answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
-        .annotate(total=Count("id"), count=Count("id", filter=Q(answer_themes__theme=theme)))
-        .filter(count__gt=0)
-    )
+def theme_concentration(
+    *, theme: Theme, qs: QuerySet[Response] | None = None, counted: Counted | None = None
+) -> list[ThemePlace]:
+    """Where the theme gathers: per location and touchpoint, its count and share, highest share first.
+
+    Shares are of the place's answers with text; `counted` (the rollups of the same answers) is read instead
+    when given: the tag groups by place and the answers with text per place that /insights/ reads too.
+    """
+    if counted is not None:
+        rows = [
+            {
+                "location_id": location_id,
+                "location__name": location_name,
+                "touchpoint_id": touchpoint_id,
+                "touchpoint__name": touchpoint_name,
+                "total": total,
+                "count": counted.tag_groups.by_place.get((theme.pk, location_id, touchpoint_id), 0),
+            }
+            for (location_id, touchpoint_id), (location_name, touchpoint_name, total) in counted.with_text.items()
+        ]
+        rows = [row for row in rows if row["count"] > 0]
+    else:
+        answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
+        if qs is not None:
+            answers = answers.filter(id__in=qs.values("id"))
+        # Distinct: the join to the tags repeats an answer once per theme it carries, which must not count it
+        # twice among the place's answers with text.
+        rows = (
+            answers.values("location_id", "location__name", "touchpoint_id", "touchpoint__name")
+            .annotate(total=Count("id", distinct=True), count=Count("id", filter=Q(answer_themes__theme=theme)))
+            .filter(count__gt=0)
+        )
     places = [
         ThemePlace(
             location_id=row["location_id"],
@@ -445,15 +479,21 @@ def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:
     return [themes[index] for index, _score in tagger.tag(text)]
 
 
-def theme_examples(
-    *, theme: Theme, qs: QuerySet[Response] | None = None, limit: int = 10, detractors_first: bool = True
-) -> list[Response]:
-    """Answers carrying the theme, the lowest scores and the newest first."""
-    answers = Response.objects.filter(organization_id=theme.organization_id, answer_themes__theme=theme)
+def theme_examples(*, theme: Theme, qs: QuerySet[Response] | None = None, limit: int = 10) -> list[Response]:
+    """The newest answers with text carrying the theme (`qs` narrows them, always within the organization).
+
+    A bounded read: PostgreSQL walks the period's answers with text newest first and stops at the `limit`-th that
+    carries the theme (or, for a rare theme, reads its few tags), where ordering by score read and sorted every
+    answer of the theme in the period (docs/decisions/0071).
+    """
+    answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
     if qs is not None:
-        answers = answers.filter(id__in=qs.values("id"))
-    order = ["score", "-created_at", "-id"] if detractors_first else ["-created_at", "-id"]
-    return list(answers.select_related("location", "touchpoint").order_by(*order)[:limit])
+        # The member's answers filtered in place, not `id IN (…)`: a semi-join to the period's answers would read
+        # them all before the first example.
+        answers = _with_text(qs.filter(organization_id=theme.organization_id))
+    tagged = AnswerTheme.objects.filter(response=OuterRef("pk"), theme=theme)
+    newest = answers.filter(Exists(tagged)).select_related("location", "touchpoint").order_by("-created_at", "-id")
+    return list(newest[:limit])
 
 
 @dataclass(frozen=True)

@@ -184,23 +184,23 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
     context = {"theme": theme, "form": form, "manage": membership.can_manage}
     if answers is None:
         return render(request, "insights/theme.html", context, status=400)
-    weight = next((w for w in selectors.theme_weights(organization=organization, qs=answers) if w.theme == theme), None)
-    trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz)
-    # The answers no theme holds, beside this theme's shares: from the rollups grouped by place only (no trend of
-    # theirs is drawn here), as /insights/ reads them.
+    # The rollups of the same answers when they are current, read as /insights/ reads them: the weight, trend,
+    # places and "Other" from one read of the tag rollups and the answer rollups' sums (docs/decisions/0071).
     filters = form.cleaned_data if form.is_bound else {}
     counted = selectors.counted_for(
         membership=membership,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         location=filters.get("location"),
-        months=False,
     )
+    weights = selectors.theme_weights(organization=organization, qs=answers, counted=counted)
+    weight = next((w for w in weights if w.theme == theme), None)
+    trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz, counted=counted)
     context.update(
         other=other_answers(organization=organization, qs=answers, counted=counted),
         weight=weight,
         trend=trend,
-        places=selectors.theme_concentration(theme=theme, qs=answers),
+        places=selectors.theme_concentration(theme=theme, qs=answers, counted=counted),
         examples=selectors.theme_examples(theme=theme, qs=answers, limit=EXAMPLES_SHOWN),
         chart_data={
             "labels": [_month_label(row.month) for row in trend],
