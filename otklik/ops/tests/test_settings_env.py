@@ -99,3 +99,33 @@ def test_a_redis_cache_answers_within_a_short_timeout(monkeypatch):
     loaded = load_settings(monkeypatch, OTKLIK_CACHE_URL="redis://127.0.0.1:6379/3")
     options = loaded.CACHES["default"]["OPTIONS"]
     assert options["socket_connect_timeout"] == options["socket_timeout"] == 0.5
+
+
+def test_the_task_library_logs_failures_not_every_run(monkeypatch):
+    # `make run` printed two INFO lines per task (~2 300 in its first minute) over the demo's logins.
+    loggers = load_settings(monkeypatch).LOGGING["loggers"]
+    assert loggers["django_tasks"]["level"] == "WARNING"
+    assert (
+        load_settings(monkeypatch, OTKLIK_TASK_LOG_LEVEL="INFO").LOGGING["loggers"]["django_tasks"]["level"] == "INFO"
+    )
+
+
+def test_a_failed_task_is_still_logged(caplog):
+    import logging
+
+    from django_tasks.base import TaskResultStatus
+    from django_tasks.signals import log_task_finished
+
+    class Result:
+        id = "t1"
+        status = TaskResultStatus.FAILED
+
+        class task:
+            module_path = "otklik.example.task"
+
+    with caplog.at_level(logging.NOTSET):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            log_task_finished(sender=None, task_result=Result())
+    assert [record.levelname for record in caplog.records if record.name == "django_tasks"] == ["ERROR"]
