@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -22,6 +23,8 @@ from otklik.accounts.models import Location
 from otklik.cli import main
 from otklik.customers.models import Purchase, PurchaseLine
 from otklik.imports.mapping import guess_mapping
+from otklik.imports.models import ImportJob, ImportStatus
+from otklik.imports.tests.test_pages import columns_of, upload
 from otklik.outreach.models import ScheduledInvitation
 
 
@@ -106,6 +109,34 @@ def test_an_ozon_postings_export(world, tmp_path, capsys):
     ]
     assert line_count(world.org) == 3
     assert invited(world.org) == []  # nobody to ask: the marketplace keeps the buyer
+
+
+@pytest.mark.django_db
+def test_an_ozon_postings_export_uploaded(world, login, tmp_path, settings, django_capture_on_commit_callbacks):
+    # Through /imports/ the mapping step had the same required customer column and could not go on.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path / "var"
+    at = recently(3, "%Y-%m-%d %H:%M:%S")
+    rows = [
+        OZON,
+        ["0123456789-0001", "0123456789-0001-1", at, at, "Доставлен", at, "1000", "RUB", "Товар A-1", "111", "A-1",
+         "500", "RUB", "1000", "RUB", "2"],
+        ["0123456790-0001", "0123456790-0001-1", at, at, "Отменён", "", "700", "RUB", "Товар A-1", "111", "A-1",
+         "700", "RUB", "0", "RUB", "1"],
+    ]  # fmt: skip
+    client = login(world.manager)
+    upload(client, write_csv(tmp_path / "postings.csv", rows, delimiter=";"))
+    job = ImportJob.objects.get()
+    url = reverse("imports:detail", args=[job.pk])
+    for action in ("check", "import"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {**columns_of(job), "action": action})
+    job.refresh_from_db()
+    assert (job.status, job.anonymous) == (ImportStatus.DONE, 2), (job.message, job.errors)
+    assert orders(world.org) == [
+        ("0123456789-0001", None, "completed", Decimal("1000.00"), "RUB"),
+        ("0123456790-0001", None, "cancelled", Decimal("0.00"), "RUB"),
+    ]
 
 
 # Wildberries: the supplier's orders report, XLSX
