@@ -41,6 +41,15 @@ PROFILES: list[tuple[frozenset[str], dict[str, str]]] = [
             "subtotal": "",
         },
     ),
+    # Wildberries' reports (the seller portal's in Russian, the statistics API's in English): the warehouse is
+    # the marketplace's, not one of the shop's locations (each would be refused as unknown).
+    (frozenset({"артикул поставщика", "баркод"}), {"склад": ""}),
+    (frozenset({"supplier article", "srid"}), {"warehouse name": ""}),
+    # OpenCart's own names (order_id, date_added, model): "name" is the product's, "customer" the buyer's name.
+    (
+        frozenset({"order id", "date added", "model"}),
+        {"customer": "customer_name", "name": "product_name", "model": "product_external_id"},
+    ),
 ]
 
 

@@ -29,7 +29,18 @@ class Field:
 
 
 EMAIL = ("email", "e mail", "mail", "почта", "эл почта", "электронная почта", "адрес почты", "пошта", "ел пошта")
-PHONE = ("phone", "phone number", "mobile", "tel", "телефон", "тел", "мобильный", "мобильный телефон", "мобільний")
+PHONE = (
+    "phone",
+    "phone number",
+    "mobile",
+    "tel",
+    "telephone",
+    "телефон",
+    "тел",
+    "мобильный",
+    "мобильный телефон",
+    "мобільний",
+)
 LANGUAGE = ("language", "lang", "язык", "мова")
 
 FIELDS: dict[str, list[Field]] = {
@@ -153,11 +164,12 @@ FIELDS: dict[str, list[Field]] = {
                 "замовлення",
                 "номер чеку",
                 "номер документу",
+                "srid",  # Wildberries: one item of an order, its own sale or return
             ),
         ),
         Field(
             "customer_external_id",
-            True,
+            False,  # marketplaces (Ozon, Wildberries) never give the seller the buyer: anonymous orders
             (
                 "customer id",
                 "client id",
@@ -214,8 +226,11 @@ FIELDS: dict[str, list[Field]] = {
                 "код услуги",
                 "код послуги",
                 "код номенклатури",
+                "артикул поставщика",
+                "supplier article",
+                "артикул продавца",
             ),
-            ("product", "item", "товар", "номенклатура", "услуга", "послуга"),
+            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "баркод", "barcode"),
         ),
         Field(
             "quantity",
@@ -255,6 +270,10 @@ FIELDS: dict[str, list[Field]] = {
                 "цена за шт",
                 "ціна",
                 "ціна за одиницю",
+                "ваша цена",
+                "цена с учетом скидки",
+                "цена со скидкой",
+                "price with disc",
             ),
         ),
         Field(
@@ -298,6 +317,9 @@ FIELDS: dict[str, list[Field]] = {
                 "валюта документа",
                 "валюта заказа",
                 "валюта замовлення",
+                "код валюты",
+                "код валюты отправления",
+                "код валюты товара",
             ),
         ),
         Field(
@@ -313,6 +335,7 @@ FIELDS: dict[str, list[Field]] = {
                 "состояние",
                 "статус замовлення",
                 "стан",
+                "тип документа",  # Wildberries: "Продажа" or "Возврат"
             ),
         ),
         Field(
@@ -340,6 +363,8 @@ FIELDS: dict[str, list[Field]] = {
                 "дата отмены",
                 "дата отмены заказа",
                 "дата скасування",
+                "отменен",
+                "is cancel",
             ),
         ),
         Field(
@@ -371,6 +396,10 @@ FIELDS: dict[str, list[Field]] = {
                 "дата і час",
                 "дата замовлення",
                 "дата створення",
+                "принят в обработку",
+                "date added",
+                "дата добавления",
+                "дата додавання",
                 "період",
             ),
         ),
