@@ -480,6 +480,17 @@ def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:
     return [themes[index] for index, _score in tagger.tag(text)]
 
 
+def theme_examples_query(*, theme: Theme, qs: QuerySet[Response] | None = None) -> QuerySet[Response]:
+    """The answers with text carrying the theme, newest first, unsliced (`theme_examples` bounds it)."""
+    answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
+    if qs is not None:
+        # The member's answers filtered in place, not `id IN (…)`: a semi-join to the period's answers would read
+        # them all before the first example.
+        answers = _with_text(qs.filter(organization_id=theme.organization_id))
+    tagged = AnswerTheme.objects.filter(response=OuterRef("pk"), theme=theme)
+    return answers.filter(Exists(tagged)).select_related("location", "touchpoint").order_by("-created_at", "-id")
+
+
 # Up to this many locations, a member who sees only some gets the examples by one bounded walk per location.
 EXAMPLE_WALKS_MAX = 10
 
@@ -500,13 +511,7 @@ def theme_examples(
     `limit` of all: over several locations PostgreSQL cannot walk one index in that order, and read and sorted
     every answer with text of the stores before the first example (docs/decisions/00NN).
     """
-    answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
-    if qs is not None:
-        # The member's answers filtered in place, not `id IN (…)`: a semi-join to the period's answers would read
-        # them all before the first example.
-        answers = _with_text(qs.filter(organization_id=theme.organization_id))
-    tagged = AnswerTheme.objects.filter(response=OuterRef("pk"), theme=theme)
-    newest = answers.filter(Exists(tagged)).select_related("location", "touchpoint").order_by("-created_at", "-id")
+    newest = theme_examples_query(theme=theme, qs=qs)
     if location_ids is None or len(location_ids) > EXAMPLE_WALKS_MAX:
         return list(newest[:limit])
     walked = [answer for location_id in location_ids for answer in newest.filter(location_id=location_id)[:limit]]
