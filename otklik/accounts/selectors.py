@@ -6,6 +6,7 @@ Only active memberships count: a deactivated member keeps their history but sees
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils import translation
 
 from otklik.accounts.models import ApiToken, Location, MemberInvitation, Membership, Organization, Touchpoint
 from otklik.batch import once_per_batch
@@ -101,3 +102,12 @@ def member_language(*, user: User, organization: Organization) -> str:
         ),
     )
     return own or organization.default_language
+
+
+def in_organization_language(organization: Organization) -> translation.override:
+    """Write what the staff read later (a case's history, a rule's log) in the organization's language.
+
+    Such a text is written under whatever language is active: the customer's on the survey page, English in the
+    worker; it is stored once and read by every member, so neither is right (decision 0070).
+    """
+    return translation.override(organization.default_language)

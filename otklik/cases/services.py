@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Membership, Role
-from otklik.accounts.selectors import member_language, site_url
+from otklik.accounts.selectors import in_organization_language, member_language, site_url
 from otklik.batch import insert_later
 from otklik.cases.addresses import case_customer_address
 from otklik.cases.compensation import compensation_limit_for
@@ -143,12 +143,9 @@ def case_mark_thanked_by_message(*, case: Case, message: OutboxMessage) -> bool:
     before = case_facts(case)
     case.step, case.thanked_at, case.thanked_via = Step.THANKED, when, message.channel
     rollup_case_change(organization=case.organization, before=before, after=case_facts(case))
-    _event(
-        case,
-        Step.THANKED,
-        None,
-        _("Thanked automatically by %(channel)s") % {"channel": ContactWay(message.channel).label},
-    )
+    with in_organization_language(case.organization):
+        note = _("Thanked automatically by %(channel)s") % {"channel": ContactWay(message.channel).label}
+    _event(case, Step.THANKED, None, note)
     return True
 
 
@@ -307,7 +304,10 @@ def case_create(
     )
     insert_one(case)
     rollup_case_change(organization=case.organization, after=case_facts(case))
-    _event(case, Step.NEW, by, note or _("Opened"))
+    if not note:
+        with in_organization_language(case.organization):
+            note = _("Opened")
+    _event(case, Step.NEW, by, note)
     return case
 
 

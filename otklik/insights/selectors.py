@@ -1,6 +1,7 @@
 """Reads behind the loyalty-factor pages: each theme's weight on NPS, its trend and where it gathers."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -479,21 +480,43 @@ def themes_of_text(*, organization: Organization, text: str) -> list[Theme]:
     return [themes[index] for index, _score in tagger.tag(text)]
 
 
-def theme_examples(*, theme: Theme, qs: QuerySet[Response] | None = None, limit: int = 10) -> list[Response]:
-    """The newest answers with text carrying the theme (`qs` narrows them, always within the organization).
-
-    A bounded read: PostgreSQL walks the period's answers with text newest first and stops at the `limit`-th that
-    carries the theme (or, for a rare theme, reads its few tags), where ordering by score read and sorted every
-    answer of the theme in the period (docs/decisions/0071).
-    """
+def theme_examples_query(*, theme: Theme, qs: QuerySet[Response] | None = None) -> QuerySet[Response]:
+    """The answers with text carrying the theme, newest first, unsliced (`theme_examples` bounds it)."""
     answers = _with_text(Response.objects.filter(organization_id=theme.organization_id))
     if qs is not None:
         # The member's answers filtered in place, not `id IN (…)`: a semi-join to the period's answers would read
         # them all before the first example.
         answers = _with_text(qs.filter(organization_id=theme.organization_id))
     tagged = AnswerTheme.objects.filter(response=OuterRef("pk"), theme=theme)
-    newest = answers.filter(Exists(tagged)).select_related("location", "touchpoint").order_by("-created_at", "-id")
-    return list(newest[:limit])
+    return answers.filter(Exists(tagged)).select_related("location", "touchpoint").order_by("-created_at", "-id")
+
+
+# Up to this many locations, a member who sees only some gets the examples by one bounded walk per location.
+EXAMPLE_WALKS_MAX = 10
+
+
+def theme_examples(
+    *,
+    theme: Theme,
+    qs: QuerySet[Response] | None = None,
+    limit: int = 10,
+    location_ids: Sequence[int] | None = None,
+) -> list[Response]:
+    """The newest answers with text carrying the theme (`qs` narrows them, always within the organization).
+
+    A bounded read: PostgreSQL walks the period's answers with text newest first and stops at the `limit`-th that
+    carries the theme (or, for a rare theme, reads its few tags), where ordering by score read and sorted every
+    answer of the theme in the period (docs/decisions/0071). `location_ids` (the few locations `qs` is limited
+    to, e.g. an employee's stores) walks each location's answers on its own, newest first, and keeps the newest
+    `limit` of all: over several locations PostgreSQL cannot walk one index in that order, and read and sorted
+    every answer with text of the stores before the first example (docs/decisions/00NN).
+    """
+    newest = theme_examples_query(theme=theme, qs=qs)
+    if location_ids is None or len(location_ids) > EXAMPLE_WALKS_MAX:
+        return list(newest[:limit])
+    walked = [answer for location_id in location_ids for answer in newest.filter(location_id=location_id)[:limit]]
+    walked.sort(key=lambda answer: (answer.created_at, answer.pk), reverse=True)
+    return walked[:limit]
 
 
 @dataclass(frozen=True)

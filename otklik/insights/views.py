@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from otklik.accounts.decorators import membership_required
+from otklik.accounts.selectors import visible_locations
 from otklik.insights import selectors, services
 from otklik.insights.forms import (
     DepartmentForm,
@@ -196,12 +197,16 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
     weights = selectors.theme_weights(organization=organization, qs=answers, counted=counted)
     weight = next((w for w in weights if w.theme == theme), None)
     trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz, counted=counted)
+    examples_at = None
+    if not membership.sees_whole_organization and filters.get("location") is None:
+        # A member who sees a few stores: their examples by one bounded walk per store (docs/decisions/00NN).
+        examples_at = sorted(visible_locations(membership=membership).values_list("id", flat=True))
     context.update(
         other=other_answers(organization=organization, qs=answers, counted=counted),
         weight=weight,
         trend=trend,
         places=selectors.theme_concentration(theme=theme, qs=answers, counted=counted),
-        examples=selectors.theme_examples(theme=theme, qs=answers, limit=EXAMPLES_SHOWN),
+        examples=selectors.theme_examples(theme=theme, qs=answers, limit=EXAMPLES_SHOWN, location_ids=examples_at),
         chart_data={
             "labels": [_month_label(row.month) for row in trend],
             # xgettext:no-python-format

@@ -8,10 +8,10 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location
+from otklik.accounts.selectors import in_organization_language
 from otklik.batch import once_per_batch, remember
 from otklik.cases.models import Case, CaseSource, Severity
 from otklik.cases.services import (
@@ -102,9 +102,7 @@ def complaint_open_for_answer(
     if not Location.organization.is_cached(location) and location.organization_id == response.organization_id:
         # The answer's organization is loaded already; the case reads it through the location.
         location.organization = response.organization
-    # The history is read by the staff, so the note is in the organization's language, not the customer's
-    # (which the answer's request or the worker has active here).
-    with translation.override(response.organization.default_language):
+    with in_organization_language(response.organization):
         note = _("Opened by the rule “%(rule)s”") % {"rule": by_rule} if by_rule else ""
     case = case_create(
         response=response,

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
-from otklik.accounts.selectors import member_language, site_url
+from otklik.accounts.selectors import in_organization_language, member_language, site_url
 from otklik.batch import in_batch, insert_later, once_per_batch, savepoints
 from otklik.cases.addresses import customer_address
 from otklik.cases.case_rules import case_rule_matches
@@ -403,7 +403,9 @@ def _run(rule: Rule, subject: Subject, notify: bool) -> RuleRun:
         try:
             # In the worker's batch run without savepoints, a failing action undoes the batch, which is then run
             # again with them (decision 0040): the failure is recorded there, as here.
-            with transaction.atomic(savepoint=careful):
+            # Its notes and errors go to the rule's log, read by the staff: the actions write to a person or a
+            # customer in their own language inside.
+            with transaction.atomic(savepoint=careful), in_organization_language(subject.organization):
                 action()
         except Exception as exc:  # noqa: BLE001 — a rule must never stop an answer from being saved
             if not careful:
