@@ -1,5 +1,5 @@
 """EXPLAIN (ANALYZE, BUFFERS) of a theme's examples for an employee who sees three stores: one query over the
-stores (before) and one bounded walk per store (after, docs/decisions/00NN), alternated, on a database that
+stores (before) and one bounded walk per store (after, docs/decisions/0073), alternated, on a database that
 `bench/rollups.py --keep` made.
 
     OTKLIK_DATABASE_URL=postgres://…/otklik_bench_rollups .venv/bin/python bench/theme_examples_explain.py

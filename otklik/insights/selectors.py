@@ -509,7 +509,7 @@ def theme_examples(
     answer of the theme in the period (docs/decisions/0071). `location_ids` (the few locations `qs` is limited
     to, e.g. an employee's stores) walks each location's answers on its own, newest first, and keeps the newest
     `limit` of all: over several locations PostgreSQL cannot walk one index in that order, and read and sorted
-    every answer with text of the stores before the first example (docs/decisions/00NN).
+    every answer with text of the stores before the first example (docs/decisions/0073).
     """
     newest = theme_examples_query(theme=theme, qs=qs)
     if location_ids is None or len(location_ids) > EXAMPLE_WALKS_MAX:

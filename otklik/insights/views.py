@@ -199,7 +199,7 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
     trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz, counted=counted)
     examples_at = None
     if not membership.sees_whole_organization and filters.get("location") is None:
-        # A member who sees a few stores: their examples by one bounded walk per store (docs/decisions/00NN).
+        # A member who sees a few stores: their examples by one bounded walk per store (docs/decisions/0073).
         examples_at = sorted(visible_locations(membership=membership).values_list("id", flat=True))
     context.update(
         other=other_answers(organization=organization, qs=answers, counted=counted),
