@@ -57,6 +57,17 @@ def _period(request: HttpRequest):
     return form, answers, tz
 
 
+def _counted(membership, form):
+    """The rollups of the page's answers (period, location, the member's places) when they are current, else None."""
+    filters = form.cleaned_data if form.is_bound else {}
+    return selectors.counted_for(
+        membership=membership,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        location=filters.get("location"),
+    )
+
+
 def _month_label(month) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
@@ -70,13 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if answers is None:
         return render(request, "insights/index.html", context, status=400)
     # The rollups of the same answers when they are current: the same figures without reading every answer.
-    filters = form.cleaned_data if form.is_bound else {}
-    counted = selectors.counted_for(
-        membership=membership,
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
-        location=filters.get("location"),
-    )
+    counted = _counted(membership, form)
     summaries = selectors.theme_summaries(organization=organization, qs=answers, counted=counted)
     trend = selectors.themes_trend(organization=organization, qs=answers, tz=tz, counted=counted)
     charted = [s.weight.theme for s in summaries if s.weight.count][:TRENDS_CHARTED]
@@ -187,18 +192,13 @@ def _theme_page(request: HttpRequest, theme: Theme, *, bound: dict | None = None
         return render(request, "insights/theme.html", context, status=400)
     # The rollups of the same answers when they are current, read as /insights/ reads them: the weight, trend,
     # places and "Other" from one read of the tag rollups and the answer rollups' sums (docs/decisions/0071).
-    filters = form.cleaned_data if form.is_bound else {}
-    counted = selectors.counted_for(
-        membership=membership,
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
-        location=filters.get("location"),
-    )
+    counted = _counted(membership, form)
     weights = selectors.theme_weights(organization=organization, qs=answers, counted=counted)
     weight = next((w for w in weights if w.theme == theme), None)
     trend = selectors.theme_trend_by_month(theme=theme, qs=answers, tz=tz, counted=counted)
     examples_at = None
-    if not membership.sees_whole_organization and filters.get("location") is None:
+    chosen = form.cleaned_data.get("location") if form.is_bound else None
+    if not membership.sees_whole_organization and chosen is None:
         # A member who sees a few stores: their examples by one bounded walk per store (docs/decisions/0073).
         examples_at = sorted(visible_locations(membership=membership).values_list("id", flat=True))
     context.update(
