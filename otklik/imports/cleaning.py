@@ -12,7 +12,7 @@ row, named in the report.
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -71,17 +71,54 @@ DATE_FORMATS = {
     "dmy": gettext_lazy("day.month.year (01.12.2010, 01/12/2010)"),
     "mdy": gettext_lazy("month/day/year, as in the USA (12/1/2010)"),
     "excel": gettext_lazy("Excel serial numbers (40513.35)"),
+    "named": gettext_lazy("day and month's name (7 Dec 2026, Dec 7, 2026, 7 дек. 2026, 7 грудня 2026)"),
+    "unix": gettext_lazy("Unix time, seconds or milliseconds since 1970 (1796630400)"),
 }
 ISO_PREFIX = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[\sT])")
 DAY_MONTH = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:$|[\sT,])")
 DAY_MONTH_FULL = re.compile(
     r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
     r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp])?\.?(?:[Mm]\.?)?)?"
+    r"(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # a zone after the time: "01.12.2026 10:00 +03:00" (Checkbox, APIs)
 )
 ISO_FULL = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}:\d{2}.*))?")
 ISO_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
 EXCEL = re.compile(r"\d{5}(?:[.,]\d+)?")
 EXCEL_EPOCH = datetime(1899, 12, 30)
+# Unix time as shops' APIs and CRMs write it: seconds (10 digits, 2001–2033) or milliseconds (13 digits).
+UNIX = re.compile(r"1\d{9}(?:\.\d+)?|1\d{12}")
+# Months by name, as banks, Etsy, Amazon and Russian/Ukrainian reports write them: the first three letters
+# of the name in any case and form ("дек.", "декабря", "грудня", "Dec", "December").
+MONTHS = {
+    **{name: number for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)},
+    **{name: number for number, name in enumerate("янв фев мар апр май июн июл авг сен окт ноя дек".split(), 1)},
+    **{name: number for number, name in enumerate("січ лют бер кві тра чер лип сер вер жов лис гру".split(), 1)},
+    "мая": 5,
+}
+_TIME = r"(?:[\s,T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp])?\.?(?:[Mm]\.?)?)?"
+# "7 дек. 2026", "07-Dec-2026", "7 грудня 2026 р., 14:22" (day first); "Dec 7, 2026 2:15 PM" (month first).
+NAMED_DAY_FIRST = re.compile(
+    r"(\d{1,2})[\s\-.]*([^\W\d_]{3,10})\.?[\s\-,.]*(\d{4}|\d{2})(?:\s*(?:г|р)\.?)?" + _TIME + r"\s*"
+)
+NAMED_MONTH_FIRST = re.compile(
+    r"(?:[^\W\d_]{3,9}\.?,?\s+)??([^\W\d_]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"\s*"
+)
+
+
+def _named_date(text: str) -> tuple[int, int, int, tuple] | None:
+    """(year, month, day, (hour, minute, second, half)) of a date with its month's name, or None."""
+    match = NAMED_DAY_FIRST.fullmatch(text)
+    if match:
+        day, name, year, *clock = match.groups()
+    else:
+        match = NAMED_MONTH_FIRST.fullmatch(text)
+        if not match:
+            return None
+        name, day, year, *clock = match.groups()
+    month = MONTHS.get(name[:3].lower())
+    if month is None:
+        return None
+    return _year(year), month, int(day), tuple(clock)
 
 
 def _date_formats_of(value) -> frozenset[str] | None:
@@ -105,12 +142,17 @@ def _date_formats_of(value) -> frozenset[str] | None:
         return frozenset(formats)
     if EXCEL.fullmatch(text) and 20000 <= float(text.replace(",", ".")) < 80000:
         return frozenset({"excel"})
+    if text[0] == "1" and UNIX.fullmatch(text):
+        return UNIX_ONLY
+    if _named_date(text):
+        return NAMED_ONLY
     return frozenset()
 
 
 _UNSEEN = object()
 BOTH_ORDERS = frozenset({"dmy", "mdy"})
 EXCEL_ONLY = frozenset({"excel"})
+UNIX_ONLY, NAMED_ONLY = frozenset({"unix"}), frozenset({"named"})
 
 
 class AmbiguousDates(ValueError):
@@ -163,6 +205,8 @@ class DateTally:
                 formats = self._previous_formats
             else:
                 key = value.strip().partition(" ")[0].partition("T")[0]
+                if len(key) < 5 or not key[0].isdigit():
+                    key = value.strip()  # "7 дек. 2026", "Dec 7, 2026": the day part is the whole text
                 cache = self._cache
                 formats = cache.get(key, _UNSEEN)
                 if formats is _UNSEEN:
@@ -240,21 +284,24 @@ def parse_date(value, date_format: str):
             if not rest:
                 return datetime(int(year), int(month), int(day), 12)
             rest = "0" + rest if rest[1] == ":" else rest  # "8:26" → "08:26"
-            return datetime.fromisoformat(f"{year}-{int(month):02d}-{int(day):02d}T{rest}")
+            rest = re.sub(r"\s*(?:UTC|GMT)$", "+00:00", rest)  # "2026-12-01 10:00:00 UTC" (Stripe)
+            return datetime.fromisoformat(f"{year}-{int(month):02d}-{int(day):02d}T{rest.replace(' ', '')}")
         if date_format in ("dmy", "mdy"):
             match = DAY_MONTH_FULL.fullmatch(text)
             if not match:
                 return None
-            first, _separator, second, year, hour, minute, second_of_minute, half = match.groups()
+            first, _separator, second, year, hour, minute, second_of_minute, half, zone = match.groups()
             day, month = (first, second) if date_format == "dmy" else (second, first)
-            if hour is None:
-                return datetime(_year(year), int(month), int(day), 12)
-            hour_number = int(hour)
-            if half:
-                if not 1 <= hour_number <= 12:
-                    return None
-                hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
-            return datetime(_year(year), int(month), int(day), hour_number, int(minute), int(second_of_minute or 0))
+            moment = _moment(_year(year), int(month), int(day), (hour, minute, second_of_minute, half))
+            return _zoned(moment, zone) if moment and zone else moment
+        if date_format == "named":
+            named = _named_date(text)
+            return _moment(*named) if named else None
+        if date_format == "unix":
+            if not UNIX.fullmatch(text):
+                return None
+            seconds = float(text) / (1000 if len(text) == 13 else 1)
+            return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0)  # UTC: not the organization's zone
         if date_format == "excel":
             if not EXCEL.fullmatch(text):
                 return None
@@ -263,6 +310,28 @@ def parse_date(value, date_format: str):
     except ValueError:
         return None
     return None
+
+
+def _moment(year: int, month: int, day: int, clock: tuple) -> datetime | None:
+    """A naive datetime from a date and (hour, minute, second, half of the day) texts; noon without a time."""
+    hour, minute, second, half = clock
+    if hour is None:
+        return datetime(year, month, day, 12)
+    hour_number = int(hour)
+    if half:
+        if not 1 <= hour_number <= 12:
+            return None
+        hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
+    return datetime(year, month, day, hour_number, int(minute), int(second or 0))
+
+
+def _zoned(moment: datetime, zone: str) -> datetime:
+    """The moment in the zone written after it ("Z", "UTC", "+03:00", "+0300"), not the organization's."""
+    if zone in ("Z", "UTC", "GMT"):
+        return moment.replace(tzinfo=UTC)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    return moment.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
 
 
 # Numbers
@@ -395,7 +464,8 @@ def order_status(raw) -> str:
 # A customer id written as a phone number: digits with the punctuation people put in them, ten digits at least.
 PHONE_ID = re.compile(r"\+?[\d\s().\-\u00a0]{10,25}")
 PHONE_MARKS = re.compile(r"[+\s().\-\u00a0]")
-GUEST_IDS = frozenset({"0"})  # WooCommerce's "Customer User ID" of a guest
+# WooCommerce's "Customer User ID" of a guest; МойСклад's and 1C's stand-in for a buyer they do not know.
+GUEST_IDS = frozenset({"0", "розничный покупатель", "роздрібний покупець"})
 
 
 def customer_key(value) -> str:
@@ -406,7 +476,7 @@ def customer_key(value) -> str:
     find the same customer. A plain code ("000017", "79161234567") is kept as it is.
     """
     text = str(value or "").strip()
-    if text in GUEST_IDS:
+    if text.lower() in GUEST_IDS:
         return ""
     if "@" in text:
         return text.lower()
@@ -514,6 +584,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
             record["amount"] = str(
                 (Decimal(numbers["quantity"]) * Decimal(numbers["unit_price"])).quantize(Decimal("0.01"))
             )
+        if "document_type" in record and order_status(record.pop("document_type")) == RETURNED and not reasons:
+            _returned_line(record)
         if "refunded_amount" in record:
             take_refund(record, refunds, reasons)
         raw_currency = str(record.get("currency") or "").strip()
@@ -532,6 +604,20 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         return record
 
     return prepare
+
+
+def _returned_line(record: dict) -> None:
+    """A line of a return document (Эвотор's «Возврат» receipt, Checkbox's «Повернення», Square's "Refund")
+    taken off: cash registers write its quantity and amount positive, as on the sale it returns.
+
+    Unlike an order whose *status* says refunded (the sale itself not standing: it adds nothing,
+    decision 0014), a return document is a document of its own, so its lines are negative and
+    take their amount off the customer's revenue. A line already negative stays as it is.
+    """
+    for key in ("quantity", "amount"):
+        number = record.get(key)
+        if number not in (None, "") and not number.startswith("-") and number.strip("0."):
+            record[key] = "-" + number
 
 
 def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:

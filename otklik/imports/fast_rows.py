@@ -114,8 +114,8 @@ def staging_encoder(
         inline = customers.customer_clean(raw)
         return (inline.get("name", ""), inline.get("email", ""), inline.get("phone", ""), inline.get("language", ""))
 
-    moments, currencies, statuses, places, inlines, customer_keys = map(
-        _cached, (moment_text, currency_of, status_of, location_of, inline_of, customer_key)
+    moments, currencies, statuses, places, inlines, customer_keys, document_words = map(
+        _cached, (moment_text, currency_of, status_of, location_of, inline_of, customer_key, order_status)
     )
 
     def encode(line: int, record: dict) -> StagingRow | None:
@@ -134,6 +134,8 @@ def staging_encoder(
             return None  # a cancellation date: the preparer marks the order
         if "refunded_amount" in record:
             return None  # a refund column: the preparer takes each order's refund off its lines
+        if "document_type" in record and document_words(record["document_type"]):
+            return None  # a return document (or a word the preparer reads): the preparer turns its lines
         if customer_keys(customer) != customer:
             return None  # a guest's 0, or a phone number spelled with marks: the preparer decides
         quantity = get("quantity")

@@ -45,6 +45,8 @@ PROFILES: list[tuple[frozenset[str], dict[str, str]]] = [
     # the marketplace's, not one of the shop's locations (each would be refused as unknown).
     (frozenset({"артикул поставщика", "баркод"}), {"склад": ""}),
     (frozenset({"supplier article", "srid"}), {"warehouse name": ""}),
+    # Amazon's order reports: "item-price" is the line's price for all its quantity, not one piece's.
+    (frozenset({"amazon order id", "asin"}), {"item price": "amount"}),
     # OpenCart's own names (order_id, date_added, model): "name" is the product's, "customer" the buyer's name.
     (
         frozenset({"order id", "date added", "model"}),
@@ -203,9 +205,14 @@ def parse_mapping(kind: str, header: list[str], spec: str, samples: list[list] |
 
 def mapping_problems(kind: str, mapping: dict[str, int]) -> list[str]:
     """Reasons a mapping cannot be used: a required field without a column, a column used twice."""
+    required = required_fields(kind)
+    if kind == "purchases" and "product_name" in mapping:
+        # A product without a code is named by its name (cleaning.purchase_preparer): Stripe's payments and
+        # Tilda's orders have a description, no code.
+        required = [name for name in required if name != "product_external_id"]
     problems = [
         _("No column is chosen for the required field “%(field)s”.") % {"field": name}
-        for name in required_fields(kind)
+        for name in required
         if name not in mapping
     ]
     if len(set(mapping.values())) != len(mapping):
@@ -230,6 +237,7 @@ FIELD_LABELS = {
     "quantity": _("quantity"),
     "unit_price": _("unit price"),
     "status": _("order status (cancelled, returned…)"),
+    "document_type": _("document type (sale or return: a return's lines are taken off revenue)"),
     "refunded_amount": _("refunded amount (once per order: taken off its revenue)"),
     "cancelled_at": _("cancelled at (any value but no: the order is cancelled)"),
     "currency": _("currency"),

@@ -40,6 +40,8 @@ PHONE = (
     "мобильный",
     "мобильный телефон",
     "мобільний",
+    "номер телефона",
+    "номер телефону",
 )
 LANGUAGE = ("language", "lang", "язык", "мова")
 
@@ -165,7 +167,22 @@ FIELDS: dict[str, list[Field]] = {
                 "номер чеку",
                 "номер документу",
                 "srid",  # Wildberries: one item of an order, its own sale or return
+                "amazon order id",
+                "sale id",
+                "check number",
+                "receipt no",
+                "id замовлення",
+                "номер заявки",  # SalesDrive, CRMs: "№ заявки"
+                "фискальный номер",  # a cash register's receipt (Checkbox, Эвотор)
+                "фискальный номер чека",
+                "номер фискального чека",
+                "фіскальний номер",
+                "фіскальний номер чека",
+                "номер фіскального чека",
             ),
+            # Square's and Etsy's "Transaction ID" is the order's where no order column is (Etsy has one: a
+            # line's transaction is not its order).
+            ("transaction id",),
         ),
         Field(
             "customer_external_id",
@@ -195,7 +212,7 @@ FIELDS: dict[str, list[Field]] = {
                 "код контрагента",
                 "номер картки",
             ),
-            ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець"),
+            ("customer", "client", "buyer", "клиент", "покупатель", "контрагент", "клієнт", "покупець"),
         ),
         Field(
             "product_external_id",
@@ -229,8 +246,11 @@ FIELDS: dict[str, list[Field]] = {
                 "артикул поставщика",
                 "supplier article",
                 "артикул продавца",
+                "код блюда",  # restaurants' POS (iiko, Poster)
+                "код страви",
+                "dish code",
             ),
-            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "баркод", "barcode"),
+            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "баркод", "barcode", "блюдо", "страва"),
         ),
         Field(
             "quantity",
@@ -250,6 +270,10 @@ FIELDS: dict[str, list[Field]] = {
                 "к сть",
                 "количество товара",
                 "кол во товара",
+                "количество блюд",
+                "кількість страв",
+                "quantity sold",
+                "qty sold",
             ),
         ),
         Field(
@@ -304,7 +328,9 @@ FIELDS: dict[str, list[Field]] = {
                 "вартість",
                 "разом",
                 "сума продажу",
+                "net sales",  # Square: the line after discounts (its "Gross Sales" before them, taken if alone)
             ),
+            ("gross sales",),
         ),
         Field(
             "currency",
@@ -335,8 +361,26 @@ FIELDS: dict[str, list[Field]] = {
                 "состояние",
                 "статус замовлення",
                 "стан",
-                "тип документа",  # Wildberries: "Продажа" or "Возврат"
             ),
+        ),
+        Field(
+            "document_type",
+            False,
+            (
+                "тип документа",  # Wildberries: "Продажа" or "Возврат"
+                "тип чека",  # Эвотор, 1C's receipts
+                "тип операции",
+                "тип операції",
+                "вид операции",
+                "тип транзакции",
+                "тип транзакції",
+                "вид документа",
+                "document type",
+                "receipt type",
+                "transaction type",
+                "event type",  # Square: "Payment" or "Refund"
+            ),
+            ("тип", "type"),  # Checkbox: "Продаж" or "Повернення"
         ),
         Field(
             "refunded_amount",
@@ -365,6 +409,11 @@ FIELDS: dict[str, list[Field]] = {
                 "дата скасування",
                 "отменен",
                 "is cancel",
+                "удален",  # iiko: a dish taken off the bill, "Да"/"Нет"
+                "удалено",
+                "видалено",
+                "deleted",
+                "voided",
             ),
         ),
         Field(
@@ -391,6 +440,20 @@ FIELDS: dict[str, list[Field]] = {
                 "дата оформления заказа",
                 "дата и время оформления",
                 "период",
+                "sale date",  # Etsy
+                "created date",
+                "created date utc",  # Stripe: "Created date (UTC)"
+                "transaction date",
+                "время",  # МойСклад's retail sales: the sale's date and time
+                "дата закрытия",  # restaurants: a check's closing (Poster), its opening below as a weak name
+                "дата закрытия чека",
+                "дата закриття",
+                "учетный день",  # iiko
+                "обліковий день",
+                "дата та час",  # Checkbox
+                "дата чека",
+                "дата операции",
+                "дата операції",
                 "дата и время",
                 "дата продажу",
                 "дата і час",
@@ -402,6 +465,7 @@ FIELDS: dict[str, list[Field]] = {
                 "дата додавання",
                 "період",
             ),
+            ("дата открытия", "дата открытия чека", "дата відкриття", "open date"),
         ),
         Field(
             "location",
@@ -419,6 +483,12 @@ FIELDS: dict[str, list[Field]] = {
                 "склад",
                 "філія",
                 "підрозділ",
+                "точка продаж",  # МойСклад
+                "store name",
+                "location name",
+                "outlet",
+                "заведение",
+                "заклад",
             ),
         ),
         Field(
@@ -438,6 +508,12 @@ FIELDS: dict[str, list[Field]] = {
                 "касир",
                 "працівник",
                 "відповідальний",
+                "официант",  # restaurants' POS (Poster, iiko)
+                "официант заказа",
+                "офіціант",
+                "офіціант замовлення",
+                "waiter",
+                "server",
             ),
             ("manager",),
         ),
@@ -464,7 +540,7 @@ FIELDS: dict[str, list[Field]] = {
                 "покупець піб",
                 "контактна особа",
             ),
-            ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
+            ("customer", "client", "buyer", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
         Field(
             "customer_email",
@@ -494,6 +570,10 @@ FIELDS: dict[str, list[Field]] = {
                 "телефон покупателя",
                 "телефон клієнта",
                 "телефон покупця",
+                "номер телефона покупателя",  # Эвотор
+                "номер телефона клиента",
+                "номер телефону покупця",
+                "номер телефону клієнта",
             ),
         ),
         Field("customer_language", False, LANGUAGE),
@@ -521,6 +601,8 @@ FIELDS: dict[str, list[Field]] = {
                 "найменування",
                 "название",
                 "назва",
+                "блюдо",
+                "страва",
             ),
         ),
     ],
