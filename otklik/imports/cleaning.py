@@ -518,6 +518,23 @@ class ReadOptions:
     without_customer: str = "anonymous"  # a key of WITHOUT_CUSTOMER
 
 
+def contact_key(email, phone) -> str:
+    """The id of a customer known by contact alone: the e-mail in lower case, else the phone's digits, else ""."""
+    email = str(email or "").strip().lower()
+    if "@" in email:
+        return email
+    digits = normalize_phone(str(phone or ""))
+    return digits if 10 <= len(digits) <= 15 else ""
+
+
+def customer_preparer(record: dict) -> dict:
+    """A customers file's record with an id: a file without an id column (a CRM's or a phone book's list of
+    people) knows each customer by e-mail, else phone, as a purchases file does (purchase_preparer)."""
+    if not str(record.get("external_id") or "").strip():
+        record["external_id"] = contact_key(record.get("email"), record.get("phone"))
+    return record
+
+
 def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | None = None) -> Callable[[dict], dict]:
     """A function record → record with plain values, or RowError / SkipRow; for the purchases validator.
 
@@ -543,9 +560,7 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
             customer = keys[raw_customer] = customer_key(raw_customer)
         if not customer:
             # A guest (WooCommerce's customer 0, an empty id) who left an e-mail or a phone is known by it.
-            email = str(record.get("customer_email") or "").strip().lower()
-            phone = normalize_phone(str(record.get("customer_phone") or ""))
-            customer = email if "@" in email else phone if 10 <= len(phone) <= 15 else ""
+            customer = contact_key(record.get("customer_email"), record.get("customer_phone"))
         if not customer:
             if skip:
                 raise SkipRow

@@ -210,6 +210,9 @@ def mapping_problems(kind: str, mapping: dict[str, int]) -> list[str]:
         # A product without a code is named by its name (cleaning.purchase_preparer): Stripe's payments and
         # Tilda's orders have a description, no code.
         required = [name for name in required if name != "product_external_id"]
+    if kind == "customers" and ("email" in mapping or "phone" in mapping):
+        # A list of people without ids: each known by e-mail, else phone (cleaning.customer_preparer).
+        required = [name for name in required if name != "external_id"]
     problems = [
         _("No column is chosen for the required field “%(field)s”.") % {"field": name}
         for name in required

@@ -383,3 +383,29 @@ def test_a_columns_format_is_still_decided_by_the_whole_column():
 def test_a_line_transaction_is_not_the_order_where_an_order_column_is():
     assert guess_mapping("purchases", ["Transaction ID", "Order ID", "Sale Date", "SKU"])["external_id"] == 1
     assert guess_mapping("purchases", ["Transaction ID", "Date", "SKU"])["external_id"] == 0
+
+
+# A customers file without ids: a CRM's or a phone book's list of people
+
+
+@pytest.mark.django_db
+def test_a_customers_file_without_ids_knows_people_by_email_or_phone(world, tmp_path, capsys):
+    from otklik.cli import main
+    from otklik.customers.models import Customer
+
+    rows = [
+        ["Телефон", "Имя", "Адрес электронной почты"],
+        ["+7 (916) 123-45-67", "Иван", ""],
+        ["", "Анна", "Anna@Example.com"],
+    ]
+    main(["import", "customers", str(write_csv(tmp_path / "people.csv", rows, delimiter=";")), "--org", "acme"])
+    # Refused before: "No column is chosen for the required field “external_id”."
+    assert sorted(Customer.objects.filter(organization=world.org).values_list("external_id", "name")) == [
+        ("79161234567", "Иван"),
+        ("anna@example.com", "Анна"),
+    ]
+    # The same people in a purchases file known by phone are these customers, not new ones.
+    sales = [["Номер", "Дата", "Телефон", "Товар", "Сумма"], ["1", "01.11.2026", "8 (916) 123-45-67", "P1", "100"]]
+    command(write_csv(tmp_path / "sales.csv", sales, delimiter=";"), capsys)
+    assert Customer.objects.filter(organization=world.org).count() == 2
+    assert orders(world.org) == [("1", "79161234567", "completed", Decimal("100.00"), "RUB")]
