@@ -312,6 +312,35 @@ def parse_date(value, date_format: str):
     return None
 
 
+CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?")
+
+
+def with_time(value, clock):
+    """A date written without a time, with the time from a column of its own ("2026-12-01" and "09:15:02" →
+    "2026-12-01 09:15:02"); anything else as it is (a date that has a time, an empty or odd time).
+
+    Text is joined as text, so the date column's format still reads it (decision 0068); a spreadsheet's
+    date cell (midnight) takes the time's hours and minutes.
+    """
+    text = str(clock if clock is not None else "").strip()
+    match = CLOCK.fullmatch(text)
+    if not match:
+        return value
+    if type(value) is str:
+        day = value.strip()
+        return f"{day} {text}" if day and ":" not in day else value
+    if type(value) is date or (isinstance(value, datetime) and value.time() == time(0)):
+        hour, minute, second, half = match.groups()
+        moment = _moment(value.year, value.month, value.day, (hour, minute, second, half))
+        return moment or value
+    return value
+
+
+def joined_name(first, last) -> str:
+    """ "Anna" and "Smith" → "Anna Smith": a name and a surname written in two columns."""
+    return " ".join(part for part in (str(first or "").strip(), str(last or "").strip()) if part)
+
+
 def _moment(year: int, month: int, day: int, clock: tuple) -> datetime | None:
     """A naive datetime from a date and (hour, minute, second, half of the day) texts; noon without a time."""
     hour, minute, second, half = clock
@@ -532,6 +561,8 @@ def customer_preparer(record: dict) -> dict:
     people) knows each customer by e-mail, else phone, as a purchases file does (purchase_preparer)."""
     if not str(record.get("external_id") or "").strip():
         record["external_id"] = contact_key(record.get("email"), record.get("phone"))
+    if "last_name" in record:
+        record["name"] = joined_name(record.get("name"), record.pop("last_name"))
     return record
 
 
@@ -574,6 +605,10 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         if not str(record.get("product_external_id") or "").strip() and record.get("product_name"):
             # Shopify and Prom leave the SKU empty for a product that has none: its name is what names it.
             record["product_external_id"] = str(record["product_name"]).strip()[:100]
+        if "purchased_time" in record:
+            record["purchased_at"] = with_time(record.get("purchased_at"), record.pop("purchased_time"))
+        if "customer_last_name" in record:
+            record["customer_name"] = joined_name(record.get("customer_name"), record.pop("customer_last_name"))
         raw_date = record.get("purchased_at")
         if raw_date not in (None, "") and type(raw_date) is not datetime:
             if not (date_format == "iso" and type(raw_date) is str and ISO_SECONDS.fullmatch(raw_date)):

@@ -21,7 +21,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from otklik.customers import services as customers
-from otklik.imports.cleaning import CURRENCY_WORDS, ISO_SECONDS, ReadOptions, customer_key, order_status, parse_date
+from otklik.imports.cleaning import (
+    CURRENCY_WORDS,
+    ISO_SECONDS,
+    ReadOptions,
+    customer_key,
+    joined_name,
+    order_status,
+    parse_date,
+    with_time,
+)
 from otklik.imports.fast_clean import CENT, CURRENCY, INLINE, PLAIN_AMOUNT, PLAIN_PRICE, PLAIN_QUANTITY
 
 CACHE_LIMIT = 50_000
@@ -120,6 +129,11 @@ def staging_encoder(
 
     def encode(line: int, record: dict) -> StagingRow | None:
         fill(record)
+        # As the preparer joins them (the record stays joined for it if this lane gives the record up).
+        if "purchased_time" in record:
+            record["purchased_at"] = with_time(record.get("purchased_at"), record.pop("purchased_time"))
+        if "customer_last_name" in record:
+            record[NAME] = joined_name(record.get(NAME), record.pop("customer_last_name"))
         get = record.get
         order, customer, product = get("external_id"), get("customer_external_id"), get("product_external_id")
         if not (type(order) is str and type(customer) is str and type(product) is str):

@@ -57,6 +57,21 @@ PHONE = (
     "номер телефону",
 )
 LANGUAGE = ("language", "lang", "язык", "мова")
+FIRST_NAME = ("first name", "given name", "billing first name", "first name billing", "ім я клієнта")
+# A surname in its own column (Shopify's, Square's and WooCommerce's customers, 1C's «Фамилия»): joined to the name.
+LAST_NAME = (
+    "last name",
+    "surname",
+    "family name",
+    "billing last name",
+    "last name billing",
+    "фамилия",
+    "фамилия клиента",
+    "фамилия покупателя",
+    "прізвище",
+    "прізвище клієнта",
+    "прізвище покупця",
+)
 
 FIELDS: dict[str, list[Field]] = {
     "customers": [
@@ -80,7 +95,8 @@ FIELDS: dict[str, list[Field]] = {
         Field(
             "name",
             False,
-            ("full name", "customer name", "client name", "фио", "имя", "имя клиента", "піб", "ім я", "ім'я"),
+            ("full name", "customer name", "client name", "фио", "имя", "имя клиента", "піб", "ім я", "ім'я")
+            + FIRST_NAME,
             (
                 "name",
                 "customer",
@@ -94,6 +110,7 @@ FIELDS: dict[str, list[Field]] = {
                 "назва",
             ),
         ),
+        Field("last_name", False, LAST_NAME),
         Field("email", False, EMAIL),
         Field("phone", False, PHONE),
         Field("telegram_chat_id", False, ("telegram", "telegram id", "chat id", "телеграм", "телеграм id")),
@@ -480,6 +497,9 @@ FIELDS: dict[str, list[Field]] = {
             ),
             ("дата открытия", "дата открытия чека", "дата відкриття", "open date"),
         ),
+        # A time in a column of its own beside a date without one (Square's "Date" and "Time", 1C's «Время»):
+        # "time" and "время" above are the date's own names when no other date column comes first.
+        Field("purchased_time", False, ("time", "время", "час", "time of day", "время продажи", "час продажу")),
         Field(
             "location",
             False,
@@ -552,9 +572,11 @@ FIELDS: dict[str, list[Field]] = {
                 "ім я покупця",
                 "покупець піб",
                 "контактна особа",
-            ),
+            )
+            + FIRST_NAME,
             ("customer", "client", "buyer", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
+        Field("customer_last_name", False, LAST_NAME),
         Field(
             "customer_email",
             False,

@@ -72,6 +72,8 @@ def test_a_square_item_sales_export(world, tmp_path, capsys):
         ("TX2", "CUST2", "completed", Decimal("1234.56"), "USD"),
         ("TX3", "CUST2", "returned", Decimal("-4.50"), "USD"),
     ]
+    # The time is a column of its own beside the date: joined, not noon.
+    assert moments(world.org)["TX2"].astimezone(world.org.zone).strftime("%Y-%m-%d %H:%M:%S") == "2026-11-02 11:40:10"
 
 
 # Etsy: "Sold Order Items" (Sale Date as 12/07/26, the buyer's user name)
@@ -409,3 +411,76 @@ def test_a_customers_file_without_ids_knows_people_by_email_or_phone(world, tmp_
     command(write_csv(tmp_path / "sales.csv", sales, delimiter=";"), capsys)
     assert Customer.objects.filter(organization=world.org).count() == 2
     assert orders(world.org) == [("1", "79161234567", "completed", Decimal("100.00"), "RUB")]
+
+
+@pytest.mark.django_db
+def test_a_checkbox_file_uploaded_through_the_imports_page(
+    world, login, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    # The mapping step offers the new field and formats as the command does; the job reads the dates by name.
+    from django.urls import reverse
+
+    from otklik.imports.models import ImportJob, ImportStatus
+    from otklik.imports.tests.test_pages import columns_of, upload
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path / "var"
+    rows = [
+        ["Фіскальний номер", "Дата", "Тип", "Касир", "Назва товару", "Кількість", "Ціна", "Сума"],
+        ["CB-1", "1 листопада 2026", "Продаж", "Касир 1", "Товар 1", "2", "100.00", "200.00"],
+        ["CB-2", "2 листопада 2026", "Повернення", "Касир 1", "Товар 1", "1", "100.00", "100.00"],
+    ]
+    client = login(world.manager)
+    upload(client, write_csv(tmp_path / "checkbox.csv", rows, delimiter=","))
+    job = ImportJob.objects.get()
+    assert job.mapping["document_type"] == 2
+    url = reverse("imports:detail", args=[job.pk])
+    for action in ("check", "import"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {**columns_of(job), "action": action})
+    job.refresh_from_db()
+    assert (job.status, job.dates_read_as) == (ImportStatus.DONE, "named"), (job.message, job.errors)
+    assert orders(world.org) == [
+        ("CB-1", None, "completed", Decimal("200.00"), "RUB"),
+        ("CB-2", None, "returned", Decimal("-100.00"), "RUB"),
+    ]
+
+
+@pytest.mark.django_db
+def test_first_and_last_names_in_two_columns(world, tmp_path, capsys):
+    from otklik.cli import main
+    from otklik.customers.models import Customer
+
+    shopify = [
+        ["Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing", "Default Address City",
+         "Phone", "Accepts SMS Marketing", "Total Spent", "Total Orders", "Note", "Tax Exempt", "Tags"],
+        ["7001", "Anna", "Smith", "Anna@Example.com", "yes", "Town", "+1 555 010 0001", "no", "10.00", "1", "", "no",
+         ""],
+        ["7002", "Ben", "", "", "no", "Town", "", "no", "0.00", "0", "", "no", ""],
+    ]  # fmt: skip
+    main(["import", "customers", str(write_csv(tmp_path / "customers_export.csv", shopify, delimiter=",")), "--org",
+          "acme"])  # fmt: skip
+    russian = [["Фамилия", "Имя", "Отчество", "Телефон"], ["Иванов", "Иван", "Иванович", "8 (916) 123-45-67"]]
+    main(["import", "customers", str(write_csv(tmp_path / "clients.csv", russian, delimiter=";")), "--org", "acme"])
+    # Before: the surname left out ("Anna", "Иван"), and the Russian file refused for want of an id.
+    assert sorted(Customer.objects.filter(organization=world.org).values_list("external_id", "name")) == [
+        ("7001", "Anna Smith"),
+        ("7002", "Ben"),
+        ("79161234567", "Иван Иванов"),
+    ]
+    sales = [
+        ["Order", "Date", "Customer ID", "First Name", "Last Name", "SKU", "Total"],
+        ["1", "2026-11-01", "7003", "Cleo", "Park", "P1", "10.00"],
+    ]
+    command(write_csv(tmp_path / "sales.csv", sales, delimiter=","), capsys)
+    assert Customer.objects.get(organization=world.org, external_id="7003").name == "Cleo Park"
+
+
+def test_a_time_column_joins_a_date_written_without_one():
+    from otklik.imports.cleaning import with_time
+
+    assert with_time("2026-12-01", "09:15:02") == "2026-12-01 09:15:02"
+    assert with_time("12/01/2026", "9:15 AM") == "12/01/2026 9:15 AM"
+    assert with_time("2026-12-01 08:00", "09:15") == "2026-12-01 08:00"  # the date's own time wins
+    assert with_time("2026-12-01", "") == "2026-12-01"
+    assert with_time(datetime(2026, 12, 1), "21:05") == datetime(2026, 12, 1, 21, 5)  # a spreadsheet's date cell
