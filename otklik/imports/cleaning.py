@@ -328,7 +328,9 @@ def with_time(value, clock):
         return value
     if type(value) is str:
         day = value.strip()
-        return f"{day} {text}" if day and ":" not in day else value
+        # Not after an Excel serial or a Unix time ("45357", "1796630400"): a number is a moment of its own.
+        joins = day and ":" not in day and not day.replace(".", "").replace(",", "").isdigit()
+        return f"{day} {text}" if joins else value
     if type(value) is date or (isinstance(value, datetime) and value.time() == time(0)):
         hour, minute, second, half = match.groups()
         moment = _moment(value.year, value.month, value.day, (hour, minute, second, half))

@@ -483,4 +483,5 @@ def test_a_time_column_joins_a_date_written_without_one():
     assert with_time("12/01/2026", "9:15 AM") == "12/01/2026 9:15 AM"
     assert with_time("2026-12-01 08:00", "09:15") == "2026-12-01 08:00"  # the date's own time wins
     assert with_time("2026-12-01", "") == "2026-12-01"
+    assert with_time("45357", "09:15") == "45357"  # an Excel serial is a moment of its own
     assert with_time(datetime(2026, 12, 1), "21:05") == datetime(2026, 12, 1, 21, 5)  # a spreadsheet's date cell
