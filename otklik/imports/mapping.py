@@ -11,9 +11,11 @@ the fields' labels).
 """
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from otklik.imports.cleaning import plain_number
 from otklik.imports.mapping_fields import FIELDS
 from otklik.imports.mapping_fields import KINDS as KINDS
 from otklik.imports.mapping_fields import field_names as field_names
@@ -140,7 +142,39 @@ def guess_mapping(kind: str, header: list[str], samples: list[list] | None = Non
                 break
     if kind == "purchases":
         _customer_by_contact(mapping, weak, samples or [])
+        _order_total_left_out(mapping, samples or [])
     return mapping
+
+
+def _order_total_left_out(mapping: dict[str, int], samples: list[list]) -> None:
+    """An amount column that repeats the order's total on each of its lines (Wix's and many shops' "Total") is
+    not the line's amount: left out, so a line is its quantity times its price, as for Shopify's "Total".
+
+    Told from the first rows: an order with two lines or more whose amounts are all the same
+    while a line's quantity × price is not that amount. Without such an order in them the
+    column stays the amount.
+    """
+    columns = [mapping.get(name) for name in ("external_id", "amount", "quantity", "unit_price")]
+    if None in columns:
+        return
+    order, amount, quantity, price = columns
+    lines: dict[str, list[list]] = {}
+    for row in samples:
+        if len(row) > max(columns) and str(row[order] or "").strip():
+            lines.setdefault(str(row[order]).strip(), []).append(row)
+    for rows in lines.values():
+        if len(rows) < 2 or len({str(row[amount]).strip() for row in rows}) != 1:
+            continue
+        try:
+            total = Decimal(plain_number(rows[0][amount]) or "x")
+            products = [
+                Decimal(plain_number(row[quantity]) or "x") * Decimal(plain_number(row[price]) or "x") for row in rows
+            ]
+        except (InvalidOperation, TypeError):
+            continue
+        if any(product != total for product in products):
+            del mapping["amount"]
+            return
 
 
 def _names_only(samples: list[list], index: int) -> bool:

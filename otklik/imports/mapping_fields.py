@@ -110,13 +110,13 @@ FIELDS: dict[str, list[Field]] = {
                 "назва",
             ),
         ),
-        Field("last_name", False, LAST_NAME),
         Field("email", False, EMAIL),
         Field("phone", False, PHONE),
         Field("telegram_chat_id", False, ("telegram", "telegram id", "chat id", "телеграм", "телеграм id")),
         Field("language", False, LANGUAGE),
         *[Field(channel.consent_field, False, channel.consent_columns) for channel in CHANNELS.values()],
         Field("tags", False, ("tags", "labels", "теги", "метки", "мітки"), ("group", "группа", "група")),
+        Field("last_name", False, LAST_NAME),  # last: a template's columns start as they did
     ],
     "products": [
         Field(
@@ -557,6 +557,9 @@ FIELDS: dict[str, list[Field]] = {
                 "customer name",
                 "client name",
                 "billing name",
+                "billing customer",  # Wix
+                "buyer name",
+                "buyer's name",
                 "full name",
                 "фио",
                 "имя клиента",
@@ -590,6 +593,8 @@ FIELDS: dict[str, list[Field]] = {
                 "email покупателя",
                 "email клієнта",
                 "email покупця",
+                "buyer email",
+                "buyer's email",  # Wix
             ),
         ),
         Field(

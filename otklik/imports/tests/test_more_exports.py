@@ -485,3 +485,42 @@ def test_a_time_column_joins_a_date_written_without_one():
     assert with_time("2026-12-01", "") == "2026-12-01"
     assert with_time("45357", "09:15") == "45357"  # an Excel serial is a moment of its own
     assert with_time(datetime(2026, 12, 1), "21:05") == datetime(2026, 12, 1, 21, 5)  # a spreadsheet's date cell
+
+
+# Wix: the store's orders export ("Nov 1, 2026" and "2:15 PM" apart; "Total" is the order's, on each line)
+
+WIX = ["Order number", "Date created", "Time", "Billing customer", "Billing country", "Billing phone",
+       "Buyer's email", "Payment method", "Item", "SKU", "Qty", "Price", "Shipping rate", "Total tax", "Total",
+       "Currency", "Refunded amount", "Net amount", "Payment status", "Fulfillment status"]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_wix_orders_export(world, tmp_path, capsys):
+    rows = [
+        WIX,
+        ["10001", "Nov 1, 2026", "2:15 PM", "Ann Lee", "US", "+1 555 010 0001", "Ann@example.com", "Card", "Mug",
+         "MUG-1", "2", "15.00", "5.00", "0", "40.00", "USD", "0", "40.00", "Paid", "Fulfilled"],
+        ["10001", "Nov 1, 2026", "2:15 PM", "Ann Lee", "US", "+1 555 010 0001", "Ann@example.com", "Card", "Cup",
+         "CUP-1", "1", "5.00", "5.00", "0", "40.00", "USD", "0", "40.00", "Paid", "Fulfilled"],
+        ["10002", "Nov 2, 2026", "9:05 AM", "Bo Kim", "US", "", "bo@example.com", "Card", "Mug", "MUG-1", "1",
+         "15.00", "5.00", "0", "20.00", "USD", "0", "20.00", "Paid", "Not fulfilled"],
+    ]  # fmt: skip
+    out = command(write_csv(tmp_path / "orders.csv", rows, delimiter=","), capsys)
+    # Before: every date refused; then "Total" (the order's, on both lines) counted twice as lines: 80 for 35.
+    assert "Total" in out.split("Columns left out:")[1].splitlines()[0]
+    assert orders(world.org) == [
+        ("10001", "ann@example.com", "completed", Decimal("35.00"), "USD"),
+        ("10002", "bo@example.com", "completed", Decimal("15.00"), "USD"),
+    ]
+    assert moments(world.org)["10001"].astimezone(world.org.zone).strftime("%Y-%m-%d %H:%M") == "2026-11-01 14:15"
+
+
+def test_a_line_total_stays_the_amount():
+    # Lines whose amount is their quantity × price, or differs from line to line, keep the column.
+    header = ["Order", "Date", "SKU", "Qty", "Price", "Total"]
+    lines = [["1", "2026-11-01", "A", "2", "15.00", "30.00"], ["1", "2026-11-01", "B", "1", "5.00", "5.00"]]
+    assert guess_mapping("purchases", header, lines)["amount"] == 5
+    same = [["1", "2026-11-01", "A", "1", "15.00", "15.00"], ["1", "2026-11-01", "B", "1", "15.00", "15.00"]]
+    assert guess_mapping("purchases", header, same)["amount"] == 5
+    repeated = [["1", "2026-11-01", "A", "2", "15.00", "35.00"], ["1", "2026-11-01", "B", "1", "5.00", "35.00"]]
+    assert "amount" not in guess_mapping("purchases", header, repeated)
