@@ -5,20 +5,30 @@ A shop's export is not an API payload: it writes "NA" or "-" where there is no v
 numbers, "руб" for a currency and "Отменён" for a status. This module turns those
 into what customers.services validates: empty text, "1234.50", a datetime, "RUB",
 "cancelled". It never guesses per row: a date column's format is decided once, from
-all its values (date_format_of), and a value the chosen format cannot read is a bad
-row, named in the report.
+all its values (date_format_of, in otklik.imports.dates), and a value the chosen format
+cannot read is a bad row, named in the report.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.customers.services import RowError, normalize_phone, order_fields_filler, status_word
+
+# The dates' names are re-exported: the rest of the imports read dates through this module.
+from otklik.imports.dates import DATE_FORMATS as DATE_FORMATS
+from otklik.imports.dates import EXCEL as EXCEL
+from otklik.imports.dates import ISO_SECONDS as ISO_SECONDS
+from otklik.imports.dates import AmbiguousDates as AmbiguousDates
+from otklik.imports.dates import DateTally as DateTally
+from otklik.imports.dates import date_format_of as date_format_of
+from otklik.imports.dates import parse_date as parse_date
+from otklik.imports.dates import with_time as with_time
 from otklik.imports.refunds import RefundsLeft
 
 # Written where a value is missing; never an identifier. Compared lower-cased and stripped.
@@ -63,206 +73,7 @@ def totals_row(order, values: list) -> bool:
     return any(_totals_word(value) for value in values)
 
 
-# Dates
-
-
-DATE_FORMATS = {
-    "iso": gettext_lazy("year-month-day (2010-12-01)"),
-    "dmy": gettext_lazy("day.month.year (01.12.2010, 01/12/2010)"),
-    "mdy": gettext_lazy("month/day/year, as in the USA (12/1/2010)"),
-    "excel": gettext_lazy("Excel serial numbers (40513.35)"),
-}
-ISO_PREFIX = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[\sT])")
-DAY_MONTH = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:$|[\sT,])")
-DAY_MONTH_FULL = re.compile(
-    r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
-    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp])?\.?(?:[Mm]\.?)?)?"
-)
-ISO_FULL = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}:\d{2}.*))?")
-ISO_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
-EXCEL = re.compile(r"\d{5}(?:[.,]\d+)?")
-EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
-def _date_formats_of(value) -> frozenset[str] | None:
-    """The formats that can read the value; None for a value every format takes (empty, or a real date)."""
-    if isinstance(value, datetime | date) or value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    if ISO_PREFIX.match(text):
-        return frozenset({"iso"})
-    match = DAY_MONTH.match(text)
-    if match:
-        first, separator, second = int(match.group(1)), match.group(2), int(match.group(3))
-        formats = set()
-        if 1 <= first <= 31 and 1 <= second <= 12:
-            formats.add("dmy")
-        # Nobody writes month.day.year with dots: that is 1C's and Europe's day.month.year.
-        if separator != "." and 1 <= first <= 12 and 1 <= second <= 31:
-            formats.add("mdy")
-        return frozenset(formats)
-    if EXCEL.fullmatch(text) and 20000 <= float(text.replace(",", ".")) < 80000:
-        return frozenset({"excel"})
-    return frozenset()
-
-
-_UNSEEN = object()
-BOTH_ORDERS = frozenset({"dmy", "mdy"})
-EXCEL_ONLY = frozenset({"excel"})
-
-
-class AmbiguousDates(ValueError):
-    """Every date of the column reads both as day/month and month/day: the user has to say which."""
-
-    def __init__(self, examples: list[str]):
-        super().__init__(", ".join(examples))
-        self.examples = examples
-
-
-def date_format_of(values: Iterable) -> str:
-    """The one format that reads the column (of raw values), decided from all of them.
-
-    Raises AmbiguousDates when day/month and month/day both read every value. When no
-    format reads them all, the one that reads most is chosen: the rest are bad rows,
-    each named by the check. "" when the column holds no date text at all.
-    """
-    tally = DateTally()
-    add = tally.add
-    for value in values:
-        add(value)
-    return tally.decided()
-
-
-class DateTally:
-    """A date column's raw values counted by the formats that read them, value by value, then decided.
-
-    Two steps, so that a column can be counted where it is read anyway (the import's validator
-    process, decision 0068) and decided later from the same counts as date_format_of decides
-    from a pass of its own: both go through here and cannot drift. Tallies of consecutive parts
-    of a column merge (`merge`) into the whole column's.
-    """
-
-    __slots__ = ("counts", "examples", "_cache", "_previous", "_previous_formats")
-
-    def __init__(self) -> None:
-        self.counts: dict[frozenset | None, int] = {}
-        self.examples: list[str] = []  # the first three values that read both ways, in the column's order
-        # By the value's date part ("12/1/2010" of "12/1/2010 8:26"): a column of a million
-        # date-times has a few thousand days, each classified once.
-        self._cache: dict[str, frozenset | None] = {}
-        # An order's lines repeat its date one after another: the value before is compared first.
-        self._previous: str | None = None
-        self._previous_formats: frozenset | None = None
-
-    def add(self, value) -> None:
-        """Count one raw value of the column."""
-        if type(value) is str:
-            if value == self._previous:
-                formats = self._previous_formats
-            else:
-                key = value.strip().partition(" ")[0].partition("T")[0]
-                cache = self._cache
-                formats = cache.get(key, _UNSEEN)
-                if formats is _UNSEEN:
-                    if len(cache) > 100_000:
-                        cache.clear()
-                    formats = cache[key] = _date_formats_of(key)
-                self._previous, self._previous_formats = value, formats
-        else:
-            formats = _date_formats_of(value)
-        counts = self.counts
-        counts[formats] = counts.get(formats, 0) + 1
-        if formats == BOTH_ORDERS and len(self.examples) < 3:
-            self.examples.append(value.strip())
-
-    def merge(self, later: "DateTally") -> None:
-        """Add the counts of the column's values that come after those counted here."""
-        for formats, count in later.counts.items():
-            self.counts[formats] = self.counts.get(formats, 0) + count
-        self.examples = (self.examples + later.examples)[:3]
-
-    def __getstate__(self) -> tuple:  # sent between processes without the cache
-        return self.counts, self.examples
-
-    def __setstate__(self, state: tuple) -> None:
-        self.counts, self.examples = state
-        self._cache, self._previous, self._previous_formats = {}, None, None
-
-    def decided(self) -> str:
-        """The format of the values counted so far, as date_format_of says (AmbiguousDates included)."""
-        tally = dict(self.counts)
-        tally.pop(None, None)
-        if any(formats and formats != EXCEL_ONLY for formats in tally):
-            # Excel's serial numbers among text dates (cells typed as numbers beside cells typed as text) are read
-            # as serials whatever the text's format (parse_date): the text alone decides it.
-            tally.pop(EXCEL_ONLY, None)
-        total = sum(tally.values())
-        counts = {name: sum(n for formats, n in tally.items() if name in formats) for name in DATE_FORMATS}
-        if not total:
-            return ""
-        full = [name for name, count in counts.items() if count == total]
-        if set(full) == {"dmy", "mdy"}:
-            raise AmbiguousDates(list(self.examples))
-        if full:
-            return full[0]
-        return max(counts, key=lambda name: counts[name]) if max(counts.values()) else ""
-
-
-def _year(text: str) -> int:
-    year = int(text)
-    if len(text) == 2:
-        year += 2000 if year < 70 else 1900
-    return year
-
-
-def parse_date(value, date_format: str):
-    """The value as a datetime (naive: the organization's time zone applies later) or None when unreadable.
-
-    Dates without a time are noon, as customers.parse_moment makes them. A real date
-    (from an XLSX cell) is taken whatever the format; so is ISO text with its zone, and an
-    Excel serial number (a date cell Excel typed as a number among text dates).
-    """
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time(12))
-    text = str(value).strip()
-    if date_format != "excel" and EXCEL.fullmatch(text) and 20000 <= float(text.replace(",", ".")) < 80000:
-        date_format = "excel"  # a serial number among text dates: a cell Excel typed as a number
-    try:
-        if date_format == "iso":
-            match = ISO_FULL.fullmatch(text)
-            if not match:
-                return None
-            year, month, day, rest = match.groups()
-            if not rest:
-                return datetime(int(year), int(month), int(day), 12)
-            rest = "0" + rest if rest[1] == ":" else rest  # "8:26" → "08:26"
-            return datetime.fromisoformat(f"{year}-{int(month):02d}-{int(day):02d}T{rest}")
-        if date_format in ("dmy", "mdy"):
-            match = DAY_MONTH_FULL.fullmatch(text)
-            if not match:
-                return None
-            first, _separator, second, year, hour, minute, second_of_minute, half = match.groups()
-            day, month = (first, second) if date_format == "dmy" else (second, first)
-            if hour is None:
-                return datetime(_year(year), int(month), int(day), 12)
-            hour_number = int(hour)
-            if half:
-                if not 1 <= hour_number <= 12:
-                    return None
-                hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
-            return datetime(_year(year), int(month), int(day), hour_number, int(minute), int(second_of_minute or 0))
-        if date_format == "excel":
-            if not EXCEL.fullmatch(text):
-                return None
-            moment = EXCEL_EPOCH + timedelta(days=float(text.replace(",", ".")))
-            return moment.replace(microsecond=0)
-    except ValueError:
-        return None
-    return None
+# Dates are read in otklik.imports.dates.
 
 
 # Numbers
@@ -358,6 +169,11 @@ def plain_number(value) -> str | None:
     return str(-number if negative else number)
 
 
+def joined_name(first, last) -> str:
+    """ "Anna" and "Smith" → "Anna Smith": a name and a surname written in two columns."""
+    return " ".join(part for part in (str(first or "").strip(), str(last or "").strip()) if part)
+
+
 # Currencies and statuses
 
 CURRENCY_WORDS = {
@@ -395,7 +211,8 @@ def order_status(raw) -> str:
 # A customer id written as a phone number: digits with the punctuation people put in them, ten digits at least.
 PHONE_ID = re.compile(r"\+?[\d\s().\-\u00a0]{10,25}")
 PHONE_MARKS = re.compile(r"[+\s().\-\u00a0]")
-GUEST_IDS = frozenset({"0"})  # WooCommerce's "Customer User ID" of a guest
+# WooCommerce's "Customer User ID" of a guest; МойСклад's and 1C's stand-in for a buyer they do not know.
+GUEST_IDS = frozenset({"0", "розничный покупатель", "роздрібний покупець"})
 
 
 def customer_key(value) -> str:
@@ -406,7 +223,7 @@ def customer_key(value) -> str:
     find the same customer. A plain code ("000017", "79161234567") is kept as it is.
     """
     text = str(value or "").strip()
-    if text in GUEST_IDS:
+    if text.lower() in GUEST_IDS:
         return ""
     if "@" in text:
         return text.lower()
@@ -448,6 +265,25 @@ class ReadOptions:
     without_customer: str = "anonymous"  # a key of WITHOUT_CUSTOMER
 
 
+def contact_key(email, phone) -> str:
+    """The id of a customer known by contact alone: the e-mail in lower case, else the phone's digits, else ""."""
+    email = str(email or "").strip().lower()
+    if "@" in email:
+        return email
+    digits = normalize_phone(str(phone or ""))
+    return digits if 10 <= len(digits) <= 15 else ""
+
+
+def customer_preparer(record: dict) -> dict:
+    """A customers file's record with an id: a file without an id column (a CRM's or a phone book's list of
+    people) knows each customer by e-mail, else phone, as a purchases file does (purchase_preparer)."""
+    if not str(record.get("external_id") or "").strip():
+        record["external_id"] = contact_key(record.get("email"), record.get("phone"))
+    if "last_name" in record:
+        record["name"] = joined_name(record.get("name"), record.pop("last_name"))
+    return record
+
+
 def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | None = None) -> Callable[[dict], dict]:
     """A function record → record with plain values, or RowError / SkipRow; for the purchases validator.
 
@@ -473,9 +309,7 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
             customer = keys[raw_customer] = customer_key(raw_customer)
         if not customer:
             # A guest (WooCommerce's customer 0, an empty id) who left an e-mail or a phone is known by it.
-            email = str(record.get("customer_email") or "").strip().lower()
-            phone = normalize_phone(str(record.get("customer_phone") or ""))
-            customer = email if "@" in email else phone if 10 <= len(phone) <= 15 else ""
+            customer = contact_key(record.get("customer_email"), record.get("customer_phone"))
         if not customer:
             if skip:
                 raise SkipRow
@@ -489,6 +323,10 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         if not str(record.get("product_external_id") or "").strip() and record.get("product_name"):
             # Shopify and Prom leave the SKU empty for a product that has none: its name is what names it.
             record["product_external_id"] = str(record["product_name"]).strip()[:100]
+        if "purchased_time" in record:
+            record["purchased_at"] = with_time(record.get("purchased_at"), record.pop("purchased_time"))
+        if "customer_last_name" in record:
+            record["customer_name"] = joined_name(record.get("customer_name"), record.pop("customer_last_name"))
         raw_date = record.get("purchased_at")
         if raw_date not in (None, "") and type(raw_date) is not datetime:
             if not (date_format == "iso" and type(raw_date) is str and ISO_SECONDS.fullmatch(raw_date)):
@@ -514,6 +352,8 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
             record["amount"] = str(
                 (Decimal(numbers["quantity"]) * Decimal(numbers["unit_price"])).quantize(Decimal("0.01"))
             )
+        if "document_type" in record and order_status(record.pop("document_type")) == RETURNED and not reasons:
+            _returned_line(record)
         if "refunded_amount" in record:
             take_refund(record, refunds, reasons)
         raw_currency = str(record.get("currency") or "").strip()
@@ -532,6 +372,20 @@ def purchase_preparer(options: ReadOptions, *, fill: Callable[[dict], dict] | No
         return record
 
     return prepare
+
+
+def _returned_line(record: dict) -> None:
+    """A line of a return document (Эвотор's «Возврат» receipt, Checkbox's «Повернення», Square's "Refund")
+    taken off: cash registers write its quantity and amount positive, as on the sale it returns.
+
+    Unlike an order whose *status* says refunded (the sale itself not standing: it adds nothing,
+    decision 0014), a return document is a document of its own, so its lines are negative and
+    take their amount off the customer's revenue. A line already negative stays as it is.
+    """
+    for key in ("quantity", "amount"):
+        number = record.get(key)
+        if number not in (None, "") and not number.startswith("-") and number.strip("0."):
+            record[key] = "-" + number
 
 
 def take_refund(record: dict, refunds: RefundsLeft, reasons: list[str]) -> None:

@@ -21,7 +21,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from otklik.customers import services as customers
-from otklik.imports.cleaning import CURRENCY_WORDS, ISO_SECONDS, ReadOptions, customer_key, order_status, parse_date
+from otklik.imports.cleaning import (
+    CURRENCY_WORDS,
+    ISO_SECONDS,
+    ReadOptions,
+    customer_key,
+    joined_name,
+    order_status,
+    parse_date,
+    with_time,
+)
 from otklik.imports.fast_clean import CENT, CURRENCY, INLINE, PLAIN_AMOUNT, PLAIN_PRICE, PLAIN_QUANTITY
 
 CACHE_LIMIT = 50_000
@@ -114,12 +123,17 @@ def staging_encoder(
         inline = customers.customer_clean(raw)
         return (inline.get("name", ""), inline.get("email", ""), inline.get("phone", ""), inline.get("language", ""))
 
-    moments, currencies, statuses, places, inlines, customer_keys = map(
-        _cached, (moment_text, currency_of, status_of, location_of, inline_of, customer_key)
+    moments, currencies, statuses, places, inlines, customer_keys, document_words = map(
+        _cached, (moment_text, currency_of, status_of, location_of, inline_of, customer_key, order_status)
     )
 
     def encode(line: int, record: dict) -> StagingRow | None:
         fill(record)
+        # As the preparer joins them (the record stays joined for it if this lane gives the record up).
+        if "purchased_time" in record:
+            record["purchased_at"] = with_time(record.get("purchased_at"), record.pop("purchased_time"))
+        if "customer_last_name" in record:
+            record[NAME] = joined_name(record.get(NAME), record.pop("customer_last_name"))
         get = record.get
         order, customer, product = get("external_id"), get("customer_external_id"), get("product_external_id")
         if not (type(order) is str and type(customer) is str and type(product) is str):
@@ -134,6 +148,8 @@ def staging_encoder(
             return None  # a cancellation date: the preparer marks the order
         if "refunded_amount" in record:
             return None  # a refund column: the preparer takes each order's refund off its lines
+        if "document_type" in record and document_words(record["document_type"]):
+            return None  # a return document (or a word the preparer reads): the preparer turns its lines
         if customer_keys(customer) != customer:
             return None  # a guest's 0, or a phone number spelled with marks: the preparer decides
         quantity = get("quantity")

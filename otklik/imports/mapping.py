@@ -11,9 +11,11 @@ the fields' labels).
 """
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from otklik.imports.cleaning import plain_number
 from otklik.imports.mapping_fields import FIELDS
 from otklik.imports.mapping_fields import KINDS as KINDS
 from otklik.imports.mapping_fields import field_names as field_names
@@ -45,6 +47,8 @@ PROFILES: list[tuple[frozenset[str], dict[str, str]]] = [
     # the marketplace's, not one of the shop's locations (each would be refused as unknown).
     (frozenset({"артикул поставщика", "баркод"}), {"склад": ""}),
     (frozenset({"supplier article", "srid"}), {"warehouse name": ""}),
+    # Amazon's order reports: "item-price" is the line's price for all its quantity, not one piece's.
+    (frozenset({"amazon order id", "asin"}), {"item price": "amount"}),
     # OpenCart's own names (order_id, date_added, model): "name" is the product's, "customer" the buyer's name.
     (
         frozenset({"order id", "date added", "model"}),
@@ -138,7 +142,39 @@ def guess_mapping(kind: str, header: list[str], samples: list[list] | None = Non
                 break
     if kind == "purchases":
         _customer_by_contact(mapping, weak, samples or [])
+        _order_total_left_out(mapping, samples or [])
     return mapping
+
+
+def _order_total_left_out(mapping: dict[str, int], samples: list[list]) -> None:
+    """An amount column that repeats the order's total on each of its lines (Wix's and many shops' "Total") is
+    not the line's amount: left out, so a line is its quantity times its price, as for Shopify's "Total".
+
+    Told from the first rows: an order with two lines or more whose amounts are all the same
+    while a line's quantity × price is not that amount. Without such an order in them the
+    column stays the amount.
+    """
+    columns = [mapping.get(name) for name in ("external_id", "amount", "quantity", "unit_price")]
+    if None in columns:
+        return
+    order, amount, quantity, price = columns
+    lines: dict[str, list[list]] = {}
+    for row in samples:
+        if len(row) > max(columns) and str(row[order] or "").strip():
+            lines.setdefault(str(row[order]).strip(), []).append(row)
+    for rows in lines.values():
+        if len(rows) < 2 or len({str(row[amount]).strip() for row in rows}) != 1:
+            continue
+        try:
+            total = Decimal(plain_number(rows[0][amount]) or "x")
+            products = [
+                Decimal(plain_number(row[quantity]) or "x") * Decimal(plain_number(row[price]) or "x") for row in rows
+            ]
+        except (InvalidOperation, TypeError):
+            continue
+        if any(product != total for product in products):
+            del mapping["amount"]
+            return
 
 
 def _names_only(samples: list[list], index: int) -> bool:
@@ -203,9 +239,17 @@ def parse_mapping(kind: str, header: list[str], spec: str, samples: list[list] |
 
 def mapping_problems(kind: str, mapping: dict[str, int]) -> list[str]:
     """Reasons a mapping cannot be used: a required field without a column, a column used twice."""
+    required = required_fields(kind)
+    if kind == "purchases" and "product_name" in mapping:
+        # A product without a code is named by its name (cleaning.purchase_preparer): Stripe's payments and
+        # Tilda's orders have a description, no code.
+        required = [name for name in required if name != "product_external_id"]
+    if kind == "customers" and ("email" in mapping or "phone" in mapping):
+        # A list of people without ids: each known by e-mail, else phone (cleaning.customer_preparer).
+        required = [name for name in required if name != "external_id"]
     problems = [
         _("No column is chosen for the required field “%(field)s”.") % {"field": name}
-        for name in required_fields(kind)
+        for name in required
         if name not in mapping
     ]
     if len(set(mapping.values())) != len(mapping):
@@ -230,6 +274,7 @@ FIELD_LABELS = {
     "quantity": _("quantity"),
     "unit_price": _("unit price"),
     "status": _("order status (cancelled, returned…)"),
+    "document_type": _("document type (sale or return: a return's lines are taken off revenue)"),
     "refunded_amount": _("refunded amount (once per order: taken off its revenue)"),
     "cancelled_at": _("cancelled at (any value but no: the order is cancelled)"),
     "currency": _("currency"),
@@ -237,6 +282,9 @@ FIELD_LABELS = {
     "location": _("location"),
     "employee": _("employee"),
     "customer_name": _("customer's name"),
+    "customer_last_name": _("customer's last name (joined to the name)"),
+    "last_name": _("last name (joined to the name)"),
+    "purchased_time": _("time of day (joined to a date written without one)"),
     "customer_email": _("customer's e-mail"),
     "customer_phone": _("customer's phone"),
     "customer_language": _("customer's language"),

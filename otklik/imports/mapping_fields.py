@@ -28,7 +28,20 @@ class Field:
     weak: tuple[str, ...] = ()
 
 
-EMAIL = ("email", "e mail", "mail", "почта", "эл почта", "электронная почта", "адрес почты", "пошта", "ел пошта")
+EMAIL = (
+    "email",
+    "e mail",
+    "mail",
+    "email address",
+    "почта",
+    "эл почта",
+    "электронная почта",
+    "адрес почты",
+    "адрес электронной почты",
+    "пошта",
+    "ел пошта",
+    "електронна пошта",
+)
 PHONE = (
     "phone",
     "phone number",
@@ -40,8 +53,25 @@ PHONE = (
     "мобильный",
     "мобильный телефон",
     "мобільний",
+    "номер телефона",
+    "номер телефону",
 )
 LANGUAGE = ("language", "lang", "язык", "мова")
+FIRST_NAME = ("first name", "given name", "billing first name", "first name billing", "ім я клієнта")
+# A surname in its own column (Shopify's, Square's and WooCommerce's customers, 1C's «Фамилия»): joined to the name.
+LAST_NAME = (
+    "last name",
+    "surname",
+    "family name",
+    "billing last name",
+    "last name billing",
+    "фамилия",
+    "фамилия клиента",
+    "фамилия покупателя",
+    "прізвище",
+    "прізвище клієнта",
+    "прізвище покупця",
+)
 
 FIELDS: dict[str, list[Field]] = {
     "customers": [
@@ -65,7 +95,8 @@ FIELDS: dict[str, list[Field]] = {
         Field(
             "name",
             False,
-            ("full name", "customer name", "client name", "фио", "имя", "имя клиента", "піб", "ім я", "ім'я"),
+            ("full name", "customer name", "client name", "фио", "имя", "имя клиента", "піб", "ім я", "ім'я")
+            + FIRST_NAME,
             (
                 "name",
                 "customer",
@@ -85,6 +116,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("language", False, LANGUAGE),
         *[Field(channel.consent_field, False, channel.consent_columns) for channel in CHANNELS.values()],
         Field("tags", False, ("tags", "labels", "теги", "метки", "мітки"), ("group", "группа", "група")),
+        Field("last_name", False, LAST_NAME),  # last: a template's columns start as they did
     ],
     "products": [
         Field(
@@ -165,7 +197,22 @@ FIELDS: dict[str, list[Field]] = {
                 "номер чеку",
                 "номер документу",
                 "srid",  # Wildberries: one item of an order, its own sale or return
+                "amazon order id",
+                "sale id",
+                "check number",
+                "receipt no",
+                "id замовлення",
+                "номер заявки",  # SalesDrive, CRMs: "№ заявки"
+                "фискальный номер",  # a cash register's receipt (Checkbox, Эвотор)
+                "фискальный номер чека",
+                "номер фискального чека",
+                "фіскальний номер",
+                "фіскальний номер чека",
+                "номер фіскального чека",
             ),
+            # Square's and Etsy's "Transaction ID" is the order's where no order column is (Etsy has one: a
+            # line's transaction is not its order).
+            ("transaction id",),
         ),
         Field(
             "customer_external_id",
@@ -195,7 +242,7 @@ FIELDS: dict[str, list[Field]] = {
                 "код контрагента",
                 "номер картки",
             ),
-            ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець"),
+            ("customer", "client", "buyer", "клиент", "покупатель", "контрагент", "клієнт", "покупець"),
         ),
         Field(
             "product_external_id",
@@ -229,8 +276,11 @@ FIELDS: dict[str, list[Field]] = {
                 "артикул поставщика",
                 "supplier article",
                 "артикул продавца",
+                "код блюда",  # restaurants' POS (iiko, Poster)
+                "код страви",
+                "dish code",
             ),
-            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "баркод", "barcode"),
+            ("product", "item", "товар", "номенклатура", "услуга", "послуга", "баркод", "barcode", "блюдо", "страва"),
         ),
         Field(
             "quantity",
@@ -250,6 +300,10 @@ FIELDS: dict[str, list[Field]] = {
                 "к сть",
                 "количество товара",
                 "кол во товара",
+                "количество блюд",
+                "кількість страв",
+                "quantity sold",
+                "qty sold",
             ),
         ),
         Field(
@@ -304,7 +358,9 @@ FIELDS: dict[str, list[Field]] = {
                 "вартість",
                 "разом",
                 "сума продажу",
+                "net sales",  # Square: the line after discounts (its "Gross Sales" before them, taken if alone)
             ),
+            ("gross sales",),
         ),
         Field(
             "currency",
@@ -335,8 +391,26 @@ FIELDS: dict[str, list[Field]] = {
                 "состояние",
                 "статус замовлення",
                 "стан",
-                "тип документа",  # Wildberries: "Продажа" or "Возврат"
             ),
+        ),
+        Field(
+            "document_type",
+            False,
+            (
+                "тип документа",  # Wildberries: "Продажа" or "Возврат"
+                "тип чека",  # Эвотор, 1C's receipts
+                "тип операции",
+                "тип операції",
+                "вид операции",
+                "тип транзакции",
+                "тип транзакції",
+                "вид документа",
+                "document type",
+                "receipt type",
+                "transaction type",
+                "event type",  # Square: "Payment" or "Refund"
+            ),
+            ("тип", "type"),  # Checkbox: "Продаж" or "Повернення"
         ),
         Field(
             "refunded_amount",
@@ -365,6 +439,11 @@ FIELDS: dict[str, list[Field]] = {
                 "дата скасування",
                 "отменен",
                 "is cancel",
+                "удален",  # iiko: a dish taken off the bill, "Да"/"Нет"
+                "удалено",
+                "видалено",
+                "deleted",
+                "voided",
             ),
         ),
         Field(
@@ -391,6 +470,20 @@ FIELDS: dict[str, list[Field]] = {
                 "дата оформления заказа",
                 "дата и время оформления",
                 "период",
+                "sale date",  # Etsy
+                "created date",
+                "created date utc",  # Stripe: "Created date (UTC)"
+                "transaction date",
+                "время",  # МойСклад's retail sales: the sale's date and time
+                "дата закрытия",  # restaurants: a check's closing (Poster), its opening below as a weak name
+                "дата закрытия чека",
+                "дата закриття",
+                "учетный день",  # iiko
+                "обліковий день",
+                "дата та час",  # Checkbox
+                "дата чека",
+                "дата операции",
+                "дата операції",
                 "дата и время",
                 "дата продажу",
                 "дата і час",
@@ -402,7 +495,11 @@ FIELDS: dict[str, list[Field]] = {
                 "дата додавання",
                 "період",
             ),
+            ("дата открытия", "дата открытия чека", "дата відкриття", "open date"),
         ),
+        # A time in a column of its own beside a date without one (Square's "Date" and "Time", 1C's «Время»):
+        # "time" and "время" above are the date's own names when no other date column comes first.
+        Field("purchased_time", False, ("time", "время", "час", "time of day", "время продажи", "час продажу")),
         Field(
             "location",
             False,
@@ -419,6 +516,12 @@ FIELDS: dict[str, list[Field]] = {
                 "склад",
                 "філія",
                 "підрозділ",
+                "точка продаж",  # МойСклад
+                "store name",
+                "location name",
+                "outlet",
+                "заведение",
+                "заклад",
             ),
         ),
         Field(
@@ -438,6 +541,12 @@ FIELDS: dict[str, list[Field]] = {
                 "касир",
                 "працівник",
                 "відповідальний",
+                "официант",  # restaurants' POS (Poster, iiko)
+                "официант заказа",
+                "офіціант",
+                "офіціант замовлення",
+                "waiter",
+                "server",
             ),
             ("manager",),
         ),
@@ -448,6 +557,9 @@ FIELDS: dict[str, list[Field]] = {
                 "customer name",
                 "client name",
                 "billing name",
+                "billing customer",  # Wix
+                "buyer name",
+                "buyer's name",
                 "full name",
                 "фио",
                 "имя клиента",
@@ -463,9 +575,11 @@ FIELDS: dict[str, list[Field]] = {
                 "ім я покупця",
                 "покупець піб",
                 "контактна особа",
-            ),
-            ("customer", "client", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
+            )
+            + FIRST_NAME,
+            ("customer", "client", "buyer", "клиент", "покупатель", "контрагент", "клієнт", "покупець", "name", "имя"),
         ),
+        Field("customer_last_name", False, LAST_NAME),
         Field(
             "customer_email",
             False,
@@ -479,6 +593,8 @@ FIELDS: dict[str, list[Field]] = {
                 "email покупателя",
                 "email клієнта",
                 "email покупця",
+                "buyer email",
+                "buyer's email",  # Wix
             ),
         ),
         Field(
@@ -494,6 +610,10 @@ FIELDS: dict[str, list[Field]] = {
                 "телефон покупателя",
                 "телефон клієнта",
                 "телефон покупця",
+                "номер телефона покупателя",  # Эвотор
+                "номер телефона клиента",
+                "номер телефону покупця",
+                "номер телефону клієнта",
             ),
         ),
         Field("customer_language", False, LANGUAGE),
@@ -521,6 +641,8 @@ FIELDS: dict[str, list[Field]] = {
                 "найменування",
                 "название",
                 "назва",
+                "блюдо",
+                "страва",
             ),
         ),
     ],

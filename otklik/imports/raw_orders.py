@@ -36,6 +36,7 @@ from otklik.imports.cleaning import customer_key
 _SOURCES = [
     "customers/services.py",
     "imports/cleaning.py",
+    "imports/dates.py",
     "imports/fast_clean.py",
     "imports/fast_rows.py",
     "imports/pg_fast.py",

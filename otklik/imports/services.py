@@ -33,6 +33,7 @@ from otklik.imports.cleaning import (
     DateTally,
     ReadOptions,
     SkipRow,
+    customer_preparer,
     purchase_preparer,
     totals_row,
 )
@@ -204,7 +205,7 @@ def _product_clean(record: dict) -> dict:
 def row_cleaner(kind: str, organization: Organization, options: ReadOptions | None = None) -> Callable[[dict], dict]:
     """The validator for one record of `kind`: clean values, or RowError with the reasons (SkipRow: left out)."""
     if kind == "customers":
-        return customers.customer_clean
+        return lambda record: customers.customer_clean(customer_preparer(record))
     if kind == "products":
         return _product_clean
     if kind == "complaints":
@@ -569,7 +570,11 @@ def _check_and_write(
         report=report,
         progress=progress,
         chunk_rows=chunk_rows,
-        prepare=purchase_preparer(options) if kind == "purchases" else None,
+        prepare=purchase_preparer(options)
+        if kind == "purchases"
+        else customer_preparer
+        if kind == "customers"
+        else None,
         extra={"by": by, "notify": notify} if kind == "complaints" else {},
     )
     _count_kinds(report, organization, before)

@@ -41,9 +41,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--date-format",
             choices=list(DATE_FORMATS),
-            help="How the purchases' dates are written (iso, dmy, mdy, excel). By default it is decided from the "
-            "whole column; a column that reads both as day/month and month/day takes the organization's last "
-            "answer, or this option.",
+            help="How the purchases' dates are written (iso, dmy, mdy, excel, named, unix). By default it is "
+            "decided from the whole column; a column that reads both as day/month and month/day takes the "
+            "organization's last answer, or this option.",
         )
         parser.add_argument(
             "--without-customer",
