@@ -1,4 +1,4 @@
-"""Shops, POS systems and CRMs not tried before (decision 0074-exportzoo): Square, Etsy, Amazon, Stripe,
+"""Shops, POS systems and CRMs not tried before (decision 0074): Square, Etsy, Amazon, Stripe,
 Эвотор, МойСклад, Checkbox, iiko, Poster, KeyCRM, SalesDrive, and a bank-style report with month names.
 
 Every file is written by the test in the shape its product exports (its headers, separators, dates,
