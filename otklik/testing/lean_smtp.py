@@ -114,12 +114,21 @@ class LeanSink:
     def serve(self, stop: Callable[[], bool]) -> None:
         """The loop: accept, read, answer, until stop() is true."""
         select, timers = self._selector.select, self._timers
+        rounds = 0
         try:
-            while not stop():
+            while True:
+                rounds += 1
+                if rounds >= 64:  # stop() may take a lock (a multiprocessing.Event): not on every round
+                    rounds = 0
+                    if stop():
+                        break
                 timeout = 0.1
                 if timers:
                     timeout = max(0.0, min(timeout, timers[0][0] - time.monotonic()))
-                for key, events in select(timeout):
+                ready = select(timeout)
+                if not ready:
+                    rounds = 64  # idle: look at stop() now
+                for key, events in ready:
                     if key.data is None:
                         self._accept()
                     elif events & selectors.EVENT_READ:
