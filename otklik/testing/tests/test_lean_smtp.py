@@ -86,6 +86,31 @@ def test_our_senders_conversation_and_a_refused_recipient(lean):
     assert lean.message_ids == ["<a.1@otklik.example>", "<a.1@otklik.example>"]
 
 
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_our_sender_pipelines_when_the_server_offers_it(pipelining):
+    """With PIPELINING a message costs the server (and our sender) two reads instead of four."""
+    sink = start_lean_sink(pipelining=pipelining)
+    try:
+        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+            smtp.ehlo()
+            greeted = sink.reads
+            for n in range(3):
+                data = f"Message-ID: <p.{n}@otklik.example>\r\n\r\n.dot first\r\nend".encode()
+                smtp_sendmail(smtp, sender="noreply@otklik.example", recipient="anna@example.org", data=data)
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                smtp_sendmail(smtp, sender="noreply@otklik.example", recipient="bounce@example.org", data=data)
+            smtp_sendmail(smtp, sender="noreply@otklik.example", recipient="oleg@example.org", data=data)
+            reads = sink.reads - greeted
+    finally:
+        sink.close()
+    assert sink.message_ids == ["<p.0@otklik.example>", "<p.1@otklik.example>", "<p.2@otklik.example>"] + [
+        "<p.2@otklik.example>"
+    ]
+    assert sink.messages[0].get_payload() == ".dot first\r\nend\r\n"  # stuffed by the sender, unstuffed here
+    # Three messages, the refusal (and its RSET), the message after it.
+    assert reads == (2 * 3 + 2 + 2 if pipelining else 4 * 3 + 3 + 4)
+
+
 def test_each_command_gets_its_reply_code(lean):
     smtp = smtplib.SMTP("127.0.0.1", lean.port)
     assert smtp.docmd("MAIL", "FROM:<a@example.org>")[0] == 503  # no greeting yet
@@ -115,7 +140,7 @@ def test_commands_and_data_split_anyhow_across_packets():
             reader = client.makefile("rb")
             assert reader.readline().startswith(b"220 ")
             client.sendall(b"EHLO x\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n")
-            replies = [reader.readline() for _ in range(8)]  # 5 EHLO lines, MAIL, RCPT, DATA
+            replies = [reader.readline() for _ in range(9)]  # 6 EHLO lines, MAIL, RCPT, DATA
             assert replies[-3:] == [b"250 OK\r\n", b"250 OK\r\n", b"354 End data with <CR><LF>.<CR><LF>\r\n"]
             for part in (b"Message-ID: <x.1@h>\r\n\r\n..a\r", b"\n.", b"\r", b"\n"):
                 client.sendall(part)
