@@ -4,12 +4,15 @@
 
 On PostgreSQL, makes N customers (with e-mail consent; English, Russian and
 Ukrainian by turns), a purchase each and N invitations due now, then runs the
-real `otklik worker` processes against a local SMTP server (aiosmtpd, in its own
-process). Each worker's dispatcher claims due invitations in batches, creates the
-personal links, renders each letter in the customer's language and queues it in
-the outbox; the task runner sends it with its unsubscribe headers. Four runs: 1
-and 2 workers, on the database task queue and on RQ over Redis; between runs the
-invitations are due again and the links and messages are gone. As a baseline, in
+real `otklik worker` processes against a local SMTP server in its own process
+(--sink lean, the default, is otklik.testing.lean_smtp, a selectors loop that
+stands in for a relay on another host at a few tens of microseconds of CPU a
+message; --sink aiosmtpd is the sink of decisions 0022-0032, at 0.45-0.83 ms a
+message). Each worker's dispatcher claims due invitations in batches, creates
+the personal links, renders each letter in the customer's language and queues
+it in the outbox; the task runner sends it with its unsubscribe headers. Four
+runs: 1 and 2 workers, on the database task queue and on RQ over Redis; between
+runs the invitations are due again and the links and messages are gone. As a baseline, in
 the same run, it sends the same messages with Django's SMTP backend in one plain
 loop, without the outbox, right after each run: each run is compared with a
 baseline measured under the same machine load (the table's baseline row is the
@@ -79,7 +82,20 @@ def ensure_database(url: str) -> None:
 # --- The SMTP sink, in its own process so it does not share a core's GIL with the sender. ---
 
 
-def sink_main(port: int, ready, stop, results, delay: float = 0.0) -> None:
+def sink_main(port: int, ready, stop, results, delay: float = 0.0, kind: str = "lean") -> None:
+    if kind == "aiosmtpd":
+        aiosmtpd_sink_main(port, ready, stop, results, delay)
+        return
+    from otklik.testing.lean_smtp import LeanSink
+
+    sink = LeanSink(port, keep_messages=False, delay=delay)
+    ready.set()
+    sink.serve(stop.is_set)
+    results.put((sink.message_ids, sink.first, sink.last))
+
+
+def aiosmtpd_sink_main(port: int, ready, stop, results, delay: float = 0.0) -> None:
+    """The sink of decisions 0022-0032 (`--sink aiosmtpd`): aiosmtpd, 0.45-0.83 ms of CPU per message."""
     import asyncio
     import logging
 
@@ -110,6 +126,7 @@ def sink_main(port: int, ready, stop, results, delay: float = 0.0) -> None:
 
 class Sink:
     delay = 0.0  # seconds the server takes to accept each message (--smtp-delay-ms)
+    kind = "lean"  # --sink: "lean" (otklik.testing.lean_smtp) or "aiosmtpd" (the sink of earlier figures)
 
     def __init__(self):
         from otklik.testing.smtp_sink import free_port
@@ -121,7 +138,9 @@ class Sink:
             multiprocessing.Queue(),
         )
         self.process = multiprocessing.Process(
-            target=sink_main, args=(self.port, self.ready, self.stop_event, self.results, self.delay), daemon=True
+            target=sink_main,
+            args=(self.port, self.ready, self.stop_event, self.results, self.delay, self.kind),
+            daemon=True,
         )
         self.process.start()
         if not self.ready.wait(30):
@@ -471,6 +490,13 @@ def main() -> None:
         " (default 0: a server on this machine, which shares its cores with the workers)",
     )
     parser.add_argument(
+        "--sink",
+        choices=["lean", "aiosmtpd"],
+        default="lean",
+        help="the local SMTP server: lean (a selectors loop, tens of microseconds a message, default) or aiosmtpd"
+        " (0.45-0.83 ms a message: the sink of decisions 0022-0032, to reproduce their figures)",
+    )
+    parser.add_argument(
         "--account",
         action="store_true",
         help="print where each run's CPU went, per process, and what its database connections waited on",
@@ -506,6 +532,7 @@ def main() -> None:
     )
 
     Sink.delay = args.smtp_delay_ms / 1000
+    Sink.kind = args.sink
     database = urllib.parse.urlparse(args.database_url).path.lstrip("/")
     account = {"database": database, "url": args.database_url} if args.account else None
     results = []
@@ -542,7 +569,7 @@ def main() -> None:
 
     delay = f", which accepts each message after {args.smtp_delay_ms:g} ms" if args.smtp_delay_ms else ""
     print(
-        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink{delay},"
+        f"\nDispatching {len(expected)} due invitations by e-mail to a local SMTP sink ({args.sink}){delay},"
         f" PostgreSQL {args.database_url}"
     )
     # CPU ms/msg: the sender processes' own CPU time per message (workers: every thread, dispatch included;

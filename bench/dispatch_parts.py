@@ -1,12 +1,12 @@
 """The worker's two halves in one process, timed apart: dispatching due invitations, then delivering them.
 
     .venv/bin/python bench/dispatch_parts.py [--messages 2000] [--profile dispatch|deliver|both|none]
-        [--database-url postgres://…]
+        [--sink lean|aiosmtpd] [--database-url postgres://…]
 
 `bench/dispatch.py`'s setup (N customers, purchases and due invitations), then
 `invitations_dispatch_due` until nothing is due and `outbox_deliver_many` over
-the queued messages in tasks of 200, against the aiosmtpd sink in its own
-process. Prints the CPU (`time.process_time`) and wall milliseconds per message
+the queued messages in tasks of 200, against the SMTP sink (--sink, as
+bench/dispatch.py's) in its own process. Prints the CPU (`time.process_time`) and wall milliseconds per message
 of each half; with --profile, cProfile's top functions. The URLconf and the
 translations are loaded first, as a running worker has them. Run it alternately
 with the code before and after a change: the machine's load moves wall time far
@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--profile", default="none", choices=["dispatch", "deliver", "both", "none"])
+    parser.add_argument("--sink", default="lean", choices=["lean", "aiosmtpd"], help="as bench/dispatch.py's --sink")
     add_profile_arguments(parser, default_database="delivery_parts")
     args = parser.parse_args()
     import dispatch as bench
@@ -56,6 +57,7 @@ def main() -> None:
     org = bench.prepare_invitations(count)
     bench.forget_earlier_runs(org)
     DBTaskResult.objects.all().delete()
+    bench.Sink.kind = args.sink
     sink = bench.Sink()
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
     reverse("surveys:invitation", args=["token"])  # a running worker has its URLconf and translations loaded

@@ -120,6 +120,9 @@ def smtp_sendmail(smtp: smtplib.SMTP, *, sender: str, recipient: str, data: byte
         return
     smtp.ehlo_or_helo_if_needed()
     size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    if smtp.does_esmtp and smtp.has_extn("pipelining"):
+        _smtp_pipelined(smtp, sender=sender, recipient=recipient, data=data, size=size)
+        return
     smtp.putcmd("mail", f"FROM:{_envelope_address(sender)}{size}")
     code, reply = smtp.getreply()
     if code != 250:
@@ -131,6 +134,40 @@ def smtp_sendmail(smtp: smtplib.SMTP, *, sender: str, recipient: str, data: byte
         _smtp_abandon(smtp, code)
         raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
     code, reply = smtp.data(data)
+    if code != 250:
+        _smtp_abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _smtp_pipelined(smtp: smtplib.SMTP, *, sender: str, recipient: str, data: bytes, size: str) -> None:
+    """MAIL, RCPT and DATA in one write, their three replies read after (RFC 2920), then the message.
+
+    Every relay we send through in production (Postfix, Exim, the providers' SMTP endpoints) advertises
+    PIPELINING: a message then costs two writes and two waits for the server instead of four, which was
+    most of the sending thread's socket work. The replies are read in order, all three, before acting on
+    any of them: a refused sender or recipient makes the server answer DATA with 503/554, and the
+    transaction is reset as smtplib resets it.
+    """
+    smtp.send(f"MAIL FROM:{_envelope_address(sender)}{size}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+    (mail, mail_reply), (rcpt, rcpt_reply), (go, go_reply) = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if go == 354 and (mail != 250 or rcpt not in (250, 251)):
+        # A server that let DATA through after a refusal waits for the message: end it empty, then reset.
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    if mail != 250:
+        _smtp_abandon(smtp, mail)
+        raise smtplib.SMTPSenderRefused(mail, mail_reply, sender)
+    if rcpt not in (250, 251):
+        _smtp_abandon(smtp, rcpt)
+        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt, rcpt_reply)})
+    if go != 354:
+        _smtp_abandon(smtp, go)
+        raise smtplib.SMTPDataError(go, go_reply)
+    quoted = smtplib._quote_periods(data)  # as smtplib.data() writes a message given as bytes
+    if quoted[-2:] != b"\r\n":
+        quoted += b"\r\n"
+    smtp.send(quoted + b".\r\n")
+    code, reply = smtp.getreply()
     if code != 250:
         _smtp_abandon(smtp, code)
         raise smtplib.SMTPDataError(code, reply)

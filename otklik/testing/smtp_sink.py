@@ -3,7 +3,8 @@
 It speaks real SMTP (aiosmtpd), so Django's SMTP backend, its connection
 handling and the server's answers are all exercised. Recipients whose local
 part starts with "bounce" are refused with a 550, as a real server refuses an
-unknown mailbox.
+unknown mailbox. bench/dispatch.py uses the leaner otklik.testing.lean_smtp by
+default (`--sink aiosmtpd` for this one).
 """
 
 import email
@@ -12,6 +13,8 @@ import socket
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
+
+from otklik.testing.lean_smtp import message_id_of
 
 
 @dataclass
@@ -39,11 +42,9 @@ class SinkHandler:
             self.messages.append(parsed)
             self.message_ids.append(str(parsed["Message-ID"]))
         else:
-            head = raw.split(b"\r\n\r\n", 1)[0]
-            for line in head.split(b"\r\n"):
-                if line[:11].lower() == b"message-id:":
-                    self.message_ids.append(line[11:].strip().decode("ascii", "replace"))
-                    break
+            message_id = message_id_of(raw)
+            if message_id is not None:
+                self.message_ids.append(message_id)
         return "250 Message accepted for delivery"
 
 

@@ -5,6 +5,7 @@ import pytest
 from otklik.messaging.models import OutboxStatus
 from otklik.messaging.services import outbox_deliver, outbox_enqueue
 from otklik.messaging.tests.customers import make_customer
+from otklik.testing.lean_smtp import start_lean_sink
 from otklik.testing.smtp_sink import start_sink
 
 
@@ -80,3 +81,29 @@ def test_a_restarted_server_does_not_fail_the_next_message(server, world):
     finally:
         restarted.stop()
     assert [str(m["Message-ID"]).split("@")[0] for m in handler.messages] == ["<invitation.2"]
+
+
+def test_a_relay_offering_pipelining_gets_the_same_messages_and_bounces(world, settings):
+    """Against a server that offers PIPELINING (the lean sink, as Postfix) MAIL, RCPT and DATA go in one write;
+    a refused recipient is still a hard bounce, and the connection carries the next message."""
+    lean = start_lean_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", lean.port, False
+    try:
+        anna = make_customer(organization=world.org)
+        ivan = make_customer(organization=world.org, email="bounce.ivan@example.org")
+        assert outbox_deliver(message_id=enqueue(world, anna, key="invitation:1").pk) is True
+        bounced = enqueue(world, ivan, key="invitation:2")
+        assert outbox_deliver(message_id=bounced.pk) is False
+        assert outbox_deliver(message_id=enqueue(world, anna, key="invitation:3").pk) is True
+    finally:
+        lean.close()
+    bounced.refresh_from_db()
+    ivan.refresh_from_db()
+    assert bounced.status == OutboxStatus.FAILED and "550 5.1.1" in bounced.last_error
+    assert ivan.email_invalid_at is not None
+    assert [m["Message-ID"].split("@")[0] for m in lean.messages] == ["<invitation.1", "<invitation.3"]
+    assert lean.messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert lean.sessions == 1
+    # Greeting, then two reads a message (commands, data) and two for the refusal (commands, RSET).
+    assert lean.reads == 1 + 2 + 2 + 2
