@@ -106,10 +106,19 @@ class _PublicPostStack(BaseHandler):
         self._middleware_chain = handler
 
 
-@functools.lru_cache(maxsize=4096)
+# An answer link's path is some 30 characters. A longer one takes the full stack, which is always right, and is not
+# kept: the cache below holds at most 4 096 paths of this length whatever a client sends.
+MAX_PUBLIC_POST_PATH = 200
+
+
 def is_public_post_path(path_info: str, urlconf: str) -> bool:
     """Whether `path_info` names a view marked `public_post` (resolved once per path and URLconf in a process: an
     answer link's path is the same for every answer to it)."""
+    return len(path_info) <= MAX_PUBLIC_POST_PATH and _resolves_to_public_post(path_info, urlconf)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolves_to_public_post(path_info: str, urlconf: str) -> bool:
     try:
         match = get_resolver(urlconf).resolve(path_info)
     except Resolver404:

@@ -115,6 +115,18 @@ def test_only_posts_to_marked_views_take_the_short_stack(world, public, settings
     assert Response.objects.count() == 1
 
 
+def test_a_path_longer_than_any_answer_link_takes_the_full_stack_and_is_not_kept(public):
+    from otklik.handlers import MAX_PUBLIC_POST_PATH, _resolves_to_public_post, is_public_post_path
+
+    survey, _touchpoint = public
+    assert is_public_post_path(_url(public), "otklik.urls")
+    assert not is_public_post_path(reverse("surveys:thanks", args=[survey.public_key, "x"]), "otklik.urls")
+    long_key = "k" * MAX_PUBLIC_POST_PATH
+    _resolves_to_public_post.cache_clear()
+    assert not is_public_post_path(reverse("surveys:answer", args=[long_key, "x"]), "otklik.urls")
+    assert _resolves_to_public_post.cache_info().currsize == 0
+
+
 def test_the_short_stack_keeps_what_a_deployment_adds_and_drops_only_the_named(settings):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "example.Added"]
     kept = public_post_middleware()
