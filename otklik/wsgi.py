@@ -1,11 +1,16 @@
 import gc
 import os
 
+import django
 from django.core.exceptions import ImproperlyConfigured
-from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
-application = get_wsgi_application()
+# What `get_wsgi_application` does, with Otklik's handler: public answer POSTs run a shorter middleware stack.
+django.setup(set_prefix=False)
+
+from otklik.handlers import OtklikWSGIHandler  # noqa: E402  (needs the apps loaded above)
+
+application = OtklikWSGIHandler()
 
 from otklik.ops.secret import startup_refusal  # noqa: E402  (needs the settings loaded above)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.http import public_post
 from otklik.intake.answers import answer_process, answer_receive, followup_receive
 from otklik.sla.selectors import case_sla_state
 from otklik.surveys import next_step, selectors
@@ -207,6 +208,8 @@ def _answer(request, *, survey: Survey, touchpoint, invitation: Invitation | Non
 
 
 # An anonymous form with no session: a CSRF token that expires on a phone left open would lose the answer.
+# Its POST runs the short middleware stack (otklik.handlers, decision 0076).
+@public_post
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request, survey_key: str, touchpoint_key: str):
@@ -214,7 +217,8 @@ def answer(request, survey_key: str, touchpoint_key: str):
     return _answer(request, survey=survey, touchpoint=touchpoint)
 
 
-# Same reason as `answer`: the invitation link is opened without a session.
+# Same reasons as `answer`: the invitation link is opened without a session.
+@public_post
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request, token: str):

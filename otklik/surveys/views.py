@@ -44,7 +44,10 @@ def activate_language(request: HttpRequest, *, fallback: str = "") -> str:
             chosen = candidate
             break
     else:
-        chosen = translation.get_language() or settings.LANGUAGE_CODE
+        # The browser's, as the locale middleware reads it (its cookie, Accept-Language, else LANGUAGE_CODE), from
+        # the request itself: a public answer POST runs without that middleware (otklik.handlers), where the
+        # thread's language is whatever its last request left.
+        chosen = translation.get_language_from_request(request) or settings.LANGUAGE_CODE
     translation.activate(chosen)
     request.LANGUAGE_CODE = chosen
     return chosen
