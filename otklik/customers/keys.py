@@ -77,11 +77,22 @@ $$;
 """
 
 
+# How the functions below look their keys up: one probe of the referenced table's primary key per key,
+# never a hash or merge join over the whole table. PL/pgSQL plans a query once per session and keeps the
+# plan; planned while the referenced table was small (an organization's first import: its first chunk), a
+# hash join read the whole table on every later statement, which grows with each chunk: every chunk of a
+# million-line import read all the orders and customers stored before it (quadratic; ADR 0077). A probe per
+# key costs the same at any table size, as PostgreSQL's own foreign-key check does per row.
+PLANNED = "SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off"
+
 # After an INSERT statement on the referencing table. One function per key, with static SQL, so that
 # PL/pgSQL plans its queries once per session: a single-row INSERT pays for the check, not for planning it
 # (with `EXECUTE format(…)` each statement re-planned two queries, about 0.1 ms a key on a loaded machine).
-WRITTEN = r"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+WRITTEN = (
+    r"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql """
+    + PLANNED
+    + r""" AS $$
 DECLARE
     wanted bigint;
     locked bigint;
@@ -101,11 +112,15 @@ BEGIN
 END
 $$
 """
+)
 # After an UPDATE of a row whose key changed (the trigger's WHEN clause, evaluated without calling it, as
 # PostgreSQL skips its own check when the key stays): rare, so per row. An UPDATE that leaves the keys alone
 # (the dispatcher marking invitations sent, the re-import's updates) costs nothing, as before.
-CHANGED = r"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+CHANGED = (
+    r"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql """
+    + PLANNED
+    + r""" AS $$
 BEGIN
     PERFORM 1 FROM {parent} r WHERE r.id = NEW.{column} FOR KEY SHARE OF r;
     IF NOT FOUND THEN
@@ -117,6 +132,7 @@ BEGIN
 END
 $$
 """
+)
 
 
 def _name(child: str, column: str, what: str) -> str:
@@ -161,6 +177,37 @@ def create_sql(keys: list[tuple[str, str, str]]) -> list[str]:
             "FOR EACH ROW EXECUTE FUNCTION otklik_key_fixed()"
         )
     return statements
+
+
+def replan_sql(keys: list[tuple[str, str, str]], *, planned: bool = True) -> list[str]:
+    """The statements that give the existing functions of `keys` the way they plan (PLANNED), or take it away.
+
+    For a database whose functions were made before PLANNED: the same functions, made again.
+    """
+    statements = []
+    for child, column, parent in keys:
+        for what, template in [("written", WRITTEN), ("changed", CHANGED)]:
+            function = _name(child, column, what)
+            statements.append(
+                template.format(function=function, column=column, parent=parent)
+                if planned
+                else f"ALTER FUNCTION {function}() RESET ALL"
+            )
+    return statements
+
+
+def replan_operation(keys: list[tuple[str, str, str]]):
+    """A RunPython that makes the functions of `keys` plan as PLANNED (reversed: as before), on PostgreSQL only."""
+    from django.db import migrations
+
+    def run(schema_editor, planned: bool) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in replan_sql(keys, planned=planned):
+                schema_editor.execute(statement, params=None)
+
+    return migrations.RunPython(
+        lambda apps, schema_editor: run(schema_editor, True), lambda apps, schema_editor: run(schema_editor, False)
+    )
 
 
 def drop_sql(keys: list[tuple[str, str, str]]) -> list[str]:

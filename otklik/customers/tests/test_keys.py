@@ -121,6 +121,30 @@ def test_rows_whose_keys_exist_are_stored_and_an_update_of_other_columns_is_not_
     assert _sql("UPDATE customers_purchase SET location_id = NULL, customer_id = NULL WHERE id = %s", [order.pk]) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_check_looks_each_key_up_and_never_reads_the_referenced_table_whole(order):
+    """A check's plan is made once per session, at its first statement, and kept: made while the referenced
+    table was small (an organization's first import, its first chunk), a plan that read that table whole
+    read it again at every later statement, however big it had grown (ADR 0077). Each key is looked up in
+    the primary key instead, at any size."""
+    parents = ["customers_purchase", "customers_product", "customers_customer", "accounts_organization"]
+    with _connect() as conn, conn.transaction():  # a session of its own: no plan made before
+        conn.execute(
+            "INSERT INTO customers_purchaseline (purchase_id, line_no, product_id, quantity, amount) "
+            "SELECT %s, n, %s, 1, 1 FROM generate_series(2, 500) n",
+            [order.pk, order.product_id],
+        )
+        conn.execute(
+            INVITATION + "SELECT %s, %s, %s, 'purchase', 'auto', 'scheduled', '', '', '', now(), now()",
+            [order.organization_id, order.customer_id, order.pk],
+        )
+        whole = conn.execute(
+            "SELECT relname FROM pg_stat_xact_user_tables WHERE relname = ANY(%s) AND seq_scan > 0", [parents]
+        ).fetchall()
+    assert whole == []
+    assert PurchaseLine.objects.filter(purchase=order).count() == 500
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("statement", "table"),
