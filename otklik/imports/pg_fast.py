@@ -182,6 +182,7 @@ def _write_chunk(
         organization_id=organization.pk,
         products_digest=state.products_digest,
         compare=state.had_purchases and not new_products,
+        first=not state.had_purchases,
     )
     lines_only = _upsert_orders_and_lines(
         cursor, organization_id=organization.pk, now=now, skip_unchanged=state.had_purchases

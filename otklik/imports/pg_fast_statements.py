@@ -73,16 +73,22 @@ def _products_digest(cursor, *, organization_id: int) -> str:
     return cursor.fetchone()[0]
 
 
-def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare: bool) -> tuple[int, int]:
+def _chunk_orders(
+    cursor, *, organization_id: int, products_digest: str, compare: bool, first: bool = False
+) -> tuple[int, int]:
     """Fill ORDERS with the chunk's orders: id if stored, lines earlier chunks stored, continued or not, digest.
 
     With `compare`, an order is `same` when its stored digest is the staged one (so its lines, and
     the fields they give, are what this import would store) and its stored customer is the one
-    its lines name (a customer's external id can have changed since). Returns how many orders the
+    its lines name (a customer's external id can have changed since). With `first` (the
+    organization had no orders when the import began), only an order an earlier chunk stored can
+    be stored, so only those are looked up among the purchases. Returns how many orders the
     chunk holds that no earlier chunk had, and how many it holds.
     """
     purchase = _q(Purchase._meta.db_table)
     customer = _q(Customer._meta.db_table)
+    # In a first import every other lookup would miss (about 5 ms a 25 000-line chunk of index probes).
+    stored_only = "seen.external_id IS NOT NULL AND" if first else ""
     cursor.execute(
         f"""
         INSERT INTO {ORDERS} (external_id, id, start, lines, rank, continued, digest, raw, same)
@@ -99,14 +105,19 @@ def _chunk_orders(cursor, *, organization_id: int, products_digest: str, compare
                    max(s.customer_external_id {BYTES}) FILTER (WHERE s.customer_external_id <> '') AS last_customer
             FROM ({_digest_source()}) s GROUP BY s.external_id
         ) k
+        -- Each order probed in SEEN's key, as a lateral with LIMIT 1 so that it stays a probe: joined, it
+        -- was a hash of every order the import had seen so far, per chunk (89 000 rows in chunk 20 of 44).
+        LEFT JOIN LATERAL (
+            SELECT seen.external_id, seen.lines, seen.rank FROM {SEEN} seen
+            WHERE seen.external_id = k.external_id LIMIT 1
+        ) seen ON true
         LEFT JOIN LATERAL (
             SELECT t.id, t.digest, t.customer_id FROM {purchase} t
-            WHERE t.organization_id = %s AND t.external_id = k.external_id COLLATE "default" LIMIT 1
+            WHERE {stored_only} t.organization_id = %s AND t.external_id = k.external_id COLLATE "default" LIMIT 1
         ) t ON true
         LEFT JOIN LATERAL (
             SELECT c.external_id {BYTES} AS external_id FROM {customer} c WHERE c.id = t.customer_id LIMIT 1
         ) c ON true
-        LEFT JOIN {SEEN} seen ON seen.external_id = k.external_id
         """,
         [compare, products_digest, organization_id],
     )

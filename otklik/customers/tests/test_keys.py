@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from otklik.customers.keys import INVITATION_KEYS, KEYS
+from otklik.customers.keys import EMPTY_INVITATION_KEYS, EMPTY_KEYS, INVITATION_KEYS, KEYS
 from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
 from otklik.outreach.models import ScheduledInvitation
 from otklik.testing import factories
@@ -46,12 +46,12 @@ def test_every_key_the_import_writes_is_kept_by_a_trigger_and_no_longer_declared
             "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.contype = 'f'"
         )
         declared = set(cursor.fetchall())
-    for child, column, parent in KEYS + INVITATION_KEYS:
+    # The keys the import leaves empty too: declared, each queued a check per written row even for a NULL.
+    for child, column, parent in KEYS + INVITATION_KEYS + EMPTY_KEYS + EMPTY_INVITATION_KEYS:
         assert (child, column) not in declared
         for table, what in [(child, "ins"), (child, "upd"), (parent, "del"), (parent, "trunc")]:
             assert (table, f"otklik_key_{child}_{column}_{what}") in triggers
-    # The keys the import leaves empty stay declared.
-    assert ("customers_purchase", "employee_id") in declared
+    assert not [key for key in declared if key[0] in ("customers_purchase", "outreach_scheduledinvitation")]
 
 
 @pytest.mark.django_db
@@ -104,6 +104,74 @@ def test_a_row_that_references_a_missing_one_is_refused_whole(order, statement, 
     assert (Purchase.objects.count(), PurchaseLine.objects.count(), ScheduledInvitation.objects.count()) == before
     order.refresh_from_db()
     assert order.customer_id is not None and order.location_id is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["invitation_id", "decided_by_id", "survey_id"])
+@pytest.mark.parametrize("how", ["insert", "update"])
+def test_an_invitations_key_the_import_leaves_empty_still_refuses_a_missing_row(order, column, how):
+    """invitation_id, decided_by_id and survey_id are kept per statement now (ADR 00NN): a missing row is refused
+    by an INSERT and by an UPDATE that sets it, with PostgreSQL's own error, and nothing is written."""
+    params = {"org": order.organization_id, "customer": order.customer_id, "purchase": order.pk, "missing": MISSING}
+    if how == "insert":
+        statement = (
+            INVITATION.replace("purchase_id,", f"purchase_id, {column},")
+            + "SELECT %(org)s, %(customer)s, %(purchase)s, %(missing)s, 'purchase', 'auto', 'scheduled', '', '', '', "
+            "now(), now()"
+        )
+    else:
+        factories.make_scheduled_invitation(customer=order.customer, purchase=order)
+        statement = f"UPDATE outreach_scheduledinvitation SET {column} = %(missing)s WHERE purchase_id = %(purchase)s"
+    before = ScheduledInvitation.objects.count()
+    with pytest.raises(IntegrityError, match=rf"\({column}\)=\({MISSING}\) is not present"):
+        _sql(statement, params)
+    assert ScheduledInvitation.objects.count() == before
+    assert not ScheduledInvitation.objects.exclude(**{column: None}).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["insert", "update"])
+def test_an_orders_seller_key_still_refuses_a_missing_user(order, how):
+    """employee_id, which the import leaves empty, is kept per statement now (ADR 00NN)."""
+    params = {"org": order.organization_id, "product": order.product_id, "purchase": order.pk, "missing": MISSING}
+    if how == "insert":
+        statement = (
+            "INSERT INTO customers_purchase (organization_id, external_id, product_id, employee_id, amount, currency, "
+            "status, purchased_at, employee_name, created_at, updated_at) "
+            "SELECT %(org)s, 'X', %(product)s, %(missing)s, 1, 'RUB', 'completed', now(), '', now(), now()"
+        )
+    else:
+        statement = "UPDATE customers_purchase SET employee_id = %(missing)s WHERE id = %(purchase)s"
+    with pytest.raises(IntegrityError, match=rf"\(employee_id\)=\({MISSING}\) is not present"):
+        _sql(statement, params)
+    assert list(Purchase.objects.values_list("external_id", "employee_id")) == [(order.external_id, None)]
+
+
+@pytest.mark.django_db
+def test_the_keys_the_import_leaves_empty_accept_existing_rows_and_keep_a_referenced_user(order):
+    """An existing user, survey and invitation are accepted; a user an order still names cannot be deleted."""
+    from django.contrib.auth import get_user_model
+
+    from otklik.surveys.models import Invitation
+
+    user = get_user_model().objects.create(username="seller-keys")  # no membership: only the order names it
+    survey = factories.make_survey(organization=order.organization)
+    touchpoint = factories.make_touchpoint(location=order.location)
+    invitation = Invitation.objects.create(
+        organization=order.organization, survey=survey, touchpoint=touchpoint, customer=order.customer
+    )
+    scheduled = factories.make_scheduled_invitation(customer=order.customer, purchase=order)
+    assert (
+        _sql(
+            "UPDATE outreach_scheduledinvitation SET invitation_id = %s, decided_by_id = %s, survey_id = %s "
+            "WHERE id = %s",
+            [invitation.pk, user.pk, survey.pk, scheduled.pk],
+        )
+        == 1
+    )
+    assert _sql("UPDATE customers_purchase SET employee_id = %s WHERE id = %s", [user.pk, order.pk]) == 1
+    with pytest.raises(IntegrityError, match="customers_purchase"):
+        _sql("DELETE FROM auth_user WHERE id = %s", [user.pk], immediate=True)
 
 
 @pytest.mark.django_db

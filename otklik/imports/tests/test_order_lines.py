@@ -128,6 +128,32 @@ def test_both_paths_store_the_same_even_when_an_order_is_scattered(world, tmp_pa
 
 
 @pytest.mark.django_db
+def test_a_first_import_looks_up_among_the_stored_orders_only_those_an_earlier_chunk_stored(world, tmp_path):
+    """The organization had no orders: only an order continued from an earlier chunk can be stored, so only
+    those are looked for in the purchases' unique index, not each of the chunk's orders (ADR 00NN)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    at = rows(timezone.now())[0][3]
+    orders = [[f"5{n:05}", "22139", "1", at, "4.95", "17850", "", ""] for n in range(30)]
+    scattered = [*orders, ["500000", "21730", "6", at, "4.25", "17850", "", ""]]  # the first order goes on
+    path = write_csv(tmp_path / "lines.csv", [HEADER, *scattered], delimiter=",")
+
+    def probes() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_numscans('purchase_unique_external_id'::regclass)")
+            return cursor.fetchone()[0]
+
+    before = probes()
+    assert run(world.other_org, path, fast=True, chunk_rows=3).ok
+    # The continued order and the import's own reads (has the organization orders?): not one per order (31).
+    assert probes() - before <= 3
+    assert [line[:2] for line in stored(world.other_org)["lines"] if line[0] == "500000"] == [
+        ("500000", 1),
+        ("500000", 2),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_pending_invitation_is_withdrawn_when_its_order_is_cancelled(world, tmp_path, fast):
     now = timezone.now()
     world.org.time_zone = "UTC"
