@@ -41,7 +41,7 @@ INVITATION_KEYS = [
 ]
 # Keys an import leaves empty (NULL) in every row it writes. Declared, PostgreSQL queued a check per inserted
 # row even for a NULL: 5 000 calls a column in a 25 000-line chunk, about 0.3 s of a million-line first import
-# (ADR 00NN). Per statement, a NULL costs a pass over the statement's transition table, once per column.
+# (ADR 0078). Per statement, a NULL costs a pass over the statement's transition table, once per column.
 EMPTY_KEYS = [
     ("customers_purchase", "employee_id", "auth_user"),
 ]

@@ -1,6 +1,6 @@
 """An order's seller key, which an import leaves empty, kept per statement on PostgreSQL (otklik/customers/keys.py).
 
-Declared, PostgreSQL queued a check per inserted order even for a NULL key (ADR 00NN).
+Declared, PostgreSQL queued a check per inserted order even for a NULL key (ADR 0078).
 """
 
 from django.conf import settings

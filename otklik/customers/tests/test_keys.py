@@ -110,7 +110,7 @@ def test_a_row_that_references_a_missing_one_is_refused_whole(order, statement, 
 @pytest.mark.parametrize("column", ["invitation_id", "decided_by_id", "survey_id"])
 @pytest.mark.parametrize("how", ["insert", "update"])
 def test_an_invitations_key_the_import_leaves_empty_still_refuses_a_missing_row(order, column, how):
-    """invitation_id, decided_by_id and survey_id are kept per statement now (ADR 00NN): a missing row is refused
+    """invitation_id, decided_by_id and survey_id are kept per statement now (ADR 0078): a missing row is refused
     by an INSERT and by an UPDATE that sets it, with PostgreSQL's own error, and nothing is written."""
     params = {"org": order.organization_id, "customer": order.customer_id, "purchase": order.pk, "missing": MISSING}
     if how == "insert":
@@ -132,7 +132,7 @@ def test_an_invitations_key_the_import_leaves_empty_still_refuses_a_missing_row(
 @pytest.mark.django_db
 @pytest.mark.parametrize("how", ["insert", "update"])
 def test_an_orders_seller_key_still_refuses_a_missing_user(order, how):
-    """employee_id, which the import leaves empty, is kept per statement now (ADR 00NN)."""
+    """employee_id, which the import leaves empty, is kept per statement now (ADR 0078)."""
     params = {"org": order.organization_id, "product": order.product_id, "purchase": order.pk, "missing": MISSING}
     if how == "insert":
         statement = (

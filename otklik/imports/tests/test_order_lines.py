@@ -130,7 +130,7 @@ def test_both_paths_store_the_same_even_when_an_order_is_scattered(world, tmp_pa
 @pytest.mark.django_db
 def test_a_first_import_looks_up_among_the_stored_orders_only_those_an_earlier_chunk_stored(world, tmp_path):
     """The organization had no orders: only an order continued from an earlier chunk can be stored, so only
-    those are looked for in the purchases' unique index, not each of the chunk's orders (ADR 00NN)."""
+    those are looked for in the purchases' unique index, not each of the chunk's orders (ADR 0078)."""
     if connection.vendor != "postgresql":
         pytest.skip("the fast path is PostgreSQL's")
     at = rows(timezone.now())[0][3]

@@ -1,6 +1,6 @@
 """The invitation's keys an import leaves empty, kept per statement on PostgreSQL (otklik/customers/keys.py).
 
-Declared, PostgreSQL queued a check per inserted invitation even for a NULL key (ADR 00NN).
+Declared, PostgreSQL queued a check per inserted invitation even for a NULL key (ADR 0078).
 """
 
 from django.conf import settings
