@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-from otklik.testing.lean_smtp import message_id_of
+from otklik.testing.lean_smtp import record_message
 
 
 @dataclass
@@ -37,14 +37,7 @@ class SinkHandler:
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
-        if self.keep_messages:
-            parsed = email.message_from_bytes(raw, policy=email.policy.default)
-            self.messages.append(parsed)
-            self.message_ids.append(str(parsed["Message-ID"]))
-        else:
-            message_id = message_id_of(raw)
-            if message_id is not None:
-                self.message_ids.append(message_id)
+        record_message(self, raw)
         return "250 Message accepted for delivery"
 
 
