@@ -570,15 +570,21 @@ def _check_and_write(
         report=report,
         progress=progress,
         chunk_rows=chunk_rows,
-        prepare=purchase_preparer(options)
-        if kind == "purchases"
-        else customer_preparer
-        if kind == "customers"
-        else None,
+        prepare=_write_preparer(kind, options),
         extra={"by": by, "notify": notify} if kind == "complaints" else {},
     )
     _count_kinds(report, organization, before)
     return report
+
+
+def _write_preparer(kind: str, options: ReadOptions | None) -> Callable[[dict], dict] | None:
+    """What the writer runs on each record before cleaning it, as the check did (row_cleaner): a fresh
+    purchase_preparer (it keeps per-file state: refunds, the first line of each order), customer_preparer."""
+    if kind == "purchases":
+        return purchase_preparer(options)
+    if kind == "customers":
+        return customer_preparer
+    return None
 
 
 def _refuse_empty(report: ImportReport) -> None:
