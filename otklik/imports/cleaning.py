@@ -256,6 +256,12 @@ WITHOUT_CUSTOMER = {
 }
 
 
+NEW_LOCATIONS = {
+    "add": gettext_lazy("add them as new locations"),
+    "refuse": gettext_lazy("refuse their rows (set the locations up first)"),
+}
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """What the mapping step decides beyond the columns."""
@@ -263,6 +269,9 @@ class ReadOptions:
     currency: str = ""  # for rows and files that name none: the organization's
     date_format: str = ""  # a key of DATE_FORMATS; "" until decided
     without_customer: str = "anonymous"  # a key of WITHOUT_CUSTOMER
+    new_locations: str = "add"  # a key of NEW_LOCATIONS: what a location the organization has not set up gets
+    # A check (dry run) of a file naming locations not set up yet: the names it may take as if they were.
+    provisional_locations: tuple[str, ...] = ()
 
 
 def contact_key(email, phone) -> str:

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
+from otklik.imports.cleaning import DATE_FORMATS, NEW_LOCATIONS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import check_upload_size
 from otklik.imports.mapping import KINDS, field_choices
 
@@ -35,6 +35,7 @@ class MappingForm(forms.Form):
         mapping: dict[str, int],
         date_format: str = "",
         without_customer: str = "anonymous",
+        new_locations: str = "add",
         notify: bool = False,
         **kwargs,
     ):
@@ -63,6 +64,13 @@ class MappingForm(forms.Form):
                 initial=without_customer,
                 required=False,  # not sent: the job's choice stays
             )
+            self.fields["new_locations"] = forms.ChoiceField(
+                label=_("Locations the file names that are not set up"),
+                choices=list(NEW_LOCATIONS.items()),
+                widget=forms.RadioSelect,
+                initial=new_locations,
+                required=False,  # not sent: the job's choice stays
+            )
 
         if kind == "complaints":
             self.fields["notify"] = forms.BooleanField(
@@ -85,8 +93,9 @@ class MappingForm(forms.Form):
         """The purchases' reading choices and the complaints' alerts, for jobs.job_set_mapping."""
         data = self.cleaned_data
         choices = {"date_format": data["date_format"]} if "date_format" in self.data else {}
-        if data.get("without_customer"):
-            choices["without_customer"] = data["without_customer"]
+        for name in ("without_customer", "new_locations"):
+            if data.get(name):
+                choices[name] = data[name]
         if "notify" in self.fields:
             choices["notify"] = data["notify"]
         return choices

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
-from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
+from otklik.imports.cleaning import DATE_FORMATS, NEW_LOCATIONS, WITHOUT_CUSTOMER
 from otklik.imports.mapping import field_names, guess_mapping, mapping_problems
 from otklik.imports.models import ImportJob, ImportSettings, ImportStatus
 from otklik.imports.readers import FileError, FileFormat, detect_format, read_start
@@ -101,6 +101,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
         samples=samples,
         mapping=guess_mapping(kind, header, samples),
         without_customer=(remembered and remembered.without_customer) or "anonymous",
+        new_locations=(remembered and remembered.new_locations) or "add",
     )
 
 
@@ -110,12 +111,13 @@ def job_set_mapping(
     mapping: dict[str, int],
     date_format: str | None = None,
     without_customer: str | None = None,
+    new_locations: str | None = None,
     notify: bool | None = None,
 ) -> None:
     """Store the columns and choices the manager made; raises ValidationError with the reasons when they cannot work.
 
-    An answer about the order of day and month, and the choice for rows without a
-    customer, are remembered for the organization's next file.
+    An answer about the order of day and month, and the choices for rows without a
+    customer and for locations not set up, are remembered for the organization's next file.
     """
     if job_busy(job):
         raise ValidationError(_("The file is being processed; wait until it finishes."))
@@ -140,6 +142,10 @@ def job_set_mapping(
         job.without_customer, job.checked = without_customer, False
         fields.append("without_customer")
         remember["without_customer"] = without_customer
+    if new_locations in NEW_LOCATIONS and new_locations != job.new_locations:
+        job.new_locations, job.checked = new_locations, False
+        fields.append("new_locations")
+        remember["new_locations"] = new_locations
     if notify is not None and notify != job.notify:
         job.notify = notify
         fields.append("notify")
@@ -231,6 +237,7 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
                     job.organization,
                     date_format=job.date_format or job.dates_read_as,
                     without_customer=job.without_customer,
+                    new_locations=job.new_locations,
                 ),
                 remembered_date_format=remembered_date_format(job.organization),
                 by=job.created_by,
@@ -250,6 +257,7 @@ def job_run(*, job_id: int, dry_run: bool) -> ImportJob:
         job.errors = [[row, reasons] for row, reasons in report.errors]
         job.checked = report.ok
         job.skipped, job.anonymous = report.skipped, report.anonymous
+        job.locations_added = report.new_locations
         job.dates_read_as, job.date_question = report.date_format, []
         if report.written:
             job.status = ImportStatus.DONE

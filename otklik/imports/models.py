@@ -46,6 +46,9 @@ class ImportJob(models.Model):
     dates_read_as = models.CharField(max_length=10, blank=True)  # what the check decided, for the import
     date_question = models.JSONField(default=list)  # example dates when the check could not tell the order
     without_customer = models.CharField(max_length=10, default="anonymous")  # a key of cleaning.WITHOUT_CUSTOMER
+    new_locations = models.CharField(max_length=10, default="add")  # a key of cleaning.NEW_LOCATIONS
+    # The locations the file names that were not set up: added by the import, or (checked) to be added.
+    locations_added = models.JSONField(default=list)
     # Complaints: alert the responsible people and thank the customers (old complaints typed up in bulk: no).
     notify = models.BooleanField(default=False)
     skipped = models.PositiveIntegerField(default=0)  # rows without a customer, left out
@@ -79,6 +82,7 @@ class ImportSettings(models.Model):
     # "dmy" or "mdy": the answer for a date column that reads both ways (every day is 12 or less).
     date_format = models.CharField(max_length=10, blank=True)
     without_customer = models.CharField(max_length=10, blank=True)
+    new_locations = models.CharField(max_length=10, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.date_format or '-'}"

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Location, Organization
 from otklik.customers import services as customers
+from otklik.imports import places
 from otklik.imports.cleaning import (
     DATE_FORMATS,
     NULL_LONGEST,
@@ -68,6 +69,7 @@ class ImportReport:
     # What changed per kind: {"customers": {"created": n}, "products": {…}, "purchases": {created, updated, unchanged}}
     kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     date_format: str = ""  # the format the dates were read in (decided from the whole column, or chosen)
+    new_locations: list[str] = field(default_factory=list)  # locations added (or, checked, to be added)
     written: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
 
@@ -221,6 +223,8 @@ def row_cleaner(kind: str, organization: Organization, options: ReadOptions | No
     fill = customers.order_fields_filler()
     prepare = purchase_preparer(options, fill=fill)
     places, zone, currency = customers.location_ids(organization), organization.zone, organization.currency or "RUB"
+    for number, name in enumerate(options.provisional_locations, start=1):
+        places.setdefault(name.lower(), -number)  # a check's stand-in id: nothing is written with it
     validate = purchase_cleaner(tz=zone, locations=places, currency=currency)
 
     def clean(record: dict) -> dict:
@@ -428,21 +432,27 @@ def import_file(
     the file or the mapping cannot be used at all. Complaints are opened as cases `by`
     the importer; `notify` alerts the responsible people and thanks the customers.
     """
+    arguments = {"organization": organization, "kind": kind, "path": path, "fmt": fmt, "mapping": mapping}
+    arguments |= {"dry_run": dry_run, "progress": progress, "chunk_rows": chunk_rows, "fast": fast, "by": by}
+    arguments |= {"remembered_date_format": remembered_date_format, "notify": notify}
     with sheets_kept():  # an XLSX sheet is loaded once for the passes below
-        return _import_file(
-            organization=organization,
-            kind=kind,
-            path=path,
-            fmt=fmt,
-            mapping=mapping,
-            dry_run=dry_run,
-            progress=progress,
-            chunk_rows=chunk_rows,
-            fast=fast,
-            options=options,
-            remembered_date_format=remembered_date_format,
-            by=by,
-            notify=notify,
+        report = _import_file(**arguments, options=options)
+        if kind != "purchases" or report.ok or "location" not in mapping:
+            return report
+        options = options or read_options(organization)
+        if options.new_locations != "add":
+            return report
+        # Some rows may name locations not set up: added, the file is imported again (imports.places).
+        column = {"location": mapping["location"]}
+        names = places.names_not_set_up(organization, (row["location"] for _n, row in file_records(path, fmt, column)))
+        if not names:
+            return report
+        if dry_run:
+            report = _import_file(**arguments, options=replace(options, provisional_locations=tuple(names)))
+            report.new_locations = names
+            return report
+        return places.imported_with_new_locations(
+            names, organization=organization, run=lambda: _import_file(**arguments, options=options)
         )
 
 

@@ -63,6 +63,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         mapping=job.mapping,
         date_format=job.date_format,
         without_customer=job.without_customer,
+        new_locations=job.new_locations,
         notify=job.notify,
     )
     status = 200

@@ -12,7 +12,7 @@ from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
 from otklik.imports import readers
 from otklik.imports.mapping import guess_mapping
 from otklik.imports.readers import FileError, detect_format, read_header
-from otklik.imports.services import import_file
+from otklik.imports.services import import_file, read_options
 from otklik.imports.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
 from otklik.intake import purchases as intake_purchases
 from otklik.outreach.models import ScheduledInvitation
@@ -76,9 +76,10 @@ def test_a_purchases_file_creates_customers_products_and_purchases(world, tmp_pa
 def test_every_bad_row_is_reported_by_its_row_number_and_nothing_is_written(world, tmp_path, fast):
     rows = purchase_rows(8)
     rows[1][1] = "вчера"  # row 3
-    rows[7][8] = "Nowhere"  # row 9, in the last chunk
+    rows[7][8] = "Nowhere"  # row 9, in the last chunk: a store not set up, and the user chose to refuse those
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
-    report = run(world.org, "purchases", path, fast=fast, chunk_rows=3)
+    refuse = read_options(world.org, new_locations="refuse")
+    report = run(world.org, "purchases", path, fast=fast, chunk_rows=3, options=refuse)
     assert not report.ok and report.errors_total == 2
     assert [row for row, _reasons in report.errors] == [3, 9]
     assert "вчера" in report.errors[0][1][0] and "Nowhere" in report.errors[1][1][0]
@@ -249,15 +250,17 @@ def test_the_validator_process_reports_bad_rows_as_the_orm_path_does_in_the_user
     rows = purchase_rows(12)
     rows[1][1] = "вчера"  # row 3, first chunk
     rows[6][7] = "много"  # row 8, third chunk
-    rows[10][8] = "Nowhere"  # row 12, the last chunk
+    rows[10][8] = "Nowhere"  # row 12, the last chunk: a store not set up, refused as the user chose
     path = write_csv(tmp_path / "p.csv", [PURCHASE_HEADER, *rows])
+    refuse = read_options(world.org, new_locations="refuse")
     with translation.override("ru"):
-        orm = run(world.org, "purchases", path, fast=False, chunk_rows=3)
-        pg = run(world.org, "purchases", path, fast=True, chunk_rows=3)
+        orm = run(world.org, "purchases", path, fast=False, chunk_rows=3, options=refuse)
+        pg = run(world.org, "purchases", path, fast=True, chunk_rows=3, options=refuse)
     assert (pg.rows, pg.errors_total, pg.errors) == (orm.rows, orm.errors_total, orm.errors)
     assert [row for row, _reasons in pg.errors] == [3, 8, 12]
     assert all(type(reason) is str for _row, reasons in pg.errors for reason in reasons)
-    assert pg.errors != run(world.org, "purchases", path, fast=True, chunk_rows=3).errors  # the reasons are Russian
+    english = run(world.org, "purchases", path, fast=True, chunk_rows=3, options=refuse)
+    assert pg.errors != english.errors  # the reasons are Russian
     assert not Purchase.objects.exists()
 
 

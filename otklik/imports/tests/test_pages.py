@@ -62,7 +62,7 @@ def test_bad_rows_are_listed_and_the_file_cannot_be_imported(
     client = login(world.manager)
     rows = purchase_rows(60)
     for row in rows:
-        row[8] = "Nowhere"
+        row[7] = "много"  # not an amount
     upload(client, write_xlsx(tmp_path / "p.xlsx", [PURCHASE_HEADER, *rows]))
     job = ImportJob.objects.get()
     url = reverse("imports:detail", args=[job.pk])

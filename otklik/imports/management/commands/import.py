@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Organization
-from otklik.imports.cleaning import DATE_FORMATS, WITHOUT_CUSTOMER
+from otklik.imports.cleaning import DATE_FORMATS, NEW_LOCATIONS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import remembered_date_format
 from otklik.imports.mapping import KINDS, MappingError, field_names, header_currency, parse_mapping
 from otklik.imports.readers import FileError, detect_format, read_start, sheets_kept
@@ -51,6 +51,13 @@ class Command(BaseCommand):
             default="anonymous",
             help="Purchases rows without a customer: import them as orders without one (anonymous, the default) "
             "or skip them (skip); either way they are counted.",
+        )
+        parser.add_argument(
+            "--new-locations",
+            choices=list(NEW_LOCATIONS),
+            default="add",
+            help="Purchases naming a location the organization has not set up: add it as a new location (add, "
+            "the default; a file refused for other rows adds none) or refuse those rows (refuse).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -98,6 +105,7 @@ class Command(BaseCommand):
                     organization,
                     date_format=options.get("date_format") or "",
                     without_customer=options["without_customer"],
+                    new_locations=options["new_locations"],
                 ),
                 remembered_date_format=remembered_date_format(organization),
             )
@@ -170,3 +178,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("%(n)s rows without a customer imported as orders without one.") % {"n": report.anonymous}
             )
+        if report.new_locations:
+            names = ", ".join(report.new_locations)
+            if report.written:
+                self.stdout.write(_("Locations added: %(names)s.") % {"names": names})
+            else:
+                self.stdout.write(_("Locations to be added: %(names)s.") % {"names": names})
