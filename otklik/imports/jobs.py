@@ -25,7 +25,7 @@ from otklik.accounts.models import Organization
 from otklik.imports.cleaning import DATE_FORMATS, NEW_LOCATIONS, WITHOUT_CUSTOMER
 from otklik.imports.mapping import field_names, guess_mapping, mapping_problems
 from otklik.imports.models import ImportJob, ImportSettings, ImportStatus
-from otklik.imports.readers import FileError, FileFormat, detect_format, read_start
+from otklik.imports.readers import GUESS_ROWS, SHOWN_ROWS, FileError, FileFormat, detect_format, read_start
 from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
         fmt = detect_format(path)
         if kind not in fmt.kinds:
             raise FileError(wrong_kind_message(fmt))
-        header, samples = read_start(path, fmt)
+        header, samples = read_start(path, fmt, n=GUESS_ROWS)
     except FileError as exc:
         path.unlink(missing_ok=True)
         raise ValidationError(str(exc)) from exc
@@ -98,7 +98,7 @@ def job_create(*, organization: Organization, user: User, kind: str, upload: Upl
         encoding=fmt.encoding if fmt.kind == "csv" else "",
         delimiter=fmt.delimiter if fmt.kind == "csv" else "",
         header=header,
-        samples=samples,
+        samples=samples[:SHOWN_ROWS],
         mapping=guess_mapping(kind, header, samples),
         without_customer=(remembered and remembered.without_customer) or "anonymous",
         new_locations=(remembered and remembered.new_locations) or "add",

@@ -593,8 +593,14 @@ def read_header(path: Path, fmt: FileFormat) -> list[str]:
     return header
 
 
-def read_start(path: Path, fmt: FileFormat, n: int = 3) -> tuple[list[str], list[list[str]]]:
-    """The header and the first `n` data rows as text (to show beside the column choices), in one read."""
+# The first rows the mapping's guess looks at: enough to see an order with several lines (a repeated
+# order total, decision 0074) or a customer column's values beyond one or two orders; a few are shown.
+GUESS_ROWS = 50
+SHOWN_ROWS = 3
+
+
+def read_start(path: Path, fmt: FileFormat, n: int = SHOWN_ROWS) -> tuple[list[str], list[list[str]]]:
+    """The header and the first `n` data rows as text (for the guess, and to show beside the column choices)."""
     rows = read_rows(path, fmt)
     samples: list[list[str]] = []
     try:
@@ -617,6 +623,6 @@ def read_start(path: Path, fmt: FileFormat, n: int = 3) -> tuple[list[str], list
     return header, samples
 
 
-def sample_rows(path: Path, fmt: FileFormat, n: int = 3) -> list[list]:
+def sample_rows(path: Path, fmt: FileFormat, n: int = SHOWN_ROWS) -> list[list]:
     """The first few data rows, to show beside the column choices."""
     return read_start(path, fmt, n)[1]

@@ -515,6 +515,21 @@ def test_a_wix_orders_export(world, tmp_path, capsys):
     assert moments(world.org)["10001"].astimezone(world.org.zone).strftime("%Y-%m-%d %H:%M") == "2026-11-01 14:15"
 
 
+@pytest.mark.django_db
+def test_an_order_total_is_seen_past_the_rows_shown(world, tmp_path, capsys):
+    # The first orders have one line each; the first order with two comes after the three rows the mapping
+    # step shows. Before, the guess looked at those three alone and kept "Total", counting 40 for 35.
+    def line(order, item, qty, price, total):
+        return [order, "Nov 2, 2026", "9:05 AM", "Bo Kim", "US", "", f"b{order}@example.com", "Card", item, item,
+                qty, price, "5.00", "0", total, "USD", "0", total, "Paid", "Fulfilled"]  # fmt: skip
+
+    singles = [line(str(10000 + n), "MUG-1", "1", "15.00", "20.00") for n in range(1, 6)]
+    rows = [WIX, *singles, line("10009", "MUG-1", "2", "15.00", "40.00"), line("10009", "CUP-1", "1", "5.00", "40.00")]
+    out = command(write_csv(tmp_path / "orders.csv", rows, delimiter=","), capsys)
+    assert "Total" in out.split("Columns left out:")[1].splitlines()[0]
+    assert dict((row[0], row[3]) for row in orders(world.org))["10009"] == Decimal("35.00")
+
+
 def test_a_line_total_stays_the_amount():
     # Lines whose amount is their quantity × price, or differs from line to line, keep the column.
     header = ["Order", "Date", "SKU", "Qty", "Price", "Total"]

@@ -9,7 +9,7 @@ from otklik.accounts.models import Organization
 from otklik.imports.cleaning import DATE_FORMATS, NEW_LOCATIONS, WITHOUT_CUSTOMER
 from otklik.imports.jobs import remembered_date_format
 from otklik.imports.mapping import KINDS, MappingError, field_names, header_currency, parse_mapping
-from otklik.imports.readers import FileError, detect_format, read_start, sheets_kept
+from otklik.imports.readers import GUESS_ROWS, FileError, detect_format, read_start, sheets_kept
 from otklik.imports.services import DatesAmbiguous, import_file, read_options, wrong_kind_message
 
 SHOWN_ERRORS = 50
@@ -75,7 +75,7 @@ class Command(BaseCommand):
             fmt = detect_format(file, delimiter=delimiter, encoding=options.get("encoding"))
             if kind not in fmt.kinds:
                 raise FileError(wrong_kind_message(fmt))
-            header, samples = read_start(file, fmt)
+            header, samples = read_start(file, fmt, n=GUESS_ROWS)
             columns = parse_mapping(kind, header, mapping, samples)
         except FileNotFoundError as exc:
             raise CommandError(_("No file %(path)s.") % {"path": file}) from exc
