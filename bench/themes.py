@@ -44,7 +44,8 @@ beside. Every text is embedded once per encoder and run (and once ever with
 
 Gold labels: airline-tweets-en `negativereason` ("Can't Tell" dropped); banking77-en
 `category` (test.csv); tripadvisor-hotels-en and skytrax-reviews-en (seat.csv) the single
-lowest aspect score, for reviews where one aspect is strictly lowest; semeval2016-
+lowest aspect score, for reviews where one aspect is strictly lowest and rated low (3 or under
+of 5: the aspects "the guest rated low" of their READMEs, not a 4 among 5s); semeval2016-
 restaurants-ru sentences with exactly one aspect category; sentirueval2015-ru `domain`
 (restaurant or car review: the set has no single topic per review); rozetka-reviews-uk
 `category` (product group; comment, pros and cons as the text); hotline-store-reviews-uk
@@ -77,7 +78,15 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _lowest_aspect(rows, text_column: str, aspects: list[str]) -> list[tuple[str, str]]:
+# An aspect counts as rated low at this score or under, on the sites' 1–5 scale (TripAdvisor's bubbles:
+# 1 terrible, 2 poor, 3 average, 4 very good, 5 excellent). The datasets' READMEs give the aspect scores as
+# gold factors "the guest rated low"; a 4 among 5s is a very good aspect, not a complaint the text explains
+# (docs/decisions/00NN-themes16-*.md: 125 of tripadvisor's 353 strictly lowest aspects were a 4).
+LOW_ASPECT = 3
+
+
+def _lowest_aspect(rows, text_column: str, aspects: list[str], low_at: int = LOW_ASPECT) -> list[tuple[str, str]]:
+    """(text, aspect) for the rows whose one strictly lowest aspect score is rated low (at most `low_at`)."""
     out = []
     for row in rows:
         scores = {a: int(row[a]) for a in aspects if (row.get(a) or "").strip().isdigit() and int(row[a]) > 0}
@@ -85,7 +94,7 @@ def _lowest_aspect(rows, text_column: str, aspects: list[str]) -> list[tuple[str
             continue
         low = min(scores.values())
         lowest = [a for a, s in scores.items() if s == low]
-        if len(lowest) == 1 and row[text_column].strip():
+        if len(lowest) == 1 and low <= low_at and row[text_column].strip():
             out.append((row[text_column], lowest[0]))
     return out
 

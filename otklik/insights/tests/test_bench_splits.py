@@ -59,3 +59,19 @@ def test_chance_is_what_the_same_group_sizes_score_shuffled():
     same = [int(label) for label in gold]
     assert bench.scores(gold, same)[0] == 1.0
     assert bench.chance(gold, same)[1] < 0.1
+
+
+def test_a_lowest_aspect_is_gold_only_when_it_is_rated_low():
+    bench = _bench()
+    aspects = ["value", "rooms", "location"]
+    rows = [
+        {"text": "overpriced", "value": "2", "rooms": "4", "location": "5"},
+        {"text": "an average room", "value": "4", "rooms": "3", "location": "5"},
+        # A very good aspect among excellent ones: nothing in the text has to explain it.
+        {"text": "a wonderful stay", "value": "4", "rooms": "5", "location": "5"},
+        {"text": "two tied lowest", "value": "2", "rooms": "2", "location": "5"},
+        {"text": "   ", "value": "1", "rooms": "4", "location": "5"},
+        {"text": "one score only", "value": "1", "rooms": "0", "location": ""},
+    ]
+    assert bench._lowest_aspect(rows, "text", aspects) == [("overpriced", "value"), ("an average room", "rooms")]
+    assert bench.LOW_ASPECT == 3
