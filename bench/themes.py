@@ -81,7 +81,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 # An aspect counts as rated low at this score or under, on the sites' 1–5 scale (TripAdvisor's bubbles:
 # 1 terrible, 2 poor, 3 average, 4 very good, 5 excellent). The datasets' READMEs give the aspect scores as
 # gold factors "the guest rated low"; a 4 among 5s is a very good aspect, not a complaint the text explains
-# (docs/decisions/00NN-themes16-*.md: 125 of tripadvisor's 353 strictly lowest aspects were a 4).
+# (docs/decisions/0080-*.md: 125 of tripadvisor's 353 strictly lowest aspects were a 4).
 LOW_ASPECT = 3
 
 
