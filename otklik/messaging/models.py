@@ -43,6 +43,10 @@ class OutboxStatus(models.TextChoices):
     SUPPRESSED = "suppressed", _("Suppressed")
 
 
+# The statuses the sweep and the health page look for by index; sent and suppressed messages are history.
+UNFINISHED = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.FAILED.value]
+
+
 class OutboxMessage(models.Model):
     """One message to one recipient, written in the same transaction as its cause.
 
@@ -56,7 +60,10 @@ class OutboxMessage(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     body = models.TextField()
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    # Most messages (invitations, digests) have no case: indexed only where set (Meta), so they add no entry.
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
+    )
     # Set for messages to a known customer: their consent and address are checked again right before sending.
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
@@ -72,7 +79,17 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            # Only the messages still to send or failed (the sweep's and the health page's): a status change to
+            # sent or suppressed inserts no entry here, and the index stays the size of the backlog, not of the
+            # history (decision 0081).
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="outbox_unfinished",
+                condition=models.Q(status__in=UNFINISHED),
+            ),
+            models.Index(fields=["case"], name="outbox_case", condition=models.Q(case__isnull=False)),
+        ]
 
 
 class WorkerHeartbeat(models.Model):

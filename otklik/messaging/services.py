@@ -36,8 +36,11 @@ from otklik.rows import bound_cursor, insert_rows
 
 logger = logging.getLogger(__name__)
 
-# Messages claimed at once: one commit for the lot, few enough that the last is sent long before the claim is stale.
-CLAIM_CHUNK = 50
+# Messages claimed at once: one statement and one read for the lot. A task holds one dispatch batch (200) and
+# the sweep takes 200, so each is one claim; the last is still sent long before the claim is stale (200 at the
+# slowest relay we have seen, 50 ms a message, take 10 s of a 5-minute claim). 50 cost four claims and four
+# reads a task (decision 0081).
+CLAIM_CHUNK = 200
 
 
 def template_placeholders(text: str) -> set[str]:

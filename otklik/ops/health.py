@@ -154,7 +154,7 @@ def metric_samples(*, now: datetime | None = None) -> list[Sample]:
     """The figures behind /healthz/metrics, read fresh on each scrape (a few aggregate queries)."""
     from otklik.accounts.models import Organization
     from otklik.cases.models import Case
-    from otklik.messaging.models import OutboxMessage, OutboxStatus
+    from otklik.messaging.models import UNFINISHED, OutboxMessage, OutboxStatus
     from otklik.sla.selectors import sla_conditions, sla_policy_set
     from otklik.surveys.models import Response
 
@@ -171,7 +171,9 @@ def metric_samples(*, now: datetime | None = None) -> list[Sample]:
         )
         samples.append(Sample("otklik_cases_open", figures["open"], label))
         samples.append(Sample("otklik_cases_overdue", figures["overdue"], label))
-    by_status = dict(OutboxMessage.objects.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    # Only the statuses it shows, which the outbox's partial index holds: not a count of every message ever sent.
+    unfinished = OutboxMessage.objects.filter(status__in=UNFINISHED)
+    by_status = dict(unfinished.values("status").annotate(n=Count("id")).values_list("status", "n"))
     for status in (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED):
         samples.append(Sample("otklik_outbox_messages", by_status.get(status, 0), (("status", status.value),)))
     if settings.TASKS["default"]["BACKEND"] == DB_TASK_BACKEND:

@@ -92,7 +92,10 @@ class ScheduledInvitation(models.Model):
     class Meta:
         ordering = ["-send_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "mode", "send_at"]),
+            # The dispatcher's due rows and the manual letters' expiry: only the scheduled ones. Dispatching changes
+            # the status (not a HOT update), and a sent, suppressed or expired row then adds no entry here; the
+            # index stays the size of what is waiting, not of every invitation ever sent (decision 0081).
+            models.Index(fields=["mode", "send_at"], name="scheduled_due", condition=Q(status="scheduled")),
             models.Index(fields=["organization", "status", "send_at"]),
             # Mostly empty foreign keys: partial, so that an invitation scheduled without them
             # costs no index entry, while deleting a survey or a user still finds its rows.

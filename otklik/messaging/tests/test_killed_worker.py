@@ -102,3 +102,24 @@ def test_sending_costs_a_claim_and_a_read_per_chunk_and_a_statement_per_group_of
     with django_assert_num_queries(1 + 1 + marks):
         assert outbox_deliver_many(message_ids=[message.pk for message in queued]) == messages
     assert set(statuses().values()) == {"sent"}
+
+
+def test_a_tasks_messages_are_claimed_and_read_once(world, settings, django_assert_num_queries):
+    # A dispatch batch's task holds up to 200 messages: one claim and one read for all of them, then a mark per
+    # group of sent messages (it was a claim and a read per 50: four of each for a full task).
+    settings.OTKLIK_OUTBOX_SENT_GROUP = 8
+    queued = [
+        outbox_enqueue(
+            organization=world.org,
+            key=f"task:{n}",
+            recipient=f"c{n}@example.org",
+            subject="Hi",
+            body="Body",
+            kind="case_report",
+            deliver=False,
+        )
+        for n in range(200)
+    ]
+    with django_assert_num_queries(1 + 1 + 200 // 8):
+        assert outbox_deliver_many(message_ids=[message.pk for message in queued]) == 200
+    assert set(statuses().values()) == {"sent"}

@@ -23,6 +23,8 @@ def test_the_mostly_empty_foreign_keys_are_indexed_only_where_set():
     assert len(found) == 8
     assert "WHERE (survey_id IS NOT NULL)" in found["scheduled_survey"]
     assert "WHERE (decided_by_id IS NOT NULL)" in found["scheduled_decided_by"]
+    # Only what is waiting to be sent: a sent or otherwise decided invitation has no entry in it.
+    assert "WHERE ((status)::text = 'scheduled'::text)" in found["scheduled_due"]
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,13 @@ def test_the_mostly_empty_foreign_keys_are_indexed_only_where_set():
             lambda: ScheduledInvitation.objects.filter(
                 status="scheduled", mode="automatic", send_at__lte=datetime(2026, 1, 1, tzinfo=UTC)
             ),
-            "outreach_sc_status_a9e278_idx",
+            "scheduled_due",
+        ),
+        (
+            lambda: ScheduledInvitation.objects.filter(
+                mode="manual", status="scheduled", due_at__lt=datetime(2026, 1, 1, tzinfo=UTC)
+            ).order_by("due_at", "pk"),
+            "scheduled_due",
         ),
     ],
 )
