@@ -286,7 +286,8 @@ def test_workers_at_once_process_each_answer_once(world):
 # here), one delivery task and one tagging task.
 # The alerts and, since decision 00NN, the new cases: on PostgreSQL their ids taken from the sequence and the rows
 # inserted in one statement for the claim (for the cases two statements a claim that opens any, where each
-# detractor's case was one INSERT); on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails is made again with them).
+# detractor's case was one INSERT); on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails
+# is made again with them).
 # Before: 27 statements a detractor (decision 0030: 10, six of them savepoints and their releases, one the
 # case's rollup count, one the look for an alert by its key).
 # SQLite: +1, the new cases counted by their customers' segments (decision 0050); on PostgreSQL that upsert
