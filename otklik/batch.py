@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -44,6 +45,11 @@ class _Batch:
     careful: bool = True
     # Ids taken from a table's sequence for rows inserted at the end (`insert_later_with_id`), per model.
     ids: dict[type[models.Model], list[int]] = field(default_factory=dict)
+    # The tables (quoted as in the SQL) of rows given an id but not inserted yet that statements may read or change
+    # (`insert_later_with_id(..., touched=True)`): the first statement that names one inserts them first.
+    touched: dict[str, type[models.Model]] = field(default_factory=dict)
+    # How many ids the next take from a model's sequence takes, where the batch said (`ids_expected`).
+    take: dict[type[models.Model], int] = field(default_factory=dict)
 
 
 _current: ContextVar[_Batch | None] = ContextVar("otklik_batch", default=None)
@@ -56,11 +62,33 @@ def batch(*, careful: bool = True) -> Iterator[None]:
     `careful=False`: the items take no savepoints (`savepoints()`), so any failure inside must undo the whole
     batch; the caller then runs it again carefully.
     """
-    token = _current.set(_Batch(careful=careful))
+    current = _Batch(careful=careful)
+    token = _current.set(current)
     try:
-        yield
+        with connection.execute_wrapper(partial(_inserted_before_named, current)):
+            yield
     finally:
         _current.reset(token)
+
+
+def _inserted_before_named(current: _Batch, execute, sql, params, many, context):
+    # A statement that names a table with rows waiting in the batch (`insert_later_with_id(..., touched=True)`)
+    # runs after they are inserted, so it reads and updates them as it would have had each been inserted at
+    # once: a case's "case opened" rule that reassigns it, its automatic thank-you that marks it thanked.
+    if current.touched and isinstance(sql, str):
+        for table in [table for table in current.touched if table in sql]:
+            _insert_now(current, current.touched.pop(table))
+    return execute(sql, params, many, context)
+
+
+def _insert_now(current: _Batch, model: type[models.Model]) -> None:
+    """Insert the batch's waiting rows of `model` now (the current item's too), in the order they came."""
+    rows = [row for row in current.inserts if type(row) is model]
+    current.inserts = [row for row in current.inserts if type(row) is not model]
+    if current.item_inserts is not None:
+        rows += [row for row in current.item_inserts if type(row) is model]
+        current.item_inserts[:] = [row for row in current.item_inserts if type(row) is not model]
+    insert_many(rows)
 
 
 @contextmanager
@@ -122,13 +150,15 @@ def insert_later(row: models.Model) -> models.Model:
     return row
 
 
-def insert_later_with_id(row: models.Model) -> bool:
+def insert_later_with_id(row: models.Model, *, touched: bool = False) -> bool:
     """In a batch run without savepoints on PostgreSQL: give the unsaved row its id now, from its table's sequence,
     and insert it with the batch's others at its end (`batch_flush`). False anywhere else: the caller saves it.
 
-    Only for rows nothing in the batch reads back from the database or updates (the outbox's messages: their id
-    goes to the delivery task after the commit). The ids are taken `IDS_AT_ONCE` at a time in one statement;
-    those left unused are gaps in the sequence, as a rolled-back insert leaves.
+    Without `touched`, only for rows nothing in the batch reads back from the database or updates (the outbox's
+    messages: their id goes to the delivery task after the commit). With it (a new case, which its rules may
+    reassign and its thank-you mark thanked), the first statement of the batch that names the row's table inserts
+    the waiting rows of that table first. The ids are taken `IDS_AT_ONCE` at a time in one statement; those left
+    unused are gaps in the sequence, as a rolled-back insert leaves.
     """
     current = _current.get()
     if current is None or current.careful or current.item_inserts is None or connection.vendor != "postgresql":
@@ -136,20 +166,34 @@ def insert_later_with_id(row: models.Model) -> bool:
     model = type(row)
     free = current.ids.setdefault(model, [])
     if not free:
+        count = current.take.get(model, IDS_AT_ONCE)
+        if model in current.take:
+            current.take[model] = 1  # beyond what the batch expected, one at a time
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, model._meta.pk.column, IDS_AT_ONCE],
+                [model._meta.db_table, model._meta.pk.column, count],
             )
             free.extend(sorted((row_id for (row_id,) in cursor.fetchall()), reverse=True))
     row.pk = free.pop()
     row._state.db = connection.alias
     current.item_inserts.append(row)
+    if touched:
+        current.touched[connection.ops.quote_name(model._meta.db_table)] = model
     return True
 
 
 # How many ids `insert_later_with_id` takes from a sequence at once: a claim's alerts, in one statement.
 IDS_AT_ONCE = 100
+
+
+def ids_expected(model: type[models.Model], count: int) -> None:
+    """Say how many rows of `model` the batch expects to give ids (`insert_later_with_id`): its first take from the
+    sequence takes that many (at least one), any later take one, so a table whose ids people see (a case's number)
+    is left no run of unused ones. No-op outside a batch."""
+    current = _current.get()
+    if current is not None:
+        current.take[model] = max(1, count)
 
 
 def gather(key: str, values: list) -> bool:
@@ -172,6 +216,7 @@ def batch_flush() -> None:
     current = _current.get()
     if current is None:
         return
+    current.touched.clear()  # inserted below, before any later statement
     by_model: dict[type[models.Model], list[models.Model]] = {}
     for row in current.inserts:
         by_model.setdefault(type(row), []).append(row)

@@ -18,7 +18,8 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 
 from otklik.accounts.models import Touchpoint
-from otklik.batch import batch, batch_flush, batch_gathered, item, remember
+from otklik.batch import batch, batch_flush, batch_gathered, ids_expected, item, remember
+from otklik.cases.case_rules import case_rule_matches
 from otklik.cases.models import Case
 from otklik.insights.services import response_tag_later, responses_tag_after_commit
 from otklik.intake.complaints import complaint_open_for_answer
@@ -239,6 +240,12 @@ def _claim_and_process(size: int, failed: list[int], *, careful: bool) -> tuple[
         for response in claimed:
             if response.pk not in with_case:
                 remember(("case_of_answer", response.pk), None)
+        # The new cases take their numbers from the sequence as the claim goes (PostgreSQL, no savepoints): as many
+        # as its case rules will open, so a rule that opens fewer leaves no run of unused case numbers.
+        ids_expected(
+            Case,
+            sum(1 for response in claimed if response.pk not in with_case and case_rule_matches(response=response)),
+        )
         processed = []
         for response in claimed:
             try:

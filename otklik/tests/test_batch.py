@@ -156,3 +156,43 @@ def test_the_flush_inserts_as_bulk_create_did_in_one_statement_per_model_and_kin
         given + 1000,
         given + 1001,
     ]
+
+
+def test_a_touched_row_waiting_for_the_flush_is_inserted_before_the_first_statement_that_names_its_table(db, world):
+    """Decision 0082: a row given its id early with `touched=True` (a claim's new case) is there for whatever the
+    batch reads or updates next; its table's rows go in one statement; a statement naming another table (even one
+    whose name begins with it) leaves them waiting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from otklik.batch import ids_expected, insert_later_with_id
+    from otklik.cases.models import Case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids from a sequence: PostgreSQL only")
+
+    def case(content):
+        return Case(organization=world.org, location=world.store, content=content, created_at=timezone.now())
+
+    with batch(careful=False):
+        ids_expected(Case, 2)
+        with item():
+            first, second = case("first"), case("second")
+            with CaptureQueriesContext(connection) as taken:
+                assert insert_later_with_id(first, touched=True) and insert_later_with_id(second, touched=True)
+        assert len(taken) == 1 and second.pk == first.pk + 1  # two ids, one statement
+        with item():
+            with CaptureQueriesContext(connection) as other:
+                assert CaseEvent.objects.filter(case_id=first.pk).count() == 0
+            assert len(other) == 1  # "cases_caseevent" is not "cases_case": nothing inserted yet
+            with CaptureQueriesContext(connection) as named:
+                assert Case.objects.filter(pk=second.pk).update(content="changed") == 1
+        assert len(named) == 2  # both waiting cases in one INSERT, then the UPDATE that finds one
+        with item():
+            third = case("third")
+            with CaptureQueriesContext(connection) as beyond:
+                assert insert_later_with_id(third, touched=True)
+        assert len(beyond) == 1 and third.pk == second.pk + 1  # beyond the expected: one id more, no run
+        batch_flush()
+    assert list(Case.objects.order_by("pk").values_list("content", flat=True)) == ["first", "changed", "third"]

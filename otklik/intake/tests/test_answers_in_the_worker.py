@@ -283,23 +283,28 @@ def test_workers_at_once_process_each_answer_once(world):
 # channels and language, the organization's insult words (kept per process for seconds, read afresh here), the
 # rule runs, the case events, the new cases' rollup counts and the answers' rollup counts (decision 0046: no
 # longer in the request) in one statement each, the clearing of the marks, COMMIT; after the commit (not counted
-# here), one delivery task and one tagging task. Per detractor: its case.
-# The alerts: on PostgreSQL their ids taken from the sequence and the rows inserted in one statement for the claim;
-# on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails is made again with them).
+# here), one delivery task and one tagging task.
+# The alerts and, since decision 0082, the new cases: on PostgreSQL their ids taken from the sequence and the rows
+# inserted in one statement for the claim (for the cases two statements a claim that opens any, where each
+# detractor's case was one INSERT); on SQLite one INSERT each. No savepoint (decision 0040: a claim that fails
+# is made again with them).
 # Before: 27 statements a detractor (decision 0030: 10, six of them savepoints and their releases, one the
 # case's rollup count, one the look for an alert by its key).
 # SQLite: +1, the new cases counted by their customers' segments (decision 0050); on PostgreSQL that upsert
 # is in the case rollups' one statement (a WITH).
 CLAIM_STATEMENTS = {"postgresql": 18, "sqlite": 17}[connection.vendor]
-DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 1, "sqlite": 2}[connection.vendor]
+CASES_OF_CLAIM_STATEMENTS = {"postgresql": 2, "sqlite": 0}[connection.vendor]
+DETRACTOR_IN_CLAIM_STATEMENTS = {"postgresql": 0, "sqlite": 2}[connection.vendor]
 
 
-@pytest.mark.parametrize("detractors", [1, 5])
+@pytest.mark.parametrize("detractors", [1, 5, 20])
 def test_the_worker_processes_a_claim_of_answers_in_a_fixed_number_of_statements(
     world, public, detractors, django_assert_num_queries
 ):
     stored = _stored(public, [2] * detractors)
-    with django_assert_num_queries(CLAIM_STATEMENTS + DETRACTOR_IN_CLAIM_STATEMENTS * detractors):
+    with django_assert_num_queries(
+        CLAIM_STATEMENTS + CASES_OF_CLAIM_STATEMENTS + DETRACTOR_IN_CLAIM_STATEMENTS * detractors
+    ):
         assert answers_process_pending() == detractors
     for response in stored:
         assert Case.objects.filter(response=response).count() == 1
@@ -485,3 +490,63 @@ def test_a_claim_reads_the_rules_of_both_triggers_once_and_runs_each_as_before(w
         }
     assert not Case.objects.filter(response=stored[1]).exists()
     assert RuleRun.objects.filter(response=stored[1], rule__trigger=Trigger.CASE_OPENED).count() == 0
+
+
+def test_a_claims_new_cases_are_marked_thanked_and_reassigned_as_if_inserted_at_once(world, public):
+    """Decision 0082: in a claim without savepoints (PostgreSQL) a new case is inserted with the claim's others in
+    one statement; what updates it before that (its automatic thank-you marks it thanked, a "case opened" rule
+    reassigns it) finds it inserted first, and the claim stores what the careful claim stores."""
+    from django.db import transaction
+
+    from otklik.accounts.models import Membership
+    from otklik.cases.models import CaseEvent, Step
+    from otklik.rules.models import AssignMode, Trigger
+    from otklik.rules.tests.helpers import make_rule
+
+    Membership.objects.get_or_create(organization=world.org, user=world.manager, defaults={"role": "manager"})
+    make_rule(
+        organization=world.org,
+        name="to the manager",
+        trigger=Trigger.CASE_OPENED,
+        assign_mode=AssignMode.PERSON,
+        assign_to=world.manager,
+    )
+    survey, touchpoint = public
+    for answer in [COMPLAINT, AnswerInput(score=10, comment="Fine"), AnswerInput(score=1, comment="Slow")]:
+        answer_receive(survey=survey, touchpoint=touchpoint, answer=answer, rules_later=True)
+
+    def stored(careful: bool) -> dict:
+        with transaction.atomic():
+            answers._claim_and_process(100, [], careful=careful)
+            found = {
+                "cases": sorted(
+                    Case.objects.values_list("response_id", "responsible_id", "step", "thanked_via", "customer_email")
+                ),
+                "events": sorted(CaseEvent.objects.values_list("case__response_id", "step")),
+                "messages": sorted(OutboxMessage.objects.values_list("case__response_id", "kind", "recipient")),
+            }
+            transaction.set_rollback(True)
+        return found
+
+    careful, without = stored(careful=True), stored(careful=False)
+    assert without == careful
+    assert [case[1:4] for case in without["cases"]] == [
+        (world.manager.pk, Step.THANKED, "email"),
+        (world.manager.pk, Step.NEW, ""),
+    ]
+    assert answers._careful_until == float("-inf")  # nothing failed: no careful run was forced
+
+
+def test_the_cases_of_claims_after_one_another_are_numbered_without_gaps(world, public):
+    """A case's number is its id, shown in its alert: the claims take from the sequence as many as their case
+    rules open (decision 0082), not a run of them each."""
+    _stored(public, [2, 10, 3, 9])
+    assert answers_process_pending() == 4
+    _stored(public, [10, 1])
+    assert answers_process_pending() == 2
+    answer_process(response=_stored(public, [0])[0])  # alone, outside a claim
+    _stored(public, [4, 5, 8])
+    assert answers_process_pending() == 3
+    numbers = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(numbers) == 6
+    assert numbers == list(range(numbers[0], numbers[0] + 6))
