@@ -35,6 +35,7 @@ from otklik.accounts.models import Organization
 from otklik.customers.models import Customer, Product, Purchase, PurchaseLine
 from otklik.imports.pg_fast_sql import (
     CHANGED,
+    KNOWN_CUSTOMERS,
     LEFT_OUT,
     ORDERS,
     RANDOM_PAGE_COST,
@@ -128,7 +129,7 @@ def _write_chunk(
         clock.lap("orders left out by their raw digest")
     if not payload:
         return
-    cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}, {ORDERS}")
+    cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}, {ORDERS}, {KNOWN_CUSTOMERS}")
     columns = ", ".join(name for name, _type in STAGING_COLUMNS)
     nullable = ", ".join(name for name, kind in STAGING_COLUMNS if not kind.startswith("text"))
     with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({nullable}))") as copy:
@@ -152,6 +153,7 @@ def _write_chunk(
             "language": f"COALESCE({_last_nonempty('c_language')}, '')",
         },
         now=now,
+        remember=KNOWN_CUSTOMERS,
     )
     new_products = _create_missing(
         cursor,
@@ -242,7 +244,7 @@ def purchases_import_pg(
     ):
         # Dropped first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        for table in [CHANGED, ORDERS, SEEN, LEFT_OUT]:
+        for table in [CHANGED, ORDERS, SEEN, LEFT_OUT, KNOWN_CUSTOMERS]:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)}) ON COMMIT DROP"
@@ -273,6 +275,8 @@ def purchases_import_pg(
             "rank smallint, same boolean) ON COMMIT DROP"
         )
         cursor.execute(f"CREATE TEMP TABLE {LEFT_OUT} (external_id text, customer text, raw uuid) ON COMMIT DROP")
+        # Never analysed: the planner sizes it by its pages when it plans each statement, the chunk's real size.
+        cursor.execute(f"CREATE TEMP TABLE {KNOWN_CUSTOMERS} (external_id text, id bigint) ON COMMIT DROP")
         foreign_keys = _purchase_foreign_keys(cursor)
         if foreign_keys:
             cursor.execute(f"SET CONSTRAINTS {', '.join(foreign_keys)} IMMEDIATE")

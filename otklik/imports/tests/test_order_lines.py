@@ -153,6 +153,96 @@ def test_a_first_import_looks_up_among_the_stored_orders_only_those_an_earlier_c
     ]
 
 
+def _index_scans(index: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)", [index])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_chunk_looks_each_of_its_customers_up_once_not_once_per_order(world, tmp_path):
+    """The customers a chunk names are probed once each, where the missing ones are made, and the orders take
+    their ids from there: not a lookup per order again, nor a read of all the stored customers (ADR 0083)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    at = rows(timezone.now())[0][3]
+    orders = [[f"5{n:05}", "22139", "1", at, "4.95", "17850", "", ""] for n in range(30)]
+    path = write_csv(tmp_path / "lines.csv", [HEADER, *orders], delimiter=",")
+    with connection.cursor() as cursor:
+        # The test's tables are tiny: without this the planner may read them whole rather than by their index,
+        # and there would be nothing to count.
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        before = _index_scans("customer_unique_external_id")
+        assert run(world.other_org, path, fast=True, chunk_rows=3).ok
+        scans = _index_scans("customer_unique_external_id") - before
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+    # Ten chunks of three orders of one customer: one probe a chunk, and four of the import's own reads (14).
+    # Main made 44: a probe per order (30) on top of a read of all the customers per chunk.
+    assert scans <= 15
+    customer = Purchase.objects.get(organization=world.other_org, external_id="500000").customer
+    assert customer.external_id == "17850"
+    assert set(Purchase.objects.filter(organization=world.other_org).values_list("customer", flat=True)) == {
+        customer.pk
+    }
+
+
+@pytest.mark.django_db
+def test_a_customer_stored_meanwhile_by_another_import_is_still_the_orders(world, tmp_path, monkeypatch):
+    """A customer missing when probed but stored before the insert (another transaction's, ON CONFLICT did
+    nothing) is looked up again, so its orders still name it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    from otklik.customers.models import Customer
+    from otklik.imports import pg_fast_statements
+
+    Customer.objects.create(organization=world.other_org, external_id="17850", name="Stored meanwhile")
+    real = pg_fast_statements._by_external_id
+    calls = []
+
+    def first_probe_misses(table: str, key: str) -> str:
+        calls.append(table)
+        if table == '"customers_customer"' and calls.count(table) == 1:
+            return "SELECT NULL::bigint AS id WHERE %s IS NULL"  # as if probed before the other commit
+        return real(table, key)
+
+    monkeypatch.setattr(pg_fast_statements, "_by_external_id", first_probe_misses)
+    at = rows(timezone.now())[0][3]
+    path = write_csv(
+        tmp_path / "lines.csv", [HEADER, ["500000", "22139", "1", at, "4.95", "17850", "", ""]], delimiter=","
+    )
+    report = run(world.other_org, path, fast=True)
+    assert report.ok
+    assert Purchase.objects.get(organization=world.other_org, external_id="500000").customer.name == "Stored meanwhile"
+    assert Customer.objects.filter(organization=world.other_org).count() == 1
+
+
+@pytest.mark.django_db
+def test_each_lines_digest_text_is_made_once():
+    """An order's digest hashes each line's text twice (two seeds): the text is made once for both, not pulled
+    into each hash, where PostgreSQL would format every date and number of the line twice (ADR 0083)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    from otklik.imports.pg_fast_sql import STAGING, STAGING_COLUMNS, _digest_source
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGING_COLUMNS)})")
+        try:
+            cursor.execute(
+                "EXPLAIN (VERBOSE, COSTS OFF) SELECT s.external_id, sum(hashtextextended(s.src, 0)), "
+                f"sum(hashtextextended(s.src, 1)) FROM ({_digest_source()}) s GROUP BY s.external_id"
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute(f"DROP TABLE {STAGING}")
+    # Made in the scan, once a line; the aggregate's two hashes read it from there (EXPLAIN shows them the
+    # expression they read). Pulled up, the scan gives the bare columns and each hash makes the text anew.
+    scan = plan.split("Seq Scan on", 1)[1]
+    assert "ROW(" in scan, plan
+
+
 @pytest.mark.django_db
 def test_a_pending_invitation_is_withdrawn_when_its_order_is_cancelled(world, tmp_path, fast):
     now = timezone.now()
