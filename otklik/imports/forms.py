@@ -24,6 +24,13 @@ class UploadForm(forms.Form):
         return upload
 
 
+def _kept_choice(label: str, choices: dict, initial: str) -> forms.ChoiceField:
+    """A reading choice as radio buttons; when the form does not send it, the job's choice stays."""
+    return forms.ChoiceField(
+        label=label, choices=list(choices.items()), widget=forms.RadioSelect, initial=initial, required=False
+    )
+
+
 class MappingForm(forms.Form):
     """One select per column of the file: which field it holds, or none; for purchases, how to read them."""
 
@@ -57,19 +64,11 @@ class MappingForm(forms.Form):
                 required=False,
                 initial=date_format,
             )
-            self.fields["without_customer"] = forms.ChoiceField(
-                label=_("Rows without a customer"),
-                choices=list(WITHOUT_CUSTOMER.items()),
-                widget=forms.RadioSelect,
-                initial=without_customer,
-                required=False,  # not sent: the job's choice stays
+            self.fields["without_customer"] = _kept_choice(
+                _("Rows without a customer"), WITHOUT_CUSTOMER, without_customer
             )
-            self.fields["new_locations"] = forms.ChoiceField(
-                label=_("Locations the file names that are not set up"),
-                choices=list(NEW_LOCATIONS.items()),
-                widget=forms.RadioSelect,
-                initial=new_locations,
-                required=False,  # not sent: the job's choice stays
+            self.fields["new_locations"] = _kept_choice(
+                _("Locations the file names that are not set up"), NEW_LOCATIONS, new_locations
             )
 
         if kind == "complaints":
