@@ -268,23 +268,29 @@ def test_short_answers_lean_on_the_encoder():
 
 def test_short_answers_are_grouped_more_by_their_meaning(monkeypatch):
     """On short answers the same embedder moves the clusters further towards its own grouping than on long
-    ones would: the encoder's share is larger (EMBEDDING_WEIGHT_SHORT)."""
+    ones would: the encoder's share is larger (EMBEDDING_WEIGHT_SHORT).
+
+    Over four scatterings of the embedder's points, not one: a single one's margin moved with the numeric
+    libraries' versions (0.04–0.10 on the same code), while the direction held on every one."""
     from sklearn.metrics import normalized_mutual_info_score
 
     rows = samples.airline_complaints(300)
     # The first words of each tweet only: short answers, as banking questions or review sentences are.
     texts = list(dict.fromkeys(" ".join(r["text"].split()[:6]) for r in rows))
     groups = [i % 7 for i in range(len(texts))]
-    scatter = np.random.default_rng(0).normal(scale=0.4, size=(len(texts), 16))
-    place = {text: np.eye(7, 16)[groups[i]] + scatter[i] for i, text in enumerate(texts)}
 
-    def grouping():
+    def grouping(seed: int) -> float:
+        scatter = np.random.default_rng(seed).normal(scale=0.4, size=(len(texts), 16))
+        place = {text: np.eye(7, 16)[groups[i]] + scatter[i] for i, text in enumerate(texts)}
         found = discover_clusters(texts, k=7, embed=lambda batch: np.array([place[t] for t in batch]))
         return normalized_mutual_info_score(groups, found.clusters)
 
-    leaning = grouping()
+    seeds = range(4)
+    leaning = [grouping(seed) for seed in seeds]
     monkeypatch.setattr(engine, "EMBEDDING_WEIGHT_SHORT", engine.EMBEDDING_WEIGHT)
-    assert leaning > grouping() + 0.05
+    plain = [grouping(seed) for seed in seeds]
+    gains = [lean - even for lean, even in zip(leaning, plain, strict=True)]
+    assert min(gains) > 0 and sum(gains) / len(gains) > 0.03
 
 
 def test_smoothing_never_averages_over_more_than_half_a_theme():
